@@ -1,0 +1,6 @@
+// The browser-safe entry of the k0smotron.io API: types, schemas, names, defaults, validation.
+// Node-only helpers (a typed client) live in `@k0smotron/api/client`.
+export * from './constants';
+export * from './schema/common';
+export * from './schema/cluster';
+export * from './schema/jointokenrequest';

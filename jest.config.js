@@ -1,0 +1,39 @@
+// Node-side tests of every package. Unit tests (`*.test.ts`) need nothing running; integration
+// tests (`*.itest.ts`) share one real local test cluster per run (testenv/src/jest) and isolate
+// themselves by namespace. The frontend plugin runs under backstage-cli (jsdom) instead.
+const fs = require('fs');
+const path = require('path');
+
+const nodePackages = [
+  'crds', 'testenv', 'operator', 'kubectl-k0smotron', 'bench',
+  'plugins/k0smotron-common', 'plugins/k0smotron-backend',
+  'plugins/catalog-backend-module-k0smotron', 'plugins/scaffolder-backend-module-k0smotron',
+];
+const roots = nodePackages.map(p => `<rootDir>/${p}`);
+// @kubernetes/client-node 1.x and some of its dependencies are ESM-only: compile them to CJS too.
+const transform = {
+  '^.+\\.(t|j|mj)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript', tsx: true } }, module: { type: 'commonjs' } }],
+};
+const transformIgnorePatterns = [
+  '/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose|@sinclair/typebox)/)',
+];
+const common = { roots, transform, transformIgnorePatterns, testEnvironment: 'node', moduleFileExtensions: ['ts', 'tsx', 'js', 'mjs', 'cjs', 'json'] };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['**/src/**/*.test.ts', '**/scripts/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['**/src/**/*.itest.ts'],
+      ...(fs.existsSync(path.join(__dirname, 'testenv/src/jest/globalSetup.ts'))
+        ? {
+            globalSetup: '<rootDir>/testenv/src/jest/globalSetup.ts',
+            globalTeardown: '<rootDir>/testenv/src/jest/globalTeardown.ts',
+          }
+        : {}),
+      testTimeout: 120000,
+      slowTestThreshold: 30,
+    },
+  ],
+};

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Builds the local test cluster's binaries (kube-apiserver, kube-controller-manager,
+# kube-scheduler, kubemark) from Debian's `kubernetes` source package, once, into a cache.
+# Idempotent: a complete cache is reused. Needs root for apt-get (as on CI and dev machines).
+#
+#   K0SMOTRON_TEST_BIN_DIR  use binaries from this directory instead (nothing is built)
+#   K0SMOTRON_CACHE_DIR     cache root (default ~/.cache/k0smotron)
+set -euo pipefail
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+fail() { printf 'install-binaries: %s\n' "$*" >&2; exit 1; }
+
+COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubemark)
+RUNTIME=(kubectl)
+CACHE_ROOT="${K0SMOTRON_CACHE_DIR:-$HOME/.cache/k0smotron}"
+K8S_VERSION="1.20.2"
+BIN_DIR="$CACHE_ROOT/kubernetes-$K8S_VERSION/bin"
+
+have_all() {
+  local dir=$1 c
+  for c in "${COMPONENTS[@]}" "${RUNTIME[@]}"; do [ -s "$dir/$c" ] && [ -x "$dir/$c" ] || return 1; done
+}
+
+if [ -n "${K0SMOTRON_TEST_BIN_DIR:-}" ]; then
+  have_all "$K0SMOTRON_TEST_BIN_DIR" ||
+    fail "K0SMOTRON_TEST_BIN_DIR=$K0SMOTRON_TEST_BIN_DIR lacks one of: ${COMPONENTS[*]}"
+  step "using binaries from K0SMOTRON_TEST_BIN_DIR=$K0SMOTRON_TEST_BIN_DIR"
+  exit 0
+fi
+
+apt_install() {
+  local missing=() p
+  for p in "$@"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || fail "apt-get not found; install ${missing[*]} by hand"
+  step "apt-get install ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq || fail "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null ||
+    fail "apt-get install ${missing[*]} failed"
+}
+
+# etcd is needed at run time even when the Kubernetes binaries are cached.
+apt_install etcd-server
+
+# Debian's kubectl (kubernetes-client) goes into the cache, not /usr/bin: some machines already
+# carry another package that owns /usr/bin/kubectl.
+if [ ! -x "$BIN_DIR/kubectl" ]; then
+  step "fetching Debian's kubernetes-client (kubectl)"
+  mkdir -p "$BIN_DIR"; tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get -o APT::Sandbox::User=root download kubernetes-client >/dev/null 2>&1) ||
+    { apt-get update -qq >/dev/null 2>&1 || true
+      (cd "$tmp" && apt-get -o APT::Sandbox::User=root download kubernetes-client >/dev/null) ||
+        fail "apt-get download kubernetes-client failed"; }
+  dpkg-deb -x "$tmp"/kubernetes-client_*.deb "$tmp/x" || fail "could not unpack kubernetes-client"
+  cp "$tmp/x/usr/bin/kubectl" "$BIN_DIR/kubectl"; rm -rf "$tmp"
+fi
+
+if have_all "$BIN_DIR"; then
+  step "test cluster binaries cached in $BIN_DIR"
+  exit 0
+fi
+
+# rsync must exist before `make`, or the code generators leave a broken 0-byte binary.
+apt_install golang-go rsync dpkg-dev
+command -v rsync >/dev/null || fail "rsync is missing after install"
+
+WORK="$CACHE_ROOT/build"
+mkdir -p "$WORK" "$BIN_DIR"
+TARBALL=$(ls "$WORK"/kubernetes_*.orig.tar.gz 2>/dev/null | head -n1 || true)
+if [ -z "$TARBALL" ]; then
+  step "downloading Debian's kubernetes source package"
+  APT_DIR="$WORK/apt"
+  mkdir -p "$APT_DIR/sources.list.d" "$APT_DIR/lists/partial"
+  # A private apt config that also lists deb-src entries; the machine's config stays untouched.
+  found=0
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    sed 's/^Types: deb$/Types: deb deb-src/' "$f" > "$APT_DIR/sources.list.d/$(basename "$f")"; found=1
+  done
+  if [ -f /etc/apt/sources.list ]; then
+    sed -n 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list > "$APT_DIR/sources.list.d/src.list"; found=1
+  fi
+  [ $found -eq 1 ] || fail "no apt sources found to derive deb-src entries from"
+  APT_OPTS=(-o "Dir::Etc::sourceparts=$APT_DIR/sources.list.d" -o "Dir::Etc::sourcelist=/dev/null" -o APT::Sandbox::User=root
+            -o "Dir::State::Lists=$APT_DIR/lists" -o "Debug::NoLocking=1")
+  apt-get "${APT_OPTS[@]}" update -qq || fail "apt-get update (deb-src) failed"
+  (cd "$WORK" && apt-get "${APT_OPTS[@]}" source --download-only kubernetes >/dev/null) ||
+    fail "apt-get source --download-only kubernetes failed"
+  TARBALL=$(ls "$WORK"/kubernetes_*.orig.tar.gz 2>/dev/null | head -n1 || true)
+  [ -n "$TARBALL" ] || fail "the kubernetes source tarball was not downloaded"
+fi
+
+SRC="$WORK/src"
+if [ ! -d "$SRC/kubernetes-$K8S_VERSION" ]; then
+  step "unpacking $(basename "$TARBALL")"
+  rm -rf "$SRC"; mkdir -p "$SRC"
+  tar xzf "$TARBALL" -C "$SRC"
+fi
+cd "$SRC/kubernetes-$K8S_VERSION" || fail "unexpected source layout in $SRC"
+[ -d vendor ] || fail "the source package has no vendor/ directory; it cannot be built offline"
+
+export GOPATH="$PWD/.go" CGO_ENABLED=0 GOFLAGS=-mod=vendor GO111MODULE=on GOPROXY=off
+mkdir -p .go/src/k8s.io
+[ -e .go/src/k8s.io/kubernetes ] || ln -s ../../.. .go/src/k8s.io/kubernetes
+for c in "${COMPONENTS[@]}"; do
+  [ -s "$BIN_DIR/$c" ] && continue
+  out="_output/local/bin/linux/$(go env GOARCH)/$c"
+  if [ -s "$out" ]; then cp "$out" "$BIN_DIR/$c"; continue; fi
+  step "building $c (a few minutes; Go $(go env GOVERSION))"
+  start=$SECONDS
+  if ! make WHAT="cmd/$c" >"$WORK/make-$c.log" 2>&1; then
+    tail -n 30 "$WORK/make-$c.log" >&2
+    fail "building $c failed; full log: $WORK/make-$c.log"
+  fi
+  [ -s "$out" ] || fail "make reported success but $out is empty (was rsync missing? run make clean)"
+  cp "$out" "$BIN_DIR/$c"
+  step "built $c in $((SECONDS - start)) s"
+done
+have_all "$BIN_DIR" || fail "binaries missing in $BIN_DIR after the build"
+# The source tree is 1+ GB once built; keep only the tarball for a rebuild.
+rm -rf "$SRC"
+step "test cluster binaries ready in $BIN_DIR"
