@@ -1,0 +1,35 @@
+import { formatClusterAnnotation, parseClusterAnnotation } from './annotations';
+import { k0smotronPermissions } from './permissions';
+
+describe('parseClusterAnnotation', () => {
+  it('parses management cluster, namespace and name', () => {
+    expect(parseClusterAnnotation('prod/team-a/web')).toEqual({
+      managementCluster: 'prod',
+      namespace: 'team-a',
+      name: 'web',
+    });
+  });
+
+  it('round-trips with formatClusterAnnotation', () => {
+    const ref = { managementCluster: 'local', namespace: 'default', name: 'kmc1' };
+    expect(parseClusterAnnotation(formatClusterAnnotation(ref))).toEqual(ref);
+  });
+
+  it.each([undefined, null, '', 'a/b', 'a/b/c/d', '/b/c', 'a//c', 'a/b/'])('rejects %p', v => {
+    expect(parseClusterAnnotation(v)).toBeUndefined();
+  });
+});
+
+describe('k0smotronPermissions', () => {
+  it('lists the six permissions with unique names', () => {
+    const names = k0smotronPermissions.map(p => p.name).sort();
+    expect(names).toEqual([
+      'k0smotron.cluster.create',
+      'k0smotron.cluster.delete',
+      'k0smotron.cluster.read',
+      'k0smotron.cluster.update',
+      'k0smotron.jointoken.create',
+      'k0smotron.kubeconfig.read',
+    ]);
+  });
+});

@@ -1,0 +1,119 @@
+import type { ClusterSpec, ClusterStatus, Condition, JoinRole } from '@k0smotron/api';
+
+// Bodies of the k0smotron backend REST API (`/api/k0smotron`). See README.md for the routes.
+
+/** What `clusterPhase()` of `@k0smotron/api` reports for a Cluster. */
+export type ClusterPhase = 'Available' | 'Progressing' | 'Sleeping' | 'Paused' | 'Degraded' | 'Deleting';
+
+export interface ClusterSummary {
+  managementCluster: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  creationTimestamp: string;
+  phase: ClusterPhase;
+  /** Desired controllers (`spec.replicas`). */
+  replicas: number;
+  readyReplicas: number;
+  /** The running version when known, else the desired one. */
+  version: string;
+  /** The API URL (`status.endpoint`) once the control plane is exposed. */
+  endpoint?: string;
+  serviceType: string;
+  storageType: string;
+  paused: boolean;
+  /** `spec.replicas` is 0: the control plane is asleep. */
+  sleeping: boolean;
+  conditions: Condition[];
+  labels: Record<string, string>;
+}
+
+export interface OwnedObjectSummary {
+  kind: string;
+  name: string;
+  ready?: boolean;
+  message?: string;
+}
+
+export interface ClusterEvent {
+  type: string;
+  reason: string;
+  message: string;
+  count: number;
+  lastTimestamp: string;
+}
+
+export interface CertificateSummary {
+  /** Secret name, e.g. `<name>-ca`. */
+  name: string;
+  /** `ca`, `sa`, `proxy`, `etcd`, … */
+  purpose: string;
+  /** RFC 3339 expiry of the certificate. */
+  notAfter: string;
+}
+
+export interface ClusterDetails extends ClusterSummary {
+  spec: ClusterSpec;
+  status: ClusterStatus;
+  ownedObjects: OwnedObjectSummary[];
+  events: ClusterEvent[];
+  certificates: CertificateSummary[];
+}
+
+export interface ClusterListResponse {
+  items: ClusterSummary[];
+  /** Management clusters that could not be read, with why (the rest are still listed). */
+  errors?: { managementCluster: string; message: string }[];
+}
+
+export interface CreateClusterRequest {
+  namespace: string;
+  name: string;
+  spec: ClusterSpec;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface UpdateClusterRequest {
+  replicas?: number;
+  version?: string;
+  paused?: boolean;
+}
+
+export interface JoinTokenRequestBody {
+  role: JoinRole;
+  /** Go duration, e.g. `1h` or `24h`; `0s` never expires. */
+  expiry: string;
+}
+
+export interface JoinTokenResponse {
+  /** Shown once: the backend does not keep it. */
+  token: string;
+  role: JoinRole;
+  /** RFC 3339; absent when the token does not expire. */
+  expiresAt?: string;
+  /** Shell commands that join a machine with this token. */
+  commands: string[];
+}
+
+export interface ManagementClusterInfo {
+  name: string;
+  /** Namespaces served; absent means all. */
+  namespaces?: string[];
+}
+
+export interface ManagementClusterListResponse {
+  items: ManagementClusterInfo[];
+}
+
+export interface FieldError {
+  /** JSON path of the field, e.g. `spec.replicas`. */
+  path: string;
+  message: string;
+}
+
+/** 400 body: what is wrong, per field. */
+export interface ValidationErrorResponse {
+  error: { name: 'InputError'; message: string };
+  fieldErrors: FieldError[];
+}
