@@ -1,0 +1,78 @@
+// The certificates of one Cluster, as upstream k0smotron lays them out (CAPI purposes).
+import type { CertificateRefType } from '@k0smotron/api';
+import { createCa, createLeaf, generateKeyPair, type CertKeyPem } from './crypto';
+
+export const CA_PURPOSES = ['ca', 'sa', 'proxy', 'etcd'] as const satisfies readonly CertificateRefType[];
+export const ETCD_LEAF_PURPOSES = [
+  'apiserver-etcd-client',
+  'etcd-server',
+  'etcd-peer',
+] as const satisfies readonly CertificateRefType[];
+export type EtcdLeafPurpose = (typeof ETCD_LEAF_PURPOSES)[number];
+
+/** CAs live 10 years (as CAPI's); etcd leaf certificates too, since nothing rotates them. */
+export const CA_VALIDITY_DAYS = 3650;
+export const ETCD_LEAF_VALIDITY_DAYS = 3650;
+
+/** Every purpose a Cluster needs: the four CAs always (as upstream), the etcd leaves for etcd storage. */
+export function requiredPurposes(storageType: 'etcd' | 'kine'): CertificateRefType[] {
+  return storageType === 'etcd' ? [...CA_PURPOSES, ...ETCD_LEAF_PURPOSES] : [...CA_PURPOSES];
+}
+
+export function isEtcdLeaf(purpose: CertificateRefType): purpose is EtcdLeafPurpose {
+  return (ETCD_LEAF_PURPOSES as readonly string[]).includes(purpose);
+}
+
+/** SANs of the etcd leaf certificates: loopback, the headless Service names, and pod wildcards. */
+export function etcdSans(etcdServiceName: string, namespace: string, clusterDomain = 'cluster.local') {
+  const names = [etcdServiceName, `${etcdServiceName}.${namespace}.svc`, `${etcdServiceName}.${namespace}.svc.${clusterDomain}`];
+  return {
+    dnsNames: ['localhost', ...names, ...names.map((n) => `*.${n}`)],
+    ipAddresses: ['127.0.0.1'],
+  };
+}
+
+export interface PkiRequest {
+  /** Purposes to generate now (those not present yet). */
+  missing: CertificateRefType[];
+  /** The etcd CA when it exists already and leaves must be signed by it. */
+  existingEtcdCa?: CertKeyPem;
+  etcdServiceName: string;
+  namespace: string;
+  now: Date;
+}
+
+/**
+ * Generates what is missing. A CA that exists is never replaced; leaf certificates are signed by
+ * the etcd CA generated in the same call or passed in.
+ */
+export async function generatePki(req: PkiRequest): Promise<Partial<Record<CertificateRefType, CertKeyPem>>> {
+  const out: Partial<Record<CertificateRefType, CertKeyPem>> = {};
+  for (const purpose of req.missing) {
+    if (purpose === 'sa') {
+      const { keyPem, publicKeyPem } = await generateKeyPair();
+      out.sa = { cert: publicKeyPem, key: keyPem };
+    } else if (!isEtcdLeaf(purpose)) {
+      out[purpose] = await createCa('kubernetes', req.now, CA_VALIDITY_DAYS);
+    }
+  }
+  const leaves = req.missing.filter(isEtcdLeaf);
+  if (leaves.length) {
+    const etcdCa = out.etcd ?? req.existingEtcdCa;
+    if (!etcdCa) throw new Error('the etcd CA is needed to sign the etcd certificates but was not given');
+    const sans = etcdSans(req.etcdServiceName, req.namespace);
+    for (const purpose of leaves) {
+      out[purpose] = await createLeaf(
+        etcdCa,
+        {
+          commonName: purpose,
+          ...sans,
+          usages: purpose === 'apiserver-etcd-client' ? ['client'] : ['server', 'client'],
+          validityDays: ETCD_LEAF_VALIDITY_DAYS,
+        },
+        req.now,
+      );
+    }
+  }
+  return out;
+}

@@ -1,0 +1,4 @@
+export * from './crypto';
+export * from './cluster-pki';
+export * from './kubeconfig';
+export * from './limiter';
