@@ -4,3 +4,6 @@ export * from './constants';
 export * from './schema/common';
 export * from './schema/cluster';
 export * from './schema/jointokenrequest';
+export * from './join';
+export * from './names';
+export { md5Hex } from './md5';
