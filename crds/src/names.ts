@@ -1,0 +1,127 @@
+// Names and labels of the objects the operator generates for a Cluster, following upstream so
+// existing tooling (and CAPI) finds them. Pure and browser-safe.
+import { LABEL_COMPONENT, LABEL_CAPI_CONTROL_PLANE } from './constants';
+import { md5Hex } from './md5';
+
+/** Longest Kubernetes object name the operator generates (a DNS-1123 label). */
+export const KUBE_NAME_LIMIT = 63;
+
+/**
+ * Upstream's rule for names that would be too long: keep the first 57 characters, then `-`
+ * and the first 5 hex characters of the MD5 of the full name. Shorter names are unchanged.
+ */
+export function shortenName(name: string): string {
+  if (name.length <= KUBE_NAME_LIMIT) return name;
+  return `${name.slice(0, KUBE_NAME_LIMIT - 6)}-${md5Hex(name).slice(0, 5)}`;
+}
+
+export interface ClusterObjectNames {
+  /** k0s StatefulSet, its data volume, and the ClusterIP Service. */
+  statefulSet: string;
+  clusterIPService: string;
+  nodePortService: string;
+  loadBalancerService: string;
+  /** ConfigMap with the generated k0s config (key K0SMOTRON_K0S_YAML). */
+  configMap: string;
+  entrypointConfigMap: string;
+  /** Never shortened (upstream). */
+  telemetryConfigMap: string;
+  endpointConfigMap: string;
+  etcdService: string;
+  etcdStatefulSet: string;
+  etcdDefragCronJob: string;
+  /** CAPI-format certificate Secrets (`<name>-<purpose>`; not shortened, Secret names allow 253). */
+  caSecret: string;
+  saSecret: string;
+  proxySecret: string;
+  etcdCaSecret: string;
+  apiserverEtcdClientSecret: string;
+  etcdServerSecret: string;
+  etcdPeerSecret: string;
+  /** Admin kubeconfig Secret, key `value`; never shortened (CAPI expects this exact name). */
+  kubeconfigSecret: string;
+}
+
+/** Every generated child name of Cluster `name`. */
+export function clusterObjectNames(name: string): ClusterObjectNames {
+  const kmc = (pattern: string) => shortenName(pattern.replace('%s', name));
+  return {
+    statefulSet: kmc('kmc-%s'),
+    clusterIPService: kmc('kmc-%s'),
+    nodePortService: kmc('kmc-%s-nodeport'),
+    loadBalancerService: kmc('kmc-%s-lb'),
+    configMap: kmc('kmc-%s-config'),
+    entrypointConfigMap: kmc('kmc-entrypoint-%s-config'),
+    telemetryConfigMap: `kmc-${name}-telemetry-config`,
+    endpointConfigMap: kmc('kmc-%s-endpoint'),
+    etcdService: kmc('kmc-%s-etcd'),
+    etcdStatefulSet: kmc('kmc-%s-etcd'),
+    etcdDefragCronJob: kmc('kmc-%s-defrag'),
+    caSecret: `${name}-ca`,
+    saSecret: `${name}-sa`,
+    proxySecret: `${name}-proxy`,
+    etcdCaSecret: `${name}-etcd`,
+    apiserverEtcdClientSecret: `${name}-apiserver-etcd-client`,
+    etcdServerSecret: `${name}-etcd-server`,
+    etcdPeerSecret: `${name}-etcd-peer`,
+    kubeconfigSecret: `${name}-kubeconfig`,
+  };
+}
+
+/** The Service name for a service type (upstream GetServiceName). */
+export function clusterServiceName(name: string, serviceType: 'ClusterIP' | 'NodePort' | 'LoadBalancer'): string {
+  const names = clusterObjectNames(name);
+  switch (serviceType) {
+    case 'NodePort':
+      return names.nodePortService;
+    case 'LoadBalancer':
+      return names.loadBalancerService;
+    default:
+      return names.clusterIPService;
+  }
+}
+
+/** Components named by the `app.kubernetes.io/component` label of generated objects. */
+export type ClusterComponent =
+  | 'control-plane'
+  | 'cluster-config'
+  | 'entrypoint'
+  | 'telemetry'
+  | 'etcd'
+  | 'kubeconfig'
+  | 'jointoken';
+
+/** Upstream's base labels of every generated object (also the pod selector). */
+export function clusterBaseLabels(name: string): Record<string, string> {
+  return { app: 'k0smotron', cluster: name, component: 'cluster' };
+}
+
+/**
+ * Labels of a generated object: the base labels, then the Cluster's own labels and
+ * `kubeconfigSecretMetadata.labels` (as upstream), then the component label.
+ */
+export function clusterChildLabels(
+  name: string,
+  component?: ClusterComponent,
+  extra: { clusterLabels?: Record<string, string>; kubeconfigSecretLabels?: Record<string, string> } = {},
+): Record<string, string> {
+  return {
+    ...extra.clusterLabels,
+    ...extra.kubeconfigSecretLabels,
+    ...clusterBaseLabels(name),
+    ...(component ? { [LABEL_COMPONENT]: component } : {}),
+  };
+}
+
+/** Selector labels of the k0s StatefulSet: base labels plus the CAPI control-plane label. */
+export function controlPlaneSelectorLabels(name: string): Record<string, string> {
+  return { ...clusterBaseLabels(name), [LABEL_CAPI_CONTROL_PLANE]: 'true' };
+}
+
+/** `k=v,k=v` form of a label map, as used in `status.selector` and label selectors. */
+export function formatLabelSelector(labels: Record<string, string>): string {
+  return Object.keys(labels)
+    .sort()
+    .map(k => `${k}=${labels[k]}`)
+    .join(',');
+}
