@@ -7,3 +7,4 @@ export * from './schema/jointokenrequest';
 export * from './join';
 export * from './names';
 export { md5Hex } from './md5';
+export * from './normalize';
