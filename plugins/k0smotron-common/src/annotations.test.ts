@@ -1,4 +1,4 @@
-import { formatClusterAnnotation, parseClusterAnnotation } from './annotations';
+import { clusterEntityName, clusterEntityRef, formatClusterAnnotation, parseClusterAnnotation } from './annotations';
 import { k0smotronPermissions } from './permissions';
 
 describe('parseClusterAnnotation', () => {
@@ -31,5 +31,22 @@ describe('k0smotronPermissions', () => {
       'k0smotron.jointoken.create',
       'k0smotron.kubeconfig.read',
     ]);
+  });
+});
+
+describe('clusterEntityName', () => {
+  it('joins management cluster, namespace and name', () => {
+    expect(clusterEntityName({ managementCluster: 'local', namespace: 'team-a', name: 'web' })).toBe('local-team-a-web');
+    expect(clusterEntityRef({ managementCluster: 'local', namespace: 'team-a', name: 'web' })).toBe(
+      'resource:default/local-team-a-web',
+    );
+  });
+
+  it('shortens long names to 63 characters, keeping them distinct and valid', () => {
+    const a = clusterEntityName({ managementCluster: 'management-prod-eu', namespace: 'x'.repeat(40), name: 'cluster-a' });
+    const b = clusterEntityName({ managementCluster: 'management-prod-eu', namespace: 'x'.repeat(40), name: 'cluster-b' });
+    expect(a.length).toBeLessThanOrEqual(63);
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/);
   });
 });
