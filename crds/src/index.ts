@@ -8,3 +8,4 @@ export * from './join';
 export * from './names';
 export { md5Hex } from './md5';
 export * from './normalize';
+export * from './validate';
