@@ -1,0 +1,4 @@
+export * from './resolver';
+export * from './client';
+export * from './access';
+export * from './probe';

@@ -1,0 +1,58 @@
+// ControlPlaneFunctional: does the child API answer `GET /api/v1/namespaces/kube-system` with the
+// operator's credentials within 10 s? The answer also says when to ask again: quickly (with
+// backoff) while it is not functional, on a slow period while it is.
+import type { Cluster } from '@k0smotron/api';
+import { ChildAccessError, type ChildApiAccess } from './access';
+import { ChildApiError } from './client';
+
+export const FUNCTIONAL_TRUE_REASON = 'KubeSystemNamespaceFound';
+export const PROBE_TIMEOUT_MS = 10_000;
+/** While functional: a slow period. */
+export const PROBE_HEALTHY_PERIOD_MS = 5 * 60_000;
+/** While not functional: 5 s, doubling per failure up to 2 min. */
+export const PROBE_RETRY_BASE_MS = 5_000;
+export const PROBE_RETRY_MAX_MS = 2 * 60_000;
+
+export interface FunctionalProbeResult {
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+  /** When the Cluster controller should probe again (its requeueAfter). */
+  recheckAfterMs: number;
+}
+
+export type FunctionalProbe = (cluster: Cluster, opts?: { signal?: AbortSignal }) => Promise<FunctionalProbeResult>;
+
+export function createFunctionalProbe(access: ChildApiAccess, opts: { timeoutMs?: number } = {}): FunctionalProbe {
+  const failures = new Map<string, number>();
+  const timeoutMs = opts.timeoutMs ?? PROBE_TIMEOUT_MS;
+
+  return async (cluster, probeOpts = {}) => {
+    const key = cluster.metadata.uid ?? `${cluster.metadata.namespace}/${cluster.metadata.name}`;
+    const fail = (reason: string, message: string): FunctionalProbeResult => {
+      const n = (failures.get(key) ?? 0) + 1;
+      failures.set(key, n);
+      const recheckAfterMs = Math.min(PROBE_RETRY_BASE_MS * 2 ** (n - 1), PROBE_RETRY_MAX_MS);
+      return { status: 'False', reason, message, recheckAfterMs };
+    };
+    try {
+      const client = await access.client(cluster, { timeoutMs });
+      await client.request('GET', '/api/v1/namespaces/kube-system', undefined, { timeoutMs, signal: probeOpts.signal });
+      failures.delete(key);
+      return {
+        status: 'True',
+        reason: FUNCTIONAL_TRUE_REASON,
+        message: `the control plane answers at ${client.target.server}`,
+        recheckAfterMs: PROBE_HEALTHY_PERIOD_MS,
+      };
+    } catch (err) {
+      if (err instanceof ChildAccessError) return fail(err.reason, err.message);
+      if (err instanceof ChildApiError) {
+        // A CA that no longer verifies may have been replaced: sign again from the current one.
+        if (err.reason === 'TLSError' || err.reason === 'Unauthorized') access.forget(cluster);
+        return fail(err.reason, err.message);
+      }
+      return fail('InternalError', (err as Error).message);
+    }
+  };
+}
