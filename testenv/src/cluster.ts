@@ -1,0 +1,362 @@
+// startTestCluster: etcd + kube-apiserver + kube-controller-manager + kube-scheduler + kubemark
+// hollow nodes on this machine, with their own PKI, in a temp dir that stop() removes.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ApiextensionsV1Api, CoreV1Api, KubeConfig, StorageV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { ensureBinaries } from './binaries';
+import { clusterCommands, clusterLayout, SERVICE_CLUSTER_IP, type ClusterLayout } from './components';
+import { renderKubeconfig } from './kubeconfig';
+import { apiserverSans, createClusterPki, type ClusterPki } from './pki';
+import { freePorts } from './ports';
+import { ProcessSupervisor, tailFile, type ManagedProcess } from './processes';
+import { desiredVolumes, startVolumeRecycler, storageClassManifest, type VolumePool } from './storage';
+
+export interface TestClusterOptions {
+  /** Hollow nodes (kubemark) to run; default 1. */
+  nodes?: number;
+  /** Apply every crds/*.yaml of this repo and wait until Established; default false. */
+  installCrds?: boolean;
+  /** Where CRD YAMLs are read from when installCrds; default the repo's crds/. */
+  crdsDir?: string;
+  /** Keep component logs here (kept after stop) instead of inside the temp dir. */
+  logDir?: string;
+  /** HostPath PersistentVolumes in the pool (refilled and recycled while the cluster runs); default 20. */
+  volumes?: number;
+  /** Parent of the cluster's temp dir; default $K0SMOTRON_TEST_TMPDIR, /dev/shm, or the OS temp dir. */
+  baseDir?: string;
+  /** Progress messages; default to stderr with a `[testenv]` prefix. */
+  log?: (message: string) => void;
+  /** Give up starting after this long; default 180 s. */
+  startTimeoutMs?: number;
+}
+
+export interface TestCluster {
+  kubeconfigPath: string;
+  kubeConfig: KubeConfig;
+  /** https://127.0.0.1:<port> */
+  server: string;
+  binDir: string;
+  kubectlPath: string;
+  /** The cluster's temp dir (PKI, etcd data, kubeconfigs; logs unless logDir was given). */
+  dir: string;
+  nodeNames: string[];
+  /** PIDs of the component processes (each leads its own process group). */
+  pids(): number[];
+  /** Stops every process of this cluster and removes its temp dir. Safe to call twice. */
+  stop(): Promise<void>;
+  /** The tail of every component's log, for failure reports. */
+  logs(lines?: number): string;
+}
+
+const REPO_CRDS_DIR = path.resolve(__dirname, '../../crds');
+
+function defaultBaseDir(): string {
+  if (process.env.K0SMOTRON_TEST_TMPDIR) return process.env.K0SMOTRON_TEST_TMPDIR;
+  // etcd fsyncs on every write; on tmpfs that costs nothing.
+  try {
+    fs.accessSync('/dev/shm', fs.constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return os.tmpdir();
+  }
+}
+
+function elapsed(since: number): string {
+  return `${((Date.now() - since) / 1000).toFixed(1)} s`;
+}
+
+class StartError extends Error {}
+
+export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
+  const nodes = options.nodes ?? 1;
+  if (!Number.isInteger(nodes) || nodes < 0 || nodes > 20) {
+    throw new Error(`startTestCluster: nodes must be an integer from 0 to 20, got ${String(options.nodes)}`);
+  }
+  const volumeCount = options.volumes ?? 20;
+  const log = options.log ?? ((m: string) => process.stderr.write(`[testenv] ${m}\n`));
+  const t0 = Date.now();
+  const deadline = t0 + (options.startTimeoutMs ?? 180_000);
+  const bins = ensureBinaries();
+
+  const baseDir = options.baseDir ?? defaultBaseDir();
+  fs.mkdirSync(baseDir, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(baseDir, 'k0smotron-testenv-'));
+  const layout = clusterLayout(dir, nodes, options.logDir ? path.resolve(options.logDir) : undefined);
+  const supervisor = new ProcessSupervisor(dir, true);
+  let recycler: VolumePool | undefined;
+
+  const logs = (lines = 40) => formatLogs(supervisor.processes, lines);
+  const stop = async () => {
+    recycler?.stop();
+    await supervisor.stop();
+  };
+
+  try {
+    for (const d of [layout.logDir, layout.pkiDir, layout.etcdDataDir, layout.volumesDir]) fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    for (const n of layout.nodeNames) fs.mkdirSync(layout.nodeTmpDir(n), { recursive: true });
+
+    const [etcdClient, etcdPeer, apiserverPort, ...nodePorts] = await freePorts(3 + 2 * nodes);
+    const ports = {
+      etcdClient,
+      etcdPeer,
+      apiserver: apiserverPort,
+      nodes: layout.nodeNames.map((_, i) => ({ kubelet: nodePorts[2 * i], kubeletReadOnly: nodePorts[2 * i + 1] })),
+    };
+    const server = `https://127.0.0.1:${ports.apiserver}`;
+
+    const sans = apiserverSans(SERVICE_CLUSTER_IP);
+    const pki = await createClusterPki({
+      apiserverDnsNames: [...sans.dnsNames, os.hostname()],
+      apiserverIps: sans.ips,
+      clients: {
+        admin: { commonName: 'admin', organizations: ['system:masters'] },
+        controllerManager: { commonName: 'system:kube-controller-manager' },
+        scheduler: { commonName: 'system:kube-scheduler' },
+        ...Object.fromEntries(
+          layout.nodeNames.map(n => [`node:${n}`, { commonName: `system:node:${n}`, organizations: ['system:nodes'] }]),
+        ),
+      },
+    });
+    writeClusterFiles(layout, pki, server);
+
+    const isolateNodes = nodes > 0 && canIsolateNodes();
+    if (nodes > 1 && !isolateNodes) {
+      throw new Error(
+        `${nodes} hollow nodes need a private /tmp each ('unshare --mount' as root), which failed here; ` +
+          'run as root or start with nodes: 1',
+      );
+    }
+    if (nodes === 1 && !isolateNodes) {
+      log("warning: 'unshare --mount' failed; the hollow node uses the shared /tmp/kubelet_remote.sock");
+    }
+    const cmds = clusterCommands({ layout, ports, binDir: bins.binDir, etcd: bins.etcd, isolateNodes });
+    const waitCtx = { supervisor, deadline };
+
+    let t = Date.now();
+    supervisor.start(cmds.etcd, layout.log('etcd'));
+    await waitUntil(waitCtx, 'etcd to answer /health', () => etcdHealthy(ports.etcdClient));
+    log(`etcd up (${elapsed(t)})`);
+
+    t = Date.now();
+    supervisor.start(cmds.apiserver, layout.log('kube-apiserver'));
+    const tls = { ca: pki.ca.certPem, cert: pki.clients.admin.certPem, key: pki.clients.admin.keyPem };
+    await waitUntil(waitCtx, 'kube-apiserver /readyz', () => httpsOk(`${server}/readyz`, tls));
+    log(`apiserver ready at ${server} (${elapsed(t)})`);
+
+    supervisor.start(cmds.controllerManager, layout.log('kube-controller-manager'));
+    supervisor.start(cmds.scheduler, layout.log('kube-scheduler'));
+    for (const n of cmds.nodes) supervisor.start(n, layout.log(n.name));
+
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(layout.files.adminKubeconfig);
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+
+    t = Date.now();
+    await installStorage(kubeConfig, layout, volumeCount);
+    recycler = startVolumeRecycler(kubeConfig, layout.volumesDir, volumeCount);
+    log(`storage: default StorageClass "standard" + ${volumeCount} hostPath PersistentVolumes`);
+
+    if (options.installCrds) {
+      t = Date.now();
+      const installed = await installCrds(kubeConfig, options.crdsDir ?? REPO_CRDS_DIR, waitCtx, log);
+      if (installed > 0) log(`${installed} CRDs Established (${elapsed(t)})`);
+    }
+
+    t = Date.now();
+    let lastReady = -1;
+    await waitUntil(waitCtx, `${nodes} node(s) Ready`, async () => {
+      const list = await core.listNode();
+      const ready = list.items.filter(n =>
+        n.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True'),
+      ).length;
+      if (ready !== lastReady) {
+        lastReady = ready;
+        if (nodes > 0) log(`${ready}/${nodes} nodes Ready (${elapsed(t)})`);
+      }
+      return ready >= nodes;
+    });
+    await waitUntil(waitCtx, 'the default ServiceAccount', async () => {
+      try {
+        await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    log(`cluster ready in ${elapsed(t0)}: export KUBECONFIG=${layout.files.adminKubeconfig}`);
+
+    return {
+      kubeconfigPath: layout.files.adminKubeconfig,
+      kubeConfig,
+      server,
+      binDir: bins.binDir,
+      kubectlPath: path.join(bins.binDir, 'kubectl'),
+      dir,
+      nodeNames: layout.nodeNames,
+      pids: () => supervisor.processes.map(p => p.pid),
+      stop,
+      logs,
+    };
+  } catch (err) {
+    const report = logs(25);
+    await stop();
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`startTestCluster failed: ${reason}\n--- component logs ---\n${report}`);
+  }
+}
+
+function writeClusterFiles(layout: ClusterLayout, pki: ClusterPki, server: string): void {
+  const f = layout.files;
+  const secret = (file: string, text: string) => fs.writeFileSync(file, text, { mode: 0o600 });
+  secret(f.caCert, pki.ca.certPem);
+  secret(f.caKey, pki.ca.keyPem);
+  secret(f.apiserverCert, pki.apiserver.certPem);
+  secret(f.apiserverKey, pki.apiserver.keyPem);
+  secret(f.frontProxyCaCert, pki.frontProxyCa.certPem);
+  secret(f.frontProxyClientCert, pki.frontProxyClient.certPem);
+  secret(f.frontProxyClientKey, pki.frontProxyClient.keyPem);
+  secret(f.saPublicKey, pki.serviceAccount.publicKeyPem);
+  secret(f.saPrivateKey, pki.serviceAccount.privateKeyPem);
+  const kubeconfig = (file: string, client: string, userName: string) => {
+    const c = pki.clients[client];
+    secret(file, renderKubeconfig({ server, caPem: pki.ca.certPem, clientCertPem: c.certPem, clientKeyPem: c.keyPem, userName }));
+  };
+  kubeconfig(f.adminKubeconfig, 'admin', 'admin');
+  kubeconfig(f.controllerManagerKubeconfig, 'controllerManager', 'kube-controller-manager');
+  kubeconfig(f.schedulerKubeconfig, 'scheduler', 'kube-scheduler');
+  for (const n of layout.nodeNames) kubeconfig(layout.nodeKubeconfig(n), `node:${n}`, n);
+}
+
+let isolationSupported: boolean | undefined;
+/** Whether this process may create private mount namespaces (root with CAP_SYS_ADMIN). */
+function canIsolateNodes(): boolean {
+  if (isolationSupported === undefined) {
+    const res = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', 'true'], { stdio: 'ignore' });
+    isolationSupported = res.status === 0;
+  }
+  return isolationSupported;
+}
+
+function formatLogs(processes: ManagedProcess[], lines: number): string {
+  return processes
+    .map(p => {
+      const state = p.exit ? `exited ${p.exit.code ?? p.exit.signal}` : 'running';
+      return `==> ${p.name} (pid ${p.pid}, ${state}) ${p.logFile}\n${tailFile(p.logFile, lines)}`;
+    })
+    .join('\n');
+}
+
+interface WaitContext {
+  supervisor: ProcessSupervisor;
+  deadline: number;
+}
+
+/** Polls `check` until true; fails early when a component died, and at the start deadline. */
+async function waitUntil(ctx: WaitContext, what: string, check: () => Promise<boolean>, intervalMs = 200): Promise<void> {
+  let lastError: unknown;
+  for (;;) {
+    const dead = ctx.supervisor.firstExited();
+    if (dead) {
+      throw new StartError(
+        `${dead.name} exited (${dead.exit?.code ?? dead.exit?.signal}) while waiting for ${what}; log: ${dead.logFile}`,
+      );
+    }
+    try {
+      if (await check()) return;
+      lastError = undefined;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > ctx.deadline) {
+      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new StartError(`timed out waiting for ${what}${why}`);
+    }
+    await new Promise(r => setTimeout(r, intervalMs));
+  }
+}
+
+function etcdHealthy(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/health', timeout: 2000 }, res => {
+      let body = '';
+      res.on('data', c => (body += c));
+      res.on('end', () => resolve(res.statusCode === 200 && body.includes('true')));
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+function httpsOk(url: string, tls: { ca: string; cert: string; key: string }): Promise<boolean> {
+  return new Promise(resolve => {
+    const req = https.get(url, { ...tls, timeout: 2000 }, res => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+async function installStorage(kc: KubeConfig, layout: ClusterLayout, count: number): Promise<void> {
+  const storage = kc.makeApiClient(StorageV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  await storage.createStorageClass({ body: storageClassManifest() });
+  await Promise.all(desiredVolumes(layout.volumesDir, 0, count).map(body => core.createPersistentVolume({ body })));
+}
+
+/** Applies every CustomResourceDefinition in `dir`/*.yaml; returns how many. */
+async function installCrds(
+  kc: KubeConfig,
+  dir: string,
+  ctx: WaitContext,
+  log: (m: string) => void,
+): Promise<number> {
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter(f => /\.ya?ml$/.test(f)).sort() : [];
+  if (files.length === 0) {
+    log(`no CRD YAMLs in ${dir}; skipping CRD install`);
+    return 0;
+  }
+  const api = kc.makeApiClient(ApiextensionsV1Api);
+  const crds: V1CustomResourceDefinition[] = [];
+  for (const file of files) {
+    for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))) {
+      if (doc.errors.length > 0) throw new Error(`${path.join(dir, file)}: ${doc.errors[0].message}`);
+      const obj = doc.toJS() as V1CustomResourceDefinition | null;
+      if (!obj) continue;
+      if (obj.kind !== 'CustomResourceDefinition') {
+        log(`${file}: skipping ${obj.kind ?? 'a document without kind'} (only CRDs are installed)`);
+        continue;
+      }
+      crds.push(obj);
+    }
+  }
+  for (const crd of crds) {
+    const name = crd.metadata?.name ?? '';
+    try {
+      await api.createCustomResourceDefinition({ body: crd });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) {
+        throw new Error(`installing CRD ${name}: ${(err as Error).message}`);
+      }
+      const current = await api.readCustomResourceDefinition({ name });
+      await api.replaceCustomResourceDefinition({
+        name,
+        body: { ...crd, metadata: { ...crd.metadata, resourceVersion: current.metadata?.resourceVersion } },
+      });
+    }
+  }
+  for (const crd of crds) {
+    const name = crd.metadata?.name ?? '';
+    await waitUntil(ctx, `CRD ${name} Established`, async () => {
+      const c = await api.readCustomResourceDefinition({ name });
+      return c.status?.conditions?.some(x => x.type === 'Established' && x.status === 'True') ?? false;
+    });
+  }
+  return crds.length;
+}
