@@ -1,0 +1,235 @@
+// The informer cache behind the `Cache` contract: one informer per kind (per watched namespace,
+// or cluster-wide), indexed by namespace and by controller owner UID. Controllers subscribe to
+// its events to fill their queues.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { BackoffOptions } from './backoff';
+import type { Clock } from './clock';
+import type { Cache, GroupVersionKind, Logger, WatchSpec } from './contract';
+import { Informer, InformerEvent, ListResult, ListWatcher, objectKey } from './informer';
+import { KubeApi } from './kubeApi';
+import { silentLogger } from './logger';
+
+export function gvkKey(gvk: GroupVersionKind): string {
+  return `${gvk.apiVersion}/${gvk.kind}`;
+}
+
+export type CacheHandler = (event: InformerEvent, obj: KubernetesObject, old?: KubernetesObject) => void;
+
+/** The controller owner reference of an object, if any. */
+export function controllerOwner(obj: KubernetesObject) {
+  return obj.metadata?.ownerReferences?.find(r => r.controller);
+}
+
+function labelsMatch(obj: KubernetesObject, labels?: Record<string, string>): boolean {
+  if (!labels) return true;
+  const have = obj.metadata?.labels ?? {};
+  return Object.entries(labels).every(([k, v]) => have[k] === v);
+}
+
+/**
+ * Several controllers may watch the same kind; the cache keeps one informer per kind, so their
+ * specs merge: the label selector is kept only when every spec names the same one (otherwise
+ * the kind is watched unfiltered), and transforms run one after another in spec order.
+ */
+export function mergeWatchSpecs(specs: WatchSpec[]): WatchSpec[] {
+  const byKind = new Map<string, WatchSpec[]>();
+  for (const s of specs) {
+    const k = gvkKey(s);
+    byKind.set(k, [...(byKind.get(k) ?? []), s]);
+  }
+  return [...byKind.values()].map(group => {
+    const first = group[0];
+    const selectors = new Set(group.map(s => s.labelSelector ?? ''));
+    const transforms = group.map(s => s.transform).filter((t): t is NonNullable<WatchSpec['transform']> => !!t);
+    const unique = [...new Set(transforms)];
+    return {
+      apiVersion: first.apiVersion,
+      kind: first.kind,
+      clusterScoped: group.some(s => s.clusterScoped),
+      labelSelector: selectors.size === 1 && first.labelSelector ? first.labelSelector : undefined,
+      transform: unique.length === 0 ? undefined
+        : unique.length === 1 ? unique[0]
+        : (obj: KubernetesObject) => unique.reduce((o, t) => t(o), obj),
+    };
+  });
+}
+
+class KindStore {
+  readonly objects = new Map<string, KubernetesObject>();
+  readonly byNamespace = new Map<string, Set<string>>();
+  readonly byOwner = new Map<string, Set<string>>();
+
+  put(obj: KubernetesObject, old?: KubernetesObject): void {
+    const key = objectKey(obj);
+    if (old) this.unindex(key, old);
+    this.objects.set(key, obj);
+    addTo(this.byNamespace, obj.metadata?.namespace ?? '', key);
+    const owner = controllerOwner(obj);
+    if (owner) addTo(this.byOwner, owner.uid, key);
+  }
+
+  remove(obj: KubernetesObject): void {
+    const key = objectKey(obj);
+    const stored = this.objects.get(key);
+    this.objects.delete(key);
+    this.unindex(key, stored ?? obj);
+  }
+
+  private unindex(key: string, obj: KubernetesObject): void {
+    removeFrom(this.byNamespace, obj.metadata?.namespace ?? '', key);
+    const owner = controllerOwner(obj);
+    if (owner) removeFrom(this.byOwner, owner.uid, key);
+  }
+}
+
+function addTo(index: Map<string, Set<string>>, k: string, v: string): void {
+  let set = index.get(k);
+  if (!set) index.set(k, (set = new Set()));
+  set.add(v);
+}
+
+function removeFrom(index: Map<string, Set<string>>, k: string, v: string): void {
+  const set = index.get(k);
+  if (!set) return;
+  set.delete(v);
+  if (set.size === 0) index.delete(k);
+}
+
+export interface InformerCacheOptions {
+  api: KubeApi;
+  /** Namespaces to watch; undefined or empty = all namespaces. */
+  namespaces?: string[];
+  log?: Logger;
+  clock?: Clock;
+  backoff?: BackoffOptions;
+  watchTimeoutSeconds?: number;
+}
+
+export class InformerCache implements Cache {
+  private readonly stores = new Map<string, KindStore>();
+  private readonly informers = new Map<string, Informer[]>();
+  private readonly handlers = new Map<string, CacheHandler[]>();
+  private readonly log: Logger;
+  private started = false;
+
+  constructor(private readonly opts: InformerCacheOptions) {
+    this.log = opts.log ?? silentLogger;
+  }
+
+  /** Register kinds to cache; call before `start`. */
+  addKinds(specs: WatchSpec[]): void {
+    if (this.started) throw new Error('InformerCache.addKinds after start: register every kind first');
+    for (const spec of mergeWatchSpecs(specs)) {
+      const key = gvkKey(spec);
+      if (this.informers.has(key)) throw new Error(`kind ${key} registered twice: pass all specs in one addKinds call`);
+      const store = new KindStore();
+      this.stores.set(key, store);
+      const namespaces = spec.clusterScoped || !this.opts.namespaces?.length ? [undefined] : this.opts.namespaces;
+      this.informers.set(key, namespaces.map(ns => new Informer({
+        name: `${spec.kind}${ns ? `@${ns}` : ''}`,
+        apiVersion: spec.apiVersion,
+        kind: spec.kind,
+        listWatcher: this.listWatcher(spec, ns),
+        transform: spec.transform,
+        log: this.log,
+        clock: this.opts.clock,
+        backoff: this.opts.backoff,
+        watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
+        onEvent: (event, obj, old) => {
+          if (event === 'delete') store.remove(obj);
+          else store.put(obj, old);
+          for (const h of this.handlers.get(key) ?? []) h(event, obj, old);
+        },
+      })));
+    }
+  }
+
+  kinds(): GroupVersionKind[] {
+    return [...this.informers.keys()].map(k => {
+      const i = k.lastIndexOf('/');
+      return { apiVersion: k.slice(0, i), kind: k.slice(i + 1) };
+    });
+  }
+
+  on(gvk: GroupVersionKind, handler: CacheHandler): void {
+    const key = gvkKey(gvk);
+    this.handlers.set(key, [...(this.handlers.get(key) ?? []), handler]);
+  }
+
+  start(): void {
+    this.started = true;
+    for (const list of this.informers.values()) list.forEach(i => i.start());
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.informers.values()].flat().map(i => i.stop()));
+  }
+
+  hasSynced(): boolean {
+    return [...this.informers.values()].flat().every(i => i.hasSynced());
+  }
+
+  /** Resolves when every informer has listed once. */
+  async waitForSync(): Promise<void> {
+    await Promise.all([...this.informers.values()].flat().map(i => i.waitForSync()));
+  }
+
+  /** Informer restarts after errors, summed (tests and metrics). */
+  restarts(): number {
+    return [...this.informers.values()].flat().reduce((n, i) => n + i.restarts, 0);
+  }
+
+  lists(): number {
+    return [...this.informers.values()].flat().reduce((n, i) => n + i.lists, 0);
+  }
+
+  get<T extends KubernetesObject>(gvk: GroupVersionKind, namespace: string | undefined, name: string): T | undefined {
+    return this.store(gvk).objects.get(namespace ? `${namespace}/${name}` : name) as T | undefined;
+  }
+
+  list<T extends KubernetesObject>(gvk: GroupVersionKind, opts: { namespace?: string; labels?: Record<string, string> } = {}): T[] {
+    const store = this.store(gvk);
+    const keys = opts.namespace !== undefined ? store.byNamespace.get(opts.namespace) ?? [] : store.objects.keys();
+    const out: T[] = [];
+    for (const k of keys) {
+      const obj = store.objects.get(k);
+      if (obj && labelsMatch(obj, opts.labels)) out.push(obj as T);
+    }
+    return out;
+  }
+
+  listByOwner<T extends KubernetesObject>(gvk: GroupVersionKind, ownerUid: string): T[] {
+    const store = this.store(gvk);
+    return [...(store.byOwner.get(ownerUid) ?? [])].map(k => store.objects.get(k)).filter((o): o is T => !!o);
+  }
+
+  private store(gvk: GroupVersionKind): KindStore {
+    const store = this.stores.get(gvkKey(gvk));
+    if (!store) {
+      throw new Error(`kind ${gvk.kind} (${gvk.apiVersion}) is not cached: add it to the controller's owns or watches`);
+    }
+    return store;
+  }
+
+  private listWatcher(spec: WatchSpec, namespace: string | undefined): ListWatcher {
+    const api = this.opts.api;
+    const gvk = { apiVersion: spec.apiVersion, kind: spec.kind };
+    const selector = spec.labelSelector;
+    return {
+      async list({ limit, continue: cont, signal }): Promise<ListResult> {
+        const info = await api.resource(gvk);
+        const path = await api.path(gvk, namespace);
+        const res = await api.request<{ items?: KubernetesObject[]; metadata?: { resourceVersion?: string; continue?: string } }>(
+          'list', info.plural, 'GET', path, { query: { limit, continue: cont, labelSelector: selector }, signal });
+        return { items: res.items ?? [], resourceVersion: res.metadata?.resourceVersion ?? '', continue: res.metadata?.continue };
+      },
+      async watch({ resourceVersion, timeoutSeconds, signal }, onEvent) {
+        const info = await api.resource(gvk);
+        const path = await api.path(gvk, namespace);
+        await api.watch(info.plural, path, {
+          resourceVersion, timeoutSeconds, allowWatchBookmarks: true, labelSelector: selector,
+        }, onEvent, signal);
+      },
+    };
+  }
+}

@@ -1,0 +1,22 @@
+// The controller engine: informers, work queue, client, events, leader election, metrics.
+export * from './contract';
+export { Manager, ownerKeys } from './manager';
+export type { ManagerOptions, LeaderElectionOptions } from './manager';
+export { InformerCache, controllerOwner, gvkKey, mergeWatchSpecs } from './cache';
+export { Informer, slimObject, objectKey } from './informer';
+export { WorkQueue } from './workqueue';
+export { Backoff, PerKeyBackoff, backoffDelay } from './backoff';
+export { FakeClock, realClock, sleep } from './clock';
+export type { Clock, TimerHandle } from './clock';
+export { KubeApi, ApiError, isNotFound, isConflict, WRITE_VERBS, writeRequests } from './kubeApi';
+export { KubeClient, FIELD_MANAGER } from './client';
+export { APPLIED_HASH_ANNOTATION, canonicalJson, hashOf, desiredHash, withAppliedHash } from './hash';
+export { KubeEventRecorder, REPORTING_CONTROLLER } from './events';
+export { LeaderElector, KubeLeaseStore, microTime } from './leaderElection';
+export type { LeaseStore, Lease } from './leaderElection';
+export { OperatorMetrics } from './metrics';
+export { startHealthServer } from './health';
+export { JsonLogger, silentLogger, parseLogLevel } from './logger';
+export type { LogLevel } from './logger';
+export { redactText, redactFields } from './redact';
+export { Controller, encodeKey, decodeKey, keyOf } from './controller';

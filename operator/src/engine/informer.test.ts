@@ -1,0 +1,138 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { FakeClock } from './clock';
+import { Informer, InformerEvent, ListResult, ListWatcher, slimObject } from './informer';
+import { ApiError } from './kubeApi';
+
+type Ev = [InformerEvent, string];
+const cm = (name: string, rv: string, extra: Partial<KubernetesObject> = {}): KubernetesObject =>
+  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', resourceVersion: rv }, ...extra });
+
+/** A scripted API: each list/watch call takes the next step; unscripted watches hang until abort. */
+class ScriptedListWatcher implements ListWatcher {
+  lists: Array<() => ListResult> = [];
+  watches: Array<(emit: (t: string, o: Record<string, unknown>) => void) => void> = [];
+  watchCalls: string[] = [];
+  async list(): Promise<ListResult> {
+    const step = this.lists.shift();
+    if (!step) throw new Error('no more lists scripted');
+    return step();
+  }
+  async watch(opts: { resourceVersion: string; signal: AbortSignal }, onEvent: (t: string, o: Record<string, unknown>) => void) {
+    this.watchCalls.push(opts.resourceVersion);
+    const step = this.watches.shift();
+    if (step) return step(onEvent);
+    await new Promise<void>(resolve => opts.signal.addEventListener('abort', () => resolve()));
+  }
+}
+
+async function settle() {
+  for (let i = 0; i < 20; i++) await new Promise(r => setImmediate(r));
+}
+
+describe('Informer', () => {
+  it('lists, then applies watch events to its store and emits add/update/delete', async () => {
+    const lw = new ScriptedListWatcher();
+    lw.lists.push(() => ({ items: [cm('a', '1')], resourceVersion: '10' }));
+    lw.watches.push(emit => {
+      emit('ADDED', cm('b', '11') as unknown as Record<string, unknown>);
+      emit('MODIFIED', cm('a', '12') as unknown as Record<string, unknown>);
+      emit('DELETED', cm('b', '13') as unknown as Record<string, unknown>);
+      throw new ApiError('cut', 0, 'Unreachable');
+    });
+    const events: Ev[] = [];
+    const clock = new FakeClock();
+    const inf = new Informer({ name: 't', apiVersion: 'v1', kind: 'ConfigMap', listWatcher: lw, clock, onEvent: (e, o) => events.push([e, o.metadata!.name!]) });
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    expect(events).toEqual([['add', 'a'], ['add', 'b'], ['update', 'a'], ['delete', 'b']]);
+    expect(inf.get('ns/a')?.metadata?.resourceVersion).toBe('12');
+    expect(inf.size()).toBe(1);
+    expect(inf.restarts).toBe(1);
+    await inf.stop();
+  });
+
+  it('restarts after an error with backoff and relists, emitting only the differences', async () => {
+    const lw = new ScriptedListWatcher();
+    lw.lists.push(() => ({ items: [cm('a', '1'), cm('b', '1')], resourceVersion: '5' }));
+    lw.lists.push(() => { throw new ApiError('boom', 500, 'ServerError'); });
+    lw.lists.push(() => ({ items: [cm('a', '1'), cm('c', '7')], resourceVersion: '9' }));
+    lw.watches.push(() => { throw new ApiError('connection reset', 0, 'Unreachable'); });
+    const events: Ev[] = [];
+    const clock = new FakeClock();
+    const inf = new Informer({
+      name: 't', apiVersion: 'v1', kind: 'ConfigMap', listWatcher: lw, clock,
+      backoff: { baseMs: 100, maxMs: 1000 }, onEvent: (e, o) => events.push([e, o.metadata!.name!]),
+    });
+    inf.start();
+    await settle();
+    expect(inf.lists).toBe(1);
+    clock.advance(99);
+    await settle();
+    expect(inf.lists).toBe(1); // still backing off
+    clock.advance(1);
+    await settle();
+    expect(inf.lists).toBe(2); // failed list → next delay 200
+    clock.advance(200);
+    await settle();
+    expect(inf.lists).toBe(3);
+    expect(events).toEqual([['add', 'a'], ['add', 'b'], ['delete', 'b'], ['add', 'c']]);
+    expect(lw.watchCalls).toEqual(['5', '9']);
+    await inf.stop();
+  });
+
+  it('relists at once on 410 Gone and resumes from bookmarks', async () => {
+    const lw = new ScriptedListWatcher();
+    lw.lists.push(() => ({ items: [], resourceVersion: '1' }));
+    lw.lists.push(() => ({ items: [], resourceVersion: '50' }));
+    lw.watches.push(emit => {
+      emit('BOOKMARK', { metadata: { resourceVersion: '20' } });
+      emit('ERROR', { kind: 'Status', code: 410, message: 'too old resource version' });
+    });
+    const clock = new FakeClock();
+    const inf = new Informer({ name: 't', apiVersion: 'v1', kind: 'ConfigMap', listWatcher: lw, clock, onEvent: () => {} });
+    inf.start();
+    await settle();
+    expect(inf.lists).toBe(2);
+    expect(inf.restarts).toBe(0);
+    expect(lw.watchCalls).toEqual(['1', '50']);
+    await inf.stop();
+  });
+
+  it('a watch ended normally after a while resumes from the last resourceVersion without relisting', async () => {
+    const lw = new ScriptedListWatcher();
+    const clock = new FakeClock();
+    lw.lists.push(() => ({ items: [], resourceVersion: '3' }));
+    lw.watches.push(emit => {
+      emit('ADDED', cm('x', '4') as unknown as Record<string, unknown>);
+      clock.advance(60_000); // the server's timeoutSeconds ran out
+    });
+    const inf = new Informer({ name: 't', apiVersion: 'v1', kind: 'ConfigMap', listWatcher: lw, clock, onEvent: () => {} });
+    inf.start();
+    await settle();
+    expect(inf.lists).toBe(1);
+    expect(lw.watchCalls).toEqual(['3', '4']);
+    await inf.stop();
+  });
+
+  it('stores slim objects: no managedFields, no last-applied annotation, transform applied, kind set', async () => {
+    const lw = new ScriptedListWatcher();
+    const fat = {
+      metadata: {
+        name: 's', namespace: 'ns', resourceVersion: '1', managedFields: [{ manager: 'x' }],
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"big":true}', keep: 'y' },
+      },
+      data: { secret: 'c2VjcmV0' },
+    } as KubernetesObject;
+    lw.lists.push(() => ({ items: [fat], resourceVersion: '1' }));
+    const inf = new Informer({
+      name: 't', apiVersion: 'v1', kind: 'Secret', listWatcher: lw, clock: new FakeClock(), onEvent: () => {},
+      transform: o => { const { data: _d, ...rest } = o as KubernetesObject & { data?: unknown }; return rest; },
+    });
+    inf.start();
+    await inf.waitForSync();
+    expect(inf.get('ns/s')).toEqual({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns', resourceVersion: '1', annotations: { keep: 'y' } } });
+    expect(slimObject(cm('plain', '1'))).toEqual(cm('plain', '1'));
+    await inf.stop();
+  });
+});

@@ -1,0 +1,353 @@
+// The one layer every Kubernetes request goes through: authentication from the caller's
+// KubeConfig, a keep-alive agent per operator instance (destroyed on close so nothing outlives
+// `stop()`), discovery of resource paths, errors with status and reason, and a count of every
+// request by verb, resource and status code. Tests read the counts to prove that a no-op
+// reconcile writes nothing.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { GroupVersionKind } from './contract';
+
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+export const WRITE_VERBS: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delete']);
+
+export type ApiErrorReason =
+  | 'NotFound' | 'Conflict' | 'Gone' | 'Forbidden' | 'Unauthorized' | 'Invalid' | 'TooManyRequests'
+  | 'ServerError' | 'Unreachable' | 'Timeout' | 'Other';
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly reason: ApiErrorReason,
+    readonly body?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 404;
+}
+export function isConflict(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 409;
+}
+
+function reasonFor(status: number): ApiErrorReason {
+  switch (status) {
+    case 0: return 'Unreachable';
+    case 401: return 'Unauthorized';
+    case 403: return 'Forbidden';
+    case 404: return 'NotFound';
+    case 409: return 'Conflict';
+    case 410: return 'Gone';
+    case 422: return 'Invalid';
+    case 429: return 'TooManyRequests';
+    case 504: return 'Timeout';
+    default: return status >= 500 ? 'ServerError' : 'Other';
+  }
+}
+
+export interface ResourceInfo {
+  /** "/api/v1" or "/apis/<group>/<version>" */
+  prefix: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export type WatchEventHandler = (type: string, object: Record<string, unknown>) => void;
+
+export class KubeApi {
+  private readonly server: URL;
+  private agent: http.Agent | undefined;
+  private watchAgent: http.Agent | undefined;
+  private readonly discovered = new Map<string, Map<string, ResourceInfo>>();
+  private readonly discovering = new Map<string, Promise<Map<string, ResourceInfo>>>();
+  private readonly counts = new Map<string, number>();
+  private closed = false;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly onRequest?: (verb: string, resource: string, code: number) => void,
+  ) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster: set current-context to a context with a cluster');
+    this.server = new URL(cluster.server);
+  }
+
+  /** Requests so far, keyed "verb resource code", e.g. "patch statefulsets 200". */
+  requestCounts(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+
+  /** Cut every open watch connection, as a network failure would (tests of informer restarts). */
+  resetWatchConnections(): void {
+    const sockets = this.watchAgent?.sockets ?? {};
+    for (const list of Object.values(sockets)) for (const s of list ?? []) s.destroy();
+  }
+
+  /** Destroy the agents' sockets; in-flight requests fail. */
+  close(): void {
+    this.closed = true;
+    this.agent?.destroy();
+    this.watchAgent?.destroy();
+  }
+
+  async resource(gvk: GroupVersionKind): Promise<ResourceInfo> {
+    const prefix = gvk.apiVersion.includes('/') ? `/apis/${gvk.apiVersion}` : `/api/${gvk.apiVersion}`;
+    let kinds = this.discovered.get(prefix);
+    if (!kinds?.has(gvk.kind)) kinds = await this.discover(prefix);
+    const info = kinds.get(gvk.kind);
+    if (!info) {
+      throw new ApiError(
+        `the API server does not serve kind ${gvk.kind} in ${gvk.apiVersion}: install its CustomResourceDefinition (kubectl apply -f crds/)`,
+        404, 'NotFound');
+    }
+    return info;
+  }
+
+  async path(gvk: GroupVersionKind, namespace?: string, name?: string, subresource?: string): Promise<string> {
+    const info = await this.resource(gvk);
+    let p = info.prefix;
+    if (info.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
+    p += `/${info.plural}`;
+    if (name !== undefined) p += `/${encodeURIComponent(name)}`;
+    if (subresource) p += `/${subresource}`;
+    return p;
+  }
+
+  async request<T>(verb: Verb, resource: string, method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const { status, text } = await this.send(verb, resource, method, path, opts);
+    const body = parseJson(text);
+    if (status < 200 || status >= 300) throw toApiError(status, body, method, path);
+    return body as T;
+  }
+
+  /**
+   * Stream a watch. Resolves when the server ends the stream or `signal` aborts; rejects on a
+   * non-200 answer or a broken connection. ERROR events are passed to `onEvent`.
+   */
+  async watch(resource: string, path: string, query: RequestOptions['query'], onEvent: WatchEventHandler, signal: AbortSignal): Promise<void> {
+    const url = this.url(path, { ...query, watch: true });
+    const options = await this.options('GET', url, true);
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return resolve();
+      let settled = false;
+      const finish = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onAbort = () => {
+        req.destroy();
+        finish();
+      };
+      const req = this.transport(url).request(url, options, res => {
+        const code = res.statusCode ?? 0;
+        this.count('watch', resource, code);
+        if (code !== 200) {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => finish(toApiError(code, parseJson(text), 'GET', path)));
+          res.on('error', e => finish(e));
+          return;
+        }
+        res.setEncoding('utf8');
+        let buffer = '';
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let nl: number;
+          while ((nl = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, nl).trim();
+            buffer = buffer.slice(nl + 1);
+            if (!line) continue;
+            let ev: { type?: string; object?: Record<string, unknown> };
+            try {
+              ev = JSON.parse(line);
+            } catch {
+              continue;
+            }
+            if (ev.type && ev.object) {
+              try {
+                onEvent(ev.type, ev.object);
+              } catch (e) {
+                req.destroy();
+                return finish(e instanceof Error ? e : new Error(String(e)));
+              }
+            }
+          }
+        });
+        res.on('end', () => finish());
+        res.on('close', () => finish(res.complete ? undefined : new ApiError(`watch ${path}: connection closed`, 0, 'Unreachable')));
+        res.on('error', e => finish(e));
+      });
+      req.on('error', e => {
+        if (!settled) this.count('watch', resource, 0);
+        finish(new ApiError(`watch ${path}: ${e.message}`, 0, 'Unreachable'));
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+      req.end();
+    });
+  }
+
+  private async discover(prefix: string): Promise<Map<string, ResourceInfo>> {
+    const inflight = this.discovering.get(prefix);
+    if (inflight) return inflight;
+    const p = (async () => {
+      const list = await this.request<{ resources?: Array<{ name: string; kind: string; namespaced: boolean }> }>(
+        'get', 'discovery', 'GET', prefix);
+      const kinds = new Map<string, ResourceInfo>();
+      for (const r of list.resources ?? []) {
+        if (r.name.includes('/')) continue;
+        kinds.set(r.kind, { prefix, plural: r.name, namespaced: r.namespaced });
+      }
+      this.discovered.set(prefix, kinds);
+      return kinds;
+    })();
+    this.discovering.set(prefix, p);
+    try {
+      return await p;
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) {
+        const empty = new Map<string, ResourceInfo>();
+        this.discovered.set(prefix, empty);
+        return empty;
+      }
+      throw e;
+    } finally {
+      this.discovering.delete(prefix);
+    }
+  }
+
+  private url(path: string, query?: RequestOptions['query']): URL {
+    const url = new URL(this.server.href.replace(/\/$/, '') + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    return url;
+  }
+
+  private transport(url: URL): typeof https | typeof http {
+    return url.protocol === 'http:' ? http : https;
+  }
+
+  private async options(method: string, url: URL, forWatch: boolean): Promise<https.RequestOptions> {
+    if (this.closed) throw new ApiError('the operator is stopping: no more API requests', 0, 'Unreachable');
+    const auth: https.RequestOptions = {};
+    await this.kc.applyToHTTPSOptions(auth);
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    for (const [k, v] of Object.entries(auth.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+    if (auth.auth) headers.Authorization = 'Basic ' + Buffer.from(auth.auth).toString('base64');
+    const proxied = !!this.kc.getCurrentCluster()?.proxyUrl;
+    let agent: http.Agent;
+    if (proxied) {
+      // client-node builds the proxy agent; no keep-alive there, so nothing to keep or destroy.
+      agent = auth.agent as http.Agent;
+    } else if (forWatch) {
+      agent = this.watchAgent ??= this.makeAgent(url, auth, false);
+    } else {
+      agent = this.agent ??= this.makeAgent(url, auth, true);
+    }
+    return { method, headers, agent };
+  }
+
+  private makeAgent(url: URL, auth: https.RequestOptions, keepAlive: boolean): http.Agent {
+    if (url.protocol === 'http:') return new http.Agent({ keepAlive, maxSockets: keepAlive ? 32 : Infinity });
+    return new https.Agent({
+      keepAlive,
+      maxSockets: keepAlive ? 32 : Infinity,
+      ca: auth.ca,
+      cert: auth.cert,
+      key: auth.key,
+      pfx: auth.pfx,
+      passphrase: auth.passphrase,
+      servername: auth.servername ?? undefined,
+      ...(auth.rejectUnauthorized !== undefined ? { rejectUnauthorized: auth.rejectUnauthorized } : {}),
+    });
+  }
+
+  private count(verb: string, resource: string, code: number): void {
+    const key = `${verb} ${resource} ${code}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.onRequest?.(verb, resource, code);
+  }
+
+  private async send(verb: Verb, resource: string, method: string, path: string, opts: RequestOptions): Promise<{ status: number; text: string }> {
+    const url = this.url(path, opts.query);
+    const options = await this.options(method, url, false);
+    const payload = opts.body === undefined ? undefined
+      : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    if (payload !== undefined) {
+      (options.headers as Record<string, string>)['Content-Type'] = opts.contentType ?? 'application/json';
+      (options.headers as Record<string, string>)['Content-Length'] = String(Buffer.byteLength(payload));
+    }
+    return new Promise((resolve, reject) => {
+      const signal = opts.signal;
+      if (signal?.aborted) return reject(new ApiError(`${method} ${path}: aborted`, 0, 'Unreachable'));
+      let settled = false;
+      const onAbort = () => req.destroy(new Error('aborted'));
+      const done = (err: Error | undefined, value?: { status: number; text: string }) => {
+        if (settled) return;
+        settled = true;
+        signal?.removeEventListener('abort', onAbort);
+        if (err) {
+          this.count(verb, resource, 0);
+          reject(new ApiError(`${method} ${path}: ${err.message}`, 0, 'Unreachable'));
+        } else {
+          this.count(verb, resource, value!.status);
+          resolve(value!);
+        }
+      };
+      const req = this.transport(url).request(url, options, res => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => done(undefined, { status: res.statusCode ?? 0, text }));
+        res.on('error', e => done(e));
+      });
+      req.setTimeout(opts.timeoutMs ?? 30_000, () => req.destroy(new Error('request timed out')));
+      req.on('error', e => done(e));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      req.end(payload);
+    });
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function toApiError(status: number, body: unknown, method: string, path: string): ApiError {
+  const message = body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string'
+    ? (body as { message: string }).message
+    : `HTTP ${status}`;
+  return new ApiError(`${method} ${path}: ${message}`, status, reasonFor(status), body);
+}
+
+/**
+ * Sum of write requests (create/update/patch/delete) in `requestCounts()` output, leaving out
+ * resources in `exclude` (e.g. `leases`, renewed every 2 s under leader election, or `events`).
+ */
+export function writeRequests(counts: Record<string, number>, opts: { exclude?: string[] } = {}): number {
+  let n = 0;
+  for (const [key, count] of Object.entries(counts)) {
+    const [verb, resource] = key.split(' ');
+    if (WRITE_VERBS.has(verb) && !(opts.exclude ?? []).includes(resource.split('/')[0])) n += count;
+  }
+  return n;
+}

@@ -1,0 +1,108 @@
+// @k0smotron/operator as a library: start the operator inside any Node process (the standalone
+// main, the Backstage backend, jest) with the caller's KubeConfig, and stop it without leaving
+// timers, sockets or watches behind.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import { defaultControllers } from './controllers';
+import type { ChildApiResolver } from './childapi/resolver';
+import type { ControllerSpec, Logger } from './engine/contract';
+import { startHealthServer, HealthServer } from './engine/health';
+import { JsonLogger, LogLevel } from './engine/logger';
+import { Manager, LeaderElectionOptions } from './engine/manager';
+import { OperatorMetrics } from './engine/metrics';
+
+export * from './engine';
+export { defaultControllers } from './controllers';
+export type { DefaultControllerOptions } from './controllers';
+
+export const DEFAULT_LEASE_NAME = 'k0smotron-leader';
+export const DEFAULT_NAMESPACE = 'k0smotron';
+
+export interface OperatorOptions {
+  kubeConfig: KubeConfig;
+  /** Namespaces to watch; undefined or empty = all namespaces. */
+  namespaces?: string[];
+  /** true = lease `k0smotron-leader` in $POD_NAMESPACE (default `k0smotron`). */
+  leaderElection?: boolean | (Partial<LeaderElectionOptions> & { namespace: string; name: string });
+  /** Default workers per controller (default 2). */
+  workers?: number;
+  /** Port of /healthz, /readyz, /metrics: 0 = random, undefined = no HTTP server. */
+  metricsPort?: number;
+  /** Address to bind (default 0.0.0.0). */
+  metricsHost?: string;
+  logLevel?: LogLevel;
+  /** A logger of the embedding process; default JSON lines on stdout at `logLevel`. */
+  logger?: Logger;
+  childApi?: ChildApiResolver;
+  /** Run these instead of `defaultControllers` (tests, embedding). */
+  controllers?: ControllerSpec[];
+  /** Full resync period (default 10 min, 0 = off). */
+  resyncPeriodMs?: number;
+  /** How long `startOperator` waits for the first list of every kind (default 30 s). */
+  syncTimeoutMs?: number;
+}
+
+export interface RunningOperator {
+  /** Graceful: stop taking work, finish in-flight reconciles, stop watches, release the lease, close HTTP. */
+  stop(): Promise<void>;
+  metrics: { registry: Registry; text(): Promise<string>; port?: number; url?: string };
+  /** API requests so far, keyed "verb resource code" (e.g. "patch statefulsets 200"). */
+  requestCounts(): Record<string, number>;
+  isLeader(): boolean;
+  readiness(): { ready: boolean; reasons: string[] };
+  manager: Manager;
+}
+
+export async function startOperator(opts: OperatorOptions): Promise<RunningOperator> {
+  const log = opts.logger ?? new JsonLogger({ level: opts.logLevel ?? 'info' });
+  const metrics = new OperatorMetrics();
+  const controllers = opts.controllers ?? defaultControllers({ childApi: opts.childApi, log });
+  const le = opts.leaderElection === true
+    ? { namespace: process.env.POD_NAMESPACE || DEFAULT_NAMESPACE, name: DEFAULT_LEASE_NAME }
+    : opts.leaderElection || undefined;
+  if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 1)) {
+    throw new Error(`workers must be a whole number ≥ 1, got ${opts.workers}`);
+  }
+  const manager = new Manager({
+    kubeConfig: opts.kubeConfig,
+    controllers,
+    namespaces: opts.namespaces,
+    workers: opts.workers,
+    leaderElection: le,
+    resyncPeriodMs: opts.resyncPeriodMs,
+    log,
+    metrics,
+  });
+
+  let health: HealthServer | undefined;
+  if (opts.metricsPort !== undefined) {
+    health = await startHealthServer({
+      port: opts.metricsPort,
+      host: opts.metricsHost,
+      registry: metrics.registry,
+      readiness: () => manager.readiness(),
+    });
+  }
+  manager.start();
+  log.info('operator starting', {
+    controllers: controllers.map(c => c.name),
+    namespaces: opts.namespaces?.length ? opts.namespaces : 'all',
+    leaderElection: le ? `${le.namespace}/${le.name}` : false,
+    metrics: health?.url,
+  });
+  const synced = await manager.waitForSync(opts.syncTimeoutMs ?? 30_000);
+  if (!synced) log.warn('informer caches not synced yet; the operator keeps retrying and /readyz says not ready');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    stop: () => (stopping ??= (async () => {
+      await manager.stop();
+      await health?.close();
+    })()),
+    metrics: { registry: metrics.registry, text: () => metrics.text(), port: health?.port, url: health?.url },
+    requestCounts: () => manager.api.requestCounts(),
+    isLeader: () => manager.isLeader(),
+    readiness: () => manager.readiness(),
+    manager,
+  };
+}
