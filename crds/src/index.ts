@@ -9,3 +9,4 @@ export * from './names';
 export { md5Hex } from './md5';
 export * from './normalize';
 export * from './validate';
+export * from './crd';

@@ -14,7 +14,7 @@ describe('toK0smotronApiError', () => {
     expect(e).toBeInstanceOf(K0smotronApiError);
     expect(e.reason).toBe('CrdMissing');
     expect(e.message).toContain('the server could not find the requested resource');
-    expect(e.message).toContain('kubectl apply -f crds/');
+    expect(e.message).toContain('kubectl apply -f crds/k0smotron.io_clusters.yaml');
     const e2 = toK0smotronApiError(
       new ApiException(404, 'x', status(404, 'NotFound', 'the server could not find the requested resource', {}), {}),
       ctx,

@@ -67,6 +67,10 @@ interface KubeStatus {
   };
 }
 
+/** How to install the API from a checkout (crds/ also holds package.json, so not `-f crds/`). */
+export const INSTALL_CRDS_COMMAND =
+  'kubectl apply -f crds/k0smotron.io_clusters.yaml -f crds/k0smotron.io_jointokenrequests.yaml -f crds/k0smotron.io_k0smotronclusters.yaml';
+
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -131,7 +135,7 @@ export function toK0smotronApiError(err: unknown, ctx: RequestContext): K0smotro
             server,
             message:
               `the k0smotron.io API (${ctx.resource}) is not installed on ${server}: ` +
-              `the server could not find the requested resource. Install the CRDs: kubectl apply -f crds/`,
+              `the server could not find the requested resource. Install the CRDs: ${INSTALL_CRDS_COMMAND}`,
             cause: err,
           });
         }

@@ -25,7 +25,7 @@ import type { Cluster } from '../schema/cluster';
 import type { JoinTokenRequest } from '../schema/jointokenrequest';
 import { K0smotronApiError, toK0smotronApiError, type RequestContext } from './errors';
 
-export { K0smotronApiError, toK0smotronApiError } from './errors';
+export { K0smotronApiError, toK0smotronApiError, INSTALL_CRDS_COMMAND } from './errors';
 export type { K0smotronApiErrorReason, K0smotronApiErrorCause } from './errors';
 
 export interface K0smotronClientOptions {
