@@ -10,3 +10,4 @@ export { md5Hex } from './md5';
 export * from './normalize';
 export * from './validate';
 export * from './crd';
+export * from './summary';
