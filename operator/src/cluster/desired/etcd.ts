@@ -1,0 +1,209 @@
+// The etcd datastore: headless Service + StatefulSet `kmc-<n>-etcd`.
+import type { V1Service, V1StatefulSet } from '@kubernetes/client-node';
+import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from '@k0smotron/api';
+import { childMeta } from './meta';
+import type { ClusterView, EtcdView } from './view';
+
+export const ETCD_DATA_VOLUME = 'etcd-data';
+const ETCD_PKI = '/var/lib/k0s/pki';
+
+export function etcdSelectorLabels(clusterName: string): Record<string, string> {
+  return { app: 'k0smotron', cluster: clusterName, component: 'etcd' };
+}
+
+/** Rounds up to an odd member count: 1→1, 2→3, 3→3, 4→5. At least 1, so sleep keeps the data. */
+export function oddMembers(replicas: number): number {
+  const n = Math.max(1, replicas);
+  return n % 2 === 1 ? n : n + 1;
+}
+
+/**
+ * The etcd replica count to apply now. Never scales down (removing members loses quorum safety
+ * and data); grows one member at a time, each after the previous ones are Ready.
+ */
+export function etcdReplicas(clusterReplicas: number, current?: { replicas: number; readyReplicas: number }): number {
+  const target = oddMembers(clusterReplicas);
+  if (!current) return target;
+  if (target <= current.replicas) return current.replicas;
+  return current.readyReplicas >= current.replicas ? current.replicas + 1 : current.replicas;
+}
+
+export function desiredEtcdService(view: ClusterView): V1Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: childMeta(view, view.names.etcdService, 'etcd', { labels: etcdSelectorLabels(view.name) }),
+    spec: {
+      clusterIP: 'None',
+      publishNotReadyAddresses: true,
+      selector: etcdSelectorLabels(view.name),
+      ports: [
+        { name: 'client', port: ETCD_CLIENT_PORT, targetPort: ETCD_CLIENT_PORT as unknown as string, protocol: 'TCP' },
+        { name: 'peer', port: ETCD_PEER_PORT, targetPort: ETCD_PEER_PORT as unknown as string, protocol: 'TCP' },
+      ],
+    },
+  };
+}
+
+function initialCluster(stsName: string, members: number): string {
+  return Array.from({ length: members }, (_, i) => `${stsName}-${i}=https://${stsName}-${i}.${stsName}:${ETCD_PEER_PORT}`).join(',');
+}
+
+const ETCDCTL_TLS = `--cacert=${ETCD_PKI}/etcd-ca.crt --cert=${ETCD_PKI}/etcd-peer.crt --key=${ETCD_PKI}/etcd-peer.key`;
+
+/**
+ * Runs before etcd on every start. With data: nothing to do. Without: if a cluster answers on the
+ * Service, replace a stale member of the same name and join as a new member, saving the join
+ * settings for the etcd container; otherwise this pod is one of the bootstrap members.
+ */
+const MEMBER_INIT_SCRIPT = `set -eu
+mkdir -p /var/lib/k0s/etcd
+if [ -d /var/lib/k0s/etcd/member ]; then exit 0; fi
+rm -f /var/lib/k0s/etcd/join.env
+ctl="etcdctl ${ETCDCTL_TLS} --endpoints=https://$SVC:${ETCD_CLIENT_PORT} --command-timeout=5s"
+if members=$($ctl member list 2>/dev/null); then
+  old=$(printf '%s\\n' "$members" | awk -F', ' -v n="$HOSTNAME" '$3 == n {print $1}')
+  if [ -n "$old" ]; then $ctl member remove "$old"; fi
+  $ctl member add "$HOSTNAME" --peer-urls="https://$HOSTNAME.$SVC:${ETCD_PEER_PORT}" | grep '^ETCD_INITIAL_CLUSTER' > /var/lib/k0s/etcd/join.env
+fi
+`;
+
+/** Starts etcd, taking the join settings the init container saved when this pod joined later. */
+const ETCD_START = `if [ -f /var/lib/k0s/etcd/join.env ]; then . /var/lib/k0s/etcd/join.env; export ETCD_INITIAL_CLUSTER ETCD_INITIAL_CLUSTER_STATE; fi
+exec etcd "$@"`;
+
+/** The bootstrap member count written in an existing etcd StatefulSet (kept so scaling never rolls etcd). */
+export function bootstrapMembersOf(existing: V1StatefulSet | undefined): number | undefined {
+  const env = existing?.spec?.template?.spec?.containers?.find((c) => c.name === 'etcd')?.env;
+  const value = env?.find((e) => e.name === 'ETCD_INITIAL_CLUSTER')?.value;
+  return value ? value.split(',').length : undefined;
+}
+
+/** The image of the existing dns-check init container: reused so a k0s upgrade does not roll etcd. */
+export function dnsCheckImageOf(existing: V1StatefulSet | undefined): string | undefined {
+  return existing?.spec?.template?.spec?.initContainers?.find((c) => c.name === 'dns-check')?.image;
+}
+
+export function desiredEtcdStatefulSet(
+  view: ClusterView,
+  etcd: EtcdView,
+  opts: { replicas: number; bootstrapMembers: number; dnsCheckImage: string; certSecrets: { ca: string; server: string; peer: string } },
+): V1StatefulSet {
+  const sts = view.names.etcdStatefulSet;
+  const svc = view.names.etcdService;
+  const selector = etcdSelectorLabels(view.name);
+  const flags = [
+    `--name=$(HOSTNAME)`,
+    `--listen-peer-urls=https://0.0.0.0:${ETCD_PEER_PORT}`,
+    `--listen-client-urls=https://0.0.0.0:${ETCD_CLIENT_PORT}`,
+    `--advertise-client-urls=https://$(HOSTNAME).${svc}:${ETCD_CLIENT_PORT}`,
+    `--initial-advertise-peer-urls=https://$(HOSTNAME).${svc}:${ETCD_PEER_PORT}`,
+    '--client-cert-auth=true',
+    '--peer-client-cert-auth=true',
+    `--trusted-ca-file=${ETCD_PKI}/etcd-ca.crt`,
+    `--peer-trusted-ca-file=${ETCD_PKI}/etcd-ca.crt`,
+    `--cert-file=${ETCD_PKI}/etcd-server.crt`,
+    `--key-file=${ETCD_PKI}/etcd-server.key`,
+    `--peer-cert-file=${ETCD_PKI}/etcd-peer.crt`,
+    `--peer-key-file=${ETCD_PKI}/etcd-peer.key`,
+    '--tls-min-version=TLS1.2',
+    '--auto-compaction-mode=periodic',
+    '--auto-compaction-retention=5m',
+    '--snapshot-count=10000',
+    ...etcd.args,
+    '--data-dir=/var/lib/k0s/etcd',
+  ];
+  const certs = {
+    name: 'certs',
+    projected: {
+      defaultMode: 0o400,
+      sources: [
+        { secret: { name: opts.certSecrets.ca, items: [{ key: 'tls.crt', path: 'etcd-ca.crt' }] } },
+        { secret: { name: opts.certSecrets.server, items: [{ key: 'tls.crt', path: 'etcd-server.crt' }, { key: 'tls.key', path: 'etcd-server.key' }] } },
+        { secret: { name: opts.certSecrets.peer, items: [{ key: 'tls.crt', path: 'etcd-peer.crt' }, { key: 'tls.key', path: 'etcd-peer.key' }] } },
+      ],
+    },
+  };
+  const env = [
+    { name: 'HOSTNAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'SVC', value: svc },
+    { name: 'ETCD_INITIAL_CLUSTER', value: initialCluster(sts, opts.bootstrapMembers) },
+    { name: 'ETCD_INITIAL_CLUSTER_STATE', value: 'new' },
+  ];
+  const mounts = [
+    { name: ETCD_DATA_VOLUME, mountPath: '/var/lib/k0s/etcd' },
+    { name: 'certs', mountPath: ETCD_PKI, readOnly: true },
+  ];
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: childMeta(view, sts, 'etcd', { labels: selector }),
+    spec: {
+      replicas: opts.replicas,
+      serviceName: svc,
+      podManagementPolicy: 'Parallel',
+      selector: { matchLabels: selector },
+      template: {
+        metadata: { labels: { ...childMeta(view, sts, 'etcd').labels, ...selector } },
+        spec: {
+          automountServiceAccountToken: false,
+          ...(view.serviceAccount ? { serviceAccountName: view.serviceAccount } : {}),
+          securityContext: { fsGroup: 1001 },
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: selector }, topologyKey: 'topology.kubernetes.io/zone' } },
+                { weight: 50, podAffinityTerm: { labelSelector: { matchLabels: selector }, topologyKey: 'kubernetes.io/hostname' } },
+              ],
+            },
+          },
+          ...(view.topologySpreadConstraints.length ? { topologySpreadConstraints: view.topologySpreadConstraints } : {}),
+          initContainers: [
+            {
+              name: 'dns-check',
+              image: opts.dnsCheckImage,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['/bin/sh', '-c', `until getent ahostsv4 "$HOSTNAME.$SVC.${view.namespace}.svc"; do echo waiting for DNS; sleep 2; done`],
+              env: env.slice(0, 2),
+            },
+            { name: 'init', image: etcd.image, imagePullPolicy: 'IfNotPresent', command: ['/bin/sh', '-c', MEMBER_INIT_SCRIPT], env, volumeMounts: mounts },
+          ],
+          containers: [
+            {
+              name: 'etcd',
+              image: etcd.image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['/bin/sh', '-c', ETCD_START, 'etcd', ...flags],
+              env,
+              ports: [
+                { name: 'client', containerPort: ETCD_CLIENT_PORT, protocol: 'TCP' },
+                { name: 'peer', containerPort: ETCD_PEER_PORT, protocol: 'TCP' },
+              ],
+              ...(etcd.resources ? { resources: etcd.resources } : {}),
+              readinessProbe: {
+                exec: { command: ['/bin/sh', '-c', `etcdctl ${ETCDCTL_TLS} --endpoints=https://127.0.0.1:${ETCD_CLIENT_PORT} endpoint health`] },
+                periodSeconds: 10,
+                timeoutSeconds: 5,
+                failureThreshold: 3,
+              },
+              volumeMounts: mounts,
+            },
+          ],
+          volumes: [certs],
+        },
+      },
+      volumeClaimTemplates: [
+        {
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
+          metadata: { name: ETCD_DATA_VOLUME },
+          spec: {
+            accessModes: ['ReadWriteOnce'],
+            ...(etcd.storageClass ? { storageClassName: etcd.storageClass } : {}),
+            resources: { requests: { storage: etcd.size } },
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,70 @@
+// Secrets in the Cluster API format: certificates `<n>-<purpose>` and the admin kubeconfig.
+import type { V1Secret } from '@kubernetes/client-node';
+import { CAPI_SECRET_TYPE, KUBECONFIG_SECRET_KEY, LABEL_CAPI_CLUSTER_NAME, type CertificateRefType } from '@k0smotron/api';
+import type { CertKeyPem } from '../../pki';
+import {
+  ANNOTATION_KUBECONFIG_CA_VERSION,
+  ANNOTATION_KUBECONFIG_NOT_AFTER,
+  ANNOTATION_KUBECONFIG_NOT_BEFORE,
+  ANNOTATION_KUBECONFIG_SERVER,
+  type AdminKubeconfig,
+} from '../../pki/kubeconfig';
+import { childMeta } from './meta';
+import type { ClusterView } from './view';
+
+/** The Secret name of each generated purpose (`<n>-ca`, `<n>-etcd-server`…). */
+export function generatedSecretName(view: ClusterView, purpose: CertificateRefType): string {
+  const n = view.names;
+  const byPurpose: Record<CertificateRefType, string> = {
+    ca: n.caSecret,
+    sa: n.saSecret,
+    proxy: n.proxySecret,
+    etcd: n.etcdCaSecret,
+    'apiserver-etcd-client': n.apiserverEtcdClientSecret,
+    'etcd-server': n.etcdServerSecret,
+    'etcd-peer': n.etcdPeerSecret,
+  };
+  return byPurpose[purpose];
+}
+
+/** Where each purpose comes from: the user's `certificateRefs`, else the generated Secret. */
+export function certificateSources(
+  view: ClusterView,
+  purposes: CertificateRefType[],
+): Array<{ purpose: CertificateRefType; secretName: string; provided: boolean }> {
+  return purposes.map((purpose) => {
+    const ref = view.certificateRefs?.find((r) => r.type === purpose);
+    return ref ? { purpose, secretName: ref.name, provided: true } : { purpose, secretName: generatedSecretName(view, purpose), provided: false };
+  });
+}
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+function capiMeta(view: ClusterView, name: string, component: 'kubeconfig' | undefined, annotations?: Record<string, string>) {
+  return childMeta(view, name, component, { labels: { [LABEL_CAPI_CLUSTER_NAME]: view.name }, annotations });
+}
+
+export function certificateSecret(view: ClusterView, purpose: CertificateRefType, pem: CertKeyPem): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: capiMeta(view, generatedSecretName(view, purpose), undefined),
+    type: CAPI_SECRET_TYPE,
+    data: { 'tls.crt': b64(pem.cert), 'tls.key': b64(pem.key) },
+  };
+}
+
+export function kubeconfigSecret(view: ClusterView, kc: AdminKubeconfig, server: string, caVersion: string): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: capiMeta(view, view.names.kubeconfigSecret, 'kubeconfig', {
+      [ANNOTATION_KUBECONFIG_SERVER]: server,
+      [ANNOTATION_KUBECONFIG_NOT_BEFORE]: kc.notBefore.toISOString(),
+      [ANNOTATION_KUBECONFIG_NOT_AFTER]: kc.notAfter.toISOString(),
+      [ANNOTATION_KUBECONFIG_CA_VERSION]: caVersion,
+    }),
+    type: CAPI_SECRET_TYPE,
+    data: { [KUBECONFIG_SECRET_KEY]: b64(kc.yaml) },
+  };
+}

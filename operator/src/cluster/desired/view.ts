@@ -1,0 +1,165 @@
+// What the builders read: one resolved view of a Cluster (names, ports, storage, persistence…),
+// computed once per reconcile from the normalized spec, so no builder re-derives defaults.
+import type { V1ResourceRequirements, V1TopologySpreadConstraint, V1Volume, V1PersistentVolumeClaimSpec } from '@kubernetes/client-node';
+import type { CertificateRef, CertificateRefType, ComponentPatch, Mount, ServiceType } from '@k0smotron/api';
+import type { ClusterObjectNames } from '@k0smotron/api';
+
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import { clusterObjectNames, clusterServiceName, k0sImage, normalizeClusterSpec, type Cluster } from '@k0smotron/api';
+import { SpecError } from './errors';
+
+export interface EtcdView {
+  image: string;
+  args: string[];
+  size: string;
+  storageClass?: string;
+  autoDeletePVCs: boolean;
+  resources?: V1ResourceRequirements;
+}
+
+export type StorageView =
+  | { type: 'etcd'; etcd: EtcdView }
+  | { type: 'kine'; dataSourceURL?: string; dataSourceSecretName?: string };
+
+export type PersistenceView =
+  | { type: 'emptyDir' }
+  | { type: 'hostPath'; hostPath: string }
+  | {
+      type: 'pvc';
+      autoDeletePVCs: boolean;
+      claim: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string>; spec: V1PersistentVolumeClaimSpec };
+    };
+
+export interface ClusterView {
+  name: string;
+  namespace: string;
+  uid: string;
+  generation: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  names: ClusterObjectNames;
+  replicas: number;
+  image: string; // with tag
+  version: string;
+  serviceAccount?: string;
+  externalAddress?: string;
+  service: {
+    type: ServiceType;
+    name: string;
+    apiPort: number;
+    konnectivityPort: number;
+    annotations: Record<string, string>;
+    labels: Record<string, string>;
+    loadBalancerClass?: string;
+    externalTrafficPolicy?: 'Cluster' | 'Local';
+  };
+  persistence: PersistenceView;
+  storage: StorageView;
+  k0sConfig?: Record<string, unknown>;
+  certificateRefs?: CertificateRef[];
+  manifests: V1Volume[];
+  mounts: Mount[];
+  controlPlaneFlags: string[];
+  resources?: V1ResourceRequirements;
+  topologySpreadConstraints: V1TopologySpreadConstraint[];
+  kubeconfigSecretMetadata: { labels: Record<string, string>; annotations: Record<string, string> };
+  patches: ComponentPatch[];
+}
+
+export type { CertificateRefType };
+
+/**
+ * Resolves a Cluster into what the builders need. Throws SpecError for combinations the schema
+ * cannot express (pvc persistence without a claim spec, kine without a data source…).
+ */
+export function clusterView(cluster: Pick<Cluster, 'metadata' | 'spec'>): ClusterView {
+  const meta = cluster.metadata as V1ObjectMeta;
+  const name = meta.name!;
+  const spec = normalizeClusterSpec(cluster.spec);
+  const names = clusterObjectNames(name);
+
+  let persistence: PersistenceView;
+  switch (spec.persistence.type) {
+    case 'hostPath':
+      if (!spec.persistence.hostPath) {
+        throw new SpecError('InvalidPersistence', 'spec.persistence.type is hostPath but spec.persistence.hostPath is empty; set an absolute host directory');
+      }
+      persistence = { type: 'hostPath', hostPath: spec.persistence.hostPath };
+      break;
+    case 'pvc': {
+      const claim = spec.persistence.persistentVolumeClaim;
+      const claimSpec = claim?.spec as V1PersistentVolumeClaimSpec | undefined;
+      if (!claimSpec?.resources?.requests?.storage) {
+        throw new SpecError(
+          'InvalidPersistence',
+          'spec.persistence.type is pvc but spec.persistence.persistentVolumeClaim.spec.resources.requests.storage is not set; give the volume size (e.g. 5Gi)',
+        );
+      }
+      persistence = {
+        type: 'pvc',
+        autoDeletePVCs: spec.persistence.autoDeletePVCs,
+        claim: {
+          ...(claim?.metadata?.name ? { name: claim.metadata.name } : {}),
+          ...(claim?.metadata?.labels ? { labels: claim.metadata.labels } : {}),
+          ...(claim?.metadata?.annotations ? { annotations: claim.metadata.annotations } : {}),
+          spec: claimSpec,
+        },
+      };
+      break;
+    }
+    default:
+      persistence = { type: 'emptyDir' };
+  }
+
+  let storage: StorageView;
+  if (spec.storage.type === 'kine') {
+    const { dataSourceURL, dataSourceSecretName } = spec.storage.kine;
+    if (!dataSourceURL && !dataSourceSecretName) {
+      throw new SpecError(
+        'InvalidStorage',
+        'spec.storage.type is kine but neither spec.storage.kine.dataSourceURL nor spec.storage.kine.dataSourceSecretName is set',
+      );
+    }
+    storage = { type: 'kine', ...(dataSourceURL ? { dataSourceURL } : {}), ...(dataSourceSecretName ? { dataSourceSecretName } : {}) };
+  } else {
+    const e = spec.storage.etcd;
+    storage = {
+      type: 'etcd',
+      etcd: {
+        image: e.image,
+        args: e.args,
+        size: String(e.persistence.size),
+        ...(e.persistence.storageClass ? { storageClass: e.persistence.storageClass } : {}),
+        autoDeletePVCs: e.autoDeletePVCs,
+        ...(e.resources ? { resources: e.resources as V1ResourceRequirements } : {}),
+      },
+    };
+  }
+
+  return {
+    name,
+    namespace: meta.namespace ?? 'default',
+    uid: meta.uid ?? '',
+    generation: meta.generation ?? 0,
+    labels: { ...meta.labels },
+    annotations: { ...meta.annotations },
+    names,
+    replicas: spec.replicas,
+    image: k0sImage(spec),
+    version: spec.version,
+    ...(spec.serviceAccount ? { serviceAccount: spec.serviceAccount } : {}),
+    ...(spec.externalAddress ? { externalAddress: spec.externalAddress } : {}),
+    service: { ...spec.service, name: clusterServiceName(name, spec.service.type) },
+    persistence,
+    storage,
+    ...(spec.k0sConfig ? { k0sConfig: spec.k0sConfig } : {}),
+    ...(spec.certificateRefs ? { certificateRefs: spec.certificateRefs } : {}),
+    manifests: spec.manifests,
+    mounts: spec.mounts,
+    controlPlaneFlags: spec.controlPlaneFlags,
+    ...(spec.resources ? { resources: spec.resources as V1ResourceRequirements } : {}),
+    topologySpreadConstraints: spec.topologySpreadConstraints,
+    kubeconfigSecretMetadata: spec.kubeconfigSecretMetadata,
+    patches: spec.patches,
+  };
+}
