@@ -117,3 +117,17 @@ export interface ValidationErrorResponse {
   error: { name: 'InputError'; message: string };
   fieldErrors: FieldError[];
 }
+
+/** `GET /reconciler`: the embedded reconciler of the replica that answered. */
+export interface ReconcilerStatusResponse {
+  enabled: boolean;
+  items: {
+    managementCluster: string;
+    /** This replica holds the Lease and reconciles. */
+    leader: boolean;
+    ready: boolean;
+    reasons: string[];
+    /** Writes this replica's reconciler made (0 on a follower). */
+    writeRequests: number;
+  }[];
+}

@@ -1,0 +1,64 @@
+import type { Cluster } from '@k0smotron/api';
+import { clusterToEntity, locationKeyOf } from './clusterEntity';
+
+const defaults = { owner: 'group:default/platform', system: 'k0smotron', authProvider: 'serviceAccount' };
+
+function cluster(meta: Partial<Cluster['metadata']> = {}, status?: Cluster['status']): Cluster {
+  return {
+    apiVersion: 'k0smotron.io/v1beta2',
+    kind: 'Cluster',
+    metadata: { name: 'web', namespace: 'team-a', uid: 'u1', ...meta },
+    spec: { replicas: 1 },
+    ...(status ? { status } : {}),
+  };
+}
+
+describe('clusterToEntity', () => {
+  it('publishes a kubernetes-cluster Resource with the annotations the frontend and the Kubernetes plugin read', () => {
+    const e = clusterToEntity('local', cluster({}, { endpoint: 'https://192.0.2.2:30443' }), defaults, 'Q0EtUEVN');
+    expect(e).toEqual({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Resource',
+      metadata: {
+        name: 'local-team-a-web',
+        title: 'web',
+        description: 'k0smotron control plane team-a/web on management cluster local',
+        annotations: {
+          'backstage.io/managed-by-location': 'k0smotron-cluster:local/team-a/web',
+          'backstage.io/managed-by-origin-location': 'k0smotron-cluster:local/team-a/web',
+          'k0smotron.io/cluster': 'local/team-a/web',
+          'kubernetes.io/auth-provider': 'serviceAccount',
+          'kubernetes.io/api-server': 'https://192.0.2.2:30443',
+          'kubernetes.io/api-server-certificate-authority': 'Q0EtUEVN',
+        },
+        tags: ['k0smotron', 'kubernetes'],
+        links: [{ url: 'https://192.0.2.2:30443', title: 'Kubernetes API', type: 'api' }],
+      },
+      spec: { type: 'kubernetes-cluster', owner: 'group:default/platform', system: 'k0smotron' },
+    });
+    expect(locationKeyOf('local')).toBe('k0smotron:local');
+  });
+
+  it('leaves the API annotations out until the control plane has an endpoint and a CA', () => {
+    const e = clusterToEntity('local', cluster(), defaults, undefined);
+    expect(e.metadata.annotations).not.toHaveProperty('kubernetes.io/api-server');
+    expect(e.metadata.annotations).not.toHaveProperty('kubernetes.io/api-server-certificate-authority');
+    expect(e.metadata.links).toBeUndefined();
+  });
+
+  it('takes owner and system from annotations first, then labels, then the defaults', () => {
+    const byAnnotation = clusterToEntity(
+      'local',
+      cluster({ annotations: { 'backstage.io/owner': 'group:default/team-a', 'backstage.io/system': 'shop' }, labels: { 'backstage.io/owner': 'team-b' } }),
+      defaults,
+      undefined,
+    );
+    expect(byAnnotation.spec).toMatchObject({ owner: 'group:default/team-a', system: 'shop' });
+    const byLabel = clusterToEntity('local', cluster({ labels: { 'backstage.io/owner': 'team-b', env: 'prod' } }), defaults, undefined);
+    expect(byLabel.spec).toMatchObject({ owner: 'team-b', system: 'k0smotron' });
+    expect(byLabel.metadata.labels).toEqual({ env: 'prod' });
+    const none = clusterToEntity('local', cluster(), { owner: 'unknown', authProvider: 'oidc' }, undefined);
+    expect(none.spec).toEqual({ type: 'kubernetes-cluster', owner: 'unknown' });
+    expect(none.metadata.annotations?.['kubernetes.io/auth-provider']).toBe('oidc');
+  });
+});

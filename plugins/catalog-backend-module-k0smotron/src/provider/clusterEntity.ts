@@ -1,0 +1,85 @@
+import type { Entity } from '@backstage/catalog-model';
+import {
+  ANNOTATION_KUBERNETES_API_SERVER,
+  ANNOTATION_KUBERNETES_API_SERVER_CA,
+  ANNOTATION_KUBERNETES_AUTH_PROVIDER,
+} from '@backstage/plugin-kubernetes-common';
+import type { Cluster } from '@k0smotron/api';
+import {
+  CLUSTER_OWNER_KEY,
+  CLUSTER_SYSTEM_KEY,
+  K0SMOTRON_CLUSTER_ANNOTATION,
+  clusterEntityName,
+  formatClusterAnnotation,
+} from '@k0smotron/plugin-k0smotron-common';
+
+export interface ClusterEntityDefaults {
+  owner: string;
+  system?: string;
+  authProvider: string;
+}
+
+export const PROVIDER_NAME = 'k0smotron';
+export const LOCATION_TYPE = 'k0smotron-cluster';
+
+/** Catalog label values: at most 63 characters of [a-zA-Z0-9-_.], alphanumeric at the ends. */
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+export function locationKeyOf(managementCluster: string): string {
+  return `${PROVIDER_NAME}:${managementCluster}`;
+}
+
+/**
+ * The Resource entity of a Cluster (pure). `caBase64` is the CA certificate as stored in
+ * `<name>-ca` `tls.crt` — a public certificate; keys never come here.
+ */
+export function clusterToEntity(
+  managementCluster: string,
+  cluster: Cluster,
+  defaults: ClusterEntityDefaults,
+  caBase64: string | undefined,
+): Entity {
+  const namespace = cluster.metadata.namespace ?? 'default';
+  const name = cluster.metadata.name ?? '';
+  const ref = { managementCluster, namespace, name };
+  const meta = cluster.metadata;
+  const owner = meta.annotations?.[CLUSTER_OWNER_KEY] ?? meta.labels?.[CLUSTER_OWNER_KEY] ?? defaults.owner;
+  const system = meta.annotations?.[CLUSTER_SYSTEM_KEY] ?? meta.labels?.[CLUSTER_SYSTEM_KEY] ?? defaults.system;
+  const location = `${LOCATION_TYPE}:${formatClusterAnnotation(ref)}`;
+
+  const annotations: Record<string, string> = {
+    'backstage.io/managed-by-location': location,
+    'backstage.io/managed-by-origin-location': location,
+    [K0SMOTRON_CLUSTER_ANNOTATION]: formatClusterAnnotation(ref),
+    [ANNOTATION_KUBERNETES_AUTH_PROVIDER]: defaults.authProvider,
+  };
+  const endpoint = cluster.status?.endpoint;
+  if (endpoint) annotations[ANNOTATION_KUBERNETES_API_SERVER] = endpoint;
+  if (caBase64) annotations[ANNOTATION_KUBERNETES_API_SERVER_CA] = caBase64;
+
+  const labels: Record<string, string> = {};
+  for (const [k, v] of Object.entries(meta.labels ?? {})) {
+    if (k !== CLUSTER_OWNER_KEY && k !== CLUSTER_SYSTEM_KEY && LABEL_KEY.test(k) && LABEL_VALUE.test(v)) labels[k] = v;
+  }
+
+  const entity: Entity = {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Resource',
+    metadata: {
+      name: clusterEntityName(ref),
+      title: name,
+      description: `k0smotron control plane ${namespace}/${name} on management cluster ${managementCluster}`,
+      annotations,
+      ...(Object.keys(labels).length ? { labels } : {}),
+      tags: ['k0smotron', 'kubernetes'],
+      ...(endpoint ? { links: [{ url: endpoint, title: 'Kubernetes API', type: 'api' }] } : {}),
+    },
+    spec: {
+      type: 'kubernetes-cluster',
+      owner,
+      ...(system ? { system } : {}),
+    },
+  };
+  return entity;
+}

@@ -1,0 +1,19 @@
+// The k0smotron Backstage backend plugin (id `k0smotron`), and the shared management-cluster
+// service the catalog and scaffolder modules use.
+export { k0smotronPlugin as default } from './plugin';
+export {
+  managementClustersServiceRef,
+  createManagementClusters,
+  BACKSTAGE_FIELD_MANAGER,
+  type ManagementCluster,
+  type ManagementClustersService,
+} from './service/managementClusters';
+export { ClusterCache, type ClusterChange, type ClusterChangeListener } from './service/clusterCache';
+export { ClusterInspector } from './service/clusterInspector';
+export { toClusterSummary } from './service/summaries';
+export { issueJoinToken, JoinTokenTimeoutError, JOIN_TOKEN_WAIT_MS } from './service/joinTokens';
+export { desiredCluster } from './service/router';
+export { checkCreateClusterRequest, checkJoinTokenRequestBody } from './service/requestValidation';
+export { readK0smotronConfig, type K0smotronBackendConfig } from './config/managementClusterConfig';
+export { k0smotronReconcilerExtensionPoint, type K0smotronReconcilerExtensionPoint } from './extensions';
+export type { ChildApiResolver, ReconcilerStatus } from './service/embeddedReconciler';

@@ -1,0 +1,121 @@
+import { X509Certificate } from 'node:crypto';
+import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import { clusterObjectNames, clusterServiceName, type Cluster, type ServiceType } from '@k0smotron/api';
+import type { CertificateSummary, OwnedObjectSummary } from '@k0smotron/plugin-k0smotron-common';
+import { storageTypeOf } from './summaries';
+
+// Live reads behind the details page: the generated objects by their known names, and the
+// expiry of each certificate. Secret bodies are read only to parse `tls.crt`; no key, token or
+// kubeconfig is returned.
+
+function notFound(err: unknown): boolean {
+  const e = err as { code?: number; statusCode?: number };
+  return e?.code === 404 || e?.statusCode === 404;
+}
+
+async function maybe<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (notFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The certificate in a Secret's `tls.crt`, if any (pure). */
+export function certificateOf(secret: V1Secret | undefined, purpose: string): CertificateSummary | undefined {
+  const pem = secret?.data?.['tls.crt'];
+  if (!secret?.metadata?.name || !pem) return undefined;
+  try {
+    const cert = new X509Certificate(Buffer.from(pem, 'base64'));
+    return { name: secret.metadata.name, purpose, notAfter: new Date(cert.validTo).toISOString() };
+  } catch {
+    // The sa Secret holds a public key, not a certificate.
+    return undefined;
+  }
+}
+
+export class ClusterInspector {
+  private readonly core: CoreV1Api;
+  private readonly apps: AppsV1Api;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+    this.apps = kubeConfig.makeApiClient(AppsV1Api);
+  }
+
+  async ownedObjects(cluster: Cluster): Promise<OwnedObjectSummary[]> {
+    const namespace = cluster.metadata.namespace ?? 'default';
+    const name = cluster.metadata.name ?? '';
+    const names = clusterObjectNames(name);
+    const serviceType = (cluster.spec?.service?.type ?? 'ClusterIP') as ServiceType;
+    const etcd = storageTypeOf(cluster) === 'etcd';
+
+    const [sts, svc, cm, kubeconfig, etcdSts] = await Promise.all([
+      maybe(() => this.apps.readNamespacedStatefulSet({ namespace, name: names.statefulSet })),
+      maybe(() => this.core.readNamespacedService({ namespace, name: clusterServiceName(name, serviceType) })),
+      maybe(() => this.core.readNamespacedConfigMap({ namespace, name: names.configMap })),
+      maybe(() => this.core.readNamespacedSecret({ namespace, name: names.kubeconfigSecret })),
+      etcd ? maybe(() => this.apps.readNamespacedStatefulSet({ namespace, name: names.etcdStatefulSet })) : undefined,
+    ]);
+
+    const result: OwnedObjectSummary[] = [];
+    const statefulSet = (kind: string, objName: string, s: typeof sts) => {
+      if (!s) return result.push({ kind, name: objName, ready: false, message: 'not created yet' });
+      const want = s.spec?.replicas ?? 0;
+      const ready = s.status?.readyReplicas ?? 0;
+      return result.push({ kind, name: objName, ready: ready >= want, message: `${ready}/${want} ready` });
+    };
+    statefulSet('StatefulSet', names.statefulSet, sts);
+    if (etcd) statefulSet('StatefulSet', names.etcdStatefulSet, etcdSts);
+    const svcName = clusterServiceName(name, serviceType);
+    if (!svc) {
+      result.push({ kind: 'Service', name: svcName, ready: false, message: 'not created yet' });
+    } else {
+      const lbPending = serviceType === 'LoadBalancer' && !svc.status?.loadBalancer?.ingress?.length;
+      result.push({
+        kind: 'Service',
+        name: svcName,
+        ready: !lbPending,
+        message: lbPending ? 'waiting for a load balancer address' : `${svc.spec?.type ?? serviceType}`,
+      });
+    }
+    result.push({ kind: 'ConfigMap', name: names.configMap, ready: !!cm, ...(cm ? {} : { message: 'not created yet' }) });
+    result.push({
+      kind: 'Secret',
+      name: names.kubeconfigSecret,
+      ready: !!kubeconfig,
+      ...(kubeconfig ? {} : { message: 'not created yet' }),
+    });
+    return result;
+  }
+
+  async certificates(cluster: Cluster): Promise<CertificateSummary[]> {
+    const namespace = cluster.metadata.namespace ?? 'default';
+    const names = clusterObjectNames(cluster.metadata.name ?? '');
+    const wanted: Array<[string, string]> = [
+      ['ca', names.caSecret],
+      ['proxy', names.proxySecret],
+    ];
+    if (storageTypeOf(cluster) === 'etcd') {
+      wanted.push(
+        ['etcd', names.etcdCaSecret],
+        ['apiserver-etcd-client', names.apiserverEtcdClientSecret],
+        ['etcd-server', names.etcdServerSecret],
+        ['etcd-peer', names.etcdPeerSecret],
+      );
+    }
+    const secrets = await Promise.all(
+      wanted.map(([, n]) => maybe(() => this.core.readNamespacedSecret({ namespace, name: n }))),
+    );
+    return wanted
+      .map(([purpose], i) => certificateOf(secrets[i], purpose))
+      .filter((c): c is CertificateSummary => c !== undefined);
+  }
+
+  /** The CA certificate (PEM, base64 as stored) of a Cluster; never its key. */
+  async caCertificateBase64(namespace: string, name: string): Promise<string | undefined> {
+    const secret = await maybe(() => this.core.readNamespacedSecret({ namespace, name: clusterObjectNames(name).caSecret }));
+    return secret?.data?.['tls.crt'];
+  }
+}

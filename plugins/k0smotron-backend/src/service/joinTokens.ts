@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import {
+  API_VERSION,
+  JOIN_TOKEN_CONDITION,
+  JOIN_TOKEN_REQUEST_KIND,
+  LABEL_CLUSTER,
+  shortenName,
+  workerJoinCommands,
+  type Cluster,
+  type JoinTokenRequest,
+} from '@k0smotron/api';
+import type { K0smotronClient } from '@k0smotron/api/client';
+import type { JoinTokenRequestBody, JoinTokenResponse } from '@k0smotron/plugin-k0smotron-common';
+
+export const JOIN_TOKEN_WAIT_MS = 30_000;
+export const LABEL_CREATED_BY = 'app.kubernetes.io/created-by';
+export const CREATED_BY_BACKSTAGE = 'backstage';
+
+export class JoinTokenTimeoutError extends Error {
+  override readonly name = 'JoinTokenTimeoutError';
+}
+
+/** A unique JoinTokenRequest name for a Cluster (pure but for the random suffix). */
+export function joinTokenRequestName(clusterName: string, role: string, suffix = randomBytes(3).toString('hex')): string {
+  return shortenName(`${clusterName}-${role}-${suffix}`);
+}
+
+export function desiredJoinTokenRequest(
+  cluster: Cluster,
+  body: JoinTokenRequestBody,
+  name: string,
+  requestedBy: string | undefined,
+): JoinTokenRequest {
+  return {
+    apiVersion: API_VERSION,
+    kind: JOIN_TOKEN_REQUEST_KIND,
+    metadata: {
+      name,
+      namespace: cluster.metadata.namespace,
+      labels: { [LABEL_CLUSTER]: cluster.metadata.name ?? '', [LABEL_CREATED_BY]: CREATED_BY_BACKSTAGE },
+      ...(requestedBy ? { annotations: { 'k0smotron.io/requested-by': requestedBy } } : {}),
+    },
+    spec: { clusterName: cluster.metadata.name, role: body.role, expiry: body.expiry },
+  };
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>(resolve => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+
+/**
+ * Creates a JoinTokenRequest and waits for the operator to issue its token. The JTR stays (its
+ * deletion would invalidate the token); on timeout or failure it is removed, since nobody got
+ * the token. The token is returned to the caller and kept nowhere else.
+ */
+export async function issueJoinToken(opts: {
+  client: K0smotronClient;
+  cluster: Cluster;
+  body: JoinTokenRequestBody;
+  requestedBy?: string;
+  timeoutMs?: number;
+  pollMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (message: string) => void;
+}): Promise<JoinTokenResponse & { joinTokenRequestName: string }> {
+  const { client, cluster, body } = opts;
+  const namespace = cluster.metadata.namespace ?? 'default';
+  const timeoutMs = opts.timeoutMs ?? JOIN_TOKEN_WAIT_MS;
+  const name = joinTokenRequestName(cluster.metadata.name ?? '', body.role);
+  await client.createJoinTokenRequest(desiredJoinTokenRequest(cluster, body, name, opts.requestedBy));
+
+  const deadline = Date.now() + timeoutMs;
+  let nextProgress = Date.now() + 5_000;
+  try {
+    for (;;) {
+      const token = await client.readJoinToken(namespace, name);
+      if (token) {
+        const jtr = await client.getJoinTokenRequest(namespace, name);
+        const response: JoinTokenResponse & { joinTokenRequestName: string } = {
+          token,
+          role: body.role,
+          commands: workerJoinCommands({
+            token,
+            role: body.role,
+            k0sVersion: cluster.status?.version ?? cluster.spec?.version,
+          }),
+          joinTokenRequestName: name,
+        };
+        if (jtr?.status?.expiration) response.expiresAt = jtr.status.expiration;
+        return response;
+      }
+      // A False condition may be transient (the control plane is still starting): report it
+      // with the timeout instead of giving up early.
+      const jtr = await client.getJoinTokenRequest(namespace, name);
+      const condition = jtr?.status?.conditions?.find(c => c.type === JOIN_TOKEN_CONDITION && c.status === 'False');
+      if (Date.now() >= deadline || opts.signal?.aborted) {
+        throw new JoinTokenTimeoutError(
+          `no join token for ${namespace}/${cluster.metadata.name} within ${Math.round(timeoutMs / 1000)} s` +
+            (condition
+              ? ` (the operator reports ${condition.reason}: ${condition.message})`
+              : `: is the k0smotron operator (or the embedded reconciler) running for namespace ${namespace}, and is the control plane Available?`),
+        );
+      }
+      if (Date.now() >= nextProgress) {
+        opts.onProgress?.(`waiting for the join token of ${namespace}/${cluster.metadata.name} (JoinTokenRequest ${name})…`);
+        nextProgress = Date.now() + 5_000;
+      }
+      await sleep(opts.pollMs ?? 300, opts.signal);
+    }
+  } catch (err) {
+    await client.deleteJoinTokenRequest(namespace, name).catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,107 @@
+import {
+  ANNOTATION_PAUSED,
+  DEFAULT_K0S_VERSION,
+  clusterPhase,
+  type Cluster,
+} from '@k0smotron/api';
+import type { CoreV1Event } from '@kubernetes/client-node';
+import type {
+  CertificateSummary,
+  ClusterDetails,
+  ClusterEvent,
+  ClusterPhase,
+  ClusterSummary,
+  OwnedObjectSummary,
+} from '@k0smotron/plugin-k0smotron-common';
+
+// Pure mappings from Kubernetes objects to the REST bodies. Nothing secret leaves here: only
+// names, counts, conditions and certificate expiry dates.
+
+export function isPaused(cluster: Cluster): boolean {
+  return cluster.metadata.annotations?.[ANNOTATION_PAUSED] === 'true';
+}
+
+export function storageTypeOf(cluster: Cluster): string {
+  const spec = cluster.spec;
+  if (spec?.storage?.type) return spec.storage.type;
+  if (spec?.kineDataSourceURL || spec?.kineDataSourceSecretName || spec?.storage?.kine) return 'kine';
+  return 'etcd';
+}
+
+export function toClusterSummary(managementCluster: string, cluster: Cluster): ClusterSummary {
+  const spec = cluster.spec ?? {};
+  const status = cluster.status ?? {};
+  const replicas = spec.replicas ?? 1;
+  const summary: ClusterSummary = {
+    managementCluster,
+    namespace: cluster.metadata.namespace ?? '',
+    name: cluster.metadata.name ?? '',
+    uid: cluster.metadata.uid ?? '',
+    creationTimestamp: cluster.metadata.creationTimestamp ?? '',
+    phase: clusterPhase(cluster) as ClusterPhase,
+    replicas,
+    readyReplicas: status.readyReplicas ?? 0,
+    version: status.version ?? spec.version ?? DEFAULT_K0S_VERSION,
+    serviceType: spec.service?.type ?? 'ClusterIP',
+    storageType: storageTypeOf(cluster),
+    paused: isPaused(cluster),
+    sleeping: replicas === 0,
+    conditions: status.conditions ?? [],
+    labels: cluster.metadata.labels ?? {},
+  };
+  if (status.endpoint) summary.endpoint = status.endpoint;
+  return summary;
+}
+
+export interface ClusterListFilter {
+  namespace?: string;
+  phase?: string;
+}
+
+export function filterClusters(clusters: readonly Cluster[], filter: ClusterListFilter): Cluster[] {
+  return clusters.filter(
+    c =>
+      (!filter.namespace || c.metadata.namespace === filter.namespace) &&
+      (!filter.phase || clusterPhase(c) === filter.phase),
+  );
+}
+
+/** Stable order for lists: management cluster, namespace, name. */
+export function compareSummaries(a: ClusterSummary, b: ClusterSummary): number {
+  return (
+    a.managementCluster.localeCompare(b.managementCluster) ||
+    a.namespace.localeCompare(b.namespace) ||
+    a.name.localeCompare(b.name)
+  );
+}
+
+/** The most recent events, newest first (`events` come oldest first). */
+export function toClusterEvents(events: CoreV1Event[], limit = 20): ClusterEvent[] {
+  return events.slice(-limit).reverse().map(e => ({
+    type: e.type ?? 'Normal',
+    reason: e.reason ?? '',
+    message: e.message ?? '',
+    count: e.count ?? 1,
+    lastTimestamp: isoTime(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp),
+  }));
+}
+
+function isoTime(t: Date | string | undefined): string {
+  if (!t) return '';
+  return t instanceof Date ? t.toISOString() : String(t);
+}
+
+export function toClusterDetails(
+  managementCluster: string,
+  cluster: Cluster,
+  extra: { ownedObjects: OwnedObjectSummary[]; events: CoreV1Event[]; certificates: CertificateSummary[] },
+): ClusterDetails {
+  return {
+    ...toClusterSummary(managementCluster, cluster),
+    spec: cluster.spec ?? {},
+    status: cluster.status ?? {},
+    ownedObjects: extra.ownedObjects,
+    events: toClusterEvents(extra.events),
+    certificates: extra.certificates,
+  };
+}

@@ -1,0 +1,210 @@
+import type { PermissionsService } from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { clusterPhase, validateCluster, DNS1123_LABEL_PATTERN, K0S_VERSION_PATTERN, MAX_CLUSTER_NAME_LENGTH, type Cluster } from '@k0smotron/api';
+import { K0smotronApiError } from '@k0smotron/api/client';
+import {
+  clusterEntityRef,
+  formatClusterAnnotation,
+  k0smotronClusterCreatePermission,
+} from '@k0smotron/plugin-k0smotron-common';
+import type { ManagementCluster, ManagementClustersService } from '@k0smotron/plugin-k0smotron-backend';
+import { SCAFFOLDER_TASK_ANNOTATION, clusterFromInput, kubeconfigSecretName, type ClusterCreateInput } from './clusterFromInput';
+
+export interface ActionDeps {
+  managementClusters: ManagementClustersService;
+  permissions: PermissionsService;
+}
+
+/** The management cluster named by an input, or the only/first configured one. */
+export function pickManagementCluster(svc: ManagementClustersService, name: string | undefined): ManagementCluster {
+  if (name) {
+    const mc = svc.find(name);
+    if (!mc) {
+      throw new InputError(
+        `managementCluster '${name}' is not configured; use one of ${svc.list().map(m => m.name).join(', ')}`,
+      );
+    }
+    return mc;
+  }
+  return svc.list()[0];
+}
+
+export async function requirePermission(
+  permissions: PermissionsService,
+  credentials: Parameters<PermissionsService['authorize']>[1]['credentials'],
+  permission: typeof k0smotronClusterCreatePermission,
+) {
+  const [decision] = await permissions.authorize([{ permission }], { credentials });
+  if (decision.result !== AuthorizeResult.ALLOW) {
+    throw new NotAllowedError(`the user who started this task lacks the permission '${permission.name}'`);
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>(resolve => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+
+export function createK0smotronClusterCreateAction(deps: ActionDeps) {
+  return createTemplateAction({
+    id: 'k0smotron:cluster:create',
+    description: 'Creates a k0smotron control plane (a k0smotron.io Cluster) and optionally waits until it is Available.',
+    supportsDryRun: true,
+    examples: [
+      {
+        description: 'A three-controller control plane exposed with NodePort, owned by a team',
+        example: [
+          'steps:',
+          '  - id: cluster',
+          '    action: k0smotron:cluster:create',
+          '    input:',
+          '      namespace: team-a',
+          '      name: web',
+          '      replicas: 3',
+          '      serviceType: NodePort',
+          '      owner: group:default/team-a',
+          '      wait: true',
+        ].join('\n'),
+      },
+    ],
+    schema: {
+      input: {
+        managementCluster: z => z.string().optional().describe('Configured management cluster; default the first'),
+        namespace: z => z.string().regex(new RegExp(DNS1123_LABEL_PATTERN)).default('default').describe('Namespace of the Cluster'),
+        name: z =>
+          z
+            .string()
+            .max(MAX_CLUSTER_NAME_LENGTH)
+            .regex(new RegExp(DNS1123_LABEL_PATTERN), 'lowercase letters, digits and -')
+            .describe('Name of the Cluster'),
+        replicas: z => z.number().int().min(0).max(99).default(1).describe('Controllers (0 = asleep)'),
+        version: z => z.string().regex(new RegExp(K0S_VERSION_PATTERN)).optional().describe('k0s version, e.g. v1.30.2-k0s.0'),
+        serviceType: z => z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP').describe('How the API is exposed'),
+        apiPort: z => z.number().int().min(1).max(65535).optional().describe('API port (NodePort number for NodePort)'),
+        konnectivityPort: z => z.number().int().min(1).max(65535).optional().describe('Konnectivity port'),
+        externalAddress: z => z.string().optional().describe('Host name or IP workers use to reach the API'),
+        storageType: z => z.enum(['etcd', 'kine']).default('etcd').describe('Datastore'),
+        kineDataSourceSecretName: z => z.string().optional().describe('Secret with the kine data source URL (storage kine)'),
+        etcdStorageSize: z => z.string().optional().describe('Size of each etcd volume, e.g. 1Gi'),
+        etcdStorageClass: z => z.string().optional().describe('StorageClass of the etcd volumes'),
+        owner: z => z.string().optional().describe('Catalog owner, e.g. group:default/team-a'),
+        system: z => z.string().optional().describe('Catalog system'),
+        labels: z => z.record(z.string()).optional().describe('Labels of the Cluster'),
+        wait: z => z.boolean().default(false).describe('Wait until the control plane is Available'),
+        timeoutSeconds: z => z.number().int().min(10).max(3600).default(600).describe('How long to wait'),
+      },
+      output: {
+        clusterRef: z => z.string().describe('<managementCluster>/<namespace>/<name>'),
+        endpoint: z => z.string().optional().describe('API URL, once exposed'),
+        kubeconfigSecretName: z => z.string().describe('Secret holding the admin kubeconfig (key value)'),
+        entityRef: z => z.string().describe('Catalog entity of the Cluster'),
+      },
+    },
+    async handler(ctx) {
+      const input = ctx.input as ClusterCreateInput;
+      const mc = pickManagementCluster(deps.managementClusters, input.managementCluster);
+      if (!mc.servesNamespace(input.namespace)) {
+        throw new InputError(
+          `namespace '${input.namespace}' is not served by management cluster '${mc.name}'; use one of ${mc.namespaces?.join(', ')}`,
+        );
+      }
+      if (input.storageType === 'kine' && !input.kineDataSourceSecretName) {
+        throw new InputError('kineDataSourceSecretName is required with storageType kine (a Secret with key K0SMOTRON_KINE_DATASOURCE_URL)');
+      }
+      await requirePermission(deps.permissions, await ctx.getInitiatorCredentials(), k0smotronClusterCreatePermission);
+
+      const desired = clusterFromInput(input, ctx.task.id);
+      const validation = validateCluster(desired);
+      if (!validation.ok) {
+        throw new InputError(`invalid cluster: ${validation.errors.map(e => `${e.path}: ${e.message}`).join('; ')}`);
+      }
+      const ref = { managementCluster: mc.name, namespace: input.namespace, name: input.name };
+      const clusterRef = formatClusterAnnotation(ref);
+      ctx.output('clusterRef', clusterRef);
+      ctx.output('kubeconfigSecretName', kubeconfigSecretName(input.name));
+      ctx.output('entityRef', clusterEntityRef(ref));
+
+      if (ctx.isDryRun) {
+        // Server-side dry run: the API server validates and defaults, nothing is stored.
+        await mc.client.createCluster(desired, { dryRun: true });
+        ctx.logger.info(`dry run: Cluster ${clusterRef} would be created`);
+        return;
+      }
+
+      await ctx.checkpoint({
+        key: `k0smotron.cluster.create.${clusterRef}`,
+        fn: async () => {
+          try {
+            const created = await mc.client.createCluster(desired);
+            ctx.logger.info(`created Cluster ${clusterRef}`);
+            return created.metadata.uid ?? '';
+          } catch (err) {
+            // A retry after a crash between create and checkpoint: adopt our own Cluster.
+            if (err instanceof K0smotronApiError && err.reason === 'Conflict') {
+              const existing = await mc.client.getCluster(input.namespace, input.name);
+              if (existing?.metadata.annotations?.[SCAFFOLDER_TASK_ANNOTATION] === ctx.task.id) {
+                ctx.logger.info(`Cluster ${clusterRef} was already created by this task; continuing`);
+                return existing.metadata.uid ?? '';
+              }
+              throw new InputError(`Cluster ${clusterRef} already exists; pick another name`);
+            }
+            throw err;
+          }
+        },
+      });
+
+      if (!input.wait) {
+        const current = await mc.client.getCluster(input.namespace, input.name);
+        if (current?.status?.endpoint) ctx.output('endpoint', current.status.endpoint);
+        return;
+      }
+      const ready = await waitForAvailable(mc, input.namespace, input.name, input.timeoutSeconds * 1000, ctx.logger, ctx.signal);
+      if (ready.status?.endpoint) ctx.output('endpoint', ready.status.endpoint);
+    },
+  });
+}
+
+async function waitForAvailable(
+  mc: ManagementCluster,
+  namespace: string,
+  name: string,
+  timeoutMs: number,
+  logger: { info(m: string): void },
+  signal?: AbortSignal,
+): Promise<Cluster> {
+  const started = Date.now();
+  let lastReport = 0;
+  for (;;) {
+    const cluster = await mc.client.getCluster(namespace, name);
+    if (!cluster) throw new Error(`Cluster ${namespace}/${name} disappeared while waiting for it`);
+    const phase = clusterPhase(cluster);
+    if (phase === 'Available') {
+      logger.info(`Cluster ${namespace}/${name} is Available after ${Math.round((Date.now() - started) / 1000)} s`);
+      return cluster;
+    }
+    const elapsed = Date.now() - started;
+    if (elapsed >= timeoutMs || signal?.aborted) {
+      const why = (cluster.status?.conditions ?? [])
+        .filter(c => c.status !== 'True')
+        .map(c => `${c.type}: ${c.reason} ${c.message}`.trim())
+        .join('; ');
+      throw new Error(
+        `Cluster ${namespace}/${name} is still ${phase} after ${Math.round(elapsed / 1000)} s${why ? ` (${why})` : ''}; ` +
+          'raise timeoutSeconds or check the operator',
+      );
+    }
+    if (elapsed - lastReport >= 10_000) {
+      lastReport = elapsed;
+      logger.info(
+        `waiting for Cluster ${namespace}/${name}: ${phase}, ${cluster.status?.readyReplicas ?? 0}/${cluster.spec?.replicas ?? 1} controllers ready (${Math.round(elapsed / 1000)} s)`,
+      );
+    }
+    await sleep(2_000, signal);
+  }
+}
