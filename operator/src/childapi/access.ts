@@ -51,7 +51,8 @@ function decode(secret: V1Secret, key: string): string | undefined {
 
 export interface ChildApiAccessOptions {
   resolver: ChildApiResolver;
-  readSecret: SecretReader;
+  /** How the CA Secret is read when a call does not bring its own reader (e.g. a reconcile's client). */
+  readSecret?: SecretReader;
   now?: () => Date;
   timeoutMs?: number;
   certValidityDays?: number;
@@ -71,7 +72,7 @@ export class ChildApiAccess {
   }
 
   /** A client for the Cluster's API server with the operator's identity. */
-  async client(cluster: Cluster, opts: { timeoutMs?: number } = {}): Promise<ChildApiClient> {
+  async client(cluster: Cluster, opts: { timeoutMs?: number; readSecret?: SecretReader } = {}): Promise<ChildApiClient> {
     const { name, namespace } = cluster.metadata;
     const target = this.opts.resolver.resolve(cluster);
     if (!target) {
@@ -80,13 +81,13 @@ export class ChildApiAccess {
         'AddressUnknown',
       );
     }
-    const entry = await this.credentials(cluster);
+    const entry = await this.credentials(cluster, opts.readSecret);
     return new ChildApiClient(target, entry.creds, opts.timeoutMs ?? this.opts.timeoutMs ?? DEFAULT_CHILD_TIMEOUT_MS);
   }
 
   /** The CA PEM of the Cluster (what join tokens carry). */
-  async caPem(cluster: Cluster): Promise<string> {
-    return (await this.credentials(cluster)).creds.caPem;
+  async caPem(cluster: Cluster, opts: { readSecret?: SecretReader } = {}): Promise<string> {
+    return (await this.credentials(cluster, opts.readSecret)).creds.caPem;
   }
 
   /** Drops what is cached for a Cluster (deleted, or its CA was replaced). */
@@ -94,7 +95,7 @@ export class ChildApiAccess {
     this.cache.delete(`${cluster.metadata.namespace}/${cluster.metadata.name}`);
   }
 
-  private async credentials(cluster: Cluster): Promise<CacheEntry> {
+  private async credentials(cluster: Cluster, readSecret?: SecretReader): Promise<CacheEntry> {
     const key = `${cluster.metadata.namespace}/${cluster.metadata.name}`;
     const now = this.now().getTime();
     const cached = this.cache.get(key);
@@ -103,17 +104,19 @@ export class ChildApiAccess {
     }
     let inflight = this.pending.get(key);
     if (!inflight) {
-      inflight = this.refresh(cluster, cached).finally(() => this.pending.delete(key));
+      inflight = this.refresh(cluster, cached, readSecret).finally(() => this.pending.delete(key));
       this.pending.set(key, inflight);
     }
     return inflight;
   }
 
-  private async refresh(cluster: Cluster, cached: CacheEntry | undefined): Promise<CacheEntry> {
+  private async refresh(cluster: Cluster, cached: CacheEntry | undefined, readSecret?: SecretReader): Promise<CacheEntry> {
     const { name, namespace, uid } = cluster.metadata;
     if (!name || !namespace) throw new Error('Cluster without name or namespace');
     const caName = clusterObjectNames(name).caSecret;
-    const secret = await this.opts.readSecret(namespace, caName);
+    const reader = readSecret ?? this.opts.readSecret;
+    if (!reader) throw new Error('ChildApiAccess needs a Secret reader (constructor readSecret or per call)');
+    const secret = await reader(namespace, caName);
     const caPem = secret && decode(secret, 'tls.crt');
     const caKeyPem = secret && decode(secret, 'tls.key');
     if (!caPem || !caKeyPem) {

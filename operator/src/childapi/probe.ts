@@ -1,8 +1,10 @@
 // ControlPlaneFunctional: does the child API answer `GET /api/v1/namespaces/kube-system` with the
 // operator's credentials within 10 s? The answer also says when to ask again: quickly (with
 // backoff) while it is not functional, on a slow period while it is.
+import type { V1Secret } from '@kubernetes/client-node';
 import type { Cluster } from '@k0smotron/api';
-import { ChildAccessError, type ChildApiAccess } from './access';
+import type { Client } from '../engine/contract';
+import { ChildAccessError, type ChildApiAccess, type SecretReader } from './access';
 import { ChildApiError } from './client';
 
 export const FUNCTIONAL_TRUE_REASON = 'KubeSystemNamespaceFound';
@@ -21,13 +23,24 @@ export interface FunctionalProbeResult {
   recheckAfterMs: number;
 }
 
-export type FunctionalProbe = (cluster: Cluster, opts?: { signal?: AbortSignal }) => Promise<FunctionalProbeResult>;
+/** What a reconcile can lend the probe: its client (to read the CA Secret) and its abort signal. */
+export interface ProbeContext {
+  client?: Pick<Client, 'get'>;
+  signal?: AbortSignal;
+}
+
+export type FunctionalProbe = (cluster: Cluster, ctx?: ProbeContext) => Promise<FunctionalProbeResult>;
+
+/** A SecretReader over a reconcile's client (live reads; Secret data is not cached). */
+export function secretReaderOf(client: NonNullable<ProbeContext['client']>): SecretReader {
+  return (namespace, name) => client.get<V1Secret & { metadata?: object }>({ apiVersion: 'v1', kind: 'Secret', namespace, name });
+}
 
 export function createFunctionalProbe(access: ChildApiAccess, opts: { timeoutMs?: number } = {}): FunctionalProbe {
   const failures = new Map<string, number>();
   const timeoutMs = opts.timeoutMs ?? PROBE_TIMEOUT_MS;
 
-  return async (cluster, probeOpts = {}) => {
+  return async (cluster, probeCtx = {}) => {
     const key = cluster.metadata.uid ?? `${cluster.metadata.namespace}/${cluster.metadata.name}`;
     const fail = (reason: string, message: string): FunctionalProbeResult => {
       const n = (failures.get(key) ?? 0) + 1;
@@ -36,8 +49,9 @@ export function createFunctionalProbe(access: ChildApiAccess, opts: { timeoutMs?
       return { status: 'False', reason, message, recheckAfterMs };
     };
     try {
-      const client = await access.client(cluster, { timeoutMs });
-      await client.request('GET', '/api/v1/namespaces/kube-system', undefined, { timeoutMs, signal: probeOpts.signal });
+      const readSecret = probeCtx.client ? secretReaderOf(probeCtx.client) : undefined;
+      const client = await access.client(cluster, { timeoutMs, readSecret });
+      await client.request('GET', '/api/v1/namespaces/kube-system', undefined, { timeoutMs, signal: probeCtx.signal });
       failures.delete(key);
       return {
         status: 'True',

@@ -64,6 +64,7 @@ export function bootstrapTokenSecret(opts: {
   /** Absent = never expires (`expiry: 0s`). */
   expiration?: Date;
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
 }): V1Secret {
   if (!TOKEN_ID_PATTERN.test(opts.tokenId)) throw new Error(`token id must match [a-z0-9]{6}`);
   if (!TOKEN_SECRET_PATTERN.test(opts.tokenSecret)) throw new Error(`token secret must match [a-z0-9]{16}`);
@@ -87,6 +88,7 @@ export function bootstrapTokenSecret(opts: {
       name: bootstrapTokenSecretName(opts.tokenId),
       namespace: BOOTSTRAP_TOKEN_NAMESPACE,
       ...(opts.labels ? { labels: opts.labels } : {}),
+      ...(opts.annotations ? { annotations: opts.annotations } : {}),
     },
     type: BOOTSTRAP_TOKEN_SECRET_TYPE,
     stringData,

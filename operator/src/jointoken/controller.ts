@@ -1,0 +1,427 @@
+// JoinTokenRequest reconciler: issues one k0s join token per request without exec'ing into a pod.
+// The bootstrap-token Secret is written straight into the child API server (as `k0s token
+// pre-shared` and upstream's CAPI path do), the token is encoded from the Cluster CA and
+// endpoint, and the user gets it in Secret `<jtr-name>`.
+//
+// Issued once: the token id is chosen and persisted in `status.tokenID` (with an optimistic lock)
+// before anything is written to the child, and a retry reuses the child's Secret for that id, so a
+// crash or a stale cache never mints a second token.
+//
+// Revocation: a finalizer deletes `kube-system/bootstrap-token-<id>` in the child when the JTR is
+// deleted. It does not hold the JTR forever: the finalizer is released at once when the Cluster
+// is gone or being deleted (its datastore goes with it), when the token already expired, and
+// otherwise after REVOKE_GIVE_UP_MS of failed attempts, with a Warning event saying the token
+// may keep working until it expires.
+import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
+import {
+  API_VERSION,
+  CLUSTER_KIND,
+  DEFAULT_JOIN_TOKEN_EXPIRY,
+  JOIN_TOKEN_CONDITION,
+  JOIN_TOKEN_REQUEST_KIND,
+  JOIN_TOKEN_SECRET_KEY,
+  K0S_JOIN_API_PORT,
+  LABEL_COMPONENT,
+  LABEL_TOKEN_REQUEST,
+  type Cluster,
+  type Condition,
+  type JoinRole,
+  type JoinTokenRequest,
+  type JoinTokenRequestStatus,
+  type OwnerReference,
+} from '@k0smotron/api';
+import type { ControllerSpec, ObjectKey, ReconcileContext, ReconcileResult } from '../engine/contract';
+import { ChildAccessError, type ChildApiAccess } from '../childapi/access';
+import { ChildApiError, type ChildApiClient } from '../childapi/client';
+import { secretReaderOf } from '../childapi/probe';
+import { DurationError, parseTokenExpiry } from './duration';
+import { conditionUnchanged, setCondition } from './conditions';
+import {
+  BOOTSTRAP_TOKEN_NAMESPACE,
+  bootstrapTokenSecret,
+  bootstrapTokenSecretName,
+  encodeJoinToken,
+  generateTokenId,
+  generateTokenSecret,
+  joinTokenSecret,
+  readBootstrapTokenSecret,
+} from './token';
+
+export const JTR_FINALIZER = 'jointokenrequests.k0smotron.io/finalizer';
+/** Give up revoking a deleted JTR's token after this long (see the header). */
+export const REVOKE_GIVE_UP_MS = 10 * 60_000;
+/** Annotation on the child's bootstrap Secret: which JTR it belongs to. */
+export const ANNOTATION_TOKEN_REQUEST = 'k0smotron.io/token-request';
+
+export const JTR_GVK = { apiVersion: API_VERSION, kind: JOIN_TOKEN_REQUEST_KIND };
+export const CLUSTER_GVK = { apiVersion: API_VERSION, kind: CLUSTER_KIND };
+const SECRET_GVK = { apiVersion: 'v1', kind: 'Secret' };
+
+/** The Cluster a JTR names: `clusterName` (same namespace) or `clusterRef` (namespace optional). */
+export function clusterKeyOf(jtr: JoinTokenRequest): ObjectKey | { error: string } {
+  const ns = jtr.metadata.namespace ?? '';
+  if (jtr.spec?.clusterName) return { namespace: ns, name: jtr.spec.clusterName };
+  if (jtr.spec?.clusterRef?.name) return { namespace: jtr.spec.clusterRef.namespace || ns, name: jtr.spec.clusterRef.name };
+  return { error: 'spec.clusterName (or spec.clusterRef.name) is required: name the Cluster to join' };
+}
+
+/** The URL a joining machine dials: the Cluster endpoint; controllers use k0s's join API port. */
+export function joinServerUrl(cluster: Cluster, role: JoinRole): string | undefined {
+  const endpoint = cluster.status?.endpoint;
+  if (!endpoint) return undefined;
+  if (role === 'controller') {
+    const u = new URL(endpoint);
+    u.port = String(K0S_JOIN_API_PORT);
+    return u.origin;
+  }
+  return endpoint.replace(/\/+$/, '');
+}
+
+function dropSecretData(obj: KubernetesObject): KubernetesObject {
+  const { data: _d, stringData: _s, ...rest } = obj as V1Secret;
+  return rest as KubernetesObject;
+}
+
+type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
+
+/** While the child cannot be reached: 2 s doubling to 30 s, so a JTR completes soon after the control plane is up. */
+export const CHILD_RETRY_BASE_MS = 2_000;
+export const CHILD_RETRY_MAX_MS = 30_000;
+
+export interface JoinTokenRequestControllerOptions {
+  access: ChildApiAccess;
+  /** Workers (default 2). */
+  concurrency?: number;
+}
+
+export function jointokenRequestController(opts: JoinTokenRequestControllerOptions): ControllerSpec {
+  const { access } = opts;
+  // Cluster → JTRs that name it, so a Cluster event (endpoint set, deleted) wakes its JTRs.
+  const byCluster = new Map<string, Set<string>>();
+  const clusterOfJtr = new Map<string, string>();
+  const k = (o: ObjectKey) => `${o.namespace}/${o.name}`;
+  const failures = new Map<string, number>();
+  // Token ids this process recorded, by JTR uid: a status write from a cache that lags behind
+  // our own earlier write must never drop the id (server-side apply removes omitted fields).
+  const recorded = new Map<string, string>();
+  const retryLater = (jtrKey: string): ReconcileResult => {
+    const n = (failures.get(jtrKey) ?? 0) + 1;
+    failures.set(jtrKey, n);
+    return { requeueAfterMs: Math.min(CHILD_RETRY_BASE_MS * 2 ** (n - 1), CHILD_RETRY_MAX_MS) };
+  };
+  const remember = (jtrKey: string, clusterKey: string | undefined) => {
+    const old = clusterOfJtr.get(jtrKey);
+    if (old === clusterKey) return;
+    if (old) byCluster.get(old)?.delete(jtrKey);
+    if (clusterKey) {
+      clusterOfJtr.set(jtrKey, clusterKey);
+      if (!byCluster.has(clusterKey)) byCluster.set(clusterKey, new Set());
+      byCluster.get(clusterKey)!.add(jtrKey);
+    } else {
+      clusterOfJtr.delete(jtrKey);
+    }
+  };
+
+  async function writeStatus(
+    ctx: ReconcileContext,
+    jtr: JoinTokenRequest,
+    patch: Partial<JoinTokenRequestStatus>,
+    condition: ConditionInput,
+    resourceVersion?: string,
+  ): Promise<JoinTokenRequest> {
+    const cur = { ...(jtr.status ?? {}) };
+    const known = jtr.metadata.uid ? recorded.get(jtr.metadata.uid) : undefined;
+    if (!cur.tokenID && known) cur.tokenID = known;
+    // Server-side apply: every field this manager owns is sent each time, or it would be removed.
+    const status: JoinTokenRequestStatus = {
+      ...(cur.tokenID ? { tokenID: cur.tokenID } : {}),
+      ...(cur.expiration ? { expiration: cur.expiration } : {}),
+      ...(cur.cluster ? { cluster: cur.cluster } : {}),
+      ...(cur.clusterUID ? { clusterUID: cur.clusterUID } : {}),
+      ...patch,
+      observedGeneration: jtr.metadata.generation,
+      reconciliationStatus: condition.status === 'True' ? 'Reconciliation successful' : `${condition.reason}: ${condition.message}`,
+      conditions: setCondition(cur.conditions, condition, ctx.now()),
+    };
+    const applied = await ctx.client.apply<KubernetesObject & { status: JoinTokenRequestStatus }>(
+      {
+        apiVersion: API_VERSION,
+        kind: JOIN_TOKEN_REQUEST_KIND,
+        metadata: { name: jtr.metadata.name, namespace: jtr.metadata.namespace, ...(resourceVersion ? { resourceVersion } : {}) },
+        status,
+      },
+      { subresource: 'status' },
+    );
+    return applied as unknown as JoinTokenRequest; // the API returns the whole object
+  }
+
+  /** Writes a False condition only when it changed, so a waiting JTR costs no requests. */
+  async function notYet(ctx: ReconcileContext, jtr: JoinTokenRequest, reason: string, message: string): Promise<void> {
+    const cond: ConditionInput = { type: JOIN_TOKEN_CONDITION, status: 'False', reason, message, observedGeneration: jtr.metadata.generation };
+    if (conditionUnchanged(jtr.status?.conditions, cond)) return;
+    await writeStatus(ctx, jtr, {}, cond);
+  }
+
+  async function ensureMetadata(ctx: ReconcileContext, jtr: JoinTokenRequest, cluster: Cluster | undefined): Promise<boolean> {
+    const finalizers = jtr.metadata.finalizers ?? [];
+    const owners = jtr.metadata.ownerReferences ?? [];
+    const wantOwner =
+      cluster && cluster.metadata.namespace === jtr.metadata.namespace && cluster.metadata.uid && !owners.some((o) => o.uid === cluster.metadata.uid);
+    const wantFinalizer = !finalizers.includes(JTR_FINALIZER);
+    if (!wantOwner && !wantFinalizer) return false;
+    const ownerRef: OwnerReference | undefined = wantOwner
+      ? {
+          apiVersion: API_VERSION,
+          kind: CLUSTER_KIND,
+          name: cluster!.metadata.name!,
+          uid: cluster!.metadata.uid!,
+          // Controller only if nothing else controls it already (at most one controller owner).
+          controller: !owners.some((o) => o.controller),
+          blockOwnerDeletion: true,
+        }
+      : undefined;
+    // A merge patch with the cached resourceVersion: never re-creates a deleted JTR (apply would),
+    // and a stale cache turns into a conflict and a retry instead of lost list entries.
+    await ctx.client.mergePatch(
+      { ...JTR_GVK, namespace: jtr.metadata.namespace, name: jtr.metadata.name! },
+      {
+        metadata: {
+          resourceVersion: jtr.metadata.resourceVersion,
+          ...(wantFinalizer ? { finalizers: [...finalizers, JTR_FINALIZER] } : {}),
+          ...(ownerRef ? { ownerReferences: [...owners, ownerRef] } : {}),
+        },
+      },
+    );
+    return true;
+  }
+
+  async function finalize(ctx: ReconcileContext, jtr: JoinTokenRequest, clusterKey: ObjectKey | undefined): Promise<ReconcileResult | void> {
+    const finalizers = jtr.metadata.finalizers ?? [];
+    if (!finalizers.includes(JTR_FINALIZER)) return;
+    const tokenId = jtr.status?.tokenID;
+    const cluster = clusterKey ? ctx.cache.get<Cluster & KubernetesObject>(CLUSTER_GVK, clusterKey.namespace, clusterKey.name) : undefined;
+    const expiration = jtr.status?.expiration ? Date.parse(jtr.status.expiration) : undefined;
+    let release = false;
+    if (!tokenId) release = true;
+    else if (!cluster || cluster.metadata?.deletionTimestamp || (jtr.status?.clusterUID && cluster.metadata?.uid !== jtr.status.clusterUID)) release = true;
+    else if (expiration !== undefined && expiration <= ctx.now().getTime()) release = true;
+    else {
+      try {
+        const child = await access.client(cluster, { readSecret: secretReaderOf(ctx.client) });
+        await deleteChildSecret(child, tokenId);
+        ctx.events.event(jtr as KubernetesObject, 'Normal', 'TokenRevoked', `bootstrap token ${tokenId} deleted from the control plane`);
+        release = true;
+      } catch (err) {
+        const since = jtr.metadata.deletionTimestamp ? Date.parse(jtr.metadata.deletionTimestamp) : ctx.now().getTime();
+        if (ctx.now().getTime() - since < REVOKE_GIVE_UP_MS) throw err; // retried with backoff
+        const until = jtr.status?.expiration ? `until ${jtr.status.expiration}` : 'with no expiry';
+        ctx.events.event(
+          jtr as KubernetesObject,
+          'Warning',
+          'TokenNotRevoked',
+          `could not delete bootstrap-token-${tokenId} from the control plane for ${REVOKE_GIVE_UP_MS / 60000} min ` +
+            `(${(err as Error).message}); the token may keep working ${until}. ` +
+            `Delete it there with: kubectl -n kube-system delete secret bootstrap-token-${tokenId}`,
+        );
+        release = true;
+      }
+    }
+    if (release) {
+      await ctx.client.mergePatch(
+        { ...JTR_GVK, namespace: jtr.metadata.namespace, name: jtr.metadata.name! },
+        { metadata: { resourceVersion: jtr.metadata.resourceVersion, finalizers: finalizers.filter((f) => f !== JTR_FINALIZER) } },
+      );
+    }
+  }
+
+  async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ReconcileResult | void> {
+    const jtrKey = k(key);
+    const jtr = ctx.cache.get<JoinTokenRequest & KubernetesObject>(JTR_GVK, key.namespace, key.name);
+    if (!jtr) {
+      remember(jtrKey, undefined);
+      failures.delete(jtrKey);
+      return;
+    }
+    if (jtr.status?.tokenID && jtr.metadata.uid) recorded.delete(jtr.metadata.uid); // the cache has caught up
+    const ref = clusterKeyOf(jtr);
+    const clusterKey = 'error' in ref ? undefined : ref;
+    remember(jtrKey, clusterKey && k(clusterKey));
+    if (jtr.metadata.deletionTimestamp) return finalize(ctx, jtr, clusterKey);
+    if (!clusterKey) return notYet(ctx, jtr, 'InvalidSpec', (ref as { error: string }).error);
+
+    const cluster = ctx.cache.get<Cluster & KubernetesObject>(CLUSTER_GVK, clusterKey.namespace, clusterKey.name);
+    const issuedFor = jtr.status?.clusterUID;
+    if (issuedFor && (!cluster || cluster.metadata.uid !== issuedFor)) {
+      // The Cluster this token was issued for is gone: so is the request (same-namespace JTRs
+      // also go by owner-reference GC; this covers clusterRef in another namespace).
+      await ctx.client.delete({ ...JTR_GVK, namespace: key.namespace, name: key.name });
+      return;
+    }
+    if (await ensureMetadata(ctx, jtr, cluster)) return; // the update event brings us back
+
+    const role: JoinRole = jtr.spec?.role ?? 'worker';
+    let expiryMs: number | undefined;
+    try {
+      expiryMs = parseTokenExpiry(jtr.spec?.expiry, DEFAULT_JOIN_TOKEN_EXPIRY);
+    } catch (err) {
+      if (err instanceof DurationError) return notYet(ctx, jtr, 'InvalidSpec', err.message);
+      throw err;
+    }
+    if (!cluster) {
+      return notYet(ctx, jtr, 'ClusterNotFound', `Cluster ${k(clusterKey)} does not exist; create it or fix spec.clusterName/clusterRef`);
+    }
+    if (cluster.metadata.deletionTimestamp) return notYet(ctx, jtr, 'ClusterDeleting', `Cluster ${k(clusterKey)} is being deleted`);
+
+    // Done already? Then nothing to do, and no request made.
+    const created = jtr.status?.conditions?.find((c) => c.type === JOIN_TOKEN_CONDITION);
+    const userSecret = ctx.cache.get<V1Secret & KubernetesObject>(SECRET_GVK, key.namespace, key.name);
+    if (
+      jtr.status?.tokenID &&
+      created?.status === 'True' &&
+      userSecret?.metadata?.labels?.[LABEL_TOKEN_REQUEST] === key.name &&
+      userSecret.metadata.ownerReferences?.some((o) => o.uid === jtr.metadata.uid)
+    ) {
+      return;
+    }
+
+    const server = joinServerUrl(cluster, role);
+    if (!server) {
+      return notYet(ctx, jtr, 'WaitingForEndpoint', `Cluster ${k(clusterKey)} has no status.endpoint yet; the token needs the URL workers dial`);
+    }
+    const readSecret = secretReaderOf(ctx.client);
+    try {
+      const child = await access.client(cluster, { readSecret });
+      const caPem = await access.caPem(cluster, { readSecret });
+
+      // 1. The token id: recorded before anything reaches the child.
+      let current: JoinTokenRequest = jtr;
+      let tokenId = jtr.status?.tokenID;
+      if (!tokenId) {
+        const live = await ctx.client.get<JoinTokenRequest & KubernetesObject>({ ...JTR_GVK, namespace: key.namespace, name: key.name });
+        if (!live || live.metadata.deletionTimestamp) return;
+        current = live;
+        tokenId = live.status?.tokenID;
+        if (!tokenId) {
+          tokenId = generateTokenId();
+          if (live.metadata.uid) recorded.set(live.metadata.uid, tokenId);
+          current = await writeStatus(
+            ctx,
+            live,
+            { tokenID: tokenId, cluster: k(clusterKey), clusterUID: cluster.metadata.uid },
+            { type: JOIN_TOKEN_CONDITION, status: 'False', reason: 'Issuing', message: `writing bootstrap token ${tokenId} to the control plane`, observedGeneration: live.metadata.generation },
+            live.metadata.resourceVersion, // optimistic lock: two writers cannot both record an id
+          );
+        }
+      }
+
+      // 2. The bootstrap Secret in the child, created once per id.
+      const { tokenSecret, expiration } = await ensureChildSecret(child, {
+        tokenId,
+        role,
+        expiration: expiryMs === undefined ? undefined : new Date(ctx.now().getTime() + expiryMs),
+        owner: jtrKey,
+      });
+
+      // 3. The token for the user.
+      const joinToken = encodeJoinToken({ server, caPem, role, token: `${tokenId}.${tokenSecret}` });
+      await ctx.client.apply(joinTokenSecret({ jtr: { ...jtr, apiVersion: jtr.apiVersion ?? API_VERSION, kind: JOIN_TOKEN_REQUEST_KIND }, clusterName: clusterKey.name, role, joinToken }) as KubernetesObject);
+      await writeStatus(
+        ctx,
+        current,
+        { tokenID: tokenId, cluster: k(clusterKey), clusterUID: cluster.metadata.uid, ...(expiration ? { expiration } : {}) },
+        {
+          type: JOIN_TOKEN_CONDITION,
+          status: 'True',
+          reason: 'Created',
+          message: `token ${tokenId} is in Secret ${key.name} (key ${JOIN_TOKEN_SECRET_KEY}), ${expiration ? `valid until ${expiration}` : 'never expires'}`,
+          observedGeneration: jtr.metadata.generation,
+        },
+      );
+      ctx.events.event(jtr, 'Normal', 'JoinTokenCreated', `join token ${tokenId} for Cluster ${k(clusterKey)} stored in Secret ${key.name}`);
+      failures.delete(jtrKey);
+    } catch (err) {
+      // Waiting for the control plane is normal: say why in the condition and retry on our own
+      // (capped) schedule. Anything else is a real error for the engine's backoff and log.
+      let reason: string | undefined;
+      if (err instanceof ChildAccessError) reason = err.reason === 'CertificatesNotReady' ? 'WaitingForCertificates' : 'WaitingForEndpoint';
+      else if (err instanceof ChildApiError && ['Unreachable', 'Timeout', 'TLSError'].includes(err.reason)) reason = 'ControlPlaneUnreachable';
+      if (!reason) {
+        if (err instanceof ChildApiError) await notYet(ctx, latest(ctx, key, jtr), 'ControlPlaneError', err.message).catch(() => undefined);
+        throw err;
+      }
+      ctx.log.debug('control plane not reachable yet', { reason, error: (err as Error).message });
+      await notYet(ctx, latest(ctx, key, jtr), reason, (err as Error).message);
+      return retryLater(jtrKey);
+    }
+  }
+
+  return {
+    name: 'jointokenrequest',
+    for: JTR_GVK,
+    owns: [{ ...SECRET_GVK, labelSelector: `${LABEL_COMPONENT}=jointoken`, transform: dropSecretData }],
+    watches: [
+      {
+        ...CLUSTER_GVK,
+        map: (obj) => {
+          const set = byCluster.get(`${obj.metadata?.namespace}/${obj.metadata?.name}`);
+          return set ? [...set].map((s) => ({ namespace: s.slice(0, s.indexOf('/')), name: s.slice(s.indexOf('/') + 1) })) : [];
+        },
+      },
+    ],
+    reconcile,
+    concurrency: opts.concurrency,
+  };
+}
+
+/** The cached JTR (it may have moved on since the reconcile started, e.g. after recording the id). */
+function latest(ctx: ReconcileContext, key: ObjectKey, fallback: JoinTokenRequest): JoinTokenRequest {
+  return ctx.cache.get<JoinTokenRequest & KubernetesObject>(JTR_GVK, key.namespace, key.name) ?? fallback;
+}
+
+const secretPath = (tokenId: string) => `/api/v1/namespaces/${BOOTSTRAP_TOKEN_NAMESPACE}/secrets/${bootstrapTokenSecretName(tokenId)}`;
+
+async function getChildSecret(child: ChildApiClient, tokenId: string): Promise<V1Secret | undefined> {
+  try {
+    return (await child.request<V1Secret>('GET', secretPath(tokenId))).body;
+  } catch (err) {
+    if (err instanceof ChildApiError && err.reason === 'NotFound') return undefined;
+    throw err;
+  }
+}
+
+/** The child's Secret for `tokenId`: read back when a previous attempt created it, else created. */
+async function ensureChildSecret(
+  child: ChildApiClient,
+  opts: { tokenId: string; role: JoinRole; expiration?: Date; owner: string },
+): Promise<{ tokenSecret: string; expiration?: string }> {
+  const existing = await getChildSecret(child, opts.tokenId);
+  if (existing) return readBootstrapTokenSecret(existing);
+  const tokenSecret = generateTokenSecret();
+  const body = bootstrapTokenSecret({
+    tokenId: opts.tokenId,
+    tokenSecret,
+    role: opts.role,
+    expiration: opts.expiration,
+    labels: { 'app.kubernetes.io/managed-by': 'k0smotron' },
+    annotations: { [ANNOTATION_TOKEN_REQUEST]: opts.owner },
+  });
+  try {
+    await child.request('POST', `/api/v1/namespaces/${BOOTSTRAP_TOKEN_NAMESPACE}/secrets`, body);
+  } catch (err) {
+    if (err instanceof ChildApiError && err.reason === 'Conflict') {
+      const raced = await getChildSecret(child, opts.tokenId);
+      if (raced) return readBootstrapTokenSecret(raced);
+    }
+    throw err;
+  }
+  return { tokenSecret, ...(body.stringData?.expiration ? { expiration: body.stringData.expiration } : {}) };
+}
+
+async function deleteChildSecret(child: ChildApiClient, tokenId: string): Promise<void> {
+  try {
+    await child.request('DELETE', secretPath(tokenId));
+  } catch (err) {
+    if (err instanceof ChildApiError && err.reason === 'NotFound') return;
+    throw err;
+  }
+}
