@@ -1,0 +1,192 @@
+// `install` / `uninstall`: apply or remove the operator manifest embedded in the plugin
+// (operator/deploy/install.yaml at build time) with server-side apply.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppsV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { CliError } from '../errors';
+import { formatDuration } from '../duration';
+import type { Session } from '../session';
+import { CLUSTERS, JOIN_TOKEN_REQUESTS, oneOf, sleep } from './common';
+import { parseTimeout } from './wait';
+
+declare const __INSTALL_YAML__: string | undefined;
+
+/** The embedded manifest; from the source tree when running unbundled (tests, tsx). */
+export function installManifest(): string {
+  if (typeof __INSTALL_YAML__ === 'string') return __INSTALL_YAML__;
+  const path = join(__dirname, '..', '..', '..', 'operator', 'deploy', 'install.yaml');
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new CliError('this build of the plugin has no operator manifest embedded', 'rebuild it after operator/deploy/install.yaml exists (npm run build -w kubectl-k0smotron)');
+  }
+}
+
+const APPLY_ORDER = [
+  'Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'Secret', 'ConfigMap', 'ClusterRole', 'Role',
+  'ClusterRoleBinding', 'RoleBinding', 'Service', 'Deployment',
+];
+
+export function manifestObjects(text: string): KubernetesObject[] {
+  const objs = parseAllDocuments(text)
+    .map(d => d.toJS() as KubernetesObject | null)
+    .filter((o): o is KubernetesObject => !!o && typeof o === 'object' && !!o.kind);
+  const rank = (k?: string) => {
+    const i = APPLY_ORDER.indexOf(k ?? '');
+    return i < 0 ? APPLY_ORDER.length : i;
+  };
+  return objs.map((o, i) => ({ o, i })).sort((a, b) => rank(a.o.kind) - rank(b.o.kind) || a.i - b.i).map(x => x.o);
+}
+
+function describeObj(o: KubernetesObject): string {
+  const group = (o.apiVersion ?? '').includes('/') ? `.${o.apiVersion!.split('/')[0]}` : '';
+  return `${(o.kind ?? '').toLowerCase()}${group}/${o.metadata?.name}`;
+}
+
+function resourceOf(o: KubernetesObject): string {
+  const group = (o.apiVersion ?? '').includes('/') ? `.${o.apiVersion!.split('/')[0]}` : '';
+  return `${(o.kind ?? '').toLowerCase()}s${group}`;
+}
+
+async function waitForDeployments(s: Session, deployments: KubernetesObject[], timeoutMs: number): Promise<void> {
+  const apps = s.kc.makeApiClient(AppsV1Api);
+  const started = Date.now();
+  for (const d of deployments) {
+    const namespace = d.metadata!.namespace!;
+    const name = d.metadata!.name!;
+    let last = '';
+    for (;;) {
+      const dep: V1Deployment = await s.call({ verb: 'get', resource: 'deployments.apps', namespace, name }, () => apps.readNamespacedDeployment({ namespace, name }));
+      const want = dep.spec?.replicas ?? 1;
+      const ready = dep.status?.readyReplicas ?? 0;
+      const updated = dep.status?.updatedReplicas ?? 0;
+      if (ready >= want && updated >= want && (dep.status?.observedGeneration ?? 0) >= (dep.metadata?.generation ?? 0)) break;
+      const line = `deployment/${name}: ${ready}/${want} ready`;
+      if (line !== last) {
+        s.progress(`${s.err.dim(`[${formatDuration(Date.now() - started).padStart(5)}]`)} ${line}`);
+        last = line;
+      }
+      if (Date.now() - started > timeoutMs) {
+        const cond = dep.status?.conditions?.find(c => c.status !== 'True') ?? dep.status?.conditions?.[0];
+        throw new CliError(
+          `timed out after ${formatDuration(timeoutMs)} waiting for deployment/${name} in ${namespace}; ${ready}/${want} ready${cond ? `, ${cond.type}=${cond.status} ${cond.reason ?? ''}` : ''}`,
+          `see \`kubectl -n ${namespace} describe deployment ${name}\``,
+        );
+      }
+      await sleep(1000);
+    }
+    s.progress(`${s.err.green('✔')} deployment/${name} is ready`);
+  }
+}
+
+export async function runInstall(s: Session, args: { dryRun?: string; output?: string; wait: boolean; timeout: string }): Promise<void> {
+  const output = oneOf('--output', args.output, ['yaml'] as const);
+  const dryRun = oneOf('--dry-run', args.dryRun === '' ? 'client' : args.dryRun, ['none', 'client', 'server'] as const);
+  const timeoutMs = parseTimeout(args.timeout);
+  const text = installManifest();
+  if (output === 'yaml') {
+    s.print(text);
+    return;
+  }
+  const objects = manifestObjects(text);
+  const suffix = dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
+  if (dryRun === 'client') {
+    for (const o of objects) s.print(`${describeObj(o)} configured${suffix}`);
+    return;
+  }
+  const api = s.kc.makeApiClient(KubernetesObjectApi);
+  for (const o of objects) {
+    await s.call({ verb: 'patch', resource: resourceOf(o), namespace: o.metadata?.namespace, name: o.metadata?.name }, () =>
+      api.patch(o, undefined, dryRun === 'server' ? 'All' : undefined, 'kubectl-k0smotron', true, PatchStrategy.ServerSideApply),
+    );
+    s.print(`${describeObj(o)} serverside-applied${suffix}`);
+  }
+  if (args.wait && dryRun !== 'server') {
+    await waitForDeployments(s, objects.filter(o => o.kind === 'Deployment'), timeoutMs);
+  }
+}
+
+export async function runUninstall(s: Session, args: { force: boolean; dryRun?: string; wait: boolean; timeout: string }): Promise<void> {
+  const dryRun = oneOf('--dry-run', args.dryRun === '' ? 'client' : args.dryRun, ['none', 'client', 'server'] as const);
+  const timeoutMs = parseTimeout(args.timeout);
+  const objects = manifestObjects(installManifest()).reverse();
+  const suffix = dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
+
+  let clusters: { metadata: { namespace?: string; name?: string } }[] = [];
+  try {
+    clusters = await s.call({ verb: 'list', resource: CLUSTERS }, () => s.client.listClusters());
+  } catch (err) {
+    // Without the CRD there are no Clusters to protect.
+    if (!(err instanceof CliError && /not installed/.test(err.message))) throw err;
+  }
+  if (clusters.length > 0 && !args.force) {
+    const names = clusters.map(c => `${c.metadata.namespace}/${c.metadata.name}`);
+    throw new CliError(
+      `refusing to uninstall: ${clusters.length} cluster${clusters.length === 1 ? '' : 's'} still exist (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})`,
+      'delete them first with `kubectl k0smotron delete NAME -n NAMESPACE`, or pass --force to delete them too',
+    );
+  }
+  if (dryRun === 'client') {
+    for (const c of clusters) s.print(`cluster.k0smotron.io/${c.metadata.name} deleted (dry run)`);
+    for (const o of objects) s.print(`${describeObj(o)} deleted${suffix}`);
+    return;
+  }
+  const api = s.kc.makeApiClient(KubernetesObjectApi);
+  if (clusters.length > 0 && dryRun !== 'server') {
+    // Delete Clusters while the operator still runs, so it can finish their cleanup.
+    for (const c of clusters) {
+      const { namespace, name } = c.metadata as { namespace: string; name: string };
+      await s.call({ verb: 'delete', resource: CLUSTERS, namespace, name }, () => s.client.deleteCluster(namespace, name)).catch(() => undefined);
+      s.print(`cluster.k0smotron.io/${name} deleted`);
+    }
+    const started = Date.now();
+    let left = clusters.length;
+    while (left > 0 && Date.now() - started < Math.min(timeoutMs, 60_000)) {
+      await sleep(1000);
+      left = (await s.client.listClusters().catch(() => [])).length;
+    }
+    if (left > 0) {
+      s.progress(`${s.err.yellow('warning:')} ${left} cluster(s) still terminating; removing their finalizers so the CRD can go`);
+      for (const c of await s.client.listClusters().catch(() => [])) {
+        await s.client.patchCluster(c.metadata.namespace!, c.metadata.name!, { metadata: { finalizers: null } }).catch(() => undefined);
+      }
+      for (const j of await s.client.listJoinTokenRequests().catch(() => [])) {
+        await s.call({ verb: 'patch', resource: JOIN_TOKEN_REQUESTS }, () =>
+          api.patch({ apiVersion: j.apiVersion, kind: j.kind, metadata: { name: j.metadata.name, namespace: j.metadata.namespace, finalizers: null as unknown as string[] } }, undefined, undefined, 'kubectl-k0smotron', undefined, PatchStrategy.MergePatch),
+        ).catch(() => undefined);
+      }
+    }
+  }
+  for (const o of objects) {
+    try {
+      await s.call({ verb: 'delete', resource: resourceOf(o), namespace: o.metadata?.namespace, name: o.metadata?.name }, () =>
+        api.delete(o, undefined, dryRun === 'server' ? 'All' : undefined, undefined, undefined, 'Background'),
+      );
+      s.print(`${describeObj(o)} deleted${suffix}`);
+    } catch (err) {
+      if (err instanceof CliError && /not found/.test(err.message)) {
+        s.progress(`${describeObj(o)} already absent`);
+        continue;
+      }
+      throw err;
+    }
+  }
+  if (args.wait && dryRun !== 'server') {
+    const started = Date.now();
+    for (const o of objects) {
+      for (;;) {
+        const exists = await api.read({ apiVersion: o.apiVersion!, kind: o.kind!, metadata: { name: o.metadata!.name!, namespace: o.metadata?.namespace } }).then(
+          () => true,
+          () => false,
+        );
+        if (!exists) break;
+        if (Date.now() - started > timeoutMs) {
+          throw new CliError(`timed out after ${formatDuration(timeoutMs)} waiting for ${describeObj(o)} to be deleted`, 'check its finalizers');
+        }
+        await sleep(1000);
+      }
+    }
+    s.progress(`${s.err.green('✔')} k0smotron is uninstalled`);
+  }
+}

@@ -1,0 +1,141 @@
+// `join-token`: issue a token through a JoinTokenRequest (the operator writes it into a Secret),
+// print it or the commands a worker runs; list and revoke them.
+import { randomBytes } from 'node:crypto';
+import {
+  API_VERSION,
+  JOIN_TOKEN_REQUEST_KIND,
+  JOIN_TOKEN_CONDITION,
+  findCondition,
+  normalizeClusterSpec,
+  workerJoinCommands,
+  type JoinTokenRequest,
+  type JoinRole,
+} from '@k0smotron/api';
+import { CliError } from '../errors';
+import { age } from '../output/age';
+import { renderTable } from '../output/table';
+import type { Session } from '../session';
+import { asList, forOutput, JOIN_TOKEN_REQUESTS, oneOf, render, requireCluster, sleep } from './common';
+import { checkJoinTokenRequest } from './validate';
+import { parseTimeout, POLL_MS } from './wait';
+import { formatDuration } from '../duration';
+
+const JTR_TYPE = 'jointokenrequest.k0smotron.io';
+
+export function defaultRequestName(cluster: string, random = randomBytes(3).toString('hex')): string {
+  return `${cluster.slice(0, 63 - 13)}-token-${random.slice(0, 6)}`;
+}
+
+export function joinScript(token: string, role: JoinRole, k0sVersion: string): string {
+  return ['#!/bin/sh', '# Joins this machine to the k0smotron cluster; run as a user that can sudo.', 'set -eu', ...workerJoinCommands({ token, role, k0sVersion })].join('\n') + '\n';
+}
+
+export interface JoinTokenCreateArgs {
+  cluster: string;
+  expiry?: string;
+  role?: string;
+  name?: string;
+  output?: string;
+  timeout: string;
+}
+
+export async function runJoinTokenCreate(s: Session, args: JoinTokenCreateArgs): Promise<void> {
+  const output = oneOf('--output', args.output, ['token', 'script', 'yaml', 'json'] as const) ?? 'token';
+  const timeoutMs = parseTimeout(args.timeout);
+  const namespace = s.namespace;
+  const name = args.name ?? defaultRequestName(args.cluster);
+  const jtr: JoinTokenRequest = {
+    apiVersion: API_VERSION,
+    kind: JOIN_TOKEN_REQUEST_KIND,
+    metadata: { name, namespace },
+    spec: {
+      clusterName: args.cluster,
+      ...(args.expiry !== undefined ? { expiry: args.expiry } : {}),
+      ...(args.role !== undefined ? { role: args.role as JoinRole } : {}),
+    },
+  };
+  checkJoinTokenRequest(jtr);
+  const cluster = await requireCluster(s, args.cluster);
+  const created = await s.call({ verb: 'create', resource: JOIN_TOKEN_REQUESTS, namespace, name }, () => s.client.createJoinTokenRequest(jtr));
+  s.progress(`${JTR_TYPE}/${name} created; waiting for the operator to issue the token…`);
+
+  const started = Date.now();
+  let token: string | undefined;
+  let current: JoinTokenRequest | undefined = created;
+  let lastReason = '';
+  for (;;) {
+    token = await s.call({ verb: 'get', resource: 'secrets', namespace, name }, () => s.client.readJoinToken(namespace, name));
+    if (token) break;
+    current = await s.call({ verb: 'get', resource: JOIN_TOKEN_REQUESTS, namespace, name }, () => s.client.getJoinTokenRequest(namespace, name));
+    const cond = current ? findCondition(current, JOIN_TOKEN_CONDITION) : undefined;
+    const reason = cond ? `${cond.reason}${cond.message ? `: ${cond.message.split('\n')[0]}` : ''}` : 'not reconciled yet';
+    if (reason !== lastReason) {
+      s.progress(`${s.err.dim(`[${formatDuration(Date.now() - started).padStart(5)}]`)} ${JTR_TYPE}/${name}: ${reason}`);
+      lastReason = reason;
+    }
+    if (Date.now() - started >= timeoutMs) {
+      throw new CliError(
+        `timed out after ${formatDuration(timeoutMs)} waiting for the token of ${JTR_TYPE}/${name}; last condition: ${cond ? `${cond.type}=${cond.status} ${reason}` : 'none (is the operator running?)'}`,
+        `the request stays; check \`kubectl k0smotron status ${args.cluster}\`, then \`kubectl k0smotron join-token revoke ${name}\` if you give up`,
+      );
+    }
+    await sleep(POLL_MS);
+  }
+  const role = (current?.spec.role ?? jtr.spec.role ?? 'worker') as JoinRole;
+  if (output === 'token') s.print(token);
+  else if (output === 'script') s.print(joinScript(token, role, cluster.status?.version ?? normalizeClusterSpec(cluster.spec).version));
+  else s.print(render(forOutput(current ?? created), output));
+  const exp = current?.status?.expiration;
+  s.progress(`Token issued${exp ? `, valid until ${exp}` : ''}; revoke it with \`kubectl k0smotron join-token revoke ${name}\`.`);
+}
+
+export function tokenTable(items: JoinTokenRequest[], allNamespaces: boolean, now: Date): string {
+  const headers = ['NAME', 'CLUSTER', 'ROLE', 'ISSUED', 'EXPIRES', 'AGE'];
+  if (allNamespaces) headers.unshift('NAMESPACE');
+  const rows = items.map(j => {
+    const row = [
+      j.metadata.name ?? '',
+      j.spec.clusterName ?? j.spec.clusterRef?.name ?? '',
+      j.spec.role ?? 'worker',
+      j.status?.tokenID ? 'True' : 'False',
+      j.status?.expiration ?? (j.status?.tokenID ? 'never' : '<pending>'),
+      age(j.metadata.creationTimestamp, now),
+    ];
+    if (allNamespaces) row.unshift(j.metadata.namespace ?? '');
+    return row;
+  });
+  return renderTable(headers, rows);
+}
+
+export async function runJoinTokenList(s: Session, args: { cluster?: string; output?: string }): Promise<void> {
+  const output = oneOf('--output', args.output, ['json', 'yaml', 'name'] as const);
+  const all = !!s.flags.allNamespaces;
+  const namespace = all ? undefined : s.namespace;
+  if (args.cluster && !all) await requireCluster(s, args.cluster);
+  let items = await s.call({ verb: 'list', resource: JOIN_TOKEN_REQUESTS, namespace }, () => s.client.listJoinTokenRequests(namespace));
+  if (args.cluster) items = items.filter(j => (j.spec.clusterName ?? j.spec.clusterRef?.name) === args.cluster);
+  items.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+  if (output === 'json' || output === 'yaml') return s.print(render(asList(items.map(forOutput)), output));
+  if (output === 'name') return s.print(items.map(j => `${JTR_TYPE}/${j.metadata.name}`).join('\n'));
+  if (items.length === 0) {
+    s.progress(`No join tokens found${args.cluster ? ` for cluster ${args.cluster}` : ''}${all ? '' : ` in ${s.namespace} namespace`}.`);
+    return;
+  }
+  s.print(tokenTable(items, all, new Date()));
+}
+
+export async function runJoinTokenRevoke(s: Session, args: { names: string[] }): Promise<void> {
+  const namespace = s.namespace;
+  for (const name of args.names) {
+    const existing = await s.call({ verb: 'get', resource: JOIN_TOKEN_REQUESTS, namespace, name }, () => s.client.getJoinTokenRequest(namespace, name));
+    if (!existing) {
+      const names = (await s.client.listJoinTokenRequests(namespace).catch(() => [])).map(j => j.metadata.name).filter(Boolean);
+      throw new CliError(
+        `join token request "${name}" not found in namespace "${namespace}"`,
+        names.length ? `join tokens in namespace "${namespace}": ${names.join(', ')}` : `there are no join tokens in namespace "${namespace}"`,
+      );
+    }
+    await s.call({ verb: 'delete', resource: JOIN_TOKEN_REQUESTS, namespace, name }, () => s.client.deleteJoinTokenRequest(namespace, name));
+    s.print(`${JTR_TYPE}/${name} revoked`);
+  }
+}

@@ -1,0 +1,95 @@
+// `list` / `get`: Clusters as a kubectl table, or as json / yaml / names.
+import { clusterPhase, type Cluster } from '@k0smotron/api';
+import { CliError } from '../errors';
+import { age } from '../output/age';
+import { renderTable } from '../output/table';
+import type { Palette } from '../output/color';
+import type { Session } from '../session';
+import { asList, CLUSTERS, CLUSTER_TYPE, forOutput, notFoundHint, oneOf, render } from './common';
+
+export const LIST_OUTPUTS = ['wide', 'json', 'yaml', 'name'] as const;
+export type ListOutput = (typeof LIST_OUTPUTS)[number];
+
+export interface ListArgs {
+  names?: string[];
+  output?: string;
+  selector?: string;
+  noHeaders?: boolean;
+}
+
+function paintPhase(phase: string, p: Palette): string {
+  if (phase === 'Available') return p.green(phase);
+  if (phase === 'Degraded' || phase === 'Deleting') return p.red(phase);
+  return p.yellow(phase);
+}
+
+/** Table rows (pure): NAME READY PHASE VERSION AGE; wide adds SERVICE ENDPOINT STORAGE. */
+export function clusterTable(
+  clusters: Cluster[],
+  opts: { wide: boolean; allNamespaces: boolean; now: Date; palette: Palette; noHeaders?: boolean },
+): string {
+  const headers = ['NAME', 'READY', 'PHASE', 'VERSION'];
+  if (opts.wide) headers.push('SERVICE', 'ENDPOINT', 'STORAGE');
+  headers.push('AGE');
+  if (opts.allNamespaces) headers.unshift('NAMESPACE');
+  const rows = clusters.map(c => {
+    const desired = c.spec?.replicas ?? 1;
+    const row = [
+      c.metadata.name ?? '',
+      `${c.status?.readyReplicas ?? 0}/${desired}`,
+      paintPhase(clusterPhase(c), opts.palette),
+      c.spec?.version ?? c.status?.version ?? '<unset>',
+    ];
+    if (opts.wide) {
+      row.push(
+        c.spec?.service?.type ?? (c.spec ? 'ClusterIP' : 'NodePort'),
+        c.status?.endpoint ?? '<pending>',
+        c.spec?.storage?.type ?? (c.spec?.kineDataSourceURL || c.spec?.kineDataSourceSecretName ? 'kine' : 'etcd'),
+      );
+    }
+    row.push(age(c.metadata.creationTimestamp, opts.now));
+    if (opts.allNamespaces) row.unshift(c.metadata.namespace ?? '');
+    return row;
+  });
+  const table = renderTable(headers, rows);
+  return opts.noHeaders ? table.split('\n').slice(1).join('\n') : table;
+}
+
+export async function runList(s: Session, args: ListArgs): Promise<void> {
+  const output = oneOf('--output', args.output, LIST_OUTPUTS);
+  const all = !!s.flags.allNamespaces;
+  if (all && args.names && args.names.length > 0) {
+    throw new CliError('a cluster name cannot be combined with --all-namespaces', 'drop -A, or drop the names and filter with -l');
+  }
+  const namespace = all ? undefined : s.namespace;
+  let clusters = await s.call({ verb: 'list', resource: CLUSTERS, namespace }, () =>
+    s.client.listClusters(namespace, args.selector),
+  );
+  if (args.names && args.names.length > 0) {
+    const missing = args.names.filter(n => !clusters.some(c => c.metadata.name === n));
+    if (missing.length > 0) {
+      throw new CliError(`cluster "${missing[0]}" not found in namespace "${s.namespace}"`, await notFoundHint(s, s.namespace));
+    }
+    clusters = args.names.map(n => clusters.find(c => c.metadata.name === n)!);
+  } else {
+    clusters.sort((a, b) =>
+      `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`),
+    );
+  }
+
+  if (output === 'json' || output === 'yaml') {
+    const items = clusters.map(forOutput);
+    const single = args.names?.length === 1;
+    s.print(render(single ? items[0] : asList(items), output));
+    return;
+  }
+  if (output === 'name') {
+    s.print(clusters.map(c => `${CLUSTER_TYPE}/${c.metadata.name}`).join('\n'));
+    return;
+  }
+  if (clusters.length === 0) {
+    s.progress(all ? 'No clusters found.' : `No clusters found in ${s.namespace} namespace.`);
+    return;
+  }
+  s.print(clusterTable(clusters, { wide: output === 'wide', allNamespaces: all, now: new Date(), palette: s.out, noHeaders: args.noHeaders }));
+}

@@ -1,0 +1,215 @@
+// `status`: gathers the Cluster and what the operator made for it, each piece on its own so a
+// missing permission or object becomes a listed problem instead of an abort.
+import { X509Certificate } from 'node:crypto';
+import { AppsV1Api, CoreV1Api, type V1Pod, type V1Service, type V1StatefulSet } from '@kubernetes/client-node';
+import {
+  ANNOTATION_PAUSED,
+  clusterObjectNames,
+  clusterPhase,
+  clusterServiceName,
+  controlPlaneSelectorLabels,
+  formatLabelSelector,
+  normalizeClusterSpec,
+  type Cluster,
+  type CertificateRef,
+} from '@k0smotron/api';
+import { CliError } from '../errors';
+import { renderStatus, type CertificateInfo, type StatusReport } from '../output/status';
+import type { Session } from '../session';
+import { forOutput, oneOf, render, requireCluster } from './common';
+import { ANNOTATION_SLEEP_REPLICAS } from './lifecycle';
+
+/** The certificates the operator keeps for a Cluster: its certificateRefs, else the expected names. */
+export function expectedCertificates(c: Cluster): CertificateRef[] {
+  if (c.spec?.certificateRefs?.length) return c.spec.certificateRefs;
+  const n = clusterObjectNames(c.metadata.name!);
+  const spec = normalizeClusterSpec(c.spec);
+  const refs: CertificateRef[] = [
+    { type: 'ca', name: n.caSecret },
+    { type: 'sa', name: n.saSecret },
+    { type: 'proxy', name: n.proxySecret },
+  ];
+  if (spec.storage.type === 'etcd') {
+    refs.push(
+      { type: 'etcd', name: n.etcdCaSecret },
+      { type: 'apiserver-etcd-client', name: n.apiserverEtcdClientSecret },
+      { type: 'etcd-server', name: n.etcdServerSecret },
+      { type: 'etcd-peer', name: n.etcdPeerSecret },
+    );
+  }
+  return refs;
+}
+
+/** Reads notAfter from a PEM certificate (pure); the sa "certificate" is a bare key pair. */
+export function certificateInfo(type: string, secret: string, tlsCrtBase64: string | undefined): CertificateInfo {
+  if (!tlsCrtBase64) return { type, secret, error: 'no tls.crt' };
+  const pem = Buffer.from(tlsCrtBase64, 'base64').toString('utf8');
+  if (!pem.includes('BEGIN CERTIFICATE')) {
+    return pem.includes('PUBLIC KEY') ? { type, secret, subject: 'key pair', error: undefined, notAfter: undefined } : { type, secret, error: 'tls.crt is not a PEM certificate' };
+  }
+  try {
+    const cert = new X509Certificate(pem);
+    return { type, secret, subject: cert.subject.replace(/\n/g, ', '), notAfter: new Date(cert.validTo).toISOString() };
+  } catch (err) {
+    return { type, secret, error: `unreadable certificate (${(err as Error).message})` };
+  }
+}
+
+export async function gatherStatus(s: Session, name: string): Promise<StatusReport> {
+  const namespace = s.namespace;
+  const cluster = await requireCluster(s, name);
+  const spec = normalizeClusterSpec(cluster.spec);
+  const names = clusterObjectNames(name);
+  const core = s.kc.makeApiClient(CoreV1Api);
+  const apps = s.kc.makeApiClient(AppsV1Api);
+  const problems: string[] = [];
+  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: number }).code;
+      if (code === 404) return undefined;
+      const msg = code === 403 ? `forbidden (HTTP 403)` : err instanceof CliError ? err.message : (err as Error).message?.split('\n')[0];
+      problems.push(`cannot read ${what}: ${msg}`);
+      return undefined;
+    }
+  };
+
+  const svcName = clusterServiceName(name, spec.service.type);
+  const selector = cluster.status?.selector || formatLabelSelector(controlPlaneSelectorLabels(name));
+  const [sts, etcdSts, svc, pods, kubeconfigSecret, events, jtrs] = await Promise.all([
+    attempt<V1StatefulSet>(`StatefulSet ${names.statefulSet}`, () => apps.readNamespacedStatefulSet({ namespace, name: names.statefulSet })),
+    spec.storage.type === 'etcd'
+      ? attempt<V1StatefulSet>(`StatefulSet ${names.etcdStatefulSet}`, () => apps.readNamespacedStatefulSet({ namespace, name: names.etcdStatefulSet }))
+      : Promise.resolve(undefined),
+    attempt<V1Service>(`Service ${svcName}`, () => core.readNamespacedService({ namespace, name: svcName })),
+    attempt<V1Pod[]>('control-plane pods', async () => (await core.listNamespacedPod({ namespace, labelSelector: selector })).items),
+    attempt(`Secret ${names.kubeconfigSecret}`, async () => {
+      // Only existence matters here; the data is never printed.
+      const list = await core.listNamespacedSecret({ namespace, fieldSelector: `metadata.name=${names.kubeconfigSecret}` });
+      return list.items.length > 0 ? names.kubeconfigSecret : undefined;
+    }),
+    attempt('events', () => s.client.listEvents(namespace, name, 'Cluster')),
+    attempt('join token requests', () => s.client.listJoinTokenRequests(namespace)),
+  ]);
+
+  const certificates: CertificateInfo[] = [];
+  await Promise.all(
+    expectedCertificates(cluster).map(async ref => {
+      const secret = await attempt(`certificate Secret ${ref.name}`, () => core.readNamespacedSecret({ namespace, name: ref.name }));
+      certificates.push(secret ? certificateInfo(ref.type, ref.name, secret.data?.['tls.crt']) : { type: ref.type, secret: ref.name, error: 'Secret not found' });
+    }),
+  );
+  const order: string[] = expectedCertificates(cluster).map(r => r.type);
+  certificates.sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
+  for (const c of certificates) {
+    if (c.error && !(c.subject === 'key pair')) problems.push(`certificate ${c.type} (Secret ${c.secret}): ${c.error}`);
+    else if (c.notAfter && Date.parse(c.notAfter) < Date.now()) problems.push(`certificate ${c.type} (Secret ${c.secret}) expired on ${c.notAfter}`);
+  }
+
+  if (!sts && clusterPhase(cluster) !== 'Sleeping') problems.push(`StatefulSet ${names.statefulSet} does not exist yet (is the operator running?)`);
+  if (!cluster.status?.conditions?.length) problems.push('the Cluster has no status conditions: the operator has not reconciled it (run `kubectl k0smotron install` if it is not installed)');
+  for (const cond of cluster.status?.conditions ?? []) {
+    if (cond.status === 'False' && ['Available', 'ControlPlaneFunctional', 'KubeconfigSecretAvailable', 'CertificatesAvailable'].includes(cond.type)) {
+      problems.push(`${cond.type} is False: ${cond.reason}${cond.message ? ` — ${cond.message.split('\n')[0]}` : ''}`);
+    }
+  }
+
+  const lb = svc?.status?.loadBalancer?.ingress?.[0];
+  const report: StatusReport = {
+    name,
+    namespace,
+    phase: clusterPhase(cluster),
+    paused: cluster.metadata.annotations?.[ANNOTATION_PAUSED] === 'true',
+    createdAt: cluster.metadata.creationTimestamp,
+    controlPlane: {
+      desiredReplicas: spec.replicas,
+      replicas: sts?.status?.replicas ?? cluster.status?.replicas,
+      readyReplicas: sts?.status?.readyReplicas ?? cluster.status?.readyReplicas ?? 0,
+      updatedReplicas: sts?.status?.updatedReplicas ?? cluster.status?.updatedReplicas,
+      version: spec.version,
+      runningVersion: cluster.status?.version,
+      image: spec.image,
+      endpoint: cluster.status?.endpoint,
+      externalAddress: cluster.spec?.externalAddress,
+      service: svc
+        ? {
+            name: svcName,
+            type: svc.spec?.type ?? 'ClusterIP',
+            ports: (svc.spec?.ports ?? []).map(p => `${p.name ?? ''}${p.name ? ' ' : ''}${p.port}${p.nodePort ? `:${p.nodePort}` : ''}`).join(', '),
+            clusterIP: svc.spec?.clusterIP,
+            loadBalancer: lb ? (lb.ip ?? lb.hostname) : undefined,
+          }
+        : undefined,
+      kubeconfigSecret: kubeconfigSecret ?? undefined,
+      sleepingFromReplicas: Number(cluster.metadata.annotations?.[ANNOTATION_SLEEP_REPLICAS]) || undefined,
+    },
+    datastore: {
+      type: spec.storage.type,
+      statefulSet: etcdSts ? names.etcdStatefulSet : undefined,
+      replicas: etcdSts?.spec?.replicas,
+      readyReplicas: etcdSts?.status?.readyReplicas ?? 0,
+      size: spec.storage.type === 'etcd' ? String(spec.storage.etcd?.persistence.size ?? '') : undefined,
+      // The URL may hold a password: show only where it comes from.
+      kine: spec.storage.type === 'kine'
+        ? spec.storage.kine?.dataSourceSecretName
+          ? `Secret ${spec.storage.kine.dataSourceSecretName}`
+          : spec.storage.kine?.dataSourceURL
+            ? `${spec.storage.kine.dataSourceURL.split(':')[0]}:// URL in the spec`
+            : '<unset>'
+        : undefined,
+    },
+    instances: (pods ?? [])
+      .map(p => ({
+        name: p.metadata?.name ?? '',
+        ready: !!p.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True'),
+        phase: p.metadata?.deletionTimestamp ? 'Terminating' : (p.status?.phase ?? 'Unknown'),
+        node: p.spec?.nodeName,
+        restarts: (p.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0),
+        createdAt: p.metadata?.creationTimestamp ? new Date(p.metadata.creationTimestamp as unknown as string).toISOString() : undefined,
+      }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+    certificates,
+    conditions: (cluster.status?.conditions ?? []).map(c => ({
+      type: c.type,
+      status: c.status,
+      reason: c.reason,
+      message: c.message,
+      lastTransitionTime: c.lastTransitionTime,
+    })),
+    events: (events ?? []).map(e => ({
+      type: e.type ?? 'Normal',
+      reason: e.reason ?? '',
+      object: `${e.involvedObject.kind}/${e.involvedObject.name}`,
+      message: e.message ?? '',
+      count: e.count,
+      lastSeen: toIso(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp),
+    })),
+    joinTokens: (jtrs ?? [])
+      .filter(j => (j.spec.clusterName ?? j.spec.clusterRef?.name) === name)
+      .map(j => ({
+        name: j.metadata.name ?? '',
+        role: j.spec.role ?? 'worker',
+        issued: !!j.status?.tokenID,
+        expiration: j.status?.expiration,
+      })),
+    problems,
+  };
+  return report;
+}
+
+function toIso(t: unknown): string | undefined {
+  if (!t) return undefined;
+  const d = t instanceof Date ? t : new Date(String(t));
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
+export async function runStatus(s: Session, args: { name: string; output?: string }): Promise<void> {
+  const output = oneOf('--output', args.output, ['json', 'yaml'] as const);
+  const report = await gatherStatus(s, args.name);
+  if (output) {
+    s.print(render(forOutput(report as unknown as { metadata?: object }), output));
+    return;
+  }
+  s.print(renderStatus(report, { palette: s.out, now: new Date(), verbose: s.verbosity }));
+}

@@ -1,0 +1,113 @@
+// Loading the user's kubeconfig the way kubectl does: --kubeconfig, else $KUBECONFIG (a list of
+// files), else ~/.kube/config; --context picks a context; the namespace defaults to the
+// context's. --request-timeout and -v are applied to every request through the KubeConfig.
+import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { CliError } from './errors';
+import { parseDuration } from './duration';
+
+export interface KubeOptions {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  requestTimeout?: string;
+  verbosity?: number;
+  /** Where -v request logs go. */
+  log?: (line: string) => void;
+}
+
+/** A KubeConfig whose every request carries the timeout and is logged at -v 6 and above. */
+class PluginKubeConfig extends KubeConfig {
+  requestTimeoutMs = 0;
+  verbosity = 0;
+  log: (line: string) => void = () => {};
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    if (this.requestTimeoutMs > 0) context.setSignal(AbortSignal.timeout(this.requestTimeoutMs));
+    if (this.verbosity >= 6) this.log(`${context.getHttpMethod()} ${context.getUrl()}`);
+  }
+}
+
+export interface KubeTarget {
+  kc: KubeConfig;
+  /** Namespace from -n, else from the context, else "default". */
+  namespace: string;
+  namespaceFromFlag: boolean;
+  server: string;
+  contextName: string;
+  /** The kubeconfig file the plugin would write to (--merge). */
+  kubeconfigPath: string;
+  requestTimeoutMs: number;
+}
+
+export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.KUBECONFIG?.split(process.platform === 'win32' ? ';' : ':').find(p => p.length > 0);
+  if (fromEnv) return fromEnv;
+  const home = env.HOME ?? env.USERPROFILE ?? '';
+  return `${home}/.kube/config`;
+}
+
+export function loadKube(opts: KubeOptions): KubeTarget {
+  const kc = new PluginKubeConfig();
+  const requestTimeoutMs = opts.requestTimeout ? parseRequestTimeout(opts.requestTimeout) : 0;
+  kc.requestTimeoutMs = requestTimeoutMs;
+  kc.verbosity = opts.verbosity ?? 0;
+  if (opts.log) kc.log = opts.log;
+  let kubeconfigPath: string;
+  try {
+    if (opts.kubeconfig) {
+      kubeconfigPath = opts.kubeconfig;
+      kc.loadFromFile(opts.kubeconfig);
+    } else {
+      kubeconfigPath = defaultKubeconfigPath();
+      kc.loadFromDefault();
+    }
+  } catch (err) {
+    throw new CliError(
+      `cannot load kubeconfig ${opts.kubeconfig ?? defaultKubeconfigPath()}: ${(err as Error).message.split('\n')[0]}`,
+      'pass --kubeconfig PATH or set KUBECONFIG',
+    );
+  }
+  if (opts.context) {
+    if (!kc.getContextObject(opts.context)) {
+      const names = kc.getContexts().map(c => c.name);
+      throw new CliError(
+        `context "${opts.context}" not found in the kubeconfig`,
+        names.length ? `contexts: ${names.join(', ')}` : 'the kubeconfig has no contexts',
+      );
+    }
+    kc.setCurrentContext(opts.context);
+  }
+  const contextName = kc.getCurrentContext();
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) {
+    throw new CliError(
+      'no current cluster in the kubeconfig',
+      'pass --kubeconfig PATH and --context NAME, or run `kubectl config use-context NAME`',
+    );
+  }
+  const ctxNamespace = kc.getContextObject(contextName)?.namespace;
+  return {
+    kc,
+    namespace: opts.namespace || ctxNamespace || 'default',
+    namespaceFromFlag: !!opts.namespace,
+    server: cluster.server,
+    contextName,
+    kubeconfigPath,
+    requestTimeoutMs,
+  };
+}
+
+/** kubectl's --request-timeout: "0" (none), a bare number of seconds, or a duration like 5s / 1m. */
+export function parseRequestTimeout(value: string): number {
+  const v = value.trim();
+  if (/^[0-9]+$/.test(v)) return Number(v) * 1000;
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    throw new CliError(
+      `invalid --request-timeout "${value}"`,
+      'use a number of seconds or a duration such as 10s, 1m or 0 (no timeout)',
+    );
+  }
+  return ms;
+}

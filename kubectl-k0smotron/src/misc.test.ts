@@ -1,0 +1,67 @@
+import { parseDuration, formatDuration } from './duration';
+import { toCliError, CliError } from './errors';
+import { extractVerbosity } from './main';
+import { planCompletion, DIRECTIVE } from './completion';
+import { parseRequestTimeout } from './kube';
+
+describe('durations', () => {
+  it('parses Go durations', () => {
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('0')).toBe(0);
+    expect(parseDuration('5 minutes')).toBeUndefined();
+    expect(formatDuration(3_723_000)).toBe('1h2m3s');
+  });
+  it('reads --request-timeout like kubectl', () => {
+    expect(parseRequestTimeout('5')).toBe(5000);
+    expect(parseRequestTimeout('2m')).toBe(120_000);
+    expect(() => parseRequestTimeout('soon')).toThrow('invalid --request-timeout "soon"');
+  });
+});
+
+describe('toCliError', () => {
+  const ctx = { server: 'https://127.0.0.1:6443' };
+  it('names the server when unreachable', () => {
+    const e = toCliError(Object.assign(new Error('request failed, reason: connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' }), { verb: 'list', resource: 'clusters.k0smotron.io' }, ctx);
+    expect(e.message).toBe('cannot reach the Kubernetes API at https://127.0.0.1:6443 (ECONNREFUSED)');
+  });
+  it('names verb and resource when forbidden', () => {
+    const e = toCliError({ status: 403, reason: 'Forbidden', message: 'x' }, { verb: 'create', resource: 'clusters.k0smotron.io', namespace: 'ns', name: 'a' }, ctx);
+    expect(e.message).toBe('forbidden: you cannot create clusters.k0smotron.io "a" in namespace "ns"');
+    expect(e.hint).toContain('kubectl auth can-i create clusters.k0smotron.io -n ns');
+  });
+  it('points at install when the CRD is missing', () => {
+    const e = toCliError({ status: 404, reason: 'CrdMissing', message: 'x' }, { verb: 'list', resource: 'clusters.k0smotron.io' }, ctx);
+    expect(e.hint).toBe('run `kubectl k0smotron install`');
+  });
+  it('passes CliErrors through', () => {
+    const c = new CliError('a', 'b');
+    expect(toCliError(c, { verb: 'get', resource: 'x' }, ctx)).toBe(c);
+  });
+});
+
+describe('verbosity flags', () => {
+  it('accepts kubectl -v=6 and leaves the rest', () => {
+    expect(extractVerbosity(['list', '-v=6', '-n', 'x'])).toEqual({ argv: ['list', '-n', 'x'], level: 6 });
+    expect(extractVerbosity(['kubeconfig', 'a', '--', 'kubectl', '-v=9'])).toEqual({ argv: ['kubeconfig', 'a', '--', 'kubectl', '-v=9'], level: 0 });
+  });
+});
+
+describe('planCompletion', () => {
+  it('completes commands, flags and flag values without the API', () => {
+    expect(planCompletion(['sc']).candidates).toEqual(['scale']);
+    expect(planCompletion(['create', '--service-type', 'N']).candidates).toEqual(['NodePort']);
+    expect(planCompletion(['list', '-o', '']).candidates).toEqual(['wide', 'json', 'yaml', 'name']);
+    expect(planCompletion(['status', '--out']).candidates).toEqual(['--output']);
+    expect(planCompletion(['completion', '']).candidates).toEqual(['bash', 'zsh', 'fish']);
+  });
+  it('asks the API for cluster names, with the namespace typed so far', () => {
+    const p = planCompletion(['status', '-n', 'team', '--kubeconfig', '/k', 'de']);
+    expect(p.needs).toEqual({ kind: 'cluster', flags: { '-n': 'team', '--kubeconfig': '/k' } });
+    expect(p.directive).toBe(DIRECTIVE.noFileComp);
+    expect(planCompletion(['status', 'demo', '']).needs).toBeUndefined();
+  });
+  it('leaves file names to the shell for -f', () => {
+    expect(planCompletion(['create', '-f', '']).directive).toBe(DIRECTIVE.default);
+  });
+});

@@ -1,0 +1,99 @@
+// What every command gets: the global flags, the output streams, colours, and (loaded only when
+// a command talks to the API) the kubeconfig, the typed client and error translation.
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { K0smotronClient } from '@k0smotron/api/client';
+import { colorEnabled, palette, type ColorMode, type Palette } from './output/color';
+import { CliError, toCliError, type Operation } from './errors';
+import type { KubeTarget } from './kube';
+
+export interface GlobalFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  allNamespaces?: boolean;
+  requestTimeout?: string;
+  v?: number;
+  color?: string;
+}
+
+export interface Io {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+export const FIELD_MANAGER = 'kubectl-k0smotron';
+
+export class Session {
+  readonly out: Palette;
+  readonly err: Palette;
+  readonly verbosity: number;
+  private target?: KubeTarget;
+  private k0s?: K0smotronClient;
+
+  constructor(
+    readonly flags: GlobalFlags,
+    readonly io: Io,
+    private readonly loaders: {
+      loadKube: typeof import('./kube').loadKube;
+      K0smotronClient: typeof import('@k0smotron/api/client').K0smotronClient;
+    },
+  ) {
+    const mode = (flags.color ?? 'auto') as ColorMode;
+    if (!['auto', 'always', 'never'].includes(mode)) {
+      throw new CliError(`invalid --color "${flags.color}"`, 'valid values: auto, always, never');
+    }
+    this.out = palette(colorEnabled(mode, !!io.stdout.isTTY, io.env));
+    this.err = palette(colorEnabled(mode, !!io.stderr.isTTY, io.env));
+    this.verbosity = flags.v ?? 0;
+  }
+
+  get kube(): KubeTarget {
+    this.target ??= this.loaders.loadKube({
+      kubeconfig: this.flags.kubeconfig,
+      context: this.flags.context,
+      namespace: this.flags.namespace,
+      requestTimeout: this.flags.requestTimeout,
+      verbosity: this.verbosity,
+      log: line => this.log(6, line),
+    });
+    return this.target;
+  }
+
+  get kc(): KubeConfig {
+    return this.kube.kc;
+  }
+
+  get namespace(): string {
+    return this.kube.namespace;
+  }
+
+  get client(): K0smotronClient {
+    this.k0s ??= new this.loaders.K0smotronClient(this.kc, { fieldManager: FIELD_MANAGER });
+    return this.k0s;
+  }
+
+  /** Runs one API request; any failure becomes a one-line CliError naming the operation. */
+  async call<T>(op: Operation, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toCliError(err, op, { server: this.kube.server, requestTimeoutMs: this.kube.requestTimeoutMs });
+    }
+  }
+
+  /** Data for the user: stdout. */
+  print(text: string): void {
+    this.io.stdout.write(text.endsWith('\n') || text === '' ? text : `${text}\n`);
+  }
+
+  /** Progress and notes: stderr. */
+  progress(text: string): void {
+    this.io.stderr.write(`${text}\n`);
+  }
+
+  /** Debug lines shown at -v LEVEL and above. */
+  log(level: number, text: string): void {
+    if (this.verbosity >= level) this.io.stderr.write(`${this.err.dim(`I ${new Date().toISOString()} ${text}`)}\n`);
+  }
+}
