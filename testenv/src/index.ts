@@ -12,3 +12,4 @@ export {
   type SharedTestCluster,
 } from './shared';
 export { STORAGE_CLASS } from './storage';
+export { startChildApiServer, readChildApiPki, signLeafCert, signServingCert, type ChildApiServer, type ChildApiServerOptions, type ChildApiPki } from './childApiServer';
