@@ -92,7 +92,7 @@ export class LeaderElector {
     this.clock = opts.clock ?? realClock;
     this.log = (opts.log ?? silentLogger).child({ lease: `${opts.namespace}/${opts.name}`, identity: opts.identity });
     this.leaseDurationMs = opts.leaseDurationMs ?? 10_000;
-    this.retryPeriodMs = opts.retryPeriodMs ?? 2_000;
+    this.retryPeriodMs = opts.retryPeriodMs ?? Math.min(2_000, Math.floor(this.leaseDurationMs / 5));
     this.renewDeadlineMs = opts.renewDeadlineMs ?? Math.floor((this.leaseDurationMs * 2) / 3);
     if (this.retryPeriodMs >= this.renewDeadlineMs || this.renewDeadlineMs >= this.leaseDurationMs + 1) {
       throw new Error('leader election: need retryPeriod < renewDeadline <= leaseDuration; adjust the lease timings');

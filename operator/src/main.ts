@@ -1,0 +1,85 @@
+// The standalone operator process: flags/env → startOperator, graceful stop on SIGTERM/SIGINT.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { childApiResolver } from './childapi/resolver';
+import { JsonLogger } from './engine/logger';
+import { startOperator } from './index';
+import { normaliseArgv, parseMainOptions, USAGE } from './options';
+
+function loadKubeConfig(file: string | undefined): { kc: KubeConfig; source: string } {
+  const kc = new KubeConfig();
+  if (file) {
+    if (!fs.existsSync(file)) throw new Error(`--kubeconfig ${file} does not exist`);
+    kc.loadFromFile(file);
+    return { kc, source: file };
+  }
+  if (process.env.KUBERNETES_SERVICE_HOST) {
+    kc.loadFromCluster();
+    return { kc, source: 'in-cluster service account' };
+  }
+  const home = path.join(os.homedir(), '.kube', 'config');
+  if (!fs.existsSync(home)) {
+    throw new Error('no kubeconfig: pass --kubeconfig PATH, set KUBECONFIG, or run in a pod with a service account');
+  }
+  kc.loadFromFile(home);
+  return { kc, source: home };
+}
+
+async function main(): Promise<void> {
+  let opts;
+  try {
+    opts = parseMainOptions(normaliseArgv(process.argv.slice(2)), process.env);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (opts.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const log = new JsonLogger({ level: opts.logLevel });
+  const { kc, source } = loadKubeConfig(opts.kubeconfig);
+  log.info('kubeconfig loaded', { source, server: kc.getCurrentCluster()?.server });
+
+  const operator = await startOperator({
+    kubeConfig: kc,
+    namespaces: opts.namespaces,
+    workers: opts.workers,
+    metricsPort: opts.metrics?.port,
+    metricsHost: opts.metrics?.host,
+    leaderElection: opts.leaderElection,
+    logger: log,
+    resyncPeriodMs: opts.resyncPeriodMs,
+    childApi: childApiResolver(opts.childApi),
+  });
+
+  let signals = 0;
+  const shutdown = (signal: string) => {
+    if (++signals > 1) {
+      log.warn('second signal: exiting without waiting', { signal });
+      process.exit(1);
+    }
+    log.info('shutting down', { signal });
+    const force = setTimeout(() => {
+      log.error('graceful shutdown took over 30 s; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    operator.stop().then(
+      () => process.exit(0),
+      err => {
+        log.error('shutdown failed', { error: err instanceof Error ? err.message : String(err) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch(err => {
+  process.stderr.write(`k0smotron operator failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

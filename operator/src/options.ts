@@ -1,0 +1,125 @@
+// Command-line flags and environment of the standalone operator, parsed into startOperator
+// options. Pure (no I/O besides reading the given env), so it is unit-tested.
+import { parseArgs } from 'node:util';
+import { CHILD_API_MODES, parseChildApiMode, type ChildApiMode } from './childapi/resolver';
+import { parseLogLevel, type LogLevel } from './engine/logger';
+
+export const USAGE = `k0smotron operator
+
+Usage: k0smotron-operator [flags]   (every flag also reads the environment variable shown)
+
+  --kubeconfig PATH            KUBECONFIG      default: in-cluster service account, then ~/.kube/config
+  --namespaces a,b             K0SMOTRON_NAMESPACES   namespaces to watch (default: all)
+  --workers N                  K0SMOTRON_WORKERS      workers per controller (default 2)
+  --metrics-address HOST:PORT  K0SMOTRON_METRICS_ADDRESS  /healthz /readyz /metrics (default :8080, "0" = off)
+  --leader-elect[=false]       K0SMOTRON_LEADER_ELECT  leader election on a Lease (default false)
+  --lease-name NAME            K0SMOTRON_LEASE_NAME    default k0smotron-leader
+  --lease-namespace NS         K0SMOTRON_LEASE_NAMESPACE  default $POD_NAMESPACE or k0smotron
+  --lease-duration DURATION    K0SMOTRON_LEASE_DURATION   default 10s (renew every 2s)
+  --log-level LEVEL            K0SMOTRON_LOG_LEVEL   debug|info|warn|error (default info)
+  --resync-period DURATION     K0SMOTRON_RESYNC_PERIOD  e.g. 10m, 0 = off (default 10m)
+  --child-api MODE             K0SMOTRON_CHILD_API   how to reach a Cluster's API: ${CHILD_API_MODES.join('|')} (default auto)
+  -h, --help
+`;
+
+export interface MainOptions {
+  kubeconfig?: string;
+  namespaces?: string[];
+  workers: number;
+  metrics?: { host: string; port: number };
+  leaderElection?: { namespace: string; name: string; leaseDurationMs: number };
+  logLevel: LogLevel;
+  resyncPeriodMs: number;
+  childApi: ChildApiMode;
+  help: boolean;
+}
+
+/** "90s", "10m", "1h30m", "500ms", "0" → milliseconds. */
+export function parseDuration(value: string, flag: string): number {
+  const v = value.trim();
+  if (v === '0') return 0;
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  for (let m = re.exec(v); m; m = re.exec(v)) {
+    total += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+    matched = re.lastIndex;
+  }
+  if (!v || matched !== v.length) throw new Error(`${flag} "${value}" is not a duration: use e.g. 30s, 10m, 1h or 0`);
+  return Math.round(total);
+}
+
+function parseBool(value: string, flag: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new Error(`${flag} "${value}" is not a boolean: use true or false`);
+}
+
+export function parseAddress(value: string, flag: string): { host: string; port: number } | undefined {
+  if (value === '0' || value === '') return undefined;
+  const i = value.lastIndexOf(':');
+  const host = i > 0 ? value.slice(0, i).replace(/^\[(.*)\]$/, '$1') : '0.0.0.0';
+  const portText = i >= 0 ? value.slice(i + 1) : value;
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) throw new Error(`${flag} "${value}" is not HOST:PORT (e.g. :8080 or 127.0.0.1:8080; 0 turns it off)`);
+  return { host, port };
+}
+
+export function parseMainOptions(argv: string[], env: NodeJS.ProcessEnv): MainOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: 'string' },
+      namespaces: { type: 'string' },
+      workers: { type: 'string' },
+      'metrics-address': { type: 'string' },
+      'leader-elect': { type: 'string' },
+      'lease-name': { type: 'string' },
+      'lease-namespace': { type: 'string' },
+      'lease-duration': { type: 'string' },
+      'log-level': { type: 'string' },
+      'resync-period': { type: 'string' },
+      'child-api': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+    // `--leader-elect` alone means true: node's parseArgs wants a value for string options.
+  } as const);
+  const pick = (flag: keyof typeof values, envName: string): string | undefined => {
+    const v = values[flag];
+    return typeof v === 'string' ? v : env[envName] || undefined;
+  };
+  const workersText = pick('workers', 'K0SMOTRON_WORKERS') ?? '2';
+  const workers = Number(workersText);
+  if (!/^\d+$/.test(workersText) || workers < 1 || workers > 64) {
+    throw new Error(`--workers "${workersText}" must be a whole number from 1 to 64`);
+  }
+  const namespaces = (pick('namespaces', 'K0SMOTRON_NAMESPACES') ?? '').split(',').map(s => s.trim()).filter(Boolean);
+  for (const ns of namespaces) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63) throw new Error(`--namespaces: "${ns}" is not a valid namespace name`);
+  }
+  const leaderElect = parseBool(pick('leader-elect', 'K0SMOTRON_LEADER_ELECT') ?? 'false', '--leader-elect');
+  return {
+    kubeconfig: pick('kubeconfig', 'KUBECONFIG'),
+    namespaces: namespaces.length ? namespaces : undefined,
+    workers,
+    metrics: parseAddress(pick('metrics-address', 'K0SMOTRON_METRICS_ADDRESS') ?? ':8080', '--metrics-address'),
+    leaderElection: leaderElect
+      ? {
+          name: pick('lease-name', 'K0SMOTRON_LEASE_NAME') ?? 'k0smotron-leader',
+          namespace: pick('lease-namespace', 'K0SMOTRON_LEASE_NAMESPACE') ?? (env.POD_NAMESPACE || 'k0smotron'),
+          leaseDurationMs: parseDuration(pick('lease-duration', 'K0SMOTRON_LEASE_DURATION') ?? '10s', '--lease-duration'),
+        }
+      : undefined,
+    logLevel: parseLogLevel(pick('log-level', 'K0SMOTRON_LOG_LEVEL'), 'info'),
+    resyncPeriodMs: parseDuration(pick('resync-period', 'K0SMOTRON_RESYNC_PERIOD') ?? '10m', '--resync-period'),
+    childApi: parseChildApiMode(pick('child-api', 'K0SMOTRON_CHILD_API') ?? 'auto'),
+    help: !!values.help,
+  };
+}
+
+/** `--leader-elect` without a value means true; rewrite it for parseArgs. */
+export function normaliseArgv(argv: string[]): string[] {
+  return argv.map(a => (a === '--leader-elect' ? '--leader-elect=true' : a));
+}
