@@ -9,8 +9,8 @@ import { ChildApiError } from './client';
 
 export const FUNCTIONAL_TRUE_REASON = 'KubeSystemNamespaceFound';
 export const PROBE_TIMEOUT_MS = 10_000;
-/** While functional: a slow period. */
-export const PROBE_HEALTHY_PERIOD_MS = 5 * 60_000;
+/** While functional: a slow period (one small GET per Cluster per minute). */
+export const PROBE_HEALTHY_PERIOD_MS = 60_000;
 /** While not functional: 5 s, doubling per failure up to 2 min. */
 export const PROBE_RETRY_BASE_MS = 5_000;
 export const PROBE_RETRY_MAX_MS = 2 * 60_000;
@@ -36,16 +36,26 @@ export function secretReaderOf(client: NonNullable<ProbeContext['client']>): Sec
   return (namespace, name) => client.get<V1Secret & { metadata?: object }>({ apiVersion: 'v1', kind: 'Secret', namespace, name });
 }
 
-export function createFunctionalProbe(access: ChildApiAccess, opts: { timeoutMs?: number } = {}): FunctionalProbe {
+export interface FunctionalProbeOptions {
+  timeoutMs?: number;
+  healthyPeriodMs?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+export function createFunctionalProbe(access: ChildApiAccess, opts: FunctionalProbeOptions = {}): FunctionalProbe {
   const failures = new Map<string, number>();
   const timeoutMs = opts.timeoutMs ?? PROBE_TIMEOUT_MS;
+  const healthyPeriodMs = opts.healthyPeriodMs ?? PROBE_HEALTHY_PERIOD_MS;
+  const retryBaseMs = opts.retryBaseMs ?? PROBE_RETRY_BASE_MS;
+  const retryMaxMs = opts.retryMaxMs ?? PROBE_RETRY_MAX_MS;
 
   return async (cluster, probeCtx = {}) => {
     const key = cluster.metadata.uid ?? `${cluster.metadata.namespace}/${cluster.metadata.name}`;
     const fail = (reason: string, message: string): FunctionalProbeResult => {
       const n = (failures.get(key) ?? 0) + 1;
       failures.set(key, n);
-      const recheckAfterMs = Math.min(PROBE_RETRY_BASE_MS * 2 ** (n - 1), PROBE_RETRY_MAX_MS);
+      const recheckAfterMs = Math.min(retryBaseMs * 2 ** (n - 1), retryMaxMs);
       return { status: 'False', reason, message, recheckAfterMs };
     };
     try {
@@ -57,7 +67,7 @@ export function createFunctionalProbe(access: ChildApiAccess, opts: { timeoutMs?
         status: 'True',
         reason: FUNCTIONAL_TRUE_REASON,
         message: `the control plane answers at ${client.target.server}`,
-        recheckAfterMs: PROBE_HEALTHY_PERIOD_MS,
+        recheckAfterMs: healthyPeriodMs,
       };
     } catch (err) {
       if (err instanceof ChildAccessError) return fail(err.reason, err.message);
