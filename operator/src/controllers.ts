@@ -1,6 +1,11 @@
 // The controllers a default operator runs. Each controller's engineer registers theirs here.
-import type { ChildApiResolver } from './childapi/resolver';
+import { ChildApiAccess } from './childapi/access';
+import { createFunctionalProbe } from './childapi/probe';
+import { childApiResolver, type ChildApiResolver } from './childapi/resolver';
 import type { ControllerSpec, Logger } from './engine/contract';
+import { clusterController } from './cluster/controller';
+import { jointokenRequestController } from './jointoken/controller';
+import { k0smotronClusterController } from './k0smotroncluster/controller';
 
 export interface DefaultControllerOptions {
   /** How to reach a Cluster's own API server (join controllers); default in-cluster DNS. */
@@ -8,6 +13,13 @@ export interface DefaultControllerOptions {
   log: Logger;
 }
 
-export function defaultControllers(_opts: DefaultControllerOptions): ControllerSpec[] {
-  return [];
+export function defaultControllers(opts: DefaultControllerOptions): ControllerSpec[] {
+  // One credential cache for everything that talks to child API servers. CA Secrets are read
+  // through each reconcile's client (live reads: the informer cache holds no Secret data).
+  const access = new ChildApiAccess({ resolver: opts.childApi ?? childApiResolver('auto') });
+  return [
+    clusterController({ functionalProbe: createFunctionalProbe(access) }),
+    jointokenRequestController({ access }),
+    k0smotronClusterController(),
+  ];
 }

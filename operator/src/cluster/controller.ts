@@ -1,0 +1,477 @@
+// The Cluster reconciler: reads the Cluster and its children from the cache, computes every child
+// with the pure builders in ./desired, applies only what changed (server-side apply), and writes
+// status once, only when it changed. Level-based: running it twice on the same state is a no-op.
+import type {
+  KubernetesObject,
+  V1ConfigMap,
+  V1Node,
+  V1OwnerReference,
+  V1PersistentVolumeClaim,
+  V1Secret,
+  V1Service,
+  V1StatefulSet,
+} from '@kubernetes/client-node';
+import {
+  ANNOTATION_PAUSED,
+  API_VERSION,
+  CLUSTER_KIND,
+  KINE_DATASOURCE_SECRET_KEY,
+  controlPlaneSelectorLabels,
+  validateClusterSpec,
+  type CertificateRefType,
+  type Cluster,
+  type ClusterStatus,
+} from '@k0smotron/api';
+import type { Client, ControllerSpec, ObjectKey, ReconcileContext, ReconcileResult } from '../engine/contract';
+import { generatePki, kubeconfigRenewal, pkiSemaphore, requiredPurposes, signAdminKubeconfig, type CertKeyPem } from '../pki';
+import {
+  SpecError,
+  certificateSecret,
+  certificateSources,
+  clusterView,
+  computeStatus,
+  conditionChanges,
+  dataVolumeName,
+  desiredChildren,
+  etcdSelectorLabels,
+  ETCD_DATA_VOLUME,
+  isHealthy,
+  kubeconfigSecret,
+  ownerReference,
+  resolveEndpoint,
+  staleServiceNames,
+  type CertificatesFact,
+  type ClusterView,
+  type EndpointResult,
+  type FunctionalResult,
+  type KubeconfigFact,
+  type StatusFacts,
+} from './desired';
+import { ClusterWatchIndex, dropSecretData, slimNode } from './watch-index';
+
+export const CLUSTER_GVK = { apiVersion: API_VERSION, kind: CLUSTER_KIND };
+const STATEFULSET = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
+const SERVICE = { apiVersion: 'v1', kind: 'Service' };
+const CONFIGMAP = { apiVersion: 'v1', kind: 'ConfigMap' };
+const SECRET = { apiVersion: 'v1', kind: 'Secret' };
+const NODE = { apiVersion: 'v1', kind: 'Node' };
+const PVC = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' };
+
+/** Compatible with the join engineer's `FunctionalProbe` (childapi/probe.ts). */
+export type ClusterFunctionalProbe = (
+  cluster: Cluster,
+  ctx?: { client?: Pick<Client, 'get'>; signal?: AbortSignal },
+) => Promise<FunctionalResult & { recheckAfterMs?: number }>;
+
+export interface ClusterControllerOptions {
+  /** ControlPlaneFunctional; without it the condition stays Unknown/NotChecked. */
+  functionalProbe?: ClusterFunctionalProbe;
+  /** Workers (default: the engine's). */
+  concurrency?: number;
+  /** How often to look again while waiting for a LoadBalancer address (default 15 s). */
+  loadBalancerRecheckMs?: number;
+}
+
+const MAX_REQUEUE_MS = 12 * 60 * 60 * 1000;
+
+function isApiError(err: unknown): err is Error & { status: number } {
+  return err instanceof Error && typeof (err as { status?: unknown }).status === 'number';
+}
+
+function decodeSecret(secret: V1Secret | undefined, key: string): string | undefined {
+  const v = secret?.data?.[key];
+  return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
+}
+
+function canonical(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  return `{${Object.keys(value as object)
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
+}
+
+export function clusterController(opts: ClusterControllerOptions = {}): ControllerSpec {
+  const index = new ClusterWatchIndex();
+  const kineChecked = new Map<string, string>(); // "ns/name" → resourceVersion whose key was present
+  return {
+    name: 'cluster',
+    for: { ...CLUSTER_GVK },
+    owns: [{ ...STATEFULSET }, { ...SERVICE }, { ...CONFIGMAP }, { ...SECRET, transform: dropSecretData }],
+    watches: [
+      { ...NODE, clusterScoped: true, transform: slimNode, map: (n) => index.clustersForNode(n) },
+      { ...SECRET, transform: dropSecretData, map: (s) => index.clustersForSecret(s) },
+      {
+        ...PVC,
+        map: (pvc) => {
+          const cluster = pvc.metadata?.labels?.cluster;
+          return cluster && pvc.metadata?.labels?.app === 'k0smotron' ? [{ namespace: pvc.metadata!.namespace!, name: cluster }] : [];
+        },
+      },
+    ],
+    concurrency: opts.concurrency,
+    reconcile: (key, ctx) => new ClusterReconcile(key, ctx, opts, index, kineChecked).run(),
+  };
+}
+
+/** One reconcile of one Cluster. */
+class ClusterReconcile {
+  private readonly facts: Partial<StatusFacts> = {};
+  private requeueMs: number | undefined;
+
+  constructor(
+    private readonly key: ObjectKey,
+    private readonly ctx: ReconcileContext,
+    private readonly opts: ClusterControllerOptions,
+    private readonly index: ClusterWatchIndex,
+    private readonly kineChecked: Map<string, string>,
+  ) {}
+
+  private requeue(ms: number): void {
+    const capped = Math.max(1000, Math.min(ms, MAX_REQUEUE_MS));
+    this.requeueMs = this.requeueMs === undefined ? capped : Math.min(this.requeueMs, capped);
+  }
+
+  private cached<T extends KubernetesObject>(gvk: { apiVersion: string; kind: string }, name: string): T | undefined {
+    return this.ctx.cache.get<T>(gvk, this.key.namespace, name);
+  }
+
+  async run(): Promise<ReconcileResult | void> {
+    const cluster = this.ctx.cache.get<Cluster & KubernetesObject>(CLUSTER_GVK, this.key.namespace, this.key.name);
+    if (!cluster) {
+      // Gone: the garbage collector removes the children through their owner references.
+      this.index.forget(this.key);
+      return;
+    }
+    const base = {
+      name: this.key.name,
+      namespace: this.key.namespace,
+      generation: cluster.metadata.generation ?? 0,
+      now: this.ctx.now(),
+      previous: cluster.status,
+    };
+    const specReplicas = typeof cluster.spec?.replicas === 'number' ? cluster.spec.replicas : 1;
+    const version = cluster.spec?.version ?? cluster.status?.version ?? '';
+
+    if (cluster.metadata.deletionTimestamp) {
+      await this.writeStatus(cluster, { ...base, desiredReplicas: specReplicas, version, deleting: true });
+      return;
+    }
+    if (cluster.metadata.annotations?.[ANNOTATION_PAUSED] === 'true') {
+      await this.writeStatus(cluster, { ...base, desiredReplicas: specReplicas, version, paused: true });
+      return;
+    }
+
+    let view: ClusterView | undefined;
+    try {
+      const validation = validateClusterSpec(cluster.spec);
+      if (!validation.ok) {
+        throw new SpecError('InvalidSpec', validation.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
+      }
+      view = clusterView(cluster);
+      Object.assign(this.facts, { desiredReplicas: view.replicas, version: view.version });
+      this.index.track(this.key, {
+        nodePort: view.service.type === 'NodePort' && !view.externalAddress,
+        kineSecret: view.storage.type === 'kine' ? view.storage.dataSourceSecretName : undefined,
+      });
+      await this.reconcileChildren(cluster, view);
+    } catch (err) {
+      const failure = this.describeFailure(err);
+      if (failure) {
+        this.ctx.events.event(cluster, 'Warning', failure.reason, failure.message);
+        await this.writeStatus(cluster, {
+          ...base,
+          desiredReplicas: view?.replicas ?? specReplicas,
+          version: view?.version ?? version,
+          ...this.facts,
+          failure,
+        }).catch((statusErr) => this.ctx.log.warn('could not write the failure status', { error: String(statusErr) }));
+      } else {
+        this.ctx.events.event(cluster, 'Warning', 'ReconcileError', `reconcile failed, retrying: ${(err as Error).message}`);
+      }
+      throw err; // retried with per-key backoff; other Clusters are unaffected
+    }
+    await this.writeStatus(cluster, { ...base, desiredReplicas: view.replicas, version: view.version, ...this.facts });
+    return this.requeueMs === undefined ? undefined : { requeueAfterMs: this.requeueMs };
+  }
+
+  /** Problems the user can fix are shown in status; API outages and conflicts are only retried. */
+  private describeFailure(err: unknown): { reason: string; message: string } | undefined {
+    if (err instanceof SpecError) return { reason: err.reason, message: err.message };
+    if (isApiError(err) && (err.status === 400 || err.status === 422)) {
+      return { reason: 'ApplyRejected', message: `the API server rejected a generated object: ${err.message}` };
+    }
+    return undefined;
+  }
+
+  private async reconcileChildren(cluster: Cluster & KubernetesObject, view: ClusterView): Promise<void> {
+    const { client, cache } = this.ctx;
+    const secretVersions: Record<string, string> = {};
+
+    // Datastore Secret (kine): must exist with its key before pods can start.
+    if (view.storage.type === 'kine' && view.storage.dataSourceSecretName) {
+      const name = view.storage.dataSourceSecretName;
+      secretVersions[name] = await this.checkKineSecret(name);
+    }
+
+    // Certificates: generated once, or the user's.
+    const certSecretNames = await this.ensureCertificates(cluster, view, secretVersions);
+
+    // Service, then the endpoint (never waits), then everything computed from them.
+    let service = this.cached<V1Service>(SERVICE, view.service.name);
+    const nodes = cache.list<V1Node>(NODE);
+    const existingEtcd = this.cached<V1StatefulSet>(STATEFULSET, view.names.etcdStatefulSet);
+    const build = (svc: V1Service | undefined) => {
+      const endpoint = resolveEndpoint(view, { service: svc, nodes, currentEndpoint: cluster.status?.endpoint });
+      const clusterIPs = svc?.spec?.clusterIPs ?? (svc?.spec?.clusterIP && svc.spec.clusterIP !== 'None' ? [svc.spec.clusterIP] : []);
+      const children = desiredChildren(view, { clusterIPs, endpoint, certSecretNames, secretVersions, existingEtcd });
+      return { endpoint, children };
+    };
+    let { endpoint, children } = build(service);
+    if (await client.applyIfChanged(children.service, service)) {
+      if (!service) {
+        this.ctx.events.event(cluster, 'Normal', 'ServiceCreated', `created Service ${view.service.name} (${view.service.type})`);
+        // A new Service: its ClusterIP is part of the API certificate's SANs, so read it now
+        // rather than rolling the pods once the cache catches up.
+        service = await client.get<V1Service>({ ...SERVICE, namespace: view.namespace, name: view.service.name });
+        ({ endpoint, children } = build(service));
+      }
+    }
+    for (const stale of staleServiceNames(view)) {
+      const old = this.cached<V1Service>(SERVICE, stale);
+      if (old && old.metadata?.ownerReferences?.some((r) => r.uid === view.uid)) {
+        await client.delete({ ...SERVICE, namespace: view.namespace, name: stale });
+        this.ctx.events.event(cluster, 'Normal', 'ServiceDeleted', `deleted Service ${stale}: service.type is now ${view.service.type}`);
+      }
+    }
+    this.facts.endpoint = endpoint;
+
+    // Datastore.
+    if (children.etcdService) await client.applyIfChanged(children.etcdService, this.cached(SERVICE, view.names.etcdService));
+    if (children.etcdStatefulSet) {
+      await client.applyIfChanged(children.etcdStatefulSet, existingEtcd);
+      if ((children.etcdStatefulSet.spec?.replicas ?? 0) > (existingEtcd?.spec?.replicas ?? 0) && existingEtcd) {
+        this.ctx.events.event(cluster, 'Normal', 'EtcdScaling', `etcd grows to ${children.etcdStatefulSet.spec!.replicas} members, one at a time`);
+      }
+    }
+
+    if (!endpoint.known) {
+      // LoadBalancer without an address: the k0s config needs the address, so the controllers wait.
+      // The Service's status update wakes this Cluster; the requeue is a safety net.
+      this.facts.kubeconfig = { ok: false, reason: 'WaitingForEndpoint', message: endpoint.message };
+      this.requeue(this.opts.loadBalancerRecheckMs ?? 15_000);
+      return;
+    }
+
+    await client.applyIfChanged(children.configMap, this.cached(CONFIGMAP, view.names.configMap));
+    await client.applyIfChanged(children.entrypoint, this.cached(CONFIGMAP, view.names.entrypointConfigMap));
+    const endpointCm = this.cached<V1ConfigMap>(CONFIGMAP, view.names.endpointConfigMap);
+    if (children.endpointConfigMap) await client.applyIfChanged(children.endpointConfigMap, endpointCm);
+    else if (endpointCm) await client.delete({ ...CONFIGMAP, namespace: view.namespace, name: view.names.endpointConfigMap });
+
+    const sts = this.cached<V1StatefulSet>(STATEFULSET, view.names.statefulSet);
+    if (await client.applyIfChanged(children.statefulSet, sts)) {
+      this.ctx.events.event(
+        cluster,
+        'Normal',
+        sts ? 'StatefulSetUpdated' : 'StatefulSetCreated',
+        `${sts ? 'updated' : 'created'} StatefulSet ${view.names.statefulSet}: ${view.replicas} replicas of ${view.image}`,
+      );
+    }
+    this.facts.statefulSet = sts;
+
+    await this.ensureKubeconfig(cluster, view, endpoint, certSecretNames.ca!, secretVersions);
+    await this.reconcilePvcOwnership(view);
+    await this.probeFunctional(cluster, sts);
+  }
+
+  private async checkKineSecret(name: string): Promise<string> {
+    const ns = this.key.namespace;
+    const cached = this.cached<V1Secret>(SECRET, name);
+    const fix = `create it in namespace ${ns} with key ${KINE_DATASOURCE_SECRET_KEY} (the kine data source URL), or fix spec.storage.kine.dataSourceSecretName`;
+    if (!cached) throw new SpecError('KineSecretNotFound', `Secret ${name} (spec.storage.kine.dataSourceSecretName) does not exist; ${fix}`);
+    const rv = cached.metadata?.resourceVersion ?? '';
+    const memo = `${ns}/${name}`;
+    if (this.kineChecked.get(memo) !== rv) {
+      const live = await this.ctx.client.get<V1Secret>({ ...SECRET, namespace: ns, name });
+      if (!live) throw new SpecError('KineSecretNotFound', `Secret ${name} (spec.storage.kine.dataSourceSecretName) does not exist; ${fix}`);
+      if (!decodeSecret(live, KINE_DATASOURCE_SECRET_KEY)) {
+        throw new SpecError('KineSecretInvalid', `Secret ${name} has no key ${KINE_DATASOURCE_SECRET_KEY}; ${fix}`);
+      }
+      this.kineChecked.set(memo, live.metadata?.resourceVersion ?? rv);
+    }
+    return rv;
+  }
+
+  /**
+   * Makes sure every certificate Secret exists. A generated Secret is written once and never
+   * regenerated; absence in the cache is confirmed with a live read first, so a cache that has
+   * not seen a fresh Secret yet can never cause a CA to be replaced.
+   */
+  private async ensureCertificates(
+    cluster: Cluster & KubernetesObject,
+    view: ClusterView,
+    secretVersions: Record<string, string>,
+  ): Promise<Partial<Record<CertificateRefType, string>>> {
+    const { client } = this.ctx;
+    const sources = certificateSources(view, requiredPurposes(view.storage.type));
+    const names: Partial<Record<CertificateRefType, string>> = {};
+    const missing: CertificateRefType[] = [];
+    for (const s of sources) {
+      names[s.purpose] = s.secretName;
+      let secret = this.cached<V1Secret>(SECRET, s.secretName);
+      if (!secret) secret = await client.get<V1Secret>({ ...SECRET, namespace: view.namespace, name: s.secretName });
+      if (secret) {
+        secretVersions[s.secretName] = secret.metadata?.resourceVersion ?? '';
+        continue;
+      }
+      if (s.provided) {
+        const message = `Secret ${s.secretName} named in spec.certificateRefs (type ${s.purpose}) does not exist in namespace ${view.namespace}; create it with keys tls.crt and tls.key, or remove the reference to let k0smotron generate it`;
+        this.facts.certificates = { ok: false, reason: 'CertificateSecretNotFound', message };
+        throw new SpecError('CertificateSecretNotFound', message);
+      }
+      missing.push(s.purpose);
+    }
+    if (missing.length) {
+      const etcdCaName = names.etcd!;
+      const needsEtcdCa = missing.some((p) => p.startsWith('etcd-') || p === 'apiserver-etcd-client') && !missing.includes('etcd');
+      const existingEtcdCa = needsEtcdCa ? await this.readCertKey(etcdCaName, 'etcd') : undefined;
+      const pki = await pkiSemaphore.run(() =>
+        generatePki({ missing, existingEtcdCa, etcdServiceName: view.names.etcdService, namespace: view.namespace, now: this.ctx.now() }),
+      );
+      for (const purpose of missing) {
+        const applied = await client.apply(certificateSecret(view, purpose, pki[purpose]!));
+        secretVersions[names[purpose]!] = applied.metadata?.resourceVersion ?? '';
+      }
+      this.ctx.events.event(cluster, 'Normal', 'CertificatesGenerated', `generated ${missing.join(', ')}`);
+    }
+    const provided = sources.filter((s) => s.provided).map((s) => s.purpose);
+    this.facts.certificates = {
+      ok: true,
+      generated: sources.filter((s) => !s.provided).map((s) => s.purpose),
+      provided,
+    } satisfies CertificatesFact;
+    return names;
+  }
+
+  private async readCertKey(secretName: string, purpose: string): Promise<CertKeyPem> {
+    const secret = await this.ctx.client.get<V1Secret>({ ...SECRET, namespace: this.key.namespace, name: secretName });
+    const cert = decodeSecret(secret, 'tls.crt');
+    const key = decodeSecret(secret, 'tls.key');
+    if (!cert || !key) {
+      throw new SpecError('CertificateSecretInvalid', `Secret ${secretName} (${purpose}) must hold tls.crt and tls.key in PEM form`);
+    }
+    return { cert, key };
+  }
+
+  /** `<n>-kubeconfig`: signed from the CA by the operator; renewed on endpoint/CA change or at 2/3 of its life. */
+  private async ensureKubeconfig(
+    cluster: Cluster & KubernetesObject,
+    view: ClusterView,
+    endpoint: Extract<EndpointResult, { known: true }>,
+    caSecretName: string,
+    secretVersions: Record<string, string>,
+  ): Promise<void> {
+    const existing = this.cached<V1Secret>(SECRET, view.names.kubeconfigSecret);
+    const caVersion = secretVersions[caSecretName] ?? '';
+    const decision = kubeconfigRenewal({
+      exists: !!existing,
+      existingAnnotations: existing?.metadata?.annotations,
+      server: endpoint.url,
+      caVersion,
+      now: this.ctx.now(),
+    });
+    const secretName = view.names.kubeconfigSecret;
+    if (decision.renew) {
+      let ca: CertKeyPem;
+      try {
+        ca = await this.readCertKey(caSecretName, 'ca');
+      } catch (err) {
+        this.facts.kubeconfig = { ok: false, reason: 'CANotAvailable', message: (err as Error).message };
+        throw err;
+      }
+      const kc = await pkiSemaphore.run(() => signAdminKubeconfig({ clusterName: view.name, server: endpoint.url, ca, now: this.ctx.now() }));
+      await this.ctx.client.apply(kubeconfigSecret(view, kc, endpoint.url, caVersion));
+      const why = { Missing: 'created', EndpointChanged: `endpoint is now ${endpoint.url}`, CaChanged: 'the CA changed', Expiring: 'renewed before expiry', Unreadable: 'replaced an unreadable one' }[decision.reason!];
+      this.ctx.events.event(cluster, 'Normal', 'KubeconfigSigned', `signed admin kubeconfig ${secretName} (${why})`);
+      const renewAt = kc.notAfter.getTime() - (kc.notAfter.getTime() - kc.notBefore.getTime()) / 3;
+      this.requeue(renewAt - this.ctx.now().getTime());
+    } else if (decision.renewAt) {
+      this.requeue(decision.renewAt.getTime() - this.ctx.now().getTime());
+    }
+    this.facts.kubeconfig = { ok: true, secretName } satisfies KubeconfigFact;
+  }
+
+  /**
+   * autoDeletePVCs: Kubernetes 1.20 has no StatefulSet PVC retention policy, so PVCs get a
+   * (non-controller) owner reference to the Cluster and the garbage collector deletes them with
+   * it. Works the same on newer versions; no finalizer needed.
+   */
+  private async reconcilePvcOwnership(view: ClusterView): Promise<void> {
+    const groups: Array<{ prefix: string; labels: Record<string, string>; auto: boolean }> = [
+      {
+        prefix: `${dataVolumeName(view)}-${view.names.statefulSet}-`,
+        labels: controlPlaneSelectorLabels(view.name),
+        auto: view.persistence.type === 'pvc' && view.persistence.autoDeletePVCs,
+      },
+    ];
+    if (view.storage.type === 'etcd') {
+      groups.push({ prefix: `${ETCD_DATA_VOLUME}-${view.names.etcdStatefulSet}-`, labels: etcdSelectorLabels(view.name), auto: view.storage.etcd.autoDeletePVCs });
+    }
+    const owner = { ...ownerReference(view), controller: false, blockOwnerDeletion: false } satisfies V1OwnerReference;
+    for (const g of groups) {
+      const pvcs = this.ctx.cache.list<V1PersistentVolumeClaim>(PVC, { namespace: view.namespace, labels: g.labels });
+      for (const pvc of pvcs) {
+        const name = pvc.metadata?.name ?? '';
+        if (!name.startsWith(g.prefix)) continue;
+        const refs = pvc.metadata?.ownerReferences ?? [];
+        const has = refs.some((r) => r.uid === view.uid);
+        if (g.auto === has) continue;
+        const next = g.auto ? [...refs, owner] : refs.filter((r) => r.uid !== view.uid);
+        await this.ctx.client.mergePatch(
+          { ...PVC, namespace: view.namespace, name },
+          { metadata: { ownerReferences: next, resourceVersion: pvc.metadata?.resourceVersion } },
+        );
+      }
+    }
+  }
+
+  private async probeFunctional(cluster: Cluster, sts: V1StatefulSet | undefined): Promise<void> {
+    const probe = this.opts.functionalProbe;
+    if (!probe) return;
+    if ((sts?.status?.readyReplicas ?? 0) < 1) {
+      this.facts.functional = { status: 'Unknown', reason: 'NoReadyReplicas', message: 'no control-plane replica is Ready yet' };
+      return;
+    }
+    try {
+      const r = await probe(cluster, { client: this.ctx.client, signal: this.ctx.signal });
+      this.facts.functional = { status: r.status, reason: r.reason, message: r.message };
+      if (r.recheckAfterMs !== undefined) this.requeue(r.recheckAfterMs);
+    } catch (err) {
+      this.facts.functional = { status: 'Unknown', reason: 'InternalError', message: `probe failed: ${(err as Error).message}` };
+      this.requeue(30_000);
+    }
+  }
+
+  /** Writes status through the status subresource, only when it differs; one Event per changed condition. */
+  private async writeStatus(cluster: Cluster & KubernetesObject, facts: StatusFacts): Promise<void> {
+    const status = computeStatus(facts);
+    if (canonical(status) === canonical(cluster.status ?? {})) return;
+    await this.ctx.client.apply(
+      { apiVersion: API_VERSION, kind: CLUSTER_KIND, metadata: { name: this.key.name, namespace: this.key.namespace }, status } as KubernetesObject,
+      { subresource: 'status' },
+    );
+    const before = cluster.status?.conditions;
+    for (const c of conditionChanges(before, status.conditions ?? [])) {
+      if (c.type === 'Available' && facts.failure) continue; // already reported with its own reason
+      const healthy = isHealthy(c);
+      // A first status would announce nine conditions; only news and problems are worth an Event.
+      if (!before?.some((b) => b.type === c.type) && healthy && c.status !== 'True') continue;
+      this.ctx.events.event(cluster, healthy ? 'Normal' : 'Warning', c.reason, `${c.type} is ${c.status}: ${c.message}`);
+    }
+  }
+}
+
+export type { ClusterStatus };

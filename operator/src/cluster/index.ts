@@ -1,0 +1,3 @@
+export { clusterController, CLUSTER_GVK } from './controller';
+export type { ClusterControllerOptions, ClusterFunctionalProbe } from './controller';
+export * as desired from './desired';
