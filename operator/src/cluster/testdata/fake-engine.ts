@@ -68,7 +68,7 @@ export class FakeEngine {
         if (!existing) throw Object.assign(new Error('not found'), { status: 404 });
         return this.put({ ...existing, status: (obj as { status?: unknown }).status } as KubernetesObject) as T;
       }
-      const next: Record<string, unknown> = { ...(existing ?? {}), ...obj };
+      const next = { ...(existing ?? {}), ...obj } as Record<string, unknown>;
       if (obj.kind === 'Service') {
         next.spec = { ...(obj as { spec?: object }).spec, clusterIP: '10.96.0.10', clusterIPs: ['10.96.0.10'] };
         if (existing) next.status = (existing as { status?: unknown }).status;
