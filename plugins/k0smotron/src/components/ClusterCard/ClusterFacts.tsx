@@ -1,0 +1,71 @@
+import React from 'react';
+import Chip from '@material-ui/core/Chip';
+import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
+import type { ClusterSummary } from '@k0smotron/plugin-k0smotron-common';
+import { ConditionStatus, PhaseStatus, findClusterCondition } from '../shared/status';
+import { formatAge } from '../shared/time';
+
+const useStyles = makeStyles(theme => ({
+  facts: {
+    display: 'grid',
+    gridTemplateColumns: 'max-content 1fr',
+    columnGap: theme.spacing(3),
+    rowGap: theme.spacing(1),
+    margin: 0,
+  },
+  term: {
+    color: theme.palette.text.secondary,
+    fontWeight: theme.typography.fontWeightMedium as number,
+  },
+  value: {
+    margin: 0,
+    overflowWrap: 'anywhere',
+  },
+  badges: {
+    display: 'flex',
+    gap: theme.spacing(1),
+    marginBottom: theme.spacing(2),
+  },
+}));
+
+/** The status-at-a-glance facts of one Cluster as a definition list. */
+export function ClusterFacts(props: { cluster: ClusterSummary; now?: Date }) {
+  const classes = useStyles();
+  const { cluster } = props;
+  const condition = (type: string) => findClusterCondition(cluster.conditions, type);
+  const rows: [string, React.ReactNode][] = [
+    ['Phase', <PhaseStatus phase={cluster.phase} />],
+    ['Available', <ConditionStatus condition={condition('Available')} phase={cluster.phase} />],
+    ['Functional', <ConditionStatus condition={condition('ControlPlaneFunctional')} phase={cluster.phase} />],
+    ['Exposed', <ConditionStatus condition={condition('ControlPlaneExposed')} phase={cluster.phase} />],
+    ['Replicas', `${cluster.readyReplicas}/${cluster.replicas} ready`],
+    ['Version', cluster.version || '—'],
+    ['Endpoint', cluster.endpoint ?? 'not exposed yet'],
+    ['Datastore', cluster.storageType],
+    ['Service', cluster.serviceType],
+    ['Age', <time dateTime={cluster.creationTimestamp} title={cluster.creationTimestamp}>{formatAge(cluster.creationTimestamp, props.now)}</time>],
+  ];
+  return (
+    <>
+      {(cluster.paused || cluster.sleeping) && (
+        <div className={classes.badges}>
+          {cluster.paused && <Chip size="small" color="secondary" label="Paused" />}
+          {cluster.sleeping && <Chip size="small" label="Sleeping" />}
+        </div>
+      )}
+      <dl className={classes.facts}>
+        {rows.map(([term, value]) => (
+          <React.Fragment key={term}>
+            <Typography component="dt" variant="body2" className={classes.term}>
+              {term}
+            </Typography>
+            <Typography component="dd" variant="body2" className={classes.value}>
+              {value}
+            </Typography>
+          </React.Fragment>
+        ))}
+      </dl>
+    </>
+  );
+}

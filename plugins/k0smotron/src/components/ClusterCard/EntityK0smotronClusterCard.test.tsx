@@ -1,0 +1,104 @@
+import React from 'react';
+import { screen, waitFor, within } from '@testing-library/react';
+import { NotFoundError } from '@backstage/errors';
+import { clusterDetailsFixture } from '../../__fixtures__/clusters';
+import { clusterEntity, mockK0smotronApi, renderWithApis } from '../../testing/render';
+import { EntityK0smotronClusterCard } from './EntityK0smotronClusterCard';
+
+function factRow(term: string): HTMLElement {
+  const dt = screen.getByText(term, { selector: 'dt' });
+  return dt.nextElementSibling as HTMLElement;
+}
+
+describe('EntityK0smotronClusterCard', () => {
+  it('shows the status at a glance of an available control plane', async () => {
+    const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture() });
+    await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity() });
+
+    expect(await screen.findByText('k0smotron control plane')).toBeInTheDocument();
+    expect(api.getCluster).toHaveBeenCalledWith({ managementCluster: 'local', namespace: 'default', name: 'kmc-demo' });
+    expect(screen.getByText('local · default/kmc-demo')).toBeInTheDocument();
+    expect(factRow('Phase')).toHaveTextContent('Available');
+    expect(factRow('Available')).toHaveTextContent('True');
+    expect(factRow('Functional')).toHaveTextContent('True');
+    expect(factRow('Exposed')).toHaveTextContent('True');
+    expect(factRow('Replicas')).toHaveTextContent('3/3 ready');
+    expect(factRow('Version')).toHaveTextContent('v1.30.2-k0s.0');
+    expect(factRow('Endpoint')).toHaveTextContent('https://203.0.113.10:30443');
+    expect(factRow('Datastore')).toHaveTextContent('etcd');
+    expect(factRow('Age')).toHaveTextContent('3d');
+    expect(within(factRow('Phase')).getByLabelText('Status ok', { selector: 'span' })).toBeInTheDocument();
+    expect(screen.queryByText('Paused')).not.toBeInTheDocument();
+    expect(screen.queryByText('Sleeping')).not.toBeInTheDocument();
+  });
+
+  it('marks a progressing control plane pending and shows why a condition is False', async () => {
+    const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture({ phase: 'Progressing' }) });
+    await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity() });
+
+    expect(await screen.findByText('Progressing')).toBeInTheDocument();
+    expect(factRow('Functional')).toHaveTextContent('False (NotFound)');
+    expect(within(factRow('Functional')).getByLabelText('Status pending', { selector: 'span' })).toBeInTheDocument();
+    expect(factRow('Replicas')).toHaveTextContent('1/3 ready');
+  });
+
+  it('marks the conditions of a degraded control plane as errors', async () => {
+    const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture({ phase: 'Degraded' }) });
+    await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity() });
+
+    await screen.findByText('Degraded');
+    expect(within(factRow('Phase')).getByLabelText('Status error', { selector: 'span' })).toBeInTheDocument();
+    expect(within(factRow('Available')).getByLabelText('Status error', { selector: 'span' })).toBeInTheDocument();
+  });
+
+  it('shows Paused and Sleeping badges', async () => {
+    const api = mockK0smotronApi({
+      getCluster: async () => ({ ...clusterDetailsFixture({ phase: 'Sleeping' }), paused: true }),
+    });
+    await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity() });
+
+    expect(await screen.findByText('Paused')).toBeInTheDocument();
+    expect(screen.getAllByText('Sleeping')).toHaveLength(2); // the badge and the phase
+    expect(factRow('Replicas')).toHaveTextContent('0/0 ready');
+  });
+
+  it('shows progress while loading', async () => {
+    const api = mockK0smotronApi({ getCluster: () => new Promise(() => {}) });
+    await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity() });
+
+    expect(await screen.findByTestId('progress')).toBeInTheDocument();
+  });
+
+  it('explains the missing annotation without calling the backend', async () => {
+    const api = mockK0smotronApi();
+    await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity(null) });
+
+    expect(await screen.findByText(/Missing Annotation/i)).toBeInTheDocument();
+    expect(screen.getAllByText(/k0smotron\.io\/cluster/).length).toBeGreaterThan(0);
+    expect(api.getCluster).not.toHaveBeenCalled();
+  });
+
+  it('explains a malformed annotation', async () => {
+    const api = mockK0smotronApi();
+    await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity('kmc-demo') });
+
+    expect(await screen.findByText('Malformed k0smotron annotation')).toBeInTheDocument();
+    expect(api.getCluster).not.toHaveBeenCalled();
+  });
+
+  it('says when the Cluster does not exist', async () => {
+    const api = mockK0smotronApi({ getCluster: async () => Promise.reject(new NotFoundError('no such cluster')) });
+    await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity() });
+
+    expect(await screen.findByText('Control plane not found')).toBeInTheDocument();
+    expect(screen.getByText(/no k0smotron Cluster default\/kmc-demo in management cluster local/)).toBeInTheDocument();
+  });
+
+  it('shows other errors', async () => {
+    const api = mockK0smotronApi({ getCluster: async () => Promise.reject(new Error('connection refused')) });
+    await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity() });
+
+    await waitFor(() => expect(screen.getByText(/Could not load the k0smotron Cluster/)).toBeInTheDocument());
+    expect(screen.getAllByText(/connection refused/).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,229 @@
+import React from 'react';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { ResponseError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
+import { clusterDetailsFixture } from '../../__fixtures__/clusters';
+import { clusterEntity, mockK0smotronApi, renderWithApis } from '../../testing/render';
+import { EntityK0smotronContent } from './EntityK0smotronContent';
+
+const ref = { managementCluster: 'local', namespace: 'default', name: 'kmc-demo' };
+const entity = clusterEntity();
+
+function tableOf(title: string): HTMLElement {
+  const heading = screen.getByRole('heading', { name: title });
+  return heading.closest('.MuiPaper-root') as HTMLElement;
+}
+
+describe('EntityK0smotronContent', () => {
+  it('shows conditions, owned objects, events and certificate expiry', async () => {
+    const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture({ phase: 'Degraded' }) });
+    await renderWithApis(<EntityK0smotronContent />, { api, entity });
+
+    await screen.findByRole('heading', { name: 'Conditions' });
+    const conditions = tableOf('Conditions');
+    const functional = within(conditions).getByText('ControlPlaneFunctional').closest('tr') as HTMLElement;
+    expect(functional).toHaveTextContent('False');
+    expect(functional).toHaveTextContent('NotFound');
+    expect(functional).toHaveTextContent('Namespace kube-system not found yet');
+    expect(functional).toHaveTextContent('12m ago');
+
+    const owned = tableOf('Owned objects');
+    const sts = within(owned).getByText('kmc-kmc-demo').closest('tr') as HTMLElement;
+    expect(sts).toHaveTextContent('StatefulSet');
+    expect(sts).toHaveTextContent('Not ready');
+    expect(sts).toHaveTextContent('1/3 ready');
+    expect(within(owned).getByText('kmc-kmc-demo-config').closest('tr')).toHaveTextContent('n/a');
+
+    const events = tableOf('Recent events');
+    const warning = within(events).getByText('Unhealthy').closest('tr') as HTMLElement;
+    expect(warning).toHaveTextContent('kube-system namespace not reachable: timeout');
+    expect(within(warning).getByLabelText('Status warning', { selector: 'span' })).toBeInTheDocument();
+
+    const certs = tableOf('Certificates');
+    const soon = within(certs).getByText('kmc-demo-etcd-server').closest('tr') as HTMLElement;
+    expect(soon).toHaveTextContent(/in (19|20) days/);
+    expect(within(soon).getByLabelText('Status warning', { selector: 'span' })).toBeInTheDocument();
+    const ca = within(certs).getByText('kmc-demo-ca').closest('tr') as HTMLElement;
+    expect(within(ca).getByLabelText('Status ok', { selector: 'span' })).toBeInTheDocument();
+  });
+
+  it('shows every action to a user with all permissions', async () => {
+    const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture() });
+    await renderWithApis(<EntityK0smotronContent />, { api, entity });
+
+    for (const name of ['Scale', 'Upgrade', 'Pause', 'Join a worker', 'Download kubeconfig', 'Delete']) {
+      expect(await screen.findByRole('button', { name })).toBeEnabled();
+    }
+  });
+
+  it('hides every action the user may not take', async () => {
+    const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture() });
+    await renderWithApis(<EntityK0smotronContent />, {
+      api,
+      entity,
+      deny: ['k0smotron.cluster.update', 'k0smotron.cluster.delete', 'k0smotron.jointoken.create', 'k0smotron.kubeconfig.read'],
+    });
+
+    expect(await screen.findByText('You do not have permission to change this control plane.')).toBeInTheDocument();
+    for (const name of ['Scale', 'Upgrade', 'Pause', 'Join a worker', 'Download kubeconfig', 'Delete']) {
+      expect(screen.queryByRole('button', { name })).not.toBeInTheDocument();
+    }
+    // Read-only content is still there.
+    expect(screen.getByRole('heading', { name: 'Conditions' })).toBeInTheDocument();
+  });
+
+  it('shows only the actions that are allowed', async () => {
+    const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture() });
+    await renderWithApis(<EntityK0smotronContent />, { api, entity, deny: ['k0smotron.cluster.delete'] });
+
+    expect(await screen.findByRole('button', { name: 'Scale' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Delete' })).not.toBeInTheDocument();
+  });
+
+  it('scales after validating the replica count', async () => {
+    const user = userEvent.setup();
+    const api = mockK0smotronApi({
+      getCluster: async () => clusterDetailsFixture(),
+      updateCluster: async () => clusterDetailsFixture({ replicas: 5 }),
+    });
+    await renderWithApis(<EntityK0smotronContent />, { api, entity });
+
+    await user.click(await screen.findByRole('button', { name: 'Scale' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Scale kmc-demo' });
+    const input = within(dialog).getByLabelText('Controller replicas');
+    expect(within(dialog).getByRole('button', { name: 'Scale' })).toBeDisabled(); // unchanged
+
+    await user.clear(input);
+    await user.type(input, '100');
+    expect(within(dialog).getByText('Replicas must be a whole number from 0 to 99.')).toBeInTheDocument();
+    expect(within(dialog).getByRole('button', { name: 'Scale' })).toBeDisabled();
+
+    await user.clear(input);
+    await user.type(input, '0');
+    expect(within(dialog).getByText(/0 puts the control plane to sleep/)).toBeInTheDocument();
+    await user.clear(input);
+    await user.type(input, '5');
+    await user.click(within(dialog).getByRole('button', { name: 'Scale' }));
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(api.updateCluster).toHaveBeenCalledWith(ref, { replicas: 5 });
+    expect(api.getCluster).toHaveBeenCalledTimes(2); // reloaded after the change
+  });
+
+  it('keeps the dialog open and shows the backend error when a change is refused', async () => {
+    const user = userEvent.setup();
+    const refusal = await ResponseError.fromResponse(
+      new Response(
+        JSON.stringify({
+          error: { name: 'InputError', message: 'Invalid update' },
+          response: { statusCode: 400 },
+          fieldErrors: [{ path: 'spec.version', message: 'is older than the running version' }],
+        }),
+        { status: 400, headers: { 'Content-Type': 'application/json' } },
+      ),
+    );
+    const api = mockK0smotronApi({
+      getCluster: async () => clusterDetailsFixture(),
+      updateCluster: async () => Promise.reject(refusal),
+    });
+    await renderWithApis(<EntityK0smotronContent />, { api, entity });
+
+    await user.click(await screen.findByRole('button', { name: 'Upgrade' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Upgrade kmc-demo' });
+    const input = within(dialog).getByLabelText('k0s version');
+    await user.clear(input);
+    await user.type(input, '1.29');
+    expect(within(dialog).getByText(/Use a k0s version such as v1.30.2-k0s.0/)).toBeInTheDocument();
+    await user.clear(input);
+    await user.type(input, 'v1.29.1+k0s.0');
+    await user.click(within(dialog).getByRole('button', { name: 'Upgrade' }));
+
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      'Invalid update (spec.version: is older than the running version)',
+    );
+    expect(api.updateCluster).toHaveBeenCalledWith(ref, { version: 'v1.29.1+k0s.0' });
+    expect(screen.getByRole('dialog', { name: 'Upgrade kmc-demo' })).toBeInTheDocument();
+  });
+
+  it('pauses and resumes reconciliation', async () => {
+    const user = userEvent.setup();
+    let paused = false;
+    const api = mockK0smotronApi({
+      getCluster: async () => ({ ...clusterDetailsFixture(), paused }),
+      updateCluster: async (_ref, patch) => {
+        paused = Boolean(patch.paused);
+        return { ...clusterDetailsFixture(), paused };
+      },
+    });
+    await renderWithApis(<EntityK0smotronContent />, { api, entity });
+
+    await user.click(await screen.findByRole('button', { name: 'Pause' }));
+    expect(api.updateCluster).toHaveBeenLastCalledWith(ref, { paused: true });
+    await user.click(await screen.findByRole('button', { name: 'Resume' }));
+    expect(api.updateCluster).toHaveBeenLastCalledWith(ref, { paused: false });
+    expect(await screen.findByRole('button', { name: 'Pause' })).toBeInTheDocument();
+  });
+
+  it('deletes only after the name is typed', async () => {
+    const user = userEvent.setup();
+    const api = mockK0smotronApi({
+      getCluster: async () => clusterDetailsFixture(),
+      deleteCluster: async () => undefined,
+    });
+    await renderWithApis(<EntityK0smotronContent />, { api, entity });
+
+    await user.click(await screen.findByRole('button', { name: 'Delete' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Delete kmc-demo' });
+    expect(dialog).toHaveTextContent('This cannot be undone.');
+    const confirm = within(dialog).getByRole('button', { name: 'Delete' });
+    const input = within(dialog).getByLabelText('Type kmc-demo to confirm');
+    await user.type(input, 'kmc-dem');
+    expect(confirm).toBeDisabled();
+    await user.type(input, '{Enter}'); // submitting the form by keyboard must not bypass the check
+    expect(api.deleteCluster).not.toHaveBeenCalled();
+
+    await user.type(input, 'o');
+    expect(confirm).toBeEnabled();
+    await user.click(confirm);
+    await waitFor(() => expect(api.deleteCluster).toHaveBeenCalledWith(ref));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+  });
+
+  it('cancelling the delete dialog deletes nothing', async () => {
+    const user = userEvent.setup();
+    const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture() });
+    await renderWithApis(<EntityK0smotronContent />, { api, entity });
+
+    await user.click(await screen.findByRole('button', { name: 'Delete' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Delete kmc-demo' });
+    await user.type(within(dialog).getByLabelText('Type kmc-demo to confirm'), 'kmc-demo');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(api.deleteCluster).not.toHaveBeenCalled();
+  });
+
+  it('disables the actions while the control plane is being deleted', async () => {
+    const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture({ phase: 'Deleting' }) });
+    await renderWithApis(<EntityK0smotronContent />, { api, entity });
+
+    expect(await screen.findByRole('button', { name: 'Scale' })).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Delete' })).toBeDisabled();
+  });
+
+  it('shows the missing-annotation, not-found and loading states like the card', async () => {
+    const none = mockK0smotronApi();
+    const first = await renderWithApis(<EntityK0smotronContent />, { api: none, entity: clusterEntity(null) });
+    expect(await screen.findByText(/Missing Annotation/i)).toBeInTheDocument();
+    first.unmount();
+
+    const gone = mockK0smotronApi({ getCluster: async () => Promise.reject(new NotFoundError('gone')) });
+    const second = await renderWithApis(<EntityK0smotronContent />, { api: gone, entity });
+    expect(await screen.findByText('Control plane not found')).toBeInTheDocument();
+    second.unmount();
+
+    const slow = mockK0smotronApi({ getCluster: () => new Promise(() => {}) });
+    await renderWithApis(<EntityK0smotronContent />, { api: slow, entity });
+    expect(await screen.findByTestId('progress')).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,117 @@
+import React, { useState } from 'react';
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import Button from '@material-ui/core/Button';
+import type { JoinTokenResponse } from '@k0smotron/plugin-k0smotron-common';
+import { mockK0smotronApi, renderWithApis } from '../../testing/render';
+import { JoinWorkerDialog } from './JoinWorkerDialog';
+
+const ref = { managementCluster: 'local', namespace: 'default', name: 'kmc-demo' };
+const TOKEN = 'H4sIAAAAAAAC/0yRzY6bMBSF9zyF5x0wm' + 'x'.repeat(40);
+const response: JoinTokenResponse = {
+  token: TOKEN,
+  role: 'worker',
+  expiresAt: '2026-11-22T12:00:00Z',
+  commands: [
+    "echo '<token>' > /etc/k0s/join-token",
+    'k0s install worker --token-file /etc/k0s/join-token',
+    'k0s start',
+  ],
+};
+
+/** The dialog behind a button, as the tab uses it. */
+function Harness() {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <Button onClick={() => setOpen(true)}>Join a worker</Button>
+      <JoinWorkerDialog open={open} clusterRef={ref} onClose={() => setOpen(false)} />
+    </>
+  );
+}
+
+describe('JoinWorkerDialog', () => {
+  it('creates a token for the chosen role and expiry and shows it once with the commands', async () => {
+    const user = userEvent.setup();
+    const api = mockK0smotronApi({ createJoinToken: async () => response });
+    await renderWithApis(<Harness />, { api });
+
+    await user.click(screen.getByRole('button', { name: 'Join a worker' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Join a machine to kmc-demo' });
+    expect(within(dialog).getByRole('radio', { name: 'Worker' })).toBeChecked();
+
+    await user.click(within(dialog).getByRole('button', { name: /Token expires after/ }));
+    await user.click(await screen.findByRole('option', { name: '1 hour' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Create token' }));
+
+    expect(api.createJoinToken).toHaveBeenCalledWith(ref, { role: 'worker', expiry: '1h' });
+    const shown = await screen.findByRole('dialog', { name: 'Join a worker to kmc-demo' });
+    expect(within(shown).getByRole('alert')).toHaveTextContent(/shown only once and cannot be displayed again/);
+    expect(within(shown).getByTestId('join-token')).toHaveTextContent(TOKEN);
+    expect(shown).toHaveTextContent('expires 2026-11-22T12:00:00Z');
+    // The code snippet highlighter loads lazily.
+    await waitFor(() => expect(shown).toHaveTextContent('k0s install worker --token-file /etc/k0s/join-token'));
+    expect(shown).toHaveTextContent('k0s start');
+
+    // The copy button puts the exact token on the clipboard.
+    // user-event installs a clipboard stub; jsdom cannot read it back, so watch the write.
+    const writeText = jest.spyOn(navigator.clipboard, 'writeText');
+    await user.click(within(shown).getByRole('button', { name: 'Copy token' }));
+    expect(writeText).toHaveBeenCalledWith(TOKEN);
+    expect(within(shown).getByRole('button', { name: 'Copied' })).toBeInTheDocument();
+  });
+
+  it('forgets the token when closed: reopening starts a new request', async () => {
+    const user = userEvent.setup();
+    const api = mockK0smotronApi({ createJoinToken: async () => response });
+    await renderWithApis(<Harness />, { api });
+
+    await user.click(screen.getByRole('button', { name: 'Join a worker' }));
+    await user.click(await screen.findByRole('button', { name: 'Create token' }));
+    await screen.findByTestId('join-token');
+    await user.click(screen.getByRole('button', { name: 'Done' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(document.body).not.toHaveTextContent(TOKEN);
+
+    await user.click(screen.getByRole('button', { name: 'Join a worker' }));
+    expect(await screen.findByRole('button', { name: 'Create token' })).toBeInTheDocument();
+    expect(screen.queryByTestId('join-token')).not.toBeInTheDocument();
+    expect(document.body).not.toHaveTextContent(TOKEN);
+    expect(api.createJoinToken).toHaveBeenCalledTimes(1);
+  });
+
+  it('asks for a controller token and says when it never expires', async () => {
+    const user = userEvent.setup();
+    const api = mockK0smotronApi({
+      createJoinToken: async () => ({ ...response, role: 'controller', expiresAt: undefined }),
+    });
+    await renderWithApis(<Harness />, { api });
+
+    await user.click(screen.getByRole('button', { name: 'Join a worker' }));
+    await user.click(await screen.findByRole('radio', { name: 'Controller' }));
+    await user.click(screen.getByRole('button', { name: /Token expires after/ }));
+    await user.click(await screen.findByRole('option', { name: 'Never (not recommended)' }));
+    await user.click(screen.getByRole('button', { name: 'Create token' }));
+
+    expect(api.createJoinToken).toHaveBeenCalledWith(ref, { role: 'controller', expiry: '0s' });
+    const shown = await screen.findByRole('dialog', { name: 'Join a controller to kmc-demo' });
+    expect(shown).toHaveTextContent('does not expire');
+  });
+
+  it('shows why the token could not be created and lets the user retry', async () => {
+    const user = userEvent.setup();
+    const api = mockK0smotronApi({
+      createJoinToken: jest
+        .fn<Promise<JoinTokenResponse>, []>()
+        .mockRejectedValueOnce(new Error('the control plane has no ready replica'))
+        .mockResolvedValueOnce(response),
+    });
+    await renderWithApis(<Harness />, { api });
+
+    await user.click(screen.getByRole('button', { name: 'Join a worker' }));
+    await user.click(await screen.findByRole('button', { name: 'Create token' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('the control plane has no ready replica');
+    await user.click(screen.getByRole('button', { name: 'Create token' }));
+    expect(await screen.findByTestId('join-token')).toHaveTextContent(TOKEN);
+  });
+});

@@ -1,0 +1,183 @@
+import React, { useState } from 'react';
+import Button from '@material-ui/core/Button';
+import CircularProgress from '@material-ui/core/CircularProgress';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import FormControl from '@material-ui/core/FormControl';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
+import FormLabel from '@material-ui/core/FormLabel';
+import InputLabel from '@material-ui/core/InputLabel';
+import MenuItem from '@material-ui/core/MenuItem';
+import Radio from '@material-ui/core/Radio';
+import RadioGroup from '@material-ui/core/RadioGroup';
+import Select from '@material-ui/core/Select';
+import Typography from '@material-ui/core/Typography';
+import { makeStyles } from '@material-ui/core/styles';
+import Alert from '@material-ui/lab/Alert';
+import { useApi } from '@backstage/core-plugin-api';
+import { CodeSnippet } from '@backstage/core-components';
+import type { JoinRole } from '@k0smotron/api';
+import type { ClusterRef, JoinTokenResponse } from '@k0smotron/plugin-k0smotron-common';
+import { describeApiError, k0smotronApiRef } from '../../api';
+import { CopyButton } from '../shared/CopyButton';
+
+/** Expiry choices, as Go durations the JoinTokenRequest accepts. */
+export const JOIN_TOKEN_EXPIRIES: { value: string; label: string }[] = [
+  { value: '1h', label: '1 hour' },
+  { value: '24h', label: '24 hours' },
+  { value: '168h', label: '7 days' },
+  { value: '0s', label: 'Never (not recommended)' },
+];
+
+const useStyles = makeStyles(theme => ({
+  field: { marginBottom: theme.spacing(2) },
+  token: {
+    fontFamily: 'monospace',
+    fontSize: theme.typography.body2.fontSize,
+    wordBreak: 'break-all',
+    padding: theme.spacing(1.5),
+    marginBottom: theme.spacing(1),
+    backgroundColor: theme.palette.background.default,
+    border: `1px solid ${theme.palette.divider}`,
+    borderRadius: theme.shape.borderRadius,
+    maxHeight: theme.spacing(20),
+    overflowY: 'auto',
+  },
+  section: { marginTop: theme.spacing(2) },
+}));
+
+export interface JoinWorkerDialogProps {
+  open: boolean;
+  clusterRef: ClusterRef;
+  onClose: () => void;
+}
+
+/**
+ * Creates a join token and shows it exactly once. The token lives only in this component's state,
+ * which is dropped when the dialog closes (the component unmounts its content on close).
+ */
+export function JoinWorkerDialog(props: JoinWorkerDialogProps) {
+  return (
+    <Dialog
+      open={props.open}
+      // A stray click beside the dialog must not throw away a token the user has not copied yet.
+      onClose={(_event, reason) => reason !== 'backdropClick' && props.onClose()}
+      aria-labelledby="k0smotron-join-title" fullWidth maxWidth="md">
+      {props.open && <JoinWorkerContent clusterRef={props.clusterRef} onClose={props.onClose} />}
+    </Dialog>
+  );
+}
+
+function JoinWorkerContent(props: { clusterRef: ClusterRef; onClose: () => void }) {
+  const classes = useStyles();
+  const api = useApi(k0smotronApiRef);
+  const [role, setRole] = useState<JoinRole>('worker');
+  const [expiry, setExpiry] = useState('24h');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [result, setResult] = useState<JoinTokenResponse>();
+
+  const create = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      setResult(await api.createJoinToken(props.clusterRef, { role, expiry }));
+    } catch (e) {
+      setError(describeApiError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const close = () => {
+    setResult(undefined);
+    props.onClose();
+  };
+
+  const { name, namespace } = props.clusterRef;
+  if (result) {
+    const commands = result.commands.join('\n');
+    return (
+      <>
+        <DialogTitle id="k0smotron-join-title">Join a {result.role} to {name}</DialogTitle>
+        <DialogContent>
+          <Alert severity="warning" role="alert">
+            This token is shown only once and cannot be displayed again. Copy it now and keep it secret: anyone
+            who has it can join a machine to this cluster
+            {result.expiresAt ? ` until ${new Date(result.expiresAt).toLocaleString()}` : ''}.
+          </Alert>
+          <Typography variant="subtitle2" component="h3" className={classes.section} id="k0smotron-join-token-label">
+            Join token ({result.expiresAt ? `expires ${result.expiresAt}` : 'does not expire'})
+          </Typography>
+          <div className={classes.token} aria-labelledby="k0smotron-join-token-label" data-testid="join-token" tabIndex={0}>
+            {result.token}
+          </div>
+          <CopyButton text={result.token} label="Copy token" />
+          <Typography variant="subtitle2" component="h3" className={classes.section}>
+            Run on the new {result.role}
+          </Typography>
+          <CodeSnippet text={commands} language="bash" showCopyCodeButton />
+        </DialogContent>
+        <DialogActions>
+          <Button variant="contained" color="primary" onClick={close}>
+            Done
+          </Button>
+        </DialogActions>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <DialogTitle id="k0smotron-join-title">Join a machine to {name}</DialogTitle>
+      <DialogContent>
+        <Typography paragraph>
+          Creates a k0s join token for the control plane {namespace}/{name}. Workers run your workloads;
+          controllers are only needed for a control plane outside k0smotron.
+        </Typography>
+        <FormControl component="fieldset" className={classes.field}>
+          <FormLabel component="legend">Role</FormLabel>
+          <RadioGroup row name="role" value={role} onChange={e => setRole(e.target.value as JoinRole)}>
+            <FormControlLabel value="worker" control={<Radio />} label="Worker" />
+            <FormControlLabel value="controller" control={<Radio />} label="Controller" />
+          </RadioGroup>
+        </FormControl>
+        <FormControl fullWidth className={classes.field}>
+          <InputLabel id="k0smotron-join-expiry-label">Token expires after</InputLabel>
+          <Select
+            labelId="k0smotron-join-expiry-label"
+            value={expiry}
+            onChange={e => setExpiry(String(e.target.value))}
+          >
+            {JOIN_TOKEN_EXPIRIES.map(o => (
+              <MenuItem key={o.value} value={o.value}>
+                {o.label}
+              </MenuItem>
+            ))}
+          </Select>
+        </FormControl>
+        {error && (
+          <Alert severity="error" role="alert">
+            {error}
+          </Alert>
+        )}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={close} disabled={busy}>
+          Cancel
+        </Button>
+        <Button
+          variant="contained"
+          color="primary"
+          onClick={create}
+          disabled={busy}
+          startIcon={busy ? <CircularProgress size={16} aria-label="Creating token" /> : undefined}
+        >
+          Create token
+        </Button>
+      </DialogActions>
+    </>
+  );
+}
