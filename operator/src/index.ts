@@ -12,6 +12,7 @@ import { Manager, LeaderElectionOptions } from './engine/manager';
 import { OperatorMetrics } from './engine/metrics';
 
 export * from './engine';
+export * from './childapi';
 export { defaultControllers } from './controllers';
 export type { DefaultControllerOptions } from './controllers';
 
