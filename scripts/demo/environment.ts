@@ -144,7 +144,9 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
           apiVersion: API_VERSION,
           kind: CLUSTER_KIND,
           metadata: { name: sample, namespace: 'default', labels: { 'backstage.io/owner': 'platform-team' } },
-          spec: { replicas: 1, service: { type: 'NodePort' } },
+          // The demo serves this control plane's API (simulated) on 127.0.0.1:30443, so its
+          // admin kubeconfig works from this machine as it would from a worker.
+          spec: { replicas: 1, externalAddress: '127.0.0.1', service: { type: 'NodePort', apiPort: 30443 } },
         });
       }
     }

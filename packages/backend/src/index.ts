@@ -2,6 +2,7 @@
 // k0smotron plugins with the embedded reconciler (see app-config.yaml).
 import { createBackend } from '@backstage/backend-defaults';
 import { demoPermissionPolicyModule } from './permissionPolicy';
+import { simulatedControlPlanesModule } from './simulatedControlPlanes';
 
 const backend = createBackend();
 
@@ -17,5 +18,6 @@ backend.add(demoPermissionPolicyModule);
 backend.add(import('@k0smotron/plugin-k0smotron-backend'));
 backend.add(import('@k0smotron/plugin-catalog-backend-module-k0smotron'));
 backend.add(import('@k0smotron/plugin-scaffolder-backend-module-k0smotron'));
+backend.add(simulatedControlPlanesModule);
 
 backend.start();
