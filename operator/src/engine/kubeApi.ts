@@ -262,9 +262,11 @@ export class KubeApi {
   }
 
   private makeAgent(url: URL, auth: https.RequestOptions, keepAlive: boolean): http.Agent {
-    if (url.protocol === 'http:') return new http.Agent({ keepAlive, maxSockets: keepAlive ? 32 : Infinity });
+    // LIFO reuse and a 30 s idle timeout: fewer sockets the server has already closed.
+    const pool = { keepAlive, maxSockets: keepAlive ? 32 : Infinity, scheduling: 'lifo' as const, ...(keepAlive ? { timeout: 30_000 } : {}) };
+    if (url.protocol === 'http:') return new http.Agent(pool);
     return new https.Agent({
-      keepAlive,
+      ...pool,
       maxSockets: keepAlive ? 32 : Infinity,
       ca: auth.ca,
       cert: auth.cert,
@@ -283,6 +285,17 @@ export class KubeApi {
   }
 
   private async send(verb: Verb, resource: string, method: string, path: string, opts: RequestOptions): Promise<{ status: number; text: string }> {
+    try {
+      return await this.sendOnce(verb, resource, method, path, opts);
+    } catch (err) {
+      // A kept-alive socket the server closed meanwhile fails before any answer: retry once on a
+      // fresh connection (what Node's documentation recommends for `reusedSocket`).
+      if (err instanceof StaleSocketError) return this.sendOnce(verb, resource, method, path, opts);
+      throw err;
+    }
+  }
+
+  private async sendOnce(verb: Verb, resource: string, method: string, path: string, opts: RequestOptions): Promise<{ status: number; text: string }> {
     const url = this.url(path, opts.query);
     const options = await this.options(method, url, false);
     const payload = opts.body === undefined ? undefined
@@ -301,6 +314,10 @@ export class KubeApi {
         settled = true;
         signal?.removeEventListener('abort', onAbort);
         if (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (req.reusedSocket && !gotResponse && (code === 'ECONNRESET' || code === 'EPIPE')) {
+            return reject(new StaleSocketError(err.message));
+          }
           this.count(verb, resource, 0);
           reject(new ApiError(`${method} ${path}: ${err.message}`, 0, 'Unreachable'));
         } else {
@@ -308,7 +325,9 @@ export class KubeApi {
           resolve(value!);
         }
       };
+      let gotResponse = false;
       const req = this.transport(url).request(url, options, res => {
+        gotResponse = true;
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (text += c));
@@ -322,6 +341,8 @@ export class KubeApi {
     });
   }
 }
+
+class StaleSocketError extends Error {}
 
 function parseJson(text: string): unknown {
   if (!text) return undefined;
