@@ -1,0 +1,271 @@
+// The REST API against the real test cluster: every route, 401/403/400, and no secret in logs.
+import request from 'supertest';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
+import { K0smotronClient } from '@k0smotron/api/client';
+import { createCa } from '@k0smotron/operator/src/pki';
+import type { ClusterDetails, ClusterListResponse, ClusterSummary } from '@k0smotron/plugin-k0smotron-common';
+import k0smotronPlugin from '.';
+import { eventually, secretPatterns, startK0smotronTestBackend, type K0smotronTestBackend } from './testing/testBackend';
+
+const { kubeConfig, kubeconfigPath } = sharedTestCluster();
+const core = kubeConfig.makeApiClient(CoreV1Api);
+const client = new K0smotronClient(kubeConfig);
+
+let ns: string;
+let other: string;
+let t: K0smotronTestBackend;
+let disabled: K0smotronTestBackend;
+const secretsWritten: string[] = [];
+const user = mockCredentials.user.header('user:default/alice');
+
+function api(path: string) {
+  return `/api/k0smotron${path}`;
+}
+
+beforeAll(async () => {
+  ns = await createTestNamespace(kubeConfig, 'bs-routes');
+  other = await createTestNamespace(kubeConfig, 'bs-routes-other');
+  const mcConfig = { name: 'test', kubeconfigPath, namespaces: [ns] };
+  t = await startK0smotronTestBackend({
+    features: [k0smotronPlugin],
+    config: { k0smotron: { managementClusters: [mcConfig], kubeconfigAccess: { enabled: true } } },
+  });
+  disabled = await startK0smotronTestBackend({
+    features: [k0smotronPlugin],
+    config: { k0smotron: { managementClusters: [mcConfig] } },
+  });
+});
+
+afterAll(async () => {
+  await t?.backend.stop();
+  await disabled?.backend.stop();
+});
+
+afterEach(() => t.denied.clear());
+
+describe('authentication and permissions', () => {
+  const routes: Array<[string, string, string, object?]> = [
+    ['get', '/management-clusters', 'k0smotron.cluster.read'],
+    ['get', '/clusters', 'k0smotron.cluster.read'],
+    ['get', '/reconciler', 'k0smotron.cluster.read'],
+    ['get', '/clusters/test/NS/c1', 'k0smotron.cluster.read'],
+    ['post', '/clusters/test', 'k0smotron.cluster.create', { namespace: 'NS', name: 'denied', spec: {} }],
+    ['patch', '/clusters/test/NS/c1', 'k0smotron.cluster.update', { replicas: 2 }],
+    ['delete', '/clusters/test/NS/c1', 'k0smotron.cluster.delete'],
+    ['post', '/clusters/test/NS/c1/join-tokens', 'k0smotron.jointoken.create', { role: 'worker', expiry: '1h' }],
+    ['get', '/clusters/test/NS/c1/kubeconfig', 'k0smotron.kubeconfig.read'],
+  ];
+  const send = (method: string, path: string, body?: object) => {
+    const r = (request(t.backend.server) as unknown as Record<string, (p: string) => request.Test>)[method](api(path.replace('NS', ns)));
+    return body ? r.send(body) : r;
+  };
+
+  // Objects, not arrays: jest would take a missing trailing array element for a `done` callback.
+  const cases = routes.map(([method, path, permission, body]) => ({ method, path, permission, body }));
+
+  it.each(cases)('$method $path answers 401 without user credentials', async ({ method, path, body }) => {
+    const res = await send(method, path, body).set('Authorization', mockCredentials.none.header());
+    expect(res.status).toBe(401);
+    // A service principal is authenticated but not a user: Backstage's httpAuth answers 403.
+    const svc = await send(method, path, body).set('Authorization', mockCredentials.service.header());
+    expect(svc.status).toBe(403);
+  });
+
+  it.each(cases)('$method $path answers 403 when $permission is denied', async ({ method, path, permission, body }) => {
+    t.denied.add(permission);
+    const res = await send(method, path, body).set('Authorization', user);
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toContain(permission);
+  });
+
+  it('wrote nothing while denied', async () => {
+    expect(await client.getCluster(ns, 'denied')).toBeUndefined();
+  });
+});
+
+describe('routes', () => {
+  it('lists the configured management clusters', async () => {
+    const res = await request(t.backend.server).get(api('/management-clusters')).set('Authorization', user);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ items: [{ name: 'test', namespaces: [ns] }] });
+  });
+
+  it('creates, lists, reads, updates and deletes a Cluster', async () => {
+    const created = await request(t.backend.server)
+      .post(api('/clusters/test'))
+      .set('Authorization', user)
+      .send({ namespace: ns, name: 'web', spec: { replicas: 1, service: { type: 'NodePort' } }, labels: { env: 'test' } });
+    expect(created.status).toBe(201);
+    const summary = created.body as ClusterSummary;
+    expect(summary).toMatchObject({ managementCluster: 'test', namespace: ns, name: 'web', replicas: 1, serviceType: 'NodePort', paused: false });
+    expect(summary.uid).toBeTruthy();
+
+    // The list is served from the watch cache: the new Cluster shows up within a few seconds.
+    const listed = await eventually('web in GET /clusters', async () => {
+      const res = await request(t.backend.server).get(api('/clusters')).set('Authorization', user);
+      return (res.body as ClusterListResponse).items.find(c => c.name === 'web');
+    }, 5_000);
+    expect(listed.labels).toEqual({ env: 'test' });
+
+    const filtered = await request(t.backend.server)
+      .get(api(`/clusters?managementCluster=test&namespace=${ns}&phase=Sleeping`))
+      .set('Authorization', user);
+    expect(filtered.status).toBe(200);
+    expect((filtered.body as ClusterListResponse).items).toEqual([]);
+    const notServed = await request(t.backend.server).get(api(`/clusters?namespace=${other}`)).set('Authorization', user);
+    expect(notServed.body.items).toEqual([]);
+
+    // Details: generated objects, events and certificate expiry, with no secret material.
+    const ca = await createCa('web-ca', new Date(), 30);
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'web-ca' }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': ca.cert, 'tls.key': ca.key } },
+    });
+    secretsWritten.push(ca.key);
+    await core.createNamespacedEvent({
+      namespace: ns,
+      body: {
+        metadata: { name: 'web.test-event' },
+        involvedObject: { kind: 'Cluster', name: 'web', namespace: ns, apiVersion: 'k0smotron.io/v1beta2' },
+        reason: 'Testing',
+        message: 'an event about web',
+        type: 'Normal',
+        count: 1,
+        lastTimestamp: new Date(),
+      },
+    });
+    const details = await request(t.backend.server).get(api(`/clusters/test/${ns}/web`)).set('Authorization', user);
+    expect(details.status).toBe(200);
+    const d = details.body as ClusterDetails;
+    expect(d.spec.replicas).toBe(1);
+    expect(d.ownedObjects.map(o => `${o.kind}/${o.name}`)).toEqual(
+      expect.arrayContaining(['StatefulSet/kmc-web', 'Service/kmc-web-nodeport', 'Secret/web-kubeconfig']),
+    );
+    expect(d.ownedObjects.find(o => o.name === 'kmc-web')).toMatchObject({ ready: false, message: 'not created yet' });
+    expect(d.events).toEqual([expect.objectContaining({ reason: 'Testing', message: 'an event about web', type: 'Normal' })]);
+    expect(d.certificates).toEqual([{ name: 'web-ca', purpose: 'ca', notAfter: expect.stringMatching(/^\d{4}-/) }]);
+    expect(JSON.stringify(d)).not.toContain('PRIVATE KEY');
+
+    const missing = await request(t.backend.server).get(api(`/clusters/test/${ns}/nope`)).set('Authorization', user);
+    expect(missing.status).toBe(404);
+    const unknownMc = await request(t.backend.server).get(api(`/clusters/prod/${ns}/web`)).set('Authorization', user);
+    expect(unknownMc.status).toBe(404);
+    expect(unknownMc.body.error.message).toContain("unknown management cluster 'prod'");
+
+    // Update the common knobs.
+    const patched = await request(t.backend.server)
+      .patch(api(`/clusters/test/${ns}/web`))
+      .set('Authorization', user)
+      .send({ replicas: 3, version: 'v1.30.2-k0s.0', paused: true });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ replicas: 3, version: 'v1.30.2-k0s.0', paused: true, phase: 'Paused' });
+    const unpaused = await request(t.backend.server).patch(api(`/clusters/test/${ns}/web`)).set('Authorization', user).send({ paused: false });
+    expect(unpaused.body.paused).toBe(false);
+    const live = await client.getCluster(ns, 'web');
+    expect(live?.metadata.annotations?.['k0smotron.io/paused']).toBeUndefined();
+
+    // A second create of the same name conflicts.
+    const again = await request(t.backend.server).post(api('/clusters/test')).set('Authorization', user).send({ namespace: ns, name: 'web', spec: {} });
+    expect(again.status).toBe(409);
+
+    // Delete: 202, then gone from the list.
+    const deleted = await request(t.backend.server).delete(api(`/clusters/test/${ns}/web`)).set('Authorization', user);
+    expect(deleted.status).toBe(202);
+    await eventually('web gone from GET /clusters', async () => {
+      const res = await request(t.backend.server).get(api('/clusters')).set('Authorization', user);
+      return !(res.body as ClusterListResponse).items.some(c => c.name === 'web');
+    }, 5_000);
+    expect(t.logs.text()).toMatch(/cluster-create/);
+    expect(t.logs.text()).toMatch(/cluster-delete/);
+  });
+
+  it('serves the admin kubeconfig only when enabled, and audits it', async () => {
+    await client.createCluster({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'kc', namespace: ns }, spec: {} });
+    const notYet = await request(t.backend.server).get(api(`/clusters/test/${ns}/kc/kubeconfig`)).set('Authorization', user);
+    expect(notYet.status).toBe(404);
+    expect(notYet.body.error.message).toContain('not written yet');
+
+    const kubeconfig = 'apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    client-key-data: SECRETKEYDATA0123456789\n';
+    secretsWritten.push('SECRETKEYDATA0123456789');
+    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'kc-kubeconfig' }, stringData: { value: kubeconfig } } });
+    const ok = await request(t.backend.server).get(api(`/clusters/test/${ns}/kc/kubeconfig`)).set('Authorization', user);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toBe(kubeconfig);
+    expect(ok.headers['cache-control']).toBe('no-store');
+    expect(t.logs.text()).toMatch(/kubeconfig-read/);
+
+    const off = await request(disabled.backend.server).get(api(`/clusters/test/${ns}/kc/kubeconfig`)).set('Authorization', user);
+    expect(off.status).toBe(404);
+    expect(off.body.error.message).toContain('k0smotron.kubeconfigAccess.enabled');
+  });
+
+  it('times out a join token when no operator answers, and removes the JoinTokenRequest', async () => {
+    // Only the route's own behaviour: the end-to-end flow with the operator is in reconciler.itest.ts.
+    const res = await request(t.backend.server)
+      .post(api(`/clusters/test/${ns}/kc/join-tokens`))
+      .set('Authorization', user)
+      .send({ role: 'worker', expiry: '1h', wait: true });
+    expect(res.status).toBe(400);
+    expect(res.body.fieldErrors).toEqual([{ path: 'wait', message: expect.stringContaining('unknown field') }]);
+  });
+});
+
+describe('400 for bad bodies, with nothing written', () => {
+  const bad: Array<[string, unknown, string]> = [
+    ['not an object', [1, 2], ''],
+    ['no namespace', { name: 'bad-1', spec: {} }, 'namespace'],
+    ['no name', { namespace: 'NS', spec: {} }, 'name'],
+    ['uppercase name', { namespace: 'NS', name: 'Bad-2', spec: {} }, 'name'],
+    ['name too long', { namespace: 'NS', name: 'b'.repeat(44), spec: {} }, 'name'],
+    ['spec not an object', { namespace: 'NS', name: 'bad-3', spec: 'big' }, 'spec'],
+    ['label value not a string', { namespace: 'NS', name: 'bad-4', spec: {}, labels: { tier: 1 } }, 'labels.tier'],
+    ['unknown top-level field', { namespace: 'NS', name: 'bad-5', spec: {}, replicas: 3 }, 'replicas'],
+    ['namespace not served', { namespace: 'OTHER', name: 'bad-6', spec: {} }, 'namespace'],
+    ['negative replicas', { namespace: 'NS', name: 'bad-7', spec: { replicas: -1 } }, 'spec.replicas'],
+    ['unknown service type', { namespace: 'NS', name: 'bad-8', spec: { service: { type: 'Ingress' } } }, 'spec.service.type'],
+    ['bad version', { namespace: 'NS', name: 'bad-9', spec: { version: 'latest' } }, 'spec.version'],
+    ['unknown storage type', { namespace: 'NS', name: 'bad-10', spec: { storage: { type: 'nats' } } }, 'spec.storage.type'],
+    ['port out of range', { namespace: 'NS', name: 'bad-11', spec: { service: { apiPort: 70000 } } }, 'spec.service.apiPort'],
+  ];
+
+  it.each(bad)('%s', async (_what, body, path) => {
+    const json = JSON.parse(JSON.stringify(body).replace(/"NS"/g, JSON.stringify(ns)).replace(/"OTHER"/g, JSON.stringify(other)));
+    const res = await request(t.backend.server).post(api('/clusters/test')).set('Authorization', user).send(json);
+    expect(res.status).toBe(400);
+    expect(res.body.error.name).toBe('InputError');
+    const paths = (res.body.fieldErrors as Array<{ path: string; message: string }>).map(e => e.path);
+    expect(paths).toContain(path);
+    for (const e of res.body.fieldErrors) expect(e.message.length).toBeGreaterThan(5);
+  });
+
+  it('400s invalid JSON, bad updates and bad join-token bodies', async () => {
+    const raw = await request(t.backend.server).post(api('/clusters/test')).set('Authorization', user).set('Content-Type', 'application/json').send('{"namespace":');
+    expect(raw.status).toBe(400);
+    const upd = await request(t.backend.server).patch(api(`/clusters/test/${ns}/kc`)).set('Authorization', user).send({ replicas: 'three' });
+    expect(upd.status).toBe(400);
+    expect(upd.body.fieldErrors[0].path).toBe('replicas');
+    const jt = await request(t.backend.server).post(api(`/clusters/test/${ns}/kc/join-tokens`)).set('Authorization', user).send({ role: 'admin' });
+    expect(jt.status).toBe(400);
+    expect(jt.body.fieldErrors[0].path).toBe('role');
+    const phase = await request(t.backend.server).get(api('/clusters?phase=Running')).set('Authorization', user);
+    expect(phase.status).toBe(400);
+  });
+
+  it('wrote nothing', async () => {
+    const names = (await client.listClusters(ns)).map(c => c.metadata.name);
+    expect(names.filter(n => n?.startsWith('bad') || n?.startsWith('Bad'))).toEqual([]);
+    expect((await client.listClusters(other)).length).toBe(0);
+    expect(await client.listJoinTokenRequests(ns)).toEqual([]);
+  });
+});
+
+describe('logs', () => {
+  it('contain no key, token or kubeconfig material', () => {
+    const text = t.logs.text() + disabled.logs.text();
+    expect(text.length).toBeGreaterThan(0);
+    for (const s of secretsWritten) expect(text).not.toContain(s);
+    for (const p of secretPatterns()) expect(text).not.toMatch(p);
+  });
+});
