@@ -55,6 +55,11 @@ export class Controller {
     return !!this.queue && !this.queue.isShuttingDown();
   }
 
+  /** Nothing queued and nothing being reconciled (delayed re-adds do not count). */
+  isIdle(): boolean {
+    return !this.queue || (this.queue.len() === 0 && this.queue.processingCount() === 0);
+  }
+
   /** Start workers and enqueue every cached object of the `for` kind. */
   start(): void {
     if (this.isRunning()) return;

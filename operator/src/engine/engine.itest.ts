@@ -96,8 +96,8 @@ describe('manager with a real controller', () => {
 
     // A resync reconciles every key and writes nothing.
     const controller = op.manager.controllers[0];
-    await eventually('queue idle', () => op.manager.cache.list(CHILD, { namespace: ns }).length === 3);
-    await new Promise(r => setTimeout(r, 300));
+    await eventually('all children cached', () => op.manager.cache.list(CHILD, { namespace: ns }).length === 3);
+    await op.manager.waitForIdle();
     const writes = writeRequests(op.requestCounts());
     const done = controller.stats.success;
     op.manager.resync();

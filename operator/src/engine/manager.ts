@@ -177,6 +177,29 @@ export class Manager {
     return { ready: reasons.length === 0, reasons };
   }
 
+  /**
+   * Resolves once every controller has been idle (empty queue, no reconcile running) for
+   * `quietMs`, e.g. after the informer events of the last writes have been handled. Tests use it
+   * instead of sleeping; rejects after `timeoutMs`.
+   */
+  async waitForIdle(opts: { quietMs?: number; timeoutMs?: number } = {}): Promise<void> {
+    const quietMs = opts.quietMs ?? 500;
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    let idleSince: number | undefined;
+    for (;;) {
+      const idle = this.controllers.every(c => c.isIdle());
+      const now = Date.now();
+      if (!idle) idleSince = undefined;
+      else if (idleSince === undefined) idleSince = now;
+      else if (now - idleSince >= quietMs) return;
+      if (now > deadline) {
+        const busy = this.controllers.filter(c => !c.isIdle()).map(c => c.name);
+        throw new Error(`controllers still busy after ${opts.timeoutMs ?? 60_000} ms: ${busy.join(', ')}`);
+      }
+      await new Promise(r => setTimeout(r, 25));
+    }
+  }
+
   /** Resolves when caches synced or after `timeoutMs`; logs progress while waiting. */
   async waitForSync(timeoutMs: number): Promise<boolean> {
     const deadline = this.clock.now() + timeoutMs;

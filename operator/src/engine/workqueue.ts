@@ -90,6 +90,10 @@ export class WorkQueue {
     return this.queue.length;
   }
 
+  processingCount(): number {
+    return this.processing.size;
+  }
+
   isProcessing(key: string): boolean {
     return this.processing.has(key);
   }
