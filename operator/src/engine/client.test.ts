@@ -1,0 +1,71 @@
+import { KubeClient } from './client';
+import { APPLIED_HASH_ANNOTATION, desiredHash } from './hash';
+import type { KubeApi, RequestOptions } from './kubeApi';
+import { ApiError } from './kubeApi';
+
+/** Records requests instead of sending them (the real layer is covered by the integration tests). */
+function recordingApi(fail?: ApiError) {
+  const requests: Array<{ verb: string; resource: string; method: string; path: string; opts?: RequestOptions }> = [];
+  const api = {
+    resource: async () => ({ prefix: '/api/v1', plural: 'configmaps', namespaced: true }),
+    path: async (_g: unknown, ns?: string, name?: string, sub?: string) => `/api/v1/namespaces/${ns}/configmaps${name ? `/${name}` : ''}${sub ? `/${sub}` : ''}`,
+    request: async (verb: string, resource: string, method: string, path: string, opts?: RequestOptions) => {
+      requests.push({ verb, resource, method, path, opts });
+      if (fail) throw fail;
+      return (opts?.body ?? {}) as never;
+    },
+  } as unknown as KubeApi;
+  return { api, requests };
+}
+
+const desired = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data: { k: 'v' } };
+
+describe('KubeClient', () => {
+  it('applies with server-side apply, field manager k0smotron, force', async () => {
+    const { api, requests } = recordingApi();
+    await new KubeClient(api).apply({ ...desired, metadata: { ...desired.metadata, managedFields: [{ manager: 'x' }] } });
+    expect(requests).toEqual([expect.objectContaining({
+      verb: 'patch', resource: 'configmaps', method: 'PATCH', path: '/api/v1/namespaces/n/configmaps/c',
+      opts: expect.objectContaining({ contentType: 'application/apply-patch+yaml', query: { fieldManager: 'k0smotron', force: true, dryRun: undefined } }),
+    })]);
+    expect((requests[0].opts!.body as { metadata: object }).metadata).toEqual({ name: 'c', namespace: 'n' });
+  });
+
+  it('applyIfChanged makes no request when the cached object carries the same hash', async () => {
+    const { api, requests } = recordingApi();
+    const client = new KubeClient(api);
+    const hash = desiredHash(desired);
+    const cached = { ...desired, metadata: { ...desired.metadata, resourceVersion: '9', annotations: { [APPLIED_HASH_ANNOTATION]: hash } } };
+    expect(await client.applyIfChanged(desired, cached)).toBe(false);
+    expect(requests).toHaveLength(0);
+    expect(await client.applyIfChanged({ ...desired, data: { k: 'changed' } }, cached)).toBe(true);
+    expect(await client.applyIfChanged(desired, undefined)).toBe(true);
+    expect(requests).toHaveLength(2);
+    expect((requests[1].opts!.body as typeof cached).metadata.annotations[APPLIED_HASH_ANNOTATION]).toBe(hash);
+  });
+
+  it('status subresource and merge patch go to the right path and content type', async () => {
+    const { api, requests } = recordingApi();
+    const client = new KubeClient(api);
+    await client.apply(desired, { subresource: 'status' });
+    await client.mergePatch({ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'n', name: 'c' }, { data: null });
+    expect(requests.map(r => `${r.verb} ${r.resource} ${r.path} ${r.opts?.contentType}`)).toEqual([
+      'patch configmaps/status /api/v1/namespaces/n/configmaps/c/status application/apply-patch+yaml',
+      'patch configmaps /api/v1/namespaces/n/configmaps/c application/merge-patch+json',
+    ]);
+  });
+
+  it('get and delete treat NotFound as absent; other errors propagate', async () => {
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'n', name: 'c' };
+    const notFound = new KubeClient(recordingApi(new ApiError('nope', 404, 'NotFound')).api);
+    expect(await notFound.get(ref)).toBeUndefined();
+    await expect(notFound.delete(ref)).resolves.toBeUndefined();
+    const conflict = new KubeClient(recordingApi(new ApiError('conflict', 409, 'Conflict')).api);
+    await expect(conflict.get(ref)).rejects.toMatchObject({ status: 409 });
+  });
+
+  it('rejects objects without apiVersion/kind/name with a clear message', async () => {
+    const { api } = recordingApi();
+    await expect(new KubeClient(api).apply({ metadata: { name: 'x' } })).rejects.toThrow(/needs apiVersion, kind and metadata.name/);
+  });
+});
