@@ -15,17 +15,33 @@ RUNTIME=(kubectl)
 CACHE_ROOT="${K0SMOTRON_CACHE_DIR:-$HOME/.cache/k0smotron}"
 K8S_VERSION="1.20.2"
 BIN_DIR="$CACHE_ROOT/kubernetes-$K8S_VERSION/bin"
+# How the cached components were built; a cache built another way is rebuilt. Kubernetes 1.20
+# vendors modern-go/reflect2 1.0.1, whose map iteration corrupts memory under Go >= 1.18
+# (kube-apiserver dies with "unexpected fault address" serving custom resources), so the build
+# swaps in Debian's reflect2 1.0.2. Keep in sync with BUILD_RECIPE in src/binaries.ts.
+RECIPE="kubernetes-$K8S_VERSION+reflect2-1.0.2"
+RECIPE_FILE="$BIN_DIR/.recipe"
+REFLECT2_SRC=/usr/share/gocode/src/github.com/modern-go/reflect2
 
 have_all() {
   local dir=$1 c
   for c in "${COMPONENTS[@]}" "${RUNTIME[@]}"; do [ -s "$dir/$c" ] && [ -x "$dir/$c" ] || return 1; done
 }
+recipe_current() { [ "$(cat "$RECIPE_FILE" 2>/dev/null)" = "$RECIPE" ]; }
 
 if [ -n "${K0SMOTRON_TEST_BIN_DIR:-}" ]; then
   have_all "$K0SMOTRON_TEST_BIN_DIR" ||
     fail "K0SMOTRON_TEST_BIN_DIR=$K0SMOTRON_TEST_BIN_DIR lacks one of: ${COMPONENTS[*]}"
   step "using binaries from K0SMOTRON_TEST_BIN_DIR=$K0SMOTRON_TEST_BIN_DIR"
   exit 0
+fi
+
+# One install at a time per cache (parallel test runs may all find the cache missing).
+mkdir -p "$CACHE_ROOT"
+exec 9>"$CACHE_ROOT/.install.lock"
+if ! flock -n 9; then
+  step "another install-binaries.sh is running; waiting for it"
+  flock 9
 fi
 
 apt_install() {
@@ -56,14 +72,21 @@ if [ ! -x "$BIN_DIR/kubectl" ]; then
   cp "$tmp/x/usr/bin/kubectl" "$BIN_DIR/kubectl"; rm -rf "$tmp"
 fi
 
-if have_all "$BIN_DIR"; then
+if have_all "$BIN_DIR" && recipe_current; then
   step "test cluster binaries cached in $BIN_DIR"
   exit 0
 fi
+if have_all "$BIN_DIR"; then
+  step "cached binaries in $BIN_DIR predate build recipe $RECIPE: rebuilding them"
+  REBUILD=1
+else
+  REBUILD=0
+fi
 
 # rsync must exist before `make`, or the code generators leave a broken 0-byte binary.
-apt_install golang-go rsync dpkg-dev
+apt_install golang-go rsync dpkg-dev golang-github-modern-go-reflect2-dev
 command -v rsync >/dev/null || fail "rsync is missing after install"
+[ -f "$REFLECT2_SRC/reflect2.go" ] || fail "$REFLECT2_SRC is missing (package golang-github-modern-go-reflect2-dev)"
 
 WORK="$CACHE_ROOT/build"
 mkdir -p "$WORK" "$BIN_DIR"
@@ -92,6 +115,10 @@ if [ -z "$TARBALL" ]; then
 fi
 
 SRC="$WORK/src"
+# A source tree left by an interrupted build of another recipe may hold stale binaries in _output.
+if [ -d "$SRC/kubernetes-$K8S_VERSION" ] && [ "$(cat "$SRC/kubernetes-$K8S_VERSION/.k0smotron-recipe" 2>/dev/null)" != "$RECIPE" ]; then
+  rm -rf "$SRC"
+fi
 if [ ! -d "$SRC/kubernetes-$K8S_VERSION" ]; then
   step "unpacking $(basename "$TARBALL")"
   rm -rf "$SRC"; mkdir -p "$SRC"
@@ -99,14 +126,24 @@ if [ ! -d "$SRC/kubernetes-$K8S_VERSION" ]; then
 fi
 cd "$SRC/kubernetes-$K8S_VERSION" || fail "unexpected source layout in $SRC"
 [ -d vendor ] || fail "the source package has no vendor/ directory; it cannot be built offline"
+if [ ! -f .k0smotron-recipe ]; then
+  step "patching vendor/github.com/modern-go/reflect2 to 1.0.2 (Go >= 1.18 compatibility)"
+  r2=vendor/github.com/modern-go/reflect2
+  [ -d "$r2" ] || fail "unexpected source layout: $r2 missing"
+  rm -f "$r2"/*.go "$r2"/*.s
+  cp "$REFLECT2_SRC"/*.go "$REFLECT2_SRC"/*.s "$r2"/
+  echo "$RECIPE" > .k0smotron-recipe
+fi
 
 export GOPATH="$PWD/.go" CGO_ENABLED=0 GOFLAGS=-mod=vendor GO111MODULE=on GOPROXY=off
 mkdir -p .go/src/k8s.io
 [ -e .go/src/k8s.io/kubernetes ] || ln -s ../../.. .go/src/k8s.io/kubernetes
+# Install by rename: processes still running the old binary keep their file.
+install_bin() { cp "$1" "$BIN_DIR/.$2.new" && mv -f "$BIN_DIR/.$2.new" "$BIN_DIR/$2"; }
 for c in "${COMPONENTS[@]}"; do
-  [ -s "$BIN_DIR/$c" ] && continue
+  [ "$REBUILD" = 0 ] && [ -s "$BIN_DIR/$c" ] && continue
   out="_output/local/bin/linux/$(go env GOARCH)/$c"
-  if [ -s "$out" ]; then cp "$out" "$BIN_DIR/$c"; continue; fi
+  if [ -s "$out" ]; then install_bin "$out" "$c"; continue; fi
   step "building $c (a few minutes; Go $(go env GOVERSION))"
   start=$SECONDS
   if ! make WHAT="cmd/$c" >"$WORK/make-$c.log" 2>&1; then
@@ -114,10 +151,11 @@ for c in "${COMPONENTS[@]}"; do
     fail "building $c failed; full log: $WORK/make-$c.log"
   fi
   [ -s "$out" ] || fail "make reported success but $out is empty (was rsync missing? run make clean)"
-  cp "$out" "$BIN_DIR/$c"
+  install_bin "$out" "$c"
   step "built $c in $((SECONDS - start)) s"
 done
 have_all "$BIN_DIR" || fail "binaries missing in $BIN_DIR after the build"
+echo "$RECIPE" > "$RECIPE_FILE"
 # The source tree is 1+ GB once built; keep only the tarball for a rebuild.
 rm -rf "$SRC"
 step "test cluster binaries ready in $BIN_DIR"

@@ -9,7 +9,22 @@ export const KUBERNETES_VERSION = '1.20.2';
 export const CLUSTER_BINARIES = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubemark', 'kubectl'] as const;
 export type ClusterBinary = (typeof CLUSTER_BINARIES)[number];
 
+/**
+ * How install-binaries.sh builds the cache (its RECIPE; keep in sync): Kubernetes 1.20 with its
+ * vendored reflect2 replaced by 1.0.2, without which kube-apiserver built by Go >= 1.18 crashes.
+ */
+export const BUILD_RECIPE = `kubernetes-${KUBERNETES_VERSION}+reflect2-1.0.2`;
+
 const INSTALL_SCRIPT = path.resolve(__dirname, '../scripts/install-binaries.sh');
+
+/** Whether the cache in `dir` was built by the current recipe (not checked for K0SMOTRON_TEST_BIN_DIR). */
+export function cacheRecipeCurrent(dir: string): boolean {
+  try {
+    return fs.readFileSync(path.join(dir, '.recipe'), 'utf8').trim() === BUILD_RECIPE;
+  } catch {
+    return false;
+  }
+}
 
 /** $K0SMOTRON_TEST_BIN_DIR, or the cache the install script builds into. */
 export function binDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -55,19 +70,22 @@ export function missingBinaries(dir: string, etcd: string): string[] {
 export function ensureBinaries(env: NodeJS.ProcessEnv = process.env): { binDir: string; etcd: string; installed: boolean } {
   const dir = binDir(env);
   let missing = missingBinaries(dir, etcdPath(env));
-  if (missing.length === 0) return { binDir: dir, etcd: etcdPath(env), installed: false };
+  const stale = !env.K0SMOTRON_TEST_BIN_DIR && missing.length === 0 && !cacheRecipeCurrent(dir);
+  if (missing.length === 0 && !stale) return { binDir: dir, etcd: etcdPath(env), installed: false };
   if (env.K0SMOTRON_TEST_BIN_DIR) {
     throw new Error(
       `K0SMOTRON_TEST_BIN_DIR=${dir} lacks ${missing.join(', ')}. ` +
         'Put those binaries there, or unset K0SMOTRON_TEST_BIN_DIR to build them into the cache.',
     );
   }
-  process.stderr.write(`[testenv] missing ${missing.join(', ')}: running ${INSTALL_SCRIPT} (once; builds take minutes)\n`);
+  const why = stale ? `the cache predates build recipe ${BUILD_RECIPE}` : `missing ${missing.join(', ')}`;
+  process.stderr.write(`[testenv] ${why}: running ${INSTALL_SCRIPT} (once; builds take minutes)\n`);
   const res = spawnSync('bash', [INSTALL_SCRIPT], { stdio: ['ignore', 'inherit', 'inherit'], env });
   if (res.status !== 0) {
     throw new Error(`${INSTALL_SCRIPT} failed (exit ${res.status ?? res.signal}); see its output above`);
   }
   missing = missingBinaries(dir, etcdPath(env));
+  if (missing.length === 0 && !cacheRecipeCurrent(dir)) missing.push(`.recipe ${BUILD_RECIPE}`);
   if (missing.length > 0) throw new Error(`after ${INSTALL_SCRIPT}, still missing: ${missing.join(', ')}`);
   return { binDir: dir, etcd: etcdPath(env), installed: true };
 }

@@ -203,10 +203,10 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       logs,
     };
   } catch (err) {
-    const report = logs(25);
+    // Component logs explain a component that died or hung, not a bad CRD or a bad option.
+    const report = err instanceof StartError ? `\n--- component logs ---\n${logs(25)}` : '';
     await stop();
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`startTestCluster failed: ${reason}\n--- component logs ---\n${report}`);
+    throw new Error(`startTestCluster failed: ${apiErrorMessage(err)}${report}`);
   }
 }
 
@@ -230,6 +230,21 @@ function writeClusterFiles(layout: ClusterLayout, pki: ClusterPki, server: strin
   kubeconfig(f.controllerManagerKubeconfig, 'controllerManager', 'kube-controller-manager');
   kubeconfig(f.schedulerKubeconfig, 'scheduler', 'kube-scheduler');
   for (const n of layout.nodeNames) kubeconfig(layout.nodeKubeconfig(n), `node:${n}`, n);
+}
+
+/** The Status message of a client-node ApiException (its own message dumps headers and body). */
+export function apiErrorMessage(err: unknown): string {
+  const e = err as { code?: number; body?: unknown; message?: string };
+  if (typeof e?.code === 'number' && e.body !== undefined) {
+    try {
+      const status = (typeof e.body === 'string' ? JSON.parse(e.body) : e.body) as { message?: string };
+      if (status?.message) return `HTTP ${e.code}: ${status.message}`;
+    } catch {
+      // not JSON: fall through
+    }
+    return `HTTP ${e.code}`;
+  }
+  return e instanceof Error ? e.message : String(err);
 }
 
 let isolationSupported: boolean | undefined;
@@ -273,7 +288,7 @@ async function waitUntil(ctx: WaitContext, what: string, check: () => Promise<bo
       lastError = err;
     }
     if (Date.now() > ctx.deadline) {
-      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      const why = lastError !== undefined ? ` (last error: ${apiErrorMessage(lastError)})` : '';
       throw new StartError(`timed out waiting for ${what}${why}`);
     }
     await new Promise(r => setTimeout(r, intervalMs));
@@ -342,7 +357,7 @@ async function installCrds(
       await api.createCustomResourceDefinition({ body: crd });
     } catch (err) {
       if ((err as { code?: number }).code !== 409) {
-        throw new Error(`installing CRD ${name}: ${(err as Error).message}`);
+        throw new Error(`installing CRD ${name} (from ${dir}): ${apiErrorMessage(err)}`);
       }
       const current = await api.readCustomResourceDefinition({ name });
       await api.replaceCustomResourceDefinition({

@@ -161,8 +161,10 @@ export function clusterCommands(opts: {
       'requestheader-extra-headers-prefix': 'X-Remote-Extra-',
       'proxy-client-cert-file': f.frontProxyClientCert,
       'proxy-client-key-file': f.frontProxyClientKey,
-      // Nothing answers on the hollow nodes' addresses; never dial them.
-      'enable-aggregator-routing': false,
+      // Hollow nodes report this machine's own interface address; dialling a "kubelet" there for
+      // logs/exec/port-forward would leave loopback for nothing. Hostnames (hollow-node-N) do not
+      // resolve, so those requests fail fast instead.
+      'kubelet-preferred-address-types': 'Hostname',
       'profiling': false,
       v: 1,
     }),

@@ -126,9 +126,9 @@ const WATCHDOG_SCRIPT = `
 parent=$1; dir=$2
 while kill -0 "$parent" 2>/dev/null; do sleep 1; done
 if [ -f "$dir/.pgids" ]; then
-  for g in $(cat "$dir/.pgids"); do kill -TERM -- "-$g" 2>/dev/null; done
+  for g in $(cat "$dir/.pgids"); do kill -TERM "-$g" 2>/dev/null; done
   sleep 2
-  for g in $(cat "$dir/.pgids"); do kill -KILL -- "-$g" 2>/dev/null; done
+  for g in $(cat "$dir/.pgids"); do kill -KILL "-$g" 2>/dev/null; done
 fi
 case "$dir" in */k0smotron-testenv-*) rm -rf "$dir";; esac
 `;
@@ -163,7 +163,8 @@ export class ProcessSupervisor {
       child = spawn(cmd.command, cmd.args, {
         detached: true, // own process group: stop() signals the whole group
         stdio: ['ignore', fd, fd],
-        env: { ...process.env, ...cmd.env },
+        // Marks the process as this cluster's, so a leftover can always be found in /proc.
+        env: { ...process.env, ...cmd.env, K0SMOTRON_TESTENV_DIR: this.dir },
       });
     } finally {
       fs.closeSync(fd);

@@ -9,6 +9,8 @@ export const ENV = {
   kubectl: 'K0SMOTRON_TEST_KUBECTL',
   runId: 'K0SMOTRON_TEST_RUN_ID',
   nodes: 'K0SMOTRON_TEST_NODES',
+  /** '0' skips installing crds/*.yaml in the global setup. */
+  crds: 'K0SMOTRON_TEST_CRDS',
 } as const;
 
 export const TEST_NAMESPACE_LABEL = 'k0smotron.io/test';

@@ -44,7 +44,8 @@ export default async function globalSetup(): Promise<void> {
     return;
   }
   process.stderr.write('\n');
-  const cluster = await startTestCluster({ nodes: testNodesFromEnv(process.env[ENV.nodes]), installCrds: true });
+  const installCrds = process.env[ENV.crds] !== '0';
+  const cluster = await startTestCluster({ nodes: testNodesFromEnv(process.env[ENV.nodes]), installCrds });
   state.cluster = cluster;
   process.env[ENV.kubeconfig] = cluster.kubeconfigPath;
   process.env[ENV.server] = cluster.server;

@@ -1,0 +1,44 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { groupMembers, isAlive, ProcessSupervisor, tailFile } from './processes';
+
+describe('ProcessSupervisor (real processes, no cluster)', () => {
+  it('stops each process with its whole group and removes the dir', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k0smotron-testenv-unit-'));
+    const sup = new ProcessSupervisor(dir, true);
+    // A child that forks a grandchild: only a group kill reaches both.
+    const p = sup.start({ name: 'forker', command: 'sh', args: ['-c', 'sleep 300 & echo started; wait'] }, path.join(dir, 'logs', 'forker.log'));
+    const q = sup.start({ name: 'sleeper', command: 'sleep', args: ['300'] }, path.join(dir, 'logs', 'sleeper.log'));
+    for (let i = 0; i < 50 && groupMembers(p.pid).length < 2; i++) await new Promise(r => setTimeout(r, 20));
+    const members = groupMembers(p.pid);
+    expect(members.length).toBe(2);
+    expect(tailFile(p.logFile)).toBe('started');
+    expect(fs.readFileSync(path.join(dir, '.pgids'), 'utf8').trim().split('\n').map(Number)).toEqual([p.pid, q.pid]);
+    expect(sup.firstExited()).toBeUndefined();
+    await sup.stop(5000);
+    expect([...members, q.pid].filter(isAlive)).toEqual([]);
+    expect(p.exit?.signal ?? p.exit?.code).toBeDefined();
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(() => sup.start({ name: 'late', command: 'true', args: [] }, path.join(dir, 'x.log'))).toThrow(/stopping/);
+  });
+
+  it('notices a process that exits on its own', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k0smotron-testenv-unit-'));
+    const sup = new ProcessSupervisor(dir, true);
+    const p = sup.start({ name: 'quitter', command: 'sh', args: ['-c', 'echo bye; exit 3'] }, path.join(dir, 'q.log'));
+    await p.exited;
+    expect(sup.firstExited()?.exit).toEqual({ code: 3, signal: null });
+    await sup.stop();
+  });
+});
+
+describe('tailFile', () => {
+  it('returns the last lines, or nothing for a missing file', () => {
+    const f = path.join(os.tmpdir(), `testenv-tail-${process.pid}`);
+    fs.writeFileSync(f, Array.from({ length: 100 }, (_, i) => `line ${i}`).join('\n') + '\n');
+    expect(tailFile(f, 3)).toBe('line 97\nline 98\nline 99');
+    fs.rmSync(f);
+    expect(tailFile(f)).toBe('');
+  });
+});
