@@ -3,7 +3,7 @@ import type { KubernetesObject, V1ConfigMap, V1Service, V1StatefulSet } from '@k
 import { K0S_CONFIG_KEY, type CertificateRefType } from '@k0smotron/api';
 import { desiredEndpointConfigMap, type EndpointResult } from './endpoint';
 import { desiredEntrypointConfigMap, ENTRYPOINT_KEY } from './entrypoint';
-import { bootstrapMembersOf, desiredEtcdService, desiredEtcdStatefulSet, dnsCheckImageOf, etcdReplicas } from './etcd';
+import { bootstrapMembersOf, desiredEtcdService, desiredEtcdStatefulSet, etcdReplicas } from './etcd';
 import { desiredConfigMap, k0sConfig } from './k0s-config';
 import { applyPatches } from './patches';
 import { desiredService } from './service';
@@ -63,7 +63,6 @@ export function desiredChildren(view: ClusterView, facts: ChildFacts): Children 
     etcdStatefulSet = desiredEtcdStatefulSet(view, view.storage.etcd, {
       replicas,
       bootstrapMembers: bootstrapMembersOf(cur) ?? replicas,
-      dnsCheckImage: dnsCheckImageOf(cur) ?? view.image,
       certSecrets: {
         ca: facts.certSecretNames.etcd!,
         server: facts.certSecretNames['etcd-server']!,

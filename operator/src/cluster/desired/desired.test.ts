@@ -233,7 +233,7 @@ describe('entrypoint', () => {
 });
 
 describe('StatefulSet', () => {
-  it('has upstream shape: certs-init, probes, volumes, anti-affinity, no SA token, fixed selector', () => {
+  it('has upstream shape: certificates copied at start, probes, volumes, anti-affinity, no SA token, fixed selector', () => {
     const v = clusterView(
       cluster(
         {
@@ -262,19 +262,22 @@ describe('StatefulSet', () => {
       [100, 'topology.kubernetes.io/zone'],
       [50, 'kubernetes.io/hostname'],
     ]);
-    expect(pod.spec!.initContainers![0].name).toBe('certs-init');
+    // No init containers (they never finish on hollow nodes); the entrypoint copies the certificates.
+    expect(pod.spec!.initContainers).toBeUndefined();
+    expect(entrypointScript(v)).toContain('cp -L /k0smotron-certs/* /var/lib/k0s/pki/');
     const c = pod.spec!.containers[0];
-    expect(c).toMatchObject({ name: 'controller', image: 'quay.io/k0sproject/k0s:v1.27.9-k0s.0', args: ['/bin/sh', '-c', '/k0smotron-entrypoint.sh'] });
+    expect(c).toMatchObject({ name: 'controller', image: 'quay.io/k0sproject/k0s:v1.27.9-k0s.0', args: ['/bin/sh', '-c', '/k0smotron-entrypoint/k0smotron-entrypoint.sh'] });
     expect(c.resources).toEqual({ limits: { cpu: '1' } });
     expect(c.readinessProbe!.exec!.command).toEqual(['k0s', 'status']);
     expect(c.livenessProbe!.exec!.command).toEqual(['k0s', 'status']);
     expect(c.ports!.map((p) => p.containerPort)).toEqual([30443, 30132]);
     const mounts = Object.fromEntries(c.volumeMounts!.map((m) => [m.mountPath, m]));
     expect(mounts['/var/lib/k0s'].name).toBe('kmc-demo');
-    expect(mounts['/k0smotron-entrypoint.sh'].subPath).toBe('k0smotron-entrypoint.sh');
+    expect(mounts['/k0smotron-entrypoint']).toEqual({ name: 'entrypoint', mountPath: '/k0smotron-entrypoint', readOnly: true });
     expect(mounts['/var/lib/k0s/manifests/extra']).toMatchObject({ name: 'extra', readOnly: true });
     expect(mounts['/etc/extra']).toMatchObject({ name: mountVolumeName('/etc/extra'), readOnly: true });
     expect(mounts['/var/lib/k0s/manifests/control-plane-endpoint']).toBeDefined();
+    expect(mounts['/k0smotron-certs']).toMatchObject({ name: 'certs', readOnly: true });
     const vols = Object.fromEntries(pod.spec!.volumes!.map((x) => [x.name, x]));
     expect(vols['kmc-demo'].emptyDir).toEqual({});
     expect(vols.entrypoint.configMap).toEqual({ name: 'kmc-entrypoint-demo-config', defaultMode: 0o744 });
@@ -374,6 +377,10 @@ describe('etcd', () => {
     expect(sts.spec!.volumeClaimTemplates![0].spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } });
     const certs = sts.spec!.template.spec!.volumes![0].projected!.sources!.map((s) => s.secret!.name);
     expect(certs).toEqual(['demo-etcd', 'demo-etcd-server', 'demo-etcd-peer']);
+    expect(sts.spec!.template.spec!.initContainers).toBeUndefined();
+    expect(etcd.command!.slice(0, 2)).toEqual(['/bin/sh', '-c']);
+    expect(etcd.command![2]).toContain('member add "$HOSTNAME"');
+    expect(etcd.command![3]).toBe('etcd');
   });
   it('scaling etcd does not change its pod template (no etcd roll); a k0s upgrade neither', () => {
     const v1 = clusterView(cluster({ replicas: 1 }));

@@ -52,24 +52,30 @@ function initialCluster(stsName: string, members: number): string {
 const ETCDCTL_TLS = `--cacert=${ETCD_PKI}/etcd-ca.crt --cert=${ETCD_PKI}/etcd-peer.crt --key=${ETCD_PKI}/etcd-peer.key`;
 
 /**
- * Runs before etcd on every start. With data: nothing to do. Without: if a cluster answers on the
- * Service, replace a stale member of the same name and join as a new member, saving the join
- * settings for the etcd container; otherwise this pod is one of the bootstrap members.
+ * The etcd container's start script, in three steps that upstream runs as two init containers
+ * (`dns-check`, `init`); one container keeps etcd pods schedulable on runtimes where init
+ * containers never finish (kubemark hollow nodes in the test cluster), with the same effect:
+ *  1. wait until this pod's own DNS name resolves (peers and clients reach it by that name);
+ *  2. without data: if a cluster answers on the Service, replace a stale member of the same name
+ *     and join as a new member (join settings saved to join.env); otherwise bootstrap;
+ *  3. exec etcd with the join settings, if any.
  */
-const MEMBER_INIT_SCRIPT = `set -eu
-mkdir -p /var/lib/k0s/etcd
-if [ -d /var/lib/k0s/etcd/member ]; then exit 0; fi
-rm -f /var/lib/k0s/etcd/join.env
-ctl="etcdctl ${ETCDCTL_TLS} --endpoints=https://$SVC:${ETCD_CLIENT_PORT} --command-timeout=5s"
-if members=$($ctl member list 2>/dev/null); then
-  old=$(printf '%s\\n' "$members" | awk -F', ' -v n="$HOSTNAME" '$3 == n {print $1}')
-  if [ -n "$old" ]; then $ctl member remove "$old"; fi
-  $ctl member add "$HOSTNAME" --peer-urls="https://$HOSTNAME.$SVC:${ETCD_PEER_PORT}" | grep '^ETCD_INITIAL_CLUSTER' > /var/lib/k0s/etcd/join.env
+export const ETCD_START_SCRIPT = `set -eu
+fqdn="$HOSTNAME.$SVC.$NAMESPACE.svc"
+if command -v getent >/dev/null 2>&1; then
+  i=0; until getent hosts "$fqdn" >/dev/null 2>&1 || [ $i -ge 60 ]; do echo "waiting for DNS name $fqdn"; i=$((i+1)); sleep 2; done
 fi
-`;
-
-/** Starts etcd, taking the join settings the init container saved when this pod joined later. */
-const ETCD_START = `if [ -f /var/lib/k0s/etcd/join.env ]; then . /var/lib/k0s/etcd/join.env; export ETCD_INITIAL_CLUSTER ETCD_INITIAL_CLUSTER_STATE; fi
+mkdir -p /var/lib/k0s/etcd
+if [ ! -d /var/lib/k0s/etcd/member ]; then
+  rm -f /var/lib/k0s/etcd/join.env
+  ctl="etcdctl ${ETCDCTL_TLS} --endpoints=https://$SVC:${ETCD_CLIENT_PORT} --command-timeout=5s"
+  if members=$($ctl member list 2>/dev/null); then
+    old=$(printf '%s\\n' "$members" | awk -F', ' -v n="$HOSTNAME" '$3 == n {print $1}')
+    if [ -n "$old" ]; then $ctl member remove "$old"; fi
+    $ctl member add "$HOSTNAME" --peer-urls="https://$HOSTNAME.$SVC:${ETCD_PEER_PORT}" | grep '^ETCD_INITIAL_CLUSTER' > /var/lib/k0s/etcd/join.env
+  fi
+fi
+if [ -f /var/lib/k0s/etcd/join.env ]; then . /var/lib/k0s/etcd/join.env; export ETCD_INITIAL_CLUSTER ETCD_INITIAL_CLUSTER_STATE; fi
 exec etcd "$@"`;
 
 /** The bootstrap member count written in an existing etcd StatefulSet (kept so scaling never rolls etcd). */
@@ -79,15 +85,10 @@ export function bootstrapMembersOf(existing: V1StatefulSet | undefined): number 
   return value ? value.split(',').length : undefined;
 }
 
-/** The image of the existing dns-check init container: reused so a k0s upgrade does not roll etcd. */
-export function dnsCheckImageOf(existing: V1StatefulSet | undefined): string | undefined {
-  return existing?.spec?.template?.spec?.initContainers?.find((c) => c.name === 'dns-check')?.image;
-}
-
 export function desiredEtcdStatefulSet(
   view: ClusterView,
   etcd: EtcdView,
-  opts: { replicas: number; bootstrapMembers: number; dnsCheckImage: string; certSecrets: { ca: string; server: string; peer: string } },
+  opts: { replicas: number; bootstrapMembers: number; certSecrets: { ca: string; server: string; peer: string } },
 ): V1StatefulSet {
   const sts = view.names.etcdStatefulSet;
   const svc = view.names.etcdService;
@@ -127,6 +128,7 @@ export function desiredEtcdStatefulSet(
   const env = [
     { name: 'HOSTNAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'SVC', value: svc },
+    { name: 'NAMESPACE', value: view.namespace },
     { name: 'ETCD_INITIAL_CLUSTER', value: initialCluster(sts, opts.bootstrapMembers) },
     { name: 'ETCD_INITIAL_CLUSTER_STATE', value: 'new' },
   ];
@@ -158,22 +160,12 @@ export function desiredEtcdStatefulSet(
             },
           },
           ...(view.topologySpreadConstraints.length ? { topologySpreadConstraints: view.topologySpreadConstraints } : {}),
-          initContainers: [
-            {
-              name: 'dns-check',
-              image: opts.dnsCheckImage,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['/bin/sh', '-c', `until getent ahostsv4 "$HOSTNAME.$SVC.${view.namespace}.svc"; do echo waiting for DNS; sleep 2; done`],
-              env: env.slice(0, 2),
-            },
-            { name: 'init', image: etcd.image, imagePullPolicy: 'IfNotPresent', command: ['/bin/sh', '-c', MEMBER_INIT_SCRIPT], env, volumeMounts: mounts },
-          ],
           containers: [
             {
               name: 'etcd',
               image: etcd.image,
               imagePullPolicy: 'IfNotPresent',
-              command: ['/bin/sh', '-c', ETCD_START, 'etcd', ...flags],
+              command: ['/bin/sh', '-c', ETCD_START_SCRIPT, 'etcd', ...flags],
               env,
               ports: [
                 { name: 'client', containerPort: ETCD_CLIENT_PORT, protocol: 'TCP' },

@@ -2,7 +2,7 @@
 import type { V1PersistentVolumeClaim, V1Probe, V1StatefulSet, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { controlPlaneSelectorLabels, type CertificateRefType } from '@k0smotron/api';
-import { ENTRYPOINT_KEY, ENTRYPOINT_PATH } from './entrypoint';
+import { CERTS_DIR, ENTRYPOINT_DIR, ENTRYPOINT_PATH } from './entrypoint';
 import { childLabels, childMeta } from './meta';
 import { certsProjection, userMounts } from './volumes';
 import type { ClusterView } from './view';
@@ -48,8 +48,9 @@ export function desiredStatefulSet(view: ClusterView, inputs: PodInputs, opts: {
   if (view.persistence.type === 'emptyDir') volumes.push({ name: dataName, emptyDir: {} });
   if (view.persistence.type === 'hostPath') volumes.push({ name: dataName, hostPath: { path: view.persistence.hostPath, type: 'DirectoryOrCreate' } });
   const mounts: V1VolumeMount[] = [
-    { name: 'entrypoint', mountPath: ENTRYPOINT_PATH, subPath: ENTRYPOINT_KEY },
+    { name: 'entrypoint', mountPath: ENTRYPOINT_DIR, readOnly: true },
     { name: dataName, mountPath: '/var/lib/k0s' },
+    { name: 'certs', mountPath: CERTS_DIR, readOnly: true },
   ];
   if (opts.endpointConfigMap) {
     volumes.push({ name: ENDPOINT_MANIFEST_DIR, configMap: { name: opts.endpointConfigMap } });
@@ -106,18 +107,6 @@ export function desiredStatefulSet(view: ClusterView, inputs: PodInputs, opts: {
             },
           },
           ...(view.topologySpreadConstraints.length ? { topologySpreadConstraints: view.topologySpreadConstraints } : {}),
-          initContainers: [
-            {
-              name: 'certs-init',
-              image: view.image,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['/bin/sh', '-c', 'mkdir -p /var/lib/k0s/pki && cp -L /certs/* /var/lib/k0s/pki/ && chmod 600 /var/lib/k0s/pki/*.key'],
-              volumeMounts: [
-                { name: 'certs', mountPath: '/certs', readOnly: true },
-                { name: dataName, mountPath: '/var/lib/k0s' },
-              ],
-            },
-          ],
           containers: [
             {
               name: 'controller',
