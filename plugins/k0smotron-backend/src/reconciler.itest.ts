@@ -102,11 +102,20 @@ it('issues a join token end to end: once, with worker commands, and the token wo
   const child = await startChildApiServer({ pki, log: () => {} });
   children.push(child);
   childUrls.set(`${ns}/emb`, child.url);
+  // The probe backs off while the child is missing; a metadata change makes the next
+  // reconcile (and probe) happen now instead of after the backoff.
+  let pokes = 0;
   await eventually(
     'ControlPlaneFunctional True',
-    async () => (await client.getCluster(ns, 'emb'))?.status?.conditions?.find(c => c.type === 'ControlPlaneFunctional')?.status === 'True',
+    async () => {
+      const c = await client.getCluster(ns, 'emb');
+      const f = c?.status?.conditions?.find(x => x.type === 'ControlPlaneFunctional');
+      if (f?.status === 'True') return true;
+      await client.patchCluster(ns, 'emb', { metadata: { annotations: { 'test.k0smotron.io/poke': String(++pokes) } } });
+      throw new Error(`ControlPlaneFunctional is ${f?.status} ${f?.reason}: ${f?.message}`);
+    },
     120_000,
-    1_000,
+    3_000,
   );
 
   const started = Date.now();
