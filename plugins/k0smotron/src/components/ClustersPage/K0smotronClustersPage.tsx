@@ -67,6 +67,8 @@ function FilterSelect(props: {
       className={classes.filter}
       variant="outlined"
       size="small"
+      SelectProps={{ displayEmpty: true }}
+      InputLabelProps={{ shrink: true }}
     >
       <MenuItem value={ALL}>All</MenuItem>
       {props.options.map(o => (
@@ -131,7 +133,7 @@ export function K0smotronClustersPage(props: K0smotronClustersPageProps) {
     },
     { title: 'Management cluster', field: 'managementCluster' },
     { title: 'Namespace', field: 'namespace' },
-    { title: 'Phase', field: 'phase', render: row => <PhaseStatus phase={row.phase} /> },
+    { title: 'Phase', field: 'phase', cellStyle: { whiteSpace: 'nowrap' }, render: row => <PhaseStatus phase={row.phase} /> },
     { title: 'Ready', field: 'readyReplicas', render: row => `${row.readyReplicas}/${row.replicas}` },
     { title: 'Version', field: 'version' },
     { title: 'Endpoint', field: 'endpoint', render: row => row.endpoint ?? '—' },
