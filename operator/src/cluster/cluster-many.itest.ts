@@ -1,0 +1,55 @@
+// Many Clusters at once: all converge, and a broken one neither crashes the operator nor holds up
+// the others.
+import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
+import type { RunningOperator } from '../index';
+import { apis, condition, eventually, newCluster, startClusterOperator, waitForCondition, writes } from './testdata/helpers';
+
+const { kubeConfig: kc } = sharedTestCluster();
+const { kmc } = apis(kc);
+
+jest.setTimeout(300_000);
+
+let op: RunningOperator | undefined;
+afterAll(async () => {
+  await op?.stop();
+});
+
+it('20 Clusters created at once all become Available; a broken one reports its problem and blocks nobody', async () => {
+  const ns = await createTestNamespace(kc, 'kmc-many');
+  op = await startClusterOperator(kc, [ns]);
+  const names = Array.from({ length: 20 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+  const started = Date.now();
+  // The broken one first, so it is also first in the queue.
+  await kmc.createCluster(
+    newCluster(ns, 'broken', { service: { type: 'ClusterIP' }, k0sConfig: { apiVersion: 'k0s.k0sproject.io/v1beta1', spec: { api: ['not', 'an', 'object'] } } as never }),
+  );
+  await Promise.all(names.map((n) => kmc.createCluster(newCluster(ns, n, { service: { type: 'ClusterIP' } }))));
+
+  let lastReport = 0;
+  await eventually('all 20 Clusters Available', async () => {
+    const list = await kmc.listClusters(ns);
+    const available = list.filter((c) => names.includes(c.metadata.name!) && condition(c, 'Available')?.status === 'True').length;
+    if (Date.now() - lastReport > 10_000) {
+      lastReport = Date.now();
+      process.stderr.write(`[many] ${available}/20 Available after ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+    }
+    return available === 20;
+  }, 240_000, 500);
+  const seconds = (Date.now() - started) / 1000;
+  process.stderr.write(`[many] 20/20 Available in ${seconds.toFixed(1)} s; operator RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (test process)\n`);
+
+  const broken = await waitForCondition(kmc, ns, 'broken', 'Available', 'False', 'InvalidK0sConfig');
+  expect(condition(broken, 'Available')!.message).toMatch(/spec\.k0sConfig\.spec\.api must be an object/);
+  expect(op.manager.controllers[0].stats.error).toBeGreaterThan(0); // retried with backoff, not dropped
+
+  // Converged: a full resync of all 21 makes no write.
+  await new Promise((r) => setTimeout(r, 3000));
+  const before = writes(op);
+  const controller = op.manager.controllers[0];
+  const done = controller.stats.success;
+  controller.enqueueAll();
+  await eventually('20 more successful reconciles', () => controller.stats.success >= done + 20, 60_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  // The broken Cluster's retries write nothing either: its status is already what it should be.
+  expect(writes(op)).toBe(before);
+});
