@@ -9,6 +9,8 @@ import type { ClusterDetails, ClusterListResponse, ClusterSummary } from '@k0smo
 import k0smotronPlugin from '.';
 import { eventually, secretPatterns, startK0smotronTestBackend, type K0smotronTestBackend } from './testing/testBackend';
 
+jest.setTimeout(120_000);
+
 const { kubeConfig, kubeconfigPath } = sharedTestCluster();
 const core = kubeConfig.makeApiClient(CoreV1Api);
 const client = new K0smotronClient(kubeConfig);

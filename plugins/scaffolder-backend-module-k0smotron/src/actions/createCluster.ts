@@ -179,7 +179,7 @@ async function waitForAvailable(
   signal?: AbortSignal,
 ): Promise<Cluster> {
   const started = Date.now();
-  let lastReport = 0;
+  let lastReport = -Infinity;
   for (;;) {
     const cluster = await mc.client.getCluster(namespace, name);
     if (!cluster) throw new Error(`Cluster ${namespace}/${name} disappeared while waiting for it`);
