@@ -11,9 +11,9 @@ export const FUNCTIONAL_TRUE_REASON = 'KubeSystemNamespaceFound';
 export const PROBE_TIMEOUT_MS = 10_000;
 /** While functional: a slow period (one small GET per Cluster per minute). */
 export const PROBE_HEALTHY_PERIOD_MS = 60_000;
-/** While not functional: 5 s, doubling per failure up to 2 min. */
+/** While not functional: 5 s, doubling per failure up to 30 s. */
 export const PROBE_RETRY_BASE_MS = 5_000;
-export const PROBE_RETRY_MAX_MS = 2 * 60_000;
+export const PROBE_RETRY_MAX_MS = 30_000;
 
 export interface FunctionalProbeResult {
   status: 'True' | 'False';
