@@ -29,5 +29,9 @@ export class Semaphore {
   }
 }
 
-/** One PKI at a time per process: the machine this runs on may have a single core to spare. */
-export const pkiSemaphore = new Semaphore(1);
+/**
+ * Two PKIs at a time per process: WebCrypto key generation and signing run on libuv's thread
+ * pool, so a second slot overlaps them, while the JavaScript side (ASN.1 encoding) stays a small
+ * share of the event loop.
+ */
+export const pkiSemaphore = new Semaphore(2);
