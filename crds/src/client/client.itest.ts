@@ -1,9 +1,10 @@
 // K0smotronClient against a real kube-apiserver with the CRDs installed.
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import type { Cluster } from '../schema/cluster';
 import { ensureCrdsInstalled } from '../fixtures/install';
-import { K0smotronApiError, K0smotronClient } from './index';
+import { crdToYaml, allCrds } from '../crd';
+import { K0smotronApiError, K0smotronClient, installCrds } from './index';
 
 let ns: string;
 let client: K0smotronClient;
@@ -22,6 +23,21 @@ beforeAll(async () => {
   ns = await createTestNamespace(kubeConfig, 'crds-client');
   client = new K0smotronClient(kubeConfig, { fieldManager: 'crds-itest' });
   core = kubeConfig.makeApiClient(CoreV1Api);
+});
+
+describe('installCrds', () => {
+  it('creates or replaces every CRD with its x-kubernetes-* keywords intact and waits for Established', async () => {
+    const { kubeConfig } = sharedTestCluster();
+    const lines: string[] = [];
+    const names = await installCrds(kubeConfig, { onProgress: l => lines.push(l) });
+    expect(names).toEqual(allCrds().map(c => c.metadata.name));
+    // Installed already by ensureCrdsInstalled(): this run takes the replace path.
+    expect(lines).toEqual(names.map(n => `updated ${n}`));
+    const live = await kubeConfig.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name: 'clusters.k0smotron.io' });
+    const size = live.spec.versions[0].schema?.openAPIV3Schema?.properties?.spec.properties?.storage.properties?.etcd.properties?.persistence.properties?.size;
+    expect(size?.x_kubernetes_int_or_string).toBe(true);
+    expect(crdToYaml(allCrds()[0])).toContain('x-kubernetes-int-or-string: true');
+  });
 });
 
 describe('K0smotronClient', () => {
