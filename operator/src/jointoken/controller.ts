@@ -104,6 +104,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
   // Token ids this process recorded, by JTR uid: a status write from a cache that lags behind
   // our own earlier write must never drop the id (server-side apply removes omitted fields).
   const recorded = new Map<string, string>();
+  const recordedKeys = new Map<string, string>(); // uid → "ns/name", to forget deleted JTRs
   const retryLater = (jtrKey: string): ReconcileResult => {
     const n = (failures.get(jtrKey) ?? 0) + 1;
     failures.set(jtrKey, n);
@@ -240,9 +241,11 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     if (!jtr) {
       remember(jtrKey, undefined);
       failures.delete(jtrKey);
+      for (const [uid, k2] of recordedKeys) if (k2 === jtrKey) (recorded.delete(uid), recordedKeys.delete(uid));
       return;
     }
-    if (jtr.status?.tokenID && jtr.metadata.uid) recorded.delete(jtr.metadata.uid); // the cache has caught up
+    if (jtr.metadata.uid) recordedKeys.set(jtr.metadata.uid, jtrKey);
+    if (jtr.status?.tokenID && jtr.metadata.uid) recorded.set(jtr.metadata.uid, jtr.status.tokenID);
     const ref = clusterKeyOf(jtr);
     const clusterKey = 'error' in ref ? undefined : ref;
     remember(jtrKey, clusterKey && k(clusterKey));
@@ -289,18 +292,19 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
       return notYet(ctx, jtr, 'WaitingForEndpoint', `Cluster ${k(clusterKey)} has no status.endpoint yet; the token needs the URL workers dial`);
     }
     const readSecret = secretReaderOf(ctx.client);
+    let current: JoinTokenRequest = jtr;
     try {
       const child = await access.client(cluster, { readSecret });
       const caPem = await access.caPem(cluster, { readSecret });
 
       // 1. The token id: recorded before anything reaches the child.
-      let current: JoinTokenRequest = jtr;
       let tokenId = jtr.status?.tokenID;
       if (!tokenId) {
         const live = await ctx.client.get<JoinTokenRequest & KubernetesObject>({ ...JTR_GVK, namespace: key.namespace, name: key.name });
         if (!live || live.metadata.deletionTimestamp) return;
         current = live;
         tokenId = live.status?.tokenID;
+        if (tokenId && live.metadata.uid) recorded.set(live.metadata.uid, tokenId);
         if (!tokenId) {
           tokenId = generateTokenId();
           if (live.metadata.uid) recorded.set(live.metadata.uid, tokenId);
@@ -346,11 +350,11 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
       if (err instanceof ChildAccessError) reason = err.reason === 'CertificatesNotReady' ? 'WaitingForCertificates' : 'WaitingForEndpoint';
       else if (err instanceof ChildApiError && ['Unreachable', 'Timeout', 'TLSError'].includes(err.reason)) reason = 'ControlPlaneUnreachable';
       if (!reason) {
-        if (err instanceof ChildApiError) await notYet(ctx, latest(ctx, key, jtr), 'ControlPlaneError', err.message).catch(() => undefined);
+        if (err instanceof ChildApiError) await notYet(ctx, latest(ctx, key, current), 'ControlPlaneError', err.message).catch(() => undefined);
         throw err;
       }
       ctx.log.debug('control plane not reachable yet', { reason, error: (err as Error).message });
-      await notYet(ctx, latest(ctx, key, jtr), reason, (err as Error).message);
+      await notYet(ctx, latest(ctx, key, current), reason, (err as Error).message);
       return retryLater(jtrKey);
     }
   }
@@ -373,9 +377,14 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
   };
 }
 
-/** The cached JTR (it may have moved on since the reconcile started, e.g. after recording the id). */
-function latest(ctx: ReconcileContext, key: ObjectKey, fallback: JoinTokenRequest): JoinTokenRequest {
-  return ctx.cache.get<JoinTokenRequest & KubernetesObject>(JTR_GVK, key.namespace, key.name) ?? fallback;
+/**
+ * The newest view of the JTR this reconcile has: the cache, unless what the reconcile itself read
+ * live or wrote is newer (a cache lagging behind our own status write must not win).
+ */
+function latest(ctx: ReconcileContext, key: ObjectKey, known: JoinTokenRequest): JoinTokenRequest {
+  const cached = ctx.cache.get<JoinTokenRequest & KubernetesObject>(JTR_GVK, key.namespace, key.name);
+  if (!cached) return known;
+  return known.status?.tokenID && !cached.status?.tokenID ? known : cached;
 }
 
 const secretPath = (tokenId: string) => `/api/v1/namespaces/${BOOTSTRAP_TOKEN_NAMESPACE}/secrets/${bootstrapTokenSecretName(tokenId)}`;
