@@ -7,7 +7,7 @@
 #   K0SMOTRON_CACHE_DIR     cache root (default ~/.cache/k0smotron)
 set -euo pipefail
 
-step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+if [ -t 2 ]; then step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }; else step() { printf '==> %s\n' "$*" >&2; }; fi
 fail() { printf 'install-binaries: %s\n' "$*" >&2; exit 1; }
 
 COMPONENTS=(kube-apiserver kube-controller-manager kube-scheduler kubemark)

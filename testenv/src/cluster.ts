@@ -6,8 +6,14 @@ import * as https from 'node:https';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ApiextensionsV1Api, CoreV1Api, KubeConfig, StorageV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  loadAllYaml,
+  StorageV1Api,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
 import { ensureBinaries } from './binaries';
 import { clusterCommands, clusterLayout, SERVICE_CLUSTER_IP, type ClusterLayout } from './components';
 import { renderKubeconfig } from './kubeconfig';
@@ -70,9 +76,32 @@ function elapsed(since: number): string {
   return `${((Date.now() - since) / 1000).toFixed(1)} s`;
 }
 
-class StartError extends Error {}
+class StartError extends Error {
+  constructor(
+    message: string,
+    /** A component could not bind its port: another process took it after we picked it. */
+    readonly portTaken = false,
+  ) {
+    super(message);
+  }
+}
+
+class PortRaceError extends Error {}
+
+const START_ATTEMPTS = 3;
 
 export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (!(err instanceof PortRaceError) || attempt >= START_ATTEMPTS) throw err;
+      (options.log ?? ((m: string) => process.stderr.write(`[testenv] ${m}\n`)))(`${err.message}; retrying with new ports`);
+    }
+  }
+}
+
+async function startOnce(options: TestClusterOptions): Promise<TestCluster> {
   const nodes = options.nodes ?? 1;
   if (!Number.isInteger(nodes) || nodes < 0 || nodes > 20) {
     throw new Error(`startTestCluster: nodes must be an integer from 0 to 20, got ${String(options.nodes)}`);
@@ -203,6 +232,10 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       logs,
     };
   } catch (err) {
+    if (err instanceof StartError && err.portTaken) {
+      await stop();
+      throw new PortRaceError(err.message);
+    }
     // Component logs explain a component that died or hung, not a bad CRD or a bad option.
     const report = err instanceof StartError ? `\n--- component logs ---\n${logs(25)}` : '';
     await stop();
@@ -279,6 +312,7 @@ async function waitUntil(ctx: WaitContext, what: string, check: () => Promise<bo
     if (dead) {
       throw new StartError(
         `${dead.name} exited (${dead.exit?.code ?? dead.exit?.signal}) while waiting for ${what}; log: ${dead.logFile}`,
+        /address already in use/.test(tailFile(dead.logFile, 20)),
       );
     }
     try {
@@ -340,9 +374,15 @@ async function installCrds(
   const api = kc.makeApiClient(ApiextensionsV1Api);
   const crds: V1CustomResourceDefinition[] = [];
   for (const file of files) {
-    for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))) {
-      if (doc.errors.length > 0) throw new Error(`${path.join(dir, file)}: ${doc.errors[0].message}`);
-      const obj = doc.toJS() as V1CustomResourceDefinition | null;
+    // loadAllYaml maps wire names to client-node's model names (x-kubernetes-int-or-string →
+    // xKubernetesIntOrString…); a plain YAML object would lose those keys when serialized.
+    let docs: (V1CustomResourceDefinition | null)[];
+    try {
+      docs = loadAllYaml(fs.readFileSync(path.join(dir, file), 'utf8')) as (V1CustomResourceDefinition | null)[];
+    } catch (err) {
+      throw new Error(`${path.join(dir, file)}: ${(err as Error).message}`);
+    }
+    for (const obj of docs) {
       if (!obj) continue;
       if (obj.kind !== 'CustomResourceDefinition') {
         log(`${file}: skipping ${obj.kind ?? 'a document without kind'} (only CRDs are installed)`);

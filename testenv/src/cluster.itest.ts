@@ -1,0 +1,270 @@
+// startTestCluster end to end on its own small cluster (1 hollow node): scheduling, readiness on
+// hollow nodes, PV binding, Services, garbage collection, CRD install, and that nothing it
+// started survives stop() — or the death of the process that started it.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { installScriptPath } from './binaries';
+import { startTestCluster, type TestCluster } from './cluster';
+import { kubectl } from './kubectl';
+import { isAlive } from './processes';
+
+const REPO_ROOT = path.resolve(__dirname, '../..');
+
+async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise(r => setTimeout(r, 250));
+  }
+}
+
+/** PIDs whose command line or environment mentions `dir`. */
+function processesMentioning(dir: string): number[] {
+  const found: number[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    for (const f of ['cmdline', 'environ']) {
+      try {
+        if (fs.readFileSync(`/proc/${e}/${f}`).includes(dir) && isAlive(Number(e))) {
+          found.push(Number(e));
+          break;
+        }
+      } catch {
+        // gone, or not ours to read
+      }
+    }
+  }
+  return found;
+}
+
+const TEST_CRD = `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.testenv.k0smotron.io}
+spec:
+  group: testenv.k0smotron.io
+  names: {kind: Widget, plural: widgets, singular: widget}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer, minimum: 1}
+              amount: {x-kubernetes-int-or-string: true, anyOf: [{type: integer}, {type: string}]}
+              extra: {type: object, x-kubernetes-preserve-unknown-fields: true}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: not-a-crd}
+`;
+
+describe('startTestCluster (own 1-node cluster)', () => {
+  let cluster: TestCluster;
+  let crdsDir: string;
+  const progress: string[] = [];
+
+  beforeAll(async () => {
+    crdsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'testenv-crds-'));
+    fs.writeFileSync(path.join(crdsDir, 'widgets.yaml'), TEST_CRD);
+    cluster = await startTestCluster({ nodes: 1, installCrds: true, crdsDir, volumes: 4, log: m => progress.push(m) });
+  }, 180_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    fs.rmSync(crdsDir, { recursive: true, force: true });
+  });
+
+  it('reports progress and serves the API with the admin client certificate', async () => {
+    expect(progress.join('\n')).toMatch(/etcd up[\s\S]*apiserver ready[\s\S]*1\/1 nodes Ready[\s\S]*cluster ready/);
+    expect(cluster.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const who = await kubectl(['auth', 'can-i', '*', '*', '--all-namespaces'], { kubeconfig: cluster.kubeconfigPath });
+    expect(who.stdout.trim()).toBe('yes');
+    const version = await kubectl(['version', '-o', 'json'], { kubeconfig: cluster.kubeconfigPath });
+    expect(JSON.parse(version.stdout).serverVersion.gitVersion).toBe('v1.20.2');
+    const nodes = await cluster.kubeConfig.makeApiClient(CoreV1Api).listNode();
+    expect(nodes.items.map(n => n.metadata?.name)).toEqual(['hollow-node-1']);
+    expect(nodes.items[0].status?.conditions?.find(c => c.type === 'Ready')?.status).toBe('True');
+  });
+
+  it('installed the CRDs of crdsDir (and only CRDs) and they serve objects', async () => {
+    expect(progress.join('\n')).toContain('skipping ConfigMap');
+    const api = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+    for (let i = 0; i < 10; i++) {
+      await api.createNamespacedCustomObject({
+      group: 'testenv.k0smotron.io', version: 'v1', namespace: 'default', plural: 'widgets',
+      // Many labels and annotations: the metadata map iteration that crashed kube-apiserver
+      // built with Go >= 1.18 and reflect2 1.0.1 (see install-binaries.sh).
+      body: {
+        apiVersion: 'testenv.k0smotron.io/v1',
+        kind: 'Widget',
+        metadata: {
+          name: `w${i}`,
+          labels: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`l${i}`, `v${i}`])),
+          annotations: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`a${i}`, `v${i}`])),
+        },
+        spec: { size: 2, amount: i % 2 ? '10Gi' : 3, extra: { anything: { goes: [1] } } },
+      },
+      });
+    }
+    const list = (await api.listNamespacedCustomObject({
+      group: 'testenv.k0smotron.io', version: 'v1', namespace: 'default', plural: 'widgets',
+    })) as { items: unknown[] };
+    expect(list.items).toHaveLength(10);
+    // The x-kubernetes-* schema keys survived the install: int-or-string and unknown fields kept.
+    const w1 = (await api.getNamespacedCustomObject({
+      group: 'testenv.k0smotron.io', version: 'v1', namespace: 'default', plural: 'widgets', name: 'w1',
+    })) as { spec: unknown };
+    expect(w1.spec).toEqual({ size: 2, amount: '10Gi', extra: { anything: { goes: [1] } } });
+    const bad = await kubectl(['apply', '-f', '-'], {
+      kubeconfig: cluster.kubeconfigPath,
+      input: 'apiVersion: testenv.k0smotron.io/v1\nkind: Widget\nmetadata: {name: bad, namespace: default}\nspec: {size: 0}\n',
+    });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('spec.size');
+  });
+
+  it('runs a StatefulSet on the hollow node, binds its claims, serves a NodePort and garbage-collects', async () => {
+    const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+    const apps = cluster.kubeConfig.makeApiClient(AppsV1Api);
+    const ns = 'sts-test';
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    await eventually('default ServiceAccount', () => core.readNamespacedServiceAccount({ name: 'default', namespace: ns }));
+    const labels = { app: 'web' };
+    await core.createNamespacedService({
+      namespace: ns,
+      body: { metadata: { name: 'web' }, spec: { type: 'NodePort', selector: labels, ports: [{ port: 80, targetPort: 8080 }] } },
+    });
+    await apps.createNamespacedStatefulSet({
+      namespace: ns,
+      body: {
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 2,
+          serviceName: 'web',
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels },
+            spec: {
+              containers: [{
+                name: 'web', image: 'example.invalid/web:1', ports: [{ containerPort: 8080 }],
+                readinessProbe: { exec: { command: ['true'] } },
+                volumeMounts: [{ name: 'data', mountPath: '/data' }],
+              }],
+            },
+          },
+          volumeClaimTemplates: [{
+            metadata: { name: 'data' },
+            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+          }],
+        },
+      },
+    });
+    await eventually('StatefulSet 2/2 Ready', async () => (await apps.readNamespacedStatefulSet({ name: 'web', namespace: ns })).status?.readyReplicas === 2, 90_000);
+    const pvcs = await core.listNamespacedPersistentVolumeClaim({ namespace: ns });
+    expect(pvcs.items.map(p => [p.metadata?.name, p.status?.phase, p.spec?.storageClassName]).sort()).toEqual([
+      ['data-web-0', 'Bound', 'standard'],
+      ['data-web-1', 'Bound', 'standard'],
+    ]);
+    const pods = await core.listNamespacedPod({ namespace: ns });
+    expect(pods.items.every(p => p.spec?.nodeName === 'hollow-node-1' && p.status?.phase === 'Running')).toBe(true);
+
+    const svc = await core.readNamespacedService({ name: 'web', namespace: ns });
+    expect(svc.spec?.ports?.[0].nodePort).toBeGreaterThanOrEqual(30000);
+    const endpoints = await eventually('2 endpoints', async () => {
+      const ep = await core.readNamespacedEndpoints({ name: 'web', namespace: ns });
+      const addrs = ep.subsets?.flatMap(s => s.addresses ?? []) ?? [];
+      return addrs.length === 2 ? addrs : undefined;
+    });
+    expect(endpoints.map(a => a.targetRef?.name).sort()).toEqual(['web-0', 'web-1']);
+
+    // Background deletion: only the garbage collector removes the pods.
+    await apps.deleteNamespacedStatefulSet({ name: 'web', namespace: ns, propagationPolicy: 'Background' });
+    await eventually('pods garbage-collected', async () => (await core.listNamespacedPod({ namespace: ns })).items.length === 0, 90_000);
+
+    // The pool recycles released volumes: after the claims go, every pool volume is Available again.
+    await core.deleteCollectionNamespacedPersistentVolumeClaim({ namespace: ns });
+    await eventually('volumes recycled', async () => {
+      const pvs = await core.listPersistentVolume();
+      return pvs.items.length >= 4 && pvs.items.every(pv => pv.status?.phase === 'Available');
+    }, 60_000);
+  }, 240_000);
+
+  it('keeps logs of every component', () => {
+    const logs = cluster.logs(5);
+    for (const c of ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'hollow-node-1']) {
+      expect(logs).toContain(`==> ${c} (pid `);
+    }
+    expect(logs).not.toContain('exited');
+  });
+
+  it('stop() leaves no process and no files behind', async () => {
+    const pids = cluster.pids();
+    const dir = cluster.dir;
+    expect(pids).toHaveLength(5);
+    expect(processesMentioning(dir).length).toBeGreaterThanOrEqual(5); // + the watchdog
+    await cluster.stop();
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(processesMentioning(dir)).toEqual([]);
+    expect(fs.existsSync(dir)).toBe(false);
+    await cluster.stop(); // idempotent
+  });
+});
+
+describe('no process left behind when the caller dies', () => {
+
+  async function holdCluster(): Promise<{ child: ReturnType<typeof spawn>; dir: string; pids: number[] }> {
+    // One Node process (no tsx CLI wrapper in between), so the signal reaches the cluster's owner.
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'holdCluster.ts')], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HOLD_NODES: '0' },
+    });
+    let out = '';
+    let err = '';
+    child.stderr!.on('data', d => (err += d));
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', d => {
+        out += d;
+        if (out.includes('\n')) resolve(out.split('\n')[0]);
+      });
+      child.on('exit', code => reject(new Error(`holdCluster exited ${code}: ${err}`)));
+    });
+    return { child, ...(JSON.parse(line) as { dir: string; pids: number[] }) };
+  }
+
+  it.each([['SIGINT'], ['SIGTERM'], ['SIGKILL']] as const)('%s', async signal => {
+    const { child, dir, pids } = await holdCluster();
+    expect(pids.filter(isAlive)).toHaveLength(4); // etcd, kube-apiserver, controller-manager, scheduler
+    child.kill(signal);
+    // SIGKILL skips every hook: the watchdog notices within a second, then TERM, 2 s, KILL.
+    await eventually('components gone', async () => pids.filter(isAlive).length === 0 && processesMentioning(dir).length === 0, 15_000);
+    await eventually('dir removed', async () => !fs.existsSync(dir), 10_000);
+  }, 90_000);
+});
+
+describe('binaries', () => {
+  it('a second start reuses the built binaries (the install script exits fast)', () => {
+    const t = Date.now();
+    const res = spawnSync('bash', [installScriptPath()], { encoding: 'utf8' });
+    expect(res.status).toBe(0);
+    expect(res.stderr).toMatch(/cached|K0SMOTRON_TEST_BIN_DIR/);
+    expect(Date.now() - t).toBeLessThan(15_000);
+  });
+});
