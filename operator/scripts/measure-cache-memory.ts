@@ -5,6 +5,9 @@
 //    or: node --expose-gc --import tsx operator/scripts/measure-cache-memory.ts --synthetic [--clusters 1000]
 //        (no API server: the same informer code fed from memory with objects shaped like the
 //        API server's answers, managedFields and all, and ~15 children per Cluster)
+// For production-like RSS, bundle it first:
+//   npx esbuild operator/scripts/measure-cache-memory.ts --bundle --platform=node --outfile=/tmp/measure.js
+//   node /tmp/measure.js --kubeconfig PATH
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -210,7 +213,9 @@ async function main(): Promise<void> {
   const ns = `memory-${randomBytes(3).toString('hex')}`;
   await create(ns);
   try {
-    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', __filename, '--kubeconfig', values.kubeconfig!, '--measure', ns], { encoding: 'utf8' });
+    // Bundled (esbuild → .js) it measures like the production bundle; as .ts it needs tsx.
+    const loader = __filename.endsWith('.ts') ? ['--import', 'tsx'] : [];
+    const out = execFileSync(process.execPath, ['--expose-gc', ...loader, __filename, '--kubeconfig', values.kubeconfig!, '--measure', ns], { encoding: 'utf8' });
     process.stdout.write(out);
   } finally {
     const api = new KubeApi(kc);

@@ -68,7 +68,8 @@ describe('manager with a real controller', () => {
   it('reconciles owners on owned-object events, resyncs and restarts with zero writes, survives cut watches', async () => {
     const ns = await createTestNamespace(kc, 'engine-manager');
     const ctrl = parentChildController();
-    const start = () => startOperator({ kubeConfig: kc, namespaces: [ns], controllers: [ctrl], logger: quiet, resyncPeriodMs: 0 });
+    let resyncPeriodMs = 0;
+    const start = () => startOperator({ kubeConfig: kc, namespaces: [ns], controllers: [ctrl], logger: quiet, resyncPeriodMs });
     let op = await start();
     running.push(op);
 
@@ -111,14 +112,16 @@ describe('manager with a real controller', () => {
     await parent(ns, 'p4', 'after-cut');
     await eventually('p4-child after the cut', () => readChild(ns, 'p4'), 30_000);
 
-    // A restarted operator reconciles everything and writes nothing.
+    // A restarted operator (now with a 1 s periodic resync) reconciles everything, again and
+    // again, and writes nothing.
     await op.stop();
     running.splice(0);
     const reconciledBefore = ctrl.reconciled.length;
+    resyncPeriodMs = 1000;
     op = await start();
     running.push(op);
-    await eventually('reconciles after restart', () => ctrl.reconciled.length >= reconciledBefore + 4);
-    await new Promise(r => setTimeout(r, 300));
+    await eventually('reconciles after restart and two resyncs', () => ctrl.reconciled.length >= reconciledBefore + 3 * 4, 10_000);
+    await op.manager.waitForIdle();
     expect(writeRequests(op.requestCounts())).toBe(0);
     expect(op.requestCounts()).not.toHaveProperty(['create events 201']);
   });
