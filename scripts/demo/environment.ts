@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestCluster, type TestCluster } from '@k0smotron/testenv';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { API_VERSION, CLUSTER_KIND } from '@k0smotron/api';
 
@@ -54,10 +55,13 @@ export function buildAppIfStale(progress: (msg: string) => void): void {
     progress('frontend bundle is up to date');
     return;
   }
-  progress('building the frontend bundle (a few minutes the first time)…');
+  progress('building the frontend bundle (about a minute)…');
   const started = Date.now();
-  const r = spawnSync('npx', ['backstage-cli', 'package', 'build'], { cwd: APP_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (r.status !== 0) throw new Error(`building packages/app failed (exit ${r.status})`);
+  const r = spawnSync('npx', ['backstage-cli', 'package', 'build'], { cwd: APP_DIR, encoding: 'utf8' });
+  if (r.status !== 0) {
+    const tail = `${r.stdout}\n${r.stderr}`.trim().split('\n').slice(-30).join('\n');
+    throw new Error(`building packages/app failed (exit ${r.status}):\n${tail}`);
+  }
   progress(`frontend built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
@@ -94,6 +98,15 @@ async function stopProcess(child: ChildProcess | undefined): Promise<void> {
   clearTimeout(timer);
 }
 
+async function ensureNamespace(cluster: TestCluster, name: string): Promise<void> {
+  const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+  try {
+    await core.createNamespace({ body: { metadata: { name } } });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 409) throw err;
+  }
+}
+
 export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const progress = opts.progress ?? ((msg: string) => process.stderr.write(`==> ${msg}\n`));
   const port = opts.port ?? 7007;
@@ -127,6 +140,10 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     await waitForHttp(`${url}/.backstage/health/v1/readiness`, 180_000, () => backend?.exitCode === null);
     progress(`Backstage ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   };
+
+  // The embedded reconciler elects its leader on the operator's Lease in namespace k0smotron,
+  // which operator/deploy/install.yaml creates on a real cluster.
+  await ensureNamespace(cluster, 'k0smotron');
 
   const stop = async () => {
     await stopProcess(backend);
