@@ -2,7 +2,10 @@
 // manager with the real garbage collector, hollow nodes where pods become Ready but run nothing).
 import { X509Certificate } from 'node:crypto';
 import { parse } from 'yaml';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
+import { createCa } from '../pki';
 import type { RunningOperator } from '../index';
 import {
   apis,
@@ -16,7 +19,7 @@ import {
   writes,
 } from './testdata/helpers';
 
-const { kubeConfig: kc } = sharedTestCluster();
+const { kubeConfig: kc, kubeconfigPath, kubectlPath } = sharedTestCluster();
 const { core, apps, kmc } = apis(kc);
 
 jest.setTimeout(240_000);
@@ -153,7 +156,8 @@ describe('lifecycle', () => {
     await kmc.createCluster(newCluster(ns, 'sc', { service: { type: 'ClusterIP' } }));
     await waitForCondition(kmc, ns, 'sc', 'Available', 'True');
 
-    await kmc.patchCluster(ns, 'sc', { spec: { replicas: 2 } });
+    // Through the scale subresource, as an HPA would.
+    await promisify(execFile)(kubectlPath, ['--kubeconfig', kubeconfigPath, '-n', ns, 'scale', 'clusters.k0smotron.io/sc', '--replicas=2']);
     await eventually('2 Ready control-plane replicas', async () => (await kmc.getCluster(ns, 'sc'))?.status?.readyReplicas === 2, 120_000);
     await eventually('etcd grown to 3 members', async () => {
       const e = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-sc-etcd' });
@@ -310,7 +314,7 @@ describe('patches, bad input and recovery', () => {
     await expect(apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-kn-etcd' })).rejects.toThrow();
   });
 
-  it('certificateRefs to a missing Secret: False condition and Warning; nothing generated for that purpose', async () => {
+  it('certificateRefs to a missing Secret: False condition and Warning, nothing generated for it; recovers when the Secret appears', async () => {
     const ns = await createTestNamespace(kc, 'kmc-byo');
     await operatorFor(ns);
     await kmc.createCluster(newCluster(ns, 'byo', { service: { type: 'ClusterIP' }, certificateRefs: [{ type: 'ca', name: 'my-ca' }] }));
@@ -318,6 +322,22 @@ describe('patches, bad input and recovery', () => {
     expect(condition(c, 'CertificatesAvailable')!.message).toMatch(/Secret my-ca named in spec.certificateRefs/);
     await eventually('a Warning event', async () => (await reasonsOfEvents(kmc, ns, 'byo')).includes('Warning:CertificateSecretNotFound'));
     await expect(core.readNamespacedSecret({ namespace: ns, name: 'byo-ca' })).rejects.toThrow();
+
+    // The user brings the CA: the Cluster recovers without a restart, and the kubeconfig is signed by it.
+    const ca = await createCa('my-own-ca', new Date(), 30);
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'my-ca' }, type: 'cluster.x-k8s.io/secret', stringData: { 'tls.crt': ca.cert, 'tls.key': ca.key } },
+    });
+    const ok = await waitForCondition(kmc, ns, 'byo', 'Available', 'True');
+    expect(condition(ok, 'CertificatesAvailable')).toMatchObject({ status: 'True', reason: 'Provided' });
+    await expect(core.readNamespacedSecret({ namespace: ns, name: 'byo-ca' })).rejects.toThrow();
+    const kubeconfig = parse(b64((await core.readNamespacedSecret({ namespace: ns, name: 'byo-kubeconfig' })).data!.value));
+    const admin = new X509Certificate(b64(kubeconfig.users[0].user['client-certificate-data']));
+    expect(admin.verify(new X509Certificate(ca.cert).publicKey)).toBe(true);
+    const sts = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-byo' });
+    const sources = sts.spec!.template.spec!.volumes!.find((v) => v.name === 'certs')!.projected!.sources!.map((x) => x.secret!.name);
+    expect(sources[0]).toBe('my-ca');
   });
 });
 

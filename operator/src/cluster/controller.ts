@@ -186,7 +186,10 @@ class ClusterReconcile {
       Object.assign(this.facts, { desiredReplicas: view.replicas, version: view.version });
       this.index.track(this.key, {
         nodePort: view.service.type === 'NodePort' && !view.externalAddress,
-        kineSecret: view.storage.type === 'kine' ? view.storage.dataSourceSecretName : undefined,
+        secrets: [
+          ...(view.storage.type === 'kine' && view.storage.dataSourceSecretName ? [view.storage.dataSourceSecretName] : []),
+          ...(view.certificateRefs ?? []).map((r) => r.name),
+        ],
       });
       await this.reconcileChildren(cluster, view);
     } catch (err) {

@@ -8,29 +8,28 @@ const keyString = (k: ObjectKey) => `${k.namespace}/${k.name}`;
 export class ClusterWatchIndex {
   /** Clusters whose endpoint comes from node addresses. */
   private readonly nodePort = new Map<string, ObjectKey>();
-  /** "ns/secret" → Clusters that read it as their kine data source. */
-  private readonly kineSecrets = new Map<string, Map<string, ObjectKey>>();
-  private readonly kineOf = new Map<string, string>();
+  /** "ns/secret" → Clusters that read a Secret they do not own (kine data source, certificateRefs). */
+  private readonly referenced = new Map<string, Map<string, ObjectKey>>();
+  private readonly referencesOf = new Map<string, string[]>();
   /** Last seen Ready state and addresses per node: heartbeats alone do not wake anyone. */
   private readonly nodeSignatures = new Map<string, string>();
 
-  track(key: ObjectKey, opts: { nodePort: boolean; kineSecret?: string }): void {
+  track(key: ObjectKey, opts: { nodePort: boolean; secrets?: string[] }): void {
     const k = keyString(key);
     if (opts.nodePort) this.nodePort.set(k, key);
     else this.nodePort.delete(k);
-    const old = this.kineOf.get(k);
-    const wanted = opts.kineSecret ? `${key.namespace}/${opts.kineSecret}` : undefined;
-    if (old && old !== wanted) {
-      this.kineSecrets.get(old)?.delete(k);
-      if (this.kineSecrets.get(old)?.size === 0) this.kineSecrets.delete(old);
-      this.kineOf.delete(k);
+    for (const old of this.referencesOf.get(k) ?? []) {
+      this.referenced.get(old)?.delete(k);
+      if (this.referenced.get(old)?.size === 0) this.referenced.delete(old);
     }
-    if (wanted) {
-      let set = this.kineSecrets.get(wanted);
-      if (!set) this.kineSecrets.set(wanted, (set = new Map()));
+    const wanted = [...new Set(opts.secrets ?? [])].map((name) => `${key.namespace}/${name}`);
+    for (const w of wanted) {
+      let set = this.referenced.get(w);
+      if (!set) this.referenced.set(w, (set = new Map()));
       set.set(k, key);
-      this.kineOf.set(k, wanted);
     }
+    if (wanted.length) this.referencesOf.set(k, wanted);
+    else this.referencesOf.delete(k);
   }
 
   forget(key: ObjectKey): void {
@@ -50,7 +49,7 @@ export class ClusterWatchIndex {
 
   clustersForSecret(secret: KubernetesObject): ObjectKey[] {
     const k = `${secret.metadata?.namespace}/${secret.metadata?.name}`;
-    return [...(this.kineSecrets.get(k)?.values() ?? [])];
+    return [...(this.referenced.get(k)?.values() ?? [])];
   }
 }
 
