@@ -45,8 +45,15 @@ interface ErrorLike {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH']);
 
+function aborted(e: ErrorLike | undefined, depth = 0): boolean {
+  if (!e || depth > 4) return false;
+  if (e.type === 'aborted' || e.type === 'request-timeout' || e.name === 'AbortError' || e.name === 'TimeoutError') return true;
+  return aborted(e.cause as ErrorLike | undefined, depth + 1);
+}
+
 function networkCode(e: ErrorLike | undefined, depth = 0): string | undefined {
   if (!e || depth > 4) return undefined;
+  if (depth === 0 && aborted(e)) return 'TIMEOUT';
   for (const c of [e.code, e.errno]) if (typeof c === 'string' && NETWORK_CODES.has(c)) return c;
   if (e.type === 'aborted' || e.name === 'AbortError' || e.name === 'TimeoutError') return 'TIMEOUT';
   if (typeof e.message === 'string') {

@@ -115,7 +115,7 @@ export async function main(rawArgv: string[], io: Io): Promise<number> {
           .options({
             output: { alias: 'o', type: 'string', describe: 'wide, json, yaml or name' },
             selector: { alias: 'l', type: 'string', describe: 'Label selector, e.g. env=dev' },
-            'no-headers': { type: 'boolean', default: false, describe: 'Omit the header row' },
+            headers: { type: 'boolean', default: true, describe: 'Print the header row (--no-headers omits it)' },
           })
           .example('kubectl k0smotron list -A', '# every Cluster in every namespace')
           .example('kubectl k0smotron list -l env=dev -o wide', '# with service, endpoint and storage columns'),
@@ -287,11 +287,9 @@ export async function main(rawArgv: string[], io: Io): Promise<number> {
     .demandCommand(1, 'a command is required')
     .epilog('Run `kubectl k0smotron COMMAND --help` for the flags of one command.')
     .fail((msg, err) => {
-      // yargs reports its own parse errors as msg; our handlers throw err.
-      failure = err ?? new CliError(msg, 'run `kubectl k0smotron --help` for usage');
-      if (err && !isCliError(err) && (err as { name?: string }).name === 'YError') {
-        failure = new CliError(err.message, 'run `kubectl k0smotron --help` for usage');
-      }
+      // Throwing stops yargs here (a handler must not run after a parse error).
+      if (err) throw isCliError(err) || (err as { name?: string }).name !== 'YError' ? err : toUnexpected(err);
+      throw toUnexpected(new Error(msg));
     });
 
   try {
@@ -330,7 +328,10 @@ function reportError(err: unknown, io: Io): void {
 function toUnexpected(err: unknown): CliError {
   const msg = err instanceof Error ? err.message : String(err);
   const m = /^Unknown arguments?: (.*)$/.exec(msg);
-  if (m) return new CliError(`unknown flag or argument: ${m[1]}`, 'run `kubectl k0smotron --help` for usage');
+  if (m) return new CliError(`unknown command, flag or argument: ${m[1]}`, 'run `kubectl k0smotron --help` for usage');
+  if ((err as { name?: string }).name === 'YError' || /^(Not enough|Missing required|Invalid values|Did you mean)/.test(msg)) {
+    return new CliError(msg.split('\n')[0].replace(/^./, c => c.toLowerCase()), 'run `kubectl k0smotron COMMAND --help` for usage');
+  }
   return new CliError(msg, 'rerun with -v=6 to see the requests made');
 }
 

@@ -123,7 +123,7 @@ export async function runUninstall(s: Session, args: { force: boolean; dryRun?: 
   if (clusters.length > 0 && !args.force) {
     const names = clusters.map(c => `${c.metadata.namespace}/${c.metadata.name}`);
     throw new CliError(
-      `refusing to uninstall: ${clusters.length} cluster${clusters.length === 1 ? '' : 's'} still exist (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})`,
+      `refusing to uninstall: ${clusters.length} cluster${clusters.length === 1 ? ' still exists' : 's still exist'} (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})`,
       'delete them first with `kubectl k0smotron delete NAME -n NAMESPACE`, or pass --force to delete them too',
     );
   }

@@ -14,7 +14,7 @@ export interface ListArgs {
   names?: string[];
   output?: string;
   selector?: string;
-  noHeaders?: boolean;
+  headers?: boolean;
 }
 
 function paintPhase(phase: string, p: Palette): string {
@@ -91,5 +91,5 @@ export async function runList(s: Session, args: ListArgs): Promise<void> {
     s.progress(all ? 'No clusters found.' : `No clusters found in ${s.namespace} namespace.`);
     return;
   }
-  s.print(clusterTable(clusters, { wide: output === 'wide', allNamespaces: all, now: new Date(), palette: s.out, noHeaders: args.noHeaders }));
+  s.print(clusterTable(clusters, { wide: output === 'wide', allNamespaces: all, now: new Date(), palette: s.out, noHeaders: args.headers === false }));
 }

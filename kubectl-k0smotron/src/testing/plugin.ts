@@ -53,6 +53,8 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   input?: string;
   timeoutMs?: number;
+  /** Called with each chunk of stderr as it arrives (to act on progress output). */
+  onStderr?: (chunk: string) => void;
 }
 
 /** Runs an executable with `pathDir` first on PATH; never throws on a non-zero exit. */
@@ -64,7 +66,10 @@ export function runWithPath(bin: string, args: string[], pathDir: string, opts: 
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', d => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', d => (stderr += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      opts.onStderr?.(d);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
     child.on('error', err => {
       clearTimeout(timer);

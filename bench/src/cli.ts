@@ -1,0 +1,116 @@
+// Benchmark of the kubectl plugin (issue 5): wall time of `kubectl k0smotron list` against
+// `kubectl get kmc` with 100 Clusters on the same API server, and start-up of
+// `kubectl-k0smotron --help` against `node -e 0`. Prints the figures; no operator is needed
+// (the Clusters are created with the typed client and simply listed).
+//
+//   npx tsx bench/src/cli.ts            # starts its own test cluster (1 hollow node)
+//   K0SMOTRON_TEST_KUBECONFIG=… npx tsx bench/src/cli.ts   # or uses a running one
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { API_VERSION, CLUSTER_KIND } from '@k0smotron/api';
+import { K0smotronClient } from '@k0smotron/api/client';
+import { kubectlPath, startTestCluster, type TestCluster } from '@k0smotron/testenv';
+import { pluginPathDir } from '../../kubectl-k0smotron/src/testing/plugin';
+
+const CLUSTERS = Number(process.env.BENCH_CLUSTERS ?? 100);
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+
+function timeOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv): number {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return ms;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Runs the commands interleaved (so load changes hit all alike); median ms of each. */
+function compare(cases: { name: string; cmd: string; args: string[] }[], env: NodeJS.ProcessEnv): Record<string, number> {
+  for (const c of cases) timeOnce(c.cmd, c.args, env); // warm the page cache
+  const samples: Record<string, number[]> = Object.fromEntries(cases.map(c => [c.name, []]));
+  for (let i = 0; i < RUNS; i++) for (const c of cases) samples[c.name].push(timeOnce(c.cmd, c.args, env));
+  return Object.fromEntries(cases.map(c => [c.name, median(samples[c.name])]));
+}
+
+async function main(): Promise<void> {
+  let cluster: TestCluster | undefined;
+  let kubeconfigPath = process.env.K0SMOTRON_TEST_KUBECONFIG;
+  try {
+    if (!kubeconfigPath) {
+      process.stderr.write('starting a test cluster (1 hollow node)…\n');
+      cluster = await startTestCluster({ nodes: 1, installCrds: true });
+      kubeconfigPath = cluster.kubeconfigPath;
+    }
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigPath);
+    const ns = `bench-cli-${Date.now().toString(36)}`;
+    await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+    const client = new K0smotronClient(kc);
+    process.stderr.write(`creating ${CLUSTERS} Clusters in ${ns}…\n`);
+    for (let i = 0; i < CLUSTERS; i += 10) {
+      await Promise.all(
+        Array.from({ length: Math.min(10, CLUSTERS - i) }, (_, j) =>
+          client.createCluster({
+            apiVersion: API_VERSION,
+            kind: CLUSTER_KIND,
+            metadata: { name: `bench-${String(i + j).padStart(3, '0')}`, namespace: ns, labels: { bench: 'cli' } },
+            spec: { replicas: 1, service: { type: 'NodePort' } },
+          }),
+        ),
+      );
+    }
+    const pathDir = pluginPathDir();
+    const kubectl = cluster?.kubectlPath ?? process.env.K0SMOTRON_TEST_KUBECTL ?? kubectlPath();
+    const env = { ...process.env, PATH: `${pathDir}:${process.env.PATH}` };
+    const kflags = ['--kubeconfig', kubeconfigPath, '-n', ns];
+
+    const list = compare(
+      [
+        { name: 'kubectl k0smotron list', cmd: kubectl, args: ['k0smotron', 'list', ...kflags] },
+        { name: 'kubectl get kmc', cmd: kubectl, args: ['get', 'kmc', ...kflags] },
+      ],
+      env,
+    );
+    const startup = compare(
+      [
+        { name: 'kubectl-k0smotron --help', cmd: join(pathDir, 'kubectl-k0smotron'), args: ['--help'] },
+        { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
+        { name: 'kubectl k0smotron --help', cmd: kubectl, args: ['k0smotron', '--help'] },
+      ],
+      env,
+    );
+    const listRatio = list['kubectl k0smotron list'] / list['kubectl get kmc'];
+    const startRatio = startup['kubectl-k0smotron --help'] / startup['node -e 0'];
+    const lines = [
+      `kubectl plugin benchmark: ${CLUSTERS} Clusters, ${RUNS} runs each (median wall time), node ${process.version}, ${cpus().length} CPUs, load ${loadavg()[0].toFixed(1)}`,
+      `  kubectl k0smotron list      ${list['kubectl k0smotron list'].toFixed(0)} ms`,
+      `  kubectl get kmc             ${list['kubectl get kmc'].toFixed(0)} ms`,
+      `  ratio                       ${listRatio.toFixed(2)}x (target <= 1.5x)`,
+      `  kubectl-k0smotron --help    ${startup['kubectl-k0smotron --help'].toFixed(0)} ms`,
+      `  node -e 0                   ${startup['node -e 0'].toFixed(0)} ms`,
+      `  ratio                       ${startRatio.toFixed(2)}x (target <= 2x)`,
+      `  kubectl k0smotron --help    ${startup['kubectl k0smotron --help'].toFixed(0)} ms (through kubectl)`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    if (process.env.BENCH_JSON) {
+      const out = join(mkdtempSync(join(tmpdir(), 'bench-cli-')), 'result.json');
+      writeFileSync(out, JSON.stringify({ list, startup, listRatio, startRatio }, null, 2));
+      process.stderr.write(`wrote ${out}\n`);
+    }
+    await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: ns });
+  } finally {
+    await cluster?.stop();
+  }
+}
+
+main().catch(err => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,94 @@
+// install / uninstall need a cluster of their own: they add and remove the CRDs, which the
+// shared test cluster's other tests rely on. This one starts without CRDs (1 hollow node).
+import { parseAllDocuments } from 'yaml';
+import { AppsV1Api, ApiextensionsV1Api } from '@kubernetes/client-node';
+import { startTestCluster, type TestCluster } from '@k0smotron/testenv';
+import { pluginPathDir, runWithPath, type RunResult } from './testing/plugin';
+
+jest.setTimeout(300_000);
+
+let cluster: TestCluster;
+let pathDir: string;
+
+function k(args: string[]): Promise<RunResult> {
+  return runWithPath(cluster.kubectlPath, ['k0smotron', ...args, '--kubeconfig', cluster.kubeconfigPath], pathDir);
+}
+
+async function crdExists(name: string): Promise<boolean> {
+  const api = cluster.kubeConfig.makeApiClient(ApiextensionsV1Api);
+  return api.readCustomResourceDefinition({ name }).then(() => true, () => false);
+}
+
+beforeAll(async () => {
+  pathDir = pluginPathDir();
+  cluster = await startTestCluster({ nodes: 1, installCrds: false });
+});
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+it('tells the user to install when the CRDs are missing', async () => {
+  for (const args of [['list'], ['status', 'x'], ['create', 'x'], ['join-token', 'list']]) {
+    const r = await k(args);
+    expect({ args, r }).toEqual({
+      args,
+      r: {
+        code: 1,
+        stdout: '',
+        stderr: 'error: the k0smotron.io API is not installed on this cluster (no Cluster CRD)\nhint: run `kubectl k0smotron install`\n',
+      },
+    });
+  }
+});
+
+it('install --dry-run=client lists what would be applied and applies nothing', async () => {
+  const r = await k(['install', '--dry-run=client']);
+  expect(r.code).toBe(0);
+  expect(r.stdout.split('\n')[0]).toBe('namespace/k0smotron configured (dry run)');
+  expect(r.stdout).toContain('customresourcedefinition.apiextensions.k8s.io/clusters.k0smotron.io configured (dry run)\n');
+  expect(r.stdout).toContain('deployment.apps/k0smotron-operator configured (dry run)\n');
+  expect(await crdExists('clusters.k0smotron.io')).toBe(false);
+  const server = await k(['install', '--dry-run=server']);
+  expect(server.code).toBe(0);
+  expect(server.stdout).toContain('namespace/k0smotron serverside-applied (server dry run)\n');
+  expect(await crdExists('clusters.k0smotron.io')).toBe(false);
+});
+
+it('install --wait applies the embedded manifest and waits for the operator', async () => {
+  const r = await k(['install', '--wait', '--timeout', '3m']);
+  expect(r.stderr).toContain('✔ deployment/k0smotron-operator is ready');
+  expect(r.code).toBe(0);
+  const manifest = (await k(['install', '-o', 'yaml'])).stdout;
+  const count = parseAllDocuments(manifest).filter(d => d.toJS()).length;
+  expect(r.stdout.trimEnd().split('\n')).toHaveLength(count);
+  expect(await crdExists('clusters.k0smotron.io')).toBe(true);
+  const dep = await cluster.kubeConfig.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: 'k0smotron', name: 'k0smotron-operator' });
+  expect(dep.status?.readyReplicas).toBe(1);
+  // Idempotent: a second install succeeds.
+  expect((await k(['install'])).code).toBe(0);
+});
+
+it('uninstall refuses while Clusters exist, unless --force', async () => {
+  expect((await k(['create', 'keep', '-n', 'default'])).code).toBe(0);
+  const r = await k(['uninstall']);
+  expect(r).toEqual({
+    code: 1,
+    stdout: '',
+    stderr:
+      'error: refusing to uninstall: 1 cluster still exists (default/keep)\n' +
+      'hint: delete them first with `kubectl k0smotron delete NAME -n NAMESPACE`, or pass --force to delete them too\n',
+  });
+  const dry = await k(['uninstall', '--force', '--dry-run=client']);
+  expect(dry.stdout).toContain('cluster.k0smotron.io/keep deleted (dry run)\n');
+  expect(await crdExists('clusters.k0smotron.io')).toBe(true);
+  const forced = await k(['uninstall', '--force', '--wait', '--timeout', '3m']);
+  expect(forced.stderr).toContain('✔ k0smotron is uninstalled');
+  expect(forced.code).toBe(0);
+  expect(forced.stdout).toContain('cluster.k0smotron.io/keep deleted\n');
+  expect(forced.stdout).toContain('customresourcedefinition.apiextensions.k8s.io/clusters.k0smotron.io deleted\n');
+  expect(await crdExists('clusters.k0smotron.io')).toBe(false);
+  // Nothing left to remove: uninstall is idempotent too.
+  const again = await k(['uninstall']);
+  expect(again.code).toBe(0);
+});
