@@ -60,6 +60,8 @@ describe('kubectl apply -f operator/deploy/install.yaml', () => {
     expect(await canI('patch', 'statefulsets.apps', 'default')).toBe(true);
     expect(await canI('update', 'clusters.k0smotron.io/status', 'default')).toBe(true);
     expect(await canI('delete', 'persistentvolumeclaims', 'default')).toBe(true);
+    expect(await canI('patch', 'persistentvolumeclaims', 'default')).toBe(true);
+    expect(await canI('create', 'persistentvolumeclaims', 'default')).toBe(false);
     expect(await canI('watch', 'nodes')).toBe(true);
     expect(await canI('update', 'leases.coordination.k8s.io', INSTALL_NAMESPACE)).toBe(true);
     expect(await canI('create', 'pods/exec', 'default')).toBe(false);

@@ -37,8 +37,9 @@ export function clusterRoleRules(): Rule[] {
     },
     { apiGroups: [''], resources: ['services', 'configmaps', 'secrets'], verbs: OWN },
     { apiGroups: ['apps'], resources: ['statefulsets'], verbs: OWN },
-    // PVCs come from volumeClaimTemplates; the operator only deletes them (autoDeletePVCs).
-    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: [...READ, 'delete'] },
+    // PVCs come from volumeClaimTemplates; for autoDeletePVCs the operator adds or removes the
+    // Cluster's owner reference (patch) or deletes them. It never creates them.
+    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: [...READ, 'patch', 'delete'] },
     // NodePort endpoints: a Ready node's address.
     { apiGroups: [''], resources: ['nodes'], verbs: READ },
     { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
