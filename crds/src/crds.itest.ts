@@ -122,6 +122,35 @@ describe('upstream examples', () => {
   });
 });
 
+describe('empty strings', () => {
+  // Real Kubernetes accepts "" in declared string fields (upstream writes conditions with an
+  // empty message). A kube-apiserver 1.20 built with Go >= 1.18 and an unpatched go-openapi
+  // type validator rejects them as null; this catches such a test bed.
+  it('accepts "" in string fields of spec and status', async () => {
+    const created = await client.createCluster({
+      apiVersion: 'k0smotron.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name: 'empty-strings', namespace: ns },
+      spec: { kubeconfigSecretMetadata: { labels: { marker: '' } }, storage: { etcd: { persistence: { storageClass: '' } } } },
+    });
+    expect(created.spec?.kubeconfigSecretMetadata?.labels).toEqual({ marker: '' });
+    const patched = await sharedTestCluster()
+      .kubeConfig.makeApiClient(CustomObjectsApi)
+      .patchNamespacedCustomObjectStatus(
+        {
+          group: 'k0smotron.io',
+          version: 'v1beta2',
+          namespace: ns,
+          plural: 'clusters',
+          name: 'empty-strings',
+          body: { status: { conditions: [{ type: 'Available', status: 'False', reason: 'Waiting', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' }] } },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    expect(patched.status.conditions[0].message).toBe('');
+  });
+});
+
 describe('invalid specs', () => {
   const serverCases = INVALID_CASES.filter(c => c.server);
 
