@@ -219,11 +219,17 @@ export async function startChildApiServer(opts: ChildApiServerOptions): Promise<
       logFile('etcd'),
     );
     const waitFor = async (what: string, check: () => Promise<boolean>) => {
+      const since = Date.now();
+      let told = since;
       for (;;) {
         const dead = supervisor.firstExited();
         if (dead) throw new Error(`${dead.name} exited while waiting for ${what}`);
         if (await check()) return;
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        if (Date.now() - told >= 10_000) {
+          told = Date.now();
+          log(`still waiting for ${what} (${Math.round((told - since) / 1000)} s)`);
+        }
         await new Promise((r) => setTimeout(r, 250));
       }
     };
