@@ -91,9 +91,11 @@ export const Conditions = Type.Array(Condition, {
 });
 
 /**
- * A field this implementation does not support yet. kube-apiserver 1.20 has no CEL, so the
- * rejection is spelled as a required key whose name says why; newer API servers also get a
- * CEL rule with a proper message.
+ * A field this implementation does not support yet. kube-apiserver 1.20 has no CEL (and
+ * kubectl 1.20 rejects a CRD carrying `x-kubernetes-validations`), so the API server's rejection
+ * is spelled as a required key whose name says why: "spec.ingress.spec.ingress is not supported
+ * by this k0smotron yet: Required value". The TypeScript validator reads
+ * `x-k0smotron-unsupported` for a cleaner message; crd.ts strips that keyword.
  */
 export function NotSupported(field: string, hint: string): TSchema {
   const reason = `${field} is not supported by this k0smotron yet`;
@@ -102,7 +104,6 @@ export function NotSupported(field: string, hint: string): TSchema {
     description: `${reason}. ${hint}`,
     'x-kubernetes-preserve-unknown-fields': true,
     required: [reason],
-    'x-kubernetes-validations': [{ rule: 'false', message: `${reason}. ${hint}` }],
     'x-k0smotron-unsupported': `${reason}. ${hint}`,
   });
 }
