@@ -3,17 +3,17 @@
 import type { KubernetesObject, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import type { Cluster } from '@k0smotron/api';
 import { parse } from 'yaml';
-import { clusterController, CLUSTER_GVK } from './controller';
+import { clusterController, CLUSTER_GVK, type ClusterControllerOptions } from './controller';
 import { FakeEngine } from './testdata/fake-engine';
 
 const SECRET = { apiVersion: 'v1', kind: 'Secret' };
 const STS = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
 
-function setup(spec: Cluster['spec'], annotations?: Record<string, string>) {
+function setup(spec: Cluster['spec'], annotations?: Record<string, string>, opts: ClusterControllerOptions = {}) {
   const engine = new FakeEngine();
   engine.put({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: '192.0.2.2' }] } } as KubernetesObject);
   engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'c1', namespace: 'ns', generation: 1, uid: 'cluster-uid', annotations }, spec } as KubernetesObject);
-  const controller = clusterController();
+  const controller = clusterController(opts);
   const reconcile = () => controller.reconcile({ namespace: 'ns', name: 'c1' }, engine.context());
   const cluster = () => engine.find(CLUSTER_GVK, 'ns', 'c1') as unknown as Cluster;
   const cond = (type: string) => cluster().status?.conditions?.find((c) => c.type === type);
@@ -152,5 +152,27 @@ describe('Cluster reconcile (in-memory engine)', () => {
     await reconcile();
     expect(engine.find({ apiVersion: 'v1', kind: 'Service' }, 'ns', 'kmc-c1')).toBeUndefined();
     expect(engine.find({ apiVersion: 'v1', kind: 'Service' }, 'ns', 'kmc-c1-nodeport')).toBeDefined();
+  });
+
+  it('ControlPlaneFunctional comes from the injected probe, asked again only when due', async () => {
+    let calls = 0;
+    const functionalProbe = async () => {
+      calls++;
+      return { status: 'True' as const, reason: 'KubeSystemNamespaceFound', message: 'answers', recheckAfterMs: 60_000 };
+    };
+    const { engine, reconcile, cond } = setup({ service: { type: 'ClusterIP' } }, undefined, { functionalProbe });
+    await reconcile();
+    expect(cond('ControlPlaneFunctional')).toMatchObject({ status: 'Unknown', reason: 'NoReadyReplicas' });
+    expect(calls).toBe(0);
+    markReady(engine, 'kmc-c1', 1);
+    expect(await reconcile()).toEqual({ requeueAfterMs: 60_000 });
+    expect(cond('ControlPlaneFunctional')).toMatchObject({ status: 'True', reason: 'KubeSystemNamespaceFound' });
+    expect(cond('Available')).toMatchObject({ status: 'True' });
+    await reconcile();
+    await reconcile();
+    expect(calls).toBe(1);
+    engine.now = new Date(engine.now.getTime() + 61_000);
+    await reconcile();
+    expect(calls).toBe(2);
   });
 });

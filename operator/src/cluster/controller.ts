@@ -98,6 +98,7 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
   validateClusterSpec({});
   const index = new ClusterWatchIndex();
   const kineChecked = new Map<string, string>(); // "ns/name" → resourceVersion whose key was present
+  const probes = new ProbeMemo();
   return {
     name: 'cluster',
     for: { ...CLUSTER_GVK },
@@ -115,8 +116,23 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
     ],
     // Reconciles wait on the API server far more than on CPU (PKI work has its own semaphore).
     concurrency: opts.concurrency ?? 8,
-    reconcile: (key, ctx) => new ClusterReconcile(key, ctx, opts, index, kineChecked).run(),
+    reconcile: (key, ctx) => new ClusterReconcile(key, ctx, opts, index, kineChecked, probes).run(),
   };
+}
+
+/** Last ControlPlaneFunctional answer per Cluster UID, valid until it is due again. */
+class ProbeMemo {
+  private readonly entries = new Map<string, { result: FunctionalResult; endpoint: string; dueAt: number }>();
+
+  get(key: string, endpoint: string, now: number) {
+    const e = this.entries.get(key);
+    return e && e.endpoint === endpoint && now < e.dueAt ? e : undefined;
+  }
+
+  set(key: string, entry: { result: FunctionalResult; endpoint: string; dueAt: number }): void {
+    if (this.entries.size > 10_000) this.entries.clear(); // bound memory if Clusters churn
+    this.entries.set(key, entry);
+  }
 }
 
 /** One reconcile of one Cluster. */
@@ -139,6 +155,7 @@ class ClusterReconcile {
     private readonly opts: ClusterControllerOptions,
     private readonly index: ClusterWatchIndex,
     private readonly kineChecked: Map<string, string>,
+    private readonly probes: ProbeMemo,
   ) {}
 
   private requeue(ms: number): void {
@@ -485,14 +502,29 @@ class ClusterReconcile {
       this.facts.functional = { status: 'Unknown', reason: 'NoReadyReplicas', message: 'no control-plane replica is Ready yet' };
       return;
     }
+    // A probe can take seconds: reuse the last answer until the probe asked to be asked again, or
+    // the endpoint changed; status writes and owned-object events do not trigger new probes.
+    const now = this.ctx.now().getTime();
+    const memoKey = `${cluster.metadata.uid}`;
+    const cached = this.probes.get(memoKey, cluster.status?.endpoint ?? '', now);
+    if (cached) {
+      this.facts.functional = cached.result;
+      this.requeue(cached.dueAt - now);
+      return;
+    }
+    let result: FunctionalResult;
+    let recheck: number;
     try {
       const r = await probe(cluster, { client: this.ctx.client, signal: this.ctx.signal });
-      this.facts.functional = { status: r.status, reason: r.reason, message: r.message };
-      if (r.recheckAfterMs !== undefined) this.requeue(r.recheckAfterMs);
+      result = { status: r.status, reason: r.reason, message: r.message };
+      recheck = r.recheckAfterMs ?? 60_000;
     } catch (err) {
-      this.facts.functional = { status: 'Unknown', reason: 'InternalError', message: `probe failed: ${(err as Error).message}` };
-      this.requeue(30_000);
+      result = { status: 'Unknown', reason: 'InternalError', message: `probe failed: ${(err as Error).message}` };
+      recheck = 30_000;
     }
+    this.facts.functional = result;
+    this.probes.set(memoKey, { result, endpoint: cluster.status?.endpoint ?? '', dueAt: now + recheck });
+    this.requeue(recheck);
   }
 
   /** Writes status through the status subresource, only when it differs; one Event per changed condition. */
