@@ -9,6 +9,8 @@ interface Stage {
   /** Command and args; jest stages get `--json --outputFile` appended to count tests. */
   cmd: string[];
   jest?: boolean;
+  /** node:test output: counted from its `ℹ pass N` / `ℹ fail N` summary. */
+  nodeTest?: boolean;
   when?: () => boolean;
 }
 
@@ -43,7 +45,7 @@ const stages: Stage[] = [
     when: () => pkgHasScript('kubectl-k0smotron', 'build'),
   },
   { name: 'integration', cmd: ['npx', 'jest', '--selectProjects', 'integration'], jest: true },
-  { name: 'e2e', cmd: ['npx', 'tsx', 'e2e/run.ts'], when: () => existsSync(join(root, 'e2e', 'run.ts')) },
+  { name: 'e2e', cmd: ['npx', 'tsx', '--test', '--test-reporter=spec', 'e2e/demo.e2e.ts'], nodeTest: true },
   { name: 'bench', cmd: ['npm', 'run', 'bench'], when: () => pkgHasScript('.', 'bench') },
 ];
 
@@ -65,7 +67,14 @@ for (const stage of stages) {
   const args = stage.jest ? [...stage.cmd, '--json', `--outputFile=${out}`] : stage.cmd;
   process.stderr.write(`\n\u001b[1m==> ${stage.name}: ${args.join(' ')}\u001b[0m\n`);
   const started = Date.now();
-  const run = spawnSync(args[0], args.slice(1), { cwd: root, stdio: 'inherit', env: { ...process.env, CI: 'true' } });
+  const run = spawnSync(args[0], args.slice(1), {
+    cwd: root,
+    stdio: stage.nodeTest ? ['ignore', 'pipe', 'inherit'] : 'inherit',
+    env: { ...process.env, CI: 'true' },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (stage.nodeTest) process.stdout.write(run.stdout ?? '');
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   const ok = run.status === 0;
   let detail = ok ? 'ok' : `FAILED (exit ${run.status ?? run.signal})`;
@@ -74,6 +83,11 @@ for (const stage of stages) {
     passed += r.numPassedTests;
     failed += r.numFailedTests;
     detail += `: ${r.numPassedTests} passed, ${r.numFailedTests} failed`;
+  } else if (stage.nodeTest) {
+    const count = (word: string) => Number(new RegExp(`^\\S*\\s*${word} (\\d+)$`, 'm').exec(run.stdout ?? '')?.[1] ?? 0);
+    passed += count('pass');
+    failed += Math.max(count('fail'), ok ? 0 : 1);
+    detail += `: ${count('pass')} passed, ${count('fail')} failed`;
   } else if (!ok) {
     failed += 1;
   }

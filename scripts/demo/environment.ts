@@ -136,6 +136,15 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
         APP_CONFIG_k0smotron_demo_deniedPermissions: JSON.stringify(denied),
       },
     });
+    const child = backend;
+    // If this process dies without stop(), take the backend down with it.
+    process.once('exit', () => killGroup(child, 'SIGKILL'));
+    for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
+      process.once(sig, () => {
+        killGroup(child, 'SIGKILL');
+        if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+      });
+    }
     const started = Date.now();
     await waitForHttp(`${url}/.backstage/health/v1/readiness`, 180_000, () => backend?.exitCode === null);
     progress(`Backstage ready in ${((Date.now() - started) / 1000).toFixed(0)} s`);
