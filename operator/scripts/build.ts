@@ -5,11 +5,11 @@ import { build } from 'esbuild';
 
 const root = path.resolve(__dirname, '..');
 
-async function main(): Promise<void> {
-  const started = Date.now();
+/** Bundles src/main.ts into `outfile`; returns its size in bytes. */
+export async function buildOperatorBundle(outfile = path.join(root, 'dist/main.js')): Promise<number> {
   const result = await build({
     entryPoints: [path.join(root, 'src/main.ts')],
-    outfile: path.join(root, 'dist/main.js'),
+    outfile,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -22,12 +22,17 @@ async function main(): Promise<void> {
     // Optional native/cloud modules client-node references but the operator never loads.
     external: ['bufferutil', 'utf-8-validate'],
   });
-  const out = Object.entries(result.metafile.outputs).find(([f]) => f.endsWith('main.js'));
-  const kb = out ? Math.round(out[1].bytes / 1024) : 0;
-  process.stdout.write(`operator/dist/main.js: ${kb} KiB in ${Date.now() - started} ms\n`);
+  const out = Object.entries(result.metafile.outputs).find(([f]) => f.endsWith('.js'));
+  return out ? out[1].bytes : 0;
 }
 
-main().catch(err => {
-  process.stderr.write(`build failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  const started = Date.now();
+  buildOperatorBundle().then(
+    bytes => process.stdout.write(`operator/dist/main.js: ${Math.round(bytes / 1024)} KiB in ${Date.now() - started} ms\n`),
+    err => {
+      process.stderr.write(`build failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
