@@ -1,6 +1,7 @@
 import React from 'react';
 import { screen, waitFor, within } from '@testing-library/react';
 import { NotFoundError } from '@backstage/errors';
+import type { ClusterDetails } from '@k0smotron/plugin-k0smotron-common';
 import { clusterDetailsFixture } from '../../__fixtures__/clusters';
 import { clusterEntity, mockK0smotronApi, renderWithApis } from '../../testing/render';
 import { EntityK0smotronClusterCard } from './EntityK0smotronClusterCard';
@@ -100,5 +101,70 @@ describe('EntityK0smotronClusterCard', () => {
 
     await waitFor(() => expect(screen.getByText(/Could not load the k0smotron Cluster/)).toBeInTheDocument());
     expect(screen.getAllByText(/connection refused/).length).toBeGreaterThan(0);
+  });
+});
+
+/** Answers handed out one by one, each only once the test releases it. */
+function gatedAnswers() {
+  const waiting: ((answer: () => Promise<ClusterDetails>) => void)[] = [];
+  const queued: (() => Promise<ClusterDetails>)[] = [];
+  return {
+    getCluster: () =>
+      new Promise<ClusterDetails>((resolve, reject) => {
+        const hand = (answer: () => Promise<ClusterDetails>) => answer().then(resolve, reject);
+        const next = queued.shift();
+        if (next) hand(next);
+        else waiting.push(hand);
+      }),
+    release(answer: () => Promise<ClusterDetails>) {
+      const hand = waiting.shift();
+      if (hand) hand(answer);
+      else queued.push(answer);
+    },
+  };
+}
+
+describe('EntityK0smotronClusterCard refresh', () => {
+  it('re-reads the Cluster so a new control plane turns Available by itself', async () => {
+    const gate = gatedAnswers();
+    const api = mockK0smotronApi({ getCluster: gate.getCluster });
+    gate.release(async () => clusterDetailsFixture({ phase: 'Progressing' }));
+    await renderWithApis(<EntityK0smotronClusterCard pollIntervalMs={20} />, { api, entity: clusterEntity() });
+
+    expect(await screen.findByText('Progressing')).toBeInTheDocument();
+    gate.release(async () => clusterDetailsFixture({ phase: 'Available' }));
+    await waitFor(() => expect(factRow('Phase')).toHaveTextContent('Available'));
+    expect(factRow('Replicas')).toHaveTextContent('3/3 ready');
+  });
+
+  it('keeps the last state when a refresh fails, and says so', async () => {
+    const gate = gatedAnswers();
+    const api = mockK0smotronApi({ getCluster: gate.getCluster });
+    gate.release(async () => clusterDetailsFixture());
+    await renderWithApis(<EntityK0smotronClusterCard pollIntervalMs={20} />, { api, entity: clusterEntity() });
+
+    await screen.findByText('3/3 ready');
+    gate.release(async () => Promise.reject(new Error('socket hang up')));
+    expect(await screen.findByText(/Could not refresh, showing the last known state: socket hang up/)).toBeInTheDocument();
+    expect(factRow('Phase')).toHaveTextContent('Available');
+  });
+
+  it('says the Cluster is gone once it has been deleted', async () => {
+    const gate = gatedAnswers();
+    const api = mockK0smotronApi({ getCluster: gate.getCluster });
+    gate.release(async () => clusterDetailsFixture({ phase: 'Deleting' }));
+    await renderWithApis(<EntityK0smotronClusterCard pollIntervalMs={20} />, { api, entity: clusterEntity() });
+
+    expect(await screen.findByText('Deleting')).toBeInTheDocument();
+    gate.release(async () => Promise.reject(new NotFoundError('gone')));
+    expect(await screen.findByText('Control plane not found')).toBeInTheDocument();
+  });
+
+  it('reads once with polling off', async () => {
+    const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture() });
+    await renderWithApis(<EntityK0smotronClusterCard pollIntervalMs={0} />, { api, entity: clusterEntity() });
+    await screen.findByText('3/3 ready');
+    await new Promise(r => setTimeout(r, 200));
+    expect(api.getCluster).toHaveBeenCalledTimes(1);
   });
 });

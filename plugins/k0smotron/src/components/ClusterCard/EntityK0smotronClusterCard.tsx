@@ -1,7 +1,7 @@
 import React from 'react';
 import { InfoCard } from '@backstage/core-components';
 import { useEntityK0smotronCluster } from '../useK0smotronCluster';
-import { renderClusterStates } from '../shared/ClusterStateViews';
+import { RefreshFailedNote, renderClusterStates } from '../shared/ClusterStateViews';
 import { ClusterFacts } from './ClusterFacts';
 
 export interface EntityK0smotronClusterCardProps {
@@ -9,11 +9,13 @@ export interface EntityK0smotronClusterCardProps {
   title?: string;
   /** InfoCard variant, e.g. `gridItem` to fill a Grid cell. */
   variant?: 'gridItem' | 'fullHeight';
+  /** How often to re-read the Cluster, in ms; 0 reads it once. 10 s by default. */
+  pollIntervalMs?: number;
 }
 
 /** Status at a glance of the k0smotron Cluster named by the entity's `k0smotron.io/cluster`. */
 export function EntityK0smotronClusterCard(props: EntityK0smotronClusterCardProps) {
-  const state = useEntityK0smotronCluster();
+  const state = useEntityK0smotronCluster(props.pollIntervalMs);
   const { entityRef, cluster } = state;
   const subheader =
     entityRef.kind === 'ok'
@@ -21,7 +23,13 @@ export function EntityK0smotronClusterCard(props: EntityK0smotronClusterCardProp
       : undefined;
   return (
     <InfoCard title={props.title ?? 'k0smotron control plane'} subheader={subheader} variant={props.variant}>
-      {renderClusterStates(state) ?? (cluster && <ClusterFacts cluster={cluster} />)}
+      {renderClusterStates(state) ??
+        (cluster && (
+          <>
+            <RefreshFailedNote error={state.error} />
+            <ClusterFacts cluster={cluster} />
+          </>
+        ))}
     </InfoCard>
   );
 }

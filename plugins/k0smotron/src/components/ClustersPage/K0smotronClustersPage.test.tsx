@@ -156,3 +156,22 @@ it('waits for the list before showing rows', async () => {
   await waitFor(() => expect(screen.getByText('Control planes (0)')).toBeInTheDocument());
   expect(screen.queryByText('No control planes yet.')).not.toBeInTheDocument();
 });
+
+it('picks up new clusters on its own', async () => {
+  // The second list is held back until the first has been seen, so the test cannot race the poll.
+  let releaseSecond: () => void = () => {};
+  const second = new Promise<ClusterListResponse>(resolve => {
+    releaseSecond = () => resolve({ items: clusters });
+  });
+  let calls = 0;
+  const api = mockK0smotronApi({
+    listClusters: async () => (++calls === 1 ? { items: clusters.slice(0, 1) } : second),
+  });
+  await renderWithApis(<K0smotronClustersPage pollIntervalMs={20} />, {
+    api,
+    extraApis: [[catalogApiRef, catalogApiMock()]],
+  });
+  expect(await screen.findByText('Control planes (1)')).toBeInTheDocument();
+  releaseSecond();
+  expect(await screen.findByText('Control planes (3)')).toBeInTheDocument();
+});

@@ -23,9 +23,10 @@ import {
   type ClusterPhase,
   type ClusterSummary,
 } from '@k0smotron/plugin-k0smotron-common';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { k0smotronApiRef } from '../../api';
 import { PhaseStatus } from '../shared/status';
+import { RefreshFailedNote } from '../shared/ClusterStateViews';
+import { usePolledAsync } from '../usePolledAsync';
 import { formatAge } from '../shared/time';
 import { loadClusterEntityRefs } from './catalogLinks';
 
@@ -39,6 +40,8 @@ export interface K0smotronClustersPageProps {
   createTemplatePath?: string;
   /** Render without the page header (the new frontend system draws its own). */
   noHeader?: boolean;
+  /** How often to re-read the list, in ms; 0 reads it once. 15 s by default. */
+  pollIntervalMs?: number;
 }
 
 const useStyles = makeStyles(theme => ({
@@ -102,10 +105,14 @@ export function K0smotronClustersPage(props: K0smotronClustersPageProps) {
   const [namespace, setNamespace] = useState(ALL);
   const [managementCluster, setManagementCluster] = useState(ALL);
 
-  const state = useAsyncRetry(async () => {
-    const [list, refs] = await Promise.all([api.listClusters(), loadClusterEntityRefs(catalogApi)]);
-    return { list, refs };
-  }, [api, catalogApi]);
+  const state = usePolledAsync(
+    async () => {
+      const [list, refs] = await Promise.all([api.listClusters(), loadClusterEntityRefs(catalogApi)]);
+      return { list, refs };
+    },
+    [api, catalogApi],
+    props.pollIntervalMs ?? 15_000,
+  );
 
   const items = state.value?.list.items;
   const namespaces = useMemo(() => [...new Set((items ?? []).map(c => c.namespace))].sort(), [items]);
@@ -149,10 +156,11 @@ export function K0smotronClustersPage(props: K0smotronClustersPageProps) {
   ];
 
   const partialErrors = state.value?.list.errors ?? [];
-  const body = state.error ? (
+  const body = state.error && !state.value ? (
     <ResponseErrorPanel error={state.error} title="Could not list the k0smotron clusters" />
   ) : (
     <>
+      <RefreshFailedNote error={state.error} />
       {partialErrors.length > 0 && (
         <div className={classes.warning}>
           <WarningPanel severity="warning" title="Some management clusters could not be read">

@@ -2,8 +2,13 @@ import React from 'react';
 import { EmptyState, Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { MissingAnnotationEmptyState } from '@backstage/plugin-catalog-react';
 import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import { makeStyles } from '@material-ui/core/styles';
 import { K0SMOTRON_CLUSTER_ANNOTATION, type ClusterDetails } from '@k0smotron/plugin-k0smotron-common';
+import { describeApiError } from '../../api';
 import { isNotFoundError, type EntityClusterRef } from '../useK0smotronCluster';
+
+const useStyles = makeStyles(theme => ({ note: { marginBottom: theme.spacing(2) } }));
 
 /**
  * The states shared by the card and the tab before there is a Cluster to show: no annotation,
@@ -44,7 +49,18 @@ export function renderClusterStates(state: {
       />
     );
   }
-  if (error) return <ResponseErrorPanel error={error} title="Could not load the k0smotron Cluster" />;
+  if (error && !cluster) return <ResponseErrorPanel error={error} title="Could not load the k0smotron Cluster" />;
   if (!cluster) return <Progress />;
   return undefined;
+}
+
+/** Shown above the last good data when a later refresh failed. */
+export function RefreshFailedNote(props: { error?: Error }) {
+  const classes = useStyles();
+  if (!props.error) return null;
+  return (
+    <Alert severity="warning" variant="outlined" role="status" className={classes.note}>
+      Could not refresh, showing the last known state: {describeApiError(props.error)}
+    </Alert>
+  );
 }
