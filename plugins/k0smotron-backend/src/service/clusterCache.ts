@@ -30,6 +30,7 @@ export class ClusterCache {
   private readonly syncWaiters: Array<() => void> = [];
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private stopped = false;
+  private changes = 0;
   private lastErrorMessage: string | undefined;
 
   constructor(
@@ -63,6 +64,7 @@ export class ClusterCache {
     if (this.stopped) return;
     let failed = false;
     const onError = (err: unknown) => {
+      if (this.stopped) return; // stop() aborts the watch: not a failure
       failed = true;
       this.synced.delete(index);
       this.lastErrorMessage = describeWatchError(err);
@@ -94,6 +96,7 @@ export class ClusterCache {
     }
   }
   private emit(change: ClusterChange) {
+    this.changes++;
     for (const l of this.listeners) {
       try {
         l(change);
@@ -101,6 +104,11 @@ export class ClusterCache {
         this.logger.warn(`k0smotron: a Cluster change listener failed: ${(e as Error).message}`);
       }
     }
+  }
+
+  /** Grows with every add, update and delete: equal revisions mean an unchanged cache. */
+  revision(): number {
+    return this.changes;
   }
 
   isSynced(): boolean {

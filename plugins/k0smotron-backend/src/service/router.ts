@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import express from 'express';
 import Router from 'express-promise-router';
 import type {
@@ -32,7 +33,7 @@ import {
   checkUpdateClusterRequest,
   updateToMergePatch,
 } from './requestValidation';
-import { compareSummaries, filterClusters, toClusterDetails, toClusterSummary } from './summaries';
+import { cachedClusterSummary, compareSummaries, filterSummaries, toClusterDetails, toClusterSummary } from './summaries';
 import { ClusterInspector } from './clusterInspector';
 import { JoinTokenTimeoutError, issueJoinToken } from './joinTokens';
 
@@ -103,6 +104,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
+  const listMemo = new Map<string, { json: string; gzip?: Buffer }>();
 
   router.get('/management-clusters', async (req, res) => {
     await authorize(req, k0smotronClusterReadPermission);
@@ -132,17 +134,34 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       throw new InputError(`query parameter 'phase' must be one of ${PHASES.join(', ')} (got '${phase}')`);
     }
     const targets = mcName ? [managementClusters.get(mcName)] : managementClusters.list();
-    const body: ClusterListResponse = { items: [] };
-    for (const mc of targets) {
-      if (namespace && !mc.servesNamespace(namespace)) continue;
-      const problem = mc.cache.lastError();
-      if (problem) (body.errors ??= []).push({ managementCluster: mc.name, message: problem });
-      for (const c of filterClusters(mc.cache.list(namespace), { namespace, phase })) {
-        body.items.push(toClusterSummary(mc.name, c));
+    // The serialized answer is reused until a watch event changes one of the caches.
+    const memoKey = JSON.stringify([mcName, namespace, phase, targets.map(mc => [mc.name, mc.cache.revision(), mc.cache.lastError()])]);
+    let cached = listMemo.get(memoKey);
+    if (cached === undefined) {
+      const body: ClusterListResponse = { items: [] };
+      for (const mc of targets) {
+        if (namespace && !mc.servesNamespace(namespace)) continue;
+        const problem = mc.cache.lastError();
+        if (problem) (body.errors ??= []).push({ managementCluster: mc.name, message: problem });
+        const summaries = mc.cache.list(namespace).map(c => cachedClusterSummary(mc.name, c));
+        body.items.push(...filterSummaries(summaries, { namespace, phase }));
       }
+      body.items.sort(compareSummaries);
+      cached = { json: JSON.stringify(body) };
+      if (listMemo.size >= 32) listMemo.delete(listMemo.keys().next().value as string);
+      listMemo.set(memoKey, cached);
     }
-    body.items.sort(compareSummaries);
-    res.json(body);
+    res.type('application/json');
+    res.vary('Accept-Encoding');
+    // Compressing a 1000-cluster list costs more than building it: compress once per revision
+    // (the root router's compression leaves an already-encoded body alone).
+    if (cached.json.length > 32 * 1024 && req.acceptsEncodings('gzip')) {
+      cached.gzip ??= gzipSync(cached.json);
+      res.setHeader('Content-Encoding', 'gzip');
+      res.send(cached.gzip);
+      return;
+    }
+    res.send(cached.json);
   });
 
   router.get('/clusters/:mc/:namespace/:name', async (req, res) => {

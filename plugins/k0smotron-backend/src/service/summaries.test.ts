@@ -1,6 +1,6 @@
 import type { Cluster } from '@k0smotron/api';
 import type { CoreV1Event } from '@kubernetes/client-node';
-import { compareSummaries, filterClusters, toClusterEvents, toClusterSummary } from './summaries';
+import { cachedClusterSummary, compareSummaries, filterSummaries, toClusterEvents, toClusterSummary } from './summaries';
 
 const base: Cluster = {
   apiVersion: 'k0smotron.io/v1beta2',
@@ -48,13 +48,22 @@ describe('toClusterSummary', () => {
   });
 });
 
-describe('filterClusters / compareSummaries', () => {
+describe('filterSummaries / compareSummaries / cachedClusterSummary', () => {
   it('filters by namespace and phase and sorts stably', () => {
     const sleeping: Cluster = { ...base, metadata: { ...base.metadata, name: 'api', namespace: 'team-b' }, spec: { replicas: 0 } };
-    expect(filterClusters([base, sleeping], { phase: 'Sleeping' }).map(c => c.metadata.name)).toEqual(['api']);
-    expect(filterClusters([base, sleeping], { namespace: 'team-a' }).map(c => c.metadata.name)).toEqual(['web']);
+    const both = [toClusterSummary('a', base), toClusterSummary('a', sleeping)];
+    expect(filterSummaries(both, { phase: 'Sleeping' }).map(c => c.name)).toEqual(['api']);
+    expect(filterSummaries(both, { namespace: 'team-a' }).map(c => c.name)).toEqual(['web']);
     const list = [toClusterSummary('b', base), toClusterSummary('a', sleeping), toClusterSummary('a', base)].sort(compareSummaries);
     expect(list.map(s => `${s.managementCluster}/${s.namespace}/${s.name}`)).toEqual(['a/team-a/web', 'a/team-b/api', 'b/team-a/web']);
+  });
+
+  it('computes a summary once per object version', () => {
+    const first = cachedClusterSummary('a', base);
+    expect(cachedClusterSummary('a', base)).toBe(first);
+    const changed: Cluster = { ...base, spec: { ...base.spec, replicas: 5 } };
+    expect(cachedClusterSummary('a', changed).replicas).toBe(5);
+    expect(cachedClusterSummary('b', base).managementCluster).toBe('b');
   });
 });
 

@@ -28,6 +28,18 @@ export function storageTypeOf(cluster: Cluster): string {
   return 'etcd';
 }
 
+// The informer replaces an object on every change, so object identity is a safe memo key.
+const summaryMemo = new WeakMap<Cluster, { managementCluster: string; summary: ClusterSummary }>();
+
+/** toClusterSummary of a cached (never mutated) object, computed once per object version. */
+export function cachedClusterSummary(managementCluster: string, cluster: Cluster): ClusterSummary {
+  const hit = summaryMemo.get(cluster);
+  if (hit && hit.managementCluster === managementCluster) return hit.summary;
+  const summary = toClusterSummary(managementCluster, cluster);
+  summaryMemo.set(cluster, { managementCluster, summary });
+  return summary;
+}
+
 export function toClusterSummary(managementCluster: string, cluster: Cluster): ClusterSummary {
   const spec = cluster.spec ?? {};
   const status = cluster.status ?? {};
@@ -58,11 +70,10 @@ export interface ClusterListFilter {
   phase?: string;
 }
 
-export function filterClusters(clusters: readonly Cluster[], filter: ClusterListFilter): Cluster[] {
-  return clusters.filter(
-    c =>
-      (!filter.namespace || c.metadata.namespace === filter.namespace) &&
-      (!filter.phase || clusterPhase(c) === filter.phase),
+/** Filters summaries by namespace and phase. */
+export function filterSummaries(summaries: readonly ClusterSummary[], filter: ClusterListFilter): ClusterSummary[] {
+  return summaries.filter(
+    s => (!filter.namespace || s.namespace === filter.namespace) && (!filter.phase || s.phase === filter.phase),
   );
 }
 
