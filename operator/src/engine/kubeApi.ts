@@ -78,6 +78,8 @@ export class KubeApi {
   constructor(
     private readonly kc: KubeConfig,
     private readonly onRequest?: (verb: string, resource: string, code: number) => void,
+    /** How long past its timeoutSeconds a silent watch is declared dead (default 30 s). */
+    private readonly watchGraceMs = 30_000,
   ) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster: set current-context to a context with a cluster');
@@ -197,6 +199,13 @@ export class KubeApi {
         if (!settled) this.count('watch', resource, 0);
         finish(new ApiError(`watch ${path}: ${e.message}`, 0, 'Unreachable'));
       });
+      // A half-open connection sends nothing forever; the server ends every watch after
+      // timeoutSeconds, so silence well beyond that means the connection is gone.
+      const serverTimeout = Number(query?.timeoutSeconds ?? 0);
+      if (serverTimeout > 0) {
+        req.setTimeout(serverTimeout * 1000 + this.watchGraceMs, () => req.destroy(new Error('watch stalled: no data past its timeout')));
+      }
+      req.on('socket', socket => socket.setKeepAlive(true, 30_000));
       signal.addEventListener('abort', onAbort, { once: true });
       req.end();
     });

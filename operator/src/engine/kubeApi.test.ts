@@ -1,0 +1,102 @@
+// KubeApi against a tiny local HTTP server standing in for misbehaving API servers (a stalled
+// watch, a kept-alive socket closed by the server) — faults a real kube-apiserver will not
+// produce on demand.
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ApiError, KubeApi, writeRequests } from './kubeApi';
+
+async function serve(handler: http.RequestListener): Promise<{ url: string; server: http.Server }> {
+  const server = http.createServer(handler);
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+function kubeConfig(server: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'c', server, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 'test-token' }],
+    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+    currentContext: 'x',
+  });
+  return kc;
+}
+
+describe('KubeApi', () => {
+  it('sends the bearer token, parses Status errors, counts requests by verb, resource and code', async () => {
+    const seen: string[] = [];
+    const { url, server } = await serve((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization}`);
+      if (req.url?.startsWith('/api/v1/namespaces/a/configmaps/missing')) {
+        res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'Status', code: 404, message: 'configmaps "missing" not found' }));
+      } else {
+        res.writeHead(201, { 'Content-Type': 'application/json' }).end('{"kind":"ConfigMap"}');
+      }
+    });
+    const api = new KubeApi(kubeConfig(url));
+    try {
+      await api.request('create', 'configmaps', 'POST', '/api/v1/namespaces/a/configmaps', { body: { x: 1 } });
+      const err = await api.request('get', 'configmaps', 'GET', '/api/v1/namespaces/a/configmaps/missing').catch(e => e);
+      expect(err).toBeInstanceOf(ApiError);
+      expect(err).toMatchObject({ status: 404, reason: 'NotFound', message: expect.stringContaining('configmaps "missing" not found') });
+      expect(seen[0]).toBe('POST /api/v1/namespaces/a/configmaps Bearer test-token');
+      expect(api.requestCounts()).toEqual({ 'create configmaps 201': 1, 'get configmaps 404': 1 });
+      expect(writeRequests(api.requestCounts())).toBe(1);
+      expect(writeRequests({ ...api.requestCounts(), 'update leases 200': 5 }, { exclude: ['leases'] })).toBe(1);
+    } finally {
+      api.close();
+      server.closeAllConnections();
+      await new Promise(r => server.close(r));
+    }
+  });
+
+  it('declares a silent watch dead shortly after its server-side timeout', async () => {
+    const { url, server } = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.flushHeaders(); // then nothing, ever: a half-open connection
+    });
+    const api = new KubeApi(kubeConfig(url), undefined, 200);
+    try {
+      const started = Date.now();
+      const ac = new AbortController();
+      const err = await api.watch('configmaps', '/api/v1/configmaps', { timeoutSeconds: 1 }, () => undefined, ac.signal).catch(e => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(String(err.message)).toMatch(/stalled|closed/);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      api.close();
+      server.closeAllConnections();
+      await new Promise(r => server.close(r));
+    }
+  });
+
+  it('retries once when the server drops a kept-alive socket as a request arrives on it', async () => {
+    const served = new WeakMap<object, number>();
+    let dropped = 0;
+    let answered = 0;
+    const { url, server } = await serve((req, res) => {
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      if (n > 1) {
+        dropped++; // the race Node documents for `reusedSocket`: server closes the idle socket
+        req.socket.destroy();
+        return;
+      }
+      answered++;
+      res.writeHead(200, { 'Content-Type': 'application/json', Connection: 'keep-alive' }).end('{}');
+    });
+    const api = new KubeApi(kubeConfig(url));
+    try {
+      await api.request('get', 'configmaps', 'GET', '/api/v1/configmaps');
+      await api.request('get', 'configmaps', 'GET', '/api/v1/configmaps');
+      expect({ dropped, answered }).toEqual({ dropped: 1, answered: 2 });
+      expect(api.requestCounts()).toEqual({ 'get configmaps 200': 2 });
+    } finally {
+      api.close();
+      server.closeAllConnections();
+      await new Promise(r => server.close(r));
+    }
+  });
+});
