@@ -98,6 +98,28 @@ describe('K0smotronClient', () => {
   });
 });
 
+describe('K0smotronClient errors', () => {
+  it('keeps the field errors of the router\'s 400 bodies', async () => {
+    const { client } = setup(() =>
+      jsonResponse(400, {
+        error: { name: 'InputError', message: 'Invalid cluster' },
+        fieldErrors: [{ path: 'spec.replicas', message: 'must be at most 99' }],
+      }),
+    );
+    const error = await client.updateCluster(ref, { replicas: 100 }).catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(400);
+    expect(describeApiError(error)).toBe('Invalid cluster (spec.replicas: must be at most 99)');
+  });
+
+  it('keeps a plain-text error body readable', async () => {
+    const { client } = setup(() => new Response('upstream timed out', { status: 504 }));
+    const error = await client.listClusters().catch(e => e);
+    expect(error.statusCode).toBe(504);
+    expect(describeApiError(error)).toContain('upstream timed out');
+  });
+});
+
 describe('describeApiError', () => {
   it('prefers the backend message and lists field errors', async () => {
     const response = jsonResponse(400, {

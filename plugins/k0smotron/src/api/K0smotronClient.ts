@@ -21,6 +21,27 @@ function clusterPath(ref: ClusterRef): string {
   return [ref.managementCluster, ref.namespace, ref.name].map(encodeURIComponent).join('/');
 }
 
+/**
+ * A ResponseError that keeps the backend's message and field errors. Backstage's error handler
+ * sends `{ error, response }`; the k0smotron router's 400s send `{ error, fieldErrors }` without
+ * `response`, which ResponseError would otherwise flatten into one opaque string.
+ */
+async function toResponseError(response: Response): Promise<ResponseError> {
+  const text = await response.text();
+  let body = text;
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown }; response?: unknown };
+    if (parsed && typeof parsed.error?.message === 'string' && !parsed.response) {
+      body = JSON.stringify({ ...parsed, response: { statusCode: response.status } });
+    }
+  } catch {
+    // Not JSON: ResponseError keeps the text as the message.
+  }
+  return ResponseError.fromResponse(
+    new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers }),
+  );
+}
+
 /** Talks to the k0smotron backend plugin; failed calls throw a `ResponseError`. */
 export class K0smotronClient implements K0smotronApi {
   private readonly discoveryApi: DiscoveryApi;
@@ -86,7 +107,7 @@ export class K0smotronClient implements K0smotronApi {
       headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    if (!response.ok) throw await ResponseError.fromResponse(response);
+    if (!response.ok) throw await toResponseError(response);
     return response;
   }
 

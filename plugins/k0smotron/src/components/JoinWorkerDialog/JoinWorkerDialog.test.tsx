@@ -98,6 +98,20 @@ describe('JoinWorkerDialog', () => {
     expect(shown).toHaveTextContent('does not expire');
   });
 
+  it('says it is waiting while the operator issues the token', async () => {
+    const user = userEvent.setup();
+    let answer: (r: JoinTokenResponse) => void = () => {};
+    const api = mockK0smotronApi({ createJoinToken: () => new Promise(resolve => (answer = resolve)) });
+    await renderWithApis(<Harness />, { api });
+
+    await user.click(screen.getByRole('button', { name: 'Join a worker' }));
+    await user.click(await screen.findByRole('button', { name: 'Create token' }));
+    expect(await screen.findByText(/Waiting for the operator to issue the token/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: /Create token/ })).toBeDisabled();
+    answer(response);
+    expect(await screen.findByTestId('join-token')).toHaveTextContent(TOKEN);
+  });
+
   it('shows why the token could not be created and lets the user retry', async () => {
     const user = userEvent.setup();
     const api = mockK0smotronApi({

@@ -158,6 +158,11 @@ function JoinWorkerContent(props: { clusterRef: ClusterRef; onClose: () => void 
             ))}
           </Select>
         </FormControl>
+        {busy && (
+          <Typography variant="body2" color="textSecondary" role="status">
+            Waiting for the operator to issue the token; this can take up to a minute while the control plane starts.
+          </Typography>
+        )}
         {error && (
           <Alert severity="error" role="alert">
             {error}
