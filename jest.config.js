@@ -1,9 +1,6 @@
 // Node-side tests of every package. Unit tests (`*.test.ts`) need nothing running; integration
 // tests (`*.itest.ts`) share one real local test cluster per run (testenv/src/jest) and isolate
 // themselves by namespace. The frontend plugin runs under backstage-cli (jsdom) instead.
-const fs = require('fs');
-const path = require('path');
-
 const nodePackages = [
   'crds', 'testenv', 'operator', 'kubectl-k0smotron', 'bench',
   'plugins/k0smotron-common', 'plugins/k0smotron-backend',
@@ -26,13 +23,9 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['**/src/**/*.itest.ts'],
-      ...(fs.existsSync(path.join(__dirname, 'testenv/src/jest/globalSetup.ts'))
-        ? {
-            globalSetup: '<rootDir>/testenv/src/jest/globalSetup.ts',
-            globalTeardown: '<rootDir>/testenv/src/jest/globalTeardown.ts',
-          }
-        : {}),
-      testTimeout: 120000,
+      globalSetup: '<rootDir>/testenv/src/jest/globalSetup.ts',
+      globalTeardown: '<rootDir>/testenv/src/jest/globalTeardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/testenv/src/jest/setupIntegration.ts'],
       slowTestThreshold: 30,
     },
   ],
