@@ -166,29 +166,37 @@ function clusterVersion(name: string, storage: boolean, spec: JsonSchema): CrdVe
   };
 }
 
-/** `clusters.k0smotron.io` (kmc): v1beta2 stored, v1beta1 served, the same superset schema. */
-export function clusterCrd(): CustomResourceDefinition {
-  const spec = toCrdSchema(ClusterSpec);
+/** The envelope every CRD of the API shares: namespaced, in the k0smotron category, no conversion. */
+function namespacedCrd(kind: string, plural: string, shortNames: string[], versions: CrdVersion[]): CustomResourceDefinition {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `${CLUSTER_PLURAL}.${GROUP}`, labels: LABELS },
+    metadata: { name: `${plural}.${GROUP}`, labels: LABELS },
     spec: {
       group: GROUP,
       scope: 'Namespaced',
       names: {
-        kind: CLUSTER_KIND,
-        listKind: `${CLUSTER_KIND}List`,
-        plural: CLUSTER_PLURAL,
-        singular: CLUSTER_KIND.toLowerCase(),
-        shortNames: [CLUSTER_SHORT_NAME],
+        kind,
+        listKind: `${kind}List`,
+        plural,
+        singular: kind.toLowerCase(),
+        ...(shortNames.length ? { shortNames } : {}),
         categories: CATEGORIES,
       },
-      // Both versions share one schema, so objects need no conversion.
+      // Versions of one kind share one schema, so objects need no conversion.
       conversion: { strategy: 'None' },
-      versions: [clusterVersion(V1BETA2, true, spec), clusterVersion(V1BETA1, false, spec)],
+      versions,
     },
   };
+}
+
+/** `clusters.k0smotron.io` (kmc): v1beta2 stored, v1beta1 served, the same superset schema. */
+export function clusterCrd(): CustomResourceDefinition {
+  const spec = toCrdSchema(ClusterSpec);
+  return namespacedCrd(CLUSTER_KIND, CLUSTER_PLURAL, [CLUSTER_SHORT_NAME], [
+    clusterVersion(V1BETA2, true, spec),
+    clusterVersion(V1BETA1, false, spec),
+  ]);
 }
 
 function joinTokenRequestVersion(name: string, storage: boolean): CrdVersion {
@@ -211,25 +219,10 @@ function joinTokenRequestVersion(name: string, storage: boolean): CrdVersion {
 
 /** `jointokenrequests.k0smotron.io` (jtr): v1beta2 stored, v1beta1 served. */
 export function joinTokenRequestCrd(): CustomResourceDefinition {
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${JOIN_TOKEN_REQUEST_PLURAL}.${GROUP}`, labels: LABELS },
-    spec: {
-      group: GROUP,
-      scope: 'Namespaced',
-      names: {
-        kind: JOIN_TOKEN_REQUEST_KIND,
-        listKind: `${JOIN_TOKEN_REQUEST_KIND}List`,
-        plural: JOIN_TOKEN_REQUEST_PLURAL,
-        singular: JOIN_TOKEN_REQUEST_KIND.toLowerCase(),
-        shortNames: [JOIN_TOKEN_REQUEST_SHORT_NAME],
-        categories: CATEGORIES,
-      },
-      conversion: { strategy: 'None' },
-      versions: [joinTokenRequestVersion(V1BETA2, true), joinTokenRequestVersion(V1BETA1, false)],
-    },
-  };
+  return namespacedCrd(JOIN_TOKEN_REQUEST_KIND, JOIN_TOKEN_REQUEST_PLURAL, [JOIN_TOKEN_REQUEST_SHORT_NAME], [
+    joinTokenRequestVersion(V1BETA2, true),
+    joinTokenRequestVersion(V1BETA1, false),
+  ]);
 }
 
 /** `k0smotronclusters.k0smotron.io`: the seed README's kind, a v1beta1 alias with a Cluster spec. */
@@ -237,44 +230,27 @@ export function k0smotronClusterCrd(): CustomResourceDefinition {
   // `spec: null` is kept (nullable) and the ClusterSpec-level default is not applied: the
   // operator reads this kind through normalizeClusterSpec, which defaults null like upstream.
   const { default: _specDefault, ...spec } = toCrdSchema(ClusterSpec);
-  return {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: `${K0SMOTRON_CLUSTER_PLURAL}.${GROUP}`, labels: LABELS },
-    spec: {
-      group: GROUP,
-      scope: 'Namespaced',
-      names: {
-        kind: K0SMOTRON_CLUSTER_KIND,
-        listKind: `${K0SMOTRON_CLUSTER_KIND}List`,
-        plural: K0SMOTRON_CLUSTER_PLURAL,
-        singular: K0SMOTRON_CLUSTER_KIND.toLowerCase(),
-        categories: CATEGORIES,
+  return namespacedCrd(K0SMOTRON_CLUSTER_KIND, K0SMOTRON_CLUSTER_PLURAL, [], [
+    {
+      name: V1BETA1,
+      served: true,
+      storage: true,
+      schema: {
+        openAPIV3Schema: rootSchema({
+          description: 'Alias of Cluster (the seed README kind); the operator turns it into a Cluster of the same name.',
+          spec: { ...spec, nullable: true },
+          status: toCrdSchema(ClusterStatus),
+          metadata: clusterMetadata,
+        }),
       },
-      conversion: { strategy: 'None' },
-      versions: [
-        {
-          name: V1BETA1,
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: rootSchema({
-              description: 'Alias of Cluster (the seed README kind); the operator turns it into a Cluster of the same name.',
-              spec: { ...spec, nullable: true },
-              status: toCrdSchema(ClusterStatus),
-              metadata: clusterMetadata,
-            }),
-          },
-          subresources: { status: {} },
-          additionalPrinterColumns: [
-            { name: 'Service', type: 'string', jsonPath: '.spec.service.type' },
-            { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint' },
-            AGE,
-          ],
-        },
+      subresources: { status: {} },
+      additionalPrinterColumns: [
+        { name: 'Service', type: 'string', jsonPath: '.spec.service.type' },
+        { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint' },
+        AGE,
       ],
     },
-  };
+  ]);
 }
 
 /** Every CRD of the API, keyed by the file it is written to under `crds/`. */

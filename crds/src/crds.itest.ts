@@ -47,6 +47,16 @@ function manifestIn(namespace: string, objects: Record<string, unknown>[], name:
   return file;
 }
 
+/** Merge-patches a Cluster's status subresource (what the operator does). */
+async function patchClusterStatus(name: string, status: Record<string, unknown>): Promise<{ status: { conditions: { message: string }[] } }> {
+  return sharedTestCluster()
+    .kubeConfig.makeApiClient(CustomObjectsApi)
+    .patchNamespacedCustomObjectStatus(
+      { group: 'k0smotron.io', version: 'v1beta2', namespace: ns, plural: 'clusters', name, body: { status } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+}
+
 beforeAll(async () => {
   const { kubeConfig } = sharedTestCluster();
   await ensureCrdsInstalled();
@@ -134,19 +144,9 @@ describe('empty strings', () => {
       spec: { kubeconfigSecretMetadata: { labels: { marker: '' } }, storage: { etcd: { persistence: { storageClass: '' } } } },
     });
     expect(created.spec?.kubeconfigSecretMetadata?.labels).toEqual({ marker: '' });
-    const patched = await sharedTestCluster()
-      .kubeConfig.makeApiClient(CustomObjectsApi)
-      .patchNamespacedCustomObjectStatus(
-        {
-          group: 'k0smotron.io',
-          version: 'v1beta2',
-          namespace: ns,
-          plural: 'clusters',
-          name: 'empty-strings',
-          body: { status: { conditions: [{ type: 'Available', status: 'False', reason: 'Waiting', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' }] } },
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+    const patched = await patchClusterStatus('empty-strings', {
+      conditions: [{ type: 'Available', status: 'False', reason: 'Waiting', message: '', lastTransitionTime: '2026-01-01T00:00:00Z' }],
+    });
     expect(patched.status.conditions[0].message).toBe('');
   });
 });
@@ -191,29 +191,15 @@ describe('invalid specs', () => {
 
 describe('kubectl get and scale', () => {
   async function setStatus(name: string): Promise<void> {
-    await sharedTestCluster()
-      .kubeConfig.makeApiClient(CustomObjectsApi)
-      .patchNamespacedCustomObjectStatus(
-        {
-          group: 'k0smotron.io',
-          version: 'v1beta2',
-          namespace: ns,
-          plural: 'clusters',
-          name,
-          body: {
-            status: {
-              replicas: 1,
-              readyReplicas: 1,
-              selector: 'app=k0smotron,cluster=my-cluster',
-              endpoint: 'https://192.0.2.2:30443',
-              conditions: [
-                { type: 'Available', status: 'True', reason: 'Available', message: 'control plane is up', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
-              ],
-            },
-          },
-        },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+    await patchClusterStatus(name, {
+      replicas: 1,
+      readyReplicas: 1,
+      selector: 'app=k0smotron,cluster=my-cluster',
+      endpoint: 'https://192.0.2.2:30443',
+      conditions: [
+        { type: 'Available', status: 'True', reason: 'Available', message: 'control plane is up', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+      ],
+    });
   }
 
   it('kubectl get kmc shows READY, REPLICAS, VERSION, SERVICE, ENDPOINT, AGE', async () => {
