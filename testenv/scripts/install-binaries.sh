@@ -18,8 +18,12 @@ BIN_DIR="$CACHE_ROOT/kubernetes-$K8S_VERSION/bin"
 # How the cached components were built; a cache built another way is rebuilt. Kubernetes 1.20
 # vendors modern-go/reflect2 1.0.1, whose map iteration corrupts memory under Go >= 1.18
 # (kube-apiserver dies with "unexpected fault address" serving custom resources), so the build
-# swaps in Debian's reflect2 1.0.2. Keep in sync with BUILD_RECIPE in src/binaries.ts.
+# swaps in Debian's reflect2 1.0.2. kubemark additionally gets a fake host util whose GetMode
+# answers (stock: "not implemented"), so pods with subPath volume mounts start on hollow nodes.
+# Keep in sync with buildRecipe() in src/binaries.ts.
 RECIPE="kubernetes-$K8S_VERSION+reflect2-1.0.2"
+KUBEMARK_RECIPE="$RECIPE+fake-hostutil-getmode"
+SOURCE_PATCHES="reflect2-1.0.2 fake-hostutil-getmode"
 RECIPE_FILE="$BIN_DIR/.recipe"
 REFLECT2_SRC=/usr/share/gocode/src/github.com/modern-go/reflect2
 
@@ -27,7 +31,13 @@ have_all() {
   local dir=$1 c
   for c in "${COMPONENTS[@]}" "${RUNTIME[@]}"; do [ -s "$dir/$c" ] && [ -x "$dir/$c" ] || return 1; done
 }
-recipe_current() { [ "$(cat "$RECIPE_FILE" 2>/dev/null)" = "$RECIPE" ]; }
+recipe_of() { if [ "$1" = kubemark ]; then echo "$KUBEMARK_RECIPE"; else echo "$RECIPE"; fi; }
+# The recipe a cached component was built with (.recipe-<c>; older caches have only .recipe).
+built_recipe_of() { cat "$BIN_DIR/.recipe-$1" 2>/dev/null || cat "$RECIPE_FILE" 2>/dev/null || true; }
+stale_components() {
+  local c
+  for c in "${COMPONENTS[@]}"; do [ "$(built_recipe_of "$c")" = "$(recipe_of "$c")" ] || echo "$c"; done
+}
 
 if [ -n "${K0SMOTRON_TEST_BIN_DIR:-}" ]; then
   have_all "$K0SMOTRON_TEST_BIN_DIR" ||
@@ -72,15 +82,13 @@ if [ ! -x "$BIN_DIR/kubectl" ]; then
   cp "$tmp/x/usr/bin/kubectl" "$BIN_DIR/kubectl"; rm -rf "$tmp"
 fi
 
-if have_all "$BIN_DIR" && recipe_current; then
+STALE=$(stale_components | tr '\n' ' ')
+if have_all "$BIN_DIR" && [ -z "${STALE// /}" ]; then
   step "test cluster binaries cached in $BIN_DIR"
   exit 0
 fi
 if have_all "$BIN_DIR"; then
-  step "cached binaries in $BIN_DIR predate build recipe $RECIPE: rebuilding them"
-  REBUILD=1
-else
-  REBUILD=0
+  step "cached $STALE in $BIN_DIR predate the current build recipe: rebuilding them"
 fi
 
 # rsync must exist before `make`, or the code generators leave a broken 0-byte binary.
@@ -116,7 +124,7 @@ fi
 
 SRC="$WORK/src"
 # A source tree left by an interrupted build of another recipe may hold stale binaries in _output.
-if [ -d "$SRC/kubernetes-$K8S_VERSION" ] && [ "$(cat "$SRC/kubernetes-$K8S_VERSION/.k0smotron-recipe" 2>/dev/null)" != "$RECIPE" ]; then
+if [ -d "$SRC/kubernetes-$K8S_VERSION" ] && [ "$(cat "$SRC/kubernetes-$K8S_VERSION/.k0smotron-recipe" 2>/dev/null)" != "$SOURCE_PATCHES" ]; then
   rm -rf "$SRC"
 fi
 if [ ! -d "$SRC/kubernetes-$K8S_VERSION" ]; then
@@ -132,7 +140,11 @@ if [ ! -f .k0smotron-recipe ]; then
   [ -d "$r2" ] || fail "unexpected source layout: $r2 missing"
   rm -f "$r2"/*.go "$r2"/*.s
   cp "$REFLECT2_SRC"/*.go "$REFLECT2_SRC"/*.s "$r2"/
-  echo "$RECIPE" > .k0smotron-recipe
+  step "patching the fake host util of kubemark (GetMode) so subPath mounts work on hollow nodes"
+  hu=pkg/volume/util/hostutil/fake_hostutil.go
+  grep -q 'return 0, errors.New("not implemented")' "$hu" || fail "unexpected content in $hu; cannot patch GetMode"
+  sed -i 's/return 0, errors.New("not implemented")/return 0755, nil/' "$hu"
+  echo "$SOURCE_PATCHES" > .k0smotron-recipe
 fi
 
 export GOPATH="$PWD/.go" CGO_ENABLED=0 GOFLAGS=-mod=vendor GO111MODULE=on GOPROXY=off
@@ -141,9 +153,9 @@ mkdir -p .go/src/k8s.io
 # Install by rename: processes still running the old binary keep their file.
 install_bin() { cp "$1" "$BIN_DIR/.$2.new" && mv -f "$BIN_DIR/.$2.new" "$BIN_DIR/$2"; }
 for c in "${COMPONENTS[@]}"; do
-  [ "$REBUILD" = 0 ] && [ -s "$BIN_DIR/$c" ] && continue
+  if [ -s "$BIN_DIR/$c" ]; then case " $STALE " in *" $c "*) ;; *) continue;; esac; fi
   out="_output/local/bin/linux/$(go env GOARCH)/$c"
-  if [ -s "$out" ]; then install_bin "$out" "$c"; continue; fi
+  if [ -s "$out" ]; then install_bin "$out" "$c"; recipe_of "$c" > "$BIN_DIR/.recipe-$c"; continue; fi
   step "building $c (a few minutes; Go $(go env GOVERSION))"
   start=$SECONDS
   if ! make WHAT="cmd/$c" >"$WORK/make-$c.log" 2>&1; then
@@ -152,9 +164,11 @@ for c in "${COMPONENTS[@]}"; do
   fi
   [ -s "$out" ] || fail "make reported success but $out is empty (was rsync missing? run make clean)"
   install_bin "$out" "$c"
+  recipe_of "$c" > "$BIN_DIR/.recipe-$c"
   step "built $c in $((SECONDS - start)) s"
 done
 have_all "$BIN_DIR" || fail "binaries missing in $BIN_DIR after the build"
+[ -z "$(stale_components)" ] || fail "still not built by the current recipe: $(stale_components | tr '\n' ' ')"
 echo "$RECIPE" > "$RECIPE_FILE"
 # The source tree is 1+ GB once built; keep only the tarball for a rebuild.
 rm -rf "$SRC"

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { binDir, BUILD_RECIPE, cacheRecipeCurrent, etcdPath, installScriptPath, kubectlPath, missingBinaries } from './binaries';
+import { binDir, BUILD_RECIPE, etcdPath, installScriptPath, KUBEMARK_BUILD_RECIPE, kubectlPath, missingBinaries, staleComponents } from './binaries';
 
 describe('binary locations', () => {
   it('prefers K0SMOTRON_TEST_BIN_DIR, then K0SMOTRON_CACHE_DIR, then ~/.cache', () => {
@@ -22,9 +22,15 @@ describe('binary locations', () => {
       expect(missingBinaries(dir, path.join(dir, 'etcd'))).toEqual([
         'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubemark', `etcd (${dir}/etcd)`,
       ]);
-      expect(cacheRecipeCurrent(dir)).toBe(false);
+      const all = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubemark'];
+      expect(staleComponents(dir)).toEqual(all);
+      // A cache from before per-component recipes: only kubemark needs the newer patch.
       fs.writeFileSync(path.join(dir, '.recipe'), `${BUILD_RECIPE}\n`);
-      expect(cacheRecipeCurrent(dir)).toBe(true);
+      expect(staleComponents(dir)).toEqual(['kubemark']);
+      fs.writeFileSync(path.join(dir, '.recipe-kubemark'), `${KUBEMARK_BUILD_RECIPE}\n`);
+      expect(staleComponents(dir)).toEqual([]);
+      fs.writeFileSync(path.join(dir, '.recipe-kube-apiserver'), 'kubernetes-1.20.2\n');
+      expect(staleComponents(dir)).toEqual(['kube-apiserver']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -34,5 +40,7 @@ describe('binary locations', () => {
     const script = fs.readFileSync(installScriptPath(), 'utf8');
     const m = /^RECIPE="kubernetes-\$K8S_VERSION(\+[^"]*)"$/m.exec(script);
     expect(m && `kubernetes-1.20.2${m[1]}`).toBe(BUILD_RECIPE);
+    const k = /^KUBEMARK_RECIPE="\$RECIPE(\+[^"]*)"$/m.exec(script);
+    expect(k && `${BUILD_RECIPE}${k[1]}`).toBe(KUBEMARK_BUILD_RECIPE);
   });
 });

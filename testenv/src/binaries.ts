@@ -10,20 +10,30 @@ export const CLUSTER_BINARIES = ['kube-apiserver', 'kube-controller-manager', 'k
 export type ClusterBinary = (typeof CLUSTER_BINARIES)[number];
 
 /**
- * How install-binaries.sh builds the cache (its RECIPE; keep in sync): Kubernetes 1.20 with its
- * vendored reflect2 replaced by 1.0.2, without which kube-apiserver built by Go >= 1.18 crashes.
+ * How install-binaries.sh builds each cached component (its RECIPE / KUBEMARK_RECIPE; keep in
+ * sync): Kubernetes 1.20 with its vendored reflect2 replaced by 1.0.2 (without it kube-apiserver
+ * built by Go >= 1.18 crashes), and for kubemark a fake host util that lets subPath mounts work.
  */
 export const BUILD_RECIPE = `kubernetes-${KUBERNETES_VERSION}+reflect2-1.0.2`;
+export const KUBEMARK_BUILD_RECIPE = `${BUILD_RECIPE}+fake-hostutil-getmode`;
+const BUILT_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubemark'] as const;
+
+export function buildRecipe(component: string): string {
+  return component === 'kubemark' ? KUBEMARK_BUILD_RECIPE : BUILD_RECIPE;
+}
 
 const INSTALL_SCRIPT = path.resolve(__dirname, '../scripts/install-binaries.sh');
 
-/** Whether the cache in `dir` was built by the current recipe (not checked for K0SMOTRON_TEST_BIN_DIR). */
-export function cacheRecipeCurrent(dir: string): boolean {
-  try {
-    return fs.readFileSync(path.join(dir, '.recipe'), 'utf8').trim() === BUILD_RECIPE;
-  } catch {
-    return false;
-  }
+/** Cached components built by an older recipe (not checked for K0SMOTRON_TEST_BIN_DIR). */
+export function staleComponents(dir: string): string[] {
+  const read = (f: string) => {
+    try {
+      return fs.readFileSync(path.join(dir, f), 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  return BUILT_COMPONENTS.filter(c => (read(`.recipe-${c}`) ?? read('.recipe')) !== buildRecipe(c));
 }
 
 /** $K0SMOTRON_TEST_BIN_DIR, or the cache the install script builds into. */
@@ -70,22 +80,22 @@ export function missingBinaries(dir: string, etcd: string): string[] {
 export function ensureBinaries(env: NodeJS.ProcessEnv = process.env): { binDir: string; etcd: string; installed: boolean } {
   const dir = binDir(env);
   let missing = missingBinaries(dir, etcdPath(env));
-  const stale = !env.K0SMOTRON_TEST_BIN_DIR && missing.length === 0 && !cacheRecipeCurrent(dir);
-  if (missing.length === 0 && !stale) return { binDir: dir, etcd: etcdPath(env), installed: false };
+  const stale = env.K0SMOTRON_TEST_BIN_DIR ? [] : staleComponents(dir);
+  if (missing.length === 0 && stale.length === 0) return { binDir: dir, etcd: etcdPath(env), installed: false };
   if (env.K0SMOTRON_TEST_BIN_DIR) {
     throw new Error(
       `K0SMOTRON_TEST_BIN_DIR=${dir} lacks ${missing.join(', ')}. ` +
         'Put those binaries there, or unset K0SMOTRON_TEST_BIN_DIR to build them into the cache.',
     );
   }
-  const why = stale ? `the cache predates build recipe ${BUILD_RECIPE}` : `missing ${missing.join(', ')}`;
+  const why = missing.length > 0 ? `missing ${missing.join(', ')}` : `${stale.join(', ')} predate the current build recipe`;
   process.stderr.write(`[testenv] ${why}: running ${INSTALL_SCRIPT} (once; builds take minutes)\n`);
   const res = spawnSync('bash', [INSTALL_SCRIPT], { stdio: ['ignore', 'inherit', 'inherit'], env });
   if (res.status !== 0) {
     throw new Error(`${INSTALL_SCRIPT} failed (exit ${res.status ?? res.signal}); see its output above`);
   }
   missing = missingBinaries(dir, etcdPath(env));
-  if (missing.length === 0 && !cacheRecipeCurrent(dir)) missing.push(`.recipe ${BUILD_RECIPE}`);
+  missing.push(...staleComponents(dir).map(c => `${c} built by ${buildRecipe(c)}`));
   if (missing.length > 0) throw new Error(`after ${INSTALL_SCRIPT}, still missing: ${missing.join(', ')}`);
   return { binDir: dir, etcd: etcdPath(env), installed: true };
 }

@@ -151,6 +151,10 @@ describe('startTestCluster (own 1-node cluster)', () => {
       namespace: ns,
       body: { metadata: { name: 'web' }, spec: { type: 'NodePort', selector: labels, ports: [{ port: 80, targetPort: 8080 }] } },
     });
+    await core.createNamespacedConfigMap({
+      namespace: ns,
+      body: { metadata: { name: 'web-script' }, data: { 'entrypoint.sh': '#!/bin/sh\nexec sleep infinity\n' } },
+    });
     await apps.createNamespacedStatefulSet({
       namespace: ns,
       body: {
@@ -165,8 +169,13 @@ describe('startTestCluster (own 1-node cluster)', () => {
               containers: [{
                 name: 'web', image: 'example.invalid/web:1', ports: [{ containerPort: 8080 }],
                 readinessProbe: { exec: { command: ['true'] } },
-                volumeMounts: [{ name: 'data', mountPath: '/data' }],
+                // subPath mounts need the patched kubemark (install-binaries.sh); k0smotron's pods use them.
+                volumeMounts: [
+                  { name: 'data', mountPath: '/data' },
+                  { name: 'script', mountPath: '/entrypoint.sh', subPath: 'entrypoint.sh' },
+                ],
               }],
+              volumes: [{ name: 'script', configMap: { name: 'web-script', defaultMode: 0o755 } }],
             },
           },
           volumeClaimTemplates: [{

@@ -2,6 +2,7 @@
 // test workers through environment variables (workers inherit the setup's environment).
 import { randomBytes } from 'node:crypto';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { kubectlPath } from './binaries';
 
 export const ENV = {
   kubeconfig: 'K0SMOTRON_TEST_KUBECONFIG',
@@ -39,7 +40,7 @@ export function sharedTestCluster(): SharedTestCluster {
     cached = {
       kubeConfig,
       kubeconfigPath,
-      kubectlPath: process.env[ENV.kubectl] ?? '',
+      kubectlPath: process.env[ENV.kubectl] || kubectlPath(),
       server: process.env[ENV.server] ?? kubeConfig.getCurrentCluster()?.server ?? '',
     };
   }

@@ -14,7 +14,9 @@ export default async function globalTeardown(): Promise<void> {
     if (/\(pid \d+, exited /.test(report)) {
       process.stderr.write(`[testenv] a test cluster component exited during the run:\n${report}\n`);
     }
+    const t = Date.now();
     await cluster.stop();
+    process.stderr.write(`[testenv] cluster stopped in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
     return;
   }
   const kubeconfig = process.env[ENV.kubeconfig];
