@@ -60,22 +60,26 @@ function makeAjv(): Ajv {
   return ajv;
 }
 
-let compiled:
-  | { ajv: Ajv; cluster: ValidateFunction; spec: ValidateFunction; jtr: ValidateFunction }
-  | undefined;
+let ajv: Ajv | undefined;
+const compiled = new Map<string, ValidateFunction>();
 
-// Compiled on first use: importing the package stays cheap for callers that never validate.
-function validators() {
-  if (!compiled) {
-    const ajv = makeAjv();
-    compiled = {
-      ajv,
-      cluster: ajv.compile(Cluster),
-      spec: ajv.compile(ClusterSpec),
-      jtr: ajv.compile(JoinTokenRequest),
-    };
+// Each schema is compiled on first use (a few hundred ms for the Cluster spec), so importing the
+// package stays cheap and a caller pays only for what it validates.
+function validator(key: 'spec' | 'cluster' | 'jtr'): ValidateFunction {
+  let fn = compiled.get(key);
+  if (!fn) {
+    ajv ??= makeAjv();
+    const schema =
+      key === 'spec'
+        ? ClusterSpec
+        : key === 'jtr'
+          ? JoinTokenRequest
+          : // The spec is validated on its own (validateClusterSpec); not compiling it twice.
+            { ...Cluster, properties: { ...Cluster.properties, spec: {} } };
+    fn = ajv.compile(schema);
+    compiled.set(key, fn);
   }
-  return compiled;
+  return fn;
 }
 
 /** `spec` + `/service/type` → `spec.service.type`; array indices as `[0]`. */
@@ -406,7 +410,7 @@ function runSchema(fn: ValidateFunction, value: unknown, base: string): Validati
 /** Validates a Cluster spec alone (paths start with `spec.`). `null` is valid: upstream's `spec: null`. */
 export function validateClusterSpec(spec: unknown): ValidationResult {
   if (spec === null || spec === undefined) return { ok: true, errors: [] };
-  const { spec: fn } = validators();
+  const fn = validator('spec');
   const walked: WalkResult = { errors: [], unsupported: [] };
   walk(ClusterSpec as unknown as Schema, spec, 'spec', walked, new Set());
   const errors = [...walked.errors, ...runSchema(fn, spec, 'spec')];
@@ -444,7 +448,7 @@ export function validateCluster(obj: unknown): ValidationResult {
   }
   // `spec: null` is pruned by the API server and then defaulted: validate the rest only.
   const withoutNullSpec = o.spec === null ? { ...o, spec: undefined } : o;
-  const { cluster: fn } = validators();
+  const fn = validator('cluster');
   const schemaErrors = runSchema(fn, { ...withoutNullSpec, apiVersion: String(o.apiVersion ?? ''), kind: String(o.kind ?? ''), metadata }, '');
   errors.push(...schemaErrors.filter(e => !e.path.startsWith('spec')));
   const spec = validateClusterSpec(o.spec);
@@ -473,7 +477,7 @@ export function validateJoinTokenRequest(obj: unknown): ValidationResult {
   if (metadata.generateName === undefined || metadata.name !== undefined) {
     errors.push(...nameErrors(metadata.name, 'metadata.name', 253, DNS1123_SUBDOMAIN_PATTERN, ''));
   }
-  const { jtr: fn } = validators();
+  const fn = validator('jtr');
   errors.push(...runSchema(fn, { ...o, apiVersion: String(o.apiVersion ?? ''), kind: String(o.kind ?? ''), metadata }, ''));
   const walked: WalkResult = { errors: [], unsupported: [] };
   walk(JoinTokenRequest as unknown as Schema, o, '', walked, new Set(['metadata', 'status']));
