@@ -106,6 +106,36 @@ const stubUnused: Plugin = {
   },
 };
 
+/**
+ * dist/ is itself an npm package without dependencies (everything is in the bundle), so
+ * `npm pack dist && npm i -g kubectl-k0smotron-*.tgz` works anywhere Node does.
+ */
+function writeInstallablePackage(version: string): void {
+  const dist = join(root, 'dist');
+  writeFileSync(
+    join(dist, 'package.json'),
+    `${JSON.stringify(
+      {
+        name: 'kubectl-k0smotron',
+        version,
+        description: 'kubectl plugin for k0smotron hosted control planes',
+        license: 'Apache-2.0',
+        engines: { node: '>=20.19' },
+        bin: { 'kubectl-k0smotron': 'kubectl-k0smotron.js', 'kubectl_complete-k0smotron': 'kubectl_complete-k0smotron.js' },
+        files: ['kubectl-k0smotron.js', 'kubectl_complete-k0smotron.js'],
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  const complete = join(dist, 'kubectl_complete-k0smotron.js');
+  writeFileSync(
+    complete,
+    "#!/usr/bin/env node\n// kubectl >= 1.26 runs this for `kubectl k0smotron <TAB>`.\nprocess.argv.splice(2, 0, '__complete');\nrequire('./kubectl-k0smotron.js');\n",
+  );
+  chmodSync(complete, 0o755);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const manifest = existsSync(manifestPath) ? readFileSync(manifestPath, 'utf8') : undefined;
@@ -129,6 +159,7 @@ async function main(): Promise<void> {
   mkdirSync(join(root, 'dist'), { recursive: true });
   writeFileSync(outfile, cli.outputFiles![0].text + PAYLOAD_START + code.split('*/').join(COMMENT_END_MARK) + PAYLOAD_END);
   chmodSync(outfile, 0o755);
+  writeInstallablePackage(pkg.version);
   const kb = Math.round(statSync(outfile).size / 1024);
   process.stderr.write(
     `built ${outfile} (${kb} KiB) in ${Date.now() - started} ms` +

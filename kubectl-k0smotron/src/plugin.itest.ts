@@ -248,7 +248,7 @@ describe('create', () => {
     childUrls.set('demo', child.url);
     // With its API answering and its pod Ready, the operator declares demo Available.
     await until('demo to become Available', async () => (await demoFacts()).phase === 'Available', 150_000);
-  });
+  }, 420_000);
 });
 
 /** What the API says about demo right now: the plugin's output is checked against it. */
@@ -276,7 +276,7 @@ describe('list / get', () => {
     expect(lines.slice(1).map(l => l.split(/\s+/)[0])).toEqual(['demo', 'fromfile', 'fromstdin', 'slow']);
     const f = await demoFacts();
     expect(r.stdout).toMatch(new RegExp(`\\ndemo\\s+${f.ready}/1\\s+${f.phase}\\s+v1\\.27\\.9-k0s\\.0\\s+\\S+\\n`));
-    expect((await k(['list'], { namespace: idle })).stdout).toMatch(/\nready\s+1\/1\s+Available\s+<unset>\s+\d+s\n/);
+    expect((await k(['list'], { namespace: idle })).stdout).toMatch(/\nready\s+1\/1\s+Available\s+<unset>\s+\S+\n/);
     const wide = await k(['get', '-o', 'wide']);
     expect(wide.stdout.split('\n')[0]).toMatch(/^NAME\s+READY\s+PHASE\s+VERSION\s+SERVICE\s+ENDPOINT\s+STORAGE\s+AGE$/);
     expect(wide.stdout).toMatch(new RegExp(`\\ndemo\\s+${f.ready}/1\\s+${f.phase}\\s+\\S+\\s+NodePort\\s+https://\\S+:30443\\s+etcd\\s+`));
@@ -603,6 +603,19 @@ describe('packaging', () => {
     const r = await runWithPath(kubectlBin, ['k0smotron', 'list', '-o', 'name', '--kubeconfig', kubeconfigPath, '-n', ns], dir);
     expect(r.stdout).toBe('cluster.k0smotron.io/demo\ncluster.k0smotron.io/slow\n');
     expect(existsSync(join(dir, 'node_modules'))).toBe(false);
+  });
+
+  it('installs with npm i -g from the packed dist/ (no dependencies to fetch)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'k0smotron-npm-'));
+    const pack = await runWithPath('npm', ['pack', join(__dirname, '..', 'dist'), '--pack-destination', dir, '--silent'], pathDir);
+    expect(pack.code).toBe(0);
+    const tgz = join(dir, pack.stdout.trim().split('\n').pop()!);
+    const inst = await runWithPath('npm', ['i', '-g', '--prefix', join(dir, 'prefix'), '--offline', '--no-audit', '--no-fund', tgz], pathDir);
+    expect(inst.code).toBe(0);
+    const r = await runWithPath(kubectlBin, ['k0smotron', 'list', '-o', 'name', '--kubeconfig', kubeconfigPath, '-n', ns], join(dir, 'prefix', 'bin'));
+    expect(r.stdout).toBe('cluster.k0smotron.io/demo\ncluster.k0smotron.io/slow\n');
+    const complete = await runWithPath(join(dir, 'prefix', 'bin', 'kubectl_complete-k0smotron'), ['wa'], pathDir);
+    expect(complete.stdout).toBe('wake\n:4\n');
   });
 
   it('embeds the operator manifest', async () => {
