@@ -165,6 +165,7 @@ test('the clusters page lists every control plane with a Create action', async (
 
 test('a user without the create permission does not see the Create action', async () => {
   await demo.restartBackend({ deniedPermissions: ['k0smotron.cluster.create'] });
+  await signIn(); // the restarted backend has new signing keys
   await open('/k0smotron');
   await page.getByText('demo', { exact: true }).first().waitFor({ timeout: 120_000 });
   const create = page.getByRole('button', { name: /^Create$/ }).or(page.getByRole('link', { name: /^Create$/ }));

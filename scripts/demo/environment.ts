@@ -123,7 +123,9 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const startBackend = async (denied: string[]) => {
     progress(`starting Backstage on ${url} (embedded k0smotron reconciler)…`);
     const out = openSync(backendLog, 'a');
-    backend = spawn('npx', ['backstage-cli', 'package', 'start'], {
+    // Plain tsx, not `backstage-cli package start`: its file watcher would restart the backend
+    // whenever a source file changes under the repo.
+    backend = spawn('npx', ['tsx', 'src/index.ts'], {
       cwd: BACKEND_DIR,
       detached: true, // own process group: stop() takes its children too
       stdio: ['ignore', out, out],
