@@ -20,10 +20,14 @@ BIN_DIR="$CACHE_ROOT/kubernetes-$K8S_VERSION/bin"
 # (kube-apiserver dies with "unexpected fault address" serving custom resources), so the build
 # swaps in Debian's reflect2 1.0.2. kubemark additionally gets a fake host util whose GetMode
 # answers (stock: "not implemented"), so pods with subPath volume mounts start on hollow nodes.
+# kube-apiserver also gets the OpenAPI type validators fixed: under Go >= 1.18 their
+# `reflect.DeepEqual(reflect.Zero(…), …)` null check takes "" for null, so a CRD string field set
+# to "" (a condition message, a label value) is rejected, unlike a real 1.20 server.
 # Keep in sync with buildRecipe() in src/binaries.ts.
 RECIPE="kubernetes-$K8S_VERSION+reflect2-1.0.2"
 KUBEMARK_RECIPE="$RECIPE+fake-hostutil-getmode"
-SOURCE_PATCHES="reflect2-1.0.2 fake-hostutil-getmode"
+APISERVER_RECIPE="$RECIPE+openapi-empty-string"
+SOURCE_PATCHES="reflect2-1.0.2 fake-hostutil-getmode openapi-empty-string"
 RECIPE_FILE="$BIN_DIR/.recipe"
 REFLECT2_SRC=/usr/share/gocode/src/github.com/modern-go/reflect2
 
@@ -31,7 +35,13 @@ have_all() {
   local dir=$1 c
   for c in "${COMPONENTS[@]}" "${RUNTIME[@]}"; do [ -s "$dir/$c" ] && [ -x "$dir/$c" ] || return 1; done
 }
-recipe_of() { if [ "$1" = kubemark ]; then echo "$KUBEMARK_RECIPE"; else echo "$RECIPE"; fi; }
+recipe_of() {
+  case "$1" in
+    kubemark) echo "$KUBEMARK_RECIPE" ;;
+    kube-apiserver) echo "$APISERVER_RECIPE" ;;
+    *) echo "$RECIPE" ;;
+  esac
+}
 # The recipe a cached component was built with (.recipe-<c>; older caches have only .recipe).
 built_recipe_of() { cat "$BIN_DIR/.recipe-$1" 2>/dev/null || cat "$RECIPE_FILE" 2>/dev/null || true; }
 stale_components() {
@@ -144,6 +154,15 @@ if [ ! -f .k0smotron-recipe ]; then
   hu=pkg/volume/util/hostutil/fake_hostutil.go
   grep -q 'return 0, errors.New("not implemented")' "$hu" || fail "unexpected content in $hu; cannot patch GetMode"
   sed -i 's/return 0, errors.New("not implemented")/return 0755, nil/' "$hu"
+  step "patching the OpenAPI type validators so \"\" is not taken for null (Go >= 1.18)"
+  for tv in vendor/k8s.io/kube-openapi/pkg/validation/validate/type.go vendor/github.com/go-openapi/validate/type.go; do
+    [ -f "$tv" ] || continue
+    grep -q 'reflect.DeepEqual(reflect.Zero(reflect.TypeOf(data)), reflect.ValueOf(data))' "$tv" ||
+      fail "unexpected content in $tv; cannot patch the null check"
+    sed -i 's/if data == nil || reflect.DeepEqual(reflect.Zero(reflect.TypeOf(data)), reflect.ValueOf(data)) {/if data == nil {/' "$tv"
+    grep -q 'reflect.DeepEqual(reflect.Zero(reflect.TypeOf(data)), reflect.ValueOf(data))' "$tv" &&
+      fail "could not patch the null check in $tv"
+  done
   echo "$SOURCE_PATCHES" > .k0smotron-recipe
 fi
 

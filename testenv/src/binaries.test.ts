@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { binDir, BUILD_RECIPE, etcdPath, installScriptPath, KUBEMARK_BUILD_RECIPE, kubectlPath, missingBinaries, staleComponents } from './binaries';
+import { binDir, BUILD_RECIPE, etcdPath, installScriptPath, KUBEMARK_BUILD_RECIPE, APISERVER_BUILD_RECIPE,
+  APISERVER_BUILD_RECIPE, kubectlPath, missingBinaries, staleComponents } from './binaries';
 
 describe('binary locations', () => {
   it('prefers K0SMOTRON_TEST_BIN_DIR, then K0SMOTRON_CACHE_DIR, then ~/.cache', () => {
@@ -24,10 +25,11 @@ describe('binary locations', () => {
       ]);
       const all = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubemark'];
       expect(staleComponents(dir)).toEqual(all);
-      // A cache from before per-component recipes: only kubemark needs the newer patch.
+      // A cache from before per-component recipes: kube-apiserver and kubemark need newer patches.
       fs.writeFileSync(path.join(dir, '.recipe'), `${BUILD_RECIPE}\n`);
-      expect(staleComponents(dir)).toEqual(['kubemark']);
+      expect(staleComponents(dir)).toEqual(['kube-apiserver', 'kubemark']);
       fs.writeFileSync(path.join(dir, '.recipe-kubemark'), `${KUBEMARK_BUILD_RECIPE}\n`);
+      fs.writeFileSync(path.join(dir, '.recipe-kube-apiserver'), `${APISERVER_BUILD_RECIPE}\n`);
       expect(staleComponents(dir)).toEqual([]);
       fs.writeFileSync(path.join(dir, '.recipe-kube-apiserver'), 'kubernetes-1.20.2\n');
       expect(staleComponents(dir)).toEqual(['kube-apiserver']);

@@ -16,10 +16,13 @@ export type ClusterBinary = (typeof CLUSTER_BINARIES)[number];
  */
 export const BUILD_RECIPE = `kubernetes-${KUBERNETES_VERSION}+reflect2-1.0.2`;
 export const KUBEMARK_BUILD_RECIPE = `${BUILD_RECIPE}+fake-hostutil-getmode`;
+/** kube-apiserver: OpenAPI type validators that do not take "" for null under Go >= 1.18. */
+export const APISERVER_BUILD_RECIPE = `${BUILD_RECIPE}+openapi-empty-string`;
 const BUILT_COMPONENTS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubemark'] as const;
 
 export function buildRecipe(component: string): string {
-  return component === 'kubemark' ? KUBEMARK_BUILD_RECIPE : BUILD_RECIPE;
+  if (component === 'kubemark') return KUBEMARK_BUILD_RECIPE;
+  return component === 'kube-apiserver' ? APISERVER_BUILD_RECIPE : BUILD_RECIPE;
 }
 
 const INSTALL_SCRIPT = path.resolve(__dirname, '../scripts/install-binaries.sh');
