@@ -157,20 +157,29 @@ async function operatorFor(ctx: Ctx, ns: string, label: string, resyncPeriod?: s
 }
 
 /**
- * Waits until the Cluster queue has been empty and no write was made for `quietMs`. (Reads may
- * go on: Clusters whose pods are Ready are re-probed periodically.)
+ * Waits until the Cluster queue has been empty, no write was made and no Cluster changed for
+ * `quietMs` (pods becoming Ready on the hollow node change status for a while after the
+ * children exist). Reads may go on: Clusters with Ready pods are re-probed periodically.
  */
-async function waitQuiet(op: OperatorProcess, quietMs: number, timeoutMs: number): Promise<MetricsSample> {
+async function waitQuiet(op: OperatorProcess, quietMs: number, timeoutMs: number, clusters?: { kmc: K0smotronClient; ns: string }): Promise<MetricsSample> {
   const deadline = Date.now() + timeoutMs;
   let since = Date.now();
   let last = await op.metrics();
+  let lastVersions = '';
+  let lastNote = Date.now();
   for (;;) {
-    await sleep(250);
+    await sleep(clusters ? 1000 : 250);
     const m = await op.metrics();
-    if (m.clusterQueueDepth > 0 || m.writes - last.writes > 0) since = Date.now();
+    const versions = clusters ? (await clusters.kmc.listClusters(clusters.ns)).map(c => c.metadata.resourceVersion).join(',') : '';
+    if (m.clusterQueueDepth > 0 || m.writes - last.writes > 0 || versions !== lastVersions) since = Date.now();
     last = m;
+    lastVersions = versions;
     if (Date.now() - since >= quietMs) return m;
     if (Date.now() > deadline) throw new Error(`the operator did not go quiet within ${timeoutMs / 1000} s (queue ${m.clusterQueueDepth})`);
+    if (Date.now() - lastNote > 15_000) {
+      lastNote = Date.now();
+      process.stderr.write(`  waiting for Cluster statuses to settle (${m.writes} writes so far, queue ${m.clusterQueueDepth})…\n`);
+    }
   }
 }
 
@@ -234,7 +243,7 @@ async function benchBulk(ctx: Ctx): Promise<void> {
     const done = await tracker.waitAll(names, Math.max(300_000, N * 1000), 'bulk');
     bulkMs = Math.max(...done.values()) - t0;
     process.stderr.write(`bulk: all children of ${N} Clusters after ${sec(bulkMs)} (creates sent in ${sec(createdMs)}); waiting for the operator to go quiet…\n`);
-    converged = await waitQuiet(op1, 3000, Math.max(300_000, N * 1000));
+    converged = await waitQuiet(op1, 5000, Math.max(300_000, N * 1000), { kmc, ns });
     rssConverged = op1.rssMiB();
     cpuBulk = op1.cpuMs();
   } finally {
@@ -337,7 +346,8 @@ async function childrenForBaseline(kc: KubeConfig, from: string, to: string, nam
   const byKind = new Map<string, Map<string, KubernetesObject>>();
   for (const [apiVersion, kind] of [['v1', 'Service'], ['v1', 'ConfigMap'], ['v1', 'Secret'], ['apps/v1', 'StatefulSet']]) {
     const list = await objApi.list(apiVersion, kind, from);
-    byKind.set(`${kind.toLowerCase()}s`, new Map(list.items.map(o => [o.metadata!.name!, o])));
+    // List items come without apiVersion and kind; an apply body needs them.
+    byKind.set(`${kind.toLowerCase()}s`, new Map(list.items.map(o => [o.metadata!.name!, { ...o, apiVersion, kind }])));
   }
   const out = new Map<string, KubernetesObject[]>();
   for (const n of names) {
@@ -403,7 +413,7 @@ async function main(): Promise<void> {
     if (args.only.has('bulk')) await benchBulk(ctx);
     if (args.only.has('cli')) benchCli(ctx);
   } finally {
-    if (!cluster) {
+    if (!cluster && namespaces.length) {
       const core = kc.makeApiClient(CoreV1Api);
       for (const ns of namespaces) await core.deleteNamespace({ name: ns }).catch(() => undefined);
     }
