@@ -31,6 +31,8 @@ export class ClusterCache {
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private stopped = false;
   private changes = 0;
+  /** Informer starts in flight: stop() waits for them (see stop()). */
+  private readonly starting = new Set<Promise<void>>();
   private lastErrorMessage: string | undefined;
 
   constructor(
@@ -85,7 +87,13 @@ export class ClusterCache {
       informer.on('delete', c => this.emit({ type: 'delete', cluster: c as Cluster }));
     }
     informer.on('error', onError);
-    await informer.start();
+    const starting = informer.start();
+    this.starting.add(starting);
+    try {
+      await starting;
+    } finally {
+      this.starting.delete(starting);
+    }
     if (!failed && !this.stopped) {
       this.synced.add(index);
       if (this.isSynced()) {
@@ -157,6 +165,10 @@ export class ClusterCache {
     this.stopped = true;
     this.retryTimers.forEach(t => clearTimeout(t));
     this.retryTimers.clear();
+    await Promise.all(this.informers.map(i => i.informer.stop()));
+    // client-node's informer opens its watch after the initial list even when stop() came in
+    // between; stop again once those starts have finished so no watch outlives us.
+    await Promise.allSettled([...this.starting]);
     await Promise.all(this.informers.map(i => i.informer.stop()));
   }
 }
