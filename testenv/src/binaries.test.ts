@@ -1,8 +1,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { binDir, BUILD_RECIPE, etcdPath, installScriptPath, KUBEMARK_BUILD_RECIPE, APISERVER_BUILD_RECIPE,
-  APISERVER_BUILD_RECIPE, kubectlPath, missingBinaries, staleComponents } from './binaries';
+import {
+  APISERVER_BUILD_RECIPE,
+  binDir,
+  BUILD_RECIPE,
+  etcdPath,
+  installScriptPath,
+  KUBEMARK_BUILD_RECIPE,
+  kubectlPath,
+  missingBinaries,
+  staleComponents,
+} from './binaries';
 
 describe('binary locations', () => {
   it('prefers K0SMOTRON_TEST_BIN_DIR, then K0SMOTRON_CACHE_DIR, then ~/.cache', () => {

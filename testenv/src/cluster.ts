@@ -108,9 +108,10 @@ async function startOnce(options: TestClusterOptions): Promise<TestCluster> {
   }
   const volumeCount = options.volumes ?? 20;
   const log = options.log ?? ((m: string) => process.stderr.write(`[testenv] ${m}\n`));
+  // A (re)build of the binaries takes minutes and shows its own progress: not part of the timeout.
+  const bins = ensureBinaries();
   const t0 = Date.now();
   const deadline = t0 + (options.startTimeoutMs ?? 180_000);
-  const bins = ensureBinaries();
 
   const baseDir = options.baseDir ?? defaultBaseDir();
   fs.mkdirSync(baseDir, { recursive: true });

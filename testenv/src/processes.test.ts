@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -41,4 +42,51 @@ describe('tailFile', () => {
     fs.rmSync(f);
     expect(tailFile(f)).toBe('');
   });
+});
+
+describe('no process left behind when the owner dies (real processes, no cluster)', () => {
+  const fixture = path.join(__dirname, 'fixtures', 'holdProcesses.ts');
+  const repoRoot = path.resolve(__dirname, '../..');
+
+  async function until(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!cond()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise(r => setTimeout(r, 100));
+    }
+  }
+
+  it.each([['SIGINT'], ['SIGTERM'], ['SIGKILL']] as const)('%s', async signal => {
+    // One Node process (no tsx CLI wrapper), so the signal reaches the supervisor's owner.
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      let err = '';
+      child.stderr!.on('data', d => (err += d));
+      const line = await new Promise<string>((resolve, reject) => {
+        child.stdout!.on('data', d => {
+          out += d;
+          if (out.includes('\n')) resolve(out.split('\n')[0]);
+        });
+        child.on('exit', code => reject(new Error(`fixture exited ${code}: ${err}`)));
+      });
+      const { dir, pids } = JSON.parse(line) as { dir: string; pids: number[] };
+      await until('the grandchild', () => groupMembers(pids[0]).length === 2, 5000);
+      const members = [...groupMembers(pids[0]), pids[1]];
+      const exited = new Promise<NodeJS.Signals | null>(r => child.once('exit', (_code, sig) => r(sig)));
+      child.kill(signal);
+      // The owner still dies of the signal (the hook re-raises it) ...
+      expect(await exited).toBe(signal);
+      if (signal !== 'SIGKILL') {
+        // ... and its signal hook had already reaped everything before it died: not the watchdog.
+        expect(members.filter(isAlive)).toEqual([]);
+        expect(fs.existsSync(dir)).toBe(false);
+      }
+      // After SIGKILL no hook runs: the watchdog notices within 1 s, then TERM, 2 s, KILL.
+      await until('every process gone', () => members.filter(isAlive).length === 0, 10_000);
+      await until('the dir removed', () => !fs.existsSync(dir), 5000);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 30_000);
 });

@@ -201,12 +201,14 @@ export class ProcessSupervisor {
   async stop(timeoutMs = 10_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    // Reverse start order: nodes and controllers first, etcd last.
+    // Reverse start order, one at a time: the apiserver's clients first, then the apiserver
+    // (which drains faster while etcd still answers), etcd last.
     const procs = [...this.processes].reverse();
-    for (const p of procs) signalGroup(p.pid, 'SIGTERM');
     const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline && procs.some(p => groupMembers(p.pid).length > 0 || isAlive(p.pid))) {
-      await new Promise(r => setTimeout(r, 50));
+    const running = (p: ManagedProcess) => groupMembers(p.pid).length > 0 || isAlive(p.pid);
+    for (const p of procs) {
+      signalGroup(p.pid, 'SIGTERM');
+      while (Date.now() < deadline && running(p)) await new Promise(r => setTimeout(r, 25));
     }
     for (const p of procs) signalGroup(p.pid, 'SIGKILL');
     await Promise.all(
