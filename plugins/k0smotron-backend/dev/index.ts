@@ -1,6 +1,7 @@
-// Local development: `npx tsx plugins/k0smotron-backend/dev/index.ts` (or `npm start` in this
-// package). Talks to the current kubeconfig context unless app-config says otherwise. Auth is
-// mocked: any request counts as user:default/mock (send `Authorization: Bearer mock-user-token`).
+// Local development, from plugins/k0smotron-backend:
+//   npx tsx dev/index.ts --config dev/app-config.yaml
+// Serves :7007 against the current kubeconfig context. Auth is mocked: send
+// `Authorization: Bearer mock-user-token` (a user) or `mock-none-token` (401); permissions allow all.
 import { createBackend } from '@backstage/backend-defaults';
 import { mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
