@@ -2,8 +2,7 @@
 // (operator/deploy/install.yaml at build time) with server-side apply.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppsV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, loadAllYaml, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
 import { CliError } from '../errors';
 import { formatDuration } from '../duration';
 import type { Session } from '../session';
@@ -28,15 +27,34 @@ const APPLY_ORDER = [
   'ClusterRoleBinding', 'RoleBinding', 'Service', 'Deployment',
 ];
 
+/**
+ * The manifest's objects in apply order. Loaded into client-node's typed models, because
+ * KubernetesObjectApi serializes through them: a plain parsed object would lose every field
+ * whose wire name differs from the model's (e.g. `x-kubernetes-int-or-string` in a CRD schema).
+ */
 export function manifestObjects(text: string): KubernetesObject[] {
-  const objs = parseAllDocuments(text)
-    .map(d => d.toJS() as KubernetesObject | null)
-    .filter((o): o is KubernetesObject => !!o && typeof o === 'object' && !!o.kind);
+  const objs = (loadAllYaml(text) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => !!o && typeof o === 'object' && !!o.kind);
   const rank = (k?: string) => {
     const i = APPLY_ORDER.indexOf(k ?? '');
     return i < 0 ? APPLY_ORDER.length : i;
   };
-  return objs.map((o, i) => ({ o, i })).sort((a, b) => rank(a.o.kind) - rank(b.o.kind) || a.i - b.i).map(x => x.o);
+  return objs.map(withDefaultProtocols).map((o, i) => ({ o, i })).sort((a, b) => rank(a.o.kind) - rank(b.o.kind) || a.i - b.i).map(x => x.o);
+}
+
+/**
+ * Kubernetes 1.20's server-side apply rejects list entries missing a key field that has a default
+ * (`protocol` of Service and container ports). Spell out the default the API server would apply.
+ */
+export function withDefaultProtocols(o: KubernetesObject): KubernetesObject {
+  type Port = { protocol?: string };
+  const fill = (ports: Port[] | undefined) => ports?.forEach(p => (p.protocol ??= 'TCP'));
+  const obj = o as KubernetesObject & {
+    spec?: { ports?: Port[]; template?: { spec?: { containers?: { ports?: Port[] }[]; initContainers?: { ports?: Port[] }[] } } };
+  };
+  if (o.kind === 'Service') fill(obj.spec?.ports);
+  const pod = obj.spec?.template?.spec;
+  for (const c of [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])]) fill(c.ports);
+  return o;
 }
 
 function describeObj(o: KubernetesObject): string {
@@ -96,7 +114,21 @@ export async function runInstall(s: Session, args: { dryRun?: string; output?: s
     return;
   }
   const api = s.kc.makeApiClient(KubernetesObjectApi);
+  // A server dry run cannot place objects into a namespace that this very manifest would create.
+  const missingNamespaces = new Set<string>();
+  if (dryRun === 'server') {
+    const core = s.kc.makeApiClient(CoreV1Api);
+    for (const o of objects.filter(x => x.kind === 'Namespace')) {
+      const name = o.metadata!.name!;
+      const exists = await core.readNamespace({ name }).then(() => true, () => false);
+      if (!exists) missingNamespaces.add(name);
+    }
+  }
   for (const o of objects) {
+    if (o.metadata?.namespace && missingNamespaces.has(o.metadata.namespace)) {
+      s.progress(`${describeObj(o)} skipped${suffix}: namespace "${o.metadata.namespace}" does not exist yet`);
+      continue;
+    }
     await s.call({ verb: 'patch', resource: resourceOf(o), namespace: o.metadata?.namespace, name: o.metadata?.name }, () =>
       api.patch(o, undefined, dryRun === 'server' ? 'All' : undefined, 'kubectl-k0smotron', true, PatchStrategy.ServerSideApply),
     );
