@@ -1,8 +1,15 @@
 // `npm run demo`: the one-command demo. Ctrl-C stops everything and leaves no process behind.
-import { startDemo, ROOT } from './environment';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { startDemo, ROOT } from './environment';
 
 async function main() {
+  if (!existsSync(join(ROOT, 'kubectl-k0smotron', 'dist', 'kubectl-k0smotron.js'))) {
+    process.stderr.write('==> building the kubectl plugin\n');
+    const r = spawnSync('npm', ['run', 'build', '-w', 'kubectl-k0smotron'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error('building kubectl-k0smotron failed');
+  }
   const demo = await startDemo();
   const bin = join(ROOT, 'kubectl-k0smotron', 'bin');
   process.stdout.write(
