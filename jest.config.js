@@ -6,7 +6,7 @@ const nodePackages = [
   'plugins/k0smotron-common', 'plugins/k0smotron-backend',
   'plugins/catalog-backend-module-k0smotron', 'plugins/scaffolder-backend-module-k0smotron',
 ];
-const roots = nodePackages.map(p => `<rootDir>/${p}`);
+const roots = [...nodePackages, 'scripts'].map(p => `<rootDir>/${p}`);
 // @kubernetes/client-node 1.x and some of its dependencies are ESM-only: compile them to CJS too.
 const transform = {
   '^.+\\.(t|j|mj)sx?$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript', tsx: true } }, module: { type: 'commonjs' } }],
