@@ -73,7 +73,7 @@ export function installObjects(): object[] {
     },
     {
       apiVersion: 'v1', kind: 'Service', metadata: meta(`${OPERATOR_NAME}-metrics`),
-      spec: { selector: labels, ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics' }] },
+      spec: { selector: labels, ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }] },
     },
     {
       apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta(OPERATOR_NAME),
