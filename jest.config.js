@@ -26,6 +26,7 @@ module.exports = {
       globalSetup: '<rootDir>/testenv/src/jest/globalSetup.ts',
       globalTeardown: '<rootDir>/testenv/src/jest/globalTeardown.ts',
       setupFilesAfterEnv: ['<rootDir>/testenv/src/jest/setupIntegration.ts'],
+      testEnvironment: '<rootDir>/testenv/src/jest/environment.ts',
       slowTestThreshold: 30,
     },
   ],

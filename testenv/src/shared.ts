@@ -62,9 +62,14 @@ export function testNamespaceName(prefix: string, suffix = randomBytes(3).toStri
  * Creates a uniquely named namespace labelled as a test namespace (removed at the end of the
  * run) and waits for its default ServiceAccount, so pods can be created in it right away.
  */
+/** Where a test file's namespaces are listed for the integration environment's teardown. */
+export const TEST_NAMESPACES_GLOBAL = '__k0smotronTestNamespaces';
+
 export async function createTestNamespace(kc: KubeConfig, prefix: string): Promise<string> {
   const core = kc.makeApiClient(CoreV1Api);
   const name = testNamespaceName(prefix);
+  const g = globalThis as unknown as Record<string, string[] | undefined>;
+  (g[TEST_NAMESPACES_GLOBAL] ??= []).push(name);
   const labels: Record<string, string> = { [TEST_NAMESPACE_LABEL]: 'true' };
   const runId = process.env[ENV.runId];
   if (runId) labels[TEST_RUN_LABEL] = runId;
