@@ -1,8 +1,8 @@
 // What the builders read: one resolved view of a Cluster (names, ports, storage, persistence…),
 // computed once per reconcile from the normalized spec, so no builder re-derives defaults.
 import type { V1ResourceRequirements, V1TopologySpreadConstraint, V1Volume, V1PersistentVolumeClaimSpec } from '@kubernetes/client-node';
-import type { CertificateRef, CertificateRefType, ComponentPatch, Mount, ServiceType } from '@k0smotron/api';
-import type { ClusterObjectNames } from '@k0smotron/api';
+import type { CertificateRef, CertificateRefType, ComponentPatch, Mount } from '@k0smotron/api';
+import type { ClusterObjectNames, NormalizedServiceSpec } from '@k0smotron/api';
 
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { clusterObjectNames, clusterServiceName, k0sImage, normalizeClusterSpec, type Cluster } from '@k0smotron/api';
@@ -43,16 +43,7 @@ export interface ClusterView {
   version: string;
   serviceAccount?: string;
   externalAddress?: string;
-  service: {
-    type: ServiceType;
-    name: string;
-    apiPort: number;
-    konnectivityPort: number;
-    annotations: Record<string, string>;
-    labels: Record<string, string>;
-    loadBalancerClass?: string;
-    externalTrafficPolicy?: 'Cluster' | 'Local';
-  };
+  service: NormalizedServiceSpec & { name: string };
   persistence: PersistenceView;
   storage: StorageView;
   k0sConfig?: Record<string, unknown>;
