@@ -276,7 +276,7 @@ describe('list / get', () => {
     expect(lines.slice(1).map(l => l.split(/\s+/)[0])).toEqual(['demo', 'fromfile', 'fromstdin', 'slow']);
     const f = await demoFacts();
     expect(r.stdout).toMatch(new RegExp(`\\ndemo\\s+${f.ready}/1\\s+${f.phase}\\s+v1\\.27\\.9-k0s\\.0\\s+\\S+\\n`));
-    expect((await k(['list'], { namespace: idle })).stdout).toMatch(/\nready\s+1\/1\s+Available\s+<unset>\s+\S+\n/);
+    expect((await k(['list'], { namespace: idle })).stdout).toMatch(/\nready\s+1\/1\s+Available\s+v1\.27\.9-k0s\.0\s+\S+\n/);
     const wide = await k(['get', '-o', 'wide']);
     expect(wide.stdout.split('\n')[0]).toMatch(/^NAME\s+READY\s+PHASE\s+VERSION\s+SERVICE\s+ENDPOINT\s+STORAGE\s+AGE$/);
     expect(wide.stdout).toMatch(new RegExp(`\\ndemo\\s+${f.ready}/1\\s+${f.phase}\\s+\\S+\\s+NodePort\\s+https://\\S+:30443\\s+etcd\\s+`));
