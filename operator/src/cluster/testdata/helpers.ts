@@ -4,27 +4,16 @@ import type { Cluster, Condition } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { JsonLogger, startOperator, writeRequests, type RunningOperator } from '../../index';
 import { clusterController, type ClusterControllerOptions } from '../controller';
+import { eventually as pollUntil } from '../../engine/testdata/eventually';
 
-export async function eventually<T>(
+/** The engine's polling helper with this suite's longer defaults (pods start on hollow nodes). */
+export function eventually<T>(
   what: string,
   fn: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 60_000,
   everyMs = 200,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+  return pollUntil(what, fn, timeoutMs, everyMs);
 }
 
 export function apis(kc: KubeConfig) {
