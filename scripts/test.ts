@@ -1,7 +1,7 @@
 // Runs every test stage in order and closes with one summary line ("N passed, N failed").
 // Usage: npm test [-- --only typecheck,unit,frontend,integration,e2e,bench]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface Stage {
@@ -22,11 +22,9 @@ const pkgHasScript = (dir: string, script: string) =>
 const hasFiles = (dir: string, re: RegExp): boolean => {
   const walk = (d: string): boolean =>
     existsSync(d) &&
-    require('node:fs')
-      .readdirSync(d, { withFileTypes: true })
-      .some((e: import('node:fs').Dirent) =>
-        e.isDirectory() ? e.name !== 'node_modules' && walk(join(d, e.name)) : re.test(e.name),
-      );
+    readdirSync(d, { withFileTypes: true }).some(e =>
+      e.isDirectory() ? e.name !== 'node_modules' && walk(join(d, e.name)) : re.test(e.name),
+    );
   return walk(join(root, dir));
 };
 
