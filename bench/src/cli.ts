@@ -67,6 +67,8 @@ async function main(): Promise<void> {
       );
     }
     const pathDir = pluginPathDir();
+    // The floor of any Node.js plugin: kubectl finding and exec'ing a plugin that only starts Node.
+    writeFileSync(join(pathDir, 'kubectl-nodefloor'), '#!/usr/bin/env node\n', { mode: 0o755 });
     const kubectl = cluster?.kubectlPath ?? process.env.K0SMOTRON_TEST_KUBECTL ?? kubectlPath();
     const env = { ...process.env, PATH: `${pathDir}:${process.env.PATH}` };
     const kflags = ['--kubeconfig', kubeconfigPath, '-n', ns];
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
       [
         { name: 'kubectl k0smotron list', cmd: kubectl, args: ['k0smotron', 'list', ...kflags] },
         { name: 'kubectl get kmc', cmd: kubectl, args: ['get', 'kmc', ...kflags] },
+        { name: 'kubectl nodefloor', cmd: kubectl, args: ['nodefloor'] },
       ],
       env,
     );
@@ -88,11 +91,13 @@ async function main(): Promise<void> {
     );
     const listRatio = list['kubectl k0smotron list'] / list['kubectl get kmc'];
     const startRatio = startup['kubectl-k0smotron --help'] / startup['node -e 0'];
+    const floorRatio = list['kubectl nodefloor'] / list['kubectl get kmc'];
     const lines = [
       `kubectl plugin benchmark: ${CLUSTERS} Clusters, ${RUNS} runs each (median wall time), node ${process.version}, ${cpus().length} CPUs, load ${loadavg()[0].toFixed(1)}`,
       `  kubectl k0smotron list      ${list['kubectl k0smotron list'].toFixed(0)} ms`,
       `  kubectl get kmc             ${list['kubectl get kmc'].toFixed(0)} ms`,
       `  ratio                       ${listRatio.toFixed(2)}x (target <= 1.5x)`,
+      `  kubectl nodefloor           ${list['kubectl nodefloor'].toFixed(0)} ms (an empty Node.js plugin: ${floorRatio.toFixed(2)}x kubectl get kmc)`,
       `  kubectl-k0smotron --help    ${startup['kubectl-k0smotron --help'].toFixed(0)} ms`,
       `  node -e 0                   ${startup['node -e 0'].toFixed(0)} ms`,
       `  ratio                       ${startRatio.toFixed(2)}x (target <= 2x)`,
@@ -101,7 +106,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join('\n')}\n`);
     if (process.env.BENCH_JSON) {
       const out = join(mkdtempSync(join(tmpdir(), 'bench-cli-')), 'result.json');
-      writeFileSync(out, JSON.stringify({ list, startup, listRatio, startRatio }, null, 2));
+      writeFileSync(out, JSON.stringify({ list, startup, listRatio, startRatio, floorRatio }, null, 2));
       process.stderr.write(`wrote ${out}\n`);
     }
     await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: ns });
