@@ -90,7 +90,7 @@ describe('ChildApiAccess and the functional probe against a real TLS server', ()
     // Same credentials object reused: no second signature.
     expect((a as unknown as { creds: unknown }).creds).toBe((b as unknown as { creds: unknown }).creds);
     const cert = parseCertificate((a as unknown as { creds: { certPem: string } }).creds.certPem);
-    expect(cert.subject).toBe(`O=system:masters, CN=${OPERATOR_CHILD_USER}`);
+    expect(cert.subject).toBe(`O=system:masters\nCN=${OPERATOR_CHILD_USER}`);
   });
 
   it('says why when the CA or the address is missing', async () => {

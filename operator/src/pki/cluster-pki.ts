@@ -1,6 +1,6 @@
 // The certificates of one Cluster, as upstream k0smotron lays them out (CAPI purposes).
 import type { CertificateRefType } from '@k0smotron/api';
-import { createCa, createLeaf, generateKeyPair, type CertKeyPem } from './crypto';
+import { createCa, createLeaf, generateKeyPair, loadIssuer, type CertKeyPem } from './crypto';
 
 export const CA_PURPOSES = ['ca', 'sa', 'proxy', 'etcd'] as const satisfies readonly CertificateRefType[];
 export const ETCD_LEAF_PURPOSES = [
@@ -50,20 +50,21 @@ export async function generatePki(req: PkiRequest): Promise<Partial<Record<Certi
   const out: Partial<Record<CertificateRefType, CertKeyPem>> = {};
   for (const purpose of req.missing) {
     if (purpose === 'sa') {
-      const { keyPem, publicKeyPem } = await generateKeyPair();
+      const { keyPem, publicKeyPem } = generateKeyPair();
       out.sa = { cert: publicKeyPem, key: keyPem };
     } else if (!isEtcdLeaf(purpose)) {
-      out[purpose] = await createCa('kubernetes', req.now, CA_VALIDITY_DAYS);
+      out[purpose] = createCa('kubernetes', req.now, CA_VALIDITY_DAYS);
     }
   }
   const leaves = req.missing.filter(isEtcdLeaf);
   if (leaves.length) {
     const etcdCa = out.etcd ?? req.existingEtcdCa;
     if (!etcdCa) throw new Error('the etcd CA is needed to sign the etcd certificates but was not given');
+    const issuer = loadIssuer(etcdCa);
     const sans = etcdSans(req.etcdServiceName, req.namespace);
     for (const purpose of leaves) {
-      out[purpose] = await createLeaf(
-        etcdCa,
+      out[purpose] = createLeaf(
+        issuer,
         {
           commonName: purpose,
           ...sans,

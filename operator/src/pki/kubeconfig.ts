@@ -30,7 +30,7 @@ export async function signAdminKubeconfig(opts: {
   validityDays?: number;
 }): Promise<AdminKubeconfig> {
   const validityDays = opts.validityDays ?? ADMIN_CERT_VALIDITY_DAYS;
-  const client = await createLeaf(
+  const client = createLeaf(
     opts.ca,
     { commonName: 'admin', organizations: ['system:masters'], usages: ['client'], validityDays },
     opts.now,
