@@ -19,6 +19,7 @@ import {
   bitString,
   boolean,
   children,
+  directoryString,
   explicit,
   implicitPrimitive,
   ipAddressBytes,
@@ -32,7 +33,6 @@ import {
   smallInteger,
   time,
   unsignedInteger,
-  utf8String,
 } from './der';
 
 /** A PEM certificate (or public key, for `sa`) and its PEM private key. */
@@ -119,7 +119,7 @@ const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
 /** A distinguished name: organizations first, then the common name (as Go and OpenSSL print them). */
 function distinguishedName(commonName: string, organizations: string[] = []): Buffer {
-  const attribute = (type: string, value: string) => set(sequence(oid(type), utf8String(value)));
+  const attribute = (type: string, value: string) => set(sequence(oid(type), directoryString(value)));
   return sequence(...organizations.map((o) => attribute(OID.organization, o)), attribute(OID.commonName, commonName));
 }
 

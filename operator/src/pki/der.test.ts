@@ -3,7 +3,7 @@
 import 'reflect-metadata'; // @peculiar/x509 (via tsyringe) needs a Reflect polyfill
 import { X509Certificate as NodeX509, createPrivateKey, generateKeyPairSync, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { children, ipAddressBytes, namedBits, oid, readElement, sequence, smallInteger, time, tlv, unsignedInteger } from './der';
+import { children, directoryString, ipAddressBytes, namedBits, oid, readElement, sequence, smallInteger, time, tlv, unsignedInteger } from './der';
 import { createCa, createLeaf, loadIssuer } from './crypto';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -26,6 +26,13 @@ describe('DER writer', () => {
     expect(hex(tlv(0x04, Buffer.alloc(127))).slice(0, 4)).toBe('047f');
     expect(hex(tlv(0x04, Buffer.alloc(128))).slice(0, 6)).toBe('048180');
     expect(hex(tlv(0x04, Buffer.alloc(300))).slice(0, 8)).toBe('0482012c');
+  });
+
+  it('writes names as PrintableString when it can, UTF8String otherwise (as Go does)', () => {
+    expect(hex(directoryString('system:masters'))).toBe(`130e${Buffer.from('system:masters').toString('hex')}`);
+    expect(directoryString('a_b')[0]).toBe(0x0c);
+    expect(directoryString('Zürich')[0]).toBe(0x0c);
+    expect(directoryString('*.example')[0]).toBe(0x0c);
   });
 
   it('writes UTCTime through 2049 and GeneralizedTime after, in whole seconds', () => {
@@ -129,6 +136,24 @@ describe('certificates', () => {
     expect(cert.signatureAlgorithm).toMatchObject({ name: 'RSASSA-PKCS1-v1_5' });
     expect(new NodeX509(leaf.cert).checkIssued(new NodeX509(ca.cert))).toBe(true);
     expect(new NodeX509(leaf.cert).verify(new NodeX509(ca.cert).publicKey)).toBe(true);
+  });
+
+  it("a CA's name comes out the same when another tool re-encodes it to sign a leaf (verifiers compare the bytes)", async () => {
+    const ca = createCa('kubernetes', now, 10);
+    const caCert = new x509.X509Certificate(ca.cert);
+    const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const caKey = await webcrypto.subtle.importKey('pkcs8', createPrivateKey(ca.key).export({ type: 'pkcs8', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+    const foreign = await x509.X509CertificateGenerator.create({
+      serialNumber: '02',
+      subject: 'CN=kube-apiserver',
+      issuer: caCert.subject,
+      notBefore: now,
+      notAfter: new Date(now.getTime() + 86400_000),
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      publicKey: keys.publicKey,
+      signingKey: caKey,
+    });
+    expect(hex(Buffer.from(foreign.issuerName.toArrayBuffer()))).toBe(hex(Buffer.from(caCert.subjectName.toArrayBuffer())));
   });
 
   it('refuses a CA whose key is not its own, or that is not a certificate', () => {

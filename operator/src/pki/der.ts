@@ -12,6 +12,7 @@ export const TAG = {
   NULL: 0x05,
   OID: 0x06,
   UTF8_STRING: 0x0c,
+  PRINTABLE_STRING: 0x13,
   UTC_TIME: 0x17,
   GENERALIZED_TIME: 0x18,
   SEQUENCE: 0x30,
@@ -35,6 +36,13 @@ export const sequence = (...items: Buffer[]): Buffer => tlv(TAG.SEQUENCE, ...ite
 export const set = (...items: Buffer[]): Buffer => tlv(TAG.SET, ...items);
 export const octetString = (bytes: Buffer): Buffer => tlv(TAG.OCTET_STRING, bytes);
 export const utf8String = (s: string): Buffer => tlv(TAG.UTF8_STRING, Buffer.from(s, 'utf8'));
+/**
+ * A name attribute's value as Go writes it: PrintableString when every character allows it, else
+ * UTF8String. Verifiers match an issuer to its CA by comparing the name bytes, so a CA's name
+ * must come out the way other tools re-encode it when they sign with this CA.
+ */
+export const directoryString = (s: string): Buffer =>
+  /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(s) ? tlv(TAG.PRINTABLE_STRING, Buffer.from(s, 'ascii')) : utf8String(s);
 export const boolean = (value: boolean): Buffer => tlv(TAG.BOOLEAN, Buffer.from([value ? 0xff : 0x00]));
 export const nullValue = (): Buffer => tlv(TAG.NULL);
 /** [n] EXPLICIT: a constructed context-specific wrapper. */
