@@ -83,6 +83,16 @@ function decodeSecret(secret: V1Secret | undefined, key: string): string | undef
   return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
 }
 
+/**
+ * Promise.all that waits for every write to finish before failing: a reconcile must not return
+ * (and be retried) while one of its writes, such as a new CA, is still in flight.
+ */
+async function settleAll<T extends readonly unknown[] | []>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = (await Promise.allSettled(promises)) as PromiseSettledResult<unknown>[];
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+}
+
 function canonical(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -133,6 +143,12 @@ class ProbeMemo {
     if (this.entries.size > 10_000) this.entries.clear(); // bound memory if Clusters churn
     this.entries.set(key, entry);
   }
+}
+
+interface CertificatesResult {
+  caSecretName: string;
+  /** The CA, when this reconcile generated it. */
+  generatedCa?: CertKeyPem;
 }
 
 /** One reconcile of one Cluster. */
@@ -251,31 +267,38 @@ class ClusterReconcile {
       secretVersions[name] = await this.checkKineSecret(name);
     }
 
-    // Certificates: generated once, or the user's.
+    // Certificates (generated once, or the user's) and the Services go out together: the Service
+    // does not depend on certificate contents, only on their Secret names, which are known now.
     this.step('validate');
-    const certSecretNames = await this.ensureCertificates(cluster, view, secretVersions);
-    this.step('certificates');
-
-    // Service, then the endpoint (never waits), then everything computed from them.
+    const certNames = Object.fromEntries(
+      certificateSources(view, requiredPurposes(view.storage.type)).map((s) => [s.purpose, s.secretName]),
+    ) as Partial<Record<CertificateRefType, string>>;
     let service = this.cached<V1Service>(SERVICE, view.service.name);
     const nodes = cache.list<V1Node>(NODE);
     const existingEtcd = this.cached<V1StatefulSet>(STATEFULSET, view.names.etcdStatefulSet);
     const build = (svc: V1Service | undefined) => {
       const endpoint = resolveEndpoint(view, { service: svc, nodes, currentEndpoint: cluster.status?.endpoint });
       const clusterIPs = svc?.spec?.clusterIPs ?? (svc?.spec?.clusterIP && svc.spec.clusterIP !== 'None' ? [svc.spec.clusterIP] : []);
-      const children = desiredChildren(view, { clusterIPs, endpoint, certSecretNames, secretVersions, existingEtcd });
+      const children = desiredChildren(view, { clusterIPs, endpoint, certSecretNames: certNames, secretVersions, existingEtcd });
       return { endpoint, children };
     };
-    let { endpoint, children } = build(service);
-    if (await client.applyIfChanged(children.service, service)) {
-      if (!service) {
-        this.ctx.events.event(cluster, 'Normal', 'ServiceCreated', `created Service ${view.service.name} (${view.service.type})`);
-        // A new Service: its ClusterIP is part of the API certificate's SANs, so read it now
-        // rather than rolling the pods once the cache catches up.
-        service = await client.get<V1Service>({ ...SERVICE, namespace: view.namespace, name: view.service.name });
-        ({ endpoint, children } = build(service));
-      }
-    }
+    const early = build(service).children;
+    const [certificates] = await settleAll([
+      this.ensureCertificates(cluster, view, secretVersions),
+      (async () => {
+        // A new Service's ClusterIP is part of the k0s config (API SANs): the apply's answer
+        // carries it, so nothing waits for the cache to catch up.
+        const applied = await client.applyIfChanged(early.service, service);
+        if (applied && !service) {
+          this.ctx.events.event(cluster, 'Normal', 'ServiceCreated', `created Service ${view.service.name} (${view.service.type})`);
+        }
+        if (applied) service = applied;
+      })(),
+      early.etcdService ? client.applyIfChanged(early.etcdService, this.cached(SERVICE, view.names.etcdService)) : undefined,
+    ]);
+    this.step('certificates+service');
+    // secretVersions is complete now: the StatefulSets roll when a certificate Secret changes.
+    const { endpoint, children } = build(service);
     for (const stale of staleServiceNames(view)) {
       const old = this.cached<V1Service>(SERVICE, stale);
       if (old && old.metadata?.ownerReferences?.some((r) => r.uid === view.uid)) {
@@ -284,11 +307,9 @@ class ClusterReconcile {
       }
     }
     this.facts.endpoint = endpoint;
-    this.step('service');
 
-    // Datastore.
+    // Datastore: its certificate Secrets exist now, so etcd can start.
     const datastore = async () => {
-      if (children.etcdService) await client.applyIfChanged(children.etcdService, this.cached(SERVICE, view.names.etcdService));
       if (children.etcdStatefulSet) {
         await client.applyIfChanged(children.etcdStatefulSet, existingEtcd);
         if ((children.etcdStatefulSet.spec?.replicas ?? 0) > (existingEtcd?.spec?.replicas ?? 0) && existingEtcd) {
@@ -308,7 +329,7 @@ class ClusterReconcile {
 
     // Independent of each other: sent together, so a new Cluster costs a few round trips, not a dozen.
     const endpointCm = this.cached<V1ConfigMap>(CONFIGMAP, view.names.endpointConfigMap);
-    await Promise.all([
+    await settleAll([
       datastore(),
       client.applyIfChanged(children.configMap, this.cached(CONFIGMAP, view.names.configMap)),
       client.applyIfChanged(children.entrypoint, this.cached(CONFIGMAP, view.names.entrypointConfigMap)),
@@ -317,7 +338,7 @@ class ClusterReconcile {
         : endpointCm
           ? client.delete({ ...CONFIGMAP, namespace: view.namespace, name: view.names.endpointConfigMap })
           : undefined,
-      this.ensureKubeconfig(cluster, view, endpoint, certSecretNames.ca!, secretVersions),
+      this.ensureKubeconfig(cluster, view, endpoint, certificates, secretVersions),
     ]);
 
     this.step('config+datastore+kubeconfig');
@@ -364,11 +385,12 @@ class ClusterReconcile {
     cluster: Cluster & KubernetesObject,
     view: ClusterView,
     secretVersions: Record<string, string>,
-  ): Promise<Partial<Record<CertificateRefType, string>>> {
+  ): Promise<CertificatesResult> {
     const { client } = this.ctx;
     const sources = certificateSources(view, requiredPurposes(view.storage.type));
     const names: Partial<Record<CertificateRefType, string>> = {};
     const missing: CertificateRefType[] = [];
+    let generatedCa: CertKeyPem | undefined;
     // Absent from the cache: confirm with live reads, all at once.
     const found = await Promise.all(
       sources.map(
@@ -403,6 +425,7 @@ class ClusterReconcile {
         }),
       );
       this.ctx.events.event(cluster, 'Normal', 'CertificatesGenerated', `generated ${missing.join(', ')}`);
+      generatedCa = pki.ca;
     }
     const provided = sources.filter((s) => s.provided).map((s) => s.purpose);
     this.facts.certificates = {
@@ -410,7 +433,7 @@ class ClusterReconcile {
       generated: sources.filter((s) => !s.provided).map((s) => s.purpose),
       provided,
     } satisfies CertificatesFact;
-    return names;
+    return { caSecretName: names.ca!, generatedCa };
   }
 
   private async readCertKey(secretName: string, purpose: string): Promise<CertKeyPem> {
@@ -428,7 +451,7 @@ class ClusterReconcile {
     cluster: Cluster & KubernetesObject,
     view: ClusterView,
     endpoint: Extract<EndpointResult, { known: true }>,
-    caSecretName: string,
+    { caSecretName, generatedCa }: CertificatesResult,
     secretVersions: Record<string, string>,
   ): Promise<void> {
     const existing = this.cached<V1Secret>(SECRET, view.names.kubeconfigSecret);
@@ -444,7 +467,8 @@ class ClusterReconcile {
     if (decision.renew) {
       let ca: CertKeyPem;
       try {
-        ca = await this.readCertKey(caSecretName, 'ca');
+        // The CA generated by this very reconcile needs no read back.
+        ca = generatedCa ?? (await this.readCertKey(caSecretName, 'ca'));
       } catch (err) {
         this.facts.kubeconfig = { ok: false, reason: 'CANotAvailable', message: (err as Error).message };
         throw err;

@@ -40,11 +40,10 @@ export class KubeClient implements Client {
     });
   }
 
-  async applyIfChanged<T extends KubernetesObject>(desired: T, cached: KubernetesObject | undefined): Promise<boolean> {
+  async applyIfChanged<T extends KubernetesObject>(desired: T, cached: KubernetesObject | undefined): Promise<T | undefined> {
     const { obj, hash } = withAppliedHash(desired);
-    if (cached?.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === hash) return false;
-    await this.apply(obj);
-    return true;
+    if (cached?.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === hash) return undefined;
+    return this.apply(obj);
   }
 
   async mergePatch<T extends KubernetesObject>(ref: ObjectRef, patch: object, opts: ApplyOptions = {}): Promise<T> {

@@ -45,9 +45,9 @@ export interface Client {
   /**
    * Apply only when `desired` differs from what this manager applied last time (compared by a
    * hash annotation on the cached object), so an unchanged object costs no request.
-   * Returns true when a request was made.
+   * Returns the object as the server stored it when a request was made, undefined when not.
    */
-  applyIfChanged<T extends KubernetesObject>(desired: T, cached: KubernetesObject | undefined): Promise<boolean>;
+  applyIfChanged<T extends KubernetesObject>(desired: T, cached: KubernetesObject | undefined): Promise<T | undefined>;
   mergePatch<T extends KubernetesObject>(ref: ObjectRef, patch: object, opts?: ApplyOptions): Promise<T>;
   delete(ref: ObjectRef, opts?: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' }): Promise<void>;
 }

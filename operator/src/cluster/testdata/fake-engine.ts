@@ -78,9 +78,8 @@ export class FakeEngine {
     },
     applyIfChanged: async <T extends KubernetesObject>(desired: T, cached: KubernetesObject | undefined) => {
       const hash = canonical(desired);
-      if (cached?.metadata?.annotations?.[HASH] === hash) return false;
-      await this.client.apply({ ...desired, metadata: { ...desired.metadata, annotations: { ...desired.metadata?.annotations, [HASH]: hash } } });
-      return true;
+      if (cached?.metadata?.annotations?.[HASH] === hash) return undefined;
+      return this.client.apply({ ...desired, metadata: { ...desired.metadata, annotations: { ...desired.metadata?.annotations, [HASH]: hash } } });
     },
     mergePatch: async <T extends KubernetesObject>(ref: ObjectRef, patch: object, opts: ApplyOptions = {}) => {
       this.writes.push(`patch${opts.subresource ? '/status' : ''} ${ref.kind} ${ref.name}`);
