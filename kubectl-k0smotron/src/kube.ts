@@ -1,7 +1,9 @@
 // Loading the user's kubeconfig the way kubectl does: --kubeconfig, else $KUBECONFIG (a list of
 // files), else ~/.kube/config; --context picks a context; the namespace defaults to the
 // context's. --request-timeout and -v are applied to every request through the KubeConfig.
-import { KubeConfig, type RequestContext } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
+import { KubeConfig, type Cluster, type Context, type RequestContext, type User } from '@kubernetes/client-node';
 import { CliError } from './errors';
 import { parseDuration } from './duration';
 
@@ -40,11 +42,41 @@ export interface KubeTarget {
   requestTimeoutMs: number;
 }
 
-export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env): string {
-  const fromEnv = env.KUBECONFIG?.split(process.platform === 'win32' ? ';' : ':').find(p => p.length > 0);
-  if (fromEnv) return fromEnv;
+/** The files listed in $KUBECONFIG, in order. */
+export function kubeconfigChain(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.KUBECONFIG ?? '').split(delimiter).filter(p => p.length > 0);
+}
+
+/**
+ * The file new entries go to, by kubectl's rule: the first file of $KUBECONFIG that exists, else
+ * the last one listed; without $KUBECONFIG, ~/.kube/config.
+ */
+export function defaultKubeconfigPath(env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): string {
+  const chain = kubeconfigChain(env);
+  if (chain.length > 0) return chain.find(exists) ?? chain[chain.length - 1];
   const home = env.HOME ?? env.USERPROFILE ?? '';
   return `${home}/.kube/config`;
+}
+
+/**
+ * Merges the $KUBECONFIG files as kubectl does: files that do not exist are skipped, and the first
+ * file to name a cluster, user or context, or to set current-context, wins. (client-node's
+ * loadFromDefault fails on a missing file or a repeated name, and lets later files win.)
+ */
+function loadChain(kc: KubeConfig, files: string[]): void {
+  const clusters = new Map<string, Cluster>();
+  const users = new Map<string, User>();
+  const contexts = new Map<string, Context>();
+  let currentContext = '';
+  for (const file of files.filter(f => existsSync(f))) {
+    const one = new KubeConfig();
+    one.loadFromFile(file);
+    for (const c of one.clusters) if (!clusters.has(c.name)) clusters.set(c.name, c);
+    for (const u of one.users) if (!users.has(u.name)) users.set(u.name, u);
+    for (const c of one.contexts) if (!contexts.has(c.name)) contexts.set(c.name, c);
+    currentContext ||= one.currentContext;
+  }
+  kc.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext });
 }
 
 export function loadKube(opts: KubeOptions): KubeTarget {
@@ -53,18 +85,17 @@ export function loadKube(opts: KubeOptions): KubeTarget {
   kc.requestTimeoutMs = requestTimeoutMs;
   kc.verbosity = opts.verbosity ?? 0;
   if (opts.log) kc.log = opts.log;
-  let kubeconfigPath: string;
+  const kubeconfigPath = opts.kubeconfig ?? defaultKubeconfigPath();
+  const chain = kubeconfigChain();
   try {
-    if (opts.kubeconfig) {
-      kubeconfigPath = opts.kubeconfig;
-      kc.loadFromFile(opts.kubeconfig);
-    } else {
-      kubeconfigPath = defaultKubeconfigPath();
-      kc.loadFromDefault();
-    }
+    if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+    // When none of the listed files exists, loading the one named in the error says so.
+    else if (chain.length > 0 && !chain.some(f => existsSync(f))) kc.loadFromFile(kubeconfigPath);
+    else if (chain.length > 0) loadChain(kc, chain);
+    else kc.loadFromDefault();
   } catch (err) {
     throw new CliError(
-      `cannot load kubeconfig ${opts.kubeconfig ?? defaultKubeconfigPath()}: ${(err as Error).message.split('\n')[0]}`,
+      `cannot load kubeconfig ${opts.kubeconfig ?? (chain.length > 1 ? chain.join(delimiter) : kubeconfigPath)}: ${(err as Error).message.split('\n')[0]}`,
       'pass --kubeconfig PATH or set KUBECONFIG',
     );
   }

@@ -66,6 +66,8 @@ export async function main(rawArgv: string[], io: Io): Promise<number> {
       color: { type: 'string', default: 'auto', describe: 'Colour output: auto, always or never (NO_COLOR is honoured)', global: true },
     })
     .group(['kubeconfig', 'context', 'namespace', 'all-namespaces', 'request-timeout', 'v', 'color', 'help'], 'Global flags:')
+    // Also for the commands that need no Session (version, completion), which checks it too.
+    .middleware(args => (args.help ? undefined : checkColorFlag(args.color)))
     .command(
       'create [name]',
       'Create a Cluster from flags or a manifest (-f)',
@@ -171,7 +173,7 @@ export async function main(rawArgv: string[], io: Io): Promise<number> {
                 expiry: { type: 'string', describe: 'How long the token works, e.g. 1h, 24h (0s = never expires)' },
                 role: { type: 'string', describe: 'worker or controller' },
                 name: { type: 'string', describe: 'Name of the JoinTokenRequest (default CLUSTER-TOKEN-random)' },
-                output: { alias: 'o', type: 'string', describe: 'token (default), script, yaml or json' },
+                output: { alias: 'o', type: 'string', describe: 'token (default), script, or yaml/json (the JoinTokenRequest, token in status.token)' },
                 timeout: { type: 'string', default: '2m', describe: 'How long to wait for the token' },
               })
               .example('kubectl k0smotron join-token demo --expiry 1h > token', '# a worker token valid for an hour')
@@ -304,16 +306,34 @@ export async function main(rawArgv: string[], io: Io): Promise<number> {
   return exitCode;
 }
 
-/** kubectl spells verbosity `-v=6` / `--v=6`; yargs counts `-v -v`. Both are accepted. */
+function checkColorFlag(value: unknown): void {
+  if (value !== undefined && !['auto', 'always', 'never'].includes(String(value))) {
+    throw new CliError(`invalid --color "${String(value)}"`, 'valid values: auto, always, never');
+  }
+}
+
+/**
+ * kubectl spells verbosity `-v=6`, `--v=6`, `-v6` or `-v 6`; yargs counts `-v -v`. All are
+ * accepted: a number after `-v` is its level (as in kubectl), never a positional argument.
+ */
 export function extractVerbosity(argv: string[]): { argv: string[]; level: number } {
   let level = 0;
   const out: string[] = [];
-  let passthrough = false;
-  for (const a of argv) {
-    if (a === '--') passthrough = true;
-    const m = passthrough ? null : /^--?v(?:erbose)?=([0-9]+)$/.exec(a);
-    if (m) level = Math.max(level, Number(m[1]));
-    else out.push(a);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const joined = /^(?:--?v(?:erbose)?=|-v)([0-9]+)$/.exec(a);
+    if (joined) {
+      level = Math.max(level, Number(joined[1]));
+    } else if (/^--?v(?:erbose)?$/.test(a) && /^[0-9]+$/.test(argv[i + 1] ?? '')) {
+      level = Math.max(level, Number(argv[i + 1]));
+      i++;
+    } else {
+      out.push(a);
+    }
   }
   return { argv: out, level };
 }

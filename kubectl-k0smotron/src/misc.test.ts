@@ -2,7 +2,7 @@ import { parseDuration, formatDuration } from './duration';
 import { toCliError, CliError } from './errors';
 import { extractVerbosity } from './main';
 import { planCompletion, DIRECTIVE } from './completion';
-import { parseRequestTimeout } from './kube';
+import { defaultKubeconfigPath, parseRequestTimeout } from './kube';
 
 describe('durations', () => {
   it('parses Go durations', () => {
@@ -16,6 +16,15 @@ describe('durations', () => {
     expect(parseRequestTimeout('5')).toBe(5000);
     expect(parseRequestTimeout('2m')).toBe(120_000);
     expect(() => parseRequestTimeout('soon')).toThrow('invalid --request-timeout "soon"');
+  });
+});
+
+describe('defaultKubeconfigPath', () => {
+  it('picks the file kubectl writes new entries to', () => {
+    const env = { KUBECONFIG: '/a::/b:/c', HOME: '/home/u' };
+    expect(defaultKubeconfigPath(env, p => p === '/b' || p === '/c')).toBe('/b');
+    expect(defaultKubeconfigPath(env, () => false)).toBe('/c');
+    expect(defaultKubeconfigPath({ HOME: '/home/u' }, () => false)).toBe('/home/u/.kube/config');
   });
 });
 
@@ -44,6 +53,11 @@ describe('verbosity flags', () => {
   it('accepts kubectl -v=6 and leaves the rest', () => {
     expect(extractVerbosity(['list', '-v=6', '-n', 'x'])).toEqual({ argv: ['list', '-n', 'x'], level: 6 });
     expect(extractVerbosity(['kubeconfig', 'a', '--', 'kubectl', '-v=9'])).toEqual({ argv: ['kubeconfig', 'a', '--', 'kubectl', '-v=9'], level: 0 });
+    expect(extractVerbosity(['list', '-v', '6'])).toEqual({ argv: ['list'], level: 6 });
+    expect(extractVerbosity(['list', '--v', '4', '-v7'])).toEqual({ argv: ['list'], level: 7 });
+    // Without a number, -v stays for yargs to count; after --, nothing is touched.
+    expect(extractVerbosity(['status', 'demo', '-v'])).toEqual({ argv: ['status', 'demo', '-v'], level: 0 });
+    expect(extractVerbosity(['kubeconfig', 'a', '--', 'kubectl', '-v', '9'])).toEqual({ argv: ['kubeconfig', 'a', '--', 'kubectl', '-v', '9'], level: 0 });
   });
 });
 

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, KubernetesObjectApi, PatchStrategy, loadAllYaml, type KubernetesObject, type V1Deployment } from '@kubernetes/client-node';
+import { API_VERSION, CLUSTER_KIND } from '@k0smotron/api';
 import { CliError } from '../errors';
 import { formatDuration } from '../duration';
 import type { Session } from '../session';
@@ -165,7 +166,16 @@ export async function runUninstall(s: Session, args: { force: boolean; dryRun?: 
     return;
   }
   const api = s.kc.makeApiClient(KubernetesObjectApi);
-  if (clusters.length > 0 && dryRun !== 'server') {
+  if (dryRun === 'server') {
+    // The server checks each deletion (RBAC, admission) and keeps everything.
+    for (const c of clusters) {
+      const { namespace, name } = c.metadata as { namespace: string; name: string };
+      await s.call({ verb: 'delete', resource: CLUSTERS, namespace, name }, () =>
+        api.delete({ apiVersion: API_VERSION, kind: CLUSTER_KIND, metadata: { namespace, name } }, undefined, 'All'),
+      );
+      s.print(`cluster.k0smotron.io/${name} deleted${suffix}`);
+    }
+  } else if (clusters.length > 0) {
     // Delete Clusters while the operator still runs, so it can finish their cleanup.
     for (const c of clusters) {
       const { namespace, name } = c.metadata as { namespace: string; name: string };

@@ -81,12 +81,36 @@ export async function runJoinTokenCreate(s: Session, args: JoinTokenCreateArgs):
     }
     await sleep(POLL_MS);
   }
+  // The operator writes the Secret before the status that reports it: read the request until it
+  // does, so that -o yaml|json and the expiry below describe the issued token, not "Issuing".
+  const settleBy = Math.min(started + timeoutMs, Date.now() + SETTLE_MS);
+  for (;;) {
+    current = (await s.call({ verb: 'get', resource: JOIN_TOKEN_REQUESTS, namespace, name }, () => s.client.getJoinTokenRequest(namespace, name))) ?? current;
+    if (isIssued(current) || Date.now() >= settleBy) break;
+    await sleep(SETTLE_POLL_MS);
+  }
   const role = (current?.spec.role ?? jtr.spec.role ?? 'worker') as JoinRole;
   if (output === 'token') s.print(token);
   else if (output === 'script') s.print(joinScript(token, role, cluster.status?.version ?? normalizeClusterSpec(cluster.spec).version));
-  else s.print(render(forOutput(current ?? created), output));
+  else s.print(render(withToken(forOutput(current ?? created), token), output));
   const exp = current?.status?.expiration;
-  s.progress(`Token issued${exp ? `, valid until ${exp}` : ''}; revoke it with \`kubectl k0smotron join-token revoke ${name}\`.`);
+  const validity = exp ? `, valid until ${exp}` : isIssued(current) ? ', never expires' : '';
+  s.progress(`Token issued${validity}; revoke it with \`kubectl k0smotron join-token revoke ${name}\`.`);
+}
+
+const SETTLE_MS = 10_000;
+const SETTLE_POLL_MS = 200;
+
+function isIssued(j: JoinTokenRequest | undefined): boolean {
+  return !!j && findCondition(j, JOIN_TOKEN_CONDITION)?.status === 'True';
+}
+
+/**
+ * -o yaml|json: the JoinTokenRequest with the token the user asked for in status.token (where
+ * kubectl's TokenRequest has it). The API object itself never holds it: it lives in the Secret.
+ */
+export function withToken(j: JoinTokenRequest, token: string): JoinTokenRequest & { status: { token: string } } {
+  return { ...j, status: { ...j.status, token } };
 }
 
 export function tokenTable(items: JoinTokenRequest[], allNamespaces: boolean, now: Date): string {

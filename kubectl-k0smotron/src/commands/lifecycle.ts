@@ -7,7 +7,7 @@ import type { Session } from '../session';
 import { CLUSTERS, CLUSTER_TYPE, notFoundHint, requireCluster } from './common';
 import { intFlag } from './create';
 import { checkCluster } from './validate';
-import { parseTimeout, waitForCluster } from './wait';
+import { lastCondition, parseTimeout, waitForCluster } from './wait';
 
 /** Where `sleep` remembers the replica count that `wake` restores. */
 export const ANNOTATION_SLEEP_REPLICAS = 'k0smotron.io/replicas-before-sleep';
@@ -112,6 +112,12 @@ export async function runWake(s: Session, args: NameArgs): Promise<void> {
   s.print(`${CLUSTER_TYPE}/${args.name} awake (${replicas} replica${replicas === 1 ? '' : 's'})`);
 }
 
+/** What keeps a deleted Cluster: its finalizers, when it has any (pure). */
+export function stillThere(c: Cluster | undefined): string {
+  const finalizers = c?.metadata.finalizers ?? [];
+  return finalizers.length > 0 ? `finalizers still set: ${finalizers.join(', ')}` : `last condition: ${lastCondition(c)}`;
+}
+
 export async function runDelete(s: Session, args: { names: string[]; wait: boolean; timeout: string }): Promise<void> {
   const timeoutMs = parseTimeout(args.timeout);
   const namespace = s.namespace;
@@ -128,7 +134,7 @@ export async function runDelete(s: Session, args: { names: string[]; wait: boole
   }
   if (args.wait) {
     for (const name of args.names) {
-      await waitForCluster(s, namespace, name, c => c === undefined, timeoutMs, 'be deleted');
+      await waitForCluster(s, namespace, name, c => c === undefined, timeoutMs, 'be deleted', stillThere);
     }
   }
 }

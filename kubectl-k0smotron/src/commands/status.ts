@@ -13,10 +13,10 @@ import {
   type Cluster,
   type CertificateRef,
 } from '@k0smotron/api';
-import { CliError } from '../errors';
+import { toCliError, type Operation } from '../errors';
 import { renderStatus, type CertificateInfo, type StatusReport } from '../output/status';
 import type { Session } from '../session';
-import { forOutput, oneOf, render, requireCluster } from './common';
+import { forOutput, JOIN_TOKEN_REQUESTS, oneOf, render, requireCluster } from './common';
 import { ANNOTATION_SLEEP_REPLICAS } from './lifecycle';
 
 /** The certificates the operator keeps for a Cluster: its certificateRefs, else the expected names. */
@@ -62,52 +62,66 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
   const names = clusterObjectNames(name);
   const core = s.kc.makeApiClient(CoreV1Api);
   const apps = s.kc.makeApiClient(AppsV1Api);
-  const problems: string[] = [];
-  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+  // Reads that failed (other than "not found"), in the order they were started, so the list
+  // does not depend on which answer came first. Each names the verb and resource (for RBAC).
+  const readProblems: { slot: number; text: string }[] = [];
+  const unreadable = new Set<string>();
+  let slots = 0;
+  const attempt = async <T>(op: Operation, fn: () => Promise<T>): Promise<T | undefined> => {
+    const slot = slots++;
     try {
       return await fn();
     } catch (err) {
-      const code = (err as { code?: number }).code;
-      if (code === 404) return undefined;
-      const msg = code === 403 ? `forbidden (HTTP 403)` : err instanceof CliError ? err.message : (err as Error).message?.split('\n')[0];
-      problems.push(`cannot read ${what}: ${msg}`);
+      const e = err as { code?: unknown; status?: unknown; reason?: unknown };
+      if (e.code === 404 || (e.status === 404 && e.reason === 'NotFound')) return undefined;
+      unreadable.add(`${op.resource}/${op.name ?? ''}`);
+      readProblems.push({ slot, text: toCliError(err, op, { server: s.kube.server, requestTimeoutMs: s.kube.requestTimeoutMs }).message });
       return undefined;
     }
   };
+  const get = (resource: string, objectName: string): Operation => ({ verb: 'get', resource, namespace, name: objectName });
+  const list = (resource: string): Operation => ({ verb: 'list', resource, namespace });
 
   const svcName = clusterServiceName(name, spec.service.type);
   const selector = cluster.status?.selector || formatLabelSelector(controlPlaneSelectorLabels(name));
   const [sts, etcdSts, svc, pods, kubeconfigSecret, events, jtrs] = await Promise.all([
-    attempt<V1StatefulSet>(`StatefulSet ${names.statefulSet}`, () => apps.readNamespacedStatefulSet({ namespace, name: names.statefulSet })),
+    attempt<V1StatefulSet>(get('statefulsets.apps', names.statefulSet), () => apps.readNamespacedStatefulSet({ namespace, name: names.statefulSet })),
     spec.storage.type === 'etcd'
-      ? attempt<V1StatefulSet>(`StatefulSet ${names.etcdStatefulSet}`, () => apps.readNamespacedStatefulSet({ namespace, name: names.etcdStatefulSet }))
+      ? attempt<V1StatefulSet>(get('statefulsets.apps', names.etcdStatefulSet), () => apps.readNamespacedStatefulSet({ namespace, name: names.etcdStatefulSet }))
       : Promise.resolve(undefined),
-    attempt<V1Service>(`Service ${svcName}`, () => core.readNamespacedService({ namespace, name: svcName })),
-    attempt<V1Pod[]>('control-plane pods', async () => (await core.listNamespacedPod({ namespace, labelSelector: selector })).items),
-    attempt(`Secret ${names.kubeconfigSecret}`, async () => {
+    attempt<V1Service>(get('services', svcName), () => core.readNamespacedService({ namespace, name: svcName })),
+    attempt<V1Pod[]>(list('pods'), async () => (await core.listNamespacedPod({ namespace, labelSelector: selector })).items),
+    attempt(list('secrets'), async () => {
       // Only existence matters here; the data is never printed.
-      const list = await core.listNamespacedSecret({ namespace, fieldSelector: `metadata.name=${names.kubeconfigSecret}` });
-      return list.items.length > 0 ? names.kubeconfigSecret : undefined;
+      const found = await core.listNamespacedSecret({ namespace, fieldSelector: `metadata.name=${names.kubeconfigSecret}` });
+      return found.items.length > 0 ? names.kubeconfigSecret : undefined;
     }),
-    attempt('events', () => s.client.listEvents(namespace, name, 'Cluster')),
-    attempt('join token requests', () => s.client.listJoinTokenRequests(namespace)),
+    attempt(list('events'), () => s.client.listEvents(namespace, name, 'Cluster')),
+    attempt(list(JOIN_TOKEN_REQUESTS), () => s.client.listJoinTokenRequests(namespace)),
   ]);
 
   const certificates: CertificateInfo[] = [];
+  const certProblems: string[] = [];
   await Promise.all(
     expectedCertificates(cluster).map(async ref => {
-      const secret = await attempt(`certificate Secret ${ref.name}`, () => core.readNamespacedSecret({ namespace, name: ref.name }));
-      certificates.push(secret ? certificateInfo(ref.type, ref.name, secret.data?.['tls.crt']) : { type: ref.type, secret: ref.name, error: 'Secret not found' });
+      const secret = await attempt(get('secrets', ref.name), () => core.readNamespacedSecret({ namespace, name: ref.name }));
+      if (secret) certificates.push(certificateInfo(ref.type, ref.name, secret.data?.['tls.crt']));
+      // Already listed among the failed reads: do not call it missing.
+      else if (unreadable.has(`secrets/${ref.name}`)) certificates.push({ type: ref.type, secret: ref.name, error: 'cannot read the Secret', unreadable: true });
+      else certificates.push({ type: ref.type, secret: ref.name, error: 'Secret not found' });
     }),
   );
   const order: string[] = expectedCertificates(cluster).map(r => r.type);
   certificates.sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
   for (const c of certificates) {
-    if (c.error && !(c.subject === 'key pair')) problems.push(`certificate ${c.type} (Secret ${c.secret}): ${c.error}`);
-    else if (c.notAfter && Date.parse(c.notAfter) < Date.now()) problems.push(`certificate ${c.type} (Secret ${c.secret}) expired on ${c.notAfter}`);
+    if (c.unreadable) continue;
+    if (c.error && !(c.subject === 'key pair')) certProblems.push(`certificate ${c.type} (Secret ${c.secret}): ${c.error}`);
+    else if (c.notAfter && Date.parse(c.notAfter) < Date.now()) certProblems.push(`certificate ${c.type} (Secret ${c.secret}) expired on ${c.notAfter}`);
   }
+  const problems = [...readProblems.sort((a, b) => a.slot - b.slot).map(p => p.text), ...certProblems];
 
-  if (!sts && clusterPhase(cluster) !== 'Sleeping') problems.push(`StatefulSet ${names.statefulSet} does not exist yet (is the operator running?)`);
+  const stsUnreadable = unreadable.has(`statefulsets.apps/${names.statefulSet}`);
+  if (!sts && !stsUnreadable && clusterPhase(cluster) !== 'Sleeping') problems.push(`StatefulSet ${names.statefulSet} does not exist yet (is the operator running?)`);
   if (!cluster.status?.conditions?.length) problems.push('the Cluster has no status conditions: the operator has not reconciled it (run `kubectl k0smotron install` if it is not installed)');
   for (const cond of cluster.status?.conditions ?? []) {
     if (cond.status === 'False' && ['Available', 'ControlPlaneFunctional', 'KubeconfigSecretAvailable', 'CertificatesAvailable'].includes(cond.type)) {

@@ -43,6 +43,8 @@ export async function waitForCluster(
   done: (c: Cluster | undefined) => boolean,
   timeoutMs: number,
   what: string,
+  /** Why it is not done yet, for the timeout message. */
+  explain: (c: Cluster | undefined) => string = c => `last condition: ${lastCondition(c)}`,
 ): Promise<Cluster | undefined> {
   const started = Date.now();
   const seenEvents = new Set<string>();
@@ -76,7 +78,7 @@ export async function waitForCluster(
     }
     if (elapsed >= timeoutMs) {
       throw new CliError(
-        `timed out after ${formatDuration(timeoutMs)} waiting for cluster "${name}" to ${what}; last condition: ${lastCondition(cluster)}`,
+        `timed out after ${formatDuration(timeoutMs)} waiting for cluster "${name}" to ${what}; ${explain(cluster)}`,
         `see \`kubectl k0smotron status ${name}${namespace !== s.namespace ? ` -n ${namespace}` : ''}\`, or wait longer with --timeout`,
       );
     }

@@ -15,6 +15,8 @@ export interface CertificateInfo {
   notAfter?: string;
   /** Why the expiry could not be read. */
   error?: string;
+  /** The Secret exists or not, but reading it failed (e.g. forbidden): listed among the problems. */
+  unreadable?: boolean;
 }
 
 export interface InstanceInfo {
