@@ -11,8 +11,9 @@ fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' ||
   fail "Node.js >= 20.19 is required (found $(node --version))"
 
+# zsh and fish: the kubectl plugin's completion tests run its scripts in them.
 need=()
-for p in etcd-server rsync dpkg-dev chromium; do
+for p in etcd-server rsync dpkg-dev chromium zsh fish; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

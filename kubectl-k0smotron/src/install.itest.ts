@@ -1,7 +1,7 @@
 // install / uninstall need a cluster of their own: they add and remove the CRDs, which the
 // shared test cluster's other tests rely on. This one starts without CRDs (1 hollow node).
 import { parseAllDocuments } from 'yaml';
-import { AppsV1Api, ApiextensionsV1Api } from '@kubernetes/client-node';
+import { AppsV1Api, ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { startTestCluster, type TestCluster } from '@k0smotron/testenv';
 import { pluginPathDir, runWithPath, type RunResult } from './testing/plugin';
 
@@ -29,7 +29,11 @@ afterAll(async () => {
 });
 
 it('tells the user to install when the CRDs are missing', async () => {
-  for (const args of [['list'], ['status', 'x'], ['create', 'x'], ['join-token', 'list']]) {
+  for (const args of [
+    ['list'], ['list', '-A'], ['get', 'x'], ['status', 'x'], ['describe', 'x'], ['create', 'x'], ['create', 'x', '--dry-run=server'], ['kubeconfig', 'x'],
+    ['join-token', 'x'], ['join-token', 'list'], ['join-token', 'list', 'x'], ['join-token', 'revoke', 'x'], ['delete', 'x'], ['delete', 'x', '--wait=false'],
+    ['scale', 'x', '--replicas', '2'], ['upgrade', 'x', '--version', 'v1.30.2-k0s.0'], ['pause', 'x'], ['resume', 'x'], ['sleep', 'x'], ['wake', 'x'],
+  ]) {
     const r = await k(args);
     expect({ args, r }).toEqual({
       args,
@@ -67,6 +71,12 @@ it('install applies the embedded manifest; --wait reports an operator that is no
   expect(await crdExists('clusters.k0smotron.io')).toBe(true);
   const dep = await cluster.kubeConfig.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: 'k0smotron', name: 'k0smotron-operator' });
   expect(dep.spec?.replicas).toBe(1);
+  // A server dry run now that the namespace exists: every object is sent, and none is changed.
+  const apps = cluster.kubeConfig.makeApiClient(AppsV1Api);
+  await apps.patchNamespacedDeployment({ namespace: 'k0smotron', name: 'k0smotron-operator', body: { spec: { replicas: 0 } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  const dry = await k(['install', '--dry-run=server']);
+  expect(dry).toEqual({ code: 0, stdout: r.stdout.replace(/ serverside-applied\n/g, ' serverside-applied (server dry run)\n'), stderr: '' });
+  expect((await apps.readNamespacedDeployment({ namespace: 'k0smotron', name: 'k0smotron-operator' })).spec?.replicas).toBe(0);
   // Its pod runs on a hollow node, whose fake address never answers the HTTP readiness probe:
   // --wait must give up with the Deployment's state.
   const w = await k(['install', '--wait', '--timeout', '10s']);
@@ -89,6 +99,20 @@ it('uninstall refuses while Clusters exist, unless --force', async () => {
   const dry = await k(['uninstall', '--force', '--dry-run=client']);
   expect(dry.stdout).toContain('cluster.k0smotron.io/keep deleted (dry run)\n');
   expect(await crdExists('clusters.k0smotron.io')).toBe(true);
+  // A server dry run refuses the same way, and with --force lists the same objects, each checked
+  // by the server, and removes nothing.
+  expect(await k(['uninstall', '--dry-run=server'])).toEqual(r);
+  const serverDry = await k(['uninstall', '--force', '--dry-run=server']);
+  expect(serverDry).toEqual({ code: 0, stdout: dry.stdout.replace(/ \(dry run\)\n/g, ' (server dry run)\n'), stderr: '' });
+  expect(serverDry.stdout.split('\n')[0]).toBe('cluster.k0smotron.io/keep deleted (server dry run)');
+  expect(serverDry.stdout).toContain('customresourcedefinition.apiextensions.k8s.io/clusters.k0smotron.io deleted (server dry run)\n');
+  expect(serverDry.stdout).toContain('namespace/k0smotron deleted (server dry run)\n');
+  expect(await crdExists('clusters.k0smotron.io')).toBe(true);
+  const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+  expect((await core.readNamespace({ name: 'k0smotron' })).status?.phase).toBe('Active');
+  await cluster.kubeConfig.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: 'k0smotron', name: 'k0smotron-operator' });
+  const keep = (await cluster.kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'k0smotron.io', version: 'v1beta2', namespace: 'default', plural: 'clusters', name: 'keep' })) as { metadata: { deletionTimestamp?: string } };
+  expect(keep.metadata.deletionTimestamp).toBeUndefined();
   const forced = await k(['uninstall', '--force', '--wait', '--timeout', '3m']);
   expect(forced.stderr).toContain('✔ k0smotron is uninstalled');
   expect(forced.code).toBe(0);

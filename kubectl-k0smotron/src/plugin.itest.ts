@@ -15,7 +15,7 @@ import { readChildApiPki, startChildApiServer, type ChildApiServer } from '@k0sm
 import { startOperator, type RunningOperator } from '@k0smotron/operator';
 import { clusterPhase, findCondition, type Cluster } from '@k0smotron/api';
 import { staticChildApi } from '@k0smotron/operator/src/childapi/resolver';
-import { pluginPathDir, runWithPath, COMPLETE_SHIM, type RunResult } from './testing/plugin';
+import { deadKubeconfig, pluginCli, pluginPathDir, runWithPath, until, COMPLETE_SHIM } from './testing/plugin';
 
 jest.setTimeout(240_000);
 
@@ -30,18 +30,7 @@ let child: ChildApiServer | undefined;
 const childUrls = new Map<string, string>();
 const work = mkdtempSync(join(tmpdir(), 'k0smotron-plugin-test-'));
 
-/** `kubectl k0smotron ARGS --kubeconfig K -n NS` (global flags after the plugin name, as kubectl requires). */
-function k(
-  args: string[],
-  opts: { env?: NodeJS.ProcessEnv; namespace?: string | null; input?: string; kubeconfig?: string; onStderr?: (chunk: string) => void } = {},
-): Promise<RunResult> {
-  const extra = ['--kubeconfig', opts.kubeconfig ?? kubeconfigPath];
-  if (opts.namespace !== null) extra.push('-n', opts.namespace ?? ns);
-  // Flags go before `--` so a command after it stays untouched.
-  const dd = args.indexOf('--');
-  const full = dd >= 0 ? [...args.slice(0, dd), ...extra, ...args.slice(dd)] : [...args, ...extra];
-  return runWithPath(kubectlBin, ['k0smotron', ...full], pathDir, { env: { NO_COLOR: undefined, ...opts.env }, input: opts.input, onStderr: opts.onStderr });
-}
+const k = pluginCli(() => ({ kubectl: kubectlBin, pathDir, kubeconfig: kubeconfigPath, namespace: ns }));
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw JSON, read by the assertions
 async function getCluster(name: string, namespace = ns): Promise<Record<string, any> | undefined> {
@@ -50,16 +39,6 @@ async function getCluster(name: string, namespace = ns): Promise<Record<string, 
     return (await api.getNamespacedCustomObject({ group: 'k0smotron.io', version: 'v1beta2', namespace, plural: 'clusters', name })) as Record<string, unknown>;
   } catch {
     return undefined;
-  }
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise(r => setTimeout(r, 500));
   }
 }
 
@@ -263,10 +242,6 @@ async function demoFacts(): Promise<{ phase: string; ready: number; available: s
   };
 }
 
-function deadKubeconfig(server: string, extra = ''): string {
-  return `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: x\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n${extra}current-context: c\n`;
-}
-
 describe('list / get', () => {
   it('prints a kubectl-style table, wide, json, yaml and names', async () => {
     const r = await k(['list']);
@@ -349,6 +324,25 @@ describe('status and describe', () => {
     const text = await k(['status', 'fromstdin']);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/\nProblems\n- /);
+  });
+
+  it('prints the same report as YAML with -o yaml', async () => {
+    const yaml = await k(['status', 'demo', '-o', 'yaml']);
+    expect(yaml.code).toBe(0);
+    expect(yaml.stderr).toBe('');
+    expect(yaml.stdout.startsWith(`name: demo\nnamespace: ${ns}\nphase: `)).toBe(true);
+    const y = parse(yaml.stdout);
+    const j = JSON.parse((await k(['status', 'demo', '-o', 'json'])).stdout);
+    // Only what cannot change between the two calls (events and readiness may).
+    for (const key of ['name', 'namespace', 'createdAt', 'certificates'] as const) expect({ key, value: y[key] }).toEqual({ key, value: j[key] });
+    expect(y.controlPlane).toMatchObject({ desiredReplicas: 1, version: 'v1.27.9-k0s.0', endpoint: expect.stringMatching(/^https:\/\/\S+:30443$/), kubeconfigSecret: 'demo-kubeconfig' });
+    expect(y.controlPlane.service).toMatchObject({ name: 'kmc-demo-nodeport', type: 'NodePort' });
+    expect(y.datastore).toMatchObject({ type: 'etcd', statefulSet: 'kmc-demo-etcd', size: '1Gi' });
+    expect(y.certificates.filter((c: { notAfter?: string }) => /^20\d\d-\d\d-\d\dT/.test(c.notAfter ?? '')).map((c: { type: string }) => c.type)).toEqual(
+      ['ca', 'proxy', 'etcd', 'apiserver-etcd-client', 'etcd-server', 'etcd-peer'],
+    );
+    expect(y.conditions.map((c: { type: string }) => c.type)).toContain('Available');
+    expect(yaml.stdout).not.toContain('BEGIN'); // no key material
   });
 
   it('describes the ownership tree with readiness', async () => {
@@ -436,6 +430,51 @@ describe('join-token', () => {
     const gone = await k(['join-token', 'revoke', 'w1']);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/^error: join token request "w1" not found in namespace "\S+"\nhint: /);
+  });
+
+  it('-o yaml and -o json print the issued request with its token; nothing else prints the token', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    const secretToken = async (name: string) => Buffer.from((await core.readNamespacedSecret({ namespace: ns, name })).data?.token ?? '', 'base64').toString();
+    const y = await k(['join-token', 'demo', '-o', 'yaml', '--name', 'wy', '--expiry', '1h', '--timeout', '60s']);
+    expect(y.code).toBe(0);
+    const req = parse(y.stdout);
+    const token = await secretToken('wy');
+    expect(token).toMatch(/^[A-Za-z0-9+/=]{40,}$/);
+    expect(req).toMatchObject({
+      apiVersion: 'k0smotron.io/v1beta2',
+      kind: 'JoinTokenRequest',
+      metadata: { name: 'wy', namespace: ns },
+      spec: { clusterName: 'demo', expiry: '1h', role: 'worker' },
+      status: { cluster: `${ns}/demo`, tokenID: expect.stringMatching(/^[a-z0-9]{6}$/), token },
+    });
+    expect(req.metadata.managedFields).toBeUndefined();
+    // Read once the operator reported the token, not while it was still "Issuing".
+    expect(findCondition(req, 'JoinTokenSecretCreated')).toMatchObject({ status: 'True', reason: 'Created' });
+    const left = Date.parse(req.status.expiration) - Date.now();
+    expect(left).toBeGreaterThan(50 * 60_000);
+    expect(left).toBeLessThanOrEqual(3_600_000);
+    expect(y.stderr).toContain(`Token issued, valid until ${req.status.expiration}; revoke it with \`kubectl k0smotron join-token revoke wy\`.\n`);
+
+    const j = await k(['join-token', 'create', 'demo', '-o', 'json', '--name', 'wj', '--expiry', '0s', '--role', 'controller', '--timeout', '60s']);
+    expect(j.code).toBe(0);
+    const reqJ = JSON.parse(j.stdout);
+    expect(reqJ).toMatchObject({ kind: 'JoinTokenRequest', metadata: { name: 'wj' }, spec: { clusterName: 'demo', expiry: '0s', role: 'controller' }, status: { token: await secretToken('wj') } });
+    expect(findCondition(reqJ, 'JoinTokenSecretCreated')?.status).toBe('True');
+    expect(reqJ.status.expiration).toBeUndefined();
+    expect(j.stderr).toContain('Token issued, never expires; revoke it with `kubectl k0smotron join-token revoke wj`.\n');
+
+    // Only the stdout of join-token carries a token: not stderr, request logs, lists, status or describe.
+    const logged = await k(['join-token', 'demo', '--name', 'wv', '-v=6', '--timeout', '60s']);
+    expect(logged.stderr).toMatch(new RegExp(`GET https://\\S+/api/v1/namespaces/${ns}/secrets/wv\\n`));
+    const tokens = [token, reqJ.status.token, logged.stdout.trim()];
+    const elsewhere = [y.stderr, j.stderr, logged.stderr];
+    for (const args of [['join-token', 'list'], ['join-token', 'list', 'demo', '-o', 'yaml'], ['join-token', 'list', '-o', 'json'], ['status', 'demo', '-o', 'yaml'], ['status', 'demo', '-o', 'json'], ['status', 'demo', '-v'], ['describe', 'demo', '--grouping=false']]) {
+      const r = await k(args);
+      expect({ args, code: r.code, named: r.stdout.includes('wv') }).toEqual({ args, code: 0, named: true }); // the requests are there, by name
+      elsewhere.push(r.stdout, r.stderr);
+    }
+    expect(tokens.flatMap((t, i) => elsewhere.map((out, o) => (out.includes(t) ? `token ${i} in output ${o}` : ''))).filter(Boolean)).toEqual([]);
+    expect((await k(['join-token', 'revoke', 'wy', 'wj', 'wv'])).code).toBe(0);
   });
 
   it('checks --expiry and --role before any request', async () => {
@@ -527,6 +566,30 @@ describe('errors: one line, a hint, exit 1', () => {
     expect(other.stderr).toBe(
       'error: forbidden: you cannot list clusters.k0smotron.io\nhint: ask an administrator for the RBAC permission "list" on clusters.k0smotron.io, or check `kubectl auth can-i list clusters.k0smotron.io`\n',
     );
+    const forbidden = (verb: string, resource: string, name: string) =>
+      `error: forbidden: you cannot ${verb} ${resource} "${name}" in namespace "${ns}"\n` +
+      `hint: ask an administrator for the RBAC permission "${verb}" on ${resource} in "${ns}", or check \`kubectl auth can-i ${verb} ${resource} -n ${ns}\`\n`;
+    expect(await k(['delete', 'demo', '--wait=false'], { kubeconfig: file })).toEqual({ code: 1, stdout: '', stderr: forbidden('delete', 'clusters.k0smotron.io', 'demo') });
+    expect(await k(['join-token', 'demo', '--name', 'r1'], { kubeconfig: file })).toEqual({ code: 1, stdout: '', stderr: forbidden('create', 'jointokenrequests.k0smotron.io', 'r1') });
+    expect(await k(['kubeconfig', 'demo'], { kubeconfig: file })).toEqual({ code: 1, stdout: '', stderr: forbidden('get', 'secrets', 'demo-kubeconfig') });
+    expect(await getCluster('demo')).toBeDefined();
+    // status reads what it may and lists each refused read, with its verb and resource, at the end.
+    const status = await k(['status', 'demo'], { kubeconfig: file });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/\nca\s+demo-ca\s+<unknown>\s+cannot read the Secret\n/);
+    const problems = status.stdout.slice(status.stdout.indexOf('\nProblems\n') + 10).trimEnd().split('\n');
+    // Not "not found" nor "does not exist yet": it could not tell.
+    expect(problems.filter(p => /not found|does not exist/.test(p))).toEqual([]);
+    expect(problems.filter(p => p.startsWith('- forbidden'))).toEqual([
+      `- forbidden: you cannot get statefulsets.apps "kmc-demo" in namespace "${ns}"`,
+      `- forbidden: you cannot get statefulsets.apps "kmc-demo-etcd" in namespace "${ns}"`,
+      `- forbidden: you cannot get services "kmc-demo-nodeport" in namespace "${ns}"`,
+      `- forbidden: you cannot list pods in namespace "${ns}"`,
+      `- forbidden: you cannot list secrets in namespace "${ns}"`,
+      `- forbidden: you cannot list events in namespace "${ns}"`,
+      `- forbidden: you cannot list jointokenrequests.k0smotron.io in namespace "${ns}"`,
+      ...['ca', 'sa', 'proxy', 'etcd', 'apiserver-etcd-client', 'etcd-server', 'etcd-peer'].map(c => `- forbidden: you cannot get secrets "demo-${c}" in namespace "${ns}"`),
+    ]);
   });
 
   it('unreachable names the server URL; --request-timeout bounds a silent one', async () => {

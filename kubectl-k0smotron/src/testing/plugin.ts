@@ -82,3 +82,72 @@ export function runWithPath(bin: string, args: string[], pathDir: string, opts: 
     child.stdin.end(opts.input ?? '');
   });
 }
+
+/** Polls `fn` every 500 ms until it returns something truthy (errors count as not yet). */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise(r => setTimeout(r, 500));
+  }
+}
+
+/** A kubeconfig for `server` with a placeholder token (replace `token: x` for a real user). */
+export function deadKubeconfig(server: string, extra = ''): string {
+  return `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: ${server}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: x\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n${extra}current-context: c\n`;
+}
+
+export interface PluginTarget {
+  kubectl: string;
+  pathDir: string;
+  kubeconfig: string;
+  namespace: string;
+}
+
+export interface PluginCallOptions {
+  env?: NodeJS.ProcessEnv;
+  /** -n NAMESPACE (default: the target's); null for none. */
+  namespace?: string | null;
+  input?: string;
+  /** --kubeconfig FILE (default: the target's); null for none (then $KUBECONFIG applies). */
+  kubeconfig?: string | null;
+  onStderr?: (chunk: string) => void;
+}
+
+/** The global flags `--kubeconfig K -n NS`, placed before a `--` so a command after it stays untouched. */
+function withGlobalFlags(args: string[], target: PluginTarget, opts: PluginCallOptions): string[] {
+  const extra: string[] = [];
+  if (opts.kubeconfig !== null) extra.push('--kubeconfig', opts.kubeconfig ?? target.kubeconfig);
+  if (opts.namespace !== null) extra.push('-n', opts.namespace ?? target.namespace);
+  const dd = args.indexOf('--');
+  return dd >= 0 ? [...args.slice(0, dd), ...extra, ...args.slice(dd)] : [...args, ...extra];
+}
+
+/**
+ * `kubectl k0smotron ARGS --kubeconfig K -n NS` through the real kubectl (global flags after the
+ * plugin name, as kubectl requires). `target` is read at each call (it is set in beforeAll).
+ */
+export function pluginCli(target: () => PluginTarget): (args: string[], opts?: PluginCallOptions) => Promise<RunResult> {
+  return (args, opts = {}) => {
+    const t = target();
+    return runWithPath(t.kubectl, ['k0smotron', ...withGlobalFlags(args, t, opts)], t.pathDir, {
+      env: { NO_COLOR: undefined, ...opts.env },
+      input: opts.input,
+      onStderr: opts.onStderr,
+    });
+  };
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The same, with stdout and stderr on a terminal (util-linux `script` gives the command a pty).
+ * Both streams arrive together on `stdout`, with \r\n turned back into \n.
+ */
+export async function pluginCliInTty(target: PluginTarget, args: string[], opts: PluginCallOptions = {}): Promise<RunResult> {
+  const line = ['exec', target.kubectl, 'k0smotron', ...withGlobalFlags(args, target, opts)].map((w, i) => (i === 0 ? w : shellQuote(w))).join(' ');
+  const r = await runWithPath('script', ['-qec', line, '/dev/null'], target.pathDir, { env: { NO_COLOR: undefined, TERM: 'xterm', ...opts.env } });
+  return { ...r, stdout: r.stdout.replace(/\r\n/g, '\n') };
+}
