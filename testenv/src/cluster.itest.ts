@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import { installScriptPath } from './binaries';
 import { startTestCluster, type TestCluster } from './cluster';
 import { kubectl } from './kubectl';
@@ -214,6 +214,81 @@ describe('startTestCluster (own 1-node cluster)', () => {
       return pvs.items.length >= 4 && pvs.items.every(pv => pv.status?.phase === 'Available');
     }, 60_000);
   }, 240_000);
+
+  it('restartApiServer(): same port and flags, clients and controllers reconnect; SIGKILL with an outage too', async () => {
+    const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+    const ns = 'restart-api';
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    const before = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'kept' }, data: { a: '1' } } });
+    const pidsBefore = cluster.pids();
+    const watchEnded = new Promise<void>(resolve => {
+      void new Watch(cluster.kubeConfig).watch(`/api/v1/namespaces/${ns}/configmaps`, {}, () => undefined, () => resolve());
+    });
+    progress.length = 0;
+
+    let t = Date.now();
+    await cluster.restartApiServer();
+    const graceful = Date.now() - t;
+    expect(progress.join('\n')).toMatch(/restarting kube-apiserver \(SIGTERM\)[\s\S]*started again as pid \d+[\s\S]*kube-apiserver restarted: healthy again after/);
+    await watchEnded; // the restart really cut the old server's streams
+    const pidsAfter = cluster.pids();
+    // Only the apiserver (second in start order) is a new process.
+    expect(pidsAfter.filter((p, i) => p !== pidsBefore[i]).length).toBe(1);
+    expect(pidsAfter[1]).not.toBe(pidsBefore[1]);
+    expect(isAlive(pidsBefore[1])).toBe(false);
+    expect((await core.readNamespacedConfigMap({ namespace: ns, name: 'kept' })).metadata?.uid).toBe(before.metadata?.uid);
+    // kube-controller-manager reconnected: its ServiceAccount controller serves a new namespace.
+    await core.createNamespace({ body: { metadata: { name: `${ns}-2` } } });
+    await eventually('default ServiceAccount after the restart', () => core.readNamespacedServiceAccount({ name: 'default', namespace: `${ns}-2` }), 30_000);
+
+    // A crash and 2 s without an apiserver: requests fail meanwhile, then all is served again.
+    t = Date.now();
+    const restarting = cluster.restartApiServer({ signal: 'SIGKILL', downMs: 2000 });
+    await eventually('a request failing during the outage', async () => {
+      try {
+        await core.readNamespace({ name: ns });
+        return false;
+      } catch {
+        return true;
+      }
+    }, 10_000);
+    await restarting;
+    process.stderr.write(`[testenv] restartApiServer: SIGTERM ${graceful} ms, SIGKILL + 2 s down ${Date.now() - t} ms (until /readyz)\n`);
+    expect(progress.join('\n')).toMatch(/restarting kube-apiserver \(SIGKILL, down for 2000 ms\)/);
+    expect(cluster.pids()[1]).not.toBe(pidsAfter[1]);
+    await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after' } } });
+    expect(cluster.logs(5)).not.toContain('exited');
+  }, 120_000);
+
+  it('restartEtcd(): same data dir (nothing lost, revisions continue), the apiserver serves again; restarts queue up', async () => {
+    const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+    const ns = 'restart-etcd';
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+    const before = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'kept' }, data: { a: '1' } } });
+    const pidsBefore = cluster.pids();
+    progress.length = 0;
+
+    const t = Date.now();
+    await cluster.restartEtcd({ signal: 'SIGKILL' });
+    process.stderr.write(`[testenv] restartEtcd: SIGKILL ${Date.now() - t} ms (until etcd /health and kube-apiserver /readyz)\n`);
+    expect(progress.join('\n')).toMatch(/restarting etcd \(SIGKILL\)[\s\S]*etcd restarted: healthy again after/);
+    expect(cluster.pids()[0]).not.toBe(pidsBefore[0]);
+    expect(cluster.pids().slice(1)).toEqual(pidsBefore.slice(1));
+    const kept = await core.readNamespacedConfigMap({ namespace: ns, name: 'kept' });
+    expect([kept.metadata?.uid, kept.data]).toEqual([before.metadata?.uid, { a: '1' }]);
+    const after = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'after' } } });
+    // A fresh data dir would have started the revisions again from 1.
+    expect(Number(after.metadata?.resourceVersion)).toBeGreaterThan(Number(before.metadata?.resourceVersion));
+
+    // Both at once: they run one after the other, and both components end up serving.
+    progress.length = 0;
+    await Promise.all([cluster.restartEtcd(), cluster.restartApiServer()]);
+    const text = progress.join('\n');
+    expect(text.indexOf('restarting kube-apiserver')).toBeGreaterThan(text.indexOf('etcd restarted: healthy again'));
+    await core.patchNamespacedConfigMap({ namespace: ns, name: 'kept', body: { data: { a: '2' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    expect((await core.readNamespacedConfigMap({ namespace: ns, name: 'kept' })).data).toEqual({ a: '2' });
+    expect(cluster.logs(5)).not.toContain('exited');
+  }, 120_000);
 
   it('keeps logs of every component', () => {
     const logs = cluster.logs(5);

@@ -53,10 +53,30 @@ export interface TestCluster {
   nodeNames: string[];
   /** PIDs of the component processes (each leads its own process group). */
   pids(): number[];
+  /**
+   * Restarts kube-apiserver on the same port with the same flags and waits until /readyz answers
+   * 200 again. Watches and connections of every client are cut, as in a real restart. At SIGTERM
+   * it stops listening at once but holds open watches until it is killed 10 s later.
+   */
+  restartApiServer(options?: RestartOptions): Promise<void>;
+  /**
+   * Restarts etcd on the same ports with the same data dir (nothing is lost) and waits until etcd
+   * and then kube-apiserver (/readyz, which checks etcd) are healthy again.
+   */
+  restartEtcd(options?: RestartOptions): Promise<void>;
   /** Stops every process of this cluster and removes its temp dir. Safe to call twice. */
   stop(): Promise<void>;
   /** The tail of every component's log, for failure reports. */
   logs(lines?: number): string;
+}
+
+export interface RestartOptions {
+  /** SIGTERM (default: a graceful shutdown) or SIGKILL (a crash). SIGKILL follows after 10 s anyway. */
+  signal?: 'SIGTERM' | 'SIGKILL';
+  /** Stay stopped this long before starting again (an outage, not only a restart); default 0. */
+  downMs?: number;
+  /** Give up waiting for health after this long; default 60 s. */
+  timeoutMs?: number;
 }
 
 const REPO_CRDS_DIR = path.resolve(__dirname, '../../crds');
@@ -220,6 +240,38 @@ async function startOnce(options: TestClusterOptions): Promise<TestCluster> {
     });
     log(`cluster ready in ${elapsed(t0)}: export KUBECONFIG=${layout.files.adminKubeconfig}`);
 
+    const apiserverReady = () => httpsOk(`${server}/readyz`, tls);
+    // One restart at a time: two at once would wait on each other's outage.
+    let restarting: Promise<void> = Promise.resolve();
+    const restart = (
+      component: 'etcd' | 'kube-apiserver',
+      options: RestartOptions,
+      healthy: Array<[string, () => Promise<boolean>]>,
+    ): Promise<void> => {
+      const run = async () => {
+        const current = supervisor.processes.find(p => p.name === component);
+        if (!current) throw new Error(`restart ${component}: it is not running (the cluster is stopped)`);
+        const signal = options.signal ?? 'SIGTERM';
+        const t = Date.now();
+        log(`restarting ${component} (${signal}${options.downMs ? `, down for ${options.downMs} ms` : ''})`);
+        const fresh = await supervisor.restart(current, { signal, downMs: options.downMs });
+        log(`${component} pid ${current.pid} stopped; started again as pid ${fresh.pid} ${elapsed(t)} after the ${signal}`);
+        const ctx = { supervisor, deadline: Date.now() + (options.timeoutMs ?? 60_000) };
+        for (const [what, check] of healthy) await waitUntil(ctx, what, check);
+        log(`${component} restarted: healthy again after ${elapsed(t)}`);
+      };
+      const result = restarting.then(run);
+      restarting = result.catch(() => undefined);
+      return result;
+    };
+    const restartApiServer = (options: RestartOptions = {}) =>
+      restart('kube-apiserver', options, [['kube-apiserver /readyz', apiserverReady]]);
+    const restartEtcd = (options: RestartOptions = {}) =>
+      restart('etcd', options, [
+        ['etcd to answer /health', () => etcdHealthy(ports.etcdClient)],
+        ['kube-apiserver /readyz', apiserverReady],
+      ]);
+
     return {
       kubeconfigPath: layout.files.adminKubeconfig,
       kubeConfig,
@@ -229,6 +281,8 @@ async function startOnce(options: TestClusterOptions): Promise<TestCluster> {
       dir,
       nodeNames: layout.nodeNames,
       pids: () => supervisor.processes.map(p => p.pid),
+      restartApiServer,
+      restartEtcd,
       stop,
       logs,
     };

@@ -1,6 +1,6 @@
 // @k0smotron/testenv: a real local Kubernetes 1.20 cluster (etcd, kube-apiserver,
 // kube-controller-manager, kube-scheduler, kubemark hollow nodes) for tests, the demo and benchmarks.
-export { startTestCluster, type TestCluster, type TestClusterOptions } from './cluster';
+export { startTestCluster, type RestartOptions, type TestCluster, type TestClusterOptions } from './cluster';
 export { binDir, kubectlPath, etcdPath, ensureBinaries, KUBERNETES_VERSION } from './binaries';
 export { kubectl, type KubectlOptions, type KubectlResult } from './kubectl';
 export {

@@ -24,6 +24,43 @@ describe('ProcessSupervisor (real processes, no cluster)', () => {
     expect(() => sup.start({ name: 'late', command: 'true', args: [] }, path.join(dir, 'x.log'))).toThrow(/stopping/);
   });
 
+  it('restarts one process in its place: old group gone, same command, same stop order, nothing left after stop', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k0smotron-testenv-unit-'));
+    const sup = new ProcessSupervisor(dir, true);
+    const a = sup.start({ name: 'a', command: 'sleep', args: ['300'] }, path.join(dir, 'a.log'));
+    // Ignores SIGTERM and has a grandchild: only the group SIGKILL after the timeout ends it.
+    const b = sup.start({ name: 'b', command: 'sh', args: ['-c', 'trap "" TERM; echo run; sleep 300 & wait; wait'] }, path.join(dir, 'b.log'));
+    const c = sup.start({ name: 'c', command: 'sleep', args: ['300'] }, path.join(dir, 'c.log'));
+    for (let i = 0; i < 50 && groupMembers(b.pid).length < 2; i++) await new Promise(r => setTimeout(r, 20));
+    const oldMembers = groupMembers(b.pid);
+    expect(oldMembers.length).toBe(2);
+
+    const t = Date.now();
+    const b2 = await sup.restart(b, { timeoutMs: 300, downMs: 200 });
+    expect(Date.now() - t).toBeGreaterThanOrEqual(500);
+    expect(oldMembers.filter(isAlive)).toEqual([]);
+    expect(b.exit?.signal).toBe('SIGKILL');
+    expect(b2.pid).not.toBe(b.pid);
+    expect(isAlive(b2.pid)).toBe(true);
+    expect(sup.processes.map(p => [p.name, p.pid])).toEqual([['a', a.pid], ['b', b2.pid], ['c', c.pid]]);
+    expect(sup.firstExited()).toBeUndefined();
+    expect(fs.readFileSync(path.join(dir, '.pgids'), 'utf8').trim().split('\n').map(Number)).toEqual([a.pid, b2.pid, c.pid]);
+    for (let i = 0; i < 50 && tailFile(b2.logFile) !== 'run\nrun'; i++) await new Promise(r => setTimeout(r, 20));
+    expect(tailFile(b2.logFile)).toBe('run\nrun'); // same command, same log file (appended)
+    await expect(sup.restart(b)).rejects.toThrow(/not a running process/);
+
+    // A graceful one: SIGTERM suffices, no wait for the timeout.
+    const t2 = Date.now();
+    const a2 = await sup.restart(a, { timeoutMs: 5000 });
+    expect(Date.now() - t2).toBeLessThan(2000);
+    expect(a.exit?.signal).toBe('SIGTERM');
+
+    const members = [...groupMembers(b2.pid), a2.pid, c.pid];
+    await sup.stop(1000);
+    expect(members.filter(isAlive)).toEqual([]);
+    await expect(sup.restart(a2)).rejects.toThrow(/stopping/);
+  });
+
   it('notices a process that exits on its own', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'k0smotron-testenv-unit-'));
     const sup = new ProcessSupervisor(dir, true);

@@ -140,6 +140,7 @@ export class ProcessSupervisor {
   readonly processes: ManagedProcess[] = [];
   private watchdog?: ChildProcess;
   private stopped = false;
+  private readonly commands = new Map<ManagedProcess, ComponentCommand>();
 
   constructor(
     readonly dir: string,
@@ -188,8 +189,48 @@ export class ProcessSupervisor {
     });
     child.unref();
     this.processes.push(managed);
+    this.commands.set(managed, cmd);
     fs.appendFileSync(path.join(this.dir, '.pgids'), `${child.pid}\n`);
     return managed;
+  }
+
+  /**
+   * Stops one process (its whole group) with `signal` (SIGKILL after `timeoutMs`) and starts the
+   * same command again in its place, so it keeps its position in the stop order. Returns the new
+   * process; the old one is forgotten (it is dead), so `firstExited()` does not report it.
+   */
+  async restart(
+    old: ManagedProcess,
+    opts: { signal?: NodeJS.Signals; timeoutMs?: number; downMs?: number } = {},
+  ): Promise<ManagedProcess> {
+    const cmd = this.commands.get(old);
+    if (!cmd || !this.processes.includes(old)) throw new Error(`cannot restart ${old.name}: not a running process of this supervisor`);
+    if (this.stopped) throw new Error(`cannot restart ${old.name}: the cluster is stopping`);
+    // Forgotten at once: a second restart of it meanwhile fails instead of starting a twin.
+    this.commands.delete(old);
+    const gone = () => groupMembers(old.pid).length === 0 && !isAlive(old.pid);
+    const waitGone = async (ms: number) => {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline && !gone()) await new Promise(r => setTimeout(r, 25));
+    };
+    signalGroup(old.pid, opts.signal ?? 'SIGTERM');
+    await waitGone(opts.timeoutMs ?? 10_000);
+    if (!gone()) {
+      signalGroup(old.pid, 'SIGKILL');
+      await waitGone(2_000);
+      if (!gone()) throw new Error(`cannot restart ${old.name}: pid ${old.pid} survived SIGKILL`);
+    }
+    await Promise.race([old.exited, new Promise(r => setTimeout(r, 2_000))]);
+    if (opts.downMs) await new Promise(r => setTimeout(r, opts.downMs));
+    // start() refuses once stop() has begun: nothing new can outlive the cluster.
+    const fresh = this.start(cmd, old.logFile);
+    this.processes.splice(this.processes.indexOf(fresh), 1);
+    this.processes.splice(this.processes.indexOf(old), 1, fresh);
+    // The watchdog signals every listed group: a dead group's id could be reused by a stranger.
+    const pgids = path.join(this.dir, '.pgids');
+    fs.writeFileSync(`${pgids}.new`, this.processes.map(p => `${p.pid}\n`).join(''));
+    fs.renameSync(`${pgids}.new`, pgids);
+    return fresh;
   }
 
   /** The first process that has exited, if any (a component must never exit on its own). */
