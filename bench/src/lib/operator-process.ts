@@ -88,6 +88,8 @@ export interface OperatorProcessOptions {
   /** Defaults to the bundle built by buildOperatorBundle(); `tsx` runs operator/src/main.ts. */
   entry?: string | 'tsx';
   logFile?: string;
+  /** More flags, e.g. leader election (`--leader-elect`, `--lease-namespace NS`). */
+  args?: string[];
 }
 
 export function startOperatorProcess(opts: OperatorProcessOptions): OperatorProcess {
@@ -100,6 +102,7 @@ export function startOperatorProcess(opts: OperatorProcessOptions): OperatorProc
     '--metrics-address', `127.0.0.1:${opts.metricsPort}`,
     '--log-level', opts.logLevel ?? 'warn',
     '--resync-period', opts.resyncPeriod ?? '10m',
+    ...(opts.args ?? []),
   ];
   const entry = opts.entry ?? BUNDLE;
   const child: ChildProcess = entry === 'tsx'
