@@ -32,6 +32,8 @@ interface Args {
   resyncS: number;
 }
 
+const mib = (v: number | undefined) => (v === undefined ? '?' : `${v.toFixed(0)} MiB`);
+
 function parseArgs(argv: string[]): Args {
   const get = (name: string) => {
     const i = argv.indexOf(`--${name}`);
@@ -234,6 +236,7 @@ async function benchBulk(ctx: Ctx): Promise<void> {
   let bulkMs: number;
   let converged: MetricsSample;
   let rssConverged: number;
+  let heapConverged: number | undefined;
   let cpuBulk: number;
   try {
     await op1.ready();
@@ -247,6 +250,7 @@ async function benchBulk(ctx: Ctx): Promise<void> {
     process.stderr.write(`bulk: all children of ${N} Clusters after ${sec(bulkMs)} (creates sent in ${sec(createdMs)}); waiting for the operator to go quiet…\n`);
     converged = await waitQuiet(op1, 5000, Math.max(300_000, N * 1000), { kmc, ns });
     rssConverged = op1.rssMiB();
+    heapConverged = (await op1.metrics()).heapUsedMiB;
     cpuBulk = op1.cpuMs();
   } finally {
     tracker.stop();
@@ -257,7 +261,7 @@ async function benchBulk(ctx: Ctx): Promise<void> {
   const resync = ctx.args.resyncS;
   const op2 = await operatorFor(ctx, ns, 'coldstart', `${resync}s`);
   let cold: { readyMs: number; checkedMs: number; writes: number; requests: number; rss: number };
-  let steady: { changedClusters: number; resyncWrites: number; resyncReconciles: number; idleRequests: number; idleByVerb: Record<string, number>; idleWindowS: number; rss: number };
+  let steady: { changedClusters: number; resyncWrites: number; resyncReconciles: number; idleRequests: number; idleByVerb: Record<string, number>; idleWindowS: number; rss: number; heap?: number };
   try {
     const readyMs = await op2.ready(180_000);
     let m = await op2.metrics();
@@ -296,6 +300,7 @@ async function benchBulk(ctx: Ctx): Promise<void> {
       idleByVerb,
       idleWindowS: window,
       rss: op2.rssMiB(),
+      heap: idle.heapUsedMiB,
     };
   } finally {
     await op2.stop();
@@ -340,7 +345,8 @@ async function benchBulk(ctx: Ctx): Promise<void> {
   report('memory', `Memory: operator RSS with ${N} converged Clusters`, [
     { measure: 'RSS after the bulk create converged', value: `${rssConverged.toFixed(0)} MiB`, goal: '≤ 150 MiB at N = 1000', met: rssConverged <= 150 },
     { measure: 'RSS after a cold start + resync + idle', value: `${steady.rss.toFixed(0)} MiB`, goal: '≤ 150 MiB at N = 1000', met: steady.rss <= 150 },
-  ], { clusters: N, rssMiB: { converged: rssConverged, coldStart: cold.rss, afterIdle: steady.rss } });
+    { measure: 'V8 heap in use: converged / after idle', value: `${mib(heapConverged)} / ${mib(steady.heap)}` },
+  ], { clusters: N, rssMiB: { converged: rssConverged, coldStart: cold.rss, afterIdle: steady.rss }, heapUsedMiB: { converged: heapConverged, afterIdle: steady.heap } });
   report('cold-start', `Cold start: operator restarted over ${N} converged Clusters`, [
     { measure: 'process start → caches synced (/readyz)', value: sec(cold.readyMs) },
     { measure: 'process start → every Cluster checked', value: sec(cold.checkedMs), goal: '≤ 30 s at N = 1000', met: cold.checkedMs <= 30_000 },

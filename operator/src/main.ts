@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { collectDefaultMetrics } from 'prom-client';
 import { childApiResolver } from './childapi/resolver';
 import { JsonLogger } from './engine/logger';
 import { startOperator } from './index';
@@ -54,6 +55,10 @@ async function main(): Promise<void> {
     resyncPeriodMs: opts.resyncPeriodMs,
     childApi: childApiResolver(opts.childApi),
   });
+
+  // The process is the operator's own here (not embedded), so its memory, CPU and event-loop
+  // figures belong on its /metrics.
+  collectDefaultMetrics({ register: operator.metrics.registry });
 
   let signals = 0;
   const shutdown = (signal: string) => {

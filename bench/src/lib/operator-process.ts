@@ -36,6 +36,8 @@ export interface MetricsSample {
   /** k0smotron_reconcile_total{controller="cluster"} (all results). */
   clusterReconciles: number;
   clusterQueueDepth: number;
+  /** V8 heap in use (nodejs_heap_size_used_bytes, collected by the standalone operator), MiB. */
+  heapUsedMiB?: number;
 }
 
 const WRITE_VERBS = new Set(['create', 'patch', 'update', 'delete', 'apply']);
@@ -57,6 +59,8 @@ export function parseMetrics(text: string, at = Date.now()): MetricsSample {
       s.clusterReconciles += value;
     } else if (name === 'k0smotron_workqueue_depth' && labels.controller === 'cluster') {
       s.clusterQueueDepth = value;
+    } else if (name === 'nodejs_heap_size_used_bytes') {
+      s.heapUsedMiB = value / 1024 / 1024;
     }
   }
   return s;
@@ -105,9 +109,15 @@ export function startOperatorProcess(opts: OperatorProcessOptions): OperatorProc
     ...(opts.args ?? []),
   ];
   const entry = opts.entry ?? BUNDLE;
+  // BENCH_OPERATOR_PROFILE=DIR writes a V8 CPU profile of each operator process there (on exit);
+  // BENCH_OPERATOR_NODE_ARGS adds Node flags (e.g. heap sizes) to try.
+  const nodeArgs = [
+    ...(process.env.BENCH_OPERATOR_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_OPERATOR_PROFILE}`] : []),
+    ...(process.env.BENCH_OPERATOR_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
+  ];
   const child: ChildProcess = entry === 'tsx'
-    ? spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'operator/src/main.ts'), ...flags], { cwd: REPO, stdio: ['ignore', out, out] })
-    : spawn(process.execPath, [entry, ...flags], { cwd: REPO, stdio: ['ignore', out, out] });
+    ? spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(REPO, 'operator/src/main.ts'), ...flags], { cwd: REPO, stdio: ['ignore', out, out] })
+    : spawn(process.execPath, [...nodeArgs, entry, ...flags], { cwd: REPO, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   const startedAt = Date.now();
   const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));
