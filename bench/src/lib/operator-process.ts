@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
+import { OPERATOR_NODE_FLAGS } from '@k0smotron/operator/src/runtime';
 
 const REPO = path.resolve(__dirname, '../../..');
 export const ARTIFACTS = path.join(REPO, 'artifacts/bench');
@@ -112,6 +113,7 @@ export function startOperatorProcess(opts: OperatorProcessOptions): OperatorProc
   // BENCH_OPERATOR_PROFILE=DIR writes a V8 CPU profile of each operator process there (on exit);
   // BENCH_OPERATOR_NODE_ARGS adds Node flags (e.g. heap sizes) to try.
   const nodeArgs = [
+    ...OPERATOR_NODE_FLAGS, // as the image runs it
     ...(process.env.BENCH_OPERATOR_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_OPERATOR_PROFILE}`] : []),
     ...(process.env.BENCH_OPERATOR_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
   ];
