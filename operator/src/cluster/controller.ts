@@ -30,13 +30,12 @@ import {
   certificateSources,
   clusterView,
   computeStatus,
-  conditionChanges,
   dataVolumeName,
   desiredChildren,
   etcdSelectorLabels,
   ETCD_DATA_VOLUME,
-  isHealthy,
   kubeconfigSecret,
+  notableConditionChanges,
   ownerReference,
   resolveEndpoint,
   staleServiceNames,
@@ -559,13 +558,9 @@ class ClusterReconcile {
       { apiVersion: API_VERSION, kind: CLUSTER_KIND, metadata: { name: this.key.name, namespace: this.key.namespace }, status } as KubernetesObject,
       { subresource: 'status' },
     );
-    const before = cluster.status?.conditions;
-    for (const c of conditionChanges(before, status.conditions ?? [])) {
+    for (const c of notableConditionChanges(cluster.status?.conditions, status.conditions ?? [])) {
       if (c.type === 'Available' && facts.failure) continue; // already reported with its own reason
-      const healthy = isHealthy(c);
-      // A first status would announce nine conditions; only news and problems are worth an Event.
-      if (!before?.some((b) => b.type === c.type) && healthy && c.status !== 'True') continue;
-      this.ctx.events.event(cluster, healthy ? 'Normal' : 'Warning', c.reason, `${c.type} is ${c.status}: ${c.message}`);
+      this.ctx.events.event(cluster, c.healthy ? 'Normal' : 'Warning', c.reason, `${c.type} is ${c.status}: ${c.message}`);
     }
   }
 }

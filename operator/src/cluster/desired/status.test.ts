@@ -1,5 +1,5 @@
 import type { V1StatefulSet } from '@kubernetes/client-node';
-import { computeStatus, conditionChanges, isHealthy, type StatusFacts } from './status';
+import { computeStatus, conditionChanges, isHealthy, notableConditionChanges, type StatusFacts } from './status';
 
 const now = new Date('2026-03-01T10:00:00Z');
 const later = new Date('2026-03-01T11:00:00Z');
@@ -131,5 +131,32 @@ describe('computeStatus', () => {
     const partial = computeStatus({ ...healthy, now: later, previous: first, certificates: undefined, kubeconfig: undefined, failure: { reason: 'PatchFailed', message: 'x' } });
     expect(cond(partial, 'CertificatesAvailable')).toEqual(cond(first, 'CertificatesAvailable'));
     expect(cond(partial, 'KubeconfigSecretAvailable')).toEqual(cond(first, 'KubeconfigSecretAvailable'));
+  });
+});
+
+describe('notableConditionChanges', () => {
+  const notable = (before: ReturnType<typeof computeStatus> | undefined, after: ReturnType<typeof computeStatus>) =>
+    notableConditionChanges(before?.conditions, after.conditions!).map((c) => `${c.healthy ? 'Normal' : 'Warning'}:${c.type}=${c.status}`);
+
+  it('a new Cluster coming up announces only Available turning True', () => {
+    const starting = computeStatus({ ...healthy, statefulSet: undefined });
+    expect(notable(undefined, starting)).toEqual([]);
+    const up = computeStatus({ ...healthy, now: later, previous: starting });
+    expect(conditionChanges(starting.conditions, up.conditions!).length).toBeGreaterThan(1);
+    expect(notable(starting, up)).toEqual(['Normal:Available=True']);
+  });
+
+  it('problems are Warnings, recoveries Normal, on first sight too', () => {
+    const ok = computeStatus(healthy);
+    const broken = computeStatus({ ...healthy, now: later, previous: ok, certificates: { ok: false, reason: 'CertificateSecretNotFound', message: 'Secret x is missing' } });
+    expect(notable(ok, broken)).toContain('Warning:CertificatesAvailable=False');
+    expect(notable(undefined, broken)).toContain('Warning:CertificatesAvailable=False');
+    const fixed = computeStatus({ ...healthy, now: later, previous: broken });
+    expect(notable(broken, fixed)).toContain('Normal:CertificatesAvailable=True');
+  });
+
+  it('nothing when nothing changed', () => {
+    const s = computeStatus(healthy);
+    expect(notable(s, computeStatus({ ...healthy, previous: s }))).toEqual([]);
   });
 });

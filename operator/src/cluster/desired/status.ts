@@ -199,6 +199,28 @@ export function conditionChanges(before: Condition[] | undefined, after: Conditi
   });
 }
 
+/** Healthy transitions still worth an Event: the milestone users wait for, and what they toggle. */
+const ANNOUNCED_WHEN_HEALTHY = new Set(['Available', 'Paused']);
+
+/**
+ * The changed conditions that deserve an Event (one API write each): every change into an
+ * unhealthy state (Warning), every recovery from one, and Available/Paused turning True or False.
+ * Routine progress (a new Cluster's conditions turning True one by one, reasons moving between
+ * healthy states) is left to the conditions: at 1000 Clusters those Events were 6 of the 27 writes
+ * a new Cluster cost.
+ */
+export function notableConditionChanges(before: Condition[] | undefined, after: Condition[]): Array<Condition & { healthy: boolean }> {
+  const out: Array<Condition & { healthy: boolean }> = [];
+  for (const c of conditionChanges(before, after)) {
+    const healthy = isHealthy(c);
+    const b = before?.find((x) => x.type === c.type);
+    if (!healthy) out.push({ ...c, healthy });
+    else if (b && !isHealthy(b)) out.push({ ...c, healthy });
+    else if (b && ANNOUNCED_WHEN_HEALTHY.has(c.type) && b.status !== c.status) out.push({ ...c, healthy });
+  }
+  return out;
+}
+
 /** Whether a condition in this state is good news (Normal event) or needs attention (Warning). */
 export function isHealthy(c: Pick<Condition, 'type' | 'status' | 'reason'>): boolean {
   switch (c.type) {
