@@ -1,7 +1,7 @@
 // Where workers and users reach the API. Never waits: what is not known yet is reported as
 // pending with a hint, and the reconcile is requeued by the caller.
 import type { V1ConfigMap, V1Node, V1Service } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
+import { toYaml } from './yaml';
 import { childMeta } from './meta';
 import type { ClusterView } from './view';
 
@@ -99,6 +99,6 @@ export function desiredEndpointConfigMap(view: ClusterView, host: string | undef
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: childMeta(view, view.names.endpointConfigMap, 'control-plane'),
-    data: { 'endpoint.yaml': stringify(manifest) },
+    data: { 'endpoint.yaml': toYaml(manifest) },
   };
 }

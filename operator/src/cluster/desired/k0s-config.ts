@@ -1,7 +1,7 @@
 // `kmc-<n>-config`: the user's k0sConfig with upstream's overrides. The kine URL of a Secret is
 // never written here; the pod's entrypoint substitutes the placeholder from the Secret's env.
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
+import { toYaml } from './yaml';
 import { ETCD_CLIENT_PORT, K0S_CONFIG_KEY } from '@k0smotron/api';
 import { childMeta } from './meta';
 import type { ClusterView } from './view';
@@ -96,6 +96,6 @@ export function desiredConfigMap(view: ClusterView, config: Obj): V1ConfigMap {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: childMeta(view, view.names.configMap, 'cluster-config'),
-    data: { [K0S_CONFIG_KEY]: stringify(config) },
+    data: { [K0S_CONFIG_KEY]: toYaml(config) },
   };
 }
