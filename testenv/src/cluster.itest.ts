@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import { installScriptPath } from './binaries';
 import { startTestCluster, type TestCluster } from './cluster';
+import { firstLine } from './fixtures/firstLine';
 import { kubectl } from './kubectl';
 import { isAlive } from './processes';
 
@@ -320,16 +321,7 @@ describe('no process left behind when the caller dies', () => {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, HOLD_NODES: '0' },
     });
-    let out = '';
-    let err = '';
-    child.stderr!.on('data', d => (err += d));
-    const line = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', d => {
-        out += d;
-        if (out.includes('\n')) resolve(out.split('\n')[0]);
-      });
-      child.on('exit', code => reject(new Error(`holdCluster exited ${code}: ${err}`)));
-    });
+    const line = await firstLine(child, 'holdCluster');
     return { child, ...(JSON.parse(line) as { dir: string; pids: number[] }) };
   }
 

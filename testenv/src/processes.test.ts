@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { firstLine } from './fixtures/firstLine';
 import { groupMembers, isAlive, ProcessSupervisor, tailFile } from './processes';
 
 describe('ProcessSupervisor (real processes, no cluster)', () => {
@@ -97,16 +98,7 @@ describe('no process left behind when the owner dies (real processes, no cluster
     // One Node process (no tsx CLI wrapper), so the signal reaches the supervisor's owner.
     const child = spawn(process.execPath, ['--import', 'tsx', fixture], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      let out = '';
-      let err = '';
-      child.stderr!.on('data', d => (err += d));
-      const line = await new Promise<string>((resolve, reject) => {
-        child.stdout!.on('data', d => {
-          out += d;
-          if (out.includes('\n')) resolve(out.split('\n')[0]);
-        });
-        child.on('exit', code => reject(new Error(`fixture exited ${code}: ${err}`)));
-      });
+      const line = await firstLine(child, 'fixture');
       const { dir, pids } = JSON.parse(line) as { dir: string; pids: number[] };
       await until('the grandchild', () => groupMembers(pids[0]).length === 2, 5000);
       const members = [...groupMembers(pids[0]), pids[1]];
