@@ -50,8 +50,8 @@ export async function generatePki(req: PkiRequest): Promise<Partial<Record<Certi
   const out: Partial<Record<CertificateRefType, CertKeyPem>> = {};
   for (const purpose of req.missing) {
     if (purpose === 'sa') {
-      const { keyPem, publicKeyPem } = generateKeyPair();
-      out.sa = { cert: publicKeyPem, key: keyPem };
+      const { keyPem, publicKey } = generateKeyPair();
+      out.sa = { cert: publicKey.export({ type: 'spki', format: 'pem' }).toString(), key: keyPem };
     } else if (!isEtcdLeaf(purpose)) {
       out[purpose] = createCa('kubernetes', req.now, CA_VALIDITY_DAYS);
     }

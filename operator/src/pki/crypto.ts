@@ -52,7 +52,6 @@ interface GeneratedKeys {
   privateKey: KeyObject;
   publicKey: KeyObject;
   keyPem: string;
-  publicKeyPem: string;
 }
 
 const OID = {
@@ -84,7 +83,6 @@ export function generateKeyPair(): GeneratedKeys {
     publicKey,
     // SEC1 ("EC PRIVATE KEY") is the form kubeadm writes and every Go TLS stack reads.
     keyPem: privateKey.export({ type: 'sec1', format: 'pem' }).toString(),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
 }
 
@@ -143,7 +141,8 @@ interface CertificateFields {
   subject: Buffer;
   notBefore: Date;
   notAfter: Date;
-  publicKey: KeyObject;
+  /** The subject's public key as DER SubjectPublicKeyInfo. */
+  spki: Buffer;
   extensions: Buffer[];
   signer: SigningKey;
 }
@@ -156,7 +155,7 @@ function certificatePem(f: CertificateFields): string {
     f.issuer,
     sequence(time(f.notBefore), time(f.notAfter)),
     f.subject,
-    f.publicKey.export({ type: 'spki', format: 'der' }),
+    f.spki,
     explicit(3, sequence(...f.extensions)),
   );
   // ECDSA signatures come out DER-encoded (what X.509 wants); RSA keys sign PKCS#1 v1.5.
@@ -168,18 +167,19 @@ function certificatePem(f: CertificateFields): string {
 
 export function createCa(commonName: string, now: Date, validityDays: number): CertKeyPem {
   const { privateKey, publicKey, keyPem } = generateKeyPair();
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
   const name = distinguishedName(commonName);
   const cert = certificatePem({
     issuer: name,
     subject: name,
     notBefore: new Date(now.getTime() - CLOCK_SKEW_MS),
     notAfter: new Date(now.getTime() + validityDays * DAY_MS),
-    publicKey,
+    spki,
     signer: { key: privateKey, algorithm: 'ecdsa-with-SHA256' },
     extensions: [
       extension(OID.basicConstraints, true, sequence(boolean(true))),
       extension(OID.keyUsage, true, namedBits([KEY_USAGE.digitalSignature, KEY_USAGE.keyCertSign, KEY_USAGE.cRLSign])),
-      extension(OID.subjectKeyIdentifier, false, octetString(keyIdentifier(publicKey.export({ type: 'spki', format: 'der' })))),
+      extension(OID.subjectKeyIdentifier, false, octetString(keyIdentifier(spki))),
     ],
   });
   return { cert, key: keyPem };
@@ -245,7 +245,7 @@ export function createLeaf(ca: CertKeyPem | Issuer, req: LeafRequest, now: Date)
     subject: distinguishedName(req.commonName, req.organizations),
     notBefore: new Date(now.getTime() - CLOCK_SKEW_MS),
     notAfter: new Date(now.getTime() + req.validityDays * DAY_MS),
-    publicKey,
+    spki: publicKey.export({ type: 'spki', format: 'der' }),
     signer: issuer.signer,
     extensions: [
       extension(OID.basicConstraints, true, sequence()),
