@@ -1,6 +1,13 @@
-// The one-file install (`kubectl apply -f operator/deploy/install.yaml`): CRDs, namespace,
-// service account, least-privilege RBAC and the operator Deployment. Pure: the script writes it,
-// a unit test checks the committed file is not stale.
+// The operator's installs and the RBAC of every identity that runs its reconcilers, from one
+// table of permissions (`OPERATOR_PERMISSIONS`), so the cluster-wide install, the namespaced
+// install and Backstage's RBAC cannot drift apart. Pure: scripts/generate-install.ts writes the
+// files, a unit test checks the committed ones are not stale.
+//
+//   operator/deploy/install.yaml             CRDs + operator, ClusterRole for every namespace
+//   operator/deploy/install-namespaced.yaml  operator for a list of namespaces: Roles only, plus
+//                                            one ClusterRole that reads Nodes; no CRDs
+//   plugins/k0smotron-backend/deploy/rbac.yaml, rbac-namespaced.yaml
+//                                            what Backstage's service account needs
 import { allCrds } from '@k0smotron/api';
 import { stringify } from 'yaml';
 
@@ -8,113 +15,379 @@ export const INSTALL_NAMESPACE = 'k0smotron';
 export const OPERATOR_NAME = 'k0smotron-operator';
 export const OPERATOR_IMAGE = 'k0smotron-operator:0.1.0';
 export const METRICS_PORT = 8080;
+export const LEASE_NAME = 'k0smotron-leader';
+/** Optional ConfigMap in the operator's namespace; the Deployment mounts its `policy.yaml`. */
+export const POLICY_CONFIGMAP = 'k0smotron-policy';
+export const POLICY_KEY = 'policy.yaml';
+export const POLICY_DIR = '/etc/k0smotron';
+export const POLICY_FILE = `${POLICY_DIR}/${POLICY_KEY}`;
 
-type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
+export interface Rule { apiGroups: string[]; resources: string[]; verbs: Verb[] }
+/** One resource's verbs, with the code path that needs them (shown in the docs, never guessed). */
+export interface Permission { apiGroup: string; resource: string; verbs: Verb[]; why: string }
 
-const READ = ['get', 'list', 'watch'];
-const OWN = [...READ, 'create', 'update', 'patch', 'delete'];
+const CACHED: Verb[] = ['list', 'watch']; // informers: one list+watch per kind and namespace
+// Server-side apply is a PATCH; when the object does not exist yet the API server also checks
+// `create`. So every kind the operator applies needs both.
+const APPLIED: Verb[] = ['create', 'patch'];
 
 /**
- * Exactly what the controllers touch. No wildcards and no pods/exec: tokens and kubeconfigs are
- * made from the PKI, never by exec into a control-plane pod.
+ * Everything the reconcilers do inside a namespace they serve: exactly the requests the engine
+ * makes for them (informers, `Client.get/apply/mergePatch/delete`, Events). No wildcards, no
+ * pods and no pods/exec: tokens and kubeconfigs come from the PKI, never from a pod. Nothing
+ * here is ever `update` (PUT) or `deletecollection`.
  */
+export const OPERATOR_PERMISSIONS: readonly Permission[] = [
+  { apiGroup: 'k0smotron.io', resource: 'clusters', verbs: [...CACHED, ...APPLIED], why: 'cached; K0smotronClusters are mirrored into Clusters by server-side apply' },
+  { apiGroup: 'k0smotron.io', resource: 'clusters/status', verbs: ['patch'], why: 'conditions and endpoint, applied to the status subresource' },
+  { apiGroup: 'k0smotron.io', resource: 'clusters/finalizers', verbs: ['update'], why: 'children carry an owner reference with blockOwnerDeletion (OwnerReferencesPermissionEnforcement checks this)' },
+  { apiGroup: 'k0smotron.io', resource: 'jointokenrequests', verbs: ['get', ...CACHED, 'patch', 'delete'], why: 'live read before recording a token id; merge patch of the revocation finalizer and the owner reference; delete once its Cluster is gone' },
+  { apiGroup: 'k0smotron.io', resource: 'jointokenrequests/status', verbs: ['patch'], why: 'token id, expiry and conditions' },
+  { apiGroup: 'k0smotron.io', resource: 'jointokenrequests/finalizers', verbs: ['update'], why: 'the token Secret has an owner reference with blockOwnerDeletion' },
+  { apiGroup: 'k0smotron.io', resource: 'k0smotronclusters', verbs: CACHED, why: 'cached; read only' },
+  { apiGroup: 'k0smotron.io', resource: 'k0smotronclusters/status', verbs: ['patch'], why: "mirrors its Cluster's status" },
+  { apiGroup: 'k0smotron.io', resource: 'k0smotronclusters/finalizers', verbs: ['update'], why: 'the mirrored Cluster has an owner reference with blockOwnerDeletion' },
+  { apiGroup: '', resource: 'secrets', verbs: ['get', ...CACHED, ...APPLIED], why: 'PKI, kubeconfig and join-token Secrets; cached without data, so keys are read live (get); never deleted (owner-reference GC does that)' },
+  { apiGroup: '', resource: 'services', verbs: [...CACHED, ...APPLIED, 'delete'], why: 'control-plane and etcd Services; the old Service is deleted when service.type changes' },
+  { apiGroup: '', resource: 'configmaps', verbs: [...CACHED, ...APPLIED, 'delete'], why: 'k0s config, entrypoint and endpoint ConfigMaps; the endpoint one is deleted when no longer needed' },
+  { apiGroup: '', resource: 'persistentvolumeclaims', verbs: [...CACHED, 'patch'], why: "autoDeletePVCs adds or removes the Cluster's owner reference; never created or deleted by the operator" },
+  { apiGroup: 'apps', resource: 'statefulsets', verbs: [...CACHED, ...APPLIED], why: 'control-plane and etcd StatefulSets; never deleted by the operator (owner-reference GC does that)' },
+  { apiGroup: '', resource: 'events', verbs: ['create'], why: 'one Event per changed condition (de-duplicated in the operator, so never patched)' },
+];
+
+/** Cluster-scoped: the only grant a namespaced install needs outside its namespaces. */
+export const NODE_PERMISSIONS: readonly Permission[] = [
+  { apiGroup: '', resource: 'nodes', verbs: CACHED, why: "NodePort endpoints: a Ready node's address (the Node cache is cluster-wide)" },
+];
+
+/** Leader election, in the Lease's namespace only. */
+export const LEASE_PERMISSIONS: readonly Permission[] = [
+  { apiGroup: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], why: 'leader election on one Lease' },
+];
+
+/**
+ * What Backstage's REST API, catalog and scaffolder modules do besides the reconciler (whose
+ * needs are `OPERATOR_PERMISSIONS`): `@k0smotron/api/client` calls and the details route's reads.
+ */
+export const BACKSTAGE_API_PERMISSIONS: readonly Permission[] = [
+  { apiGroup: 'k0smotron.io', resource: 'clusters', verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'], why: 'cache (list, watch); details, create (also dry-run), update (merge patch), delete' },
+  { apiGroup: 'k0smotron.io', resource: 'jointokenrequests', verbs: ['get', 'create', 'delete'], why: 'join tokens: create, wait for it, delete on timeout' },
+  { apiGroup: '', resource: 'secrets', verbs: ['get'], why: 'the join token, the admin kubeconfig (if kubeconfigAccess is on) and the certificates shown on the details page' },
+  { apiGroup: '', resource: 'services', verbs: ['get'], why: 'details: owned objects' },
+  { apiGroup: '', resource: 'configmaps', verbs: ['get'], why: 'details: owned objects' },
+  { apiGroup: 'apps', resource: 'statefulsets', verbs: ['get'], why: 'details: owned objects' },
+  { apiGroup: '', resource: 'events', verbs: ['list'], why: "details: the Cluster's recent events" },
+];
+
+export function rulesOf(perms: readonly Permission[]): Rule[] {
+  return perms.map(p => ({ apiGroups: [p.apiGroup], resources: [p.resource], verbs: [...p.verbs] }));
+}
+
+/** Everything the operator needs in the namespaces it serves. */
+export function namespacedRules(): Rule[] {
+  return rulesOf(OPERATOR_PERMISSIONS);
+}
+
+/** The cluster-wide install's ClusterRole: the namespaced rules everywhere, plus Nodes. */
 export function clusterRoleRules(): Rule[] {
+  return rulesOf([...OPERATOR_PERMISSIONS, ...NODE_PERMISSIONS]);
+}
+
+export function nodeRules(): Rule[] {
+  return rulesOf(NODE_PERMISSIONS);
+}
+
+export function leaseRoleRules(): Rule[] {
+  return rulesOf(LEASE_PERMISSIONS);
+}
+
+export function backstageApiRules(): Rule[] {
+  return rulesOf(BACKSTAGE_API_PERMISSIONS);
+}
+
+/** Whether `rules` grant `verb` on `resource` ("secrets", "clusters/status") of `apiGroup`. */
+export function allows(rules: readonly Rule[], verb: string, apiGroup: string, resource: string): boolean {
+  return rules.some(r => r.apiGroups.includes(apiGroup) && r.resources.includes(resource) && (r.verbs as string[]).includes(verb));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Objects
+
+type Obj = Record<string, unknown>;
+const RBAC = 'rbac.authorization.k8s.io/v1';
+const LABELS = { 'app.kubernetes.io/name': 'k0smotron', 'app.kubernetes.io/component': 'operator' };
+
+interface Subject { namespace: string; name: string }
+
+function meta(name: string, namespace: string | undefined, labels: Record<string, string>): Obj {
+  return { name, ...(namespace ? { namespace } : {}), labels };
+}
+
+/**
+ * `rules` for `subject`: one ClusterRole + ClusterRoleBinding when `namespaces` is undefined
+ * (every namespace), else a Role + RoleBinding in each namespace.
+ */
+function grant(name: string, subject: Subject, rules: Rule[], namespaces: string[] | undefined, labels: Record<string, string>, bindingName = name): Obj[] {
+  const subjects = [{ kind: 'ServiceAccount', name: subject.name, namespace: subject.namespace }];
+  if (!namespaces) {
+    return [
+      { apiVersion: RBAC, kind: 'ClusterRole', metadata: meta(name, undefined, labels), rules },
+      { apiVersion: RBAC, kind: 'ClusterRoleBinding', metadata: meta(bindingName, undefined, labels), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects },
+    ];
+  }
+  return namespaces.flatMap(ns => [
+    { apiVersion: RBAC, kind: 'Role', metadata: meta(name, ns, labels), rules },
+    { apiVersion: RBAC, kind: 'RoleBinding', metadata: meta(bindingName, ns, labels), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects },
+  ]);
+}
+
+export interface InstallOptions {
+  /** The operator's own namespace (ServiceAccount, Deployment, Lease). Default `k0smotron`. */
+  namespace?: string;
+  /**
+   * Namespaces to serve. Undefined: all (ClusterRole, CRDs included). A list: the namespaced
+   * install (Roles in those namespaces, `--namespaces`, no CRDs).
+   */
+  namespaces?: string[];
+}
+
+/** Objects of an operator install: cluster-wide by default, namespaced when `namespaces` is set. */
+export function installObjects(opts: InstallOptions = {}): object[] {
+  const ns = opts.namespace ?? INSTALL_NAMESPACE;
+  const served = opts.namespaces;
+  if (served && served.length === 0) throw new Error('a namespaced install serves at least one namespace');
+  const sa: Subject = { namespace: ns, name: OPERATOR_NAME };
+  const rbac = served
+    ? [
+        ...grant(OPERATOR_NAME, sa, namespacedRules(), served, LABELS, bindingFor(OPERATOR_NAME, ns)),
+        // Nodes are cluster-scoped: no Role can grant them. A shared, read-only ClusterRole; one
+        // binding per operator namespace, so several namespaced installs can coexist.
+        ...grant(`${OPERATOR_NAME}-nodes`, sa, nodeRules(), undefined, LABELS, `${OPERATOR_NAME}-nodes-${ns}`),
+      ]
+    : grant(OPERATOR_NAME, sa, clusterRoleRules(), undefined, LABELS);
   return [
-    // Clusters: reconciled; created/updated from K0smotronClusters.
-    { apiGroups: ['k0smotron.io'], resources: ['clusters'], verbs: [...READ, 'create', 'update', 'patch'] },
-    { apiGroups: ['k0smotron.io'], resources: ['jointokenrequests'], verbs: [...READ, 'update', 'patch', 'delete'] },
-    { apiGroups: ['k0smotron.io'], resources: ['k0smotronclusters'], verbs: [...READ, 'update', 'patch'] },
+    // CRDs are cluster-scoped and shared by every install: the namespaced install leaves them to
+    // whoever administers the cluster (crds/*.yaml or install.yaml).
+    ...(served ? [] : allCrds().map(c => JSON.parse(JSON.stringify(c)) as object)),
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: LABELS } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(OPERATOR_NAME, ns, LABELS) },
+    ...rbac,
+    ...grant(`${OPERATOR_NAME}-leader-election`, sa, leaseRoleRules(), [ns], LABELS),
     {
-      apiGroups: ['k0smotron.io'],
-      resources: ['clusters/status', 'jointokenrequests/status', 'k0smotronclusters/status'],
-      verbs: ['get', 'update', 'patch'],
+      apiVersion: 'v1', kind: 'Service', metadata: meta(`${OPERATOR_NAME}-metrics`, ns, LABELS),
+      spec: { selector: LABELS, ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }] },
     },
-    // Owner references with blockOwnerDeletion and finalizers need update on */finalizers.
-    {
-      apiGroups: ['k0smotron.io'],
-      resources: ['clusters/finalizers', 'jointokenrequests/finalizers', 'k0smotronclusters/finalizers'],
-      verbs: ['update'],
-    },
-    { apiGroups: [''], resources: ['services', 'configmaps', 'secrets'], verbs: OWN },
-    { apiGroups: ['apps'], resources: ['statefulsets'], verbs: OWN },
-    // PVCs come from volumeClaimTemplates; for autoDeletePVCs the operator adds or removes the
-    // Cluster's owner reference (patch) or deletes them. It never creates them.
-    { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: [...READ, 'patch', 'delete'] },
-    // NodePort endpoints: a Ready node's address.
-    { apiGroups: [''], resources: ['nodes'], verbs: READ },
-    { apiGroups: [''], resources: ['events'], verbs: ['create', 'patch'] },
+    deployment(ns, served),
   ];
 }
 
-/** Leader election: one Lease in the operator's own namespace (a Role, not cluster-wide). */
-export function leaseRoleRules(): Rule[] {
-  return [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] }];
+/** RoleBinding names in served namespaces carry the operator's namespace: two installs may share one. */
+function bindingFor(name: string, operatorNamespace: string): string {
+  return operatorNamespace === INSTALL_NAMESPACE ? name : `${name}-${operatorNamespace}`;
 }
 
-export function installObjects(): object[] {
-  const labels = { 'app.kubernetes.io/name': 'k0smotron', 'app.kubernetes.io/component': 'operator' };
-  const meta = (name: string, namespaced = true) => ({ name, ...(namespaced ? { namespace: INSTALL_NAMESPACE } : {}), labels });
-  const crds = allCrds().map(c => JSON.parse(JSON.stringify(c)) as object);
-  return [
-    ...crds,
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: INSTALL_NAMESPACE, labels } },
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(OPERATOR_NAME) },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(OPERATOR_NAME, false), rules: clusterRoleRules() },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: meta(OPERATOR_NAME, false),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: OPERATOR_NAME },
-      subjects: [{ kind: 'ServiceAccount', name: OPERATOR_NAME, namespace: INSTALL_NAMESPACE }],
-    },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(`${OPERATOR_NAME}-leader-election`), rules: leaseRoleRules() },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: meta(`${OPERATOR_NAME}-leader-election`),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${OPERATOR_NAME}-leader-election` },
-      subjects: [{ kind: 'ServiceAccount', name: OPERATOR_NAME, namespace: INSTALL_NAMESPACE }],
-    },
-    {
-      apiVersion: 'v1', kind: 'Service', metadata: meta(`${OPERATOR_NAME}-metrics`),
-      spec: { selector: labels, ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }] },
-    },
-    {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta(OPERATOR_NAME),
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: labels },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: OPERATOR_NAME,
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-            terminationGracePeriodSeconds: 40,
-            containers: [{
-              name: 'operator',
-              image: OPERATOR_IMAGE,
-              args: ['--leader-elect', `--metrics-address=:${METRICS_PORT}`, '--log-level=info'],
-              env: [
-                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-                { name: 'NODE_OPTIONS', value: '--max-old-space-size=192' },
-              ],
-              ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
-              livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, initialDelaySeconds: 10, periodSeconds: 20 },
-              readinessProbe: { httpGet: { path: '/readyz', port: 'metrics' }, initialDelaySeconds: 2, periodSeconds: 5 },
-              resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '1', memory: '256Mi' } },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                capabilities: { drop: ['ALL'] },
-              },
-            }],
-          },
+function deployment(ns: string, served: string[] | undefined): Obj {
+  return {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta(OPERATOR_NAME, ns, LABELS),
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: LABELS },
+      template: {
+        metadata: { labels: LABELS },
+        spec: {
+          serviceAccountName: OPERATOR_NAME,
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          terminationGracePeriodSeconds: 40,
+          containers: [{
+            name: 'operator',
+            image: OPERATOR_IMAGE,
+            args: [
+              '--leader-elect', `--metrics-address=:${METRICS_PORT}`, '--log-level=info',
+              ...(served ? [`--namespaces=${served.join(',')}`] : []),
+              // The operator uses safe defaults when the file is absent (ConfigMap not created).
+              '--policy-file', POLICY_FILE,
+            ],
+            env: [
+              { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+              { name: 'NODE_OPTIONS', value: '--max-old-space-size=192' },
+            ],
+            ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+            livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, initialDelaySeconds: 10, periodSeconds: 20 },
+            readinessProbe: { httpGet: { path: '/readyz', port: 'metrics' }, initialDelaySeconds: 2, periodSeconds: 5 },
+            resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
+            },
+            // A directory mount, not subPath: kubelet then updates the file when the ConfigMap changes.
+            volumeMounts: [{ name: 'policy', mountPath: POLICY_DIR, readOnly: true }],
+          }],
+          volumes: [{
+            name: 'policy',
+            // optional: the pod starts without the ConfigMap (or without the key).
+            configMap: { name: POLICY_CONFIGMAP, optional: true, items: [{ key: POLICY_KEY, path: POLICY_KEY }] },
+          }],
         },
       },
     },
+  };
+}
+
+export interface BackstageRbacOptions {
+  /** Backstage's ServiceAccount. Default `backstage/backstage`. */
+  serviceAccount?: Subject;
+  /** `managementClusters[].namespaces`; undefined = all (ClusterRoles). */
+  namespaces?: string[];
+  /** Include what the embedded reconciler needs (`k0smotron.reconciler.enabled`). Default true. */
+  reconciler?: boolean;
+  /** `k0smotron.reconciler.lease.namespace`; default `k0smotron`, the operator's own Lease. */
+  leaseNamespace?: string;
+}
+
+export const BACKSTAGE_API_ROLE = 'k0smotron-backstage';
+export const BACKSTAGE_RECONCILER_ROLE = 'k0smotron-backstage-reconciler';
+
+/**
+ * RBAC for Backstage's service account: the REST API's role, and (if the reconciler is embedded)
+ * exactly the operator's roles under other names. No ServiceAccount or Namespace objects: they
+ * belong to Backstage's own deployment and the operator install, and `kubectl delete -f` of
+ * this file must not take them along.
+ */
+export function backstageRbacObjects(opts: BackstageRbacOptions = {}): object[] {
+  const sa = opts.serviceAccount ?? { namespace: 'backstage', name: 'backstage' };
+  const labels = { 'app.kubernetes.io/name': 'k0smotron', 'app.kubernetes.io/component': 'backstage' };
+  const served = opts.namespaces;
+  if (served && served.length === 0) throw new Error('a namespaced Backstage RBAC serves at least one namespace');
+  // Binding names carry the subject, so two Backstage installs never overwrite each other's binding.
+  const binding = (name: string) => `${name}:${sa.namespace}:${sa.name}`;
+  const objs = grant(BACKSTAGE_API_ROLE, sa, backstageApiRules(), served, labels, binding(BACKSTAGE_API_ROLE));
+  if (opts.reconciler ?? true) {
+    objs.push(
+      ...grant(BACKSTAGE_RECONCILER_ROLE, sa, served ? namespacedRules() : clusterRoleRules(), served, labels, binding(BACKSTAGE_RECONCILER_ROLE)),
+      ...(served ? grant(`${BACKSTAGE_RECONCILER_ROLE}-nodes`, sa, nodeRules(), undefined, labels, binding(`${BACKSTAGE_RECONCILER_ROLE}-nodes`)) : []),
+      ...grant(`${BACKSTAGE_RECONCILER_ROLE}-leader-election`, sa, leaseRoleRules(), [opts.leaseNamespace ?? INSTALL_NAMESPACE], labels, binding(`${BACKSTAGE_RECONCILER_ROLE}-leader-election`)),
+    );
+  }
+  return objs;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+export function renderYaml(header: string, objects: object[]): string {
+  return header + objects.map(o => '---\n' + stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('');
+}
+
+const GENERATED = '# Generated by operator/scripts/generate-install.ts from crds/src and operator/src/deploy. Do not edit.\n';
+
+export const INSTALL_HEADER =
+  '# k0smotron: CRDs, namespace, RBAC and the operator. Apply: kubectl apply -f operator/deploy/install.yaml\n' + GENERATED;
+
+export function renderInstallYaml(): string {
+  return renderYaml(INSTALL_HEADER, installObjects());
+}
+
+/** Example namespaces of the committed namespaced files; teams generate their own (see the README). */
+export const EXAMPLE_NAMESPACES = ['team-a', 'team-b'];
+
+export function renderNamespacedInstallYaml(opts: { namespace?: string; namespaces: string[] } = { namespaces: EXAMPLE_NAMESPACES }): string {
+  const ns = opts.namespace ?? INSTALL_NAMESPACE;
+  return renderYaml(
+    `# k0smotron operator serving namespaces ${opts.namespaces.join(', ')} (Roles only; one read-only ClusterRole for Nodes).\n` +
+      `# Needs the CRDs (crds/*.yaml) and the served namespaces to exist. The operator runs in namespace ${ns}.\n` +
+      `# Other namespaces: npx tsx operator/scripts/generate-install.ts --variant namespaced --namespaces a,b [--operator-namespace ns]\n` +
+      GENERATED,
+    installObjects({ namespace: ns, namespaces: opts.namespaces }),
+  );
+}
+
+export function renderBackstageRbacYaml(opts: BackstageRbacOptions = {}): string {
+  const sa = opts.serviceAccount ?? { namespace: 'backstage', name: 'backstage' };
+  return renderYaml(
+    `# RBAC for Backstage's service account ${sa.namespace}/${sa.name} with @k0smotron/plugin-k0smotron-backend` +
+      `${opts.namespaces ? `, serving namespaces ${opts.namespaces.join(', ')}` : ', serving every namespace'}.\n` +
+      `# ${BACKSTAGE_API_ROLE}: the REST API, catalog and scaffolder modules. ${BACKSTAGE_RECONCILER_ROLE}*: the embedded reconciler\n` +
+      `# (the operator's own rules)${opts.reconciler === false ? ' - left out here' : `; drop them if k0smotron.reconciler.enabled is false`}.\n` +
+      `# Other names: npx tsx operator/scripts/generate-install.ts --variant backstage --service-account ns/name [--namespaces a,b] [--no-reconciler]\n` +
+      GENERATED,
+    backstageRbacObjects(opts),
+  );
+}
+
+/** The committed generated files, relative to the repository root, and their contents. */
+export function generatedFiles(): Array<{ path: string; content: string }> {
+  return [
+    { path: 'operator/deploy/install.yaml', content: renderInstallYaml() },
+    { path: 'operator/deploy/install-namespaced.yaml', content: renderNamespacedInstallYaml() },
+    { path: 'plugins/k0smotron-backend/deploy/rbac.yaml', content: renderBackstageRbacYaml() },
+    { path: 'plugins/k0smotron-backend/deploy/rbac-namespaced.yaml', content: renderBackstageRbacYaml({ namespaces: EXAMPLE_NAMESPACES }) },
   ];
 }
 
-export const INSTALL_HEADER =
-  '# k0smotron: CRDs, namespace, RBAC and the operator. Apply: kubectl apply -f operator/deploy/install.yaml\n' +
-  '# Generated by operator/scripts/generate-install.ts from crds/src and operator/src/deploy. Do not edit.\n';
+export type GenerateRequest =
+  | { kind: 'committed' }
+  | { kind: 'help' }
+  | { kind: 'print'; yaml: string };
 
-export function renderInstallYaml(): string {
-  return INSTALL_HEADER + installObjects().map(o => '---\n' + stringify(o, { lineWidth: 0, aliasDuplicateObjects: false })).join('');
+export const GENERATE_USAGE = `Usage: npx tsx operator/scripts/generate-install.ts [--variant cluster|namespaced|backstage] [flags]
+
+Without flags: rewrites the committed files (install.yaml, install-namespaced.yaml, Backstage rbac*.yaml).
+With --variant: prints one variant to stdout.
+  --variant cluster       [--operator-namespace NS]
+  --variant namespaced    --namespaces a,b [--operator-namespace NS]
+  --variant backstage     [--service-account NS/NAME] [--namespaces a,b] [--lease-namespace NS] [--no-reconciler]
+`;
+
+const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+function checkName(value: string, flag: string): string {
+  if (!NAME.test(value) || value.length > 63) throw new Error(`${flag}: "${value}" is not a valid namespace or name`);
+  return value;
+}
+
+/** Parses the generator's flags (pure, unit-tested). */
+export function parseGenerateArgs(argv: string[]): GenerateRequest {
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-h' || a === '--help') return { kind: 'help' };
+    if (a === '--no-reconciler') { flags.set('reconciler', 'false'); continue; }
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new Error(`unexpected argument "${a}"\n${GENERATE_USAGE}`);
+    const value = m[2] ?? argv[++i];
+    if (value === undefined) throw new Error(`--${m[1]} needs a value`);
+    flags.set(m[1]!, value);
+  }
+  if (flags.size === 0) return { kind: 'committed' };
+  const known = ['variant', 'operator-namespace', 'namespaces', 'service-account', 'lease-namespace', 'reconciler'];
+  for (const f of flags.keys()) if (!known.includes(f)) throw new Error(`unknown flag --${f}\n${GENERATE_USAGE}`);
+  const str = (f: string) => { const v = flags.get(f); return typeof v === 'string' ? v : undefined; };
+  const list = str('namespaces')?.split(',').map(s => s.trim()).filter(Boolean).map(s => checkName(s, '--namespaces'));
+  const opNs = str('operator-namespace') && checkName(str('operator-namespace')!, '--operator-namespace');
+  switch (str('variant')) {
+    case 'cluster':
+      if (list) throw new Error('--variant cluster serves every namespace; use --variant namespaced with --namespaces');
+      return { kind: 'print', yaml: renderYaml(INSTALL_HEADER, installObjects({ namespace: opNs || undefined })) };
+    case 'namespaced':
+      if (!list?.length) throw new Error('--variant namespaced needs --namespaces a,b');
+      return { kind: 'print', yaml: renderNamespacedInstallYaml({ namespace: opNs || undefined, namespaces: list }) };
+    case 'backstage': {
+      const saText = str('service-account') ?? 'backstage/backstage';
+      const [saNs, saName, extra] = saText.split('/');
+      if (!saNs || !saName || extra !== undefined) throw new Error(`--service-account "${saText}" is not NAMESPACE/NAME`);
+      const lease = str('lease-namespace');
+      return {
+        kind: 'print',
+        yaml: renderBackstageRbacYaml({
+          serviceAccount: { namespace: checkName(saNs, '--service-account'), name: checkName(saName, '--service-account') },
+          namespaces: list?.length ? list : undefined,
+          reconciler: str('reconciler') !== 'false',
+          leaseNamespace: lease ? checkName(lease, '--lease-namespace') : undefined,
+        }),
+      };
+    }
+    default:
+      throw new Error(`--variant must be cluster, namespaced or backstage\n${GENERATE_USAGE}`);
+  }
 }
