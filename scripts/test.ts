@@ -1,18 +1,8 @@
 // Runs every test stage in order and closes with one summary line ("N passed, N failed").
 // Usage: npm test [-- --only typecheck,unit,frontend,integration,e2e,bench]
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-interface Stage {
-  name: string;
-  /** Command and args; jest stages get `--json --outputFile` appended to count tests. */
-  cmd: string[];
-  jest?: boolean;
-  /** node:test output: counted from its `ℹ pass N` / `ℹ fail N` summary. */
-  nodeTest?: boolean;
-  when?: () => boolean;
-}
+import { runStage, type Stage } from './run-stage';
 
 const root = join(__dirname, '..');
 const results = join(root, 'artifacts', 'test-results');
@@ -28,7 +18,7 @@ const hasFiles = (dir: string, re: RegExp): boolean => {
   return walk(join(root, dir));
 };
 
-const stages: Stage[] = [
+const stages: Array<Stage & { when?: () => boolean }> = [
   { name: 'typecheck', cmd: ['npx', 'tsc', '-p', 'tsconfig.json'] },
   { name: 'unit', cmd: ['npx', 'jest', '--selectProjects', 'unit'], jest: true },
   {
@@ -54,42 +44,23 @@ mkdirSync(results, { recursive: true });
 let passed = 0;
 let failed = 0;
 const lines: string[] = [];
+const broken: string[] = [];
 for (const stage of stages) {
   if (only && !only.has(stage.name)) continue;
   if (stage.when && !stage.when()) {
     lines.push(`${stage.name.padEnd(12)} skipped (nothing to run yet)`);
     continue;
   }
-  const out = join(results, `${stage.name}.json`);
-  rmSync(out, { force: true });
-  const args = stage.jest ? [...stage.cmd, '--json', `--outputFile=${out}`] : stage.cmd;
-  process.stderr.write(`\n\u001b[1m==> ${stage.name}: ${args.join(' ')}\u001b[0m\n`);
+  process.stderr.write(`\n\u001b[1m==> ${stage.name}: ${stage.cmd.join(' ')}\u001b[0m\n`);
   const started = Date.now();
-  const run = spawnSync(args[0], args.slice(1), {
-    cwd: root,
-    stdio: stage.nodeTest ? ['ignore', 'pipe', 'inherit'] : 'inherit',
-    env: { ...process.env, CI: 'true' },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (stage.nodeTest) process.stdout.write(run.stdout ?? '');
+  const outcome = runStage(stage, { cwd: root, resultsDir: results });
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
-  const ok = run.status === 0;
-  let detail = ok ? 'ok' : `FAILED (exit ${run.status ?? run.signal})`;
-  if (stage.jest && existsSync(out)) {
-    const r = JSON.parse(readFileSync(out, 'utf8')) as { numPassedTests: number; numFailedTests: number };
-    passed += r.numPassedTests;
-    failed += r.numFailedTests;
-    detail += `: ${r.numPassedTests} passed, ${r.numFailedTests} failed`;
-  } else if (stage.nodeTest) {
-    const count = (word: string) => Number(new RegExp(`^\\S*\\s*${word} (\\d+)$`, 'm').exec(run.stdout ?? '')?.[1] ?? 0);
-    passed += count('pass');
-    failed += Math.max(count('fail'), ok ? 0 : 1);
-    detail += `: ${count('pass')} passed, ${count('fail')} failed`;
-  } else if (!ok) {
-    failed += 1;
-  }
+  passed += outcome.passed;
+  failed += outcome.failed;
+  const detail = outcome.detail;
+  for (const suite of outcome.brokenSuites) broken.push(`${stage.name}: ${suite}`);
   lines.push(`${stage.name.padEnd(12)} ${detail} in ${seconds} s`);
 }
-process.stdout.write(`\n${lines.join('\n')}\n\n${passed} passed, ${failed} failed\n`);
+const brokenText = broken.length > 0 ? `\nSuites that failed outside any test:\n${broken.map(b => `  ${b}`).join('\n')}\n` : '';
+process.stdout.write(`\n${lines.join('\n')}\n${brokenText}\n${passed} passed, ${failed} failed\n`);
 process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,3 @@
+test('fails an assertion', () => {
+  expect(1 + 1).toBe(3);
+});
