@@ -1,7 +1,10 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from './client';
 import { APPLIED_HASH_ANNOTATION, desiredHash } from './hash';
-import type { KubeApi, RequestOptions } from './kubeApi';
-import { ApiError } from './kubeApi';
+import type { RequestOptions } from './kubeApi';
+import { ApiError, KubeApi } from './kubeApi';
 
 /** Records requests instead of sending them (the real layer is covered by the integration tests). */
 function recordingApi(fail?: ApiError) {
@@ -68,5 +71,61 @@ describe('KubeClient', () => {
   it('rejects objects without apiVersion/kind/name with a clear message', async () => {
     const { api } = recordingApi();
     await expect(new KubeClient(api).apply({ metadata: { name: 'x' } })).rejects.toThrow(/needs apiVersion, kind and metadata.name/);
+  });
+
+  it('a fenced client passes its signal and check to every request, reads and writes alike', async () => {
+    const { api, requests } = recordingApi();
+    const signal = new AbortController().signal;
+    const beforeSend = () => undefined;
+    const client = new KubeClient(api).fenced({ signal, beforeSend });
+    const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'n', name: 'c' };
+    await client.get(ref);
+    await client.apply(desired);
+    await client.apply(desired, { subresource: 'status' });
+    await client.applyIfChanged(desired, undefined);
+    await client.mergePatch(ref, { data: null });
+    await client.mergePatch(ref, { status: {} }, { subresource: 'status' });
+    await client.delete(ref);
+    expect(requests).toHaveLength(7);
+    for (const r of requests) expect(r.opts).toMatchObject({ signal, beforeSend });
+  });
+
+  it('a fenced client whose signal aborted sends nothing: each write fails (none is mistaken for success)', async () => {
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      // Discovery is shared by every client of the KubeApi and is a read, so it is not fenced.
+      res.end(req.url === '/api/v1' ? JSON.stringify({ resources: [{ name: 'configmaps', kind: 'ConfigMap', namespaced: true }] }) : '{}');
+    });
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+      users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x',
+    });
+    const realApi = new KubeApi(kc);
+    try {
+      const ac = new AbortController();
+      ac.abort(new Error('leader election lost'));
+      const client = new KubeClient(realApi).fenced({ signal: ac.signal });
+      const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'n', name: 'c' };
+      const attempts: Array<[string, () => Promise<unknown>]> = [
+        ['get', () => client.get(ref)],
+        ['apply', () => client.apply(desired)],
+        ['apply status', () => client.apply(desired, { subresource: 'status' })],
+        ['applyIfChanged', () => client.applyIfChanged(desired, undefined)],
+        ['mergePatch', () => client.mergePatch(ref, { data: null })],
+        ['delete', () => client.delete(ref)],
+      ];
+      for (const [what, attempt] of attempts) {
+        await expect(attempt().then(() => `${what} succeeded`)).rejects.toMatchObject({ reason: 'Aborted' });
+      }
+      expect(seen).toEqual(['GET /api/v1']);
+    } finally {
+      realApi.close();
+      server.closeAllConnections();
+      await new Promise(r => server.close(r));
+    }
   });
 });

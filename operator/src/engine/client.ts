@@ -1,9 +1,14 @@
 // The `Client` contract over KubeApi: server-side apply (field manager `k0smotron`, force) for any
-// kind, apply-only-if-changed by hash annotation, merge patch, delete, live get.
+// kind, apply-only-if-changed by hash annotation, merge patch, delete, live get. A client made
+// `fenced(...)` passes its signal and check to every request, so once a reconcile's leadership
+// term is over, each of its reads and writes fails instead of reaching the API server.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ApplyOptions, Client, ObjectRef } from './contract';
 import { withAppliedHash, APPLIED_HASH_ANNOTATION } from './hash';
-import { isNotFound, KubeApi } from './kubeApi';
+import { isNotFound, KubeApi, RequestOptions } from './kubeApi';
+
+/** What every request of a fenced client carries (see `RequestOptions`). */
+export type RequestGuard = Pick<RequestOptions, 'signal' | 'beforeSend'>;
 
 export const FIELD_MANAGER = 'k0smotron';
 
@@ -15,13 +20,22 @@ function refOf(obj: KubernetesObject): ObjectRef {
 }
 
 export class KubeClient implements Client {
-  constructor(private readonly api: KubeApi, private readonly fieldManager = FIELD_MANAGER) {}
+  constructor(
+    private readonly api: KubeApi,
+    private readonly fieldManager = FIELD_MANAGER,
+    private readonly guard: RequestGuard = {},
+  ) {}
+
+  /** The same client whose every request honours `guard` (a reconcile's leadership term). */
+  fenced(guard: RequestGuard): KubeClient {
+    return new KubeClient(this.api, this.fieldManager, guard);
+  }
 
   async get<T extends KubernetesObject>(ref: ObjectRef): Promise<T | undefined> {
     const info = await this.api.resource(ref);
     const path = await this.api.path(ref, ref.namespace, ref.name);
     try {
-      return await this.api.request<T>('get', info.plural, 'GET', path);
+      return await this.api.request<T>('get', info.plural, 'GET', path, { ...this.guard });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -34,6 +48,7 @@ export class KubeClient implements Client {
     const path = await this.api.path(ref, ref.namespace, ref.name, opts.subresource);
     const { managedFields: _m, ...metadata } = obj.metadata ?? {};
     return this.api.request<T>('patch', resourceLabel(info.plural, opts.subresource), 'PATCH', path, {
+      ...this.guard,
       body: { ...obj, metadata },
       contentType: 'application/apply-patch+yaml',
       query: { fieldManager: this.fieldManager, force: true, dryRun: opts.dryRun ? 'All' : undefined },
@@ -50,6 +65,7 @@ export class KubeClient implements Client {
     const info = await this.api.resource(ref);
     const path = await this.api.path(ref, ref.namespace, ref.name, opts.subresource);
     return this.api.request<T>('patch', resourceLabel(info.plural, opts.subresource), 'PATCH', path, {
+      ...this.guard,
       body: patch,
       contentType: 'application/merge-patch+json',
       query: { fieldManager: this.fieldManager, dryRun: opts.dryRun ? 'All' : undefined },
@@ -61,6 +77,7 @@ export class KubeClient implements Client {
     const path = await this.api.path(ref, ref.namespace, ref.name);
     try {
       await this.api.request('delete', info.plural, 'DELETE', path, {
+        ...this.guard,
         body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagationPolicy ?? 'Background' },
       });
     } catch (err) {

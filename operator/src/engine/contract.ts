@@ -73,6 +73,11 @@ export interface ReconcileContext {
   events: EventRecorder;
   log: Logger;
   now(): Date;
+  /**
+   * Aborted when this reconcile must stop: leadership was lost or the operator is stopping. From
+   * then on `client` and `events` refuse every request without sending it (ApiError with reason
+   * 'Aborted') and cut the ones in flight. Pass it on to any other request a reconcile makes.
+   */
   signal: AbortSignal;
 }
 

@@ -107,4 +107,38 @@ describe('Controller', () => {
     expect(started).toHaveLength(1); // b/y and a/z were never started
     expect(c.isRunning()).toBe(false);
   });
+
+  it('hands reconciles the client and recorder bound to the run\'s signal; abortInFlight aborts it at once', async () => {
+    const clock = new FakeClock();
+    const fencedClient = {} as Client;
+    const fencedEvents: EventRecorder = { event: () => undefined };
+    const runs: AbortSignal[] = [];
+    let release!: () => void;
+    let seen: ReconcileContext | undefined;
+    const c = new Controller(
+      { name: 't', for: { apiVersion: 'v1', kind: 'ConfigMap' }, concurrency: 1, reconcile: async (_key, ctx) => {
+        seen = ctx;
+        await new Promise<void>(r => (release = r));
+      } },
+      { cache, client, events, log: silentLogger, metrics: new OperatorMetrics(), clock,
+        fenced: signal => (runs.push(signal), { client: fencedClient, events: fencedEvents }) },
+    );
+    c.start();
+    await settle();
+    expect(seen!.client).toBe(fencedClient);
+    expect(seen!.events).toBe(fencedEvents);
+    expect(seen!.signal).toBe(runs[0]);
+    const lost = new Error('leader election lost');
+    c.abortInFlight(lost);
+    expect(seen!.signal.aborted).toBe(true); // synchronously, while the reconcile still runs
+    expect(seen!.signal.reason).toBe(lost);
+    release();
+    await c.stop();
+    c.start(); // a new run gets a new, live signal
+    await settle();
+    expect(runs).toHaveLength(2);
+    expect(runs[1].aborted).toBe(false);
+    release();
+    await c.stop();
+  });
 });

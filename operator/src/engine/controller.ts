@@ -22,6 +22,13 @@ export function keyOf(obj: KubernetesObject): ObjectKey {
   return { namespace: obj.metadata?.namespace ?? '', name: obj.metadata?.name ?? '' };
 }
 
+/** What the reconciles of one run (start → stop) share: its signal and the client bound to it. */
+interface RunScope {
+  signal: AbortSignal;
+  client: Client;
+  events: EventRecorder;
+}
+
 export interface ControllerDeps {
   cache: Cache;
   client: Client;
@@ -33,6 +40,12 @@ export interface ControllerDeps {
   workers?: number;
   /** Backoff factory for tests; default 5 ms → 5 min. */
   backoff?: () => PerKeyBackoff;
+  /**
+   * The client and recorder handed to reconciles of one run (start → stop), bound to that run's
+   * AbortSignal, so that aborting it (lost leadership, stop) makes their requests fail unsent.
+   * Default: `client` and `events` as they are.
+   */
+  fenced?: (signal: AbortSignal) => { client: Client; events: EventRecorder };
 }
 
 export class Controller {
@@ -69,10 +82,20 @@ export class Controller {
       latency: ms => m.queueLatency.observe({ controller: this.name }, ms / 1000),
     });
     this.abort = new AbortController();
+    const signal = this.abort.signal;
+    const scope = this.deps.fenced?.(signal) ?? { client: this.deps.client, events: this.deps.events };
     const n = Math.max(1, this.spec.concurrency ?? this.deps.workers ?? 2);
-    this.workers = Array.from({ length: n }, () => this.work(this.queue!, this.abort!.signal));
+    this.workers = Array.from({ length: n }, () => this.work(this.queue!, { signal, ...scope }));
     this.enqueueAll();
     this.log.info('controller started', { workers: n });
+  }
+
+  /**
+   * Abort the signal of every in-flight reconcile at once (synchronously), without waiting for
+   * them: their fenced client refuses any further request and cuts the ones in flight.
+   */
+  abortInFlight(reason: Error): void {
+    if (this.abort && !this.abort.signal.aborted) this.abort.abort(reason);
   }
 
   /** Stop taking work, let in-flight reconciles finish (their signal is aborted), then return. */
@@ -80,7 +103,7 @@ export class Controller {
     const queue = this.queue;
     if (!queue) return;
     const drained = queue.shutdown();
-    this.abort?.abort();
+    this.abortInFlight(new Error('the controller is stopping'));
     await drained;
     await Promise.all(this.workers);
     this.workers = [];
@@ -97,19 +120,20 @@ export class Controller {
     for (const obj of this.deps.cache.list(this.spec.for)) this.queue!.add(encodeKey(keyOf(obj)));
   }
 
-  private async work(queue: WorkQueue, signal: AbortSignal): Promise<void> {
+  private async work(queue: WorkQueue, run: RunScope): Promise<void> {
     for (;;) {
       const item = await queue.get();
       if (item === undefined) return;
       try {
-        await this.reconcileOne(queue, item, signal);
+        await this.reconcileOne(queue, item, run);
       } finally {
         queue.done(item);
       }
     }
   }
 
-  private async reconcileOne(queue: WorkQueue, item: string, signal: AbortSignal): Promise<void> {
+  private async reconcileOne(queue: WorkQueue, item: string, run: RunScope): Promise<void> {
+    const { signal } = run;
     const key = decodeKey(item);
     const log = this.log.child({ namespace: key.namespace, name: key.name });
     const m = this.deps.metrics;
@@ -117,8 +141,8 @@ export class Controller {
     try {
       const result = await this.spec.reconcile(key, {
         cache: this.deps.cache,
-        client: this.deps.client,
-        events: this.deps.events,
+        client: run.client,
+        events: run.events,
         log,
         now: () => new Date(this.clock.now()),
         signal,

@@ -1,10 +1,12 @@
 // Kubernetes Events (core/v1), de-duplicated: an object's reason is recorded again only when its
 // message changes, so a level-based reconcile that repeats itself emits nothing new. Messages
-// pass the secret redactor; every event is logged as well.
+// pass the secret redactor; every event is logged as well. Events are writes too: the recorder a
+// reconcile gets is `fenced(...)` with its leadership term, so a fenced reconcile records none.
 import { randomBytes } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { EventRecorder, EventType, Logger } from './contract';
-import { KubeApi } from './kubeApi';
+import type { RequestGuard } from './client';
+import { isAborted, KubeApi } from './kubeApi';
 import { redactText } from './redact';
 
 export const REPORTING_CONTROLLER = 'k0smotron';
@@ -24,7 +26,20 @@ export class KubeEventRecorder implements EventRecorder {
   ) {}
 
   event(obj: KubernetesObject, type: EventType, reason: string, message: string): void {
+    this.record(obj, type, reason, message, {});
+  }
+
+  /** A recorder for one reconcile term: its events are sent with `guard` (see KubeClient.fenced). */
+  fenced(guard: RequestGuard): EventRecorder {
+    return { event: (obj, type, reason, message) => this.record(obj, type, reason, message, guard) };
+  }
+
+  private record(obj: KubernetesObject, type: EventType, reason: string, message: string, guard: RequestGuard): void {
     const meta = obj.metadata ?? {};
+    if (guard.signal?.aborted) {
+      this.log.debug('event not recorded: the reconcile was aborted', { kind: obj.kind, namespace: meta.namespace, name: meta.name, reason });
+      return;
+    }
     const text = redactText(message).slice(0, MAX_MESSAGE);
     const id = `${meta.uid ?? `${meta.namespace}/${meta.name}`}|${obj.kind}|${type}|${reason}`;
     if (this.last.get(id) === text) return;
@@ -54,8 +69,10 @@ export class KubeEventRecorder implements EventRecorder {
       firstTimestamp: ts, lastTimestamp: ts, count: 1,
     };
     const p = this.api
-      .request('create', 'events', 'POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, { body })
+      .request('create', 'events', 'POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, { ...guard, body })
       .then(() => undefined, err => {
+        // Not sent: forget it, so the next leader term records it again.
+        if (isAborted(err) && this.last.get(id) === text) this.last.delete(id);
         this.log.debug('could not record event', { error: err instanceof Error ? err.message : String(err), ...fields });
       })
       .finally(() => this.pending.delete(p));

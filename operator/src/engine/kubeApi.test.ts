@@ -4,7 +4,7 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { ApiError, KubeApi, writeRequests } from './kubeApi';
+import { ApiError, isAborted, KubeApi, writeRequests } from './kubeApi';
 
 async function serve(handler: http.RequestListener): Promise<{ url: string; server: http.Server }> {
   const server = http.createServer(handler);
@@ -93,6 +93,47 @@ describe('KubeApi', () => {
       await api.request('get', 'configmaps', 'GET', '/api/v1/configmaps');
       expect({ dropped, answered }).toEqual({ dropped: 1, answered: 2 });
       expect(api.requestCounts()).toEqual({ 'get configmaps 200': 2 });
+    } finally {
+      api.close();
+      server.closeAllConnections();
+      await new Promise(r => server.close(r));
+    }
+  });
+
+  it('refuses a request whose signal has aborted, or whose beforeSend throws, without sending it; cuts one in flight', async () => {
+    const seen: string[] = [];
+    let closedByClient = 0;
+    const { url, server } = await serve((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (req.url?.includes('/hang')) {
+        res.on('close', () => closedByClient++); // never answered: only the client can end it
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+    });
+    const api = new KubeApi(kubeConfig(url));
+    try {
+      const ac = new AbortController();
+      ac.abort(new Error('leader election lost'));
+      const refused = await api.request('patch', 'secrets', 'PATCH', '/api/v1/namespaces/a/secrets/s', { body: {}, signal: ac.signal }).catch(e => e);
+      expect(refused).toMatchObject({ reason: 'Aborted', message: expect.stringMatching(/not sent: leader election lost/) });
+      expect(isAborted(refused)).toBe(true);
+      const guarded = await api.request('delete', 'secrets', 'DELETE', '/api/v1/namespaces/a/secrets/s', {
+        beforeSend: () => { throw new Error('past the renew deadline'); },
+      }).catch(e => e);
+      expect(guarded).toMatchObject({ reason: 'Aborted', message: expect.stringMatching(/not sent: past the renew deadline/) });
+      expect(seen).toEqual([]);
+      expect(api.requestCounts()).toEqual({});
+
+      const inFlight = new AbortController();
+      const pending = api.request('create', 'secrets', 'POST', '/api/v1/namespaces/a/secrets/hang', { body: {}, signal: inFlight.signal }).catch(e => e);
+      for (let i = 0; i < 200 && seen.length === 0; i++) await new Promise(r => setTimeout(r, 10));
+      expect(seen).toEqual(['POST /api/v1/namespaces/a/secrets/hang']);
+      inFlight.abort(new Error('leader election lost'));
+      const cut = await pending;
+      expect(cut).toMatchObject({ reason: 'Aborted', message: expect.stringMatching(/cut in flight: leader election lost/) });
+      for (let i = 0; i < 200 && closedByClient === 0; i++) await new Promise(r => setTimeout(r, 10));
+      expect(closedByClient).toBe(1);
     } finally {
       api.close();
       server.closeAllConnections();

@@ -13,7 +13,7 @@ export const WRITE_VERBS: ReadonlySet<string> = new Set(['create', 'update', 'pa
 
 export type ApiErrorReason =
   | 'NotFound' | 'Conflict' | 'Gone' | 'Forbidden' | 'Unauthorized' | 'Invalid' | 'TooManyRequests'
-  | 'ServerError' | 'Unreachable' | 'Timeout' | 'Other';
+  | 'ServerError' | 'Unreachable' | 'Timeout' | 'Aborted' | 'Other';
 
 export class ApiError extends Error {
   constructor(
@@ -32,6 +32,15 @@ export function isNotFound(err: unknown): boolean {
 }
 export function isConflict(err: unknown): boolean {
   return err instanceof ApiError && err.status === 409;
+}
+/** The request was refused before it was sent, or cut while in flight, because its signal aborted. */
+export function isAborted(err: unknown): boolean {
+  return err instanceof ApiError && err.reason === 'Aborted';
+}
+
+function abortReason(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r.message : typeof r === 'string' ? r : 'aborted';
 }
 
 function reasonFor(status: number): ApiErrorReason {
@@ -60,7 +69,17 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /**
+   * Once aborted, the request is not sent (checked right before the first byte is written, after
+   * every await), and a request already on the wire is destroyed. Leader fencing relies on both.
+   */
   signal?: AbortSignal;
+  /**
+   * Runs synchronously right before the request is written; throwing refuses it unsent. Leader
+   * fencing uses it to refuse writes past the lease's renew deadline even when the timer that
+   * aborts `signal` has not fired yet (a busy event loop runs timers late).
+   */
+  beforeSend?: () => void;
   timeoutMs?: number;
 }
 
@@ -315,20 +334,33 @@ export class KubeApi {
     }
     return new Promise((resolve, reject) => {
       const signal = opts.signal;
-      if (signal?.aborted) return reject(new ApiError(`${method} ${path}: aborted`, 0, 'Unreachable'));
+      // Nothing may be awaited between these checks and `req.end()` below: that is what makes a
+      // fenced write fail instead of slipping out.
+      if (signal?.aborted) return reject(new ApiError(`${method} ${path}: not sent: ${abortReason(signal)}`, 0, 'Aborted'));
+      if (opts.beforeSend) {
+        try {
+          opts.beforeSend();
+        } catch (e) {
+          return reject(new ApiError(`${method} ${path}: not sent: ${e instanceof Error ? e.message : String(e)}`, 0, 'Aborted'));
+        }
+      }
       let settled = false;
-      const onAbort = () => req.destroy(new Error('aborted'));
+      let aborted = false;
+      const onAbort = () => {
+        aborted = true;
+        req.destroy(new Error(`cut in flight: ${signal ? abortReason(signal) : 'aborted'}`));
+      };
       const done = (err: Error | undefined, value?: { status: number; text: string }) => {
         if (settled) return;
         settled = true;
         signal?.removeEventListener('abort', onAbort);
         if (err) {
           const code = (err as NodeJS.ErrnoException).code;
-          if (req.reusedSocket && !gotResponse && (code === 'ECONNRESET' || code === 'EPIPE')) {
+          if (!aborted && req.reusedSocket && !gotResponse && (code === 'ECONNRESET' || code === 'EPIPE')) {
             return reject(new StaleSocketError(err.message));
           }
           this.count(verb, resource, 0);
-          reject(new ApiError(`${method} ${path}: ${err.message}`, 0, 'Unreachable'));
+          reject(new ApiError(`${method} ${path}: ${err.message}`, 0, aborted ? 'Aborted' : 'Unreachable'));
         } else {
           this.count(verb, resource, value!.status);
           resolve(value!);
