@@ -41,6 +41,12 @@ export interface OperatorOptions {
   resyncPeriodMs?: number;
   /** How long `startOperator` waits for the first list of every kind (default 30 s). */
   syncTimeoutMs?: number;
+  /**
+   * Called when leadership is lost, after every in-flight reconcile was aborted (their requests
+   * are refused or cut). The standalone operator exits here; without it the operator stops its
+   * controllers and campaigns for the lease again.
+   */
+  onLeadershipLost?: () => void;
 }
 
 export interface RunningOperator {
@@ -73,6 +79,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     resyncPeriodMs: opts.resyncPeriodMs,
     log,
     metrics,
+    onLeadershipLost: opts.onLeadershipLost,
   });
 
   let health: HealthServer | undefined;
@@ -101,7 +108,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       await health?.close();
     })()),
     metrics: { registry: metrics.registry, text: () => metrics.text(), port: health?.port, url: health?.url },
-    requestCounts: () => manager.api.requestCounts(),
+    requestCounts: () => manager.requestCounts(),
     isLeader: () => manager.isLeader(),
     readiness: () => manager.readiness(),
     manager,

@@ -54,6 +54,14 @@ async function main(): Promise<void> {
     logger: log,
     resyncPeriodMs: opts.resyncPeriodMs,
     childApi: childApiResolver(opts.childApi),
+    // As controller-runtime does: a process that lost the lease exits rather than trying to lead
+    // again, so nothing of its old term (a reconcile, a cached assumption, a timer) lives on. The
+    // in-flight reconciles were aborted before this runs, and the exit ends any request left;
+    // the Deployment restarts the pod, which then campaigns as a standby.
+    onLeadershipLost: () => {
+      log.error('leader election lost', { exitCode: 1 });
+      process.exit(1);
+    },
   });
 
   // The process is the operator's own here (not embedded), so its memory, CPU and event-loop

@@ -1,11 +1,17 @@
 // The manager wires the engine: one KubeApi (all requests counted), one informer cache for every
 // kind any controller reads, event → key mapping, leader election, periodic resync, and an
 // orderly stop that leaves no timer, socket or watch behind.
+//
+// Leader fencing: the Lease is renewed over a KubeApi of its own (its own sockets), so
+// reconcilers that fill the shared pool cannot delay a renew past its deadline. Reconciles get a
+// client and event recorder bound to their run's AbortSignal and to the lease deadline; when
+// leadership is lost, every in-flight reconcile's signal is aborted at once, which cuts its
+// requests in flight and refuses any later one unsent.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { InformerCache, controllerOwner } from './cache';
-import { KubeClient } from './client';
+import { KubeClient, RequestGuard } from './client';
 import { Clock, realClock, TimerHandle } from './clock';
 import type { ControllerSpec, GroupVersionKind, Logger, ObjectKey, WatchSpec } from './contract';
 import { Controller, keyOf } from './controller';
@@ -40,6 +46,12 @@ export interface ManagerOptions {
   clock?: Clock;
   /** Server-side watch length (seconds, randomised up to twice this). Default 300. */
   watchTimeoutSeconds?: number;
+  /**
+   * Called when leadership is lost, right after every in-flight reconcile has been aborted and
+   * before the controllers have drained. The standalone operator exits the process here, as
+   * controller-runtime does; without it the manager stops its controllers and campaigns again.
+   */
+  onLeadershipLost?: () => void;
 }
 
 function sameGroup(apiVersionA: string | undefined, apiVersionB: string): boolean {
@@ -56,6 +68,8 @@ export function ownerKeys(obj: KubernetesObject, owner: GroupVersionKind): Objec
 
 export class Manager {
   readonly api: KubeApi;
+  /** The Lease's own request layer: never the reconcilers' connection pool. */
+  readonly leaseApi: KubeApi;
   readonly cache: InformerCache;
   readonly client: KubeClient;
   readonly events: KubeEventRecorder;
@@ -76,8 +90,10 @@ export class Manager {
     this.clock = opts.clock ?? realClock;
     this.metrics = opts.metrics ?? new OperatorMetrics();
     this.identity = opts.leaderElection?.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
-    this.api = new KubeApi(opts.kubeConfig, (verb, _resource, code) =>
-      this.metrics.apiRequests.inc({ verb, code: String(code) }));
+    const countRequest = (verb: string, _resource: string, code: number) =>
+      this.metrics.apiRequests.inc({ verb, code: String(code) });
+    this.api = new KubeApi(opts.kubeConfig, countRequest);
+    this.leaseApi = new KubeApi(opts.kubeConfig, countRequest);
     this.cache = new InformerCache({
       api: this.api,
       namespaces: opts.namespaces,
@@ -103,13 +119,17 @@ export class Manager {
       metrics: this.metrics,
       clock: opts.clock,
       workers: opts.workers,
+      fenced: signal => {
+        const guard: RequestGuard = { signal, ...(opts.leaderElection ? { beforeSend: () => this.assertLeading() } : {}) };
+        return { client: this.client.fenced(guard), events: this.events.fenced(guard) };
+      },
     }));
     for (const controller of this.controllers) this.route(controller);
 
     if (opts.leaderElection) {
       const le = opts.leaderElection;
       this.elector = new LeaderElector({
-        store: new KubeLeaseStore(this.api, le.namespace, le.name),
+        store: new KubeLeaseStore(this.leaseApi, le.namespace, le.name),
         namespace: le.namespace,
         name: le.name,
         identity: this.identity,
@@ -124,6 +144,11 @@ export class Manager {
         },
         onStoppedLeading: () => {
           this.metrics.isLeader.set(0);
+          // Synchronously, before anything else gets to run: from here on no reconcile of this
+          // term sends a request, and the ones in flight are cut.
+          const lost = new Error('leader election lost: this replica no longer holds the lease');
+          for (const c of this.controllers) c.abortInFlight(lost);
+          this.opts.onLeadershipLost?.();
           this.setControllers(false);
           return this.transition;
         },
@@ -157,6 +182,7 @@ export class Manager {
     await this.cache.stop();
     await this.events.close();
     this.api.close();
+    this.leaseApi.close();
     this.metrics.isLeader.set(0);
     this.state = 'stopped';
     this.log.info('operator stopped');
@@ -164,6 +190,25 @@ export class Manager {
 
   isLeader(): boolean {
     return this.elector ? this.elector.isLeader() : this.state === 'running';
+  }
+
+  /** Requests of the reconcilers, informers, events and the Lease, keyed "verb resource code". */
+  requestCounts(): Record<string, number> {
+    const counts = this.api.requestCounts();
+    for (const [k, v] of Object.entries(this.leaseApi.requestCounts())) counts[k] = (counts[k] ?? 0) + v;
+    return counts;
+  }
+
+  /**
+   * Throws unless this replica leads and its renew deadline has not passed on `clock`. Checked
+   * right before each reconcile request is sent, so a write cannot slip out between the deadline
+   * and the moment the elector's timer gets to run.
+   */
+  private assertLeading(): void {
+    const until = this.elector?.leadingUntil();
+    if (until === undefined || this.clock.now() >= until) {
+      throw new Error('leader election lost: this replica no longer holds the lease');
+    }
   }
 
   /** Ready: caches synced and either leading, or a standby campaigning for the lease. */
