@@ -64,6 +64,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
   const log = opts.logger ?? new JsonLogger({ level: opts.logLevel ?? 'info' });
   const metrics = new OperatorMetrics();
   const controllers = opts.controllers ?? defaultControllers({ childApi: opts.childApi, log });
+  metrics.trackSizes(controllers);
   const le = opts.leaderElection === true
     ? { namespace: process.env.POD_NAMESPACE || DEFAULT_NAMESPACE, name: DEFAULT_LEASE_NAME }
     : opts.leaderElection || undefined;

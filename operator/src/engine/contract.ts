@@ -104,9 +104,18 @@ export interface ControllerSpec {
   for: WatchSpec;
   /** Kinds this controller creates; events enqueue the controller owner of the same `for` kind. */
   owns?: WatchSpec[];
-  /** Other kinds to cache and map to keys of the `for` kind. */
-  watches?: Array<WatchSpec & { map?: (obj: KubernetesObject) => ObjectKey[] }>;
+  /**
+   * Other kinds to cache and map to keys of the `for` kind. `event` lets a map function forget
+   * what it remembers about an object that was deleted.
+   */
+  watches?: Array<WatchSpec & { map?: (obj: KubernetesObject, event: 'add' | 'update' | 'delete') => ObjectKey[] }>;
   reconcile: ReconcileFn;
   /** Workers for this controller (default 2). */
   concurrency?: number;
+  /**
+   * Entries in each map the controller keeps per object (per Cluster, per request), by map name.
+   * Exported as the gauge `k0smotron_controller_memory_entries{controller,map}`: a number that
+   * grows with churn and never falls is a leak.
+   */
+  sizes?: () => Record<string, number>;
 }

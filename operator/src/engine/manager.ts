@@ -271,9 +271,9 @@ export class Manager {
     for (const w of spec.watches ?? []) {
       const map = w.map;
       if (!map) continue;
-      this.cache.on(w, (_e, obj) => {
+      this.cache.on(w, (event, obj) => {
         try {
-          for (const k of map(obj)) controller.enqueue(k);
+          for (const k of map(obj, event)) controller.enqueue(k);
         } catch (err) {
           this.log.error('watch map function failed', { controller: spec.name, kind: w.kind, error: err instanceof Error ? err.message : String(err) });
         }

@@ -48,6 +48,25 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * `k0smotron_controller_memory_entries{controller,map}`: the sizes each controller reports
+   * (`ControllerSpec.sizes`), read at scrape time, so a map that only grows shows on a dashboard.
+   */
+  trackSizes(sources: ReadonlyArray<{ name: string; sizes?: () => Record<string, number> }>): void {
+    new Gauge({
+      name: 'k0smotron_controller_memory_entries',
+      help: 'Entries in the maps a controller keeps per Cluster or JoinTokenRequest (0 after they are all deleted).',
+      labelNames: ['controller', 'map'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const s of sources) {
+          for (const [map, n] of Object.entries(s.sizes?.() ?? {})) this.set({ controller: s.name, map }, n);
+        }
+      },
+    });
+  }
+
   text(): Promise<string> {
     return this.registry.metrics();
   }
