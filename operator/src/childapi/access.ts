@@ -90,9 +90,19 @@ export class ChildApiAccess {
     return (await this.credentials(cluster, opts.readSecret)).creds.caPem;
   }
 
-  /** Drops what is cached for a Cluster (deleted, or its CA was replaced). */
+  /**
+   * Drops what is cached for a Cluster (deleted, or its CA was replaced): the client certificate
+   * (a `system:masters` key) leaves memory, and a signing still in flight is not stored.
+   */
   forget(cluster: Pick<Cluster, 'metadata'>): void {
-    this.cache.delete(`${cluster.metadata.namespace}/${cluster.metadata.name}`);
+    const key = `${cluster.metadata.namespace}/${cluster.metadata.name}`;
+    this.cache.delete(key);
+    this.pending.delete(key);
+  }
+
+  /** Clusters with credentials in memory, and signings in flight (tests, metrics). */
+  sizes(): { childApiCredentials: number; childApiPending: number } {
+    return { childApiCredentials: this.cache.size, childApiPending: this.pending.size };
   }
 
   private async credentials(cluster: Cluster, readSecret?: SecretReader): Promise<CacheEntry> {
@@ -104,8 +114,23 @@ export class ChildApiAccess {
     }
     let inflight = this.pending.get(key);
     if (!inflight) {
-      inflight = this.refresh(cluster, cached, readSecret).finally(() => this.pending.delete(key));
-      this.pending.set(key, inflight);
+      // Stored only while still the pending flight of its key: a `forget` (Cluster deleted)
+      // that came meanwhile wins, so a deleted Cluster's key does not come back.
+      const flight: Promise<CacheEntry> = this.refresh(cluster, cached, readSecret).then(
+        (entry) => {
+          if (this.pending.get(key) === flight) {
+            this.cache.set(key, entry);
+            this.pending.delete(key);
+          }
+          return entry;
+        },
+        (err: unknown) => {
+          if (this.pending.get(key) === flight) this.pending.delete(key);
+          throw err;
+        },
+      );
+      inflight = flight;
+      this.pending.set(key, flight);
     }
     return inflight;
   }
@@ -142,7 +167,6 @@ export class ChildApiAccess {
         caCheckedAt: now.getTime(),
       };
     }
-    this.cache.set(`${namespace}/${name}`, entry);
     return entry;
   }
 }

@@ -31,6 +31,13 @@ export interface ProbeContext {
 
 export type FunctionalProbe = (cluster: Cluster, ctx?: ProbeContext) => Promise<FunctionalProbeResult>;
 
+/** The probe plus what it remembers per Cluster, which its owner drops when the Cluster goes. */
+export interface ForgetfulFunctionalProbe extends FunctionalProbe {
+  /** The Cluster is gone: drop its failure count and the operator's client certificate for it. */
+  forget(key: { namespace: string; name: string }): void;
+  sizes(): Record<string, number>;
+}
+
 /** A SecretReader over a reconcile's client (live reads; Secret data is not cached). */
 export function secretReaderOf(client: NonNullable<ProbeContext['client']>): SecretReader {
   return (namespace, name) => client.get<V1Secret & { metadata?: object }>({ apiVersion: 'v1', kind: 'Secret', namespace, name });
@@ -43,18 +50,21 @@ export interface FunctionalProbeOptions {
   retryMaxMs?: number;
 }
 
-export function createFunctionalProbe(access: ChildApiAccess, opts: FunctionalProbeOptions = {}): FunctionalProbe {
-  const failures = new Map<string, number>();
+export function createFunctionalProbe(access: ChildApiAccess, opts: FunctionalProbeOptions = {}): ForgetfulFunctionalProbe {
+  // "ns/name" → consecutive failures of that Cluster (UID), for the retry backoff.
+  const failures = new Map<string, { uid: string; n: number }>();
   const timeoutMs = opts.timeoutMs ?? PROBE_TIMEOUT_MS;
   const healthyPeriodMs = opts.healthyPeriodMs ?? PROBE_HEALTHY_PERIOD_MS;
   const retryBaseMs = opts.retryBaseMs ?? PROBE_RETRY_BASE_MS;
   const retryMaxMs = opts.retryMaxMs ?? PROBE_RETRY_MAX_MS;
 
-  return async (cluster, probeCtx = {}) => {
-    const key = cluster.metadata.uid ?? `${cluster.metadata.namespace}/${cluster.metadata.name}`;
+  const probe: FunctionalProbe = async (cluster, probeCtx = {}) => {
+    const key = `${cluster.metadata.namespace}/${cluster.metadata.name}`;
+    const uid = cluster.metadata.uid ?? '';
     const fail = (reason: string, message: string): FunctionalProbeResult => {
-      const n = (failures.get(key) ?? 0) + 1;
-      failures.set(key, n);
+      const prev = failures.get(key);
+      const n = (prev?.uid === uid ? prev.n : 0) + 1;
+      failures.set(key, { uid, n });
       const recheckAfterMs = Math.min(retryBaseMs * 2 ** (n - 1), retryMaxMs);
       return { status: 'False', reason, message, recheckAfterMs };
     };
@@ -79,4 +89,11 @@ export function createFunctionalProbe(access: ChildApiAccess, opts: FunctionalPr
       return fail('InternalError', (err as Error).message);
     }
   };
+  return Object.assign(probe, {
+    forget(key: { namespace: string; name: string }): void {
+      failures.delete(`${key.namespace}/${key.name}`);
+      access.forget({ metadata: key });
+    },
+    sizes: (): Record<string, number> => ({ probeFailures: failures.size, ...access.sizes() }),
+  });
 }

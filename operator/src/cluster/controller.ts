@@ -15,6 +15,7 @@ import {
   ANNOTATION_PAUSED,
   API_VERSION,
   CLUSTER_KIND,
+  clusterBaseLabels,
   KINE_DATASOURCE_SECRET_KEY,
   controlPlaneSelectorLabels,
   validateClusterSpec,
@@ -46,7 +47,7 @@ import {
   type KubeconfigFact,
   type StatusFacts,
 } from './desired';
-import { ClusterWatchIndex, dropSecretData, slimNode } from './watch-index';
+import { ClusterWatchIndex, dropConfigMapData, dropSecretData, slimNode } from './watch-index';
 
 export const CLUSTER_GVK = { apiVersion: API_VERSION, kind: CLUSTER_KIND };
 const STATEFULSET = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
@@ -55,12 +56,25 @@ const CONFIGMAP = { apiVersion: 'v1', kind: 'ConfigMap' };
 const SECRET = { apiVersion: 'v1', kind: 'Secret' };
 const NODE = { apiVersion: 'v1', kind: 'Node' };
 const PVC = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' };
+/**
+ * Owned kinds are listed and watched with this selector only, so the operator does not cache
+ * every StatefulSet, Service and ConfigMap of every tenant. Every child carries it: `app` is one
+ * of the base labels that `clusterChildLabels` writes after the user's labels (a Cluster label
+ * cannot override it), and upstream k0smotron labels its children `app=k0smotron` as well. A
+ * child that lacks it (edited by hand) is not in the cache, so the next reconcile applies it
+ * again, which puts the label back.
+ */
+export const OWNED_SELECTOR = `app=${clusterBaseLabels('').app}`;
 
 /** Compatible with the join engineer's `FunctionalProbe` (childapi/probe.ts). */
-export type ClusterFunctionalProbe = (
+export type ClusterFunctionalProbe = ((
   cluster: Cluster,
   ctx?: { client?: Pick<Client, 'get'>; signal?: AbortSignal },
-) => Promise<FunctionalResult & { recheckAfterMs?: number }>;
+) => Promise<FunctionalResult & { recheckAfterMs?: number }>) & {
+  /** Drop what the probe remembers about a Cluster that is gone (failure counts, child-API credentials). */
+  forget?(key: ObjectKey): void;
+  sizes?(): Record<string, number>;
+};
 
 export interface ClusterControllerOptions {
   /** ControlPlaneFunctional; without it the condition stays Unknown/NotChecked. */
@@ -108,15 +122,41 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
   const index = new ClusterWatchIndex();
   const kineChecked = new Map<string, string>(); // "ns/name" → resourceVersion whose key was present
   const probes = new ProbeMemo();
+  // Everything kept per Cluster goes when the Cluster goes (its reconcile finds it gone), so
+  // memory follows the Clusters that exist, not every Cluster ever seen.
+  const memory: ClusterMemory = {
+    index,
+    kineChecked,
+    probes,
+    forget(key) {
+      for (const secret of index.forget(key)) kineChecked.delete(secret);
+      probes.forget(key);
+      opts.functionalProbe?.forget?.(key);
+    },
+  };
   return {
     name: 'cluster',
     for: { ...CLUSTER_GVK },
-    owns: [{ ...STATEFULSET }, { ...SERVICE }, { ...CONFIGMAP }, { ...SECRET, transform: dropSecretData }],
+    owns: [
+      { ...STATEFULSET, labelSelector: OWNED_SELECTOR },
+      { ...SERVICE, labelSelector: OWNED_SELECTOR },
+      { ...CONFIGMAP, labelSelector: OWNED_SELECTOR, transform: dropConfigMapData },
+      // No selector: Secrets have one informer for every spec of the kind, and the `watches`
+      // entry below needs Secrets without our labels.
+      { ...SECRET, transform: dropSecretData },
+    ],
     watches: [
-      { ...NODE, clusterScoped: true, transform: slimNode, map: (n) => index.clustersForNode(n) },
+      { ...NODE, clusterScoped: true, transform: slimNode, map: (n, event) => index.clustersForNode(n, event) },
+      // Secrets a Cluster references but does not own (the kine data source, certificateRefs)
+      // are the user's and carry none of our labels, so Secrets are watched without a selector;
+      // an event on one must wake the Clusters that name it. Only metadata is kept (no data), so
+      // this costs a few hundred bytes per Secret in the watched namespaces.
       { ...SECRET, transform: dropSecretData, map: (s) => index.clustersForSecret(s) },
       {
+        // PVCs made from our volumeClaimTemplates carry the StatefulSet's selector labels,
+        // `app=k0smotron` among them; no other PVC matters here.
         ...PVC,
+        labelSelector: OWNED_SELECTOR,
         map: (pvc) => {
           const cluster = pvc.metadata?.labels?.cluster;
           return cluster && pvc.metadata?.labels?.app === 'k0smotron' ? [{ namespace: pvc.metadata!.namespace!, name: cluster }] : [];
@@ -125,22 +165,48 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
     ],
     // Reconciles wait on the API server far more than on CPU (PKI work has its own semaphore).
     concurrency: opts.concurrency ?? 8,
-    reconcile: (key, ctx) => new ClusterReconcile(key, ctx, opts, index, kineChecked, probes).run(),
+    reconcile: (key, ctx) => new ClusterReconcile(key, ctx, opts, memory).run(),
+    sizes: () => ({
+      ...index.sizes(),
+      kineChecked: kineChecked.size,
+      probeMemo: probes.size(),
+      ...opts.functionalProbe?.sizes?.(),
+    }),
   };
 }
 
-/** Last ControlPlaneFunctional answer per Cluster UID, valid until it is due again. */
-class ProbeMemo {
-  private readonly entries = new Map<string, { result: FunctionalResult; endpoint: string; dueAt: number }>();
+/** What the Cluster controller remembers between reconciles, and how to forget one Cluster. */
+interface ClusterMemory {
+  index: ClusterWatchIndex;
+  kineChecked: Map<string, string>;
+  probes: ProbeMemo;
+  forget(key: ObjectKey): void;
+}
 
-  get(key: string, endpoint: string, now: number) {
-    const e = this.entries.get(key);
-    return e && e.endpoint === endpoint && now < e.dueAt ? e : undefined;
+type ProbeMemoEntry = { uid: string; result: FunctionalResult; endpoint: string; dueAt: number };
+
+/**
+ * Last ControlPlaneFunctional answer per Cluster ("ns/name", for the same UID: a re-created
+ * Cluster starts afresh), valid until it is due again. Forgotten when the Cluster goes.
+ */
+export class ProbeMemo {
+  private readonly entries = new Map<string, ProbeMemoEntry>();
+
+  get(key: ObjectKey, uid: string, endpoint: string, now: number): ProbeMemoEntry | undefined {
+    const e = this.entries.get(`${key.namespace}/${key.name}`);
+    return e && e.uid === uid && e.endpoint === endpoint && now < e.dueAt ? e : undefined;
   }
 
-  set(key: string, entry: { result: FunctionalResult; endpoint: string; dueAt: number }): void {
-    if (this.entries.size > 10_000) this.entries.clear(); // bound memory if Clusters churn
-    this.entries.set(key, entry);
+  set(key: ObjectKey, entry: ProbeMemoEntry): void {
+    this.entries.set(`${key.namespace}/${key.name}`, entry);
+  }
+
+  forget(key: ObjectKey): void {
+    this.entries.delete(`${key.namespace}/${key.name}`);
+  }
+
+  size(): number {
+    return this.entries.size;
   }
 }
 
@@ -168,9 +234,7 @@ class ClusterReconcile {
     private readonly key: ObjectKey,
     private readonly ctx: ReconcileContext,
     private readonly opts: ClusterControllerOptions,
-    private readonly index: ClusterWatchIndex,
-    private readonly kineChecked: Map<string, string>,
-    private readonly probes: ProbeMemo,
+    private readonly memory: ClusterMemory,
   ) {}
 
   private requeue(ms: number): void {
@@ -185,8 +249,10 @@ class ClusterReconcile {
   async run(): Promise<ReconcileResult | void> {
     const cluster = this.ctx.cache.get<Cluster & KubernetesObject>(CLUSTER_GVK, this.key.namespace, this.key.name);
     if (!cluster) {
-      // Gone: the garbage collector removes the children through their owner references.
-      this.index.forget(this.key);
+      // Gone: the garbage collector removes the children through their owner references, and
+      // everything remembered about the Cluster (watch index, kine check, probe memo and failure
+      // count, child-API client certificate) is dropped here.
+      this.memory.forget(this.key);
       return;
     }
     const base = {
@@ -216,13 +282,14 @@ class ClusterReconcile {
       }
       view = clusterView(cluster);
       Object.assign(this.facts, { desiredReplicas: view.replicas, version: view.version });
-      this.index.track(this.key, {
+      const released = this.memory.index.track(this.key, {
         nodePort: view.service.type === 'NodePort' && !view.externalAddress,
         secrets: [
           ...(view.storage.type === 'kine' && view.storage.dataSourceSecretName ? [view.storage.dataSourceSecretName] : []),
           ...(view.certificateRefs ?? []).map((r) => r.name),
         ],
       });
+      for (const secret of released) this.memory.kineChecked.delete(secret);
       await this.reconcileChildren(cluster, view);
     } catch (err) {
       const failure = this.describeFailure(err);
@@ -364,13 +431,13 @@ class ClusterReconcile {
     if (!cached) throw new SpecError('KineSecretNotFound', `Secret ${name} (spec.storage.kine.dataSourceSecretName) does not exist; ${fix}`);
     const rv = cached.metadata?.resourceVersion ?? '';
     const memo = `${ns}/${name}`;
-    if (this.kineChecked.get(memo) !== rv) {
+    if (this.memory.kineChecked.get(memo) !== rv) {
       const live = await this.ctx.client.get<V1Secret>({ ...SECRET, namespace: ns, name });
       if (!live) throw new SpecError('KineSecretNotFound', `Secret ${name} (spec.storage.kine.dataSourceSecretName) does not exist; ${fix}`);
       if (!decodeSecret(live, KINE_DATASOURCE_SECRET_KEY)) {
         throw new SpecError('KineSecretInvalid', `Secret ${name} has no key ${KINE_DATASOURCE_SECRET_KEY}; ${fix}`);
       }
-      this.kineChecked.set(memo, live.metadata?.resourceVersion ?? rv);
+      this.memory.kineChecked.set(memo, live.metadata?.resourceVersion ?? rv);
     }
     return rv;
   }
@@ -528,8 +595,8 @@ class ClusterReconcile {
     // A probe can take seconds: reuse the last answer until the probe asked to be asked again, or
     // the endpoint changed; status writes and owned-object events do not trigger new probes.
     const now = this.ctx.now().getTime();
-    const memoKey = `${cluster.metadata.uid}`;
-    const cached = this.probes.get(memoKey, cluster.status?.endpoint ?? '', now);
+    const uid = cluster.metadata.uid ?? '';
+    const cached = this.memory.probes.get(this.key, uid, cluster.status?.endpoint ?? '', now);
     if (cached) {
       this.facts.functional = cached.result;
       this.requeue(cached.dueAt - now);
@@ -546,7 +613,7 @@ class ClusterReconcile {
       recheck = 30_000;
     }
     this.facts.functional = result;
-    this.probes.set(memoKey, { result, endpoint: cluster.status?.endpoint ?? '', dueAt: now + recheck });
+    this.memory.probes.set(this.key, { uid, result, endpoint: cluster.status?.endpoint ?? '', dueAt: now + recheck });
     this.requeue(recheck);
   }
 

@@ -14,13 +14,21 @@ export class ClusterWatchIndex {
   /** Last seen Ready state and addresses per node: heartbeats alone do not wake anyone. */
   private readonly nodeSignatures = new Map<string, string>();
 
-  track(key: ObjectKey, opts: { nodePort: boolean; secrets?: string[] }): void {
+  /**
+   * Records what a Cluster watches. Returns the "ns/secret" keys that no Cluster references any
+   * more, so the caller can drop what it remembers about those Secrets.
+   */
+  track(key: ObjectKey, opts: { nodePort: boolean; secrets?: string[] }): string[] {
     const k = keyString(key);
     if (opts.nodePort) this.nodePort.set(k, key);
     else this.nodePort.delete(k);
+    const released: string[] = [];
     for (const old of this.referencesOf.get(k) ?? []) {
       this.referenced.get(old)?.delete(k);
-      if (this.referenced.get(old)?.size === 0) this.referenced.delete(old);
+      if (this.referenced.get(old)?.size === 0) {
+        this.referenced.delete(old);
+        released.push(old);
+      }
     }
     const wanted = [...new Set(opts.secrets ?? [])].map((name) => `${key.namespace}/${name}`);
     for (const w of wanted) {
@@ -30,21 +38,42 @@ export class ClusterWatchIndex {
     }
     if (wanted.length) this.referencesOf.set(k, wanted);
     else this.referencesOf.delete(k);
+    return released.filter((r) => !this.referenced.has(r));
   }
 
-  forget(key: ObjectKey): void {
-    this.track(key, { nodePort: false });
+  /** The Cluster is gone: drop everything about it; returns the Secrets nobody references now. */
+  forget(key: ObjectKey): string[] {
+    return this.track(key, { nodePort: false });
   }
 
-  /** Node events: every NodePort Cluster, but only when readiness or addresses changed. */
-  clustersForNode(node: KubernetesObject): ObjectKey[] {
+  /** Clusters this index holds anything about. */
+  keys(): string[] {
+    return [...new Set([...this.nodePort.keys(), ...this.referencesOf.keys()])];
+  }
+
+  /**
+   * Node events: every NodePort Cluster, but only when readiness or addresses changed. A deleted
+   * Node is forgotten and wakes them too (its address may be the endpoint): the object a delete
+   * event carries often has no deletionTimestamp, so the event type is what says so.
+   */
+  clustersForNode(node: KubernetesObject, event?: 'add' | 'update' | 'delete'): ObjectKey[] {
     const n = node as V1Node;
     const name = n.metadata?.name ?? '';
-    const sig = nodeSignature(n);
+    const sig = event === 'delete' ? 'deleted' : nodeSignature(n);
     if (this.nodeSignatures.get(name) === sig) return [];
     if (sig === 'deleted') this.nodeSignatures.delete(name);
     else this.nodeSignatures.set(name, sig);
     return [...this.nodePort.values()];
+  }
+
+  /** Entries per map (tests, `k0smotron_controller_memory_entries`). `nodeSignatures` is per Node, not per Cluster. */
+  sizes(): Record<string, number> {
+    return {
+      nodePortClusters: this.nodePort.size,
+      referencedSecrets: this.referenced.size,
+      referencesOf: this.referencesOf.size,
+      nodeSignatures: this.nodeSignatures.size,
+    };
   }
 
   clustersForSecret(secret: KubernetesObject): ObjectKey[] {
@@ -83,5 +112,15 @@ export function slimNode(obj: KubernetesObject): KubernetesObject {
 /** Secrets are cached as metadata only: keys and certificates never sit in the operator's memory. */
 export function dropSecretData(obj: KubernetesObject): KubernetesObject {
   const { data: _data, stringData: _stringData, ...rest } = obj as KubernetesObject & { data?: unknown; stringData?: unknown };
+  return rest;
+}
+
+/**
+ * ConfigMaps are cached without their contents: the reconciler decides whether to apply by the
+ * `k0smotron.io/applied-hash` annotation (engine `applyIfChanged`), never by comparing data, so
+ * the k0s configs and start scripts of every tenant need not sit in the operator's memory.
+ */
+export function dropConfigMapData(obj: KubernetesObject): KubernetesObject {
+  const { data: _data, binaryData: _binaryData, ...rest } = obj as KubernetesObject & { data?: unknown; binaryData?: unknown };
   return rest;
 }

@@ -104,7 +104,19 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
   // Token ids this process recorded, by JTR uid: a status write from a cache that lags behind
   // our own earlier write must never drop the id (server-side apply removes omitted fields).
   const recorded = new Map<string, string>();
-  const recordedKeys = new Map<string, string>(); // uid → "ns/name", to forget deleted JTRs
+  const recordedKeys = new Map<string, string>(); // "ns/name" → uid, to forget deleted JTRs
+  const noteUid = (jtrKey: string, uid: string) => {
+    const prev = recordedKeys.get(jtrKey);
+    if (prev && prev !== uid) recorded.delete(prev); // re-created under the same name
+    recordedKeys.set(jtrKey, uid);
+  };
+  // Child-API credentials of a Cluster that went away while this reconcile was using them must
+  // not stay in memory (the Cluster controller forgets them when it sees the Cluster gone, which
+  // may have been a moment earlier).
+  const forgetIfGone = (ctx: ReconcileContext, cluster: Cluster) => {
+    const now = ctx.cache.get<Cluster & KubernetesObject>(CLUSTER_GVK, cluster.metadata.namespace ?? '', cluster.metadata.name ?? '');
+    if (now?.metadata.uid !== cluster.metadata.uid) access.forget(cluster);
+  };
   const retryLater = (jtrKey: string): ReconcileResult => {
     const n = (failures.get(jtrKey) ?? 0) + 1;
     failures.set(jtrKey, n);
@@ -113,7 +125,10 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
   const remember = (jtrKey: string, clusterKey: string | undefined) => {
     const old = clusterOfJtr.get(jtrKey);
     if (old === clusterKey) return;
-    if (old) byCluster.get(old)?.delete(jtrKey);
+    if (old) {
+      byCluster.get(old)?.delete(jtrKey);
+      if (byCluster.get(old)?.size === 0) byCluster.delete(old);
+    }
     if (clusterKey) {
       clusterOfJtr.set(jtrKey, clusterKey);
       if (!byCluster.has(clusterKey)) byCluster.set(clusterKey, new Set());
@@ -209,6 +224,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     else {
       try {
         const child = await access.client(cluster, { readSecret: secretReaderOf(ctx.client) });
+        forgetIfGone(ctx, cluster);
         await deleteChildSecret(child, tokenId);
         ctx.events.event(jtr as KubernetesObject, 'Normal', 'TokenRevoked', `bootstrap token ${tokenId} deleted from the control plane`);
         release = true;
@@ -241,10 +257,12 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     if (!jtr) {
       remember(jtrKey, undefined);
       failures.delete(jtrKey);
-      for (const [uid, k2] of recordedKeys) if (k2 === jtrKey) (recorded.delete(uid), recordedKeys.delete(uid));
+      const uid = recordedKeys.get(jtrKey);
+      if (uid) recorded.delete(uid);
+      recordedKeys.delete(jtrKey);
       return;
     }
-    if (jtr.metadata.uid) recordedKeys.set(jtr.metadata.uid, jtrKey);
+    if (jtr.metadata.uid) noteUid(jtrKey, jtr.metadata.uid);
     if (jtr.status?.tokenID && jtr.metadata.uid) recorded.set(jtr.metadata.uid, jtr.status.tokenID);
     const ref = clusterKeyOf(jtr);
     const clusterKey = 'error' in ref ? undefined : ref;
@@ -296,6 +314,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     try {
       const child = await access.client(cluster, { readSecret });
       const caPem = await access.caPem(cluster, { readSecret });
+      forgetIfGone(ctx, cluster);
 
       // 1. The token id: recorded before anything reaches the child.
       let tokenId = jtr.status?.tokenID;
@@ -366,7 +385,8 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     watches: [
       {
         ...CLUSTER_GVK,
-        map: (obj) => {
+        map: (obj, event) => {
+          if (event === 'delete') access.forget({ metadata: { namespace: obj.metadata?.namespace, name: obj.metadata?.name } });
           const set = byCluster.get(`${obj.metadata?.namespace}/${obj.metadata?.name}`);
           return set ? [...set].map((s) => ({ namespace: s.slice(0, s.indexOf('/')), name: s.slice(s.indexOf('/') + 1) })) : [];
         },
@@ -374,6 +394,13 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     ],
     reconcile,
     concurrency: opts.concurrency,
+    sizes: () => ({
+      byCluster: byCluster.size,
+      clusterOfJtr: clusterOfJtr.size,
+      failures: failures.size,
+      recorded: recorded.size,
+      recordedKeys: recordedKeys.size,
+    }),
   };
 }
 

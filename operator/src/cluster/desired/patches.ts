@@ -62,6 +62,11 @@ export function applyPatches<T extends KubernetesObject>(objects: T[], patches: 
       if (patched?.kind !== obj.kind || patched.metadata?.name !== obj.metadata?.name || patched.metadata?.namespace !== obj.metadata?.namespace) {
         throw new SpecError('PatchFailed', `${where} must not change the kind, name or namespace of ${obj.kind} ${obj.metadata?.name}`);
       }
+      // The operator lists and watches its children by this label only: a child without it
+      // would be invisible to the cache and applied again on every reconcile.
+      if (patched.metadata?.labels?.app !== obj.metadata?.labels?.app) {
+        throw new SpecError('PatchFailed', `${where} must not change or remove the label app=${obj.metadata?.labels?.app} of ${obj.kind} ${obj.metadata?.name}`);
+      }
       return patched;
     });
     if (matched === 0) {
