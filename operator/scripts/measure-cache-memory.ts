@@ -15,6 +15,20 @@ import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { KubeApi } from '../src/engine/kubeApi';
 import { silentLogger } from '../src/engine/logger';
 import { startOperator } from '../src/index';
+import { defaultControllers } from '../src/controllers';
+import { mergeWatchSpecs } from '../src/engine/cache';
+import type { WatchSpec } from '../src/engine/contract';
+
+// The default controllers' watch specs, merged as the cache merges them: the measured informers
+// use the same selectors and transforms (dropped Secret and ConfigMap data) as the operator.
+const operatorSpecs = mergeWatchSpecs(
+  defaultControllers({ log: silentLogger }).flatMap(c => [c.for, ...(c.owns ?? []), ...(c.watches ?? [])]),
+);
+const specOf = (kind: string): WatchSpec => {
+  const spec = operatorSpecs.find(s => s.kind === kind);
+  if (!spec) throw new Error(`the default controllers do not watch ${kind}`);
+  return spec;
+};
 
 const { values } = parseArgs({ options: { kubeconfig: { type: 'string' }, clusters: { type: 'string' }, measure: { type: 'string' }, synthetic: { type: 'boolean' } } });
 if (!values.kubeconfig && !values.synthetic) throw new Error('--kubeconfig PATH (e.g. the one `npm run cluster` prints) or --synthetic is required');
@@ -58,13 +72,13 @@ async function create(ns: string): Promise<void> {
       body: { status: { endpoint: `https://192.0.2.2:30443`, replicas: 1, readyReplicas: 1, updatedReplicas: 1, selector: `app=k0smotron,cluster=${name}`, conditions } },
     });
     await api.request('create', 'configmaps', 'POST', `/api/v1/namespaces/${ns}/configmaps`, {
-      body: { metadata: { name: `kmc-${name}-config`, ownerReferences: owner }, data: { K0SMOTRON_K0S_YAML: k0sConfig(i) } },
+      body: { metadata: { name: `kmc-${name}-config`, ownerReferences: owner, labels: { app: 'k0smotron', cluster: name } }, data: { K0SMOTRON_K0S_YAML: k0sConfig(i) } },
     });
     await api.request('create', 'services', 'POST', `/api/v1/namespaces/${ns}/services`, {
-      body: { metadata: { name: `kmc-${name}`, ownerReferences: owner }, spec: { type: 'ClusterIP', selector: { cluster: name }, ports: [{ name: 'api', port: 30443 }, { name: 'konnectivity', port: 30132 }] } },
+      body: { metadata: { name: `kmc-${name}`, ownerReferences: owner, labels: { app: 'k0smotron', cluster: name } }, spec: { type: 'ClusterIP', selector: { cluster: name }, ports: [{ name: 'api', port: 30443 }, { name: 'konnectivity', port: 30132 }] } },
     });
     await api.request('create', 'secrets', 'POST', `/api/v1/namespaces/${ns}/secrets`, {
-      body: { metadata: { name: `${name}-ca`, ownerReferences: owner }, type: 'cluster.x-k8s.io/secret', data: { 'tls.crt': randomBytes(600).toString('base64'), 'tls.key': randomBytes(300).toString('base64') } },
+      body: { metadata: { name: `${name}-ca`, ownerReferences: owner, labels: { app: 'k0smotron', cluster: name } }, type: 'cluster.x-k8s.io/secret', data: { 'tls.crt': randomBytes(600).toString('base64'), 'tls.key': randomBytes(300).toString('base64') } },
     });
     if (++done % 100 === 0) process.stderr.write(`created ${done}/${N} Clusters with children (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
   });
@@ -84,11 +98,7 @@ async function measure(ns: string): Promise<void> {
     controllers: [{
       name: 'memory',
       for: { apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster' },
-      owns: [
-        { apiVersion: 'v1', kind: 'ConfigMap' },
-        { apiVersion: 'v1', kind: 'Service' },
-        { apiVersion: 'v1', kind: 'Secret', transform: o => { const { data: _d, ...rest } = o as KubernetesObject & { data?: unknown }; return rest; } },
-      ],
+      owns: [specOf('ConfigMap'), specOf('Service'), specOf('Secret')],
       reconcile: async () => undefined,
     }],
   });
@@ -169,11 +179,8 @@ async function measureSynthetic(n: number): Promise<void> {
   const { Informer } = await import('../src/engine/informer');
   gc();
   const baseline = process.memoryUsage();
-  const dropData = (o: KubernetesObject) => { const { data: _d, ...rest } = o as KubernetesObject & { data?: unknown }; return rest; };
-  const kinds: Array<[string, string, ((o: KubernetesObject) => KubernetesObject) | undefined]> = [
-    ['k0smotron.io/v1beta2', 'Cluster', undefined], ['v1', 'ConfigMap', undefined], ['v1', 'Service', undefined],
-    ['v1', 'Secret', dropData], ['apps/v1', 'StatefulSet', undefined],
-  ];
+  const kinds: Array<[string, string, ((o: KubernetesObject) => KubernetesObject) | undefined]> =
+    ['Cluster', 'ConfigMap', 'Service', 'Secret', 'StatefulSet'].map(kind => [specOf(kind).apiVersion, kind, specOf(kind).transform]);
   const all: Partial<Record<string, KubernetesObject[]>> = syntheticObjects(n);
   gc();
   const generated = process.memoryUsage();
