@@ -187,7 +187,10 @@ describe('leader election', () => {
     await new Promise(r => setTimeout(r, 1000));
     expect(c.isLeader()).toBe(false);
     const t1 = Date.now();
-    b.manager.api.close(); // every request of b now fails: it can neither renew nor release
+    // Every request of b now fails (the Lease has a connection of its own): it can neither renew
+    // nor release.
+    b.manager.api.close();
+    b.manager.leaseApi.close();
     await eventually('c leads after b died', () => c.isLeader(), 15_000, 50);
     const takeover = Date.now() - t1;
     expect(takeover).toBeLessThan(le.leaseDurationMs + 2 * 800 + 1000);

@@ -5,7 +5,9 @@
 // log of what reached the server: nothing A wrote got there after the partition began, so
 // nothing after B's first write either. The held write was cut (never forwarded), the late one
 // refused unsent, and the children hold B's values at the resourceVersions B wrote.
-import { CoreV1Api, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
+// A second test fills the reconcilers' connection pool and shows the Lease is still renewed.
+import { setMaxListeners } from 'node:events';
+import { CoordinationV1Api, CoreV1Api, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { startOperator, type RunningOperator } from '../index';
 import type { ControllerSpec, Logger, ObjectKey } from './contract';
@@ -188,4 +190,40 @@ it('a partitioned leader is fenced: after the standby takes over, none of its wr
   expect({ held: h?.metadata?.resourceVersion, late: l?.metadata?.resourceVersion }).toEqual(written);
   process.stderr.write(`fencing: A lost the lease ${aLostAt! - partitionedAt} ms after the partition, B led ${bSeen.get('became leader')! - aLostAt!} ms later; ` +
     `A's requests held then dropped: ${proxy.log.filter(r => r.dropped).length}\n`);
+});
+
+it('the Lease is renewed on its own connection: a saturated reconciler pool does not starve it', async () => {
+  const ns = await createTestNamespace(kc, 'engine-lease-pool');
+  const le = { namespace: ns, name: 'pool', leaseDurationMs: 6000, renewDeadlineMs: 2000, retryPeriodMs: 500 };
+  const op = await startOperator({
+    kubeConfig: kc, namespaces: [ns], controllers: [fencingController('x').spec], logger: quiet, resyncPeriodMs: 0,
+    leaderElection: { ...le, identity: 'x' },
+  });
+  running.push(op);
+  await eventually('x leads', () => op.isLeader());
+
+  // Fill every socket of the reconcilers' pool (32) with requests the server keeps open: watches
+  // read as plain requests, answered only when their 60 s are up.
+  const hold = new AbortController();
+  setMaxListeners(64, hold.signal);
+  const hogs = Array.from({ length: 40 }, () => op.manager.api
+    .request('list', 'configmaps', 'GET', `/api/v1/namespaces/${ns}/configmaps`, { query: { watch: true, timeoutSeconds: 60 }, signal: hold.signal, timeoutMs: 90_000 })
+    .catch(() => undefined));
+  let probeDone = false;
+  const probe = op.manager.api.request('get', 'namespaces', 'GET', `/api/v1/namespaces/${ns}`, { signal: hold.signal }).finally(() => (probeDone = true)).catch(() => undefined);
+  try {
+    // Three renews (each renewTime seen to change) while a simple read on the pool stays queued.
+    const coordination = kc.makeApiClient(CoordinationV1Api);
+    const renewTimes = new Set<string>();
+    await eventually('three renews with the pool saturated', async () => {
+      const lease = await coordination.readNamespacedLease({ namespace: ns, name: 'pool' });
+      renewTimes.add(String(lease.spec?.renewTime));
+      return renewTimes.size >= 4;
+    }, 30_000, 200);
+    expect(probeDone).toBe(false);
+    expect(op.isLeader()).toBe(true);
+  } finally {
+    hold.abort(new Error('test over'));
+    await Promise.all([...hogs, probe]);
+  }
 });
