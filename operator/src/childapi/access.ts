@@ -100,6 +100,11 @@ export class ChildApiAccess {
     this.pending.delete(key);
   }
 
+  /** "ns/name" of every Cluster with credentials in memory or a signing in flight. */
+  keys(): string[] {
+    return [...new Set([...this.cache.keys(), ...this.pending.keys()])];
+  }
+
   /** Clusters with credentials in memory, and signings in flight (tests, metrics). */
   sizes(): { childApiCredentials: number; childApiPending: number } {
     return { childApiCredentials: this.cache.size, childApiPending: this.pending.size };

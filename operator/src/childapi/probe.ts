@@ -35,6 +35,8 @@ export type FunctionalProbe = (cluster: Cluster, ctx?: ProbeContext) => Promise<
 export interface ForgetfulFunctionalProbe extends FunctionalProbe {
   /** The Cluster is gone: drop its failure count and the operator's client certificate for it. */
   forget(key: { namespace: string; name: string }): void;
+  /** "ns/name" of every Cluster the probe (or its credential cache) remembers. */
+  keys(): string[];
   sizes(): Record<string, number>;
 }
 
@@ -94,6 +96,7 @@ export function createFunctionalProbe(access: ChildApiAccess, opts: FunctionalPr
       failures.delete(`${key.namespace}/${key.name}`);
       access.forget({ metadata: key });
     },
+    keys: (): string[] => [...new Set([...failures.keys(), ...access.keys()])],
     sizes: (): Record<string, number> => ({ probeFailures: failures.size, ...access.sizes() }),
   });
 }

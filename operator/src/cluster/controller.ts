@@ -73,6 +73,8 @@ export type ClusterFunctionalProbe = ((
 ) => Promise<FunctionalResult & { recheckAfterMs?: number }>) & {
   /** Drop what the probe remembers about a Cluster that is gone (failure counts, child-API credentials). */
   forget?(key: ObjectKey): void;
+  /** "ns/name" of every Cluster it remembers, so that a sweep can forget those that are gone. */
+  keys?(): string[];
   sizes?(): Record<string, number>;
 };
 
@@ -86,6 +88,8 @@ export interface ClusterControllerOptions {
 }
 
 const MAX_REQUEUE_MS = 12 * 60 * 60 * 1000;
+/** How often the controller looks for remembered Clusters that are gone (see `sweep`). */
+export const MEMORY_SWEEP_MS = 5 * 60_000;
 
 function isApiError(err: unknown): err is Error & { status: number } {
   return err instanceof Error && typeof (err as { status?: unknown }).status === 'number';
@@ -134,6 +138,21 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
       opts.functionalProbe?.forget?.(key);
     },
   };
+  // A Cluster deleted while this instance was not reconciling (a standby, or between losing and
+  // regaining the lease) is never reconciled as gone: now and then, forget every remembered
+  // Cluster that the cache no longer holds. Cheap: one cache lookup per remembered Cluster.
+  let lastSweep: number | undefined;
+  const sweep = (ctx: ReconcileContext) => {
+    const now = ctx.now().getTime();
+    if (lastSweep !== undefined && now - lastSweep < MEMORY_SWEEP_MS) return;
+    lastSweep = now;
+    const remembered = new Set([...index.keys(), ...probes.keys(), ...(opts.functionalProbe?.keys?.() ?? [])]);
+    for (const k of remembered) {
+      const slash = k.indexOf('/');
+      const key = { namespace: k.slice(0, slash), name: k.slice(slash + 1) };
+      if (!ctx.cache.get(CLUSTER_GVK, key.namespace, key.name)) memory.forget(key);
+    }
+  };
   return {
     name: 'cluster',
     for: { ...CLUSTER_GVK },
@@ -165,7 +184,10 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
     ],
     // Reconciles wait on the API server far more than on CPU (PKI work has its own semaphore).
     concurrency: opts.concurrency ?? 8,
-    reconcile: (key, ctx) => new ClusterReconcile(key, ctx, opts, memory).run(),
+    reconcile: (key, ctx) => {
+      sweep(ctx);
+      return new ClusterReconcile(key, ctx, opts, memory).run();
+    },
     sizes: () => ({
       ...index.sizes(),
       kineChecked: kineChecked.size,
@@ -203,6 +225,10 @@ export class ProbeMemo {
 
   forget(key: ObjectKey): void {
     this.entries.delete(`${key.namespace}/${key.name}`);
+  }
+
+  keys(): string[] {
+    return [...this.entries.keys()];
   }
 
   size(): number {

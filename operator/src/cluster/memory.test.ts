@@ -10,8 +10,8 @@ import { ChildApiAccess } from '../childapi/access';
 import { createFunctionalProbe } from '../childapi/probe';
 import { staticChildApi } from '../childapi/resolver';
 import { createCa } from '../pki';
-import { jointokenRequestController } from '../jointoken/controller';
-import { clusterController, CLUSTER_GVK, OWNED_SELECTOR, type ClusterFunctionalProbe } from './controller';
+import { JTR_MEMORY_SWEEP_MS, jointokenRequestController } from '../jointoken/controller';
+import { clusterController, CLUSTER_GVK, MEMORY_SWEEP_MS, OWNED_SELECTOR, type ClusterFunctionalProbe } from './controller';
 import { SpecError } from './desired/errors';
 import { applyPatches } from './desired/patches';
 import { FakeEngine } from './testdata/fake-engine';
@@ -180,5 +180,45 @@ describe('the JoinTokenRequest controller forgets a deleted request', () => {
     const clusterWatch = jtrCtl.watches!.find((w) => w.kind === 'Cluster')!;
     clusterWatch.map!(engine.find(CLUSTER_GVK, 'ns', 'c1')!, 'delete');
     expect(access.sizes().childApiCredentials).toBe(0);
+  });
+});
+
+describe('a sweep forgets objects deleted while nobody reconciled them (a standby, a lost lease)', () => {
+  it('Cluster controller: remembered Clusters the cache no longer holds, at most every MEMORY_SWEEP_MS', async () => {
+    const engine = new FakeEngine();
+    const access = new ChildApiAccess({ resolver: staticChildApi(() => 'https://127.0.0.1:1') });
+    const controller = clusterController({ functionalProbe: createFunctionalProbe(access, { timeoutMs: 2000 }) });
+    for (const n of ['a', 'b']) {
+      engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: n, namespace: 'ns', uid: `uid-${n}` }, spec: { service: { type: 'ClusterIP' } } } as KubernetesObject);
+      await controller.reconcile(key(n), engine.context());
+      const sts = engine.find(STS, 'ns', `kmc-${n}`) as V1StatefulSet;
+      engine.put({ ...sts, status: { replicas: 1, readyReplicas: 1 } } as KubernetesObject);
+      await controller.reconcile(key(n), engine.context());
+    }
+    expect(controller.sizes!()).toMatchObject({ probeMemo: 2, probeFailures: 2, childApiCredentials: 2 });
+    // `a` is deleted while the controller is not running: its key is never reconciled.
+    engine.store.delete(`${CLUSTER_GVK.apiVersion}/${CLUSTER_GVK.kind}/ns/a`);
+    await controller.reconcile(key('b'), engine.context());
+    expect(controller.sizes!().probeMemo).toBe(2); // not due yet
+    engine.now = new Date(engine.now.getTime() + MEMORY_SWEEP_MS);
+    await controller.reconcile(key('b'), engine.context());
+    expect(controller.sizes!()).toMatchObject({ probeMemo: 1, probeFailures: 1, childApiCredentials: 1 });
+  });
+
+  it('JoinTokenRequest controller: remembered requests the cache no longer holds', async () => {
+    const engine = new FakeEngine();
+    const access = new ChildApiAccess({ resolver: staticChildApi(() => 'https://127.0.0.1:1') });
+    engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'c1', namespace: 'ns', uid: 'uid-c1' }, spec: { service: { type: 'ClusterIP' } } } as KubernetesObject);
+    await clusterController().reconcile(key('c1'), engine.context());
+    const jtrCtl = jointokenRequestController({ access });
+    for (const n of ['t1', 't2']) {
+      engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'JoinTokenRequest', metadata: { name: n, namespace: 'ns', uid: `uid-${n}` }, spec: { clusterName: 'c1' } } as KubernetesObject);
+      await jtrCtl.reconcile(key(n), engine.context());
+      await jtrCtl.reconcile(key(n), engine.context());
+    }
+    engine.store.delete('k0smotron.io/v1beta2/JoinTokenRequest/ns/t1');
+    engine.now = new Date(engine.now.getTime() + JTR_MEMORY_SWEEP_MS);
+    await jtrCtl.reconcile(key('t2'), engine.context());
+    expect(jtrCtl.sizes!()).toEqual({ byCluster: 1, clusterOfJtr: 1, failures: 1, recorded: 1, recordedKeys: 1 });
   });
 });

@@ -50,6 +50,8 @@ import {
 export const JTR_FINALIZER = 'jointokenrequests.k0smotron.io/finalizer';
 /** Give up revoking a deleted JTR's token after this long (see the header). */
 export const REVOKE_GIVE_UP_MS = 10 * 60_000;
+/** How often the controller looks for remembered requests that are gone (see `sweep`). */
+export const JTR_MEMORY_SWEEP_MS = 5 * 60_000;
 /** Annotation on the child's bootstrap Secret: which JTR it belongs to. */
 export const ANNOTATION_TOKEN_REQUEST = 'k0smotron.io/token-request';
 
@@ -251,15 +253,33 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     }
   }
 
+  /** The request is gone: drop everything remembered about it. */
+  const forgetJtr = (jtrKey: string) => {
+    remember(jtrKey, undefined);
+    failures.delete(jtrKey);
+    const uid = recordedKeys.get(jtrKey);
+    if (uid) recorded.delete(uid);
+    recordedKeys.delete(jtrKey);
+  };
+  // Requests deleted while this instance was not reconciling are never reconciled as gone: now
+  // and then, forget every remembered request the cache no longer holds.
+  let lastSweep: number | undefined;
+  const sweep = (ctx: ReconcileContext) => {
+    const now = ctx.now().getTime();
+    if (lastSweep !== undefined && now - lastSweep < JTR_MEMORY_SWEEP_MS) return;
+    lastSweep = now;
+    for (const jtrKey of new Set([...clusterOfJtr.keys(), ...failures.keys(), ...recordedKeys.keys()])) {
+      const slash = jtrKey.indexOf('/');
+      if (!ctx.cache.get(JTR_GVK, jtrKey.slice(0, slash), jtrKey.slice(slash + 1))) forgetJtr(jtrKey);
+    }
+  };
+
   async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ReconcileResult | void> {
+    sweep(ctx);
     const jtrKey = k(key);
     const jtr = ctx.cache.get<JoinTokenRequest & KubernetesObject>(JTR_GVK, key.namespace, key.name);
     if (!jtr) {
-      remember(jtrKey, undefined);
-      failures.delete(jtrKey);
-      const uid = recordedKeys.get(jtrKey);
-      if (uid) recorded.delete(uid);
-      recordedKeys.delete(jtrKey);
+      forgetJtr(jtrKey);
       return;
     }
     if (jtr.metadata.uid) noteUid(jtrKey, jtr.metadata.uid);
