@@ -62,6 +62,14 @@ export async function startEmbeddedReconciler(
         leaderElection: lease ? { ...lease, ...(lease.identity ? { identity: lease.identity } : {}) } : true,
         logger: operatorLoggerFor(logger.child({ managementCluster: mc.name, component: 'reconciler' })),
         ...(opts.childApi ? { childApi: opts.childApi } : {}),
+        // Unlike the standalone operator, the backend does not exit: it serves the UI and API
+        // too. The operator has already aborted every in-flight reconcile (nothing of the lost
+        // term writes any more); it stops its controllers and campaigns again as a standby.
+        onLeadershipLost: () =>
+          logger.warn(
+            `k0smotron: the embedded reconciler for management cluster '${mc.name}' lost leader election; ` +
+              'its in-flight reconciles were aborted and it waits, as a standby, to lead again',
+          ),
       });
       running.push({ name: mc.name, op });
     }
