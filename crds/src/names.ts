@@ -27,6 +27,8 @@ export interface ClusterObjectNames {
   /** Never shortened (upstream). */
   telemetryConfigMap: string;
   endpointConfigMap: string;
+  /** An inline kine data source URL, kept in a Secret so its password never sits in a ConfigMap. */
+  kineDataSourceSecret: string;
   etcdService: string;
   etcdStatefulSet: string;
   etcdDefragCronJob: string;
@@ -54,6 +56,7 @@ export function clusterObjectNames(name: string): ClusterObjectNames {
     entrypointConfigMap: kmc('kmc-entrypoint-%s-config'),
     telemetryConfigMap: `kmc-${name}-telemetry-config`,
     endpointConfigMap: kmc('kmc-%s-endpoint'),
+    kineDataSourceSecret: kmc('kmc-%s-kine'),
     etcdService: kmc('kmc-%s-etcd'),
     etcdStatefulSet: kmc('kmc-%s-etcd'),
     etcdDefragCronJob: kmc('kmc-%s-defrag'),
@@ -89,7 +92,8 @@ export type ClusterComponent =
   | 'telemetry'
   | 'etcd'
   | 'kubeconfig'
-  | 'jointoken';
+  | 'jointoken'
+  | 'kine';
 
 /** Upstream's base labels of every generated object (also the pod selector). */
 export function clusterBaseLabels(name: string): Record<string, string> {

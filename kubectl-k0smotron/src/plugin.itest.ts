@@ -13,7 +13,7 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, RbacAuthorizatio
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { readChildApiPki, startChildApiServer, type ChildApiServer } from '@k0smotron/testenv/src/childApiServer';
 import { startOperator, type RunningOperator } from '@k0smotron/operator';
-import { clusterPhase, findCondition, type Cluster } from '@k0smotron/api';
+import { clusterPhase, findCondition, parseTenantPolicy, type Cluster } from '@k0smotron/api';
 import { staticChildApi } from '@k0smotron/operator/src/childapi/resolver';
 import { deadKubeconfig, pluginCli, pluginPathDir, runWithPath, until, COMPLETE_SHIM } from './testing/plugin';
 
@@ -55,6 +55,9 @@ beforeAll(async () => {
     namespaces: [ns],
     logLevel: 'error',
     childApi: staticChildApi(c => childUrls.get(c.metadata.name ?? '')),
+    // A platform may allow tokens that never expire; the join-token tests show how the plugin
+    // prints one. (The default policy refuses them: operator/src/tenancy.)
+    policy: parseTenantPolicy({ allowNeverExpiringJoinTokens: true }),
   });
 });
 

@@ -1,4 +1,5 @@
-// The controllers a default operator runs. Each controller's engineer registers theirs here.
+// The controllers a default operator runs.
+import type { TenantPolicy } from '@k0smotron/api';
 import { ChildApiAccess } from './childapi/access';
 import { createFunctionalProbe } from './childapi/probe';
 import { childApiResolver, type ChildApiResolver } from './childapi/resolver';
@@ -11,6 +12,8 @@ export interface DefaultControllerOptions {
   /** How to reach a Cluster's own API server (join controllers); default in-cluster DNS. */
   childApi?: ChildApiResolver;
   log: Logger;
+  /** What tenants may ask for (default: DEFAULT_TENANT_POLICY). */
+  policy?: TenantPolicy;
 }
 
 export function defaultControllers(opts: DefaultControllerOptions): ControllerSpec[] {
@@ -18,8 +21,8 @@ export function defaultControllers(opts: DefaultControllerOptions): ControllerSp
   // through each reconcile's client (live reads: the informer cache holds no Secret data).
   const access = new ChildApiAccess({ resolver: opts.childApi ?? childApiResolver('auto') });
   return [
-    clusterController({ functionalProbe: createFunctionalProbe(access) }),
-    jointokenRequestController({ access }),
+    clusterController({ functionalProbe: createFunctionalProbe(access), policy: opts.policy }),
+    jointokenRequestController({ access, policy: opts.policy }),
     k0smotronClusterController(),
   ];
 }

@@ -2,6 +2,7 @@
 // main, the Backstage backend, jest) with the caller's KubeConfig, and stop it without leaving
 // timers, sockets or watches behind.
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { TenantPolicy } from '@k0smotron/api';
 import type { Registry } from 'prom-client';
 import { defaultControllers } from './controllers';
 import type { ChildApiResolver } from './childapi/resolver';
@@ -37,6 +38,8 @@ export interface OperatorOptions {
   childApi?: ChildApiResolver;
   /** Run these instead of `defaultControllers` (tests, embedding). */
   controllers?: ControllerSpec[];
+  /** What tenants' Clusters and JoinTokenRequests may ask for (default: DEFAULT_TENANT_POLICY). */
+  policy?: TenantPolicy;
   /** Full resync period (default 10 min, 0 = off). */
   resyncPeriodMs?: number;
   /** How long `startOperator` waits for the first list of every kind (default 30 s). */
@@ -63,7 +66,7 @@ export interface RunningOperator {
 export async function startOperator(opts: OperatorOptions): Promise<RunningOperator> {
   const log = opts.logger ?? new JsonLogger({ level: opts.logLevel ?? 'info' });
   const metrics = new OperatorMetrics();
-  const controllers = opts.controllers ?? defaultControllers({ childApi: opts.childApi, log });
+  const controllers = opts.controllers ?? defaultControllers({ childApi: opts.childApi, log, policy: opts.policy });
   metrics.trackSizes(controllers);
   const le = opts.leaderElection === true
     ? { namespace: process.env.POD_NAMESPACE || DEFAULT_NAMESPACE, name: DEFAULT_LEASE_NAME }

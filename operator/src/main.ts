@@ -8,6 +8,7 @@ import { childApiResolver } from './childapi/resolver';
 import { JsonLogger } from './engine/logger';
 import { startOperator } from './index';
 import { normaliseArgv, parseMainOptions, USAGE } from './options';
+import { loadPolicy } from './tenancy/policy-file';
 
 function loadKubeConfig(file: string | undefined): { kc: KubeConfig; source: string } {
   const kc = new KubeConfig();
@@ -43,6 +44,19 @@ async function main(): Promise<void> {
   const log = new JsonLogger({ level: opts.logLevel });
   const { kc, source } = loadKubeConfig(opts.kubeconfig);
   log.info('kubeconfig loaded', { source, server: kc.getCurrentCluster()?.server });
+  let policy;
+  try {
+    policy = loadPolicy({
+      file: opts.policyFile,
+      allowedImageRepositories: opts.allowedImageRepositories,
+      maxJoinTokenExpiry: opts.maxJoinTokenExpiry,
+      operatorNamespace: process.env.POD_NAMESPACE || undefined,
+    });
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+  log.info('tenant policy loaded', { source: policy.source, ...policy.policy });
 
   const operator = await startOperator({
     kubeConfig: kc,
@@ -54,6 +68,7 @@ async function main(): Promise<void> {
     logger: log,
     resyncPeriodMs: opts.resyncPeriodMs,
     childApi: childApiResolver(opts.childApi),
+    policy: policy.policy,
     // As controller-runtime does: a process that lost the lease exits rather than trying to lead
     // again, so nothing of its old term (a reconcile, a cached assumption, a timer) lives on. The
     // in-flight reconciles were aborted before this runs, and the exit ends any request left;

@@ -19,6 +19,9 @@ Usage: k0smotron-operator [flags]   (every flag also reads the environment varia
   --log-level LEVEL            K0SMOTRON_LOG_LEVEL   debug|info|warn|error (default info)
   --resync-period DURATION     K0SMOTRON_RESYNC_PERIOD  e.g. 10m, 0 = off (default 10m)
   --child-api MODE             K0SMOTRON_CHILD_API   how to reach a Cluster's API: ${CHILD_API_MODES.join('|')} (default auto)
+  --policy-file PATH           K0SMOTRON_POLICY_FILE  tenant policy YAML (default /etc/k0smotron/policy.yaml; absent = defaults)
+  --allowed-image-repositories a,b  K0SMOTRON_ALLOWED_IMAGE_REPOSITORIES  images tenants' Clusters may run (replaces the file's list)
+  --max-join-token-expiry DURATION  K0SMOTRON_MAX_JOIN_TOKEN_EXPIRY  longest join-token expiry (default 24h)
   -h, --help
 `;
 
@@ -31,8 +34,13 @@ export interface MainOptions {
   logLevel: LogLevel;
   resyncPeriodMs: number;
   childApi: ChildApiMode;
+  policyFile: string;
+  allowedImageRepositories?: string[];
+  maxJoinTokenExpiry?: string;
   help: boolean;
 }
+
+export const DEFAULT_POLICY_FILE = '/etc/k0smotron/policy.yaml';
 
 /** "90s", "10m", "1h30m", "500ms", "0" → milliseconds. */
 export function parseDuration(value: string, flag: string): number {
@@ -80,6 +88,9 @@ export function parseMainOptions(argv: string[], env: NodeJS.ProcessEnv): MainOp
       'log-level': { type: 'string' },
       'resync-period': { type: 'string' },
       'child-api': { type: 'string' },
+      'policy-file': { type: 'string' },
+      'allowed-image-repositories': { type: 'string' },
+      'max-join-token-expiry': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -99,6 +110,11 @@ export function parseMainOptions(argv: string[], env: NodeJS.ProcessEnv): MainOp
   for (const ns of namespaces) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63) throw new Error(`--namespaces: "${ns}" is not a valid namespace name`);
   }
+  const imagesText = pick('allowed-image-repositories', 'K0SMOTRON_ALLOWED_IMAGE_REPOSITORIES');
+  const imageRepositories = imagesText === undefined ? undefined : imagesText.split(',').map((s) => s.trim()).filter(Boolean);
+  if (imageRepositories && imageRepositories.length === 0) {
+    throw new Error('--allowed-image-repositories: name at least one repository, e.g. registry.example.com/k0sproject/');
+  }
   const leaderElect = parseBool(pick('leader-elect', 'K0SMOTRON_LEADER_ELECT') ?? 'false', '--leader-elect');
   return {
     kubeconfig: pick('kubeconfig', 'KUBECONFIG'),
@@ -115,6 +131,9 @@ export function parseMainOptions(argv: string[], env: NodeJS.ProcessEnv): MainOp
     logLevel: parseLogLevel(pick('log-level', 'K0SMOTRON_LOG_LEVEL'), 'info'),
     resyncPeriodMs: parseDuration(pick('resync-period', 'K0SMOTRON_RESYNC_PERIOD') ?? '10m', '--resync-period'),
     childApi: parseChildApiMode(pick('child-api', 'K0SMOTRON_CHILD_API') ?? 'auto'),
+    policyFile: pick('policy-file', 'K0SMOTRON_POLICY_FILE') ?? DEFAULT_POLICY_FILE,
+    allowedImageRepositories: imageRepositories,
+    maxJoinTokenExpiry: pick('max-join-token-expiry', 'K0SMOTRON_MAX_JOIN_TOKEN_EXPIRY'),
     help: !!values.help,
   };
 }

@@ -16,9 +16,13 @@ import {
   API_VERSION,
   CLUSTER_KIND,
   clusterBaseLabels,
+  DEFAULT_TENANT_POLICY,
   KINE_DATASOURCE_SECRET_KEY,
+  clusterPolicyViolations,
   controlPlaneSelectorLabels,
   validateClusterSpec,
+  type PolicyViolation,
+  type TenantPolicy,
   type CertificateRefType,
   type Cluster,
   type ClusterStatus,
@@ -29,12 +33,15 @@ import {
   SpecError,
   certificateSecret,
   certificateSources,
+  childList,
+  childPodViolations,
   clusterView,
   computeStatus,
   dataVolumeName,
   desiredChildren,
   etcdSelectorLabels,
   ETCD_DATA_VOLUME,
+  kineDataSourceSecret,
   kubeconfigSecret,
   notableConditionChanges,
   ownerReference,
@@ -85,6 +92,20 @@ export interface ClusterControllerOptions {
   concurrency?: number;
   /** How often to look again while waiting for a LoadBalancer address (default 15 s). */
   loadBalancerRecheckMs?: number;
+  /** What tenants' Clusters may ask for (default: DEFAULT_TENANT_POLICY). */
+  policy?: TenantPolicy;
+}
+
+/** A SpecError listing every policy violation, each with its field. */
+function policyError(violations: PolicyViolation[]): SpecError {
+  return new SpecError('PolicyViolation', `refused by the operator's policy: ${violations.map((v) => `${v.field}: ${v.message}`).join('; ')}`);
+}
+
+/** Who controls an existing object, for NameConflict messages; undefined when it is this Cluster. */
+function foreignController(obj: KubernetesObject, uid: string): string | undefined {
+  const ref = obj.metadata?.ownerReferences?.find((r) => r.controller);
+  if (ref?.uid === uid) return undefined;
+  return ref ? `${ref.kind} ${ref.name}` : 'no Cluster (it was created by someone else)';
 }
 
 const MAX_REQUEUE_MS = 12 * 60 * 60 * 1000;
@@ -272,6 +293,18 @@ class ClusterReconcile {
     return this.ctx.cache.get<T>(gvk, this.key.namespace, name);
   }
 
+  /**
+   * Whoever's object holds this name, if any. Owned kinds are cached only with our label
+   * (OWNED_SELECTOR), so an object someone else created under a child's name is not in the
+   * cache: absence is confirmed with a live read (only for kinds watched by label; one GET per
+   * child a new Cluster has not created yet).
+   */
+  private async existing(gvk: { apiVersion: string; kind: string }, name: string): Promise<KubernetesObject | undefined> {
+    const cached = this.cached<KubernetesObject>(gvk, name);
+    if (cached || gvk.kind === SECRET.kind) return cached; // Secrets are cached without a selector
+    return this.ctx.client.get<KubernetesObject>({ ...gvk, namespace: this.key.namespace, name });
+  }
+
   async run(): Promise<ReconcileResult | void> {
     const cluster = this.ctx.cache.get<Cluster & KubernetesObject>(CLUSTER_GVK, this.key.namespace, this.key.name);
     if (!cluster) {
@@ -306,12 +339,15 @@ class ClusterReconcile {
       if (!validation.ok) {
         throw new SpecError('InvalidSpec', validation.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
       }
+      const policy = this.opts.policy ?? DEFAULT_TENANT_POLICY;
+      const violations = clusterPolicyViolations(this.key.namespace, cluster.spec, policy);
+      if (violations.length) throw policyError(violations);
       view = clusterView(cluster);
       Object.assign(this.facts, { desiredReplicas: view.replicas, version: view.version });
       const released = this.memory.index.track(this.key, {
         nodePort: view.service.type === 'NodePort' && !view.externalAddress,
         secrets: [
-          ...(view.storage.type === 'kine' && view.storage.dataSourceSecretName ? [view.storage.dataSourceSecretName] : []),
+          ...(view.storage.type === 'kine' && view.storage.generatedDataSourceURL === undefined ? [view.storage.dataSourceSecretName] : []),
           ...(view.certificateRefs ?? []).map((r) => r.name),
         ],
       });
@@ -353,8 +389,28 @@ class ClusterReconcile {
     const { client, cache } = this.ctx;
     const secretVersions: Record<string, string> = {};
 
-    // Datastore Secret (kine): must exist with its key before pods can start.
-    if (view.storage.type === 'kine' && view.storage.dataSourceSecretName) {
+    // Before any write: the pods as they will run (patches applied) must pass the policy, and no
+    // child may land on an object that another Cluster (or anyone else) owns.
+    const policy = this.opts.policy ?? DEFAULT_TENANT_POLICY;
+    const preview = desiredChildren(view, {
+      clusterIPs: [],
+      endpoint: { known: false, reason: 'WaitingForLoadBalancer', message: '' },
+      certSecretNames: Object.fromEntries(certificateSources(view, requiredPurposes(view.storage.type)).map((s) => [s.purpose, s.secretName])),
+      secretVersions: {},
+      existingEtcd: this.cached<V1StatefulSet>(STATEFULSET, view.names.etcdStatefulSet),
+    });
+    const podViolations = childPodViolations(view, preview, policy);
+    if (podViolations.length) throw policyError(podViolations);
+    await this.assertNoNameConflicts(view, preview);
+
+    // Datastore Secret (kine): must exist with its key before pods can start. An inline URL is
+    // written into a Secret of our own; a named Secret is the user's and is only read.
+    const kineSecret = kineDataSourceSecret(view);
+    if (kineSecret) {
+      const applied = await client.applyIfChanged(kineSecret, this.cached(SECRET, kineSecret.metadata!.name!));
+      secretVersions[kineSecret.metadata!.name!] =
+        applied?.metadata?.resourceVersion ?? this.cached<V1Secret>(SECRET, kineSecret.metadata!.name!)?.metadata?.resourceVersion ?? '';
+    } else if (view.storage.type === 'kine') {
       const name = view.storage.dataSourceSecretName;
       secretVersions[name] = await this.checkKineSecret(name);
     }
@@ -450,6 +506,46 @@ class ClusterReconcile {
     await this.probeFunctional(cluster, sts);
   }
 
+  /**
+   * Every object this Cluster writes must be absent or controlled by this Cluster: names of two
+   * Clusters can collide (`kmc-foo-etcd` is Cluster foo's etcd and Cluster foo-etcd's control
+   * plane), and a forced server-side apply would otherwise take over the other one's object.
+   */
+  private async assertNoNameConflicts(view: ClusterView, preview: ReturnType<typeof desiredChildren>): Promise<void> {
+    const planned: Array<{ gvk: { apiVersion: string; kind: string }; name: string }> = childList(preview).map((o) => ({
+      gvk: { apiVersion: o.apiVersion!, kind: o.kind! },
+      name: o.metadata!.name!,
+    }));
+    for (const s of certificateSources(view, requiredPurposes(view.storage.type))) {
+      if (!s.provided) planned.push({ gvk: SECRET, name: s.secretName });
+    }
+    planned.push({ gvk: SECRET, name: view.names.kubeconfigSecret });
+    if (view.storage.type === 'kine' && view.storage.generatedDataSourceURL !== undefined) {
+      planned.push({ gvk: SECRET, name: view.storage.dataSourceSecretName });
+    }
+    const conflicts: string[] = [];
+    const found = await Promise.all(planned.map((p) => this.existing(p.gvk, p.name)));
+    for (const [i, p] of planned.entries()) {
+      const existing = found[i];
+      const owner = existing && foreignController(existing, view.uid);
+      if (owner) conflicts.push(`${p.gvk.kind} ${p.name} already exists and belongs to ${owner}`);
+    }
+    // A certificateRef must not borrow another Cluster's generated certificate (its CA would sign
+    // this Cluster's admin kubeconfig, which the other Cluster would then trust).
+    for (const ref of view.certificateRefs ?? []) {
+      const existing = this.cached<KubernetesObject>(SECRET, ref.name);
+      const owner = existing?.metadata?.ownerReferences?.find((r) => r.controller && r.kind === CLUSTER_KIND && r.uid !== view.uid);
+      if (owner) {
+        throw policyError([
+          { field: 'spec.certificateRefs', message: `Secret ${ref.name} was generated for Cluster ${owner.name}; a Cluster may only use its own or user-provided certificates` },
+        ]);
+      }
+    }
+    if (conflicts.length) {
+      throw new SpecError('NameConflict', `${conflicts.join('; ')}; choose another Cluster name (nothing was written)`);
+    }
+  }
+
   private async checkKineSecret(name: string): Promise<string> {
     const ns = this.key.namespace;
     const cached = this.cached<V1Secret>(SECRET, name);
@@ -492,6 +588,10 @@ class ClusterReconcile {
     for (const [i, s] of sources.entries()) {
       names[s.purpose] = s.secretName;
       const secret = found[i];
+      const owner = secret && !s.provided ? foreignController(secret, view.uid) : undefined;
+      if (owner) {
+        throw new SpecError('NameConflict', `Secret ${s.secretName} already exists and belongs to ${owner}; choose another Cluster name (nothing was written)`);
+      }
       if (secret) {
         secretVersions[s.secretName] = secret.metadata?.resourceVersion ?? '';
         continue;

@@ -14,7 +14,7 @@ describe('clusterKeyOf', () => {
   it('clusterName is in the same namespace', () => {
     expect(clusterKeyOf(jtr({ clusterName: 'c1' }))).toEqual({ namespace: 'ns1', name: 'c1' });
   });
-  it('clusterRef may name another namespace, else the same', () => {
+  it('clusterRef names where to look, else the same namespace (whether another namespace is served is the policy\'s call)', () => {
     expect(clusterKeyOf(jtr({ clusterRef: { name: 'c1', namespace: 'other' } }))).toEqual({ namespace: 'other', name: 'c1' });
     expect(clusterKeyOf(jtr({ clusterRef: { name: 'c1' } }))).toEqual({ namespace: 'ns1', name: 'c1' });
   });

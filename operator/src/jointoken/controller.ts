@@ -29,12 +29,14 @@ import {
   type JoinTokenRequest,
   type JoinTokenRequestStatus,
   type OwnerReference,
+  type TenantPolicy,
+  DEFAULT_TENANT_POLICY,
+  joinTokenDecision,
 } from '@k0smotron/api';
 import type { ControllerSpec, ObjectKey, ReconcileContext, ReconcileResult } from '../engine/contract';
 import { ChildAccessError, type ChildApiAccess } from '../childapi/access';
 import { ChildApiError, type ChildApiClient } from '../childapi/client';
 import { secretReaderOf } from '../childapi/probe';
-import { DurationError, parseTokenExpiry } from './duration';
 import { conditionUnchanged, setCondition } from './conditions';
 import {
   BOOTSTRAP_TOKEN_NAMESPACE,
@@ -59,7 +61,11 @@ export const JTR_GVK = { apiVersion: API_VERSION, kind: JOIN_TOKEN_REQUEST_KIND 
 export const CLUSTER_GVK = { apiVersion: API_VERSION, kind: CLUSTER_KIND };
 const SECRET_GVK = { apiVersion: 'v1', kind: 'Secret' };
 
-/** The Cluster a JTR names: `clusterName` (same namespace) or `clusterRef` (namespace optional). */
+/**
+ * The Cluster a JTR names: `clusterName` (same namespace) or `clusterRef` (namespace optional).
+ * Naming another namespace's Cluster is allowed here; whether it may be served is the policy's
+ * call (joinTokenDecision), which needs the Cluster's annotations.
+ */
 export function clusterKeyOf(jtr: JoinTokenRequest): ObjectKey | { error: string } {
   const ns = jtr.metadata.namespace ?? '';
   if (jtr.spec?.clusterName) return { namespace: ns, name: jtr.spec.clusterName };
@@ -94,10 +100,13 @@ export interface JoinTokenRequestControllerOptions {
   access: ChildApiAccess;
   /** Workers (default 2). */
   concurrency?: number;
+  /** Join-token limits (default: DEFAULT_TENANT_POLICY). */
+  policy?: TenantPolicy;
 }
 
 export function jointokenRequestController(opts: JoinTokenRequestControllerOptions): ControllerSpec {
   const { access } = opts;
+  const policy = opts.policy ?? DEFAULT_TENANT_POLICY;
   // Cluster → JTRs that name it, so a Cluster event (endpoint set, deleted) wakes its JTRs.
   const byCluster = new Map<string, Set<string>>();
   const clusterOfJtr = new Map<string, string>();
@@ -171,6 +180,14 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
       { subresource: 'status' },
     );
     return applied as unknown as JoinTokenRequest; // the API returns the whole object
+  }
+
+  /** Refuses a request the policy does not allow: a False condition and a Warning event, once. */
+  async function refuse(ctx: ReconcileContext, jtr: JoinTokenRequest, reason: string, message: string): Promise<void> {
+    const cond: ConditionInput = { type: JOIN_TOKEN_CONDITION, status: 'False', reason, message, observedGeneration: jtr.metadata.generation };
+    if (conditionUnchanged(jtr.status?.conditions, cond)) return;
+    await writeStatus(ctx, jtr, {}, cond);
+    ctx.events.event(jtr as KubernetesObject, 'Warning', reason, `join token refused: ${message}`);
   }
 
   /** Writes a False condition only when it changed, so a waiting JTR costs no requests. */
@@ -298,27 +315,40 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
       await ctx.client.delete({ ...JTR_GVK, namespace: key.namespace, name: key.name });
       return;
     }
-    if (await ensureMetadata(ctx, jtr, cluster)) return; // the update event brings us back
-
     const role: JoinRole = jtr.spec?.role ?? 'worker';
-    let expiryMs: number | undefined;
-    try {
-      expiryMs = parseTokenExpiry(jtr.spec?.expiry, DEFAULT_JOIN_TOKEN_EXPIRY);
-    } catch (err) {
-      if (err instanceof DurationError) return notYet(ctx, jtr, 'InvalidSpec', err.message);
-      throw err;
+    const created = jtr.status?.conditions?.find((c) => c.type === JOIN_TOKEN_CONDITION);
+    const issued = !!jtr.status?.tokenID && created?.status === 'True';
+    const crossNamespace = clusterKey.namespace !== key.namespace;
+    const decision = joinTokenDecision(
+      {
+        requestNamespace: key.namespace,
+        role,
+        expiry: jtr.spec?.expiry,
+        cluster: { namespace: clusterKey.namespace, name: clusterKey.name, annotations: cluster?.metadata.annotations },
+      },
+      policy,
+      DEFAULT_JOIN_TOKEN_EXPIRY,
+    );
+    // Another namespace's Cluster that does not exist is refused exactly like one that exists
+    // and does not opt in, so a JoinTokenRequest cannot probe which Clusters exist elsewhere.
+    if (!decision.allowed && (cluster || crossNamespace || decision.field === 'spec.expiry')) {
+      const already = issued
+        ? ' (the token issued earlier keeps working until it expires; delete this JoinTokenRequest to revoke it)'
+        : '';
+      return refuse(ctx, jtr, decision.reason, decision.message + already);
     }
+    const expiryMs = decision.allowed ? decision.expiryMs : undefined;
+    if (await ensureMetadata(ctx, jtr, cluster)) return; // the update event brings us back
     if (!cluster) {
       return notYet(ctx, jtr, 'ClusterNotFound', `Cluster ${k(clusterKey)} does not exist; create it or fix spec.clusterName/clusterRef`);
     }
     if (cluster.metadata.deletionTimestamp) return notYet(ctx, jtr, 'ClusterDeleting', `Cluster ${k(clusterKey)} is being deleted`);
 
-    // Done already? Then nothing to do, and no request made.
-    const created = jtr.status?.conditions?.find((c) => c.type === JOIN_TOKEN_CONDITION);
+    // Done already? Then nothing to do, and no request made. (A token issued before the Cluster
+    // withdrew its consent keeps working until it expires or its JoinTokenRequest is deleted.)
     const userSecret = ctx.cache.get<V1Secret & KubernetesObject>(SECRET_GVK, key.namespace, key.name);
     if (
-      jtr.status?.tokenID &&
-      created?.status === 'True' &&
+      issued &&
       userSecret?.metadata?.labels?.[LABEL_TOKEN_REQUEST] === key.name &&
       userSecret.metadata.ownerReferences?.some((o) => o.uid === jtr.metadata.uid)
     ) {

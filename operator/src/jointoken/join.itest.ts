@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type V1Secret } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import type { Cluster, Condition, JoinTokenRequest } from '@k0smotron/api';
+import { ANNOTATION_JOIN_TOKEN_NAMESPACES, type Cluster, type Condition, type JoinTokenRequest } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
 import {
   createTestNamespace,
@@ -357,7 +357,7 @@ describe('a Cluster with a real child API server', () => {
     await kmc.deleteJoinTokenRequest(ns, 'short');
   });
 
-  it("upstream's join-nodes example (v1beta1, clusterRef, expiry 1h) works unchanged", async () => {
+  it("upstream's join-nodes example (v1beta1, clusterRef to another namespace, expiry 1h) works once the Cluster lists that namespace", async () => {
     const manifest = `apiVersion: k0smotron.io/v1beta1
 kind: JoinTokenRequest
 metadata:
@@ -371,6 +371,14 @@ spec:
 `;
     const r = await kubectl(['apply', '-f', '-'], { input: manifest });
     expect(r.stderr).toBe('');
+    // Another namespace's request is refused until the Cluster's owner opts in…
+    const refused = await eventually('my-token refused', async () => {
+      const c = cond(await kmc.getJoinTokenRequest(ns2, 'my-token'), 'JoinTokenSecretCreated');
+      return c?.reason === 'CrossNamespaceDenied' ? c : undefined;
+    });
+    expect(refused.message).toContain(ANNOTATION_JOIN_TOKEN_NAMESPACES);
+    // …and then issued without touching the request (the Cluster's update wakes it).
+    await kmc.patchCluster(ns, 'c1', { metadata: { annotations: { [ANNOTATION_JOIN_TOKEN_NAMESPACES]: ns2 } } });
     const jtr = await eventually('my-token issued', async () => {
       const j = await kmc.getJoinTokenRequest(ns2, 'my-token');
       return cond(j, 'JoinTokenSecretCreated')?.status === 'True' ? j : undefined;

@@ -10,7 +10,6 @@ import {
   readBootstrapTokenSecret,
   rfc3339,
 } from './token';
-import { parseGoDuration, parseTokenExpiry } from './duration';
 import type { JoinTokenRequest } from '@k0smotron/api';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
@@ -151,29 +150,5 @@ describe('JoinTokenRequest Secret', () => {
     });
     expect(s.type).toBe('Opaque');
     expect(Buffer.from(s.data!.token, 'base64').toString()).toBe('TOKEN');
-  });
-});
-
-describe('Go durations', () => {
-  it.each([
-    ['0', 0],
-    ['0s', 0],
-    ['5s', 5000],
-    ['1h', 3_600_000],
-    ['24h', 86_400_000],
-    ['1h30m', 5_400_000],
-    ['1.5h', 5_400_000],
-    ['300ms', 300],
-    ['2m3.5s', 123_500],
-    ['-1m', -60_000],
-  ])('%s = %d ms', (text, ms) => expect(parseGoDuration(text)).toBe(ms));
-  it.each(['', '1', '1d', 'h', '1h ', '.s', 'abc'])('rejects %p', (text) => {
-    if (text === '1h ') return expect(parseGoDuration(text)).toBe(3_600_000); // surrounding space is trimmed
-    expect(() => parseGoDuration(text, 'spec.expiry')).toThrow(/spec\.expiry: .* is not a valid duration/);
-  });
-  it('expiry: default, never and negative', () => {
-    expect(parseTokenExpiry(undefined, '24h')).toBe(86_400_000);
-    expect(parseTokenExpiry('0s', '24h')).toBeUndefined();
-    expect(() => parseTokenExpiry('-1h', '24h')).toThrow(/negative/);
   });
 });

@@ -204,9 +204,10 @@ describe('k0s config', () => {
     expect(entrypointScript(v)).toContain(KINE_PLACEHOLDER);
     expect(entrypointScript(v)).toContain('$K0SMOTRON_KINE_DATASOURCE_URL');
   });
-  it('puts an inline kine URL in the config (v1beta1 field name too)', () => {
+  it('keeps an inline kine URL out of the config: it goes to the generated Secret (v1beta1 field name too)', () => {
     const v = clusterView(cluster({ kineDataSourceURL: 'postgres://u:p@db/k0s' }));
-    expect((k0sConfig(v, { clusterIPs: [] }) as any).spec.storage).toEqual({ type: 'kine', kine: { dataSource: 'postgres://u:p@db/k0s' } });
+    expect((k0sConfig(v, { clusterIPs: [] }) as any).spec.storage).toEqual({ type: 'kine', kine: { dataSource: KINE_PLACEHOLDER } });
+    expect(v.storage).toEqual({ type: 'kine', dataSourceSecretName: 'kmc-demo-kine', generatedDataSourceURL: 'postgres://u:p@db/k0s' });
   });
   it('rejects malformed k0sConfig with the field and fix', () => {
     const bad = (k0s: Record<string, unknown>) => () => k0sConfig(clusterView(cluster({ k0sConfig: k0s as never })), { clusterIPs: [] });
@@ -373,7 +374,7 @@ describe('etcd', () => {
     expect(etcd.env!.find((e) => e.name === 'ETCD_INITIAL_CLUSTER')!.value).toBe(
       'kmc-demo-etcd-0=https://kmc-demo-etcd-0.kmc-demo-etcd:2380,kmc-demo-etcd-1=https://kmc-demo-etcd-1.kmc-demo-etcd:2380,kmc-demo-etcd-2=https://kmc-demo-etcd-2.kmc-demo-etcd:2380',
     );
-    expect(sts.spec!.template.spec!.securityContext).toEqual({ fsGroup: 1001 });
+    expect(sts.spec!.template.spec!.securityContext).toEqual({ fsGroup: 1001, seccompProfile: { type: 'RuntimeDefault' } });
     expect(sts.spec!.volumeClaimTemplates![0].spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } });
     const certs = sts.spec!.template.spec!.volumes![0].projected!.sources!.map((s) => s.secret!.name);
     expect(certs).toEqual(['demo-etcd', 'demo-etcd-server', 'demo-etcd-peer']);

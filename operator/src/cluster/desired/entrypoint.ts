@@ -43,7 +43,7 @@ export function entrypointScript(view: ClusterView): string {
     'chmod 600 /var/lib/k0s/pki/*.key',
     `printf '%s' "$${K0S_CONFIG_KEY}" > /etc/k0s/k0s.yaml`,
   ];
-  if (view.storage.type === 'kine' && view.storage.dataSourceSecretName) {
+  if (view.storage.type === 'kine') {
     lines.push(
       // sed with a delimiter that cannot appear in a URL's authority: escape \, | and & first.
       `url=$(printf '%s' "$${KINE_DATASOURCE_SECRET_KEY}" | sed -e 's/[\\\\|&]/\\\\&/g')`,

@@ -1,6 +1,6 @@
 // The etcd datastore: headless Service + StatefulSet `kmc-<n>-etcd`.
 import type { V1Service, V1StatefulSet } from '@kubernetes/client-node';
-import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from '@k0smotron/api';
+import { ETCD_CAPABILITIES, ETCD_CLIENT_PORT, ETCD_PEER_PORT } from '@k0smotron/api';
 import { childMeta } from './meta';
 import type { ClusterView, EtcdView } from './view';
 
@@ -150,7 +150,7 @@ export function desiredEtcdStatefulSet(
         spec: {
           automountServiceAccountToken: false,
           ...(view.serviceAccount ? { serviceAccountName: view.serviceAccount } : {}),
-          securityContext: { fsGroup: 1001 },
+          securityContext: { fsGroup: 1001, seccompProfile: { type: 'RuntimeDefault' } },
           affinity: {
             podAntiAffinity: {
               preferredDuringSchedulingIgnoredDuringExecution: [
@@ -166,6 +166,10 @@ export function desiredEtcdStatefulSet(
               image: etcd.image,
               imagePullPolicy: 'IfNotPresent',
               command: ['/bin/sh', '-c', ETCD_START_SCRIPT, 'etcd', ...flags],
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'], add: Object.keys(ETCD_CAPABILITIES) },
+              },
               env,
               ports: [
                 { name: 'client', containerPort: ETCD_CLIENT_PORT, protocol: 'TCP' },

@@ -12,3 +12,4 @@ export * from './statefulset';
 export * from './status';
 export * from './view';
 export * from './volumes';
+export * from './pod-policy';

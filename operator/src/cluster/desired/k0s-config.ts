@@ -70,7 +70,7 @@ export function k0sConfig(view: ClusterView, facts: { externalHost?: string; clu
             },
           },
         }
-      : { type: 'kine', kine: { dataSource: view.storage.dataSourceSecretName ? KINE_PLACEHOLDER : view.storage.dataSourceURL } };
+      : { type: 'kine', kine: { dataSource: KINE_PLACEHOLDER } };
   const metadata = isObject(user.metadata) ? user.metadata : {};
   return {
     ...user,

@@ -1,6 +1,6 @@
 // Secrets in the Cluster API format: certificates `<n>-<purpose>` and the admin kubeconfig.
 import type { V1Secret } from '@kubernetes/client-node';
-import { CAPI_SECRET_TYPE, KUBECONFIG_SECRET_KEY, LABEL_CAPI_CLUSTER_NAME, type CertificateRefType } from '@k0smotron/api';
+import { CAPI_SECRET_TYPE, KINE_DATASOURCE_SECRET_KEY, KUBECONFIG_SECRET_KEY, LABEL_CAPI_CLUSTER_NAME, type CertificateRefType } from '@k0smotron/api';
 import type { CertKeyPem } from '../../pki';
 import {
   ANNOTATION_KUBECONFIG_CA_VERSION,
@@ -66,5 +66,17 @@ export function kubeconfigSecret(view: ClusterView, kc: AdminKubeconfig, server:
     }),
     type: CAPI_SECRET_TYPE,
     data: { [KUBECONFIG_SECRET_KEY]: b64(kc.yaml) },
+  };
+}
+
+/** The Secret holding an inline `storage.kine.dataSourceURL`; undefined when the user names their own. */
+export function kineDataSourceSecret(view: ClusterView): V1Secret | undefined {
+  if (view.storage.type !== 'kine' || view.storage.generatedDataSourceURL === undefined) return undefined;
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: childMeta(view, view.storage.dataSourceSecretName, 'kine'),
+    type: 'Opaque',
+    data: { [KINE_DATASOURCE_SECRET_KEY]: b64(view.storage.generatedDataSourceURL) },
   };
 }

@@ -1,7 +1,7 @@
 // The k0s controllers: StatefulSet `kmc-<n>`.
 import type { V1PersistentVolumeClaim, V1Probe, V1StatefulSet, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
-import { controlPlaneSelectorLabels, type CertificateRefType } from '@k0smotron/api';
+import { K0S_CAPABILITIES, controlPlaneSelectorLabels, type CertificateRefType } from '@k0smotron/api';
 import { CERTS_DIR, ENTRYPOINT_DIR, ENTRYPOINT_PATH } from './entrypoint';
 import { childLabels, childMeta } from './meta';
 import { certsProjection, userMounts } from './volumes';
@@ -98,6 +98,7 @@ export function desiredStatefulSet(view: ClusterView, inputs: PodInputs, opts: {
         spec: {
           automountServiceAccountToken: false,
           ...(view.serviceAccount ? { serviceAccountName: view.serviceAccount } : {}),
+          securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
           affinity: {
             podAntiAffinity: {
               preferredDuringSchedulingIgnoredDuringExecution: [
@@ -113,13 +114,19 @@ export function desiredStatefulSet(view: ClusterView, inputs: PodInputs, opts: {
               image: view.image,
               imagePullPolicy: 'IfNotPresent',
               args: ['/bin/sh', '-c', ENTRYPOINT_PATH],
+              // k0s runs as root and starts each component as its own user: it keeps only the
+              // capabilities that needs (K0S_CAPABILITIES says why each one), within Pod Security baseline.
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                capabilities: { drop: ['ALL'], add: Object.keys(K0S_CAPABILITIES) },
+              },
               ports: [
                 { name: 'api', containerPort: view.service.apiPort, protocol: 'TCP' },
                 { name: 'konnectivity', containerPort: view.service.konnectivityPort, protocol: 'TCP' },
               ],
               envFrom: [
                 { configMapRef: { name: view.names.configMap } },
-                ...(view.storage.type === 'kine' && view.storage.dataSourceSecretName
+                ...(view.storage.type === 'kine'
                   ? [{ secretRef: { name: view.storage.dataSourceSecretName } }]
                   : []),
               ],

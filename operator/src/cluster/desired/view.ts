@@ -19,7 +19,13 @@ export interface EtcdView {
 
 export type StorageView =
   | { type: 'etcd'; etcd: EtcdView }
-  | { type: 'kine'; dataSourceURL?: string; dataSourceSecretName?: string };
+  | {
+      type: 'kine';
+      /** The Secret the pods read the URL from: the user's, or the generated one for an inline URL. */
+      dataSourceSecretName: string;
+      /** An inline `dataSourceURL`: the operator writes it into the generated Secret. */
+      generatedDataSourceURL?: string;
+    };
 
 export type PersistenceView =
   | { type: 'emptyDir' }
@@ -111,7 +117,10 @@ export function clusterView(cluster: Pick<Cluster, 'metadata' | 'spec'>): Cluste
         'spec.storage.type is kine but neither spec.storage.kine.dataSourceURL nor spec.storage.kine.dataSourceSecretName is set',
       );
     }
-    storage = { type: 'kine', ...(dataSourceURL ? { dataSourceURL } : {}), ...(dataSourceSecretName ? { dataSourceSecretName } : {}) };
+    // An inline URL carries a password: it goes into an owned Secret, never into the k0s ConfigMap.
+    storage = dataSourceSecretName
+      ? { type: 'kine', dataSourceSecretName }
+      : { type: 'kine', dataSourceSecretName: names.kineDataSourceSecret, generatedDataSourceURL: dataSourceURL };
   } else {
     const e = spec.storage.etcd;
     storage = {
