@@ -10,9 +10,21 @@ export const ETCD_LEAF_PURPOSES = [
 ] as const satisfies readonly CertificateRefType[];
 export type EtcdLeafPurpose = (typeof ETCD_LEAF_PURPOSES)[number];
 
-/** CAs live 10 years (as CAPI's); etcd leaf certificates too, since nothing rotates them. */
+/**
+ * CAs live 10 years (as CAPI's). They are never renewed here: a new CA must first be trusted by
+ * every member, client and worker before anything it signed is used, which is a separate, planned
+ * operation, not a routine renewal.
+ */
 export const CA_VALIDITY_DAYS = 3650;
-export const ETCD_LEAF_VALIDITY_DAYS = 3650;
+/**
+ * etcd leaf certificates (server, peer, the API server's client) live 90 days and are renewed
+ * after 60 (two thirds, see `renewalTime`). 90 days bounds how long a key copied out of a pod, a
+ * node or a backup stays useful, while renewals stay rare: each one restarts the control-plane
+ * pods, which copy their certificates at start. The 30 days left at renewal leave a month to
+ * notice and fix an operator that cannot renew, and equal the window in which Backstage's
+ * certificates table flags a certificate as expiring, so a flag there means a renewal is overdue.
+ */
+export const ETCD_LEAF_VALIDITY_DAYS = 90;
 
 /** Every purpose a Cluster needs: the four CAs always (as upstream), the etcd leaves for etcd storage. */
 export function requiredPurposes(storageType: 'etcd' | 'kine'): CertificateRefType[] {

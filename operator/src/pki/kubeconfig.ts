@@ -2,8 +2,17 @@
 // up and needs no exec into a pod (upstream asks k0s inside the pod to sign it).
 import { stringify } from 'yaml';
 import { certificateValidity, createLeaf, type CertKeyPem } from './crypto';
+import { renewalTime, validityFromAnnotations } from './renewal';
 
-export const ADMIN_CERT_VALIDITY_DAYS = 365;
+/**
+ * The stored admin kubeconfig (`<n>-kubeconfig`) is a `system:masters` credential for machines
+ * (Cluster API's controllers, `kubectl k0smotron kubeconfig -- <command>`, automation) and for
+ * break-glass access; people get kubeconfigs of their own. Its certificate cannot be revoked, so
+ * its lifetime is what bounds a leaked copy: 7 days, renewed after about 4.7 (two thirds). A
+ * reader that keeps a client built from the previous Secret still has over 2 days to read it
+ * again. A copy merged into someone's kubeconfig file stops working within a week.
+ */
+export const ADMIN_CERT_VALIDITY_DAYS = 7;
 
 export interface AdminKubeconfigNames {
   cluster: string;
@@ -67,7 +76,7 @@ export interface KubeconfigRenewal {
 
 /**
  * Whether `<n>-kubeconfig` must be (re)signed: it is missing, points at another endpoint, was
- * signed by another CA, or has less than a third of its lifetime left.
+ * signed by another CA, or has less than a third of its lifetime left (see `renewalTime`).
  */
 export function kubeconfigRenewal(opts: {
   existingAnnotations: Record<string, string> | undefined;
@@ -75,15 +84,14 @@ export function kubeconfigRenewal(opts: {
   server: string;
   caVersion: string;
   now: Date;
+  /** Today's lifetime (default ADMIN_CERT_VALIDITY_DAYS): a longer-lived one is renewed on its schedule. */
+  lifetimeDays?: number;
 }): KubeconfigRenewal {
   if (!opts.exists) return { renew: true, reason: 'Missing' };
   const a = opts.existingAnnotations ?? {};
-  const notBefore = Date.parse(a[ANNOTATION_KUBECONFIG_NOT_BEFORE] ?? '');
-  const notAfter = Date.parse(a[ANNOTATION_KUBECONFIG_NOT_AFTER] ?? '');
-  if (!Number.isFinite(notBefore) || !Number.isFinite(notAfter) || notAfter <= notBefore) {
-    return { renew: true, reason: 'Unreadable' };
-  }
-  const renewAt = new Date(notAfter - (notAfter - notBefore) / 3);
+  const validity = validityFromAnnotations(a, { notBefore: ANNOTATION_KUBECONFIG_NOT_BEFORE, notAfter: ANNOTATION_KUBECONFIG_NOT_AFTER });
+  if (!validity) return { renew: true, reason: 'Unreadable' };
+  const renewAt = renewalTime(validity, opts.lifetimeDays ?? ADMIN_CERT_VALIDITY_DAYS);
   if (a[ANNOTATION_KUBECONFIG_SERVER] !== opts.server) return { renew: true, reason: 'EndpointChanged', renewAt };
   if (a[ANNOTATION_KUBECONFIG_CA_VERSION] !== opts.caVersion) return { renew: true, reason: 'CaChanged', renewAt };
   if (opts.now.getTime() >= renewAt.getTime()) return { renew: true, reason: 'Expiring', renewAt };

@@ -11,6 +11,7 @@ import {
   kubeconfigRenewal,
   requiredPurposes,
   signAdminKubeconfig,
+  ADMIN_CERT_VALIDITY_DAYS,
   ANNOTATION_KUBECONFIG_CA_VERSION,
   ANNOTATION_KUBECONFIG_NOT_AFTER,
   ANNOTATION_KUBECONFIG_NOT_BEFORE,
@@ -170,7 +171,7 @@ describe('signAdminKubeconfig', () => {
     expect(cert.subject.split('\n').sort()).toEqual(['CN=admin', 'O=system:masters']);
     expect(cert.verify(new X509Certificate(ca.cert).publicKey)).toBe(true);
     expect(cert.checkPrivateKey(createPrivateKey(Buffer.from(doc.users[0].user['client-key-data'], 'base64')))).toBe(true);
-    expect(kc.notAfter.getTime() - now.getTime()).toBe(365 * 86400_000);
+    expect(kc.notAfter.getTime() - now.getTime()).toBe(ADMIN_CERT_VALIDITY_DAYS * 86400_000);
   });
 });
 
@@ -181,7 +182,8 @@ describe('kubeconfigRenewal', () => {
     [ANNOTATION_KUBECONFIG_NOT_AFTER]: '2027-01-01T00:00:00.000Z',
     [ANNOTATION_KUBECONFIG_CA_VERSION]: '7',
   };
-  const base = { existingAnnotations: annotations, exists: true, server: 'https://a:1', caVersion: '7' };
+  // A year-long certificate judged under a year-long lifetime: the 2/3 rule on its own.
+  const base = { existingAnnotations: annotations, exists: true, server: 'https://a:1', caVersion: '7', lifetimeDays: 365 };
   it('keeps a fresh kubeconfig and says when to look again', () => {
     const r = kubeconfigRenewal({ ...base, now: new Date('2026-06-01T00:00:00Z') });
     expect(r.renew).toBe(false);
