@@ -14,7 +14,7 @@ describe('operator flags', () => {
     expect(o.workers).toBe(4);
     expect(o.logLevel).toBe('debug');
     expect(o.metrics).toEqual({ host: '127.0.0.1', port: 0 });
-    expect(o.leaderElection).toEqual({ name: 'k0smotron-leader', namespace: 'ops', leaseDurationMs: 10_000 });
+    expect(o.leaderElection).toEqual({ name: 'k0smotron-leader', namespace: 'ops', leaseDurationMs: 15_000 });
   });
 
   it('bad values name the flag and the fix', () => {

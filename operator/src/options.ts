@@ -15,7 +15,7 @@ Usage: k0smotron-operator [flags]   (every flag also reads the environment varia
   --leader-elect[=false]       K0SMOTRON_LEADER_ELECT  leader election on a Lease (default false)
   --lease-name NAME            K0SMOTRON_LEASE_NAME    default k0smotron-leader
   --lease-namespace NS         K0SMOTRON_LEASE_NAMESPACE  default $POD_NAMESPACE or k0smotron
-  --lease-duration DURATION    K0SMOTRON_LEASE_DURATION   default 10s (renew every 2s)
+  --lease-duration DURATION    K0SMOTRON_LEASE_DURATION   default 15s (renew deadline 2/3 of it, retry every 2s)
   --log-level LEVEL            K0SMOTRON_LOG_LEVEL   debug|info|warn|error (default info)
   --resync-period DURATION     K0SMOTRON_RESYNC_PERIOD  e.g. 10m, 0 = off (default 10m)
   --child-api MODE             K0SMOTRON_CHILD_API   how to reach a Cluster's API: ${CHILD_API_MODES.join('|')} (default auto)
@@ -125,7 +125,7 @@ export function parseMainOptions(argv: string[], env: NodeJS.ProcessEnv): MainOp
       ? {
           name: pick('lease-name', 'K0SMOTRON_LEASE_NAME') ?? 'k0smotron-leader',
           namespace: pick('lease-namespace', 'K0SMOTRON_LEASE_NAMESPACE') ?? (env.POD_NAMESPACE || 'k0smotron'),
-          leaseDurationMs: parseDuration(pick('lease-duration', 'K0SMOTRON_LEASE_DURATION') ?? '10s', '--lease-duration'),
+          leaseDurationMs: parseDuration(pick('lease-duration', 'K0SMOTRON_LEASE_DURATION') ?? '15s', '--lease-duration'),
         }
       : undefined,
     logLevel: parseLogLevel(pick('log-level', 'K0SMOTRON_LOG_LEVEL'), 'info'),

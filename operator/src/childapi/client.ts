@@ -74,6 +74,8 @@ export class ChildApiClient {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const where = `${this.target.server} (${this.target.via})`;
+    // A reconcile fenced after losing the lease must not reach a child either: refuse unsent.
+    if (opts.signal?.aborted) return Promise.reject(new ChildApiError(`${method} ${path} on ${where}: aborted (not sent)`, 'Unreachable'));
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
         url,

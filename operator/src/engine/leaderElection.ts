@@ -121,7 +121,7 @@ export class LeaderElector {
   constructor(private readonly opts: LeaderElectorOptions) {
     this.clock = opts.clock ?? realClock;
     this.log = (opts.log ?? silentLogger).child({ lease: `${opts.namespace}/${opts.name}`, identity: opts.identity });
-    this.leaseDurationMs = opts.leaseDurationMs ?? 10_000;
+    this.leaseDurationMs = opts.leaseDurationMs ?? 15_000; // controller-runtime's default: 15 s lease, 10 s renew deadline
     this.retryPeriodMs = opts.retryPeriodMs ?? Math.min(2_000, Math.floor(this.leaseDurationMs / 5));
     this.renewDeadlineMs = opts.renewDeadlineMs ?? Math.floor((this.leaseDurationMs * 2) / 3);
     if (this.retryPeriodMs >= this.renewDeadlineMs || this.renewDeadlineMs >= this.leaseDurationMs) {

@@ -244,7 +244,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
       try {
         const child = await access.client(cluster, { readSecret: secretReaderOf(ctx.client) });
         forgetIfGone(ctx, cluster);
-        await deleteChildSecret(child, tokenId);
+        await deleteChildSecret(child, tokenId, ctx.signal);
         ctx.events.event(jtr as KubernetesObject, 'Normal', 'TokenRevoked', `bootstrap token ${tokenId} deleted from the control plane`);
         release = true;
       } catch (err) {
@@ -393,6 +393,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
         role,
         expiration: expiryMs === undefined ? undefined : new Date(ctx.now().getTime() + expiryMs),
         owner: jtrKey,
+        signal: ctx.signal,
       });
 
       // 3. The token for the user.
@@ -466,9 +467,9 @@ function latest(ctx: ReconcileContext, key: ObjectKey, known: JoinTokenRequest):
 
 const secretPath = (tokenId: string) => `/api/v1/namespaces/${BOOTSTRAP_TOKEN_NAMESPACE}/secrets/${bootstrapTokenSecretName(tokenId)}`;
 
-async function getChildSecret(child: ChildApiClient, tokenId: string): Promise<V1Secret | undefined> {
+async function getChildSecret(child: ChildApiClient, tokenId: string, signal: AbortSignal): Promise<V1Secret | undefined> {
   try {
-    return (await child.request<V1Secret>('GET', secretPath(tokenId))).body;
+    return (await child.request<V1Secret>('GET', secretPath(tokenId), undefined, { signal })).body;
   } catch (err) {
     if (err instanceof ChildApiError && err.reason === 'NotFound') return undefined;
     throw err;
@@ -478,9 +479,9 @@ async function getChildSecret(child: ChildApiClient, tokenId: string): Promise<V
 /** The child's Secret for `tokenId`: read back when a previous attempt created it, else created. */
 async function ensureChildSecret(
   child: ChildApiClient,
-  opts: { tokenId: string; role: JoinRole; expiration?: Date; owner: string },
+  opts: { tokenId: string; role: JoinRole; expiration?: Date; owner: string; signal: AbortSignal },
 ): Promise<{ tokenSecret: string; expiration?: string }> {
-  const existing = await getChildSecret(child, opts.tokenId);
+  const existing = await getChildSecret(child, opts.tokenId, opts.signal);
   if (existing) return readBootstrapTokenSecret(existing);
   const tokenSecret = generateTokenSecret();
   const body = bootstrapTokenSecret({
@@ -492,10 +493,10 @@ async function ensureChildSecret(
     annotations: { [ANNOTATION_TOKEN_REQUEST]: opts.owner },
   });
   try {
-    await child.request('POST', `/api/v1/namespaces/${BOOTSTRAP_TOKEN_NAMESPACE}/secrets`, body);
+    await child.request('POST', `/api/v1/namespaces/${BOOTSTRAP_TOKEN_NAMESPACE}/secrets`, body, { signal: opts.signal });
   } catch (err) {
     if (err instanceof ChildApiError && err.reason === 'Conflict') {
-      const raced = await getChildSecret(child, opts.tokenId);
+      const raced = await getChildSecret(child, opts.tokenId, opts.signal);
       if (raced) return readBootstrapTokenSecret(raced);
     }
     throw err;
@@ -503,9 +504,9 @@ async function ensureChildSecret(
   return { tokenSecret, ...(body.stringData?.expiration ? { expiration: body.stringData.expiration } : {}) };
 }
 
-async function deleteChildSecret(child: ChildApiClient, tokenId: string): Promise<void> {
+async function deleteChildSecret(child: ChildApiClient, tokenId: string, signal: AbortSignal): Promise<void> {
   try {
-    await child.request('DELETE', secretPath(tokenId));
+    await child.request('DELETE', secretPath(tokenId), undefined, { signal });
   } catch (err) {
     if (err instanceof ChildApiError && err.reason === 'NotFound') return;
     throw err;
