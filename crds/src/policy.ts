@@ -73,7 +73,6 @@ export const K0S_CAPABILITIES: Readonly<Record<string, string>> = Object.freeze(
   SETUID: 'k0s starts each component as its own system user',
   SETGID: 'k0s starts each component with its own group',
   KILL: 'k0s stops and restarts components that run under other users',
-  NET_BIND_SERVICE: 'kube-apiserver may listen on a port below 1024 (a LoadBalancer on 443)',
 });
 
 /** Capabilities the etcd container needs: its data volume belongs to the pod's fsGroup, not to root. */

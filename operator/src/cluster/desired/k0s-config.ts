@@ -52,6 +52,11 @@ export function k0sConfig(view: ClusterView, facts: { externalHost?: string; clu
   const spec = objectAt(user, 'spec', 'spec.k0sConfig.spec');
   const api = objectAt(spec, 'api', 'spec.k0sConfig.spec.api');
   const konnectivity = objectAt(spec, 'konnectivity', 'spec.k0sConfig.spec.konnectivity');
+  const network = objectAt(spec, 'network', 'spec.k0sConfig.spec.network');
+  const nllb = network.nodeLocalLoadBalancing;
+  // k0s refuses api.externalAddress together with node-local load balancing (workers then reach
+  // the API through their own local proxy), so the address goes only into the SANs, as upstream.
+  const nodeLocalLoadBalancing = isObject(nllb) && nllb.enabled === true;
   const userSans = api.sans;
   if (userSans !== undefined && !(Array.isArray(userSans) && userSans.every((s) => typeof s === 'string'))) {
     throw new SpecError('InvalidK0sConfig', 'spec.k0sConfig.spec.api.sans must be a list of strings');
@@ -83,7 +88,7 @@ export function k0sConfig(view: ClusterView, facts: { externalHost?: string; clu
         ...api,
         port: view.service.apiPort,
         sans: apiSans(view, { userSans: (userSans as string[] | undefined) ?? [], ...facts }),
-        ...(facts.externalHost ? { externalAddress: facts.externalHost } : {}),
+        ...(facts.externalHost && !nodeLocalLoadBalancing ? { externalAddress: facts.externalHost } : {}),
       },
       konnectivity: { ...konnectivity, agentPort: view.service.konnectivityPort },
       storage,

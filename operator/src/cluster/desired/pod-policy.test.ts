@@ -103,3 +103,36 @@ describe('an inline kine data source URL', () => {
     expect(desiredChildren(view, facts).statefulSet.spec!.template.spec!.containers[0].envFrom).toContainEqual({ secretRef: { name: 'db' } });
   });
 });
+
+describe('upstream behaviours that touch the pods and the k0s config', () => {
+  it('copies the Cluster annotations to the pods, and an AppArmor one is still refused', () => {
+    const annotated = clusterView({ ...cluster(undefined), metadata: { ...cluster(undefined).metadata, annotations: { 'team.example.com/owner': 'a' } } });
+    const template = desiredChildren(annotated, facts).statefulSet.spec!.template;
+    expect(template.metadata!.annotations).toMatchObject({ 'team.example.com/owner': 'a' });
+    const unconfined = clusterView({
+      ...cluster(undefined),
+      metadata: { ...cluster(undefined).metadata, annotations: { 'container.apparmor.security.beta.kubernetes.io/controller': 'unconfined' } },
+    });
+    expect(childPodViolations(unconfined, desiredChildren(unconfined, facts), DEFAULT_TENANT_POLICY).map((v) => v.field)).toContain(
+      'StatefulSet kmc-demo spec.template.metadata.annotations[container.apparmor.security.beta.kubernetes.io/controller]',
+    );
+  });
+
+  it('lets kube-apiserver bind a port below 1024 with the safe sysctl, not a capability', () => {
+    const view = clusterView(cluster({ service: { type: 'LoadBalancer', apiPort: 443, konnectivityPort: 8132 } }));
+    const children = desiredChildren(view, facts);
+    expect(children.statefulSet.spec!.template.spec!.securityContext!.sysctls).toEqual([{ name: 'net.ipv4.ip_unprivileged_port_start', value: '443' }]);
+    expect(childPodViolations(view, children, DEFAULT_TENANT_POLICY)).toEqual([]);
+    expect(desiredChildren(clusterView(cluster(undefined)), facts).statefulSet.spec!.template.spec!.securityContext!.sysctls).toBeUndefined();
+  });
+
+  it('leaves api.externalAddress out with node-local load balancing (k0s refuses both), keeping the address in the SANs', () => {
+    const k0s = (k0sConfig: Record<string, unknown> | undefined) =>
+      parse(desiredChildren(clusterView(cluster({ k0sConfig: k0sConfig as never })), facts).configMap.data![K0S_CONFIG_KEY]).spec.api;
+    expect(k0s(undefined).externalAddress).toBe('192.0.2.2');
+    const nllb = k0s({ apiVersion: 'k0s.k0sproject.io/v1beta1', kind: 'ClusterConfig', spec: { network: { nodeLocalLoadBalancing: { enabled: true, type: 'EnvoyProxy' } } } });
+    expect(nllb.externalAddress).toBeUndefined();
+    expect(nllb.sans).toContain('192.0.2.2');
+    expect(k0s({ spec: { network: { nodeLocalLoadBalancing: { enabled: false } } } }).externalAddress).toBe('192.0.2.2');
+  });
+});

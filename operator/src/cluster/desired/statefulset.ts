@@ -3,7 +3,7 @@ import type { V1PersistentVolumeClaim, V1Probe, V1StatefulSet, V1Volume, V1Volum
 import { createHash } from 'node:crypto';
 import { K0S_CAPABILITIES, controlPlaneSelectorLabels, type CertificateRefType } from '@k0smotron/api';
 import { CERTS_DIR, ENTRYPOINT_DIR, ENTRYPOINT_PATH } from './entrypoint';
-import { childLabels, childMeta } from './meta';
+import { childLabels, childMeta, inheritedAnnotations } from './meta';
 import { certsProjection, userMounts } from './volumes';
 import type { ClusterView } from './view';
 
@@ -30,6 +30,10 @@ export function configHash(inputs: PodInputs): string {
 
 function k0sStatus(): V1Probe['exec'] {
   return { command: ['k0s', 'status'] };
+}
+
+function lowestPort(view: ClusterView): number {
+  return Math.min(view.service.apiPort, view.service.konnectivityPort);
 }
 
 /** The data volume name, also the volumeClaimTemplate name for PVC persistence. */
@@ -93,12 +97,19 @@ export function desiredStatefulSet(view: ClusterView, inputs: PodInputs, opts: {
       template: {
         metadata: {
           labels: { ...childLabels(view, 'control-plane'), ...selector },
-          annotations: { [ANNOTATION_CONFIG_HASH]: configHash(inputs) },
+          // The Cluster's annotations reach the pods, as upstream (they are checked against Pod
+          // Security like the rest of the pod, so an AppArmor annotation cannot unconfine it).
+          annotations: { ...inheritedAnnotations(view), [ANNOTATION_CONFIG_HASH]: configHash(inputs) },
         },
         spec: {
           automountServiceAccountToken: false,
           ...(view.serviceAccount ? { serviceAccountName: view.serviceAccount } : {}),
-          securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: {
+            seccompProfile: { type: 'RuntimeDefault' },
+            // kube-apiserver runs as its own unprivileged user: a port below 1024 (a LoadBalancer
+            // on 443) needs the namespaced, Pod-Security-safe sysctl rather than a capability.
+            ...(lowestPort(view) < 1024 ? { sysctls: [{ name: 'net.ipv4.ip_unprivileged_port_start', value: String(lowestPort(view)) }] } : {}),
+          },
           affinity: {
             podAntiAffinity: {
               preferredDuringSchedulingIgnoredDuringExecution: [
