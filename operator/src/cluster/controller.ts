@@ -28,7 +28,20 @@ import {
   type ClusterStatus,
 } from '@k0smotron/api';
 import type { Client, ControllerSpec, ObjectKey, ReconcileContext, ReconcileResult } from '../engine/contract';
-import { generatePki, kubeconfigRenewal, pkiSemaphore, requiredPurposes, signAdminKubeconfig, type CertKeyPem } from '../pki';
+import {
+  ADMIN_CERT_VALIDITY_DAYS,
+  ETCD_LEAF_VALIDITY_DAYS,
+  certificateValidity,
+  generatePki,
+  isEtcdLeaf,
+  kubeconfigRenewal,
+  pkiSemaphore,
+  requiredPurposes,
+  signAdminKubeconfig,
+  type CertKeyPem,
+  type EtcdLeafPurpose,
+} from '../pki';
+import { certificateRenewal, renewalTime, validityAnnotations, validityFromAnnotations } from '../pki/renewal';
 import {
   SpecError,
   certificateSecret,
@@ -94,6 +107,11 @@ export interface ClusterControllerOptions {
   loadBalancerRecheckMs?: number;
   /** What tenants' Clusters may ask for (default: DEFAULT_TENANT_POLICY). */
   policy?: TenantPolicy;
+  /**
+   * The time reconciles work with (default: the engine's clock). Certificate lifetimes are days,
+   * so tests move this forward to see renewals happen, without touching the engine's timers.
+   */
+  now?: () => Date;
 }
 
 /** A SpecError listing every policy violation, each with its field. */
@@ -205,7 +223,8 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
     ],
     // Reconciles wait on the API server far more than on CPU (PKI work has its own semaphore).
     concurrency: opts.concurrency ?? 8,
-    reconcile: (key, ctx) => {
+    reconcile: (key, engineCtx) => {
+      const ctx = opts.now ? { ...engineCtx, now: opts.now } : engineCtx;
       sweep(ctx);
       return new ClusterReconcile(key, ctx, opts, memory).run();
     },
@@ -578,6 +597,7 @@ class ClusterReconcile {
     const sources = certificateSources(view, requiredPurposes(view.storage.type));
     const names: Partial<Record<CertificateRefType, string>> = {};
     const missing: CertificateRefType[] = [];
+    const existingLeaves: Array<{ purpose: EtcdLeafPurpose; secret: V1Secret }> = [];
     let generatedCa: CertKeyPem | undefined;
     // Absent from the cache: confirm with live reads, all at once.
     const found = await Promise.all(
@@ -594,6 +614,8 @@ class ClusterReconcile {
       }
       if (secret) {
         secretVersions[s.secretName] = secret.metadata?.resourceVersion ?? '';
+        // User-provided certificates are the user's to renew; only generated leaves are ours.
+        if (!s.provided && isEtcdLeaf(s.purpose)) existingLeaves.push({ purpose: s.purpose, secret });
         continue;
       }
       if (s.provided) {
@@ -603,20 +625,40 @@ class ClusterReconcile {
       }
       missing.push(s.purpose);
     }
-    if (missing.length) {
+    const renewing = await this.leavesToRenew(existingLeaves, secretVersions);
+    if (missing.length || renewing.length) {
       const etcdCaName = names.etcd!;
-      const needsEtcdCa = missing.some((p) => p.startsWith('etcd-') || p === 'apiserver-etcd-client') && !missing.includes('etcd');
+      // A renewed leaf is signed by the etcd CA that exists: a CA is never regenerated here.
+      const needsEtcdCa = [...missing, ...renewing].some(isEtcdLeaf) && !missing.includes('etcd');
       const existingEtcdCa = needsEtcdCa ? await this.readCertKey(etcdCaName, 'etcd') : undefined;
       const pki = await pkiSemaphore.run(() =>
-        generatePki({ missing, existingEtcdCa, etcdServiceName: view.names.etcdService, namespace: view.namespace, now: this.ctx.now() }),
+        generatePki({
+          missing: [...missing, ...renewing],
+          existingEtcdCa,
+          etcdServiceName: view.names.etcdService,
+          namespace: view.namespace,
+          now: this.ctx.now(),
+        }),
       );
+      // The new resourceVersions go into the control-plane pods' config hash, so they restart
+      // with the renewed files (k0s copies its certificates at start).
       await Promise.all(
-        missing.map(async (purpose) => {
+        [...missing, ...renewing].map(async (purpose) => {
           const applied = await client.apply(certificateSecret(view, purpose, pki[purpose]!));
           secretVersions[names[purpose]!] = applied.metadata?.resourceVersion ?? '';
         }),
       );
-      this.ctx.events.event(cluster, 'Normal', 'CertificatesGenerated', `generated ${missing.join(', ')}`);
+      if (missing.length) this.ctx.events.event(cluster, 'Normal', 'CertificatesGenerated', `generated ${missing.join(', ')}`);
+      if (renewing.length) {
+        const validity = certificateValidity(pki[renewing[0]]!.cert);
+        this.ctx.events.event(
+          cluster,
+          'Normal',
+          'CertificatesRenewed',
+          `renewed ${renewing.join(', ')} before expiry, signed by the existing etcd CA, valid until ${validity.notAfter.toISOString()}`,
+        );
+        this.requeue(renewalTime(validity, ETCD_LEAF_VALIDITY_DAYS).getTime() - this.ctx.now().getTime());
+      }
       generatedCa = pki.ca;
     }
     const provided = sources.filter((s) => s.provided).map((s) => s.purpose);
@@ -626,6 +668,47 @@ class ClusterReconcile {
       provided,
     } satisfies CertificatesFact;
     return { caSecretName: names.ca!, generatedCa };
+  }
+
+  /**
+   * Generated etcd leaves due for renewal (two thirds into their life), decided from the validity
+   * recorded in their Secrets' annotations, which the cache keeps. A Secret without them (written
+   * by an earlier version or by upstream k0smotron) is read once and gets them, unless it is due
+   * anyway. Leaves kept are looked at again when they become due.
+   */
+  private async leavesToRenew(
+    leaves: Array<{ purpose: EtcdLeafPurpose; secret: V1Secret }>,
+    secretVersions: Record<string, string>,
+  ): Promise<EtcdLeafPurpose[]> {
+    const now = this.ctx.now();
+    const due = await Promise.all(
+      leaves.map(async ({ purpose, secret }) => {
+        const name = secret.metadata!.name!;
+        let validity = validityFromAnnotations(secret.metadata?.annotations);
+        const recorded = !!validity;
+        if (!validity) {
+          const live = secret.data?.['tls.crt'] ? secret : await this.ctx.client.get<V1Secret>({ ...SECRET, namespace: this.key.namespace, name });
+          const pem = decodeSecret(live, 'tls.crt');
+          try {
+            validity = pem ? certificateValidity(pem) : undefined;
+          } catch {
+            validity = undefined; // not a certificate: replaced below
+          }
+        }
+        const decision = certificateRenewal({ validity, now, lifetimeDays: ETCD_LEAF_VALIDITY_DAYS });
+        if (decision.renew) return purpose;
+        this.requeue(decision.renewAt!.getTime() - now.getTime());
+        if (!recorded && validity) {
+          const patched = await this.ctx.client.mergePatch<V1Secret>(
+            { ...SECRET, namespace: this.key.namespace, name },
+            { metadata: { annotations: validityAnnotations(validity), resourceVersion: secret.metadata?.resourceVersion } },
+          );
+          secretVersions[name] = patched.metadata?.resourceVersion ?? secretVersions[name];
+        }
+        return undefined;
+      }),
+    );
+    return due.filter((p): p is EtcdLeafPurpose => p !== undefined);
   }
 
   private async readCertKey(secretName: string, purpose: string): Promise<CertKeyPem> {
@@ -669,8 +752,7 @@ class ClusterReconcile {
       await this.ctx.client.apply(kubeconfigSecret(view, kc, endpoint.url, caVersion));
       const why = { Missing: 'created', EndpointChanged: `endpoint is now ${endpoint.url}`, CaChanged: 'the CA changed', Expiring: 'renewed before expiry', Unreadable: 'replaced an unreadable one' }[decision.reason!];
       this.ctx.events.event(cluster, 'Normal', 'KubeconfigSigned', `signed admin kubeconfig ${secretName} (${why})`);
-      const renewAt = kc.notAfter.getTime() - (kc.notAfter.getTime() - kc.notBefore.getTime()) / 3;
-      this.requeue(renewAt - this.ctx.now().getTime());
+      this.requeue(renewalTime(kc, ADMIN_CERT_VALIDITY_DAYS).getTime() - this.ctx.now().getTime());
     } else if (decision.renewAt) {
       this.requeue(decision.renewAt.getTime() - this.ctx.now().getTime());
     }

@@ -1,6 +1,7 @@
 import type { V1Node, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import type { Cluster } from '@k0smotron/api';
+import { createCa } from '../../pki/crypto';
 import {
   KINE_PLACEHOLDER,
   ANNOTATION_CONFIG_HASH,
@@ -445,12 +446,19 @@ describe('metadata and Secrets', () => {
   });
   it('CAPI certificate and kubeconfig Secrets', () => {
     const v = clusterView(cluster({}));
-    const s = certificateSecret(v, 'etcd-server', { cert: 'C', key: 'K' });
+    const pem = createCa('etcd-server', new Date('2026-01-01T00:05:00Z'), 90);
+    const s = certificateSecret(v, 'etcd-server', pem);
     expect(s).toMatchObject({
       metadata: { name: 'demo-etcd-server', labels: { 'cluster.x-k8s.io/cluster-name': 'demo' }, ownerReferences: [{ uid: 'uid-1' }] },
       type: 'cluster.x-k8s.io/secret',
-      data: { 'tls.crt': Buffer.from('C').toString('base64'), 'tls.key': Buffer.from('K').toString('base64') },
+      data: { 'tls.crt': Buffer.from(pem.cert).toString('base64'), 'tls.key': Buffer.from(pem.key).toString('base64') },
     });
+    // The validity, for renewal decided from cached metadata (the cache drops Secret data).
+    expect(s.metadata!.annotations).toMatchObject({
+      'k0smotron.io/certificate-not-before': '2026-01-01T00:00:00.000Z',
+      'k0smotron.io/certificate-not-after': '2026-04-01T00:05:00.000Z',
+    });
+    expect(certificateSecret(v, 'sa', { cert: 'PUBLIC KEY', key: 'K' }).metadata!.annotations).toBeUndefined();
     const k = kubeconfigSecret(v, { yaml: 'Y', notBefore: new Date(0), notAfter: new Date(1000) }, 'https://x:1', '5');
     expect(k.metadata!.name).toBe('demo-kubeconfig');
     expect(k.metadata!.labels).toMatchObject({ 'cluster.x-k8s.io/cluster-name': 'demo', 'app.kubernetes.io/component': 'kubeconfig' });

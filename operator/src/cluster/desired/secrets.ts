@@ -1,7 +1,8 @@
 // Secrets in the Cluster API format: certificates `<n>-<purpose>` and the admin kubeconfig.
 import type { V1Secret } from '@kubernetes/client-node';
 import { CAPI_SECRET_TYPE, KINE_DATASOURCE_SECRET_KEY, KUBECONFIG_SECRET_KEY, LABEL_CAPI_CLUSTER_NAME, type CertificateRefType } from '@k0smotron/api';
-import type { CertKeyPem } from '../../pki';
+import { certificateValidity, type CertKeyPem } from '../../pki/crypto';
+import { validityAnnotations } from '../../pki/renewal';
 import {
   ANNOTATION_KUBECONFIG_CA_VERSION,
   ANNOTATION_KUBECONFIG_NOT_AFTER,
@@ -44,11 +45,17 @@ function capiMeta(view: ClusterView, name: string, component: 'kubeconfig' | und
   return childMeta(view, name, component, { labels: { [LABEL_CAPI_CLUSTER_NAME]: view.name }, annotations });
 }
 
+/**
+ * A generated certificate Secret. Its validity is recorded in annotations: the operator's cache
+ * drops Secret data, and renewal is decided from the cached metadata alone. The `sa` Secret holds
+ * a key pair, not a certificate, so it has none.
+ */
 export function certificateSecret(view: ClusterView, purpose: CertificateRefType, pem: CertKeyPem): V1Secret {
+  const annotations = purpose === 'sa' ? undefined : validityAnnotations(certificateValidity(pem.cert));
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: capiMeta(view, generatedSecretName(view, purpose), undefined),
+    metadata: capiMeta(view, generatedSecretName(view, purpose), undefined, annotations),
     type: CAPI_SECRET_TYPE,
     data: { 'tls.crt': b64(pem.cert), 'tls.key': b64(pem.key) },
   };
