@@ -18,7 +18,7 @@ export const COMMAND_SPEC: Record<string, { flags: string[]; arg?: 'cluster' | '
   get: { flags: ['-o', '--output', '-l', '--selector', '--no-headers'], arg: 'cluster' },
   status: { flags: ['-o', '--output'], arg: 'cluster' },
   describe: { flags: ['--grouping'], arg: 'cluster' },
-  kubeconfig: { flags: ['--merge', '--context-name', '--use'], arg: 'cluster' },
+  kubeconfig: { flags: ['--expiry', '--admin', '--merge', '--context-name', '--use'], arg: 'cluster' },
   'join-token': { flags: ['--expiry', '--role', '--name', '-o', '--output', '--timeout'], arg: 'cluster', sub: ['create', 'list', 'revoke'] },
   delete: { flags: ['--wait', '--timeout'], arg: 'cluster' },
   scale: { flags: ['--replicas'], arg: 'cluster' },

@@ -312,7 +312,7 @@ describe('delete', () => {
 });
 
 describe('kubeconfig', () => {
-  it('--merge --context-name goes into the first existing file of $KUBECONFIG, backs it up once, and kubectl reads it', async () => {
+  it('--merge --context-name goes into the first existing file of $KUBECONFIG, keeps one backup, and kubectl reads it', async () => {
     const absent = join(work, 'absent.kubeconfig');
     const mine = join(work, 'first.kubeconfig');
     copyFileSync(kubeconfigPath, mine);
@@ -320,18 +320,19 @@ describe('kubeconfig', () => {
     const r = await k(['kubeconfig', 'alpha', '--merge', '--context-name', 'alpha-admin'], { kubeconfig: null, env });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`^Context "alpha-admin" added in ${mine} \\(backup: ${mine}\\.k0smotron-backup-\\d{8}T\\d{6}Z\\)\\. Use it with \`kubectl --context alpha-admin …\`\\.\\n$`));
+    expect(r.stderr).toMatch(new RegExp(`\\nContext "alpha-admin" added in ${mine} \\(backup: ${mine}\\.bak\\)\\. Use it with \`kubectl --context alpha-admin …\`\\.\\n$`));
     expect(existsSync(absent)).toBe(false);
-    const backups = () => readdirSync(work).filter(f => f.startsWith('first.kubeconfig.k0smotron-backup-'));
-    expect(backups()).toHaveLength(1);
-    const admin = parse((await k(['kubeconfig', 'alpha'])).stdout);
+    const backups = () => readdirSync(work).filter(f => f.startsWith('first.kubeconfig.'));
+    expect(backups()).toEqual(['first.kubeconfig.bak']);
+    const cluster = await getCluster('alpha');
     const merged = parse(readFileSync(mine, 'utf8'));
     expect(merged['current-context']).toBe(parse(readFileSync(kubeconfigPath, 'utf8'))['current-context']);
-    expect(merged.clusters.find((c: { name: string }) => c.name === 'alpha-admin')?.cluster.server).toBe(admin.clusters[0].cluster.server);
-    // Nothing changed: no write, no second backup.
-    const again = await k(['kubeconfig', 'alpha', '--merge', '--context-name', 'alpha-admin'], { kubeconfig: null, env });
-    expect(again).toEqual({ code: 0, stdout: '', stderr: `Context "alpha-admin" in ${mine} is already up to date.\n` });
-    expect(backups()).toHaveLength(1);
+    expect(merged.clusters.find((c: { name: string }) => c.name === 'alpha-admin')?.cluster.server).toBe(cluster?.status?.endpoint);
+    // The stored admin kubeconfig merged twice: the second time nothing changes, nothing is written.
+    expect((await k(['kubeconfig', 'alpha', '--admin', '--merge', '--context-name', 'alpha-admin'], { kubeconfig: null, env })).code).toBe(0);
+    const again = await k(['kubeconfig', 'alpha', '--admin', '--merge', '--context-name', 'alpha-admin'], { kubeconfig: null, env });
+    expect(again.stderr).toMatch(new RegExp(`\\nContext "alpha-admin" in ${mine} is already up to date\\.\\n$`));
+    expect(backups()).toEqual(['first.kubeconfig.bak']);
     const contexts = await kubectl(['config', 'get-contexts', '-o', 'name'], env);
     expect(contexts.stdout.split('\n')).toContain('alpha-admin');
   });
@@ -446,6 +447,9 @@ describe('errors: one line, a hint, exit 1', () => {
       [['kubeconfig', 'alpha', '--use'], 'error: --use only applies with --merge\nhint: add --merge\n'],
       [['kubeconfig', 'alpha', '--context-name', 'mine'], 'error: --context-name only applies with --merge\nhint: add --merge\n'],
       [['kubeconfig', 'alpha', '--merge', '--', 'true'], 'error: --merge cannot be combined with a command after --\nhint: drop one of them\n'],
+      [['kubeconfig', 'alpha', '--expiry', 'soon'], 'error: invalid --expiry "soon"\nhint: use a duration such as 8h, 30m or 90s (at most 168h)\n'],
+      [['kubeconfig', 'alpha', '--expiry', '200h'], 'error: invalid --expiry "200h": the kubeconfig lifetime may be at most 168h (7 days): a certificate cannot be revoked, only expire\nhint: use a duration between 1s and 168h\n'],
+      [['kubeconfig', 'alpha', '--admin', '--expiry', '1h'], "error: --expiry does not apply to --admin\nhint: the stored admin kubeconfig's lifetime is set by the operator; drop one of them\n"],
       [['upgrade', 'alpha'], 'error: missing required argument: k0s-version\nhint: run `kubectl k0smotron COMMAND --help` for usage\n'],
       [['join-token', 'revoke'], 'error: not enough non-option arguments: got 0, need at least 1\nhint: run `kubectl k0smotron COMMAND --help` for usage\n'],
     ];

@@ -147,18 +147,21 @@ export async function main(rawArgv: string[], io: Io): Promise<number> {
     )
     .command(
       'kubeconfig <name>',
-      "Print a Cluster's admin kubeconfig, merge it into yours, or run one command with it",
+      'A short-lived kubeconfig of your own for a Cluster (--admin: the shared one): print, merge, or run one command',
       y =>
         y
           .positional('name', { type: 'string', demandOption: true })
           .options({
-            merge: { type: 'boolean', default: false, describe: 'Add it to your kubeconfig (a backup is written first)' },
+            expiry: { type: 'string', describe: 'How long your certificate works, e.g. 1h, 30m (default 8h, at most 168h)' },
+            admin: { type: 'boolean', default: false, describe: 'Break-glass: the stored shared admin kubeconfig (valid a year, not revocable)' },
+            merge: { type: 'boolean', default: false, describe: 'Add it to your kubeconfig (atomically, mode 0600, previous content in FILE.bak)' },
             'context-name': { type: 'string', describe: 'Name of the merged context (default k0smotron-NAMESPACE-NAME)' },
-            use: { type: 'boolean', default: false, describe: 'With --merge: make it the current context' },
+            use: { type: 'boolean', default: false, describe: 'With --merge: make it the current context (never switched otherwise)' },
           })
-          .example('kubectl k0smotron kubeconfig demo > demo.conf', '# print it')
-          .example('kubectl k0smotron kubeconfig demo --merge --use', '# merge into ~/.kube/config and switch to it')
-          .example('kubectl k0smotron kubeconfig demo -- kubectl get nodes', '# run one command against the Cluster'),
+          .example('kubectl k0smotron kubeconfig demo > demo.conf', '# print one valid for 8 hours, naming you')
+          .example('kubectl k0smotron kubeconfig demo --expiry 1h --merge --use', '# merge into ~/.kube/config and switch to it')
+          .example('kubectl k0smotron kubeconfig demo -- kubectl get nodes', '# run one command against the Cluster')
+          .example('kubectl k0smotron kubeconfig demo --admin > admin.conf', '# break-glass: the shared admin kubeconfig'),
       run(async () => (await loadCommands()).runKubeconfig),
     )
     .command('join-token', 'Issue, list and revoke worker join tokens', y =>

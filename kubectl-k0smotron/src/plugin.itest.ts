@@ -370,34 +370,40 @@ describe('status and describe', () => {
 });
 
 describe('kubeconfig', () => {
-  it('prints the admin kubeconfig', async () => {
+  it('prints a kubeconfig of your own for the Cluster\'s endpoint; --admin the stored one, with a warning', async () => {
     const r = await k(['kubeconfig', 'demo']);
     expect(r.code).toBe(0);
     const doc = parse(r.stdout);
     expect(doc.kind).toBe('Config');
-    expect(doc.clusters[0].cluster.server).toMatch(/^https:\/\//);
+    expect(doc.clusters[0].cluster.server).toBe((await getCluster('demo'))?.status?.endpoint);
+    const user = parse(readFileSync(kubeconfigPath, 'utf8')).users[0].name;
+    expect(doc.users[0].name).toBe(user);
+    expect(r.stderr).toMatch(new RegExp(`^Signed a kubeconfig for user "${user}" \\(group system:masters; .*\\), valid until \\S+Z \\(8h\\)\\.\\n$`));
+    const admin = await k(['kubeconfig', 'demo', '--admin']);
+    expect(admin.code).toBe(0);
+    expect(parse(admin.stdout).users[0].name).toBe('demo-admin');
+    expect(admin.stderr).toMatch(/^warning: this is the shared admin kubeconfig of cluster "demo" \(break-glass\)/);
   });
 
-  it('--merge backs up, adds a context, and never clobbers another', async () => {
+  it('--merge backs up once, adds a context, and never clobbers another', async () => {
     const mine = join(work, 'merge.kubeconfig');
     writeFileSync(mine, readFileSync(kubeconfigPath, 'utf8'));
     const before = parse(readFileSync(mine, 'utf8'));
     const r = await runWithPath(kubectlBin, ['k0smotron', 'kubeconfig', 'demo', '--merge', '-n', ns], pathDir, { env: { KUBECONFIG: mine } });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(new RegExp(`^Context "k0smotron-${ns}-demo" added in ${mine} \\(backup: ${mine}\\.k0smotron-backup-\\d{8}T\\d{6}Z\\)\\.`));
+    expect(r.stderr).toMatch(new RegExp(`\\nContext "k0smotron-${ns}-demo" added in ${mine} \\(backup: ${mine}\\.bak\\)\\.`));
     const after = parse(readFileSync(mine, 'utf8'));
     expect(after['current-context']).toBe(before['current-context']);
     expect(after.contexts.map((c: { name: string }) => c.name)).toEqual([...before.contexts.map((c: { name: string }) => c.name), `k0smotron-${ns}-demo`]);
-    const backups = readdirSync(work).filter(f => f.startsWith('merge.kubeconfig.k0smotron-backup-'));
-    expect(backups).toHaveLength(1);
-    expect(readFileSync(join(work, backups[0]), 'utf8')).toBe(readFileSync(kubeconfigPath, 'utf8'));
+    expect(readdirSync(work).filter(f => f.startsWith('merge.kubeconfig.'))).toEqual(['merge.kubeconfig.bak']);
+    expect(readFileSync(join(work, 'merge.kubeconfig.bak'), 'utf8')).toBe(readFileSync(kubeconfigPath, 'utf8'));
     const again = await k(['kubeconfig', 'demo', '--merge', '--use'], { kubeconfig: mine });
     expect(again.stderr).toContain(`Context "k0smotron-${ns}-demo" updated in ${mine}`);
     expect(parse(readFileSync(mine, 'utf8'))['current-context']).toBe(`k0smotron-${ns}-demo`);
     // --use switched the file to the (unreachable) child: talk to the management cluster explicitly.
     const clobber = await k(['kubeconfig', 'demo', '--merge', '--context-name', before['current-context'], '--context', before['current-context']], { kubeconfig: mine });
     expect(clobber.code).toBe(1);
-    expect(clobber.stderr).toBe(`error: context "${before['current-context']}" already exists in the kubeconfig and was not created for cluster ${ns}/demo\nhint: choose another name with --context-name NAME\n`);
+    expect(clobber.stderr).toMatch(new RegExp(`\\nerror: context "${before['current-context']}" already exists in the kubeconfig and was not created for cluster ${ns}/demo\\nhint: choose another name with --context-name NAME\\n$`));
   });
 
   it('runs one command with it after --, passing its exit code', async () => {
@@ -406,6 +412,12 @@ describe('kubeconfig', () => {
     expect(r.code).toBe(3);
     const missing = await k(['kubeconfig', 'ready'], { namespace: idle });
     expect(missing).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: the API address of cluster "ready" is not known yet (no status.endpoint)\nhint: it appears once its Service has an address; follow with `kubectl k0smotron status ready`\n',
+    });
+    const missingAdmin = await k(['kubeconfig', 'ready', '--admin'], { namespace: idle });
+    expect(missingAdmin).toEqual({
       code: 1,
       stdout: '',
       stderr: 'error: the kubeconfig of cluster "ready" is not ready yet (Secret ready-kubeconfig does not exist)\nhint: it appears once a controller is ready; follow with `kubectl k0smotron status ready`\n',
@@ -574,7 +586,14 @@ describe('errors: one line, a hint, exit 1', () => {
       `hint: ask an administrator for the RBAC permission "${verb}" on ${resource} in "${ns}", or check \`kubectl auth can-i ${verb} ${resource} -n ${ns}\`\n`;
     expect(await k(['delete', 'demo', '--wait=false'], { kubeconfig: file })).toEqual({ code: 1, stdout: '', stderr: forbidden('delete', 'clusters.k0smotron.io', 'demo') });
     expect(await k(['join-token', 'demo', '--name', 'r1'], { kubeconfig: file })).toEqual({ code: 1, stdout: '', stderr: forbidden('create', 'jointokenrequests.k0smotron.io', 'r1') });
-    expect(await k(['kubeconfig', 'demo'], { kubeconfig: file })).toEqual({ code: 1, stdout: '', stderr: forbidden('get', 'secrets', 'demo-kubeconfig') });
+    expect(await k(['kubeconfig', 'demo'], { kubeconfig: file })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `error: forbidden: you may not read the CA Secret "demo-ca" in namespace "${ns}", which signs your kubeconfig for cluster "demo"\n` +
+        `hint: ask an administrator for the RBAC permission "get" on secrets "demo-ca" in "${ns}"; or, with "get" on secrets "demo-kubeconfig", take the shared admin kubeconfig: \`kubectl k0smotron kubeconfig demo --admin\`\n`,
+    });
+    expect(await k(['kubeconfig', 'demo', '--admin'], { kubeconfig: file })).toEqual({ code: 1, stdout: '', stderr: forbidden('get', 'secrets', 'demo-kubeconfig') });
     expect(await getCluster('demo')).toBeDefined();
     // status reads what it may and lists each refused read, with its verb and resource, at the end.
     const status = await k(['status', 'demo'], { kubeconfig: file });

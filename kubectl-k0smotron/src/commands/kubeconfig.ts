@@ -1,11 +1,22 @@
-// `kubeconfig`: print a Cluster's admin kubeconfig, merge it into the user's kubeconfig (backup
-// first, never overwriting a context we did not write), or run one command with it.
+// `kubeconfig`: a kubeconfig for a Cluster — by default a short-lived one of your own (a client
+// certificate naming you, signed from the Cluster's CA), or with --admin the stored shared admin
+// kubeconfig — printed, merged into yours, or used for one command.
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { CliError } from '../errors';
+import { join } from 'node:path';
+import { AuthenticationV1Api, CoreV1Api, type V1Secret } from '@kubernetes/client-node';
+import type { Cluster } from '@k0smotron/api';
+import {
+  DEFAULT_USER_KUBECONFIG_LIFETIME_MS,
+  checkUserKubeconfigLifetime,
+  clusterCaSecretName,
+  signUserKubeconfig,
+} from '@k0smotron/operator/pki';
+import { CliError, toCliError } from '../errors';
+import { formatDuration, parseDuration } from '../duration';
 import { mergeKubeconfig } from '../kubeconfig/merge';
+import { FILE_MODE, writeKubeconfigFile } from '../kubeconfig/write';
 import type { Session } from '../session';
 import { requireCluster } from './common';
 
@@ -14,6 +25,8 @@ export interface KubeconfigArgs {
   merge: boolean;
   contextName?: string;
   use: boolean;
+  admin: boolean;
+  expiry?: string;
   '--'?: (string | number)[];
 }
 
@@ -29,12 +42,113 @@ async function readAdminKubeconfig(s: Session, name: string): Promise<string> {
       `it appears once a controller is ready; follow with \`kubectl k0smotron status ${name}\``,
     );
   }
+  s.progress(
+    `warning: this is the shared admin kubeconfig of cluster "${name}" (break-glass): everyone using it acts as "admin", ` +
+      `it stays valid for up to a year and cannot be revoked short of replacing the CA; without --admin you get a short-lived kubeconfig of your own`,
+  );
   return text;
 }
 
-/** `name.k0smotron-backup-20261121T053000Z` next to the file. */
-export function backupPath(path: string, now: Date): string {
-  return `${path}.k0smotron-backup-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+function statusOf(err: unknown): number | undefined {
+  const e = err as { code?: unknown; status?: unknown } | undefined;
+  if (typeof e?.code === 'number') return e.code;
+  if (typeof e?.status === 'number') return e.status;
+  return undefined;
+}
+
+/** The CA certificate and key of a Cluster, with errors that say which Secret and why. */
+async function readCa(s: Session, cluster: Cluster): Promise<{ cert: string; key: string }> {
+  const namespace = cluster.metadata.namespace ?? s.namespace;
+  const clusterName = cluster.metadata.name ?? '';
+  const secretName = clusterCaSecretName(cluster);
+  const provided = secretName !== `${clusterName}-ca`;
+  let secret: V1Secret;
+  try {
+    secret = await s.kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace, name: secretName });
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 403) {
+      throw new CliError(
+        `forbidden: you may not read the CA Secret "${secretName}" in namespace "${namespace}", which signs your kubeconfig for cluster "${clusterName}"`,
+        `ask an administrator for the RBAC permission "get" on secrets "${secretName}" in "${namespace}"; ` +
+          `or, with "get" on secrets "${clusterName}-kubeconfig", take the shared admin kubeconfig: \`kubectl k0smotron kubeconfig ${clusterName} --admin\``,
+      );
+    }
+    if (status === 404) {
+      throw new CliError(
+        provided
+          ? `the CA Secret "${secretName}" named in spec.certificateRefs of cluster "${clusterName}" does not exist in namespace "${namespace}"`
+          : `the CA of cluster "${clusterName}" is not ready yet (Secret ${secretName} does not exist)`,
+        provided ? 'create it with keys tls.crt and tls.key' : `the operator creates it first; follow with \`kubectl k0smotron status ${clusterName}\``,
+      );
+    }
+    throw toCliError(err, { verb: 'get', resource: 'secrets', namespace, name: secretName }, { server: s.kube.server, requestTimeoutMs: s.kube.requestTimeoutMs });
+  }
+  const decode = (key: string) => {
+    const b64 = secret.data?.[key];
+    return b64 ? Buffer.from(b64, 'base64').toString('utf8') : '';
+  };
+  const cert = decode('tls.crt');
+  const key = decode('tls.key');
+  if (!cert || !key) {
+    throw new CliError(`the CA Secret "${secretName}" in namespace "${namespace}" lacks tls.crt or tls.key`, 'it must hold the CA certificate and key in PEM form');
+  }
+  return { cert, key };
+}
+
+/**
+ * Who the management cluster says you are: its answer to a SelfSubjectReview
+ * (authentication.k8s.io/v1, Kubernetes 1.28 and later). Older servers cannot tell, so the name
+ * of the kubeconfig's user entry stands in: it names the person in the child's audit log as well
+ * as their kubeconfig does, but nothing verified it.
+ */
+async function currentUser(s: Session): Promise<{ name: string; verified: boolean }> {
+  try {
+    const review = await s.kc
+      .makeApiClient(AuthenticationV1Api)
+      .createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    const name = review.status?.userInfo?.username;
+    if (name) return { name, verified: true };
+  } catch {
+    // Not served (404 before 1.28) or refused: fall back to the kubeconfig.
+  }
+  const entry = s.kc.getCurrentUser()?.name;
+  if (!entry) {
+    throw new CliError('cannot tell who you are: the API server has no SelfSubjectReview and the kubeconfig context has no user', 'pick a context with a user entry (--context)');
+  }
+  return { name: entry, verified: false };
+}
+
+function lifetimeMs(args: KubeconfigArgs): number {
+  if (args.expiry === undefined) return DEFAULT_USER_KUBECONFIG_LIFETIME_MS;
+  const ms = parseDuration(args.expiry);
+  if (ms === undefined) throw new CliError(`invalid --expiry "${args.expiry}"`, 'use a duration such as 8h, 30m or 90s (at most 168h)');
+  try {
+    checkUserKubeconfigLifetime(ms);
+  } catch (err) {
+    throw new CliError(`invalid --expiry "${args.expiry}": ${(err as Error).message}`, 'use a duration between 1s and 168h');
+  }
+  return ms;
+}
+
+async function signForCurrentUser(s: Session, name: string, lifetime: number): Promise<string> {
+  const cluster = await requireCluster(s, name);
+  const server = cluster.status?.endpoint;
+  if (!server) {
+    throw new CliError(
+      `the API address of cluster "${name}" is not known yet (no status.endpoint)`,
+      `it appears once its Service has an address; follow with \`kubectl k0smotron status ${name}\``,
+    );
+  }
+  const ca = await readCa(s, cluster);
+  const who = await currentUser(s);
+  const kc = signUserKubeconfig({ clusterName: name, server, ca, user: who.name, lifetimeMs: lifetime, now: new Date() });
+  s.progress(
+    `Signed a kubeconfig for user "${kc.user}" (group ${kc.groups.join(', ')}; ` +
+      `${who.verified ? 'as the API server knows you' : "named after the kubeconfig's user entry: the API server is too old to say who you are"}), ` +
+      `valid until ${kc.notAfter.toISOString()} (${formatDuration(lifetime)}).`,
+  );
+  return kc.yaml;
 }
 
 export async function runKubeconfig(s: Session, args: KubeconfigArgs): Promise<number | void> {
@@ -43,12 +157,16 @@ export async function runKubeconfig(s: Session, args: KubeconfigArgs): Promise<n
   if (!args.merge && (args.contextName !== undefined || args.use)) {
     throw new CliError(`${args.use ? '--use' : '--context-name'} only applies with --merge`, 'add --merge');
   }
-  const admin = await readAdminKubeconfig(s, args.name);
+  if (args.admin && args.expiry !== undefined) {
+    throw new CliError('--expiry does not apply to --admin', "the stored admin kubeconfig's lifetime is set by the operator; drop one of them");
+  }
+  const lifetime = args.admin ? 0 : lifetimeMs(args);
+  const text = args.admin ? await readAdminKubeconfig(s, args.name) : await signForCurrentUser(s, args.name, lifetime);
 
   if (command.length > 0) {
     const dir = mkdtempSync(join(tmpdir(), 'k0smotron-'));
     const file = join(dir, 'kubeconfig');
-    writeFileSync(file, admin, { mode: 0o600 });
+    writeFileSync(file, text, { mode: 0o600 });
     try {
       return await new Promise<number>((resolve, reject) => {
         const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: { ...s.io.env, KUBECONFIG: file } });
@@ -63,34 +181,36 @@ export async function runKubeconfig(s: Session, args: KubeconfigArgs): Promise<n
   }
 
   if (!args.merge) {
-    s.print(admin);
+    s.print(text);
     return;
   }
   const path = s.flags.kubeconfig ?? s.kube.kubeconfigPath;
-  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  let existing = '';
+  try {
+    existing = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new CliError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 'check the file and its permissions');
+    }
+  }
   const result = mergeKubeconfig({
     existing,
-    admin,
+    source: text,
     namespace: s.namespace,
     cluster: args.name,
     contextName: args.contextName,
     use: args.use,
   });
   if (result.unchanged) {
-    s.progress(`Context "${result.contextName}" in ${path} is already up to date.`);
+    // Nothing to write, but the file holds credentials all the same: owner-only.
+    const tightened = (statSync(path).mode & 0o777) !== FILE_MODE;
+    if (tightened) chmodSync(path, FILE_MODE);
+    s.progress(`Context "${result.contextName}" in ${path} is already up to date${tightened ? ' (mode set to 0600)' : ''}.`);
     return;
   }
-  let backup = '';
-  if (existing !== '') {
-    backup = backupPath(path, new Date());
-    copyFileSync(path, backup);
-    chmodSync(backup, 0o600);
-  } else {
-    mkdirSync(dirname(path), { recursive: true });
-  }
-  writeFileSync(path, result.text, { mode: 0o600 });
+  const written = writeKubeconfigFile(path, result.text);
   s.progress(
-    `Context "${result.contextName}" ${result.replaced ? 'updated' : 'added'} in ${path}${backup ? ` (backup: ${backup})` : ''}.` +
+    `Context "${result.contextName}" ${result.replaced ? 'updated' : 'added'} in ${written.path}${written.backup ? ` (backup: ${written.backup})` : ''}.` +
       (args.use ? ` Switched to it.` : ` Use it with \`kubectl --context ${result.contextName} …\`.`),
   );
 }

@@ -1,5 +1,5 @@
-// Merging a Cluster's admin kubeconfig into the user's kubeconfig (pure: documents in, document
-// out). Entries get one name, `k0smotron-<namespace>-<cluster>` unless given; the context carries
+// Merging a Cluster's kubeconfig (the per-user one, or the admin one with --admin) into the
+// user's kubeconfig (pure: documents in, document out). Entries get one name, `k0smotron-<namespace>-<cluster>` unless given; the context carries
 // an extension naming the Cluster, so merging the same Cluster again replaces our own entries,
 // while an entry of the same name that we did not write is never overwritten.
 import { parse, stringify } from 'yaml';
@@ -28,13 +28,13 @@ interface KubeconfigDoc {
 export interface MergeInput {
   /** The user's kubeconfig text ('' when the file does not exist yet). */
   existing: string;
-  /** The Cluster's admin kubeconfig text. */
-  admin: string;
+  /** The Cluster's kubeconfig text (its current context is the one merged). */
+  source: string;
   namespace: string;
   cluster: string;
   /** Name of the new context (and its cluster and user entries). */
   contextName?: string;
-  /** Make it the current context. */
+  /** Make it the current context; without it `current-context` is never touched. */
   use?: boolean;
 }
 
@@ -74,17 +74,17 @@ function parseDoc(text: string, what: string): KubeconfigDoc {
 
 export function mergeKubeconfig(input: MergeInput): MergeResult {
   const target = parseDoc(input.existing, 'the kubeconfig');
-  const admin = parseDoc(input.admin, "the cluster's admin kubeconfig");
+  const source = parseDoc(input.source, "the cluster's kubeconfig");
   const name = input.contextName ?? defaultContextName(input.namespace, input.cluster);
   const owner = `${input.namespace}/${input.cluster}`;
 
-  const adminCtxName = admin['current-context'] ?? admin.contexts?.[0]?.name;
-  const adminCtx = admin.contexts?.find(c => c.name === adminCtxName) ?? admin.contexts?.[0];
-  const adminCtxBody = (adminCtx?.context ?? {}) as { cluster?: string; user?: string };
-  const adminCluster = admin.clusters?.find(c => c.name === adminCtxBody.cluster) ?? admin.clusters?.[0];
-  const adminUser = admin.users?.find(u => u.name === adminCtxBody.user) ?? admin.users?.[0];
-  if (!adminCluster?.cluster || !adminUser?.user) {
-    throw new CliError("the cluster's admin kubeconfig has no cluster or user entry", 'check the operator logs; the Secret may be incomplete');
+  const sourceCtxName = source['current-context'] ?? source.contexts?.[0]?.name;
+  const sourceCtx = source.contexts?.find(c => c.name === sourceCtxName) ?? source.contexts?.[0];
+  const sourceCtxBody = (sourceCtx?.context ?? {}) as { cluster?: string; user?: string };
+  const sourceCluster = source.clusters?.find(c => c.name === sourceCtxBody.cluster) ?? source.clusters?.[0];
+  const sourceUser = source.users?.find(u => u.name === sourceCtxBody.user) ?? source.users?.[0];
+  if (!sourceCluster?.cluster || !sourceUser?.user) {
+    throw new CliError("the cluster's kubeconfig has no cluster or user entry", 'check the operator logs; the Secret may be incomplete');
   }
 
   target.clusters ??= [];
@@ -118,8 +118,8 @@ export function mergeKubeconfig(input: MergeInput): MergeResult {
     if (i >= 0) list[i] = entry;
     else list.push(entry);
   };
-  upsert(target.clusters, { name, cluster: adminCluster.cluster });
-  upsert(target.users, { name, user: adminUser.user });
+  upsert(target.clusters, { name, cluster: sourceCluster.cluster });
+  upsert(target.users, { name, user: sourceUser.user });
   upsert(target.contexts, {
     name,
     context: {
@@ -128,7 +128,9 @@ export function mergeKubeconfig(input: MergeInput): MergeResult {
       extensions: [{ name: OWNER_EXTENSION, extension: { cluster: owner } }],
     },
   });
-  if (input.use || !target['current-context']) target['current-context'] = name;
+  // Switching context silently (even in a file without one) would send the user's next kubectl
+  // command to another cluster than they think.
+  if (input.use) target['current-context'] = name;
   target.apiVersion ??= 'v1';
   target.kind ??= 'Config';
   const text = stringify(target);

@@ -21,7 +21,8 @@ function newestMtime(dir: string): number {
 
 /** Builds dist/kubectl-k0smotron.js unless it is newer than every source it is made from. */
 export function ensureBundle(): string {
-  const sources = [join(pkgDir, 'src'), join(pkgDir, '..', 'crds', 'src')];
+  // The bundle also inlines the operator's PKI code (per-user kubeconfigs).
+  const sources = [join(pkgDir, 'src'), join(pkgDir, '..', 'crds', 'src'), join(pkgDir, '..', 'operator', 'src', 'pki')];
   const manifest = join(pkgDir, '..', 'operator', 'deploy', 'install.yaml');
   const newest = Math.max(...sources.map(newestMtime), existsSync(manifest) ? statSync(manifest).mtimeMs : 0);
   if (!existsSync(BUNDLE) || statSync(BUNDLE).mtimeMs < newest) {
