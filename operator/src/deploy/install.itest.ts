@@ -1,33 +1,24 @@
-// Applies operator/deploy/install.yaml with the real kubectl 1.20 and checks what the API server
-// made of it, including what the operator's ServiceAccount may and may not do (RBAC evaluated by
+// Applies the generated installs with the real kubectl 1.20 and checks what the API server made
+// of them, including what the operator's ServiceAccount may and may not do (RBAC evaluated by
 // the API server, not by reading YAML). The image cannot run here (hollow nodes run nothing), so
-// the Deployment is checked as an object, then everything but the CRDs is removed again.
+// the operator code runs in-process with the ServiceAccount's own token: the same identity, the
+// same requests. Afterwards everything but the CRDs is removed again.
 import * as path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { clusterObjectNames } from '@k0smotron/api';
+import { clusterObjectNames, type Cluster } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { createTestNamespace, kubectl, sharedTestCluster } from '@k0smotron/testenv';
 import { JsonLogger } from '../engine/logger';
 import { eventually } from '../engine/testdata/eventually';
 import { startOperator } from '../index';
-import { INSTALL_NAMESPACE, OPERATOR_NAME } from './install';
+import { clusterRoleRules, INSTALL_NAMESPACE, installObjects, leaseRoleRules, namespacedRules, nodeRules, OPERATOR_NAME, renderYaml } from './install';
+import { applyYaml, canI, core, run, serviceAccountKubeConfig, statusOf, ungranted, waitReconciled } from './testdata/rbac';
 
 const FILE = path.join(__dirname, '../../deploy/install.yaml');
-const SA = `system:serviceaccount:${INSTALL_NAMESPACE}:${OPERATOR_NAME}`;
+const SA = { namespace: INSTALL_NAMESPACE, name: OPERATOR_NAME };
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
-async function run(args: string[]): Promise<string> {
-  const r = await kubectl(args, { kubeconfig: sharedTestCluster().kubeconfigPath });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
-
-async function canI(verb: string, resource: string, namespace?: string): Promise<boolean> {
-  const r = await kubectl(['auth', 'can-i', verb, resource, `--as=${SA}`, ...(namespace ? ['-n', namespace] : [])],
-    { kubeconfig: sharedTestCluster().kubeconfigPath });
-  return r.stdout.trim() === 'yes';
-}
+const cleanups: Array<string[]> = [];
 
 beforeAll(async () => {
   // A previous run against the same cluster may still be deleting the namespace.
@@ -38,12 +29,26 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // Leave the CRDs (other tests of this run use them); remove the rest of the install.
-  await kubectl(['delete', '--wait=false', '--ignore-not-found', 'namespace', INSTALL_NAMESPACE], { kubeconfig: sharedTestCluster().kubeconfigPath });
-  await kubectl(['delete', '--ignore-not-found', 'clusterrole,clusterrolebinding', OPERATOR_NAME], { kubeconfig: sharedTestCluster().kubeconfigPath });
+  // Leave the CRDs (other tests of this run use them); remove the rest of the installs.
+  const kubeconfig = sharedTestCluster().kubeconfigPath;
+  await kubectl(['delete', '--wait=false', '--ignore-not-found', 'namespace', INSTALL_NAMESPACE], { kubeconfig });
+  await kubectl(['delete', '--ignore-not-found', 'clusterrole,clusterrolebinding', OPERATOR_NAME], { kubeconfig });
+  for (const args of cleanups) await kubectl(['delete', '--ignore-not-found', ...args], { kubeconfig });
 });
 
-describe('kubectl apply -f operator/deploy/install.yaml', () => {
+/**
+ * A NodePort Cluster (its endpoint needs Node addresses) with data in an emptyDir. Node ports are
+ * cluster-wide: each test picks its own pair (others of the run use 30443, 31000-31199, 31443).
+ */
+function testCluster(namespace: string, name: string, apiPort: number): Cluster {
+  return {
+    apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name, namespace },
+    spec: { service: { type: 'NodePort', apiPort, konnectivityPort: apiPort + 1 }, persistence: { type: 'emptyDir' } },
+  } as Cluster;
+}
+
+
+describe('kubectl apply -f operator/deploy/install.yaml (cluster-wide)', () => {
   it('creates CRDs, namespace, service account, RBAC and the Deployment; RBAC is least-privilege', async () => {
     const out = await run(['apply', '-f', FILE]);
     expect(out).toMatch(/deployment.apps\/k0smotron-operator (created|configured|unchanged)/);
@@ -55,57 +60,46 @@ describe('kubectl apply -f operator/deploy/install.yaml', () => {
     await run(['-n', INSTALL_NAMESPACE, 'get', 'serviceaccount', OPERATOR_NAME]);
     await run(['get', 'clusterrolebinding', OPERATOR_NAME]);
 
-    const role = JSON.parse(await run(['get', 'clusterrole', OPERATOR_NAME, '-o', 'json'])) as {
-      rules: Array<{ apiGroups?: string[]; resources?: string[]; verbs: string[] }>;
-    };
-    for (const rule of role.rules) {
-      expect([...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...rule.verbs]).not.toContain('*');
-      expect(rule.resources ?? []).not.toContain('pods/exec');
-    }
+    // The API server stored exactly the generated rules.
+    const role = JSON.parse(await run(['get', 'clusterrole', OPERATOR_NAME, '-o', 'json'])) as { rules: unknown[] };
+    expect(role.rules).toEqual(clusterRoleRules());
 
     const deploy = JSON.parse(await run(['-n', INSTALL_NAMESPACE, 'get', 'deployment', OPERATOR_NAME, '-o', 'json']));
-    const c = deploy.spec.template.spec.containers[0];
+    const pod = deploy.spec.template.spec;
+    const c = pod.containers[0];
     expect(c.livenessProbe.httpGet).toMatchObject({ path: '/healthz' });
     expect(c.readinessProbe.httpGet).toMatchObject({ path: '/readyz' });
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
-    expect(deploy.spec.template.spec.serviceAccountName).toBe(OPERATOR_NAME);
+    expect(pod.serviceAccountName).toBe(OPERATOR_NAME);
+    expect(c.args).toEqual(expect.arrayContaining(['--policy-file', '/etc/k0smotron/policy.yaml']));
+    expect(pod.volumes).toEqual([expect.objectContaining({ name: 'policy', configMap: expect.objectContaining({ name: 'k0smotron-policy', optional: true }) })]);
 
     // What the API server lets the operator's identity do.
-    expect(await canI('patch', 'statefulsets.apps', 'default')).toBe(true);
-    expect(await canI('update', 'clusters.k0smotron.io/status', 'default')).toBe(true);
-    expect(await canI('delete', 'persistentvolumeclaims', 'default')).toBe(true);
-    expect(await canI('patch', 'persistentvolumeclaims', 'default')).toBe(true);
-    expect(await canI('create', 'persistentvolumeclaims', 'default')).toBe(false);
-    expect(await canI('watch', 'nodes')).toBe(true);
-    expect(await canI('update', 'leases.coordination.k8s.io', INSTALL_NAMESPACE)).toBe(true);
-    expect(await canI('create', 'pods/exec', 'default')).toBe(false);
-    expect(await canI('create', 'pods', 'default')).toBe(false);
-    expect(await canI('delete', 'nodes')).toBe(false);
-    expect(await canI('update', 'leases.coordination.k8s.io', 'default')).toBe(false);
-    expect(await canI('create', 'clusterroles.rbac.authorization.k8s.io')).toBe(false);
+    expect(await canI(SA, 'patch', 'statefulsets.apps', 'default')).toBe(true);
+    expect(await canI(SA, 'patch', 'clusters.k0smotron.io/status', 'default')).toBe(true);
+    expect(await canI(SA, 'patch', 'persistentvolumeclaims', 'default')).toBe(true);
+    expect(await canI(SA, 'get', 'secrets', 'kube-system')).toBe(true); // cluster-wide: every namespace, by design
+    expect(await canI(SA, 'list', 'nodes')).toBe(true);
+    expect(await canI(SA, 'update', 'leases.coordination.k8s.io', INSTALL_NAMESPACE)).toBe(true);
+    for (const [verb, resource, ns] of [
+      ['delete', 'persistentvolumeclaims', 'default'], ['create', 'persistentvolumeclaims', 'default'],
+      ['delete', 'secrets', 'default'], ['delete', 'statefulsets.apps', 'default'], ['update', 'clusters.k0smotron.io', 'default'],
+      ['create', 'pods/exec', 'default'], ['create', 'pods', 'default'], ['get', 'pods', 'default'], ['delete', 'nodes', undefined],
+      ['get', 'nodes', undefined], ['update', 'leases.coordination.k8s.io', 'default'], ['create', 'clusterroles.rbac.authorization.k8s.io', undefined],
+      ['create', 'rolebindings.rbac.authorization.k8s.io', 'default'], ['patch', 'events', 'default'],
+    ] as const) {
+      expect([verb, resource, ns, await canI(SA, verb, resource, ns)]).toEqual([verb, resource, ns, false]);
+    }
 
     // Applying the same file again changes nothing.
     const again = await run(['apply', '-f', FILE]);
     expect(again).not.toMatch(/created|configured/);
   });
 
-  it('is enough for the real controllers: an operator with the ServiceAccount\'s token reconciles a Cluster without a single 403', async () => {
-    // The image cannot run on hollow nodes, so the operator runs here in-process with exactly
-    // the identity the Deployment would have (the token controller's Secret for the account).
+  it('is enough for the real controllers: an operator with the ServiceAccount\'s token reconciles a Cluster, no request denied or outside the rules', async () => {
     await run(['apply', '-f', FILE]);
-    const secretName = await eventually('the ServiceAccount token Secret', async () =>
-      (await run(['-n', INSTALL_NAMESPACE, 'get', 'serviceaccount', OPERATOR_NAME, '-o', 'jsonpath={.secrets[0].name}'])).trim() || undefined);
-    const token = Buffer.from(await run(['-n', INSTALL_NAMESPACE, 'get', 'secret', secretName, '-o', 'jsonpath={.data.token}']), 'base64').toString();
+    const asOperator = await serviceAccountKubeConfig(SA);
     const admin = sharedTestCluster().kubeConfig;
-    const cluster = admin.getCurrentCluster()!;
-    const asOperator = new KubeConfig();
-    asOperator.loadFromOptions({
-      clusters: [cluster],
-      users: [{ name: OPERATOR_NAME, token }],
-      contexts: [{ name: 'operator', cluster: cluster.name, user: OPERATOR_NAME }],
-      currentContext: 'operator',
-    });
-
     const ns = await createTestNamespace(admin, 'install-rbac');
     const op = await startOperator({
       kubeConfig: asOperator,
@@ -115,18 +109,85 @@ describe('kubectl apply -f operator/deploy/install.yaml', () => {
     });
     try {
       await eventually('leadership', () => op.isLeader(), 15_000);
-      await new K0smotronClient(admin).createCluster({
-        apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'rbac', namespace: ns },
-        spec: { service: { type: 'NodePort' }, persistence: { type: 'emptyDir' } },
-      } as never);
+      await new K0smotronClient(admin).createCluster(testCluster(ns, 'rbac', 32301));
+      await waitReconciled(admin, ns, 'rbac', () => op.requestCounts());
       const names = clusterObjectNames('rbac');
       for (const args of [['statefulset', names.statefulSet], ['configmap', names.configMap], ['secret', names.kubeconfigSecret]]) {
-        await eventually(`${args.join(' ')} made by the operator`, async () => (await kubectl(['-n', ns, 'get', ...args], { kubeconfig: sharedTestCluster().kubeconfigPath })).code === 0, 60_000, 250);
+        await run(['-n', ns, 'get', ...args]);
       }
-      await op.manager.waitForIdle({ quietMs: 1000, timeoutMs: 60_000 }).catch(() => undefined); // the LB/endpoint may requeue
-      const denied = Object.entries(op.requestCounts()).filter(([k]) => / 403$/.test(k));
-      expect(denied).toEqual([]);
-      expect(Object.keys(op.requestCounts()).some(k => k.startsWith('patch statefulsets 20'))).toBe(true);
+      await op.manager.waitForIdle({ quietMs: 1000, timeoutMs: 60_000 }).catch(() => undefined); // the endpoint may requeue
+      const counts = op.requestCounts();
+      expect(Object.keys(counts).filter(k => / 403$/.test(k))).toEqual([]);
+      expect(ungranted(counts, [...clusterRoleRules(), ...leaseRoleRules()])).toEqual([]);
+      expect(Object.keys(counts).some(k => k.startsWith('patch statefulsets 20'))).toBe(true);
+    } finally {
+      await op.stop();
+    }
+  });
+});
+
+describe('the namespaced install (Roles in the served namespaces, one ClusterRole for Nodes)', () => {
+  it('lets an operator serving two namespaces reconcile a Cluster, and denies it Secrets elsewhere', async () => {
+    const admin = sharedTestCluster().kubeConfig;
+    const [opNs, served1, served2, other] = await Promise.all(['nsinst-op', 'nsinst-a', 'nsinst-b', 'nsinst-other'].map(p => createTestNamespace(admin, p)));
+    const sa = { namespace: opNs!, name: OPERATOR_NAME };
+    const objs = installObjects({ namespace: opNs, namespaces: [served1!, served2!] });
+    cleanups.push(['clusterrolebinding', `${OPERATOR_NAME}-nodes-${opNs}`], ['clusterrole', `${OPERATOR_NAME}-nodes`]);
+    await applyYaml(renderYaml('', objs));
+
+    // The API server stored the rules; nothing cluster-wide but the Nodes ClusterRole.
+    const role = JSON.parse(await run(['-n', served1!, 'get', 'role', OPERATOR_NAME, '-o', 'json'])) as { rules: unknown[] };
+    expect(role.rules).toEqual(namespacedRules());
+    const nodes = JSON.parse(await run(['get', 'clusterrole', `${OPERATOR_NAME}-nodes`, '-o', 'json'])) as { rules: unknown[] };
+    expect(nodes.rules).toEqual(nodeRules());
+    const deploy = JSON.parse(await run(['-n', opNs!, 'get', 'deployment', OPERATOR_NAME, '-o', 'json']));
+    expect(deploy.spec.template.spec.containers[0].args).toContain(`--namespaces=${served1},${served2}`);
+
+    expect(await canI(sa, 'patch', 'statefulsets.apps', served2)).toBe(true);
+    expect(await canI(sa, 'get', 'secrets', served1)).toBe(true);
+    expect(await canI(sa, 'watch', 'nodes')).toBe(true);
+    expect(await canI(sa, 'update', 'leases.coordination.k8s.io', opNs)).toBe(true);
+    for (const [verb, resource, ns] of [
+      ['get', 'secrets', other], ['create', 'secrets', other], ['get', 'secrets', 'kube-system'], ['list', 'secrets', 'kube-system'],
+      ['patch', 'statefulsets.apps', other], ['list', 'clusters.k0smotron.io', other], ['update', 'leases.coordination.k8s.io', served1],
+      ['get', 'secrets', opNs], ['create', 'pods', served1], ['get', 'nodes', undefined],
+    ] as const) {
+      expect([verb, resource, ns, await canI(sa, verb, resource, ns)]).toEqual([verb, resource, ns, false]);
+    }
+    // No cluster-scoped list of namespaced kinds (that needs a ClusterRole).
+    const all = await kubectl(['auth', 'can-i', 'list', 'secrets', '--all-namespaces', `--as=system:serviceaccount:${opNs}:${OPERATOR_NAME}`], { kubeconfig: sharedTestCluster().kubeconfigPath });
+    expect(all.stdout.trim()).toBe('no');
+
+    const asOperator = await serviceAccountKubeConfig(sa);
+    // The API's own answer, not only can-i: the token gets 403 outside the served namespaces.
+    await core(admin).createNamespacedSecret({ namespace: other!, body: { metadata: { name: 'not-yours' }, stringData: { k: 'v' } } });
+    expect(await statusOf(() => core(asOperator).readNamespacedSecret({ namespace: other!, name: 'not-yours' }))).toBe(403);
+    expect(await statusOf(() => core(asOperator).listNamespacedSecret({ namespace: other! }))).toBe(403);
+    expect(await statusOf(() => core(asOperator).createNamespacedSecret({ namespace: other!, body: { metadata: { name: 'mine' } } }))).toBe(403);
+    expect(await statusOf(() => core(asOperator).deleteNamespacedSecret({ namespace: other!, name: 'not-yours' }))).toBe(403);
+    expect(await statusOf(() => core(asOperator).listSecretForAllNamespaces())).toBe(403);
+    expect(await statusOf(() => core(asOperator).listNamespacedSecret({ namespace: 'kube-system' }))).toBe(403);
+
+    // The real controllers, as the Deployment would run them: --namespaces and the Lease in opNs.
+    const op = await startOperator({
+      kubeConfig: asOperator,
+      namespaces: [served1!, served2!],
+      leaderElection: { namespace: opNs!, name: 'k0smotron-leader', leaseDurationMs: 4000 },
+      logger: new JsonLogger({ level: 'error' }),
+    });
+    try {
+      await eventually('leadership', () => op.isLeader(), 15_000);
+      await new K0smotronClient(admin).createCluster(testCluster(served2!, 'ns', 32303));
+      // A Cluster in a namespace it does not serve stays untouched (no watch there, no 403 either).
+      await new K0smotronClient(admin).createCluster(testCluster(other!, 'ignored', 32305));
+      const ready = await waitReconciled(admin, served2!, 'ns', () => op.requestCounts());
+      expect(ready.status?.conditions?.find(c => c.type === 'ControlPlaneExposed')?.reason).toBe('NodePortReady');
+      await op.manager.waitForIdle({ quietMs: 1000, timeoutMs: 60_000 }).catch(() => undefined);
+      const counts = op.requestCounts();
+      expect(Object.keys(counts).filter(k => / 403$/.test(k))).toEqual([]);
+      expect(ungranted(counts, [...namespacedRules(), ...nodeRules(), ...leaseRoleRules()])).toEqual([]);
+      const untouched = await new K0smotronClient(admin).getCluster(other!, 'ignored');
+      expect(untouched?.status).toBeUndefined();
     } finally {
       await op.stop();
     }

@@ -53,12 +53,12 @@ describe('operator RBAC', () => {
   // the other direction: every request a running operator makes is granted, and none is denied.
   it('namespaced rules are exactly what the controllers use', () => {
     expect(table(namespacedRules())).toEqual([
-      'apps statefulsets: create,list,patch,watch',
-      'core configmaps: create,delete,list,patch,watch',
+      'apps statefulsets: create,get,list,patch,watch',
+      'core configmaps: create,delete,get,list,patch,watch',
       'core events: create',
       'core persistentvolumeclaims: list,patch,watch',
       'core secrets: create,get,list,patch,watch',
-      'core services: create,delete,list,patch,watch',
+      'core services: create,delete,get,list,patch,watch',
       'k0smotron.io clusters/finalizers: update',
       'k0smotron.io clusters/status: patch',
       'k0smotron.io clusters: create,list,patch,watch',

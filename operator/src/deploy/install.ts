@@ -31,6 +31,9 @@ const CACHED: Verb[] = ['list', 'watch']; // informers: one list+watch per kind 
 // Server-side apply is a PATCH; when the object does not exist yet the API server also checks
 // `create`. So every kind the operator applies needs both.
 const APPLIED: Verb[] = ['create', 'patch'];
+// Children are cached only with the operator's label, so before creating one the operator reads
+// its name live: an object someone else made under that name must not be taken over.
+const LIVE_GET = '; get: a name missing from the label-filtered cache is checked live before the first apply';
 
 /**
  * Everything the reconcilers do inside a namespace they serve: exactly the requests the engine
@@ -49,10 +52,10 @@ export const OPERATOR_PERMISSIONS: readonly Permission[] = [
   { apiGroup: 'k0smotron.io', resource: 'k0smotronclusters/status', verbs: ['patch'], why: "mirrors its Cluster's status" },
   { apiGroup: 'k0smotron.io', resource: 'k0smotronclusters/finalizers', verbs: ['update'], why: 'the mirrored Cluster has an owner reference with blockOwnerDeletion' },
   { apiGroup: '', resource: 'secrets', verbs: ['get', ...CACHED, ...APPLIED], why: 'PKI, kubeconfig and join-token Secrets; cached without data, so keys are read live (get); never deleted (owner-reference GC does that)' },
-  { apiGroup: '', resource: 'services', verbs: [...CACHED, ...APPLIED, 'delete'], why: 'control-plane and etcd Services; the old Service is deleted when service.type changes' },
-  { apiGroup: '', resource: 'configmaps', verbs: [...CACHED, ...APPLIED, 'delete'], why: 'k0s config, entrypoint and endpoint ConfigMaps; the endpoint one is deleted when no longer needed' },
+  { apiGroup: '', resource: 'services', verbs: ['get', ...CACHED, ...APPLIED, 'delete'], why: 'control-plane and etcd Services; the old Service is deleted when service.type changes' + LIVE_GET },
+  { apiGroup: '', resource: 'configmaps', verbs: ['get', ...CACHED, ...APPLIED, 'delete'], why: 'k0s config, entrypoint and endpoint ConfigMaps; the endpoint one is deleted when no longer needed' + LIVE_GET },
   { apiGroup: '', resource: 'persistentvolumeclaims', verbs: [...CACHED, 'patch'], why: "autoDeletePVCs adds or removes the Cluster's owner reference; never created or deleted by the operator" },
-  { apiGroup: 'apps', resource: 'statefulsets', verbs: [...CACHED, ...APPLIED], why: 'control-plane and etcd StatefulSets; never deleted by the operator (owner-reference GC does that)' },
+  { apiGroup: 'apps', resource: 'statefulsets', verbs: ['get', ...CACHED, ...APPLIED], why: 'control-plane and etcd StatefulSets; never deleted by the operator (owner-reference GC does that)' + LIVE_GET },
   { apiGroup: '', resource: 'events', verbs: ['create'], why: 'one Event per changed condition (de-duplicated in the operator, so never patched)' },
 ];
 
