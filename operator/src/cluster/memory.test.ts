@@ -74,6 +74,17 @@ describe('what the cache keeps of owned kinds', () => {
   });
 });
 
+describe('an object under a child\'s name that the cache does not show (no label)', () => {
+  it('is found by a live read: NameConflict, nothing written', async () => {
+    const engine = new FakeEngine();
+    engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'c1', namespace: 'ns', uid: 'u1' }, spec: { service: { type: 'ClusterIP' } } } as KubernetesObject);
+    engine.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kmc-c1-config', namespace: 'ns' }, data: { mine: 'yes' } } as KubernetesObject);
+    engine.hiddenFromCache.add('v1/ConfigMap/ns/kmc-c1-config'); // what the label-filtered informer sees
+    await expect(clusterController().reconcile(key('c1'), engine.context())).rejects.toThrow(/ConfigMap kmc-c1-config already exists and belongs to no Cluster/);
+    expect(engine.writes.filter((w) => !w.startsWith('apply/status'))).toEqual([]);
+  });
+});
+
 describe('a user patch cannot take a child out of the cache', () => {
   it('changing or removing the app label is rejected', () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns', labels: { app: 'k0smotron', 'app.kubernetes.io/component': 'cluster-config' } } };
