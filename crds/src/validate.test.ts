@@ -50,9 +50,10 @@ describe('messages name the fix', () => {
     expect(spec({ service: { apiport: 1 } })[0].message).toContain('Did you mean "apiPort"?');
     expect(suggestField('zzzzzz', ['replicas', 'image'])).toBeUndefined();
   });
-  it('rejects strategic patches with a reason and the alternatives', () => {
-    const [e] = spec({ patches: [{ target: { kind: 'Service' }, patch: { type: 'strategic', content: 'spec: {}' } }] });
-    expect(e.message).toMatch(/not supported.*merge.*json/);
+  it('accepts strategic patches as upstream documents them, and rejects one that is not an object', () => {
+    expect(spec({ patches: [{ target: { kind: 'Service' }, patch: { type: 'strategic', content: 'spec: {}' } }] })).toEqual([]);
+    const [e] = spec({ patches: [{ target: { kind: 'Service' }, patch: { type: 'strategic', content: '[1]' } }] });
+    expect(e).toEqual({ path: 'spec.patches[0].patch.content', message: expect.stringMatching(/strategic merge patch must be an object/) });
   });
   it('explains a token request without a cluster', () => {
     const r = validateJoinTokenRequest({ apiVersion: 'k0smotron.io/v1beta2', kind: 'JoinTokenRequest', metadata: { name: 't' }, spec: {} });

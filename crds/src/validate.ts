@@ -340,20 +340,11 @@ function semanticSpecErrors(spec: ClusterSpec, base: string): ValidationError[] 
     }
   });
 
-  // Patches: strategic merge is rejected on purpose; the others must parse.
+  // Patches: the content must parse and have the shape its type needs.
   (spec.patches ?? []).forEach((patch, i) => {
     const p = at(`patches[${i}].patch`);
     const type = patch?.patch?.type;
     const content = patch?.patch?.content;
-    if (type === 'strategic') {
-      errors.push({
-        path: `${p}.type`,
-        message:
-          'strategic merge patches are not supported (no maintained JavaScript implementation applies them correctly): ' +
-          'use type merge (RFC 7386) or json (RFC 6902)',
-      });
-      return;
-    }
     if (typeof content !== 'string' || !content) return;
     let parsed: unknown;
     try {
@@ -370,8 +361,8 @@ function semanticSpecErrors(spec: ClusterSpec, base: string): ValidationError[] 
       if (typeof bad === 'string') errors.push({ path: `${p}.content`, message: `a json patch ${bad}` });
       else if (bad >= 0)
         errors.push({ path: `${p}.content`, message: `operation ${bad} needs "op" (one of ${ops.join(', ')}) and a string "path"` });
-    } else if (type === 'merge' && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
-      errors.push({ path: `${p}.content`, message: 'a merge patch must be an object, e.g. {"metadata": {"labels": {"team": "a"}}}' });
+    } else if ((type === 'merge' || type === 'strategic') && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
+      errors.push({ path: `${p}.content`, message: `a ${type} merge patch must be an object, e.g. {"metadata": {"labels": {"team": "a"}}}` });
     }
   });
   return errors;

@@ -413,7 +413,8 @@ describe('patches', () => {
   it('reports bad patches as SpecErrors naming the patch', () => {
     const objs = childList(desiredChildren(clusterView(cluster({})), facts()));
     const run = (p: object) => () => applyPatches(objs, [p as never]);
-    expect(run({ target: { kind: 'Service' }, patch: { type: 'strategic', content: '{}' } })).toThrow(/spec\.patches\[0\]\.patch\.type "strategic" is not supported.*use type "merge" or "json"/);
+    expect(run({ target: { kind: 'Service' }, patch: { type: 'strategic', content: '[]' } })).toThrow(/spec\.patches\[0\]\.patch\.content must be a strategic merge patch/);
+    expect(run({ target: { kind: 'Service' }, patch: { type: 'yaml', content: '{}' } })).toThrow(/must be "json", "merge" or "strategic"/);
     expect(run({ target: { kind: 'Ingress' }, patch: { type: 'merge', content: '{}' } })).toThrow(/spec\.patches\[0\] targets Ingress, which this Cluster does not generate/);
     expect(run({ target: { kind: 'Service', component: 'nope' }, patch: { type: 'merge', content: '{}' } })).toThrow(/PatchTargetNotFound|does not generate/);
     expect(run({ target: { kind: 'Service' }, patch: { type: 'json', content: '[{"op":"replace","path":"/spec/nothere/x","value":1}]' } })).toThrow(/spec\.patches\[0\] \(json\) failed on Service/);

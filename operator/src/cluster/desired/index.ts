@@ -13,3 +13,4 @@ export * from './status';
 export * from './view';
 export * from './volumes';
 export * from './pod-policy';
+export * from './strategic-merge';

@@ -1,11 +1,13 @@
-// User `patches`: RFC 6902 JSON patches and RFC 7386 merge patches on generated objects, matched
-// by kind and `app.kubernetes.io/component`, applied before anything is sent to the API server.
+// User `patches`: RFC 6902 JSON patches, RFC 7386 merge patches and Kubernetes strategic merge
+// patches on generated objects, matched by kind and `app.kubernetes.io/component`, applied before
+// anything is sent to the API server.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { applyPatch, type Operation } from 'fast-json-patch';
 import * as mergePatch from 'json-merge-patch';
 import { parse } from 'yaml';
 import { LABEL_COMPONENT, type ComponentPatch } from '@k0smotron/api';
 import { SpecError } from './errors';
+import { strategicMerge } from './strategic-merge';
 
 function parseContent(content: string, where: string): unknown {
   try {
@@ -29,21 +31,15 @@ export function applyPatches<T extends KubernetesObject>(objects: T[], patches: 
   let out = objects;
   patches.forEach((p, i) => {
     const where = `spec.patches[${i}]`;
-    if (p.patch.type === 'strategic') {
-      throw new SpecError(
-        'UnsupportedPatchType',
-        `${where}.patch.type "strategic" is not supported (no maintained JavaScript implementation of strategic merge); use type "merge" or "json"`,
-      );
-    }
-    if (p.patch.type !== 'json' && p.patch.type !== 'merge') {
-      throw new SpecError('UnsupportedPatchType', `${where}.patch.type must be "json" or "merge", got ${JSON.stringify(p.patch.type)}`);
+    if (p.patch.type !== 'json' && p.patch.type !== 'merge' && p.patch.type !== 'strategic') {
+      throw new SpecError('UnsupportedPatchType', `${where}.patch.type must be "json", "merge" or "strategic", got ${JSON.stringify(p.patch.type)}`);
     }
     const content = parseContent(p.patch.content, where);
     if (p.patch.type === 'json' && !Array.isArray(content)) {
       throw new SpecError('InvalidPatch', `${where}.patch.content must be a JSON patch: a list of operations such as [{"op":"add","path":"/metadata/labels/x","value":"y"}]`);
     }
-    if (p.patch.type === 'merge' && (typeof content !== 'object' || content === null || Array.isArray(content))) {
-      throw new SpecError('InvalidPatch', `${where}.patch.content must be a merge patch: an object such as {"metadata":{"labels":{"x":"y"}}}`);
+    if (p.patch.type !== 'json' && (typeof content !== 'object' || content === null || Array.isArray(content))) {
+      throw new SpecError('InvalidPatch', `${where}.patch.content must be a ${p.patch.type} merge patch: an object such as {"metadata":{"labels":{"x":"y"}}}`);
     }
     let matched = 0;
     out = out.map((obj) => {
@@ -54,7 +50,9 @@ export function applyPatches<T extends KubernetesObject>(objects: T[], patches: 
         patched =
           p.patch.type === 'json'
             ? applyPatch(structuredClone(obj), content as Operation[], true, true).newDocument
-            : (mergePatch.apply(structuredClone(obj), content) as T);
+            : p.patch.type === 'strategic'
+              ? strategicMerge(obj, content, obj.kind ?? '')
+              : (mergePatch.apply(structuredClone(obj), content) as T);
       } catch (err) {
         const msg = (err as Error).message.split('\n')[0];
         throw new SpecError('PatchFailed', `${where} (${p.patch.type}) failed on ${obj.kind} ${obj.metadata?.name}: ${msg}`);
