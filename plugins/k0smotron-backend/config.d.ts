@@ -24,10 +24,18 @@ export interface Config {
       /** Namespaces served from this cluster; default all. */
       namespaces?: string[];
     }>;
-    /** The admin kubeconfig route (`GET …/kubeconfig`). */
+    /** The kubeconfig route (`GET …/kubeconfig`): a kubeconfig of the requesting user's own. */
     kubeconfigAccess?: {
-      /** Off by default: the admin kubeconfig gives full control of the child cluster. */
+      /**
+       * Off by default: the kubeconfig is in the child's `system:masters` group, i.e. full
+       * control of the child cluster, for its lifetime.
+       */
       enabled?: boolean;
+      /**
+       * How long each user's client certificate is valid, as a duration such as `8h` or
+       * `1h30m` (default 8h, at most 168h). It cannot be revoked, only expire.
+       */
+      certificateLifetime?: string;
     };
     /** Run the k0smotron reconcilers inside Backstage instead of a separate operator. */
     reconciler?: {

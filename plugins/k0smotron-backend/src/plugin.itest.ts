@@ -1,6 +1,6 @@
 // The REST API against the real test cluster: every route, 401/403/400, and no secret in logs.
 import request from 'supertest';
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { K0smotronClient } from '@k0smotron/api/client';
@@ -183,18 +183,32 @@ describe('routes', () => {
     expect(t.logs.text()).toMatch(/cluster-delete/);
   });
 
-  it('serves the admin kubeconfig only when enabled, and audits it', async () => {
+  it('serves a kubeconfig of the user\'s own (never the stored admin one) only when enabled, and audits it', async () => {
     await client.createCluster({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'kc', namespace: ns }, spec: {} });
     const notYet = await request(t.backend.server).get(api(`/clusters/test/${ns}/kc/kubeconfig`)).set('Authorization', user);
     expect(notYet.status).toBe(404);
-    expect(notYet.body.error.message).toContain('not written yet');
+    expect(notYet.body.error.message).toContain('no status.endpoint');
+    await kubeConfig.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
+      { group: 'k0smotron.io', version: 'v1beta2', namespace: ns, plural: 'clusters', name: 'kc', body: { status: { endpoint: 'https://192.0.2.7:30443' } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const noCa = await request(t.backend.server).get(api(`/clusters/test/${ns}/kc/kubeconfig`)).set('Authorization', user);
+    expect(noCa.status).toBe(404);
+    expect(noCa.body.error.message).toContain('Secret kc-ca');
 
+    // The stored admin kubeconfig is there, but the route signs one for the user instead.
     const kubeconfig = 'apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    client-key-data: SECRETKEYDATA0123456789\n';
     secretsWritten.push('SECRETKEYDATA0123456789');
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'kc-kubeconfig' }, stringData: { value: kubeconfig } } });
+    const ca = createCa('kubernetes', new Date(), 1);
+    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'kc-ca' }, stringData: { 'tls.crt': ca.cert, 'tls.key': ca.key } } });
     const ok = await request(t.backend.server).get(api(`/clusters/test/${ns}/kc/kubeconfig`)).set('Authorization', user);
     expect(ok.status).toBe(200);
-    expect(ok.text).toBe(kubeconfig);
+    expect(ok.text).not.toContain('SECRETKEYDATA');
+    const handed = new KubeConfig();
+    handed.loadFromString(ok.text);
+    expect(handed.getCurrentContext()).toBe('user:default/alice@kc-k0s');
+    expect(handed.getCurrentCluster()?.server).toBe('https://192.0.2.7:30443');
     expect(ok.headers['cache-control']).toBe('no-store');
     expect(t.logs.text()).toMatch(/kubeconfig-read/);
 

@@ -2,6 +2,7 @@ import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api
 import { k0smotronPermissions } from '@k0smotron/plugin-k0smotron-common';
 import { managementClustersServiceRef } from './service/managementClusters';
 import { createRouter } from './service/router';
+import { readKubeconfigLifetimeMs } from './service/userKubeconfig';
 import { startEmbeddedReconciler, type ChildApiResolver, type EmbeddedReconciler } from './service/embeddedReconciler';
 import { k0smotronReconcilerExtensionPoint } from './extensions';
 
@@ -25,8 +26,9 @@ export const k0smotronPlugin = createBackendPlugin({
         auditor: coreServices.auditor,
         lifecycle: coreServices.lifecycle,
         managementClusters: managementClustersServiceRef,
+        rootConfig: coreServices.rootConfig,
       },
-      async init({ logger, httpRouter, httpAuth, permissions, permissionsRegistry, auditor, lifecycle, managementClusters }) {
+      async init({ logger, httpRouter, httpAuth, permissions, permissionsRegistry, auditor, lifecycle, managementClusters, rootConfig }) {
         permissionsRegistry.addPermissions(k0smotronPermissions);
         const { config } = managementClusters;
         let reconciler: EmbeddedReconciler | undefined;
@@ -38,6 +40,7 @@ export const k0smotronPlugin = createBackendPlugin({
             auditor,
             managementClusters,
             kubeconfigAccessEnabled: config.kubeconfigAccessEnabled,
+            kubeconfigLifetimeMs: readKubeconfigLifetimeMs(rootConfig),
             reconcilerStatus: () => ({ enabled: config.reconciler.enabled, items: reconciler?.status() ?? [] }),
           }),
         );

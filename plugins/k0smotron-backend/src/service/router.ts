@@ -36,6 +36,8 @@ import {
 import { cachedClusterSummary, compareSummaries, filterSummaries, toClusterDetails, toClusterSummary } from './summaries';
 import { ClusterInspector } from './clusterInspector';
 import { JoinTokenTimeoutError, issueJoinToken } from './joinTokens';
+import { issueUserKubeconfig } from './userKubeconfig';
+import { DEFAULT_USER_KUBECONFIG_LIFETIME_MS } from '@k0smotron/operator/pki';
 
 export interface RouterOptions {
   logger: LoggerService;
@@ -44,6 +46,8 @@ export interface RouterOptions {
   auditor: AuditorService;
   managementClusters: ManagementClustersService;
   kubeconfigAccessEnabled: boolean;
+  /** Lifetime of the per-user kubeconfigs the kubeconfig route signs (default 8 h). */
+  kubeconfigLifetimeMs?: number;
   /** How long a join-token request waits for the operator (default 30 s). */
   joinTokenTimeoutMs?: number;
   reconcilerStatus?: () => ReconcilerStatusResponse;
@@ -303,13 +307,18 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       meta: { managementCluster: mc.name, namespace, name, actor: credentials.principal.userEntityRef },
     });
     try {
-      await liveCluster(mc, namespace, name);
-      const kubeconfig = await mc.client.readKubeconfig(namespace, name);
-      if (!kubeconfig) throw new NotFoundError(`the admin kubeconfig of ${namespace}/${name} is not written yet; wait until the Cluster is Available`);
-      await audit.success();
+      const cluster = await liveCluster(mc, namespace, name);
+      const kubeconfig = await issueUserKubeconfig({
+        kubeConfig: mc.kubeConfig,
+        managementCluster: mc.name,
+        cluster,
+        user: credentials.principal.userEntityRef,
+        lifetimeMs: options.kubeconfigLifetimeMs ?? DEFAULT_USER_KUBECONFIG_LIFETIME_MS,
+      });
+      await audit.success({ meta: { subject: kubeconfig.user, groups: kubeconfig.groups, expiresAt: kubeconfig.notAfter.toISOString() } });
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('Content-Disposition', `attachment; filename="${name}.kubeconfig"`);
-      res.type('text/yaml').send(kubeconfig);
+      res.type('text/yaml').send(kubeconfig.yaml);
     } catch (err) {
       const httpErr = toHttpError(err, mc.name);
       await audit.fail({ error: httpErr });
