@@ -75,7 +75,7 @@ describe('startChildApiServer', () => {
     await expect(get(`${server.url}/readyz`, { ca: base.ca.certPem })).rejects.toThrow(/certificate/);
 
     const pids = server.pids();
-    expect(pids).toHaveLength(2);
+    expect(pids).toHaveLength(3); // etcd, kube-apiserver, kube-controller-manager
     expect(fs.existsSync(server.dir)).toBe(true);
     await server.stop();
     for (const pid of pids) expect(isAlive(pid)).toBe(false);

@@ -3,6 +3,11 @@
 // cluster's binaries with the PKI the operator generated for that Cluster: its CA verifies
 // clients and signs the serving certificate, its SA keys sign tokens, its front-proxy CA backs
 // request-header auth, and bootstrap tokens authenticate as they do in k0s.
+//
+// For workers to join, it also runs what a k0s controller runs for kubelet TLS bootstrap: a
+// kube-controller-manager that approves node-client CSRs and signs them with the Cluster CA, and
+// removes expired bootstrap tokens; and the ClusterRoleBindings k0s applies at start
+// (bootstrapRbac below).
 import 'reflect-metadata'; // @peculiar/x509 (via tsyringe) needs a Reflect polyfill
 import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -14,6 +19,7 @@ import * as x509 from '@peculiar/x509';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { ensureBinaries } from './binaries';
 import { SERVICE_CLUSTER_IP_RANGE, toFlags } from './components';
+import { renderKubeconfig } from './kubeconfig';
 import { freePorts } from './ports';
 import { ProcessSupervisor, tailFile } from './processes';
 
@@ -39,6 +45,11 @@ export interface ChildApiServerOptions {
   baseDir?: string;
   log?: (message: string) => void;
   startTimeoutMs?: number;
+  /**
+   * Run the kube-controller-manager workers need to join (CSR approval and signing, token
+   * cleaner, node lifecycle); default true. Without it a CSR is never approved.
+   */
+  controllerManager?: boolean;
 }
 
 export interface ChildApiServer {
@@ -49,11 +60,52 @@ export interface ChildApiServer {
   servingCertPem: string;
   /** The temp dir (PKI copies, etcd data, logs); removed by stop(). */
   dir: string;
+  /** An admin kubeconfig for the child (CN `testenv-child-admin`, O `system:masters`), in `dir`. */
+  adminKubeconfigPath: string;
   pids(): number[];
   logs(lines?: number): string;
   /** Stops kube-apiserver and etcd and removes the temp dir. Safe to call twice. */
   stop(): Promise<void>;
 }
+
+/**
+ * The ClusterRoleBindings a k0s controller applies at start for kubelet TLS bootstrap, with k0s's
+ * names (its `bootstrapRBACTemplate` in pkg/component/controller/systemrbac.go): bootstrap tokens
+ * (group `system:bootstrappers`) may create CSRs and have node-client CSRs approved, and nodes
+ * may have the renewals of their own client certificates approved. The ClusterRoles themselves
+ * are kube-apiserver's built-in ones.
+ */
+export const K0S_BOOTSTRAP_RBAC: ReadonlyArray<{ name: string; clusterRole: string; group: string }> = [
+  { name: 'kubelet-bootstrap', clusterRole: 'system:node-bootstrapper', group: 'system:bootstrappers' },
+  {
+    name: 'node-autoapprove-bootstrap',
+    clusterRole: 'system:certificates.k8s.io:certificatesigningrequests:nodeclient',
+    group: 'system:bootstrappers',
+  },
+  {
+    name: 'node-autoapprove-certificate-rotation',
+    clusterRole: 'system:certificates.k8s.io:certificatesigningrequests:selfnodeclient',
+    group: 'system:nodes',
+  },
+];
+
+/**
+ * The child's controllers. k0s runs `*,bootstrapsigner,tokencleaner`; the stand-in runs the ones
+ * a worker join touches, so that each child costs little on a shared machine: the per-controller
+ * service-account credentials (as k0s, `--use-service-account-credentials`) need
+ * serviceaccount-token; csrapproving/csrsigning/csrcleaner approve, sign and tidy node CSRs;
+ * tokencleaner deletes expired bootstrap tokens and bootstrapsigner signs cluster-info with them,
+ * as in k0s; nodelifecycle marks a node whose kubelet stopped reporting NotReady (Unknown).
+ */
+export const CHILD_CONTROLLERS = [
+  'serviceaccount-token',
+  'csrapproving',
+  'csrsigning',
+  'csrcleaner',
+  'tokencleaner',
+  'bootstrapsigner',
+  'nodelifecycle',
+];
 
 function decode(data: Record<string, string> | undefined, key: string, secret: string): string {
   const b64 = data?.[key];
@@ -135,6 +187,36 @@ export async function signLeafCert(
   return { certPem: cert.toString('pem'), keyPem };
 }
 
+/** Creates (or leaves in place) K0S_BOOTSTRAP_RBAC in the child, as k0s's manifest applier does. */
+async function applyBootstrapRbac(url: string, caPem: string, admin: { certPem: string; keyPem: string }): Promise<void> {
+  for (const b of K0S_BOOTSTRAP_RBAC) {
+    const body = JSON.stringify({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: b.name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: b.clusterRole },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: b.group }],
+    });
+    const status = await new Promise<{ code: number; text: string }>((resolve, reject) => {
+      const req = https.request(
+        `${url}/apis/rbac.authorization.k8s.io/v1/clusterrolebindings`,
+        { method: 'POST', ca: caPem, cert: admin.certPem, key: admin.keyPem, agent: false, timeout: 10_000, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ code: res.statusCode ?? 0, text }));
+        },
+      );
+      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.end(body);
+    });
+    if (status.code !== 201 && status.code !== 409) {
+      throw new Error(`creating ClusterRoleBinding ${b.name} in the child: HTTP ${status.code} ${status.text.slice(0, 300)}`);
+    }
+  }
+}
+
 function defaultBaseDir(): string {
   if (process.env.K0SMOTRON_TEST_TMPDIR) return process.env.K0SMOTRON_TEST_TMPDIR;
   try {
@@ -196,6 +278,7 @@ export async function startChildApiServer(opts: ChildApiServerOptions): Promise<
       saPub: file('sa.pub', opts.pki.saPublicKeyPem),
       saKey: file('sa.key', opts.pki.saPrivateKeyPem),
       frontProxyCa: file('front-proxy-ca.crt', opts.pki.frontProxyCaCertPem),
+      caKey: file('ca.key', opts.pki.caKeyPem),
     };
     const etcdUrl = `http://127.0.0.1:${etcdClient}`;
     const peerUrl = `http://127.0.0.1:${etcdPeer}`;
@@ -252,6 +335,8 @@ export async function startChildApiServer(opts: ChildApiServerOptions): Promise<
           'client-ca-file': f.ca,
           'enable-bootstrap-token-auth': true,
           'authorization-mode': 'Node,RBAC',
+          // As k0s: a kubelet may only change its own Node and the pods bound to it.
+          'enable-admission-plugins': 'NodeRestriction',
           'service-account-key-file': f.saPub,
           'service-account-signing-key-file': f.saKey,
           'service-account-issuer': 'https://kubernetes.default.svc',
@@ -274,12 +359,59 @@ export async function startChildApiServer(opts: ChildApiServerOptions): Promise<
     await waitFor('kube-apiserver /readyz', () =>
       probe((cb) => https.get(`${url}/readyz`, { ca: opts.pki.caCertPem, timeout: 2000, agent: false }, cb)),
     );
+    const admin = await signLeafCert(opts.pki.caCertPem, opts.pki.caKeyPem, {
+      commonName: 'testenv-child-admin',
+      organizations: ['system:masters'],
+      usage: 'client',
+    });
+    const adminKubeconfigPath = path.join(dir, 'admin.kubeconfig');
+    fs.writeFileSync(
+      adminKubeconfigPath,
+      renderKubeconfig({ server: url, caPem: opts.pki.caCertPem, clientCertPem: admin.certPem, clientKeyPem: admin.keyPem, clusterName: 'child', userName: 'testenv-child-admin' }),
+      { mode: 0o600 },
+    );
+    await applyBootstrapRbac(url, opts.pki.caCertPem, admin);
+    if (opts.controllerManager !== false) {
+      const kcm = await signLeafCert(opts.pki.caCertPem, opts.pki.caKeyPem, { commonName: 'system:kube-controller-manager', usage: 'client' });
+      const kcmKubeconfig = path.join(dir, 'controller-manager.kubeconfig');
+      fs.writeFileSync(
+        kcmKubeconfig,
+        renderKubeconfig({ server: url, caPem: opts.pki.caCertPem, clientCertPem: kcm.certPem, clientKeyPem: kcm.keyPem, clusterName: 'child', userName: 'kube-controller-manager' }),
+        { mode: 0o600 },
+      );
+      supervisor.start(
+        {
+          name: 'child-kube-controller-manager',
+          command: path.join(bins.binDir, 'kube-controller-manager'),
+          args: toFlags({
+            kubeconfig: kcmKubeconfig,
+            'leader-elect': false,
+            // Serves nothing: nothing scrapes it, and fixed default ports would collide.
+            'secure-port': 0,
+            port: 0,
+            controllers: CHILD_CONTROLLERS.join(','),
+            'use-service-account-credentials': true,
+            'service-account-private-key-file': f.saKey,
+            'root-ca-file': f.ca,
+            // The Cluster's CA signs the kubelets' client certificates, as k0s's ca.crt/ca.key do.
+            'cluster-signing-cert-file': f.ca,
+            'cluster-signing-key-file': f.caKey,
+            'cluster-name': 'k0s',
+            'service-cluster-ip-range': SERVICE_CLUSTER_IP_RANGE,
+            profiling: false,
+            v: 1,
+          }),
+        },
+        logFile('kube-controller-manager'),
+      );
+    }
     log(`child API server ready at ${url} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     return {
       url,
       port,
       servingCertPem: serving.certPem,
       dir,
+      adminKubeconfigPath,
       pids: () => supervisor.processes.map((p) => p.pid),
       logs,
       stop: () => supervisor.stop(),

@@ -337,7 +337,7 @@ export function apiErrorMessage(err: unknown): string {
 
 let isolationSupported: boolean | undefined;
 /** Whether this process may create private mount namespaces (root with CAP_SYS_ADMIN). */
-function canIsolateNodes(): boolean {
+export function canIsolateNodes(): boolean {
   if (isolationSupported === undefined) {
     const res = spawnSync('unshare', ['--mount', '--propagation', 'private', '--', 'true'], { stdio: 'ignore' });
     isolationSupported = res.status === 0;

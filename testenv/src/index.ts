@@ -12,4 +12,27 @@ export {
   type SharedTestCluster,
 } from './shared';
 export { STORAGE_CLASS } from './storage';
-export { startChildApiServer, readChildApiPki, signLeafCert, signServingCert, type ChildApiServer, type ChildApiServerOptions, type ChildApiPki } from './childApiServer';
+export {
+  startChildApiServer,
+  readChildApiPki,
+  signLeafCert,
+  signServingCert,
+  K0S_BOOTSTRAP_RBAC,
+  CHILD_CONTROLLERS,
+  type ChildApiServer,
+  type ChildApiServerOptions,
+  type ChildApiPki,
+} from './childApiServer';
+export {
+  joinWorker,
+  bootstrapKubeletCertificate,
+  readWorkerJoinToken,
+  WorkerJoinError,
+  WORKER_TOKEN_USER,
+  KUBELET_CLIENT_SIGNER,
+  type JoinWorkerOptions,
+  type JoinedWorker,
+  type KubeletCertificate,
+  type WorkerJoinToken,
+  type JoinStage,
+} from './worker';
