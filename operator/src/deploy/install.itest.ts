@@ -182,8 +182,25 @@ describe('the namespaced install (Roles in the served namespaces, one ClusterRol
       await new K0smotronClient(admin).createCluster(testCluster(other!, 'ignored', 32305));
       const ready = await waitReconciled(admin, served2!, 'ns', () => op.requestCounts());
       expect(ready.status?.conditions?.find(c => c.type === 'ControlPlaneExposed')?.reason).toBe('NodePortReady');
+
+      // Write paths a plain create does not take, under the Roles too: the owner reference on a
+      // PVC (autoDeletePVCs), and deleting the old Service when service.type changes.
+      const kmc = new K0smotronClient(admin);
+      await kmc.createCluster({
+        apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'pvc', namespace: served1 },
+        spec: { service: { type: 'ClusterIP' }, persistence: { type: 'pvc', autoDeletePVCs: true, persistentVolumeClaim: { spec: { resources: { requests: { storage: '1Gi' } } } } } },
+      } as Cluster);
+      await eventually('a PVC owned by its Cluster', async () =>
+        (await core(admin).listNamespacedPersistentVolumeClaim({ namespace: served1! })).items
+          .some(p => p.metadata?.ownerReferences?.some(r => r.kind === 'Cluster' && r.name === 'pvc')), 120_000, 250);
+      await kmc.patchCluster(served2!, 'ns', { spec: { service: { type: 'ClusterIP' } } });
+      await eventually('the NodePort Service deleted after the type change', async () =>
+        (await core(admin).listNamespacedService({ namespace: served2! })).items.every(s => s.spec?.type !== 'NodePort'), 60_000, 250);
+
       await op.manager.waitForIdle({ quietMs: 1000, timeoutMs: 60_000 }).catch(() => undefined);
       const counts = op.requestCounts();
+      expect(Object.keys(counts).filter(k => /^(patch persistentvolumeclaims|delete services) 200$/.test(k)).sort())
+        .toEqual(['delete services 200', 'patch persistentvolumeclaims 200']);
       expect(Object.keys(counts).filter(k => / 403$/.test(k))).toEqual([]);
       expect(ungranted(counts, [...namespacedRules(), ...nodeRules(), ...leaseRoleRules()])).toEqual([]);
       const untouched = await new K0smotronClient(admin).getCluster(other!, 'ignored');
