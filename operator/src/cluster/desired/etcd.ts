@@ -114,6 +114,10 @@ export function desiredEtcdStatefulSet(
     ...etcd.args,
     '--data-dir=/var/lib/k0s/etcd',
   ];
+  // Mounted as a directory (no subPath), so the kubelet replaces the files when a leaf Secret is
+  // renewed, and etcd reads them again for each new connection: a renewal needs no etcd restart,
+  // and the pod template does not change with the Secrets (etcd-reload.itest.ts runs a real etcd
+  // through a renewal). A restart would take a one-member etcd down for every renewal.
   const certs = {
     name: 'certs',
     projected: {
