@@ -208,5 +208,23 @@ describe('the namespaced install (Roles in the served namespaces, one ClusterRol
     } finally {
       await op.stop();
     }
+
+    // Why the Nodes ClusterRole is part of the namespaced install: without it the Node informer
+    // is denied, the caches never sync, and no controller starts (the operator is not ready).
+    await run(['delete', 'clusterrolebinding', `${OPERATOR_NAME}-nodes-${opNs}`]);
+    await eventually('the Nodes grant gone', async () => !(await canI(sa, 'list', 'nodes')), 10_000, 200);
+    const blind = await startOperator({
+      kubeConfig: asOperator,
+      namespaces: [served1!, served2!],
+      leaderElection: false,
+      syncTimeoutMs: 3000, // how long startOperator waits before it returns unsynced; not a measurement
+      logger: new JsonLogger({ level: 'error' }),
+    });
+    try {
+      await eventually('the Node list denied', () => (blind.requestCounts()['list nodes 403'] ?? 0) > 0, 30_000, 100);
+      expect(blind.readiness()).toMatchObject({ ready: false, reasons: expect.arrayContaining(['informer caches have not synced yet']) });
+    } finally {
+      await blind.stop();
+    }
   });
 });
