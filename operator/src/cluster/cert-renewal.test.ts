@@ -147,3 +147,21 @@ describe('certificate renewal (in-memory engine)', () => {
     expect(secret('c1-kubeconfig').data).not.toEqual(first.data);
   });
 });
+
+describe('a deleted etcd CA', () => {
+  it('is generated again and every existing leaf is signed again by it (the old leaves would not be trusted)', async () => {
+    const { engine, reconcile, secret, cert, settle } = setup({ service: { type: 'NodePort' } });
+    await reconcile();
+    await settle();
+    const oldCa = secret('c1-etcd');
+    engine.store.delete(`v1/Secret/ns/c1-etcd`);
+    engine.writes.length = 0;
+    await reconcile();
+    expect(engine.writes).toEqual(expect.arrayContaining(['apply Secret c1-etcd', ...LEAVES.map((n) => `apply Secret ${n}`)]));
+    const newCa = new X509Certificate(Buffer.from(secret('c1-etcd').data!['tls.crt'], 'base64'));
+    expect(secret('c1-etcd').data).not.toEqual(oldCa.data);
+    for (const n of LEAVES) expect(cert(n).checkIssued(newCa) && cert(n).verify(newCa.publicKey)).toBe(true);
+    // The cluster CA is not touched.
+    expect(engine.writes).not.toContain('apply Secret c1-ca');
+  });
+});

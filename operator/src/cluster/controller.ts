@@ -625,10 +625,13 @@ class ClusterReconcile {
       }
       missing.push(s.purpose);
     }
-    const renewing = await this.leavesToRenew(existingLeaves, secretVersions);
+    // A new etcd CA (its Secret was deleted) trusts none of the existing leaves: sign them all again.
+    const newEtcdCa = missing.includes('etcd');
+    const renewing = newEtcdCa ? existingLeaves.map((l) => l.purpose) : await this.leavesToRenew(existingLeaves, secretVersions);
     if (missing.length || renewing.length) {
       const etcdCaName = names.etcd!;
-      // A renewed leaf is signed by the etcd CA that exists: a CA is never regenerated here.
+      // Leaves are signed by the etcd CA in its Secret, or by the one generated just now because
+      // that Secret is missing; renewing a leaf never generates a CA.
       const needsEtcdCa = [...missing, ...renewing].some(isEtcdLeaf) && !missing.includes('etcd');
       const existingEtcdCa = needsEtcdCa ? await this.readCertKey(etcdCaName, 'etcd') : undefined;
       const pki = await pkiSemaphore.run(() =>
@@ -655,7 +658,9 @@ class ClusterReconcile {
           cluster,
           'Normal',
           'CertificatesRenewed',
-          `renewed ${renewing.join(', ')} before expiry, signed by the existing etcd CA, valid until ${validity.notAfter.toISOString()}`,
+          newEtcdCa
+            ? `signed ${renewing.join(', ')} again with the new etcd CA, valid until ${validity.notAfter.toISOString()}`
+            : `renewed ${renewing.join(', ')} before expiry, signed by the existing etcd CA, valid until ${validity.notAfter.toISOString()}`,
         );
         this.requeue(renewalTime(validity, ETCD_LEAF_VALIDITY_DAYS).getTime() - this.ctx.now().getTime());
       }
