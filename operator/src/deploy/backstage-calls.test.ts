@@ -1,0 +1,116 @@
+// Keeps BACKSTAGE_API_PERMISSIONS in step with the Backstage plugins' code: every Kubernetes call
+// in their sources (K0smotronClient methods, client-node API methods, informers) is mapped to the
+// verb and resource it needs, and each must be granted. A call this test cannot map fails it, so
+// a new kind of request cannot slip past the RBAC unnoticed.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { allows, backstageApiRules } from './install';
+
+const ROOT = join(__dirname, '../../..');
+const SOURCES = [
+  'plugins/k0smotron-backend/src',
+  'plugins/catalog-backend-module-k0smotron/src',
+  'plugins/scaffolder-backend-module-k0smotron/src',
+];
+// Not Backstage's runtime identity: tests, the local dev backend and the bench run as admin.
+const SKIP = /\.(test|itest)\.tsx?$|\/(testing|bench|dev)\//;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap(name => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return sourceFiles(p);
+    return /\.tsx?$/.test(name) && !SKIP.test(p) ? [p] : [];
+  });
+}
+
+interface Need { verb: string; group: string; resource: string }
+
+/**
+ * K0smotronClient's methods, each with the verb and resource it declares for its error messages
+ * (`{ verb: 'get', resource: CLUSTERS, ... }`): the client describes its own requests.
+ */
+function k0smotronClientMethods(): Map<string, Need> {
+  const text = readFileSync(join(ROOT, 'crds/src/client/index.ts'), 'utf8');
+  const resources: Record<string, Omit<Need, 'verb'>> = {
+    CLUSTERS: { group: 'k0smotron.io', resource: 'clusters' },
+    JOIN_TOKEN_REQUESTS: { group: 'k0smotron.io', resource: 'jointokenrequests' },
+    "'secrets'": { group: '', resource: 'secrets' },
+    "'events'": { group: '', resource: 'events' },
+  };
+  const methods = new Map<string, Need>();
+  const re = /^ {2}(?:async )?([a-zA-Z]+)\([^)]*\)[^{\n]*\{\n(?:(?!^ {2}\S)[\s\S])*?verb: '(\w+)', resource: ([A-Z_]+|'\w+')/gm;
+  for (const m of text.matchAll(re)) {
+    const res = resources[m[3]!];
+    if (!res) throw new Error(`K0smotronClient.${m[1]}: resource ${m[3]} is not mapped in this test`);
+    methods.set(m[1]!, { verb: m[2]!, ...res });
+  }
+  return methods;
+}
+
+const CORE_KINDS: Record<string, Omit<Need, 'verb'>> = {
+  StatefulSet: { group: 'apps', resource: 'statefulsets' },
+  Service: { group: '', resource: 'services' },
+  ConfigMap: { group: '', resource: 'configmaps' },
+  Secret: { group: '', resource: 'secrets' },
+  Event: { group: '', resource: 'events' },
+};
+const VERB_OF: Record<string, string> = { read: 'get', list: 'list', create: 'create', patch: 'patch', replace: 'update', delete: 'delete' };
+const KNOWN_API_CLASSES = ['CustomObjectsApi', 'CoreV1Api', 'AppsV1Api'];
+
+/** Every call found, as "file: call → verb group/resource" (or "→ UNMAPPED"). */
+function callsOf(file: string, methods: Map<string, Need>): Array<{ where: string; need?: Need }> {
+  const text = readFileSync(file, 'utf8');
+  const where = (what: string) => `${file.slice(ROOT.length + 1)}: ${what}`;
+  const out: Array<{ where: string; need?: Need }> = [];
+  for (const m of text.matchAll(/\.([a-zA-Z]+)\(/g)) {
+    const name = m[1]!;
+    const k = methods.get(name);
+    if (k) { out.push({ where: where(name), need: k }); continue; }
+    const api = /^(read|list|create|patch|replace|delete)(Namespaced|Cluster)?([A-Z]\w*?)(ForAllNamespaces)?$/.exec(name);
+    if (!api || !/Namespaced|Cluster|ForAllNamespaces/.test(name)) continue;
+    const [, op, , kind] = api;
+    if (kind === 'CustomObject') {
+      // Only the Clusters cache lists custom objects; anything else must be mapped here first.
+      const line = text.slice(m.index, text.indexOf('\n', m.index));
+      out.push({ where: where(name), need: /plural: CLUSTER_PLURAL/.test(line) ? { verb: VERB_OF[op!]!, group: 'k0smotron.io', resource: 'clusters' } : undefined });
+      continue;
+    }
+    const res = CORE_KINDS[kind!];
+    out.push({ where: where(name), need: res ? { verb: VERB_OF[op!]!, ...res } : undefined });
+  }
+  for (const m of text.matchAll(/makeInformer(?:<[^>]*>)?\(/g)) {
+    // client-node's informer: list + watch; the Clusters cache is the only one.
+    const ok = /CLUSTER_PLURAL/.test(text);
+    for (const verb of ['list', 'watch']) out.push({ where: where(`makeInformer (${verb})`), need: ok ? { verb, group: 'k0smotron.io', resource: 'clusters' } : undefined });
+    void m;
+  }
+  for (const m of text.matchAll(/makeApiClient\((\w+)\)/g)) {
+    if (!KNOWN_API_CLASSES.includes(m[1]!)) out.push({ where: where(`makeApiClient(${m[1]})`) });
+  }
+  return out;
+}
+
+describe('Backstage RBAC covers the Backstage plugins\' Kubernetes calls', () => {
+  const methods = k0smotronClientMethods();
+  const calls = SOURCES.flatMap(dir => sourceFiles(join(ROOT, dir))).flatMap(f => callsOf(f, methods));
+
+  it('reads what each K0smotronClient method requests', () => {
+    expect(methods.get('getCluster')).toEqual({ verb: 'get', group: 'k0smotron.io', resource: 'clusters' });
+    expect(methods.get('readKubeconfig')).toEqual({ verb: 'get', group: '', resource: 'secrets' });
+    expect(methods.size).toBeGreaterThanOrEqual(12);
+  });
+
+  it('finds the calls (the scan is not vacuous)', () => {
+    const found = [...new Set(calls.map(c => c.where.replace(/^.*: /, '')))];
+    const expected = ['createCluster', 'deleteCluster', 'readNamespacedSecret', 'readNamespacedStatefulSet', 'listEvents', 'makeInformer (watch)'];
+    expect(expected.filter(e => !found.includes(e))).toEqual([]);
+  });
+
+  it('every call maps to a verb and resource that k0smotron-backstage grants', () => {
+    const unmapped = calls.filter(c => !c.need).map(c => c.where);
+    expect(unmapped).toEqual([]);
+    const ungranted = calls.filter(c => c.need && !allows(backstageApiRules(), c.need.verb, c.need.group, c.need.resource))
+      .map(c => `${c.where} → ${c.need!.verb} ${c.need!.group || 'core'}/${c.need!.resource}`);
+    expect(ungranted).toEqual([]);
+  });
+});
