@@ -44,7 +44,7 @@ async function readAdminKubeconfig(s: Session, name: string): Promise<string> {
   }
   s.progress(
     `warning: this is the shared admin kubeconfig of cluster "${name}" (break-glass): everyone using it acts as "admin", ` +
-      `it stays valid for up to a year and cannot be revoked short of replacing the CA; without --admin you get a short-lived kubeconfig of your own`,
+      `it stays valid for up to 7 days (the operator renews the stored one) and cannot be revoked short of replacing the CA; without --admin you get a short-lived kubeconfig of your own`,
   );
   return text;
 }

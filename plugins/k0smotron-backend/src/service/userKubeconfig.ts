@@ -2,7 +2,7 @@
 // short-lived client certificate signed from the Cluster's CA whose subject is the user entity
 // ref (e.g. CN=user:default/alice). The child API server's audit log then names the person, and
 // a copy that leaks from a laptop stops working after hours. The stored admin kubeconfig is
-// never handed out: it is one shared identity, valid for a year, that nothing can revoke.
+// never handed out: it is one shared identity, valid for days, that nothing can revoke.
 import type { Config } from '@backstage/config';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
