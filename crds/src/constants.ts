@@ -66,6 +66,8 @@ export const CONDITION_TYPES = [
   'CertificatesAvailable',
   'Deleting',
   'Paused',
+  /** Present only while the spec switches on a feature this implementation ignores. */
+  'FeaturesSupported',
 ] as const;
 export type ClusterConditionType = (typeof CONDITION_TYPES)[number];
 

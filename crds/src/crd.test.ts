@@ -63,7 +63,7 @@ describe('clusters.k0smotron.io', () => {
       scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
     });
     const visible = crd.spec.versions[0].additionalPrinterColumns!.filter(c => !c.priority).map(c => c.name.toUpperCase());
-    expect(visible).toEqual(['READY', 'REPLICAS', 'VERSION', 'SERVICE', 'ENDPOINT', 'AGE']);
+    expect(visible).toEqual(['READY', 'REPLICAS', 'VERSION', 'SERVICE', 'ENDPOINT', 'WORKERS', 'AGE']);
   });
   it('limits metadata.name to 43 DNS-1123 characters and defaults spec as upstream', () => {
     const root = crd.spec.versions[0].schema.openAPIV3Schema as { properties: Record<string, JsonSchema> };

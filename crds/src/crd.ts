@@ -133,6 +133,8 @@ export const CLUSTER_PRINTER_COLUMNS: PrinterColumn[] = [
   { name: 'Version', type: 'string', jsonPath: '.spec.version', description: 'k0s version.' },
   { name: 'Service', type: 'string', jsonPath: '.spec.service.type', description: 'How the API is exposed.' },
   { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint', description: 'API URL for workers and users.' },
+  { name: 'Workers', type: 'integer', jsonPath: '.status.workers.ready', description: 'Worker nodes Ready in the control plane.' },
+  { name: 'Workers-Total', type: 'integer', jsonPath: '.status.workers.total', priority: 1, description: 'Worker nodes registered.' },
   AGE,
   { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Available")].reason', priority: 1 },
 ];

@@ -11,5 +11,6 @@ export { md5Hex } from './md5';
 export * from './normalize';
 export * from './policy';
 export * from './validate';
+export * from './unsupported';
 export * from './crd';
 export * from './summary';

@@ -9,7 +9,20 @@ export const CLUSTER_PHASES = ['Available', 'Progressing', 'Sleeping', 'Paused',
 export type ClusterPhase = (typeof CLUSTER_PHASES)[number];
 
 /** Condition reasons that mean "something is wrong and waiting will not fix it". */
-export const FAILURE_REASONS = new Set(['InternalError', 'Failed', 'Error', 'InvalidSpec', 'Invalid', 'Degraded', 'CrashLoop']);
+export const FAILURE_REASONS = new Set([
+  'InternalError',
+  'Failed',
+  'Error',
+  'InvalidSpec',
+  'Invalid',
+  'Degraded',
+  'CrashLoop',
+  // Refusals: the operator will not act until the spec (or the target Cluster) changes.
+  'PolicyViolation',
+  'NameConflict',
+  'CrossNamespaceDenied',
+  'Unsupported',
+]);
 
 type WithConditions = { status?: { conditions?: Condition[] } | null } | null | undefined;
 

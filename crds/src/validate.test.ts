@@ -31,19 +31,26 @@ describe('messages name the fix', () => {
     expect(spec({ version: '1.30' })[0].message).toContain('v1.30.2-k0s.0');
     expect(spec({ storage: { etcd: { persistence: { size: 'big' } } } })[0].message).toContain('1Gi');
   });
-  it('says "not supported" for fields we do not implement', () => {
+  it('accepts unsupported fields as exported upstream objects carry them, and warns only about those switched on', () => {
+    const exported = {
+      monitoring: { enabled: false },
+      ingress: {},
+      remoteHostCluster: { kubeconfigRef: {} },
+      kubeconfigRef: {},
+      storage: { type: 'etcd', nats: {}, etcd: {} },
+    };
+    const quiet = validateClusterSpec(exported);
+    expect(quiet).toEqual({ ok: true, errors: [], warnings: [] });
     for (const [field, value] of [
       ['ingress', { apiHost: 'a' }],
       ['monitoring', { enabled: true }],
-      ['remoteHostCluster', {}],
+      ['remoteHostCluster', { kubeconfigRef: { name: 'h' } }],
       ['kubeconfigRef', { name: 'x' }],
     ] as const) {
-      const errors = spec({ [field]: value });
-      expect(errors).toHaveLength(1);
-      expect(errors[0].path).toBe(`spec.${field}`);
-      expect(errors[0].message).toMatch(/is not supported by this k0smotron yet\. \w+/);
+      const r = validateClusterSpec({ [field]: value });
+      expect(r.errors).toEqual([]);
+      expect(r.warnings).toEqual([{ path: `spec.${field}`, message: expect.stringMatching(/is not supported by this k0smotron yet and is ignored\. \w+/) }]);
     }
-    expect(spec({ storage: { nats: {} } })[0]).toMatchObject({ path: 'spec.storage.nats', message: expect.stringContaining('not supported') });
   });
   it('suggests the field a typo meant', () => {
     expect(spec({ kineDataSourceUrl: 'postgres://x' })[0].message).toContain('Did you mean "kineDataSourceURL"?');

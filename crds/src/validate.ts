@@ -15,6 +15,7 @@ import {
 import { Cluster, ClusterSpec, K0S_VERSION_PATTERN, HOST_PATTERN, KINE_URL_PATTERN } from './schema/cluster';
 import { DNS1123_LABEL_PATTERN, DNS1123_SUBDOMAIN_PATTERN, GO_DURATION_PATTERN, QUANTITY_PATTERN } from './schema/common';
 import { JoinTokenRequest } from './schema/jointokenrequest';
+import { unsupportedFeatures } from './unsupported';
 
 export interface ValidationError {
   /** Dotted path of the field, e.g. `spec.service.type` or `spec.patches[0].patch.type`. */
@@ -24,6 +25,8 @@ export interface ValidationError {
 export interface ValidationResult {
   ok: boolean;
   errors: ValidationError[];
+  /** Accepted, but worth telling the user: unsupported features that are switched on. */
+  warnings?: ValidationError[];
 }
 
 /** JSON-schema keywords of Kubernetes (and ours) that carry no validation for ajv. */
@@ -224,9 +227,8 @@ interface WalkResult {
 
 function walk(schema: Schema | undefined, value: unknown, path: string, out: WalkResult, skip: Set<string>): void {
   if (!schema || value === null || value === undefined) return;
-  const unsupported = schema['x-k0smotron-unsupported'];
-  if (typeof unsupported === 'string') {
-    out.errors.push({ path, message: unsupported.startsWith(`${path} `) ? unsupported.slice(path.length + 1) : unsupported });
+  // Unsupported features are free-form here; unsupportedFeatures() reports those switched on.
+  if (typeof schema['x-k0smotron-unsupported'] === 'string') {
     out.unsupported.push(path);
     return;
   }
@@ -407,7 +409,7 @@ export function validateClusterSpec(spec: unknown): ValidationResult {
   const errors = [...walked.errors, ...runSchema(fn, spec, 'spec')];
   if (typeof spec === 'object' && !Array.isArray(spec)) errors.push(...semanticSpecErrors(spec as ClusterSpec, 'spec'));
   const result = dedupe(errors, walked.unsupported);
-  return { ok: result.length === 0, errors: result };
+  return { ok: result.length === 0, errors: result, warnings: unsupportedFeatures(spec).map((f) => ({ path: f.field, message: f.message })) };
 }
 
 /** Validates a whole Cluster (or the seed README's K0smotronCluster) as `kubectl apply` would send it. */
@@ -444,13 +446,14 @@ export function validateCluster(obj: unknown): ValidationResult {
   errors.push(...schemaErrors.filter(e => !e.path.startsWith('spec')));
   const spec = validateClusterSpec(o.spec);
   errors.push(...spec.errors);
+  const warnings = spec.warnings ?? [];
   const walked: WalkResult = { errors: [], unsupported: [] };
   const top = { ...withoutNullSpec };
   delete top.spec;
   walk(Cluster as unknown as Schema, top, '', walked, new Set(['metadata', 'status']));
   errors.push(...walked.errors);
   const result = dedupe(errors, []);
-  return { ok: result.length === 0, errors: result };
+  return { ok: result.length === 0, errors: result, warnings };
 }
 
 /** Validates a JoinTokenRequest (v1beta2 `clusterName` or v1beta1 `clusterRef`). */

@@ -151,7 +151,7 @@ export const StorageSpec = Type.Object(
     type: Type.Optional(StringEnum(STORAGE_TYPES, { default: 'etcd', description: 'etcd or kine.' })),
     etcd: Type.Optional(EtcdSpec),
     kine: Type.Optional(KineSpec),
-    nats: Type.Optional(NotSupported('spec.storage.nats', 'Use storage type etcd or kine.')),
+    nats: Type.Optional(NotSupported('spec.storage.nats')),
   },
   { description: 'The datastore of the control plane.' },
 );
@@ -225,9 +225,9 @@ const specProperties = {
     Type.Object({ labels: Type.Optional(StringMap()), annotations: Type.Optional(StringMap()) }),
   ),
   patches: Type.Optional(Type.Array(ComponentPatch)),
-  ingress: Type.Optional(NotSupported('spec.ingress', 'Expose the control plane with service type LoadBalancer or NodePort.')),
-  monitoring: Type.Optional(NotSupported('spec.monitoring', 'Scrape the control-plane pods with your own Prometheus.')),
-  remoteHostCluster: Type.Optional(NotSupported('spec.remoteHostCluster', 'Run the operator in the hosting cluster instead.')),
+  ingress: Type.Optional(NotSupported('spec.ingress')),
+  monitoring: Type.Optional(NotSupported('spec.monitoring')),
+  remoteHostCluster: Type.Optional(NotSupported('spec.remoteHostCluster')),
   // v1beta1 field names, accepted on both versions and mapped by normalizeClusterSpec().
   kineDataSourceURL: Type.Optional(Type.String({ pattern: KINE_URL_PATTERN, description: 'v1beta1: use storage.kine.dataSourceURL.' })),
   kineDataSourceSecretName: Type.Optional(
@@ -237,7 +237,7 @@ const specProperties = {
   controllerPlaneFlags: Type.Optional(
     Type.Array(Type.String({ pattern: '^--' }), { description: 'v1beta1: use controlPlaneFlags.' }),
   ),
-  kubeconfigRef: Type.Optional(NotSupported('spec.kubeconfigRef', 'Run the operator in the hosting cluster instead.')),
+  kubeconfigRef: Type.Optional(NotSupported('spec.kubeconfigRef')),
 };
 
 export const ClusterSpec = Type.Object(specProperties, {
@@ -256,6 +256,15 @@ export const ClusterStatus = Type.Object({
   selector: Type.Optional(Type.String()),
   endpoint: Type.Optional(Type.String({ description: 'API URL for workers and users.' })),
   version: Type.Optional(Type.String({ description: 'k0s version the controllers run.' })),
+  workers: Type.Optional(
+    Type.Object(
+      {
+        total: Type.Integer({ minimum: 0, description: 'Nodes registered in the control plane.' }),
+        ready: Type.Integer({ minimum: 0, description: 'Of those, the Nodes whose Ready condition is True.' }),
+      },
+      { description: "Worker nodes as the operator last saw them in the control plane's API; absent while it does not answer." },
+    ),
+  ),
   // v1beta1 fields kept so upstream tooling that reads them still works.
   ready: Type.Optional(Type.Boolean()),
   reconciliationStatus: Type.Optional(Type.String()),

@@ -1,4 +1,5 @@
 import { Type, type TSchema, type Static, type TUnsafe } from '@sinclair/typebox';
+import { unsupportedHint } from '../unsupported';
 
 // Builders that keep every schema structural (what kube-apiserver requires of a CRD): no
 // anyOf-typed unions, maps as `additionalProperties`, enums as plain string enums.
@@ -91,20 +92,17 @@ export const Conditions = Type.Array(Condition, {
 });
 
 /**
- * A field this implementation does not support yet. kube-apiserver 1.20 has no CEL (and
- * kubectl 1.20 rejects a CRD carrying `x-kubernetes-validations`), so the API server's rejection
- * is spelled as a required key whose name says why: "spec.ingress.spec.ingress is not supported
- * by this k0smotron yet: Required value". The TypeScript validator reads
- * `x-k0smotron-unsupported` for a cleaner message; crd.ts strips that keyword.
+ * A field this implementation does not run yet. The API accepts any object there (exported
+ * upstream objects carry these as empty or disabled structs); whether the feature is switched on
+ * is decided by `unsupportedFeatures()`. `x-k0smotron-unsupported` tells the TypeScript
+ * validator not to look inside; crd.ts strips that keyword.
  */
-export function NotSupported(field: string, hint: string): TSchema {
-  const reason = `${field} is not supported by this k0smotron yet`;
-  return Type.Unsafe<never>({
+export function NotSupported(field: string): TSchema {
+  return Type.Unsafe<Record<string, unknown>>({
     type: 'object',
-    description: `${reason}. ${hint}`,
+    description: `${field} is not supported by this k0smotron yet (accepted and ignored unless switched on). ${unsupportedHint(field)}`,
     'x-kubernetes-preserve-unknown-fields': true,
-    required: [reason],
-    'x-k0smotron-unsupported': `${reason}. ${hint}`,
+    'x-k0smotron-unsupported': field,
   });
 }
 

@@ -20,6 +20,7 @@ import {
   KINE_DATASOURCE_SECRET_KEY,
   clusterPolicyViolations,
   controlPlaneSelectorLabels,
+  unsupportedFeatures,
   validateClusterSpec,
   type PolicyViolation,
   type TenantPolicy,
@@ -358,6 +359,7 @@ class ClusterReconcile {
       if (!validation.ok) {
         throw new SpecError('InvalidSpec', validation.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
       }
+      this.facts.unsupported = unsupportedFeatures(cluster.spec);
       const policy = this.opts.policy ?? DEFAULT_TENANT_POLICY;
       const violations = clusterPolicyViolations(this.key.namespace, cluster.spec, policy);
       if (violations.length) throw policyError(violations);
@@ -819,7 +821,7 @@ class ClusterReconcile {
     let recheck: number;
     try {
       const r = await probe(cluster, { client: this.ctx.client, signal: this.ctx.signal });
-      result = { status: r.status, reason: r.reason, message: r.message };
+      result = { status: r.status, reason: r.reason, message: r.message, ...(r.workers ? { workers: r.workers } : {}) };
       recheck = r.recheckAfterMs ?? 60_000;
     } catch (err) {
       result = { status: 'Unknown', reason: 'InternalError', message: `probe failed: ${(err as Error).message}` };

@@ -60,6 +60,14 @@ describe('computeStatus', () => {
     });
   });
 
+  it('reports a switched-on unsupported feature in FeaturesSupported only, leaving Available as it is', () => {
+    const message = 'spec.monitoring is not supported by this k0smotron yet and is ignored. Scrape the control-plane pods with your own Prometheus.';
+    const s = computeStatus({ ...healthy, unsupported: [{ field: 'spec.monitoring', message }] });
+    expect(cond(s, 'FeaturesSupported')).toMatchObject({ status: 'False', reason: 'Unsupported', message });
+    expect(cond(s, 'Available')).toMatchObject({ status: 'True', reason: 'Available' });
+    expect(computeStatus({ ...healthy, unsupported: [] }).conditions!.map((c) => c.type)).not.toContain('FeaturesSupported');
+  });
+
   it('is identical when nothing changed, keeping lastTransitionTime', () => {
     const first = computeStatus(healthy);
     const second = computeStatus({ ...healthy, now: later, previous: first });

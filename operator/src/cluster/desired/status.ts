@@ -11,6 +11,8 @@ export interface FunctionalResult {
   status: ConditionStatus;
   reason: string;
   message: string;
+  /** The child's Nodes, when the probe could count them. */
+  workers?: { total: number; ready: number };
 }
 
 export type CertificatesFact =
@@ -36,6 +38,8 @@ export interface StatusFacts {
   certificates?: CertificatesFact;
   kubeconfig?: KubeconfigFact;
   functional?: FunctionalResult;
+  /** Unsupported features the spec switches on (ignored; reported in FeaturesSupported). */
+  unsupported?: Array<{ field: string; message: string }>;
 }
 
 type Draft = { status: ConditionStatus; reason: string; message: string };
@@ -123,7 +127,7 @@ export function computeStatus(f: StatusFacts): ClusterStatus {
           message: `${r.updated} of ${want} replicas run the current template (version ${f.version}); rolling update in progress`,
         };
 
-  const functional: Draft = f.functional ?? { status: 'Unknown', reason: 'NotChecked', message: 'the control plane API has not been probed' };
+  const functional: Draft = f.functional ? { status: f.functional.status, reason: f.functional.reason, message: f.functional.message } : { status: 'Unknown', reason: 'NotChecked', message: 'the control plane API has not been probed' };
   const deleting: Draft = f.deleting
     ? { status: 'True', reason: 'Deleting', message: 'the Cluster is being deleted; its children go with it (garbage collection)' }
     : { status: 'False', reason: 'NotDeleting', message: 'not being deleted' };
@@ -160,6 +164,10 @@ export function computeStatus(f: StatusFacts): ClusterStatus {
     ['Deleting', deleting],
     ['Paused', paused],
   ];
+  // Only while a switched-on feature is ignored: most Clusters never carry this condition.
+  if (f.unsupported?.length) {
+    drafts.push(['FeaturesSupported', { status: 'False', reason: 'Unsupported', message: f.unsupported.map((u) => u.message).join(' ') }]);
+  }
   // While paused nothing else is re-evaluated: only Paused changes.
   const conditions = drafts.map(([type, d]) =>
     setCondition(prev, type, f.paused && type !== 'Paused' ? keep(type, d) : d, f.generation, f.now),
@@ -182,9 +190,14 @@ export function computeStatus(f: StatusFacts): ClusterStatus {
   };
   const endpointUrl = f.endpoint?.known ? f.endpoint.url : f.endpoint ? undefined : f.previous?.endpoint;
   if (endpointUrl) status.endpoint = endpointUrl;
+  // Only a control plane that answers gives a count; while it does not, no number is shown
+  // rather than a stale one.
+  if (f.functional?.status === 'True' && f.functional.workers) {
+    status.workers = { total: f.functional.workers.total, ready: f.functional.workers.ready };
+  }
   if (f.paused && f.previous) {
     // Keep the observed numbers as they were; a paused Cluster reports, it does not act.
-    for (const k of ['replicas', 'readyReplicas', 'updatedReplicas', 'endpoint', 'version', 'ready'] as const) {
+    for (const k of ['replicas', 'readyReplicas', 'updatedReplicas', 'endpoint', 'version', 'ready', 'workers'] as const) {
       if (f.previous[k] !== undefined) (status as Record<string, unknown>)[k] = f.previous[k];
     }
   }

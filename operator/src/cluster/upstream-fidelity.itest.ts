@@ -1,0 +1,79 @@
+// Objects as an upstream k0smotron installation exports them (`kubectl get kmc -o yaml`): Go
+// serialises every non-pointer struct, so unsupported features arrive as empty or disabled
+// structs. They apply unchanged and reconcile; only a feature that is switched on is reported,
+// and the rest of the Cluster still reconciles.
+import { createTestNamespace, kubectl, sharedTestCluster } from '@k0smotron/testenv';
+import type { RunningOperator } from '../index';
+import { apis, condition, eventually, startClusterOperator, waitForCondition } from './testdata/helpers';
+
+const { kubeConfig: kc } = sharedTestCluster();
+const { kmc } = apis(kc);
+
+jest.setTimeout(180_000);
+
+let ns: string;
+let op: RunningOperator;
+beforeAll(async () => {
+  ns = await createTestNamespace(kc, 'upstream');
+  op = await startClusterOperator(kc, [ns]);
+});
+afterAll(() => op?.stop());
+
+/** The shape of an exported upstream v1beta2 Cluster (defaults filled in, structs present). */
+const exported = (name: string, monitoringEnabled: boolean) => `apiVersion: k0smotron.io/v1beta2
+kind: Cluster
+metadata:
+  name: ${name}
+  namespace: ${ns}
+spec:
+  replicas: 1
+  image: quay.io/k0sproject/k0s
+  version: v1.27.9-k0s.0
+  service:
+    type: ClusterIP
+    apiPort: 30443
+    konnectivityPort: 30132
+  persistence:
+    type: emptyDir
+  storage:
+    type: etcd
+    etcd:
+      image: quay.io/k0sproject/etcd:v3.7.1
+      persistence:
+        size: 1Gi
+    kine: {}
+    nats:
+      persistence:
+        size: 1Gi
+  ingress: {}
+  remoteHostCluster:
+    kubeconfigRef: {}
+  monitoring:
+    enabled: ${monitoringEnabled}
+    prometheusImage: quay.io/k0sproject/prometheus:v2.44.0
+    proxyImage: nginx:1.19.10
+`;
+
+describe('an exported upstream Cluster', () => {
+  it('applies with its empty and disabled structs and reconciles, with no FeaturesSupported condition', async () => {
+    const r = await kubectl(['apply', '-f', '-'], { input: exported('exported', false) });
+    expect(r.stderr).toBe('');
+    const c = await waitForCondition(kmc, ns, 'exported', 'KubeconfigSecretAvailable', 'True');
+    expect(condition(c, 'FeaturesSupported')).toBeUndefined();
+  });
+
+  it('with monitoring switched on: FeaturesSupported=False (Unsupported) names the field, and the rest still reconciles', async () => {
+    const r = await kubectl(['apply', '-f', '-'], { input: exported('monitored', true) });
+    expect(r.stderr).toBe('');
+    const c = await waitForCondition(kmc, ns, 'monitored', 'KubeconfigSecretAvailable', 'True');
+    const unsupported = await eventually('FeaturesSupported False', async () => {
+      const cond = condition(await kmc.getCluster(ns, 'monitored'), 'FeaturesSupported');
+      return cond?.status === 'False' ? cond : undefined;
+    });
+    expect(unsupported).toMatchObject({ reason: 'Unsupported', message: expect.stringContaining('spec.monitoring is not supported') });
+    expect(condition(c, 'Available')?.reason).not.toBe('Unsupported');
+    // Switching it off clears the condition.
+    await kmc.patchCluster(ns, 'monitored', { spec: { monitoring: { enabled: false } } });
+    await eventually('FeaturesSupported gone', async () => !condition(await kmc.getCluster(ns, 'monitored'), 'FeaturesSupported'));
+  });
+});
