@@ -1,7 +1,7 @@
 // The controllers a default operator runs.
 import type { TenantPolicy } from '@k0smotron/api';
 import { ChildApiAccess } from './childapi/access';
-import { createFunctionalProbe } from './childapi/probe';
+import { createFunctionalProbe, type FunctionalProbeOptions } from './childapi/probe';
 import { childApiResolver, type ChildApiResolver } from './childapi/resolver';
 import type { ControllerSpec, Logger } from './engine/contract';
 import { clusterController } from './cluster/controller';
@@ -14,6 +14,8 @@ export interface DefaultControllerOptions {
   log: Logger;
   /** What tenants may ask for (default: DEFAULT_TENANT_POLICY). */
   policy?: TenantPolicy;
+  /** Probe periods (tests shorten the healthy recheck to see workers join sooner). */
+  functionalProbe?: FunctionalProbeOptions;
 }
 
 export function defaultControllers(opts: DefaultControllerOptions): ControllerSpec[] {
@@ -21,7 +23,7 @@ export function defaultControllers(opts: DefaultControllerOptions): ControllerSp
   // through each reconcile's client (live reads: the informer cache holds no Secret data).
   const access = new ChildApiAccess({ resolver: opts.childApi ?? childApiResolver('auto') });
   return [
-    clusterController({ functionalProbe: createFunctionalProbe(access), policy: opts.policy }),
+    clusterController({ functionalProbe: createFunctionalProbe(access, opts.functionalProbe), policy: opts.policy }),
     jointokenRequestController({ access, policy: opts.policy }),
     k0smotronClusterController(),
   ];

@@ -6,6 +6,7 @@ import type { TenantPolicy } from '@k0smotron/api';
 import type { Registry } from 'prom-client';
 import { defaultControllers } from './controllers';
 import type { ChildApiResolver } from './childapi/resolver';
+import type { FunctionalProbeOptions } from './childapi/probe';
 import type { ControllerSpec, Logger } from './engine/contract';
 import { startHealthServer, HealthServer } from './engine/health';
 import { JsonLogger, LogLevel } from './engine/logger';
@@ -36,6 +37,8 @@ export interface OperatorOptions {
   /** A logger of the embedding process; default JSON lines on stdout at `logLevel`. */
   logger?: Logger;
   childApi?: ChildApiResolver;
+  /** Periods of the ControlPlaneFunctional probe, which also counts workers (default: probe.ts's). */
+  functionalProbe?: FunctionalProbeOptions;
   /** Run these instead of `defaultControllers` (tests, embedding). */
   controllers?: ControllerSpec[];
   /** What tenants' Clusters and JoinTokenRequests may ask for (default: DEFAULT_TENANT_POLICY). */
@@ -66,7 +69,7 @@ export interface RunningOperator {
 export async function startOperator(opts: OperatorOptions): Promise<RunningOperator> {
   const log = opts.logger ?? new JsonLogger({ level: opts.logLevel ?? 'info' });
   const metrics = new OperatorMetrics();
-  const controllers = opts.controllers ?? defaultControllers({ childApi: opts.childApi, log, policy: opts.policy });
+  const controllers = opts.controllers ?? defaultControllers({ childApi: opts.childApi, log, policy: opts.policy, functionalProbe: opts.functionalProbe });
   metrics.trackSizes(controllers);
   const le = opts.leaderElection === true
     ? { namespace: process.env.POD_NAMESPACE || DEFAULT_NAMESPACE, name: DEFAULT_LEASE_NAME }

@@ -53,6 +53,9 @@ describe('ChildApiAccess and the functional probe against a real TLS server', ()
   let url = '';
   let answer: 'ok' | 'missing' | 'hang' = 'ok';
   const seenClients: string[] = [];
+  const node = (ready: string | undefined) => ({ status: { conditions: ready ? [{ type: 'Ready', status: ready }] : [] } });
+  // The child's Nodes; undefined = /api/v1/nodes fails (404).
+  let nodes: unknown[] | undefined = [node('True'), node('False'), node(undefined)];
 
   beforeAll(async () => {
     const now = new Date();
@@ -66,6 +69,10 @@ describe('ChildApiAccess and the functional probe against a real TLS server', ()
       const peer = (req.socket as TLSSocket).getPeerCertificate();
       seenClients.push(`${peer.subject.CN}/${String(peer.subject.O)}`);
       if (answer === 'hang') return; // never answers
+      if (answer === 'ok' && req.url === '/api/v1/nodes' && nodes) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ kind: 'NodeList', items: nodes }));
+      }
       if (answer === 'missing' || req.url !== '/api/v1/namespaces/kube-system') {
         res.writeHead(404, { 'content-type': 'application/json' });
         return res.end(JSON.stringify({ kind: 'Status', message: 'namespaces "kube-system" not found' }));
@@ -109,6 +116,15 @@ describe('ChildApiAccess and the functional probe against a real TLS server', ()
     const up = await probe(cluster());
     expect(up).toMatchObject({ status: 'True', reason: 'KubeSystemNamespaceFound', recheckAfterMs: PROBE_HEALTHY_PERIOD_MS });
     expect(seenClients.at(-1)).toBe('k0smotron-operator/system:masters');
+    // The same visit counts the workers: every Node, and the Ready ones.
+    expect(up.workers).toEqual({ total: 3, ready: 1 });
+    nodes = [];
+    expect((await probe(cluster())).workers).toEqual({ total: 0, ready: 0 });
+    // A failed node list does not make the control plane less functional: True, no count.
+    nodes = undefined;
+    const uncounted = await probe(cluster());
+    expect(uncounted).toMatchObject({ status: 'True', reason: 'KubeSystemNamespaceFound' });
+    expect(uncounted.workers).toBeUndefined();
 
     answer = 'missing';
     const r1 = await probe(cluster());

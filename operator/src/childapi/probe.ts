@@ -15,10 +15,18 @@ export const PROBE_HEALTHY_PERIOD_MS = 60_000;
 export const PROBE_RETRY_BASE_MS = 5_000;
 export const PROBE_RETRY_MAX_MS = 30_000;
 
+/** Worker nodes of a child cluster: registered, and of those Ready. */
+export interface WorkerCount {
+  total: number;
+  ready: number;
+}
+
 export interface FunctionalProbeResult {
   status: 'True' | 'False';
   reason: string;
   message: string;
+  /** The child's Nodes, counted on the same visit (only when the control plane answered). */
+  workers?: WorkerCount;
   /** When the Cluster controller should probe again (its requeueAfter). */
   recheckAfterMs: number;
 }
@@ -52,6 +60,17 @@ export interface FunctionalProbeOptions {
   retryMaxMs?: number;
 }
 
+interface NodeList {
+  items?: Array<{ status?: { conditions?: Array<{ type?: string; status?: string }> } }>;
+}
+
+/** Every Node is a worker: k0smotron's controllers run as pods, never as Nodes of the child. */
+export function countWorkers(list: NodeList): WorkerCount {
+  const items = list.items ?? [];
+  const ready = items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+  return { total: items.length, ready };
+}
+
 export function createFunctionalProbe(access: ChildApiAccess, opts: FunctionalProbeOptions = {}): ForgetfulFunctionalProbe {
   // "ns/name" → consecutive failures of that Cluster (UID), for the retry backoff.
   const failures = new Map<string, { uid: string; n: number }>();
@@ -75,11 +94,17 @@ export function createFunctionalProbe(access: ChildApiAccess, opts: FunctionalPr
       const client = await access.client(cluster, { timeoutMs, readSecret });
       await client.request('GET', '/api/v1/namespaces/kube-system', undefined, { timeoutMs, signal: probeCtx.signal });
       failures.delete(key);
+      // One more small read on the same visit: the workers every face of the product shows. A
+      // failure here says nothing about the control plane, so the answer stays True without a count.
+      const workers = await client
+        .request<NodeList>('GET', '/api/v1/nodes', undefined, { timeoutMs, signal: probeCtx.signal })
+        .then((r) => countWorkers(r.body), () => undefined);
       return {
         status: 'True',
         reason: FUNCTIONAL_TRUE_REASON,
         message: `the control plane answers at ${client.target.server}`,
         recheckAfterMs: healthyPeriodMs,
+        ...(workers ? { workers } : {}),
       };
     } catch (err) {
       if (err instanceof ChildAccessError) return fail(err.reason, err.message);

@@ -119,6 +119,23 @@ describe('computeStatus', () => {
     expect(cond(nf, 'Available')).toMatchObject({ status: 'False', reason: 'ControlPlaneNotFunctional' });
   });
 
+  it('status.workers: the count from a functional probe, none while the control plane does not answer, unchanged while paused', () => {
+    const up = { status: 'True' as const, reason: 'KubeSystemNamespaceFound', message: 'answers', workers: { total: 2, ready: 1 } };
+    const counted = computeStatus({ ...healthy, functional: up });
+    expect(counted.workers).toEqual({ total: 2, ready: 1 });
+    // The count is not part of the condition, so a new count does not move lastTransitionTime.
+    const more = computeStatus({ ...healthy, now: later, previous: counted, functional: { ...up, workers: { total: 2, ready: 2 } } });
+    expect(more.workers).toEqual({ total: 2, ready: 2 });
+    expect(cond(more, 'ControlPlaneFunctional')).toEqual(cond(counted, 'ControlPlaneFunctional'));
+    // An unchanged count computes an identical status: the controller writes nothing.
+    expect(computeStatus({ ...healthy, now: later, previous: more, functional: { ...up, workers: { total: 2, ready: 2 } } })).toEqual(more);
+    const down = computeStatus({ ...healthy, previous: counted, functional: { status: 'False', reason: 'Unreachable', message: 'connection refused' } });
+    expect(down.workers).toBeUndefined();
+    expect(computeStatus({ ...healthy, functional: { status: 'True', reason: 'KubeSystemNamespaceFound', message: 'answers' } }).workers).toBeUndefined();
+    const paused = computeStatus({ ...healthy, now: later, previous: counted, paused: true, functional: { ...up, workers: { total: 5, ready: 5 } } });
+    expect(paused.workers).toEqual({ total: 2, ready: 1 });
+  });
+
   it('pause changes only the Paused condition', () => {
     const first = computeStatus(healthy);
     const paused = computeStatus({ ...healthy, now: later, previous: first, paused: true, statefulSet: sts(1, 0) });
