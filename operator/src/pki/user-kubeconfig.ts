@@ -2,7 +2,8 @@
 // subject names the person it was issued to. Used by Backstage's kubeconfig route and by
 // `kubectl k0smotron kubeconfig`, so the child API server's audit log shows who acted, and a
 // leaked file stops working on its own within hours. (The stored `<n>-kubeconfig` is one shared
-// `system:masters` identity valid for a year, which nothing can revoke short of a new CA.)
+// `system:masters` identity for everyone who holds it; the operator renews it, but a copy taken
+// stays valid until its own expiry, since nothing can revoke a certificate short of a new CA.)
 //
 // Pure apart from key generation and signing: the caller reads the CA Secret and the endpoint.
 import { stringify } from 'yaml';
