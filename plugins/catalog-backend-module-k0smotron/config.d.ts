@@ -5,7 +5,7 @@ export interface Config {
     providers?: {
       /** Publishes every k0smotron Cluster (of `k0smotron.managementClusters`) as a Resource. */
       k0smotron?: {
-        /** Owner when the Cluster has no `backstage.io/owner` annotation or label. Default `unknown`. */
+        /** Owner where k0smotron.ownership names none (k0smotron.ownership.defaultOwner wins). Default `unknown`. */
         defaultOwner?: string;
         /** System when the Cluster has no `backstage.io/system` annotation or label. */
         defaultSystem?: string;

@@ -26,8 +26,9 @@ export const catalogModuleK0smotron = createBackendModule({
           managementClusters,
           logger,
           taskRunner: scheduler.createScheduledTaskRunner(schedule),
+          // The owner is the management clusters' trusted owner (k0smotron.ownership; the
+          // default owner falls back to catalog.providers.k0smotron.defaultOwner).
           defaults: {
-            owner: cfg?.getOptionalString('defaultOwner') ?? 'unknown',
             system: cfg?.getOptionalString('defaultSystem'),
             authProvider: cfg?.getOptionalString('authProvider') ?? 'serviceAccount',
           },

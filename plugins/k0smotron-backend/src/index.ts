@@ -8,6 +8,22 @@ export {
   type ManagementCluster,
   type ManagementClustersService,
 } from './service/managementClusters';
+export {
+  k0smotronClusterPermissionResourceRef,
+  k0smotronClusterPermissionRules,
+  k0smotronClusterConditions,
+  createK0smotronClusterConditionalDecision,
+  clusterResourceRef,
+  ClusterPermissionEvaluator,
+  type ClusterResource,
+  type ClusterQuery,
+  type ClusterDecision,
+  type ClusterCriteria,
+} from './permissions/clusterPermissions';
+export { clusterOwner, normalizeEntityRef } from './service/managementClusters';
+export { checkOwnerClaim } from './service/ownerClaim';
+export { redactUrlCredentials, shortErrorMessage } from './service/redact';
+export { unsafeCreateFields } from './service/requestValidation';
 export { ClusterCache, type ClusterChange, type ClusterChangeListener } from './service/clusterCache';
 export { ClusterInspector } from './service/clusterInspector';
 export { toClusterSummary } from './service/summaries';

@@ -1,5 +1,10 @@
 import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
-import { k0smotronPermissions } from '@k0smotron/plugin-k0smotron-common';
+import { k0smotronPermissions, parseClusterAnnotation } from '@k0smotron/plugin-k0smotron-common';
+import {
+  k0smotronClusterPermissionResourceRef,
+  k0smotronClusterPermissionRules,
+  type ClusterResource,
+} from './permissions/clusterPermissions';
 import { managementClustersServiceRef } from './service/managementClusters';
 import { createRouter } from './service/router';
 import { readKubeconfigLifetimeMs } from './service/userKubeconfig';
@@ -23,13 +28,30 @@ export const k0smotronPlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        userInfo: coreServices.userInfo,
         auditor: coreServices.auditor,
         lifecycle: coreServices.lifecycle,
         managementClusters: managementClustersServiceRef,
         rootConfig: coreServices.rootConfig,
       },
-      async init({ logger, httpRouter, httpAuth, permissions, permissionsRegistry, auditor, lifecycle, managementClusters, rootConfig }) {
+      async init({ logger, httpRouter, httpAuth, permissions, permissionsRegistry, userInfo, auditor, lifecycle, managementClusters, rootConfig }) {
         permissionsRegistry.addPermissions(k0smotronPermissions);
+        permissionsRegistry.addResourceType({
+          resourceRef: k0smotronClusterPermissionResourceRef,
+          permissions: k0smotronPermissions,
+          rules: Object.values(k0smotronClusterPermissionRules),
+          // Lets the permission backend answer `authorize` with a resourceRef (the frontend asks
+          // so per entity): a Cluster unknown to the cache, or not served, is denied.
+          async getResources(refs) {
+            return refs.map((ref): ClusterResource | undefined => {
+              const parsed = parseClusterAnnotation(ref);
+              const mc = parsed && managementClusters.find(parsed.managementCluster);
+              if (!parsed || !mc || !mc.servesNamespace(parsed.namespace)) return undefined;
+              const cluster = mc.cache.get(parsed.namespace, parsed.name);
+              return cluster ? { ...parsed, owner: mc.ownerOf(cluster) } : undefined;
+            });
+          },
+        });
         const { config } = managementClusters;
         let reconciler: EmbeddedReconciler | undefined;
         httpRouter.use(
@@ -37,6 +59,7 @@ export const k0smotronPlugin = createBackendPlugin({
             logger,
             httpAuth,
             permissions,
+            userInfo,
             auditor,
             managementClusters,
             kubeconfigAccessEnabled: config.kubeconfigAccessEnabled,

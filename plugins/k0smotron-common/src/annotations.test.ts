@@ -21,16 +21,27 @@ describe('parseClusterAnnotation', () => {
 });
 
 describe('k0smotronPermissions', () => {
-  it('lists the six permissions with unique names', () => {
+  it('lists the permissions with unique names; all but create.advanced are k0smotron-cluster resource permissions', () => {
     const names = k0smotronPermissions.map(p => p.name).sort();
     expect(names).toEqual([
       'k0smotron.cluster.create',
+      'k0smotron.cluster.create.advanced',
       'k0smotron.cluster.delete',
       'k0smotron.cluster.read',
       'k0smotron.cluster.update',
+      'k0smotron.jointoken.controller.create',
       'k0smotron.jointoken.create',
       'k0smotron.kubeconfig.read',
     ]);
+    const basic = k0smotronPermissions.filter(p => p.type === 'basic').map(p => p.name);
+    expect(basic).toEqual(['k0smotron.cluster.create.advanced']);
+    for (const p of k0smotronPermissions) if (p.type === 'resource') expect(p.resourceType).toBe('k0smotron-cluster');
+  });
+
+  it('gives credential-issuing permissions no action attribute, so "allow every read/create" does not hand them out', () => {
+    for (const name of ['k0smotron.kubeconfig.read', 'k0smotron.jointoken.create', 'k0smotron.jointoken.controller.create']) {
+      expect(k0smotronPermissions.find(p => p.name === name)?.attributes.action).toBeUndefined();
+    }
   });
 });
 

@@ -69,9 +69,34 @@ export interface ClusterListResponse {
 export interface CreateClusterRequest {
   namespace: string;
   name: string;
+  /**
+   * Without `k0smotron.cluster.create.advanced` only the self-service fields: `replicas`,
+   * `version`, `service.{type,apiPort,konnectivityPort}`, `externalAddress`,
+   * `storage.type` with `storage.etcd.persistence.{size,storageClass}` or
+   * `storage.kine.dataSourceSecretName`.
+   */
   spec: ClusterSpec;
   labels?: Record<string, string>;
+  /** Needs `k0smotron.cluster.create.advanced`. */
   annotations?: Record<string, string>;
+  /**
+   * Catalog owner (e.g. `group:default/team-a`): the user or one of the groups the user belongs
+   * to. Ignored where the management cluster configures an owner for the namespace.
+   */
+  owner?: string;
+}
+
+/** `GET /settings`: what the caller may do in general, and the tenant policy's limits. */
+export interface SettingsResponse {
+  /** False when the caller may create no Cluster anywhere. */
+  createAllowed: boolean;
+  joinTokens: {
+    /** Go duration, e.g. `24h`. */
+    maxExpiry: string;
+    maxExpirySeconds: number;
+    /** Whether `expiry: 0s` (never) is accepted. */
+    allowNeverExpiring: boolean;
+  };
 }
 
 export interface UpdateClusterRequest {

@@ -9,6 +9,7 @@ import {
   type JoinTokenRequestBody,
   type JoinTokenResponse,
   type ManagementClusterInfo,
+  type SettingsResponse,
   type UpdateClusterRequest,
 } from '@k0smotron/plugin-k0smotron-common';
 import type { ClusterListFilter, K0smotronApi } from '../src/api';
@@ -39,6 +40,11 @@ export class FixtureK0smotronApi implements K0smotronApi {
   /** Catalog entity names of the fixture clusters, as the catalog module would make them. */
   entityNames(): { ref: ClusterRef; entityName: string }[] {
     return [...this.clusters.values()].map(c => ({ ref: c, entityName: clusterEntityName(c) }));
+  }
+
+  async getSettings(): Promise<SettingsResponse> {
+    await delay();
+    return { createAllowed: true, joinTokens: { maxExpiry: '24h', maxExpirySeconds: 86_400, allowNeverExpiring: false } };
   }
 
   async listManagementClusters(): Promise<ManagementClusterInfo[]> {

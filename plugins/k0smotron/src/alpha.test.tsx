@@ -9,7 +9,7 @@ import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { SWRConfig } from 'swr';
 import { clusterDetailsFixture } from './__fixtures__/clusters';
-import { clusterEntity, mockK0smotronApi } from './testing/render';
+import { DEFAULT_SETTINGS, clusterEntity, mockK0smotronApi } from './testing/render';
 import k0smotronPlugin, {
   k0smotronApi,
   k0smotronApiRef,
@@ -84,6 +84,8 @@ describe('new frontend system plugin', () => {
 
     const api = mockK0smotronApi({
       listClusters: async () => ({ items: [clusterDetailsFixture({ name: 'web' })] }),
+      // The backend's answer to a user the policy denies create.
+      getSettings: async () => ({ ...DEFAULT_SETTINGS, createAllowed: false }),
     });
     renderInTestApp(<SWRConfig value={{ provider: () => new Map() }}>{tester.reactElement()}</SWRConfig>, {
       apis: [

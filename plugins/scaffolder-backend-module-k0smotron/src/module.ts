@@ -13,12 +13,13 @@ export const scaffolderModuleK0smotron = createBackendModule({
       deps: {
         scaffolderActions: scaffolderActionsExtensionPoint,
         permissions: coreServices.permissions,
+        userInfo: coreServices.userInfo,
         managementClusters: managementClustersServiceRef,
       },
-      async init({ scaffolderActions, permissions, managementClusters }) {
+      async init({ scaffolderActions, permissions, userInfo, managementClusters }) {
         scaffolderActions.addActions(
-          createK0smotronClusterCreateAction({ managementClusters, permissions }),
-          createK0smotronJoinTokenCreateAction({ managementClusters, permissions }),
+          createK0smotronClusterCreateAction({ managementClusters, permissions, userInfo }),
+          createK0smotronJoinTokenCreateAction({ managementClusters, permissions, userInfo }),
         );
       },
     });

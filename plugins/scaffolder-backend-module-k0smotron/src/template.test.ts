@@ -13,6 +13,7 @@ describe('examples/templates/k0smotron-cluster', () => {
   const action = createK0smotronClusterCreateAction({
     managementClusters: {} as ManagementClustersService,
     permissions: mockServices.permissions(),
+    userInfo: mockServices.userInfo(),
   });
 
   it('is a v1beta3 Template whose step uses k0smotron:cluster:create with inputs the action knows', () => {

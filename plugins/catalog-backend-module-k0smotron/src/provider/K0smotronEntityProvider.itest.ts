@@ -33,7 +33,13 @@ const runNow: SchedulerServiceTaskRunner = { run: async task => void (await task
 let ns: string;
 let managementClusters: ManagementClustersService;
 let provider: K0smotronEntityProvider;
-const config = () => ({ k0smotron: { managementClusters: [{ name: 'test', kubeconfigPath, namespaces: [ns] }] } });
+// These Clusters are written by the test only, so the owner annotation is trusted here.
+const config = () => ({
+  k0smotron: {
+    managementClusters: [{ name: 'test', kubeconfigPath, namespaces: [ns] }],
+    ownership: { trustOwnerAnnotation: true, defaultOwner: 'group:default/platform' },
+  },
+});
 const cluster = (name: string, annotations?: Record<string, string>) => ({
   apiVersion: 'k0smotron.io/v1beta2',
   kind: 'Cluster',
@@ -53,7 +59,7 @@ beforeAll(async () => {
     managementClusters,
     logger: logs,
     taskRunner: runNow,
-    defaults: { owner: 'group:default/platform', authProvider: 'serviceAccount' },
+    defaults: { authProvider: 'serviceAccount' },
   });
 });
 

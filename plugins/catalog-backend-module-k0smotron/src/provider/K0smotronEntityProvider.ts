@@ -76,7 +76,7 @@ export class K0smotronEntityProvider implements EntityProvider {
       }
     }
     return {
-      entity: clusterToEntity(mc.name, cluster, this.opts.defaults, ca),
+      entity: clusterToEntity(mc.name, cluster, this.opts.defaults, ca, mc.ownerOf(cluster)),
       locationKey: locationKeyOf(mc.name),
     };
   }

@@ -1,7 +1,7 @@
 import type { Cluster } from '@k0smotron/api';
 import { clusterToEntity, locationKeyOf } from './clusterEntity';
 
-const defaults = { owner: 'group:default/platform', system: 'k0smotron', authProvider: 'serviceAccount' };
+const defaults = { system: 'k0smotron', authProvider: 'serviceAccount' };
 
 function cluster(meta: Partial<Cluster['metadata']> = {}, status?: Cluster['status']): Cluster {
   return {
@@ -15,7 +15,7 @@ function cluster(meta: Partial<Cluster['metadata']> = {}, status?: Cluster['stat
 
 describe('clusterToEntity', () => {
   it('publishes a kubernetes-cluster Resource with the annotations the frontend and the Kubernetes plugin read', () => {
-    const e = clusterToEntity('local', cluster({}, { endpoint: 'https://192.0.2.2:30443' }), defaults, 'Q0EtUEVN');
+    const e = clusterToEntity('local', cluster({}, { endpoint: 'https://192.0.2.2:30443' }), defaults, 'Q0EtUEVN', 'group:default/platform');
     expect(e).toEqual({
       apiVersion: 'backstage.io/v1alpha1',
       kind: 'Resource',
@@ -40,24 +40,25 @@ describe('clusterToEntity', () => {
   });
 
   it('leaves the API annotations out until the control plane has an endpoint and a CA', () => {
-    const e = clusterToEntity('local', cluster(), defaults, undefined);
+    const e = clusterToEntity('local', cluster(), defaults, undefined, 'group:default/platform');
     expect(e.metadata.annotations).not.toHaveProperty('kubernetes.io/api-server');
     expect(e.metadata.annotations).not.toHaveProperty('kubernetes.io/api-server-certificate-authority');
     expect(e.metadata.links).toBeUndefined();
   });
 
-  it('takes owner and system from annotations first, then labels, then the defaults', () => {
+  it('takes the owner it is given (never the Cluster\'s own annotation), and the system from annotations, labels, defaults', () => {
     const byAnnotation = clusterToEntity(
       'local',
       cluster({ annotations: { 'backstage.io/owner': 'group:default/team-a', 'backstage.io/system': 'shop' }, labels: { 'backstage.io/owner': 'team-b' } }),
       defaults,
       undefined,
+      'group:default/platform',
     );
-    expect(byAnnotation.spec).toMatchObject({ owner: 'group:default/team-a', system: 'shop' });
-    const byLabel = clusterToEntity('local', cluster({ labels: { 'backstage.io/owner': 'team-b', env: 'prod' } }), defaults, undefined);
-    expect(byLabel.spec).toMatchObject({ owner: 'team-b', system: 'k0smotron' });
+    expect(byAnnotation.spec).toMatchObject({ owner: 'group:default/platform', system: 'shop' });
+    const byLabel = clusterToEntity('local', cluster({ labels: { 'backstage.io/owner': 'team-b', env: 'prod' } }), defaults, undefined, 'group:default/team-c');
+    expect(byLabel.spec).toMatchObject({ owner: 'group:default/team-c', system: 'k0smotron' });
     expect(byLabel.metadata.labels).toEqual({ env: 'prod' });
-    const none = clusterToEntity('local', cluster(), { owner: 'unknown', authProvider: 'oidc' }, undefined);
+    const none = clusterToEntity('local', cluster(), { authProvider: 'oidc' }, undefined, 'unknown');
     expect(none.spec).toEqual({ type: 'kubernetes-cluster', owner: 'unknown' });
     expect(none.metadata.annotations?.['kubernetes.io/auth-provider']).toBe('oidc');
   });

@@ -14,7 +14,6 @@ import {
 } from '@k0smotron/plugin-k0smotron-common';
 
 export interface ClusterEntityDefaults {
-  owner: string;
   system?: string;
   authProvider: string;
 }
@@ -32,19 +31,22 @@ export function locationKeyOf(managementCluster: string): string {
 
 /**
  * The Resource entity of a Cluster (pure). `caBase64` is the CA certificate as stored in
- * `<name>-ca` `tls.crt` — a public certificate; keys never come here.
+ * `<name>-ca` `tls.crt` — a public certificate; keys never come here. `owner` comes from the
+ * management cluster's trusted owner (`ManagementCluster.ownerOf`), the same value the
+ * `IS_CLUSTER_OWNER` permission rule checks, so the catalog's `IS_ENTITY_OWNER` and k0smotron's
+ * rule agree; it is never read here from the Cluster's own annotations.
  */
 export function clusterToEntity(
   managementCluster: string,
   cluster: Cluster,
   defaults: ClusterEntityDefaults,
   caBase64: string | undefined,
+  owner: string,
 ): Entity {
   const namespace = cluster.metadata.namespace ?? 'default';
   const name = cluster.metadata.name ?? '';
   const ref = { managementCluster, namespace, name };
   const meta = cluster.metadata;
-  const owner = meta.annotations?.[CLUSTER_OWNER_KEY] ?? meta.labels?.[CLUSTER_OWNER_KEY] ?? defaults.owner;
   const system = meta.annotations?.[CLUSTER_SYSTEM_KEY] ?? meta.labels?.[CLUSTER_SYSTEM_KEY] ?? defaults.system;
   const location = `${LOCATION_TYPE}:${formatClusterAnnotation(ref)}`;
 

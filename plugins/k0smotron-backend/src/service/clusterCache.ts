@@ -39,6 +39,8 @@ export class ClusterCache {
     kubeConfig: KubeConfig,
     private readonly namespaces: string[] | undefined,
     private readonly logger: LoggerService,
+    /** Namespaces never served (the tenant policy's deniedNamespaces): left out of every answer. */
+    private readonly excludedNamespaces: readonly string[] = [],
   ) {
     const api = kubeConfig.makeApiClient(CustomObjectsApi);
     const targets: Array<string | undefined> = namespaces ?? [undefined];
@@ -85,12 +87,17 @@ export class ClusterCache {
       informer.on('add', c => this.emit({ type: 'add', cluster: c as Cluster }));
       informer.on('update', c => this.emit({ type: 'update', cluster: c as Cluster }));
       informer.on('delete', c => this.emit({ type: 'delete', cluster: c as Cluster }));
+      // The informer's own error path schedules the retry; a rejection must not go unhandled.
     }
     informer.on('error', onError);
     const starting = informer.start();
     this.starting.add(starting);
     try {
       await starting;
+    } catch (err) {
+      // Some failures reject the start instead of (or besides) emitting 'error': retry them the
+      // same way, once.
+      if (!failed) onError(err);
     } finally {
       this.starting.delete(starting);
     }
@@ -103,7 +110,12 @@ export class ClusterCache {
       // A later watch failure after a good start is handled by the same error handler.
     }
   }
+  private served(c: Cluster): boolean {
+    return !this.excludedNamespaces.includes(c.metadata.namespace ?? '');
+  }
+
   private emit(change: ClusterChange) {
+    if (!this.served(change.cluster)) return;
     this.changes++;
     for (const l of this.listeners) {
       try {
@@ -143,14 +155,19 @@ export class ClusterCache {
   /** Shared objects: never mutate them. */
   list(namespace?: string): readonly Cluster[] {
     if (namespace !== undefined) {
+      if (this.excludedNamespaces.includes(namespace)) return [];
       const own = this.informers.find(i => i.namespace === namespace) ?? (this.namespaces ? undefined : this.informers[0]);
       return own ? (own.informer.list(namespace) as readonly Cluster[]) : [];
     }
-    if (this.informers.length === 1) return this.informers[0].informer.list() as readonly Cluster[];
-    return this.informers.flatMap(i => i.informer.list() as readonly Cluster[]);
+    const all =
+      this.informers.length === 1
+        ? (this.informers[0].informer.list() as readonly Cluster[])
+        : this.informers.flatMap(i => i.informer.list() as readonly Cluster[]);
+    return this.excludedNamespaces.length && !this.namespaces ? all.filter(c => this.served(c)) : all;
   }
 
   get(namespace: string, name: string): Cluster | undefined {
+    if (this.excludedNamespaces.includes(namespace)) return undefined;
     const own = this.informers.find(i => i.namespace === namespace) ?? (this.namespaces ? undefined : this.informers[0]);
     return own?.informer.get(name, namespace) as Cluster | undefined;
   }

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { JsonObject } from '@backstage/types';
-import { startOperator, writeRequests, type Logger as OperatorLogger } from '@k0smotron/operator';
+import { redactFields, redactText, startOperator, writeRequests, type Logger as OperatorLogger } from '@k0smotron/operator';
 import type { ManagementClustersService } from './managementClusters';
 
 type OperatorOptions = Parameters<typeof startOperator>[0];
@@ -22,14 +22,19 @@ export interface EmbeddedReconciler {
   stop(): Promise<void>;
 }
 
-/** Operator log lines go to Backstage's logger (so they share its redaction and transport). */
+/**
+ * Operator log lines go to Backstage's logger, through the operator's own redaction first:
+ * Backstage's logger only redacts its configured secrets, not a password in a kine URL or a
+ * token in an error message.
+ */
 export function operatorLoggerFor(logger: LoggerService): OperatorLogger {
+  const fields = (f: unknown) => (f === undefined ? undefined : (redactFields(f) as JsonObject));
   const wrap = (l: LoggerService): OperatorLogger => ({
-    debug: (m, f) => l.debug(m, f as JsonObject | undefined),
-    info: (m, f) => l.info(m, f as JsonObject | undefined),
-    warn: (m, f) => l.warn(m, f as JsonObject | undefined),
-    error: (m, f) => l.error(m, f as JsonObject | undefined),
-    child: f => wrap(l.child(f as JsonObject)),
+    debug: (m, f) => l.debug(redactText(m), fields(f)),
+    info: (m, f) => l.info(redactText(m), fields(f)),
+    warn: (m, f) => l.warn(redactText(m), fields(f)),
+    error: (m, f) => l.error(redactText(m), fields(f)),
+    child: f => wrap(l.child(fields(f) ?? {})),
   });
   return wrap(logger);
 }

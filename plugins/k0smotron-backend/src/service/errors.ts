@@ -1,6 +1,13 @@
-import { ConflictError, NotAllowedError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
+import { ConflictError, NotAllowedError, NotFoundError, ServiceUnavailableError, isError } from '@backstage/errors';
 import { K0smotronApiError } from '@k0smotron/api/client';
 import type { FieldError, ValidationErrorResponse } from '@k0smotron/plugin-k0smotron-common';
+import { shortErrorMessage } from './redact';
+
+/** Errors of ours and of @backstage/errors: their messages are written for the client. */
+const CLIENT_FACING = new Set([
+  'InputError', 'NotAllowedError', 'NotFoundError', 'ConflictError', 'ServiceUnavailableError',
+  'AuthenticationError', 'NotModifiedError', 'NotImplementedError',
+]);
 
 /** A 400 whose body lists field errors; the router answers it itself. */
 export class FieldValidationError extends Error {
@@ -26,8 +33,12 @@ export function fieldErrorSummary(errors: FieldError[]): string {
  * the message always says which management cluster and what to do.
  */
 export function toHttpError(err: unknown, managementCluster: string): Error {
-  if (!(err instanceof K0smotronApiError)) return err instanceof Error ? err : new Error(String(err));
   const where = `management cluster '${managementCluster}'`;
+  if (!(err instanceof K0smotronApiError)) {
+    if (err instanceof FieldValidationError || (isError(err) && CLIENT_FACING.has(err.name))) return err as Error;
+    // A raw client error carries the response body and headers: the client gets one short line.
+    return new Error(`${where}: ${shortErrorMessage(err)}`);
+  }
   switch (err.reason) {
     case 'NotFound':
       return new NotFoundError(err.message);
@@ -47,6 +58,6 @@ export function toHttpError(err: unknown, managementCluster: string): Error {
     case 'Unauthorized':
       return new ServiceUnavailableError(`${where}: ${err.message}`);
     default:
-      return new Error(`${where}: ${err.message}`);
+      return new Error(`${where}: ${shortErrorMessage(err)}`);
   }
 }

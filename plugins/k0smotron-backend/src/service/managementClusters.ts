@@ -8,6 +8,8 @@ import {
 import { NotFoundError } from '@backstage/errors';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { K0smotronClient } from '@k0smotron/api/client';
+import type { Cluster } from '@k0smotron/api';
+import { CLUSTER_OWNER_KEY } from '@k0smotron/plugin-k0smotron-common';
 import { readK0smotronConfig, type K0smotronBackendConfig } from '../config/managementClusterConfig';
 import { kubeConfigFor } from '../config/kubeConfig';
 import { ClusterCache } from './clusterCache';
@@ -18,19 +20,49 @@ export const BACKSTAGE_FIELD_MANAGER = 'backstage-k0smotron';
 /** One management cluster: its API access and a watch-backed cache of its Clusters. */
 export interface ManagementCluster {
   name: string;
-  /** undefined = all namespaces. */
+  /** undefined = all namespaces except the policy's deniedNamespaces. */
   namespaces?: string[];
   kubeConfig: KubeConfig;
   client: K0smotronClient;
   cache: ClusterCache;
   /** Whether a namespace is served by this management cluster. */
   servesNamespace(namespace: string): boolean;
+  /**
+   * The catalog owner of a Cluster from a trusted source (see `clusterOwner`); the permission
+   * rule `IS_CLUSTER_OWNER` and the catalog entity's `spec.owner` both use it.
+   */
+  ownerOf(cluster: Pick<Cluster, 'metadata'>): string;
+}
+
+/** Entity refs are case-insensitive in the catalog; compare them in lower case. */
+export function normalizeEntityRef(ref: string): string {
+  return ref.toLocaleLowerCase('en-US');
+}
+
+/**
+ * The owner of a Cluster, trusted sources only: the platform's owner of the namespace, else the
+ * Cluster's `backstage.io/owner` annotation (or label) when `trustOwnerAnnotation` is set, else
+ * the configured default. A bare name such as `team-a` means `group:default/team-a`, as in the
+ * catalog.
+ */
+export function clusterOwner(
+  cluster: Pick<Cluster, 'metadata'>,
+  namespaceOwners: Record<string, string>,
+  ownership: K0smotronBackendConfig['ownership'],
+): string {
+  const ns = cluster.metadata.namespace ?? 'default';
+  const fromNamespace = namespaceOwners[ns];
+  const fromCluster = ownership.trustOwnerAnnotation
+    ? (cluster.metadata.annotations?.[CLUSTER_OWNER_KEY] ?? cluster.metadata.labels?.[CLUSTER_OWNER_KEY])
+    : undefined;
+  const owner = fromNamespace ?? fromCluster ?? ownership.defaultOwner;
+  return owner.includes(':') ? owner : `group:default/${owner}`;
 }
 
 export interface ManagementClustersService {
   config: K0smotronBackendConfig;
   list(): ManagementCluster[];
-  /** Throws NotFoundError (404) naming the known clusters. */
+  /** Throws NotFoundError (404); the message does not list the configured clusters. */
   get(name: string): ManagementCluster;
   find(name: string): ManagementCluster | undefined;
   stop(): Promise<void>;
@@ -41,17 +73,22 @@ export function createManagementClusters(rootConfig: RootConfigService, logger: 
   const config = readK0smotronConfig(rootConfig);
   const clusters = config.managementClusters.map((mc): ManagementCluster => {
     const kubeConfig = kubeConfigFor(mc.name, mc.access);
-    const cache = new ClusterCache(kubeConfig, mc.namespaces, logger.child({ managementCluster: mc.name }));
+    const denied = config.policy.deniedNamespaces;
+    const cache = new ClusterCache(kubeConfig, mc.namespaces, logger.child({ managementCluster: mc.name }), denied);
     return {
       name: mc.name,
       namespaces: mc.namespaces,
       kubeConfig,
       client: new K0smotronClient(kubeConfig, { fieldManager: BACKSTAGE_FIELD_MANAGER }),
       cache,
-      servesNamespace: ns => !mc.namespaces || mc.namespaces.includes(ns),
+      servesNamespace: ns => (!mc.namespaces || mc.namespaces.includes(ns)) && !denied.includes(ns),
+      ownerOf: cluster => clusterOwner(cluster, mc.namespaceOwners, config.ownership),
     };
   });
-  for (const mc of clusters) void mc.cache.start();
+  for (const mc of clusters) {
+    // start() retries failed watches itself; a rejection here is a bug, logged, never unhandled.
+    mc.cache.start().catch(err => logger.error(`k0smotron: the Cluster cache of '${mc.name}' failed to start: ${(err as Error).message}`));
+  }
   const byName = new Map(clusters.map(c => [c.name, c]));
   return {
     config,
@@ -60,9 +97,8 @@ export function createManagementClusters(rootConfig: RootConfigService, logger: 
     get(name) {
       const mc = byName.get(name);
       if (!mc) {
-        throw new NotFoundError(
-          `unknown management cluster '${name}'; configured: ${clusters.map(c => c.name).join(', ')}`,
-        );
+        // Not listing the configured clusters: the caller may not be allowed to see them all.
+        throw new NotFoundError(`unknown management cluster '${name}'`);
       }
       return mc;
     },

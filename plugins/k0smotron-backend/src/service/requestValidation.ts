@@ -8,6 +8,7 @@ import {
   MAX_CLUSTER_NAME_LENGTH,
   type JoinRole,
 } from '@k0smotron/api';
+import { CLUSTER_OWNER_KEY } from '@k0smotron/plugin-k0smotron-common';
 import type {
   CreateClusterRequest,
   FieldError,
@@ -88,7 +89,7 @@ export function checkCreateClusterRequest(body: unknown): Checked<CreateClusterR
   if (!isPlainObject(body)) {
     return { ok: false, errors: [{ path: '', message: `the body must be a JSON object { namespace, name, spec } (got ${typeName(body)})` }] };
   }
-  rejectUnknownKeys(body, ['namespace', 'name', 'spec', 'labels', 'annotations'], errors);
+  rejectUnknownKeys(body, ['namespace', 'name', 'spec', 'labels', 'annotations', 'owner'], errors);
   checkDnsName(body.namespace, 'namespace', errors);
   checkDnsName(body.name, 'name', errors, MAX_CLUSTER_NAME_LENGTH);
   if (body.spec !== undefined && !isPlainObject(body.spec)) {
@@ -96,6 +97,9 @@ export function checkCreateClusterRequest(body: unknown): Checked<CreateClusterR
   }
   checkStringMap(body.labels, 'labels', errors, true);
   checkStringMap(body.annotations, 'annotations', errors, false);
+  if (body.owner !== undefined && (typeof body.owner !== 'string' || !/^([a-z]+:)?([^/:]+\/)?[^/:]+$/i.test(body.owner))) {
+    errors.push({ path: 'owner', message: `must be an entity ref such as "group:default/team-a" (got ${JSON.stringify(body.owner)})` });
+  }
   if (errors.length) return { ok: false, errors };
   return {
     ok: true,
@@ -105,6 +109,7 @@ export function checkCreateClusterRequest(body: unknown): Checked<CreateClusterR
       spec: (body.spec ?? {}) as CreateClusterRequest['spec'],
       labels: body.labels as Record<string, string> | undefined,
       annotations: body.annotations as Record<string, string> | undefined,
+      ...(typeof body.owner === 'string' ? { owner: body.owner } : {}),
     },
   };
 }
@@ -163,4 +168,41 @@ export function updateToMergePatch(update: UpdateClusterRequest): object {
     patch.metadata = { annotations: { [ANNOTATION_PAUSED]: update.paused ? 'true' : null } };
   }
   return patch;
+}
+
+// The self-service subset of a Cluster spec: what the scaffolder action offers. Everything else
+// (images, patches, mounts, manifests, k0s config, certificates, service accounts, annotations…)
+// shapes the pods on the management cluster's nodes and needs k0smotron.cluster.create.advanced.
+const SAFE_SPEC: Record<string, true | Record<string, unknown>> = {
+  replicas: true,
+  version: true,
+  externalAddress: true,
+  service: { type: true, apiPort: true, konnectivityPort: true },
+  storage: {
+    type: true,
+    etcd: { persistence: { size: true, storageClass: true } },
+    kine: { dataSourceSecretName: true },
+  },
+};
+
+function unsafePaths(value: unknown, allowed: Record<string, unknown>, prefix: string, out: string[]) {
+  if (!isPlainObject(value)) return;
+  for (const [k, v] of Object.entries(value)) {
+    const rule = allowed[k];
+    if (rule === undefined) out.push(`${prefix}${k}`);
+    else if (rule !== true) {
+      if (isPlainObject(v)) unsafePaths(v, rule as Record<string, unknown>, `${prefix}${k}.`, out);
+      else if (v !== undefined && v !== null) out.push(`${prefix}${k}`);
+    }
+  }
+}
+
+/** Fields of a create request beyond the self-service subset (empty: a plain create suffices). */
+export function unsafeCreateFields(request: CreateClusterRequest): string[] {
+  const out: string[] = [];
+  unsafePaths(request.spec, SAFE_SPEC, 'spec.', out);
+  if (request.annotations && Object.keys(request.annotations).length) out.push('annotations');
+  // Where the platform trusts the owner label, setting it would skip the owner check: use `owner`.
+  if (request.labels && CLUSTER_OWNER_KEY in request.labels) out.push(`labels.${CLUSTER_OWNER_KEY}`);
+  return out;
 }

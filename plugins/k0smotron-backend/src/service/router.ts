@@ -8,12 +8,25 @@ import type {
   HttpAuthService,
   LoggerService,
   PermissionsService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError, ServiceUnavailableError } from '@backstage/errors';
-import { AuthorizeResult, type BasicPermission } from '@backstage/plugin-permission-common';
-import { API_VERSION, CLUSTER_KIND, validateCluster, type Cluster } from '@k0smotron/api';
+import { AuthorizeResult, type BasicPermission, type ResourcePermission } from '@backstage/plugin-permission-common';
 import {
+  API_VERSION,
+  CLUSTER_KIND,
+  clusterPolicyViolations,
+  joinTokenDecision,
+  validateCluster,
+  type Cluster,
+  type TenantPolicy,
+} from '@k0smotron/api';
+import {
+  CLUSTER_OWNER_KEY,
+  K0SMOTRON_CLUSTER_RESOURCE_TYPE,
+  k0smotronClusterCreateAdvancedPermission,
   k0smotronClusterCreatePermission,
+  k0smotronControllerJoinTokenCreatePermission,
   k0smotronClusterDeletePermission,
   k0smotronClusterReadPermission,
   k0smotronClusterUpdatePermission,
@@ -24,13 +37,18 @@ import {
   type CreateClusterRequest,
   type ManagementClusterListResponse,
   type ReconcilerStatusResponse,
+  type SettingsResponse,
 } from '@k0smotron/plugin-k0smotron-common';
+import { ClusterPermissionEvaluator, type ClusterResource } from '../permissions/clusterPermissions';
+import { checkOwnerClaim } from './ownerClaim';
+import { redactUrlCredentials } from './redact';
 import type { ManagementCluster, ManagementClustersService } from './managementClusters';
 import { FieldValidationError, fieldErrorSummary, toHttpError } from './errors';
 import {
   checkCreateClusterRequest,
   checkJoinTokenRequestBody,
   checkUpdateClusterRequest,
+  unsafeCreateFields,
   updateToMergePatch,
 } from './requestValidation';
 import { cachedClusterSummary, compareSummaries, filterSummaries, toClusterDetails, toClusterSummary } from './summaries';
@@ -43,6 +61,7 @@ export interface RouterOptions {
   logger: LoggerService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  userInfo: UserInfoService;
   auditor: AuditorService;
   managementClusters: ManagementClustersService;
   kubeconfigAccessEnabled: boolean;
@@ -55,16 +74,29 @@ export interface RouterOptions {
 
 const PHASES = ['Available', 'Progressing', 'Sleeping', 'Paused', 'Degraded', 'Deleting'];
 
-/** The Cluster a create request asks for (pure). */
-export function desiredCluster(req: CreateClusterRequest): Cluster {
+/** The Cluster a create request asks for (pure); `owner` is the already checked owner claim. */
+export function desiredCluster(req: CreateClusterRequest, owner?: string): Cluster {
   const metadata: Cluster['metadata'] = { name: req.name, namespace: req.namespace };
   if (req.labels && Object.keys(req.labels).length) metadata.labels = req.labels;
-  if (req.annotations && Object.keys(req.annotations).length) metadata.annotations = req.annotations;
+  const annotations = { ...(req.annotations ?? {}), ...(owner ? { [CLUSTER_OWNER_KEY]: owner } : {}) };
+  if (Object.keys(annotations).length) metadata.annotations = annotations;
   return { apiVersion: API_VERSION, kind: CLUSTER_KIND, metadata, spec: req.spec };
 }
 
+/** Tenant-policy violations as 400 field errors (`metadata.namespace` → `namespace`). */
+function policyFieldErrors(namespace: string, spec: unknown, policy: TenantPolicy) {
+  return clusterPolicyViolations(namespace, spec, policy).map(v => ({
+    path: v.field === 'metadata.namespace' ? 'namespace' : v.field,
+    message: v.message,
+  }));
+}
+
+type ClusterPermission = ResourcePermission<typeof K0SMOTRON_CLUSTER_RESOURCE_TYPE>;
+
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, permissions, auditor, managementClusters, logger } = options;
+  const { httpAuth, permissions, userInfo, auditor, managementClusters, logger } = options;
+  const { policy } = managementClusters.config;
+  const clusterPermissions = new ClusterPermissionEvaluator(permissions);
   const inspectors = new Map<string, ClusterInspector>();
   const inspectorOf = (mc: ManagementCluster) => {
     let i = inspectors.get(mc.name);
@@ -72,27 +104,70 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     return i;
   };
 
-  /** 401 without user credentials, 403 when the permission is denied. */
-  async function authorize(
+  /** 401 without user credentials. */
+  async function userCredentials(req: express.Request): Promise<BackstageCredentials<BackstageUserPrincipal>> {
+    return httpAuth.credentials(req, { allow: ['user'] });
+  }
+
+  /** 401 without user credentials, 403 when the basic permission is denied. */
+  async function authorizeBasic(
     req: express.Request,
     permission: BasicPermission,
+    credentials?: BackstageCredentials<BackstageUserPrincipal>,
   ): Promise<BackstageCredentials<BackstageUserPrincipal>> {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const [decision] = await permissions.authorize([{ permission }], { credentials });
+    const creds = credentials ?? (await userCredentials(req));
+    const [decision] = await permissions.authorize([{ permission }], { credentials: creds });
     if (decision.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError(`permission '${permission.name}' is required for ${req.method} ${req.path}`);
     }
-    return credentials;
+    return creds;
   }
 
-  /** The management cluster of a route, and the namespace if it serves it (else 404). */
-  function target(req: express.Request): { mc: ManagementCluster; namespace: string; name: string } {
-    const mc = managementClusters.get(req.params.mc);
-    const { namespace, name } = req.params;
-    if (!mc.servesNamespace(namespace)) {
-      throw new NotFoundError(`management cluster '${mc.name}' does not serve namespace '${namespace}' (served: ${mc.namespaces?.join(', ')})`);
+  /** 401 without user credentials, 403 when the policy denies the permission for every Cluster. */
+  async function authorizeAny(req: express.Request, permission: ClusterPermission) {
+    const credentials = await userCredentials(req);
+    const decision = await clusterPermissions.decide(permission, credentials);
+    if (decision.denied) {
+      throw new NotAllowedError(`permission '${permission.name}' is required for ${req.method} ${req.path}`);
     }
-    return { mc, namespace, name };
+    return { credentials, allows: decision.allows };
+  }
+
+  function resourceOf(mc: ManagementCluster, cluster: Pick<Cluster, 'metadata'>): ClusterResource {
+    return {
+      managementCluster: mc.name,
+      namespace: cluster.metadata.namespace ?? '',
+      name: cluster.metadata.name ?? '',
+      owner: mc.ownerOf(cluster),
+    };
+  }
+
+  /**
+   * The Cluster of a route, checked against `permission`. A user who may not read the Cluster
+   * gets the same 404 as for a missing one (its existence is not disclosed); one who may read it
+   * but lacks `permission` gets a 403 naming the permission. The Cluster is read live.
+   */
+  async function authorizedTarget(
+    req: express.Request,
+    permission: ClusterPermission,
+  ): Promise<{ mc: ManagementCluster; namespace: string; name: string; cluster: Cluster; credentials: BackstageCredentials<BackstageUserPrincipal> }> {
+    const credentials = await userCredentials(req);
+    const { namespace, name } = req.params;
+    const mc = managementClusters.find(req.params.mc);
+    const notFound = () => new NotFoundError(`Cluster ${namespace}/${name} not found in management cluster '${req.params.mc}'`);
+    // Not served and unknown answer alike, and without listing what is configured.
+    if (!mc || !mc.servesNamespace(namespace)) throw notFound();
+    const cluster = await liveCluster(mc, namespace, name).catch(err => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    });
+    const resource = resourceOf(mc, cluster ?? { metadata: { namespace, name } });
+    const read = await clusterPermissions.decide(k0smotronClusterReadPermission, credentials);
+    if (!read.allows(resource) || !cluster) throw notFound();
+    if (permission !== k0smotronClusterReadPermission) {
+      await clusterPermissions.require(permission, credentials, resource, `${req.method} ${req.path}`);
+    }
+    return { mc, namespace, name, cluster, credentials };
   }
 
   async function liveCluster(mc: ManagementCluster, namespace: string, name: string): Promise<Cluster> {
@@ -108,23 +183,44 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
-  const listMemo = new Map<string, { json: string; gzip?: Buffer }>();
+  const listMemo = new Map<
+    string,
+    {
+      items: Array<{ summary: ClusterSummary; resource: ClusterResource }>;
+      errors: NonNullable<ClusterListResponse['errors']>;
+      bodies: Map<string, { json: string; gzip?: Buffer }>;
+    }
+  >();
 
   router.get('/management-clusters', async (req, res) => {
-    await authorize(req, k0smotronClusterReadPermission);
+    await authorizeAny(req, k0smotronClusterReadPermission);
     const body: ManagementClusterListResponse = {
       items: managementClusters.list().map(mc => (mc.namespaces ? { name: mc.name, namespaces: mc.namespaces } : { name: mc.name })),
     };
     res.json(body);
   });
 
+  router.get('/settings', async (req, res) => {
+    const credentials = await userCredentials(req);
+    const create = await clusterPermissions.decide(k0smotronClusterCreatePermission, credentials);
+    const body: SettingsResponse = {
+      createAllowed: !create.denied,
+      joinTokens: {
+        maxExpiry: formatDuration(policy.maxJoinTokenExpiryMs),
+        maxExpirySeconds: Math.floor(policy.maxJoinTokenExpiryMs / 1000),
+        allowNeverExpiring: policy.allowNeverExpiringJoinTokens,
+      },
+    };
+    res.json(body);
+  });
+
   router.get('/reconciler', async (req, res) => {
-    await authorize(req, k0smotronClusterReadPermission);
+    await authorizeAny(req, k0smotronClusterReadPermission);
     res.json(options.reconcilerStatus?.() ?? { enabled: false, items: [] });
   });
 
   router.get('/clusters', async (req, res) => {
-    await authorize(req, k0smotronClusterReadPermission);
+    const { allows } = await authorizeAny(req, k0smotronClusterReadPermission);
     const q = req.query;
     const one = (v: unknown, key: string): string | undefined => {
       if (v === undefined) return undefined;
@@ -137,23 +233,42 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     if (phase && !PHASES.includes(phase)) {
       throw new InputError(`query parameter 'phase' must be one of ${PHASES.join(', ')} (got '${phase}')`);
     }
-    const targets = mcName ? [managementClusters.get(mcName)] : managementClusters.list();
-    // The serialized answer is reused until a watch event changes one of the caches.
+    const known = mcName ? managementClusters.find(mcName) : undefined;
+    // An unknown management cluster is an empty list, like one the user may see nothing of.
+    const targets = mcName ? (known ? [known] : []) : managementClusters.list();
+    // The whole answer is built once per cache revision; the policy filter runs per request
+    // over the memoized summaries, and the serialized body is memoized per visible set.
     const memoKey = JSON.stringify([mcName, namespace, phase, targets.map(mc => [mc.name, mc.cache.revision(), mc.cache.lastError()])]);
-    let cached = listMemo.get(memoKey);
-    if (cached === undefined) {
-      const body: ClusterListResponse = { items: [] };
+    let all = listMemo.get(memoKey);
+    if (all === undefined) {
+      const items: Array<{ summary: ClusterSummary; resource: ClusterResource }> = [];
+      const errors: NonNullable<ClusterListResponse['errors']> = [];
       for (const mc of targets) {
         if (namespace && !mc.servesNamespace(namespace)) continue;
         const problem = mc.cache.lastError();
-        if (problem) (body.errors ??= []).push({ managementCluster: mc.name, message: problem });
-        const summaries = mc.cache.list(namespace).map(c => cachedClusterSummary(mc.name, c));
-        body.items.push(...filterSummaries(summaries, { namespace, phase }));
+        if (problem) errors.push({ managementCluster: mc.name, message: problem });
+        for (const c of mc.cache.list(namespace)) {
+          const summary = cachedClusterSummary(mc.name, c);
+          if (filterSummaries([summary], { namespace, phase }).length) items.push({ summary, resource: resourceOf(mc, c) });
+        }
       }
-      body.items.sort(compareSummaries);
-      cached = { json: JSON.stringify(body) };
+      items.sort((a, b) => compareSummaries(a.summary, b.summary));
+      all = { items, errors, bodies: new Map() };
       if (listMemo.size >= 32) listMemo.delete(listMemo.keys().next().value as string);
-      listMemo.set(memoKey, cached);
+      listMemo.set(memoKey, all);
+    }
+    const visible = all.items.filter(i => allows(i.resource));
+    // Errors name a management cluster: only shown to users who see something of it.
+    const visibleClusters = new Set(visible.map(i => i.resource.managementCluster));
+    const errors = all.errors.filter(e => visible.length === all!.items.length || visibleClusters.has(e.managementCluster));
+    const bodyKey = visible.length === all.items.length ? '*' : visible.map(i => i.summary.uid).join(',');
+    let cached = all.bodies.get(bodyKey);
+    if (cached === undefined) {
+      const body: ClusterListResponse = { items: visible.map(i => i.summary) };
+      if (errors.length) body.errors = errors;
+      cached = { json: JSON.stringify(body) };
+      if (all.bodies.size >= 64) all.bodies.delete(all.bodies.keys().next().value as string);
+      all.bodies.set(bodyKey, cached);
     }
     res.type('application/json');
     res.vary('Accept-Encoding');
@@ -169,9 +284,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/clusters/:mc/:namespace/:name', async (req, res) => {
-    await authorize(req, k0smotronClusterReadPermission);
-    const { mc, namespace, name } = target(req);
-    const cluster = await liveCluster(mc, namespace, name);
+    const { mc, namespace, name, cluster } = await authorizedTarget(req, k0smotronClusterReadPermission);
     const inspector = inspectorOf(mc);
     try {
       const [ownedObjects, events, certificates] = await Promise.all([
@@ -179,26 +292,49 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         mc.client.listEvents(namespace, name, CLUSTER_KIND),
         inspector.certificates(cluster),
       ]);
-      res.json(toClusterDetails(mc.name, cluster, { ownedObjects, events, certificates }));
+      // The spec may hold a kine data source URL with its password, events may quote URLs.
+      res.json(redactUrlCredentials(toClusterDetails(mc.name, cluster, { ownedObjects, events, certificates })));
     } catch (err) {
       throw toHttpError(err, mc.name);
     }
   });
 
   router.post('/clusters/:mc', async (req, res) => {
-    const credentials = await authorize(req, k0smotronClusterCreatePermission);
-    const mc = managementClusters.get(req.params.mc);
+    const { credentials, allows } = await authorizeAny(req, k0smotronClusterCreatePermission);
+    const mc = managementClusters.find(req.params.mc);
+    if (!mc) throw new NotFoundError(`unknown management cluster '${req.params.mc}'`);
     const checked = checkCreateClusterRequest(req.body);
     if (!checked.ok) throw new FieldValidationError(`invalid cluster request: ${fieldErrorSummary(checked.errors)}`, checked.errors);
     const request = checked.value;
     if (!mc.servesNamespace(request.namespace)) {
-      const errors = [{ path: 'namespace', message: `'${request.namespace}' is not served by management cluster '${mc.name}'; use one of ${mc.namespaces?.join(', ')}` }];
+      const errors = [{ path: 'namespace', message: `'${request.namespace}' is not served by management cluster '${mc.name}'` }];
       throw new FieldValidationError(fieldErrorSummary(errors), errors);
     }
-    const cluster = desiredCluster(request);
+    const unsafe = unsafeCreateFields(request);
+    if (unsafe.length) {
+      await authorizeBasic(req, k0smotronClusterCreateAdvancedPermission, credentials).catch(() => {
+        throw new NotAllowedError(
+          `permission '${k0smotronClusterCreateAdvancedPermission.name}' is required to set ${unsafe.join(', ')}; ` +
+            'without it a Cluster takes replicas, version, service, externalAddress, storage (etcd size/class or a kine Secret), labels and owner',
+        );
+      });
+    }
+    const owner = await checkOwnerClaim(userInfo, credentials, request.owner);
+    const cluster = desiredCluster(request, owner);
+    const resource = resourceOf(mc, cluster);
+    if (!allows(resource)) {
+      throw new NotAllowedError(
+        `permission '${k0smotronClusterCreatePermission.name}' is required to create a Cluster owned by ${resource.owner} in namespace '${request.namespace}' of management cluster '${mc.name}'`,
+      );
+    }
     const validation = validateCluster(cluster);
     if (!validation.ok) {
       throw new FieldValidationError(`invalid cluster: ${fieldErrorSummary(validation.errors)}`, validation.errors);
+    }
+    // The operator refuses the same things later; asking first spares a Cluster stuck in Degraded.
+    const violations = policyFieldErrors(request.namespace, cluster.spec, policy);
+    if (violations.length) {
+      throw new FieldValidationError(`the tenant policy does not allow this Cluster: ${fieldErrorSummary(violations)}`, violations);
     }
     const audit = await auditor.createEvent({
       eventId: 'cluster-create',
@@ -220,11 +356,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.patch('/clusters/:mc/:namespace/:name', async (req, res) => {
-    const credentials = await authorize(req, k0smotronClusterUpdatePermission);
-    const { mc, namespace, name } = target(req);
+    const { mc, namespace, name, credentials } = await authorizedTarget(req, k0smotronClusterUpdatePermission);
     const checked = checkUpdateClusterRequest(req.body);
     if (!checked.ok) throw new FieldValidationError(`invalid update: ${fieldErrorSummary(checked.errors)}`, checked.errors);
-    await liveCluster(mc, namespace, name);
     const audit = await auditor.createEvent({
       eventId: 'cluster-update',
       severityLevel: 'medium',
@@ -243,8 +377,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.delete('/clusters/:mc/:namespace/:name', async (req, res) => {
-    const credentials = await authorize(req, k0smotronClusterDeletePermission);
-    const { mc, namespace, name } = target(req);
+    const { mc, namespace, name, credentials } = await authorizedTarget(req, k0smotronClusterDeletePermission);
     const audit = await auditor.createEvent({
       eventId: 'cluster-delete',
       severityLevel: 'high',
@@ -264,11 +397,27 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.post('/clusters/:mc/:namespace/:name/join-tokens', async (req, res) => {
-    const credentials = await authorize(req, k0smotronJoinTokenCreatePermission);
-    const { mc, namespace, name } = target(req);
+    const { mc, namespace, name, cluster, credentials } = await authorizedTarget(req, k0smotronJoinTokenCreatePermission);
     const checked = checkJoinTokenRequestBody(req.body);
     if (!checked.ok) throw new FieldValidationError(`invalid join token request: ${fieldErrorSummary(checked.errors)}`, checked.errors);
-    const cluster = await liveCluster(mc, namespace, name);
+    if (checked.value.role === 'controller') {
+      await clusterPermissions.require(k0smotronControllerJoinTokenCreatePermission, credentials, resourceOf(mc, cluster), 'a controller join token');
+    }
+    // The JoinTokenRequest is written in the Cluster's namespace; the operator's policy decides
+    // the same question again before it issues anything.
+    const decision = joinTokenDecision(
+      {
+        requestNamespace: namespace,
+        role: checked.value.role,
+        expiry: checked.value.expiry,
+        cluster: { namespace, name, annotations: cluster.metadata.annotations },
+      },
+      policy,
+    );
+    if (!decision.allowed) {
+      const errors = [{ path: decision.field === 'spec.expiry' ? 'expiry' : decision.field, message: decision.message.replace('spec.expiry', 'expiry') }];
+      throw new FieldValidationError(`the tenant policy does not allow this join token: ${fieldErrorSummary(errors)}`, errors);
+    }
     const audit = await auditor.createEvent({
       eventId: 'join-token-create',
       severityLevel: 'high',
@@ -295,11 +444,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/clusters/:mc/:namespace/:name/kubeconfig', async (req, res) => {
-    const credentials = await authorize(req, k0smotronKubeconfigReadPermission);
     if (!options.kubeconfigAccessEnabled) {
+      await userCredentials(req);
       throw new NotFoundError('the kubeconfig route is disabled; an admin can enable it with k0smotron.kubeconfigAccess.enabled: true');
     }
-    const { mc, namespace, name } = target(req);
+    const { mc, namespace, name, credentials } = await authorizedTarget(req, k0smotronKubeconfigReadPermission);
     const audit = await auditor.createEvent({
       eventId: 'kubeconfig-read',
       severityLevel: 'high',
@@ -340,4 +489,10 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   return router;
+}
+
+function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return `${Math.floor(ms / 1000)}s`;
 }

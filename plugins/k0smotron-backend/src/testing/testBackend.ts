@@ -42,13 +42,15 @@ export function capturingRootLoggerFactory(logger: CapturingLogger) {
   return createServiceFactory({ service: coreServices.rootLogger, deps: {}, factory: () => logger });
 }
 
-/** Permissions that deny exactly the names in `denied` (mutable between requests). */
+/**
+ * Permissions that deny exactly the names in `denied` (mutable between requests), for tests of
+ * a route's own behaviour; the permission matrix (permissionMatrix.itest.ts) uses a real policy.
+ */
 export function permissionsDenying(denied: Set<string>) {
+  const decide = (name: string) => (denied.has(name) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW);
   return mockServices.permissions.mock({
-    authorize: async requests =>
-      requests.map(r => ({
-        result: denied.has(r.permission.name) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
-      })),
+    authorize: async requests => requests.map(r => ({ result: decide(r.permission.name) })),
+    authorizeConditional: async requests => requests.map(r => ({ result: decide(r.permission.name) })),
   }).factory;
 }
 

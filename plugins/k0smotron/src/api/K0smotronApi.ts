@@ -9,6 +9,7 @@ import type {
   JoinTokenRequestBody,
   JoinTokenResponse,
   ManagementClusterInfo,
+  SettingsResponse,
   UpdateClusterRequest,
 } from '@k0smotron/plugin-k0smotron-common';
 
@@ -29,6 +30,8 @@ export interface K0smotronApi {
   deleteCluster(ref: ClusterRef): Promise<void>;
   /** The token is returned once; the backend keeps no copy. */
   createJoinToken(ref: ClusterRef, request: JoinTokenRequestBody): Promise<JoinTokenResponse>;
+  /** Whether the user may create Clusters at all, and the tenant policy's join-token limits. */
+  getSettings(): Promise<SettingsResponse>;
   /** The admin kubeconfig of the child cluster, as YAML. */
   getKubeconfig(ref: ClusterRef): Promise<string>;
 }

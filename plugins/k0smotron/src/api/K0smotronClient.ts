@@ -9,6 +9,7 @@ import type {
   JoinTokenRequestBody,
   JoinTokenResponse,
   ManagementClusterInfo,
+  SettingsResponse,
   ManagementClusterListResponse,
   UpdateClusterRequest,
 } from '@k0smotron/plugin-k0smotron-common';
@@ -50,6 +51,10 @@ export class K0smotronClient implements K0smotronApi {
   constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
     this.discoveryApi = options.discoveryApi;
     this.fetchApi = options.fetchApi;
+  }
+
+  getSettings(): Promise<SettingsResponse> {
+    return this.requestJson('GET', '/settings');
   }
 
   async listManagementClusters(): Promise<ManagementClusterInfo[]> {

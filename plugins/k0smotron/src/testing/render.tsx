@@ -38,8 +38,15 @@ export function mockK0smotronApi(impl: Partial<K0smotronApi> = {}): MockK0smotro
     deleteCluster: jest.fn(impl.deleteCluster ?? unexpected('deleteCluster')),
     createJoinToken: jest.fn(impl.createJoinToken ?? unexpected('createJoinToken')),
     getKubeconfig: jest.fn(impl.getKubeconfig ?? unexpected('getKubeconfig')),
+    getSettings: jest.fn(impl.getSettings ?? (() => Promise.resolve(DEFAULT_SETTINGS))),
   };
 }
+
+/** What the backend answers with the default tenant policy and the create permission. */
+export const DEFAULT_SETTINGS = {
+  createAllowed: true,
+  joinTokens: { maxExpiry: '24h', maxExpirySeconds: 86_400, allowNeverExpiring: false },
+};
 
 export interface RenderOptions {
   api: K0smotronApi;
@@ -56,6 +63,12 @@ export interface RenderOptions {
 
 export function renderWithApis(element: React.ReactElement, options: RenderOptions) {
   const deny = new Set(options.deny ?? []);
+  // The backend answers `createAllowed: false` to a user the policy denies the create permission.
+  const settings = options.api.getSettings as Partial<jest.MockedFunction<K0smotronApi['getSettings']>>;
+  if (deny.has('k0smotron.cluster.create') && settings.getMockImplementation && settings.mockResolvedValue) {
+    const base = settings.getMockImplementation();
+    settings.mockImplementation!(async () => ({ ...(base ? await base() : DEFAULT_SETTINGS), createAllowed: false }));
+  }
   const permissionApi = mockApis.permission({
     authorize: request => (deny.has(request.permission.name) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW),
   });

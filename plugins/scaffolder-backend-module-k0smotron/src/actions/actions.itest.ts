@@ -19,6 +19,8 @@ let ns: string;
 let managementClusters: ManagementClustersService;
 const allow = mockServices.permissions({ result: AuthorizeResult.ALLOW });
 const deny = mockServices.permissions({ result: AuthorizeResult.DENY });
+// The task's user (createMockActionContext's) belongs to team-a, the owner the inputs name.
+const userInfo = mockServices.userInfo({ ownershipEntityRefs: ['user:default/mock', 'group:default/team-a'] });
 
 /** A checkpoint store like the scaffolder's: a key's result is kept and replayed on retry. */
 function checkpointStore() {
@@ -67,7 +69,7 @@ afterAll(async () => {
 });
 
 describe('k0smotron:cluster:create', () => {
-  const action = () => createK0smotronClusterCreateAction({ managementClusters, permissions: allow });
+  const action = () => createK0smotronClusterCreateAction({ managementClusters, permissions: allow, userInfo });
 
   it('dry run: validated by the API server, nothing written', async () => {
     const ctx = context(baseInput('dry'), { dryRun: true });
@@ -116,7 +118,7 @@ describe('k0smotron:cluster:create', () => {
   });
 
   it('refuses without the create permission, writing nothing', async () => {
-    const denied = createK0smotronClusterCreateAction({ managementClusters, permissions: deny });
+    const denied = createK0smotronClusterCreateAction({ managementClusters, permissions: deny, userInfo });
     await expect(denied.handler(context(baseInput('denied')))).rejects.toThrow(/k0smotron.cluster.create/);
     expect(await client.getCluster(ns, 'denied')).toBeUndefined();
   });
@@ -136,7 +138,7 @@ describe('k0smotron:cluster:create', () => {
 
 describe('k0smotron:jointoken:create', () => {
   it('dry run: gives the commands and writes no JoinTokenRequest', async () => {
-    const action = createK0smotronJoinTokenCreateAction({ managementClusters, permissions: allow });
+    const action = createK0smotronJoinTokenCreateAction({ managementClusters, permissions: allow, userInfo });
     const ctx = context({ namespace: ns, name: 'web', role: 'worker', expiry: '1h' }, { dryRun: true });
     await action.handler(ctx);
     expect(ctx.output).toHaveBeenCalledWith('commands', expect.arrayContaining(['sudo k0s install worker --token-file /etc/k0s.token']));
@@ -144,7 +146,7 @@ describe('k0smotron:jointoken:create', () => {
   });
 
   it('refuses without the join-token permission', async () => {
-    const action = createK0smotronJoinTokenCreateAction({ managementClusters, permissions: deny });
+    const action = createK0smotronJoinTokenCreateAction({ managementClusters, permissions: deny, userInfo });
     await expect(action.handler(context({ namespace: ns, name: 'web', role: 'worker', expiry: '1h' }))).rejects.toThrow(/k0smotron.jointoken.create/);
     expect(await client.listJoinTokenRequests(ns)).toEqual([]);
   });

@@ -1,45 +1,54 @@
-import type { PermissionsService } from '@backstage/backend-plugin-api';
+import type { BackstageCredentials, BackstageUserPrincipal, PermissionsService, UserInfoService } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { clusterPhase, validateCluster, DNS1123_LABEL_PATTERN, K0S_VERSION_PATTERN, MAX_CLUSTER_NAME_LENGTH, type Cluster } from '@k0smotron/api';
+import {
+  clusterPhase,
+  clusterPolicyViolations,
+  validateCluster,
+  DNS1123_LABEL_PATTERN,
+  K0S_VERSION_PATTERN,
+  MAX_CLUSTER_NAME_LENGTH,
+  type Cluster,
+} from '@k0smotron/api';
 import { K0smotronApiError } from '@k0smotron/api/client';
 import {
+  CLUSTER_OWNER_KEY,
   clusterEntityRef,
   formatClusterAnnotation,
   k0smotronClusterCreatePermission,
 } from '@k0smotron/plugin-k0smotron-common';
-import type { ManagementCluster, ManagementClustersService } from '@k0smotron/plugin-k0smotron-backend';
+import {
+  ClusterPermissionEvaluator,
+  checkOwnerClaim,
+  type ManagementCluster,
+  type ManagementClustersService,
+} from '@k0smotron/plugin-k0smotron-backend';
 import { SCAFFOLDER_TASK_ANNOTATION, clusterFromInput, kubeconfigSecretName, type ClusterCreateInput } from './clusterFromInput';
 
 export interface ActionDeps {
   managementClusters: ManagementClustersService;
   permissions: PermissionsService;
+  userInfo: UserInfoService;
 }
 
 /** The management cluster named by an input, or the only/first configured one. */
 export function pickManagementCluster(svc: ManagementClustersService, name: string | undefined): ManagementCluster {
   if (name) {
     const mc = svc.find(name);
-    if (!mc) {
-      throw new InputError(
-        `managementCluster '${name}' is not configured; use one of ${svc.list().map(m => m.name).join(', ')}`,
-      );
-    }
+    // Not listing the configured clusters: the user may not be allowed to see them all.
+    if (!mc) throw new InputError(`managementCluster '${name}' is not configured`);
     return mc;
   }
   return svc.list()[0];
 }
 
-export async function requirePermission(
-  permissions: PermissionsService,
-  credentials: Parameters<PermissionsService['authorize']>[1]['credentials'],
-  permission: typeof k0smotronClusterCreatePermission,
-) {
-  const [decision] = await permissions.authorize([{ permission }], { credentials });
-  if (decision.result !== AuthorizeResult.ALLOW) {
-    throw new NotAllowedError(`the user who started this task lacks the permission '${permission.name}'`);
+/** The task's initiator; actions act for a user only (the owner check needs one). */
+export async function initiatorUser(ctx: { getInitiatorCredentials(): Promise<BackstageCredentials> }) {
+  const credentials = await ctx.getInitiatorCredentials();
+  if ((credentials.principal as { type?: string }).type !== 'user') {
+    throw new NotAllowedError('k0smotron actions run for the user who started the task; this task has no user');
   }
+  return credentials as BackstageCredentials<BackstageUserPrincipal>;
 }
 
 const sleep = (ms: number, signal?: AbortSignal) =>
@@ -107,22 +116,35 @@ export function createK0smotronClusterCreateAction(deps: ActionDeps) {
       },
     },
     async handler(ctx) {
-      const input = ctx.input as ClusterCreateInput;
-      const mc = pickManagementCluster(deps.managementClusters, input.managementCluster);
-      if (!mc.servesNamespace(input.namespace)) {
-        throw new InputError(
-          `namespace '${input.namespace}' is not served by management cluster '${mc.name}'; use one of ${mc.namespaces?.join(', ')}`,
-        );
+      const raw = ctx.input as ClusterCreateInput;
+      const mc = pickManagementCluster(deps.managementClusters, raw.managementCluster);
+      if (!mc.servesNamespace(raw.namespace)) {
+        throw new InputError(`namespace '${raw.namespace}' is not served by management cluster '${mc.name}'`);
       }
-      if (input.storageType === 'kine' && !input.kineDataSourceSecretName) {
+      if (raw.storageType === 'kine' && !raw.kineDataSourceSecretName) {
         throw new InputError('kineDataSourceSecretName is required with storageType kine (a Secret with key K0SMOTRON_KINE_DATASOURCE_URL)');
       }
-      await requirePermission(deps.permissions, await ctx.getInitiatorCredentials(), k0smotronClusterCreatePermission);
-
+      if (raw.labels && CLUSTER_OWNER_KEY in raw.labels) {
+        throw new InputError(`label ${CLUSTER_OWNER_KEY} cannot be set; use the owner input, which is checked`);
+      }
+      // The same checks as the REST create: the owner is the user or one of the user's groups,
+      // the policy's decision on the Cluster about to be written, and the tenant policy.
+      const credentials = await initiatorUser(ctx);
+      const input: ClusterCreateInput = { ...raw, owner: await checkOwnerClaim(deps.userInfo, credentials, raw.owner) };
       const desired = clusterFromInput(input, ctx.task.id);
+      await new ClusterPermissionEvaluator(deps.permissions).require(
+        k0smotronClusterCreatePermission,
+        credentials,
+        { managementCluster: mc.name, namespace: input.namespace, name: input.name, owner: mc.ownerOf(desired) },
+        `creating Cluster ${input.namespace}/${input.name} in management cluster '${mc.name}'`,
+      );
       const validation = validateCluster(desired);
       if (!validation.ok) {
         throw new InputError(`invalid cluster: ${validation.errors.map(e => `${e.path}: ${e.message}`).join('; ')}`);
+      }
+      const violations = clusterPolicyViolations(input.namespace, desired.spec, deps.managementClusters.config.policy);
+      if (violations.length) {
+        throw new InputError(`the tenant policy does not allow this Cluster: ${violations.map(v => `${v.field}: ${v.message}`).join('; ')}`);
       }
       const ref = { managementCluster: mc.name, namespace: input.namespace, name: input.name };
       const clusterRef = formatClusterAnnotation(ref);

@@ -1,9 +1,15 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { DEFAULT_JOIN_TOKEN_FILE, DNS1123_LABEL_PATTERN, GO_DURATION_PATTERN, JOIN_TOKEN_SECRET_KEY, workerJoinCommands } from '@k0smotron/api';
-import { formatClusterAnnotation, k0smotronJoinTokenCreatePermission } from '@k0smotron/plugin-k0smotron-common';
-import { issueJoinToken } from '@k0smotron/plugin-k0smotron-backend';
-import { pickManagementCluster, requirePermission, type ActionDeps } from './createCluster';
+import { joinTokenDecision } from '@k0smotron/api';
+import {
+  formatClusterAnnotation,
+  k0smotronClusterReadPermission,
+  k0smotronControllerJoinTokenCreatePermission,
+  k0smotronJoinTokenCreatePermission,
+} from '@k0smotron/plugin-k0smotron-common';
+import { ClusterPermissionEvaluator, issueJoinToken } from '@k0smotron/plugin-k0smotron-backend';
+import { initiatorUser, pickManagementCluster, type ActionDeps } from './createCluster';
 
 /**
  * Issues a join token through a JoinTokenRequest. Task outputs are stored by the scaffolder,
@@ -36,15 +42,29 @@ export function createK0smotronJoinTokenCreateAction(deps: ActionDeps) {
       if (!mc.servesNamespace(namespace)) {
         throw new InputError(`namespace '${namespace}' is not served by management cluster '${mc.name}'`);
       }
-      await requirePermission(deps.permissions, await ctx.getInitiatorCredentials(), k0smotronJoinTokenCreatePermission);
+      const credentials = await initiatorUser(ctx);
+      const evaluator = new ClusterPermissionEvaluator(deps.permissions);
       const cluster = await mc.client.getCluster(namespace, name);
-      if (!cluster) {
-        if (ctx.isDryRun) {
+      const resource = { managementCluster: mc.name, namespace, name, owner: mc.ownerOf(cluster ?? { metadata: { namespace, name } }) };
+      const clusterRef = formatClusterAnnotation(resource);
+      // As in the REST API: a Cluster the user may not read is "not found", whether it exists or not.
+      const canRead = (await evaluator.decide(k0smotronClusterReadPermission, credentials)).allows(resource);
+      if (!cluster || !canRead) {
+        if (ctx.isDryRun && canRead) {
           ctx.logger.info(`dry run: Cluster ${namespace}/${name} does not exist yet; a join token would be requested once it does`);
           return;
         }
-        throw new InputError(`Cluster ${formatClusterAnnotation({ managementCluster: mc.name, namespace, name })} not found`);
+        throw new InputError(`Cluster ${clusterRef} not found`);
       }
+      await evaluator.require(k0smotronJoinTokenCreatePermission, credentials, resource, `a join token for ${clusterRef}`);
+      if (role === 'controller') {
+        await evaluator.require(k0smotronControllerJoinTokenCreatePermission, credentials, resource, `a controller join token for ${clusterRef}`);
+      }
+      const decision = joinTokenDecision(
+        { requestNamespace: namespace, role, expiry, cluster: { namespace, name, annotations: cluster.metadata.annotations } },
+        deps.managementClusters.config.policy,
+      );
+      if (!decision.allowed) throw new InputError(`the tenant policy does not allow this join token: ${decision.message}`);
       const commands = workerJoinCommands({ tokenFile: DEFAULT_JOIN_TOKEN_FILE, role, k0sVersion: cluster.status?.version ?? cluster.spec?.version });
       if (ctx.isDryRun) {
         ctx.logger.info(`dry run: a ${role} join token (expiry ${expiry}) would be requested for ${namespace}/${name}`);

@@ -13,7 +13,9 @@ import { InfoCard } from '@backstage/core-components';
 import { alertApiRef, errorApiRef, useApi } from '@backstage/core-plugin-api';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  formatClusterAnnotation,
   k0smotronClusterDeletePermission,
+  k0smotronControllerJoinTokenCreatePermission,
   k0smotronClusterUpdatePermission,
   k0smotronJoinTokenCreatePermission,
   k0smotronKubeconfigReadPermission,
@@ -46,10 +48,14 @@ export function ClusterActions(props: { cluster: ClusterSummary; clusterRef: Clu
   const api = useApi(k0smotronApiRef);
   const alertApi = useApi(alertApiRef);
   const errorApi = useApi(errorApiRef);
-  const update = usePermission({ permission: k0smotronClusterUpdatePermission });
-  const remove = usePermission({ permission: k0smotronClusterDeletePermission });
-  const join = usePermission({ permission: k0smotronJoinTokenCreatePermission });
-  const kubeconfig = usePermission({ permission: k0smotronKubeconfigReadPermission });
+  // Resource permissions: the backend decides them for this Cluster (owner, namespace,
+  // management cluster), so a team sees the buttons of its own control planes only.
+  const resourceRef = formatClusterAnnotation(props.clusterRef);
+  const update = usePermission({ permission: k0smotronClusterUpdatePermission, resourceRef });
+  const remove = usePermission({ permission: k0smotronClusterDeletePermission, resourceRef });
+  const join = usePermission({ permission: k0smotronJoinTokenCreatePermission, resourceRef });
+  const joinController = usePermission({ permission: k0smotronControllerJoinTokenCreatePermission, resourceRef });
+  const kubeconfig = usePermission({ permission: k0smotronKubeconfigReadPermission, resourceRef });
   const [dialog, setDialog] = useState<OpenDialog>();
   const [pausing, setPausing] = useState(false);
   const { cluster, clusterRef } = props;
@@ -163,7 +169,12 @@ export function ClusterActions(props: { cluster: ClusterSummary; clusterRef: Clu
           }}
         />
       )}
-      <JoinWorkerDialog open={dialog === 'join'} clusterRef={clusterRef} onClose={() => setDialog(undefined)} />
+      <JoinWorkerDialog
+        open={dialog === 'join'}
+        clusterRef={clusterRef}
+        allowController={joinController.allowed}
+        onClose={() => setDialog(undefined)}
+      />
     </InfoCard>
   );
 }

@@ -1,4 +1,4 @@
-import React, { useMemo, useState } from 'react';
+import React, { useEffect, useMemo, useState } from 'react';
 import MenuItem from '@material-ui/core/MenuItem';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
@@ -17,9 +17,7 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { catalogApiRef, EntityRefLink } from '@backstage/plugin-catalog-react';
-import { usePermission } from '@backstage/plugin-permission-react';
 import {
-  k0smotronClusterCreatePermission,
   type ClusterPhase,
   type ClusterSummary,
 } from '@k0smotron/plugin-k0smotron-common';
@@ -100,7 +98,19 @@ export function K0smotronClustersPage(props: K0smotronClustersPageProps) {
   const classes = useStyles();
   const api = useApi(k0smotronApiRef);
   const catalogApi = useApi(catalogApiRef);
-  const create = usePermission({ permission: k0smotronClusterCreatePermission });
+  // Create is a resource permission decided on the Cluster about to be written; the backend
+  // tells whether this user may create anywhere at all (`createAllowed`).
+  const [createAllowed, setCreateAllowed] = useState(false);
+  useEffect(() => {
+    let live = true;
+    api.getSettings().then(
+      s => live && setCreateAllowed(s.createAllowed),
+      () => live && setCreateAllowed(false),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
   const [phase, setPhase] = useState(ALL);
   const [namespace, setNamespace] = useState(ALL);
   const [managementCluster, setManagementCluster] = useState(ALL);
@@ -205,7 +215,7 @@ export function K0smotronClustersPage(props: K0smotronClustersPageProps) {
   const content = (
     <Content>
       <ContentHeader title={props.noHeader ? 'k0smotron clusters' : ''}>
-        {create.allowed && (
+        {createAllowed && (
           <LinkButton
             to={props.createTemplatePath ?? DEFAULT_CREATE_TEMPLATE_PATH}
             variant="contained"

@@ -3,8 +3,8 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import Button from '@material-ui/core/Button';
 import type { JoinTokenResponse } from '@k0smotron/plugin-k0smotron-common';
-import { mockK0smotronApi, renderWithApis } from '../../testing/render';
-import { JoinWorkerDialog } from './JoinWorkerDialog';
+import { DEFAULT_SETTINGS, mockK0smotronApi, renderWithApis } from '../../testing/render';
+import { JoinWorkerDialog, allowedExpiries } from './JoinWorkerDialog';
 
 const ref = { managementCluster: 'local', namespace: 'default', name: 'kmc-demo' };
 const TOKEN = 'H4sIAAAAAAAC/0yRzY6bMBSF9zyF5x0wm' + 'x'.repeat(40);
@@ -20,12 +20,12 @@ const response: JoinTokenResponse = {
 };
 
 /** The dialog behind a button, as the tab uses it. */
-function Harness() {
+function Harness(props: { allowController?: boolean }) {
   const [open, setOpen] = useState(false);
   return (
     <>
       <Button onClick={() => setOpen(true)}>Join a worker</Button>
-      <JoinWorkerDialog open={open} clusterRef={ref} onClose={() => setOpen(false)} />
+      <JoinWorkerDialog open={open} clusterRef={ref} allowController={props.allowController} onClose={() => setOpen(false)} />
     </>
   );
 }
@@ -80,12 +80,36 @@ describe('JoinWorkerDialog', () => {
     expect(api.createJoinToken).toHaveBeenCalledTimes(1);
   });
 
-  it('asks for a controller token and says when it never expires', async () => {
+  it('offers only the expiries the default policy accepts (at most 24 hours, never "never"), and no controller role without its permission', async () => {
+    const user = userEvent.setup();
+    const api = mockK0smotronApi({ createJoinToken: async () => response });
+    await renderWithApis(<Harness />, { api });
+
+    await user.click(screen.getByRole('button', { name: 'Join a worker' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Join a machine to kmc-demo' });
+    expect(within(dialog).queryByRole('radio', { name: 'Controller' })).not.toBeInTheDocument();
+    await waitFor(() => expect(within(dialog).getByRole('button', { name: /Token expires after/ })).toHaveTextContent('24 hours'));
+    await user.click(within(dialog).getByRole('button', { name: /Token expires after/ }));
+    const options = (await screen.findAllByRole('option')).map(o => o.textContent);
+    expect(options).toEqual(['1 hour', '24 hours']);
+  });
+
+  it('offers the policy\'s own maximum when it is not a preset', () => {
+    expect(allowedExpiries({ maxExpiry: '48h', maxExpirySeconds: 172_800, allowNeverExpiring: false })).toEqual([
+      { value: '1h', label: '1 hour' },
+      { value: '24h', label: '24 hours' },
+      { value: '48h', label: '48h (the longest allowed)' },
+    ]);
+    expect(allowedExpiries({ maxExpiry: '30m', maxExpirySeconds: 1_800, allowNeverExpiring: true }).map(o => o.value)).toEqual(['30m', '0s']);
+  });
+
+  it('asks for a controller token and says when it never expires, where the policy allows both', async () => {
     const user = userEvent.setup();
     const api = mockK0smotronApi({
       createJoinToken: async () => ({ ...response, role: 'controller', expiresAt: undefined }),
+      getSettings: async () => ({ ...DEFAULT_SETTINGS, joinTokens: { maxExpiry: '168h', maxExpirySeconds: 604_800, allowNeverExpiring: true } }),
     });
-    await renderWithApis(<Harness />, { api });
+    await renderWithApis(<Harness allowController />, { api });
 
     await user.click(screen.getByRole('button', { name: 'Join a worker' }));
     await user.click(await screen.findByRole('radio', { name: 'Controller' }));

@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import React, { useEffect, useState } from 'react';
 import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';
 import Dialog from '@material-ui/core/Dialog';
@@ -19,17 +19,32 @@ import Alert from '@material-ui/lab/Alert';
 import { useApi } from '@backstage/core-plugin-api';
 import { CodeSnippet } from '@backstage/core-components';
 import type { JoinRole } from '@k0smotron/api';
-import type { ClusterRef, JoinTokenResponse } from '@k0smotron/plugin-k0smotron-common';
+import type { ClusterRef, JoinTokenResponse, SettingsResponse } from '@k0smotron/plugin-k0smotron-common';
 import { describeApiError, k0smotronApiRef } from '../../api';
 import { CopyButton } from '../shared/CopyButton';
 
-/** Expiry choices, as Go durations the JoinTokenRequest accepts. */
-export const JOIN_TOKEN_EXPIRIES: { value: string; label: string }[] = [
-  { value: '1h', label: '1 hour' },
-  { value: '24h', label: '24 hours' },
-  { value: '168h', label: '7 days' },
-  { value: '0s', label: 'Never (not recommended)' },
+/** Expiry choices, as Go durations the JoinTokenRequest accepts; `seconds` 0 = never. */
+export const JOIN_TOKEN_EXPIRIES: { value: string; label: string; seconds: number }[] = [
+  { value: '1h', label: '1 hour', seconds: 3_600 },
+  { value: '24h', label: '24 hours', seconds: 86_400 },
+  { value: '168h', label: '7 days', seconds: 604_800 },
+  { value: '0s', label: 'Never (not recommended)', seconds: 0 },
 ];
+
+/**
+ * The choices the backend's tenant policy accepts: up to its maximum, "never" only when it
+ * allows never-expiring tokens, and the maximum itself when it is not one of the presets.
+ */
+export function allowedExpiries(limits: SettingsResponse['joinTokens']): { value: string; label: string }[] {
+  const out = JOIN_TOKEN_EXPIRIES.filter(o =>
+    o.seconds === 0 ? limits.allowNeverExpiring : o.seconds <= limits.maxExpirySeconds,
+  ).map(({ value, label }) => ({ value, label }));
+  if (!JOIN_TOKEN_EXPIRIES.some(o => o.seconds === limits.maxExpirySeconds)) {
+    const finite = out.filter(o => o.value !== '0s');
+    out.splice(finite.length, 0, { value: limits.maxExpiry, label: `${limits.maxExpiry} (the longest allowed)` });
+  }
+  return out;
+}
 
 const useStyles = makeStyles(theme => ({
   field: { marginBottom: theme.spacing(2) },
@@ -51,6 +66,8 @@ const useStyles = makeStyles(theme => ({
 export interface JoinWorkerDialogProps {
   open: boolean;
   clusterRef: ClusterRef;
+  /** Whether the user may create controller tokens (`k0smotron.jointoken.controller.create`). */
+  allowController?: boolean;
   onClose: () => void;
 }
 
@@ -65,16 +82,39 @@ export function JoinWorkerDialog(props: JoinWorkerDialogProps) {
       // A stray click beside the dialog must not throw away a token the user has not copied yet.
       onClose={(_event, reason) => reason !== 'backdropClick' && props.onClose()}
       aria-labelledby="k0smotron-join-title" fullWidth maxWidth="md">
-      {props.open && <JoinWorkerContent clusterRef={props.clusterRef} onClose={props.onClose} />}
+      {props.open && (
+        <JoinWorkerContent clusterRef={props.clusterRef} allowController={props.allowController ?? false} onClose={props.onClose} />
+      )}
     </Dialog>
   );
 }
 
-function JoinWorkerContent(props: { clusterRef: ClusterRef; onClose: () => void }) {
+function JoinWorkerContent(props: { clusterRef: ClusterRef; allowController: boolean; onClose: () => void }) {
   const classes = useStyles();
   const api = useApi(k0smotronApiRef);
   const [role, setRole] = useState<JoinRole>('worker');
+  // Until the backend answers: the default policy's choices (the backend checks again anyway).
   const [expiry, setExpiry] = useState('24h');
+  const [expiries, setExpiries] = useState(() =>
+    allowedExpiries({ maxExpiry: '24h', maxExpirySeconds: 86_400, allowNeverExpiring: false }),
+  );
+  useEffect(() => {
+    let live = true;
+    api.getSettings().then(
+      s => {
+        if (!live) return;
+        const options = allowedExpiries(s.joinTokens);
+        setExpiries(options);
+        // Default: 24 hours when allowed, else the longest finite choice.
+        const finite = options.filter(o => o.value !== '0s');
+        setExpiry((options.find(o => o.value === '24h') ?? finite[finite.length - 1] ?? options[0])?.value ?? '');
+      },
+      e => live && setError(`Could not read the join-token policy: ${describeApiError(e)}`),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [result, setResult] = useState<JoinTokenResponse>();
@@ -141,7 +181,7 @@ function JoinWorkerContent(props: { clusterRef: ClusterRef; onClose: () => void 
           <FormLabel component="legend">Role</FormLabel>
           <RadioGroup row name="role" value={role} onChange={e => setRole(e.target.value as JoinRole)}>
             <FormControlLabel value="worker" control={<Radio />} label="Worker" />
-            <FormControlLabel value="controller" control={<Radio />} label="Controller" />
+            {props.allowController && <FormControlLabel value="controller" control={<Radio />} label="Controller" />}
           </RadioGroup>
         </FormControl>
         <FormControl fullWidth className={classes.field}>
@@ -151,7 +191,7 @@ function JoinWorkerContent(props: { clusterRef: ClusterRef; onClose: () => void 
             value={expiry}
             onChange={e => setExpiry(String(e.target.value))}
           >
-            {JOIN_TOKEN_EXPIRIES.map(o => (
+            {expiries.map(o => (
               <MenuItem key={o.value} value={o.value}>
                 {o.label}
               </MenuItem>
@@ -177,7 +217,7 @@ function JoinWorkerContent(props: { clusterRef: ClusterRef; onClose: () => void 
           variant="contained"
           color="primary"
           onClick={create}
-          disabled={busy}
+          disabled={busy || !expiry}
           startIcon={busy ? <CircularProgress size={16} aria-label="Creating token" /> : undefined}
         >
           Create token
