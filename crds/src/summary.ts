@@ -22,6 +22,7 @@ export const FAILURE_REASONS = new Set([
   'NameConflict',
   'CrossNamespaceDenied',
   'Unsupported',
+  'NodePortConflict',
 ]);
 
 type WithConditions = { status?: { conditions?: Condition[] } | null } | null | undefined;

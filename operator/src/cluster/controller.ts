@@ -457,7 +457,9 @@ class ClusterReconcile {
       (async () => {
         // A new Service's ClusterIP is part of the k0s config (API SANs): the apply's answer
         // carries it, so nothing waits for the cache to catch up.
-        const applied = await client.applyIfChanged(early.service, service);
+        const applied = await client.applyIfChanged(early.service, service).catch((err: unknown) => {
+          throw this.nodePortConflict(err, view, early.service) ?? err;
+        });
         if (applied && !service) {
           this.ctx.events.event(cluster, 'Normal', 'ServiceCreated', `created Service ${view.service.name} (${view.service.type})`);
         }
@@ -565,6 +567,30 @@ class ClusterReconcile {
     if (conflicts.length) {
       throw new SpecError('NameConflict', `${conflicts.join('; ')}; choose another Cluster name (nothing was written)`);
     }
+  }
+
+  /**
+   * A NodePort that another Service holds: the API server's answer names only the port. Say which
+   * Service holds it when it is in this namespace (the tenant may see it anyway); a Service of
+   * another namespace is not named, so one tenant does not learn another's objects.
+   */
+  private nodePortConflict(err: unknown, view: ClusterView, desired: V1Service): SpecError | undefined {
+    if (!isApiError(err) || err.status !== 422 || !/port is already allocated/i.test(err.message)) return undefined;
+    const wanted = (desired.spec?.ports ?? []).map((p) => p.nodePort).filter((p): p is number => typeof p === 'number');
+    const holders = this.ctx.cache
+      .list<V1Service>(SERVICE, { namespace: view.namespace })
+      .filter((s) => s.metadata?.name !== desired.metadata?.name && (s.spec?.ports ?? []).some((p) => p.nodePort !== undefined && wanted.includes(p.nodePort)));
+    const taken = wanted.filter((port) => new RegExp(`\\b${port}\\b`).test(err.message));
+    const ports = (taken.length ? taken : wanted).join(' and ');
+    const holder = holders[0];
+    const cluster = holder?.metadata?.labels?.cluster;
+    const who = holder
+      ? `Service ${holder.metadata?.name}${cluster ? ` of Cluster ${cluster}` : ''} in this namespace holds it`
+      : 'a Service in another namespace holds it';
+    return new SpecError(
+      'NodePortConflict',
+      `NodePort ${ports} is already allocated: ${who}. Set other ports in spec.service.apiPort and spec.service.konnectivityPort (each NodePort Cluster needs its own pair within the cluster's NodePort range, e.g. 30444 and 30133), or use service type LoadBalancer or ClusterIP`,
+    );
   }
 
   private async checkKineSecret(name: string): Promise<string> {

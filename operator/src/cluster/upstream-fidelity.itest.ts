@@ -77,3 +77,41 @@ describe('an exported upstream Cluster', () => {
     await eventually('FeaturesSupported gone', async () => !condition(await kmc.getCluster(ns, 'monitored'), 'FeaturesSupported'));
   });
 });
+
+describe('two NodePort Clusters that want the same ports', () => {
+  // Ports of their own per test, so that no other suite or test of the run holds them.
+  const nodePort = (name: string, apiPort: number, namespace = ns) => ({
+    apiVersion: 'k0smotron.io/v1beta2',
+    kind: 'Cluster',
+    metadata: { name, namespace },
+    spec: { service: { type: 'NodePort' as const, apiPort, konnectivityPort: apiPort + 1 } },
+  });
+
+  it('the second says which Cluster holds the port and what to do, and gets it once the first lets go', async () => {
+    await kmc.createCluster(nodePort('np-first', 31841));
+    await waitForCondition(kmc, ns, 'np-first', 'KubeconfigSecretAvailable', 'True');
+    await kmc.createCluster(nodePort('np-second', 31841));
+    const c = await waitForCondition(kmc, ns, 'np-second', 'Available', 'False', 'NodePortConflict');
+    expect(condition(c, 'Available')!.message).toMatch(
+      /^NodePort 31841( and 31842)? is already allocated: Service kmc-np-first-nodeport of Cluster np-first in this namespace holds it\. Set other ports in spec\.service\.apiPort/,
+    );
+    await kmc.deleteCluster(ns, 'np-first');
+    await waitForCondition(kmc, ns, 'np-second', 'KubeconfigSecretAvailable', 'True');
+  });
+
+  it('does not name a Service of another namespace', async () => {
+    const other = await createTestNamespace(kc, 'upstream-other');
+    const otherOp = await startClusterOperator(kc, [other]);
+    try {
+      await kmc.createCluster(nodePort('np-elsewhere', 31851, other));
+      await waitForCondition(kmc, other, 'np-elsewhere', 'KubeconfigSecretAvailable', 'True');
+      await kmc.createCluster(nodePort('np-here', 31851));
+      const c = await waitForCondition(kmc, ns, 'np-here', 'Available', 'False', 'NodePortConflict');
+      expect(condition(c, 'Available')!.message).toContain('a Service in another namespace holds it');
+      expect(condition(c, 'Available')!.message).not.toContain(other);
+      await kmc.deleteCluster(other, 'np-elsewhere');
+    } finally {
+      await otherOp.stop();
+    }
+  });
+});
