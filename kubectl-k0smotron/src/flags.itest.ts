@@ -112,7 +112,7 @@ describe('global flags', () => {
     const long = await k(['list', '--all-namespaces', '-l', `flags-test=${ns}`, '-o', 'wide', '--no-headers'], { namespace: null });
     expect(long.stdout.split(/\s+/).slice(0, 2)).toEqual([ns, 'beta']);
     const header = await k(['list', '--all-namespaces', '-l', `flags-test=${ns}`], { namespace: null });
-    expect(header.stdout.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+READY\s+PHASE\s+VERSION\s+AGE$/);
+    expect(header.stdout.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+READY\s+PHASE\s+VERSION\s+WORKERS\s+AGE$/);
   });
 
   it('--request-timeout takes seconds, durations and 0 on a live server; a bare number is seconds', async () => {

@@ -250,14 +250,14 @@ describe('list / get', () => {
     const r = await k(['list']);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+READY\s+PHASE\s+VERSION\s+AGE$/);
+    expect(lines[0]).toMatch(/^NAME\s+READY\s+PHASE\s+VERSION\s+WORKERS\s+AGE$/);
     expect(lines.slice(1).map(l => l.split(/\s+/)[0])).toEqual(['demo', 'fromfile', 'fromstdin', 'slow']);
     const f = await demoFacts();
-    expect(r.stdout).toMatch(new RegExp(`\\ndemo\\s+${f.ready}/1\\s+${f.phase}\\s+v1\\.27\\.9-k0s\\.0\\s+\\S+\\n`));
-    expect((await k(['list'], { namespace: idle })).stdout).toMatch(/\nready\s+1\/1\s+Available\s+v1\.27\.9-k0s\.0\s+\S+\n/);
+    expect(r.stdout).toMatch(new RegExp(`\\ndemo\\s+${f.ready}/1\\s+${f.phase}\\s+v1\\.27\\.9-k0s\\.0\\s+-\\s+\\S+\\n`));
+    expect((await k(['list'], { namespace: idle })).stdout).toMatch(/\nready\s+1\/1\s+Available\s+v1\.27\.9-k0s\.0\s+-\s+\S+\n/);
     const wide = await k(['get', '-o', 'wide']);
-    expect(wide.stdout.split('\n')[0]).toMatch(/^NAME\s+READY\s+PHASE\s+VERSION\s+SERVICE\s+ENDPOINT\s+STORAGE\s+AGE$/);
-    expect(wide.stdout).toMatch(new RegExp(`\\ndemo\\s+${f.ready}/1\\s+${f.phase}\\s+\\S+\\s+NodePort\\s+https://\\S+:30443\\s+etcd\\s+`));
+    expect(wide.stdout.split('\n')[0]).toMatch(/^NAME\s+READY\s+PHASE\s+VERSION\s+WORKERS\s+SERVICE\s+ENDPOINT\s+STORAGE\s+AGE$/);
+    expect(wide.stdout).toMatch(new RegExp(`\\ndemo\\s+${f.ready}/1\\s+${f.phase}\\s+\\S+\\s+-\\s+NodePort\\s+https://\\S+:30443\\s+etcd\\s+`));
     const json = JSON.parse((await k(['list', '-o', 'json'])).stdout);
     expect(json.kind).toBe('List');
     expect(json.items).toHaveLength(4);
@@ -273,7 +273,7 @@ describe('list / get', () => {
   it('filters with -l and spans namespaces with -A', async () => {
     expect((await k(['list', '-l', 'tier=gold', '-o', 'name'])).stdout).toBe('cluster.k0smotron.io/demo\n');
     const all = await k(['list', '-A']);
-    expect(all.stdout.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+READY\s+PHASE\s+VERSION\s+AGE$/);
+    expect(all.stdout.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+READY\s+PHASE\s+VERSION\s+WORKERS\s+AGE$/);
     expect(all.stdout).toMatch(new RegExp(`\\n${ns}\\s+demo\\s+`));
     expect(all.stdout).toMatch(new RegExp(`\\n${idle}\\s+ready\\s+`));
   });

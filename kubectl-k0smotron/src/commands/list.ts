@@ -23,12 +23,18 @@ function paintPhase(phase: string, p: Palette): string {
   return p.yellow(phase);
 }
 
-/** Table rows (pure): NAME READY PHASE VERSION AGE; wide adds SERVICE ENDPOINT STORAGE. */
+/** `ready/total` worker nodes as the operator last counted them; `-` while it has no count. */
+export function workersCell(c: Cluster): string {
+  const w = c.status?.workers;
+  return w ? `${w.ready}/${w.total}` : '-';
+}
+
+/** Table rows (pure): NAME READY PHASE VERSION WORKERS AGE; wide adds SERVICE ENDPOINT STORAGE. */
 export function clusterTable(
   clusters: Cluster[],
   opts: { wide: boolean; allNamespaces: boolean; now: Date; palette: Palette; noHeaders?: boolean },
 ): string {
-  const headers = ['NAME', 'READY', 'PHASE', 'VERSION'];
+  const headers = ['NAME', 'READY', 'PHASE', 'VERSION', 'WORKERS'];
   if (opts.wide) headers.push('SERVICE', 'ENDPOINT', 'STORAGE');
   headers.push('AGE');
   if (opts.allNamespaces) headers.unshift('NAMESPACE');
@@ -39,6 +45,7 @@ export function clusterTable(
       `${c.status?.readyReplicas ?? 0}/${desired}`,
       paintPhase(clusterPhase(c), opts.palette),
       c.spec?.version ?? c.status?.version ?? '<unset>',
+      workersCell(c),
     ];
     if (opts.wide) {
       row.push(

@@ -18,6 +18,7 @@ import { renderStatus, type CertificateInfo, type StatusReport } from '../output
 import type { Session } from '../session';
 import { forOutput, JOIN_TOKEN_REQUESTS, oneOf, render, requireCluster } from './common';
 import { ANNOTATION_SLEEP_REPLICAS } from './lifecycle';
+import { readWorkers } from './workers';
 
 /** The certificates the operator keeps for a Cluster: its certificateRefs, else the expected names. */
 export function expectedCertificates(c: Cluster): CertificateRef[] {
@@ -84,7 +85,7 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
 
   const svcName = clusterServiceName(name, spec.service.type);
   const selector = cluster.status?.selector || formatLabelSelector(controlPlaneSelectorLabels(name));
-  const [sts, etcdSts, svc, pods, kubeconfigSecret, events, jtrs] = await Promise.all([
+  const [sts, etcdSts, svc, pods, kubeconfigSecret, events, jtrs, workers] = await Promise.all([
     attempt<V1StatefulSet>(get('statefulsets.apps', names.statefulSet), () => apps.readNamespacedStatefulSet({ namespace, name: names.statefulSet })),
     spec.storage.type === 'etcd'
       ? attempt<V1StatefulSet>(get('statefulsets.apps', names.etcdStatefulSet), () => apps.readNamespacedStatefulSet({ namespace, name: names.etcdStatefulSet }))
@@ -98,6 +99,7 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
     }),
     attempt(list('events'), () => s.client.listEvents(namespace, name, 'Cluster')),
     attempt(list(JOIN_TOKEN_REQUESTS), () => s.client.listJoinTokenRequests(namespace)),
+    readWorkers(s, cluster),
   ]);
 
   const certificates: CertificateInfo[] = [];
@@ -183,6 +185,7 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
         createdAt: p.metadata?.creationTimestamp ? new Date(p.metadata.creationTimestamp as unknown as string).toISOString() : undefined,
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
+    workers,
     certificates,
     conditions: (cluster.status?.conditions ?? []).map(c => ({
       type: c.type,

@@ -114,6 +114,15 @@ describe('renderStatus', () => {
     },
     datastore: { type: 'etcd', statefulSet: 'kmc-demo-etcd', replicas: 3, readyReplicas: 3, size: '1Gi' },
     instances: [],
+    workers: {
+      source: 'child',
+      total: 2,
+      ready: 1,
+      nodes: [
+        { name: 'worker-a', ready: 'True', kubeletVersion: 'v1.20.2', createdAt: '2026-11-21T05:55:00Z', address: '192.0.2.7' },
+        { name: 'worker-b', ready: 'Unknown', createdAt: '2026-11-21T05:59:00Z' },
+      ],
+    },
     certificates: [
       { type: 'ca', secret: 'demo-ca', notAfter: '2036-11-19T05:50:00.000Z' },
       { type: 'etcd-server', secret: 'demo-etcd-server', notAfter: '2026-12-01T00:00:00.000Z' },
@@ -135,12 +144,26 @@ describe('renderStatus', () => {
     expect(out).toMatch(/Available\s+False\s+NoReadyReplicas\s+2m\s+waiting/);
     expect(out).toMatch(/30s\s+Warning\s+Unhealthy\s+Cluster\/demo\s+probe failed/);
     expect(out).toMatch(/demo-token-abc\s+worker\s+yes\s+2026-11-22T06:00:00Z/);
+    expect(out).toContain('Workers\n1/2 Ready\nNAME ');
+    expect(out).toMatch(/worker-a\s+True\s+v1\.20\.2\s+5m\s+192\.0\.2\.7/);
+    expect(out).toMatch(/worker-b\s+Unknown\s+<unknown>\s+60s\s+<none>/);
     expect(out.trimEnd().endsWith('Problems\n- certificate proxy (Secret demo-proxy): Secret not found')).toBe(true);
   });
   it('colours by health', () => {
     const out = renderStatus(report, { palette: palette(true), now, verbose: 0 });
     expect(out).toContain('\x1b[33mProgressing\x1b[39m');
     expect(out).toContain('\x1b[31m- certificate proxy');
+  });
+  it('workers: none yet, or the operator\'s count with the reason the nodes were not listed', () => {
+    const none = renderStatus({ ...report, workers: { source: 'child', total: 0, ready: 0, nodes: [] } }, { palette: plain, now, verbose: 0 });
+    expect(none).toContain('Workers\nnone joined yet (a token: kubectl k0smotron join-token demo)\n');
+    const counted = renderStatus(
+      { ...report, workers: { source: 'status', total: 3, ready: 3, note: 'you may not read Secret demo-kubeconfig, the kubeconfig to list its nodes' } },
+      { palette: plain, now, verbose: 0 },
+    );
+    expect(counted).toContain("Workers\n3/3 Ready (the operator's count; nodes not listed: you may not read Secret demo-kubeconfig");
+    const unknown = renderStatus({ ...report, workers: { source: 'none', note: 'the control plane is asleep' } }, { palette: plain, now, verbose: 0 });
+    expect(unknown).toContain('Workers\nunknown (the control plane is asleep)\n');
   });
   it('rates certificates: expired red, within 30 days yellow', () => {
     expect(certificateHealth({ type: 'ca', secret: 'x', notAfter: '2026-11-20T00:00:00Z' }, now)).toBe('bad');

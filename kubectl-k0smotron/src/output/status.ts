@@ -3,7 +3,8 @@
 // Problems met while gathering are listed at the end instead of aborting.
 import type { Palette } from './color';
 import { renderKeyValues, renderTable } from './table';
-import { humanDuration } from './age';
+import { age, humanDuration } from './age';
+import type { WorkersInfo } from '../commands/workers';
 
 export type Health = 'ok' | 'warn' | 'bad' | 'none';
 
@@ -75,6 +76,8 @@ export interface StatusReport {
     kine?: string;
   };
   instances: InstanceInfo[];
+  /** Worker nodes, from the control plane's API or else the operator's count. */
+  workers: WorkersInfo;
   certificates: CertificateInfo[];
   conditions: ConditionInfo[];
   events: EventInfo[];
@@ -122,6 +125,26 @@ function replicasHealth(ready: number | undefined, desired: number): Health {
   if (desired === 0) return 'warn';
   if ((ready ?? 0) >= desired) return 'ok';
   return (ready ?? 0) === 0 ? 'bad' : 'warn';
+}
+
+function renderWorkers(r: StatusReport, o: StatusRenderOptions): string {
+  const p = o.palette;
+  const w = r.workers;
+  const count = (total = 0, ready = 0) => paint(p, total === 0 ? 'warn' : ready === total ? 'ok' : ready === 0 ? 'bad' : 'warn', `${ready}/${total} Ready`);
+  if (w.source === 'child') {
+    if (!w.nodes?.length) return p.yellow(`none joined yet (a token: kubectl k0smotron join-token ${r.name})`);
+    const rows = w.nodes.map(n => [
+      n.name,
+      paint(p, n.ready === 'True' ? 'ok' : 'bad', n.ready),
+      n.kubeletVersion ?? '<unknown>',
+      age(n.createdAt, o.now),
+      n.address ?? '<none>',
+    ]);
+    return `${count(w.total, w.ready)}
+${renderTable(['NAME', 'READY', 'VERSION', 'AGE', 'ADDRESS'], rows).trimEnd()}`;
+  }
+  if (w.source === 'status') return `${count(w.total, w.ready)} (the operator's count; nodes not listed: ${w.note ?? 'unknown reason'})`;
+  return p.yellow(`unknown (${w.note ?? 'the operator has not counted them yet'})`);
 }
 
 export function renderStatus(r: StatusReport, o: StatusRenderOptions): string {
@@ -180,6 +203,7 @@ export function renderStatus(r: StatusReport, o: StatusRenderOptions): string {
     ]);
     out.push(section(p, 'Instances', renderTable(['NAME', 'READY', 'STATUS', 'RESTARTS', 'NODE', 'AGE'], rows).trimEnd()));
   }
+  out.push(section(p, 'Workers', renderWorkers(r, o)));
 
   const ds = r.datastore;
   const dsLines: [string, string][] = [['Type', ds.type]];
