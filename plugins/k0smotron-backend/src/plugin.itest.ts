@@ -75,11 +75,27 @@ describe('authentication and permissions', () => {
     expect(svc.status).toBe(403);
   });
 
-  it.each(cases)('$method $path answers 403 when $permission is denied', async ({ method, path, permission, body }) => {
+  // c1 exists, so a denied route is refused for the permission, not for a missing Cluster.
+  const c1 = () => client.createCluster({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'c1', namespace: ns }, spec: {} });
+  beforeAll(async () => void (await c1()));
+  afterAll(async () => void (await client.deleteCluster(ns, 'c1')));
+
+  // Reading one Cluster without the read permission answers as if it did not exist.
+  const perCluster = (path: string) => path.includes('/NS/c1');
+  const denials = cases.filter(c => !(perCluster(c.path) && c.permission === 'k0smotron.cluster.read'));
+
+  it.each(denials)('$method $path answers 403 when $permission is denied', async ({ method, path, permission, body }) => {
     t.denied.add(permission);
     const res = await send(method, path, body).set('Authorization', user);
     expect(res.status).toBe(403);
     expect(res.body.error.message).toContain(permission);
+  });
+
+  it.each(cases.filter(c => perCluster(c.path)))('$method $path answers 404 when the Cluster may not be read', async ({ method, path, body }) => {
+    t.denied.add('k0smotron.cluster.read');
+    const res = await send(method, path, body).set('Authorization', user);
+    expect(res.status).toBe(404);
+    expect(res.body.error.message).toBe(`Cluster ${ns}/c1 not found in management cluster 'test'`);
   });
 
   it('wrote nothing while denied', async () => {
@@ -154,7 +170,11 @@ describe('routes', () => {
     expect(missing.status).toBe(404);
     const unknownMc = await request(t.backend.server).get(api(`/clusters/prod/${ns}/web`)).set('Authorization', user);
     expect(unknownMc.status).toBe(404);
-    expect(unknownMc.body.error.message).toContain("unknown management cluster 'prod'");
+    // The same answer as for a missing Cluster, and no list of what is configured.
+    expect(unknownMc.body.error.message).toBe(`Cluster ${ns}/web not found in management cluster 'prod'`);
+    const unserved = await request(t.backend.server).get(api(`/clusters/test/kube-system/web`)).set('Authorization', user);
+    expect(unserved.status).toBe(404);
+    expect(unserved.body.error.message).not.toContain(ns);
 
     // Update the common knobs.
     const patched = await request(t.backend.server)
@@ -274,6 +294,50 @@ describe('400 for bad bodies, with nothing written', () => {
     expect(names.filter(n => n?.startsWith('bad') || n?.startsWith('Bad'))).toEqual([]);
     expect((await client.listClusters(other)).length).toBe(0);
     expect(await client.listJoinTokenRequests(ns)).toEqual([]);
+  });
+});
+
+describe('tenant policy, self-service fields and redaction', () => {
+  it('needs k0smotron.cluster.create.advanced for fields beyond the self-service ones, and still applies the tenant policy', async () => {
+    const body = { namespace: ns, name: 'adv', spec: { image: 'quay.io/evil/k0s:v1', patches: [] } };
+    t.denied.add('k0smotron.cluster.create.advanced');
+    const denied = await request(t.backend.server).post(api('/clusters/test')).set('Authorization', user).send(body);
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.message).toContain("permission 'k0smotron.cluster.create.advanced' is required to set spec.image, spec.patches");
+    t.denied.clear();
+    const refused = await request(t.backend.server).post(api('/clusters/test')).set('Authorization', user).send(body);
+    expect(refused.status).toBe(400);
+    expect(refused.body.fieldErrors).toEqual([{ path: 'spec.image', message: expect.stringContaining('is not from an allowed repository') }]);
+    expect(await client.getCluster(ns, 'adv')).toBeUndefined();
+  });
+
+  it('refuses an owner the user does not belong to', async () => {
+    const res = await request(t.backend.server).post(api('/clusters/test')).set('Authorization', user).send({ namespace: ns, name: 'own', spec: {}, owner: 'group:default/team-b' });
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toContain("owner 'group:default/team-b' is neither you nor a group you belong to");
+  });
+
+  it('refuses join tokens the tenant policy does not allow, before writing anything', async () => {
+    for (const [expiry, message] of [['0s', 'never expires'], ['48h', 'longer than the operator\'s policy allows']]) {
+      const res = await request(t.backend.server).post(api(`/clusters/test/${ns}/kc/join-tokens`)).set('Authorization', user).send({ role: 'worker', expiry });
+      expect(res.status).toBe(400);
+      expect(res.body.fieldErrors).toEqual([{ path: 'expiry', message: expect.stringContaining(message) }]);
+    }
+    expect(await client.listJoinTokenRequests(ns)).toEqual([]);
+  });
+
+  it('redacts the password of a kine data source URL in the details', async () => {
+    await client.createCluster({
+      apiVersion: 'k0smotron.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name: 'kine', namespace: ns },
+      spec: { storage: { type: 'kine', kine: { dataSourceURL: 'postgres://kine:s3cr3t-pw@db.example:5432/kine' } } },
+    });
+    secretsWritten.push('s3cr3t-pw');
+    const res = await request(t.backend.server).get(api(`/clusters/test/${ns}/kine`)).set('Authorization', user);
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain('s3cr3t-pw');
+    expect((res.body as ClusterDetails).spec.storage?.kine?.dataSourceURL).toBe('postgres://kine:[redacted]@db.example:5432/kine');
   });
 });
 
