@@ -2,6 +2,7 @@
 // existing tooling (and CAPI) finds them. Pure and browser-safe.
 import { LABEL_COMPONENT, LABEL_CAPI_CONTROL_PLANE } from './constants';
 import { md5Hex } from './md5';
+import type { Cluster } from './schema/cluster';
 
 /** Longest Kubernetes object name the operator generates (a DNS-1123 label). */
 export const KUBE_NAME_LIMIT = 63;
@@ -128,4 +129,14 @@ export function formatLabelSelector(labels: Record<string, string>): string {
     .sort()
     .map(k => `${k}=${labels[k]}`)
     .join(',');
+}
+
+/**
+ * The Secret holding a Cluster's CA: the `certificateRefs` entry of type `ca` when the user
+ * brought their own, else the generated `<name>-ca`. Everything that signs or trusts for a Cluster
+ * (the operator's child-API access, per-user kubeconfigs) reads it through this.
+ */
+export function clusterCaSecretName(cluster: Pick<Cluster, 'metadata' | 'spec'>): string {
+  const ref = cluster.spec?.certificateRefs?.find((r) => r.type === 'ca');
+  return ref?.name ?? clusterObjectNames(cluster.metadata.name ?? '').caSecret;
 }

@@ -6,11 +6,10 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthenticationV1Api, CoreV1Api, type V1Secret } from '@kubernetes/client-node';
-import type { Cluster } from '@k0smotron/api';
+import { clusterCaSecretName, type Cluster } from '@k0smotron/api';
 import {
   DEFAULT_USER_KUBECONFIG_LIFETIME_MS,
   checkUserKubeconfigLifetime,
-  clusterCaSecretName,
   signUserKubeconfig,
 } from '@k0smotron/operator/pki';
 import { CliError, toCliError } from '../errors';

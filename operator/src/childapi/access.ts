@@ -1,5 +1,5 @@
 // The operator's credentials for child API servers: a client certificate signed from each
-// Cluster's CA (`<n>-ca`), cached per Cluster and renewed at half its lifetime or when the CA
+// Cluster's CA (`<n>-ca`, or the `certificateRefs` entry of type `ca`), cached per Cluster and renewed at half its lifetime or when the CA
 // changes.
 //
 // Identity: CN `k0smotron-operator`, O `system:masters`. A narrower identity would need a
@@ -10,7 +10,7 @@
 // the short lifetime (7 days, never written anywhere) limits what a leaked in-memory key is worth.
 import { createHash } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
-import { clusterObjectNames, type Cluster } from '@k0smotron/api';
+import { clusterCaSecretName, type Cluster } from '@k0smotron/api';
 import { createLeaf } from '../pki';
 import { ChildApiClient, DEFAULT_CHILD_TIMEOUT_MS, type ChildCredentials } from './client';
 import type { ChildApiResolver } from './resolver';
@@ -143,7 +143,9 @@ export class ChildApiAccess {
   private async refresh(cluster: Cluster, cached: CacheEntry | undefined, readSecret?: SecretReader): Promise<CacheEntry> {
     const { name, namespace, uid } = cluster.metadata;
     if (!name || !namespace) throw new Error('Cluster without name or namespace');
-    const caName = clusterObjectNames(name).caSecret;
+    // The user's own CA when spec.certificateRefs names one: joins and the functional probe
+    // must trust and sign with the CA the control plane actually runs with.
+    const caName = clusterCaSecretName(cluster);
     const reader = readSecret ?? this.opts.readSecret;
     if (!reader) throw new Error('ChildApiAccess needs a Secret reader (constructor readSecret or per call)');
     const secret = await reader(namespace, caName);

@@ -100,6 +100,18 @@ describe('ChildApiAccess and the functional probe against a real TLS server', ()
     expect(cert.subject).toBe(`O=system:masters\nCN=${OPERATOR_CHILD_USER}`);
   });
 
+  it("signs from the user's own CA when spec.certificateRefs names one", async () => {
+    const names: string[] = [];
+    const ownCa = async (ns: string, name: string) => {
+      names.push(name);
+      return name === 'corp-ca' ? caSecret : undefined;
+    };
+    const access = new ChildApiAccess({ resolver: staticChildApi(() => url), readSecret: ownCa });
+    const byo = cluster({ spec: { service: { type: 'NodePort', apiPort: 30443 }, certificateRefs: [{ type: 'ca', name: 'corp-ca' }] } });
+    await access.client(byo);
+    expect(names).toEqual(['corp-ca']);
+  });
+
   it('says why when the CA or the address is missing', async () => {
     const access = new ChildApiAccess({ resolver: staticChildApi(() => url), readSecret });
     await expect(access.client(cluster({ metadata: { name: 'other', namespace: 'ns1', uid: 'u2' } }))).rejects.toMatchObject({

@@ -1,7 +1,8 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { parse } from 'yaml';
 import { createCa } from './crypto';
-import { clusterCaSecretName, signUserKubeconfig, UserKubeconfigError } from './user-kubeconfig';
+import { clusterCaSecretName } from '@k0smotron/api';
+import { signUserKubeconfig, UserKubeconfigError } from './user-kubeconfig';
 
 const now = new Date('2026-03-01T10:00:00Z');
 const ca = createCa('kubernetes', now, 10);

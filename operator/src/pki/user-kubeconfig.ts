@@ -25,15 +25,6 @@ export const USER_KUBECONFIG_GROUPS = ['system:masters'] as const;
 
 const DAY_MS = 24 * 3_600_000;
 
-/**
- * The Secret holding the Cluster's CA: the `certificateRefs` entry of type `ca` when the user
- * brought their own, else the generated `<n>-ca`.
- */
-export function clusterCaSecretName(cluster: Pick<Cluster, 'metadata' | 'spec'>): string {
-  const ref = cluster.spec?.certificateRefs?.find((r) => r.type === 'ca');
-  return ref?.name ?? `${cluster.metadata.name}-ca`;
-}
-
 /** Why a subject or lifetime is refused, in words fit for an end user. */
 export class UserKubeconfigError extends Error {
   constructor(message: string) {

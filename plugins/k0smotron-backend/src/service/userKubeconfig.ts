@@ -6,11 +6,10 @@
 import type { Config } from '@backstage/config';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import { DurationError, parseGoDuration, type Cluster } from '@k0smotron/api';
+import { clusterCaSecretName, DurationError, parseGoDuration, type Cluster } from '@k0smotron/api';
 import {
   DEFAULT_USER_KUBECONFIG_LIFETIME_MS,
   checkUserKubeconfigLifetime,
-  clusterCaSecretName,
   signUserKubeconfig,
   type UserKubeconfig,
 } from '@k0smotron/operator/pki';
