@@ -104,6 +104,7 @@ describe('certificate renewal', () => {
       const pods = await controlPlanePods(core, ns, 'rn');
       return pods.length === 1 && pods[0].metadata!.annotations!['k0smotron.io/config-hash'] === hash1;
     }, 120_000);
+    await waitForCondition(kmc, ns, 'rn', 'ControlPlaneUpToDate', 'True');
     await waitForCondition(kmc, ns, 'rn', 'Available', 'True');
 
     // No CA was rewritten: same bytes, same resourceVersion.
