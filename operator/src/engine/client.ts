@@ -1,9 +1,11 @@
 // The `Client` contract over KubeApi: server-side apply (field manager `k0smotron`, force) for any
-// kind, apply-only-if-changed by hash annotation, merge patch, delete, live get. A client made
+// kind, apply-only-if-changed (a changed desired object, by hash annotation, or a live object that
+// lost a field the operator sets: see drift.ts), merge patch, delete, live get. A client made
 // `fenced(...)` passes its signal and check to every request, so once a reconcile's leadership
 // term is over, each of its reads and writes fails instead of reaching the API server.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ApplyOptions, Client, ObjectRef } from './contract';
+import { driftOf } from './drift';
 import { withAppliedHash, APPLIED_HASH_ANNOTATION } from './hash';
 import { isNotFound, KubeApi, RequestOptions } from './kubeApi';
 
@@ -11,6 +13,11 @@ import { isNotFound, KubeApi, RequestOptions } from './kubeApi';
 export type RequestGuard = Pick<RequestOptions, 'signal' | 'beforeSend'>;
 
 export const FIELD_MANAGER = 'k0smotron';
+
+export interface ClientHooks {
+  /** An object is applied again because someone changed a field the operator sets (`path`). */
+  onDrift?(obj: KubernetesObject, path: string): void;
+}
 
 function refOf(obj: KubernetesObject): ObjectRef {
   if (!obj.apiVersion || !obj.kind || !obj.metadata?.name) {
@@ -24,11 +31,12 @@ export class KubeClient implements Client {
     private readonly api: KubeApi,
     private readonly fieldManager = FIELD_MANAGER,
     private readonly guard: RequestGuard = {},
+    private readonly hooks: ClientHooks = {},
   ) {}
 
   /** The same client whose every request honours `guard` (a reconcile's leadership term). */
   fenced(guard: RequestGuard): KubeClient {
-    return new KubeClient(this.api, this.fieldManager, guard);
+    return new KubeClient(this.api, this.fieldManager, guard, this.hooks);
   }
 
   async get<T extends KubernetesObject>(ref: ObjectRef): Promise<T | undefined> {
@@ -57,7 +65,14 @@ export class KubeClient implements Client {
 
   async applyIfChanged<T extends KubernetesObject>(desired: T, cached: KubernetesObject | undefined): Promise<T | undefined> {
     const { obj, hash } = withAppliedHash(desired);
-    if (cached?.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === hash) return undefined;
+    if (cached?.metadata?.annotations?.[APPLIED_HASH_ANNOTATION] === hash) {
+      // Same desired object as last time: write only if someone changed what we set. The hash
+      // is still needed: a field dropped from the desired object is no drift (desired ⊆ live
+      // holds) but must be removed, which the apply of the new desired object does.
+      const drift = driftOf(obj, cached);
+      if (!drift) return undefined;
+      this.hooks.onDrift?.(obj, drift);
+    }
     return this.apply(obj);
   }
 

@@ -6,6 +6,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Backoff, BackoffOptions } from './backoff';
 import { Clock, realClock, sleep } from './clock';
+import { withDataFingerprint } from './drift';
 import type { Logger } from './contract';
 import { ApiError } from './kubeApi';
 import { silentLogger } from './logger';
@@ -170,7 +171,8 @@ export class Informer {
 
   private prepare(raw: KubernetesObject): KubernetesObject {
     const withKind = raw.kind && raw.apiVersion ? raw : { ...raw, apiVersion: this.opts.apiVersion, kind: this.opts.kind };
-    const slim = slimObject(withKind);
+    // Before the transform, which may drop ConfigMap or Secret data: their hashes stay for drift checks.
+    const slim = withDataFingerprint(slimObject(withKind));
     return this.opts.transform ? slimObject(this.opts.transform(slim)) : slim;
   }
 

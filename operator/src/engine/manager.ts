@@ -11,7 +11,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { InformerCache, controllerOwner } from './cache';
-import { KubeClient, RequestGuard } from './client';
+import { FIELD_MANAGER, KubeClient, RequestGuard } from './client';
 import { Clock, realClock, TimerHandle } from './clock';
 import type { ControllerSpec, GroupVersionKind, Logger, ObjectKey, WatchSpec } from './contract';
 import { Controller, keyOf } from './controller';
@@ -101,7 +101,14 @@ export class Manager {
       clock: opts.clock,
       watchTimeoutSeconds: opts.watchTimeoutSeconds,
     });
-    this.client = new KubeClient(this.api);
+    this.client = new KubeClient(this.api, FIELD_MANAGER, {}, {
+      onDrift: (obj, path) => {
+        this.metrics.driftRepairs.inc({ kind: obj.kind ?? '' });
+        this.log.info('repairing drift: a field the operator sets was changed', {
+          kind: obj.kind, namespace: obj.metadata?.namespace, name: obj.metadata?.name, field: path,
+        });
+      },
+    });
     this.events = new KubeEventRecorder(this.api, this.log, this.identity);
 
     const names = new Set<string>();

@@ -42,6 +42,12 @@ export class OperatorMetrics {
     labelNames: ['verb', 'code'] as const,
     registers: [this.registry],
   });
+  readonly driftRepairs = new Counter({
+    name: 'k0smotron_drift_repairs_total',
+    help: 'Owned objects applied again because a field the operator sets was changed by someone else, by kind.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly isLeader = new Gauge({
     name: 'k0smotron_leader',
     help: '1 while this instance holds the leader lease (or runs without leader election).',
