@@ -61,7 +61,7 @@ export const DEFAULT_TENANT_POLICY: Readonly<TenantPolicy> = Object.freeze({
   allowCertificateRefs: true,
   maxJoinTokenExpiryMs: 24 * 3_600_000,
   allowNeverExpiringJoinTokens: false,
-  patchableKinds: ['StatefulSet', 'Service', 'ConfigMap'],
+  patchableKinds: ['StatefulSet', 'Service', 'ConfigMap', 'CronJob'],
   deniedNamespaces: ['kube-system', 'kube-public', 'kube-node-lease'],
 });
 

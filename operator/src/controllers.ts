@@ -1,5 +1,6 @@
 // The controllers a default operator runs.
 import type { TenantPolicy } from '@k0smotron/api';
+import type { CronJobApiVersion } from './cluster/desired';
 import { ChildApiAccess } from './childapi/access';
 import { createFunctionalProbe, type FunctionalProbeOptions } from './childapi/probe';
 import { childApiResolver, type ChildApiResolver } from './childapi/resolver';
@@ -16,6 +17,8 @@ export interface DefaultControllerOptions {
   policy?: TenantPolicy;
   /** Probe periods (tests shorten the healthy recheck to see workers join sooner). */
   functionalProbe?: FunctionalProbeOptions;
+  /** The CronJob API the cluster serves (startOperator asks); without it no defrag CronJob. */
+  cronJobApiVersion?: CronJobApiVersion;
 }
 
 export function defaultControllers(opts: DefaultControllerOptions): ControllerSpec[] {
@@ -23,7 +26,7 @@ export function defaultControllers(opts: DefaultControllerOptions): ControllerSp
   // through each reconcile's client (live reads: the informer cache holds no Secret data).
   const access = new ChildApiAccess({ resolver: opts.childApi ?? childApiResolver('auto') });
   return [
-    clusterController({ functionalProbe: createFunctionalProbe(access, opts.functionalProbe), policy: opts.policy }),
+    clusterController({ functionalProbe: createFunctionalProbe(access, opts.functionalProbe), policy: opts.policy, cronJobApiVersion: opts.cronJobApiVersion }),
     jointokenRequestController({ access, policy: opts.policy }),
     k0smotronClusterController(),
   ];

@@ -5,6 +5,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { TenantPolicy } from '@k0smotron/api';
 import type { Registry } from 'prom-client';
 import { defaultControllers } from './controllers';
+import { servedCronJobApiVersion } from './cluster/cronjob-version';
 import type { ChildApiResolver } from './childapi/resolver';
 import type { FunctionalProbeOptions } from './childapi/probe';
 import type { ControllerSpec, Logger } from './engine/contract';
@@ -69,7 +70,15 @@ export interface RunningOperator {
 export async function startOperator(opts: OperatorOptions): Promise<RunningOperator> {
   const log = opts.logger ?? new JsonLogger({ level: opts.logLevel ?? 'info' });
   const metrics = new OperatorMetrics();
-  const controllers = opts.controllers ?? defaultControllers({ childApi: opts.childApi, log, policy: opts.policy, functionalProbe: opts.functionalProbe });
+  const controllers =
+    opts.controllers ??
+    defaultControllers({
+      childApi: opts.childApi,
+      log,
+      policy: opts.policy,
+      functionalProbe: opts.functionalProbe,
+      cronJobApiVersion: await servedCronJobApiVersion(opts.kubeConfig),
+    });
   metrics.trackSizes(controllers);
   const le = opts.leaderElection === true
     ? { namespace: process.env.POD_NAMESPACE || DEFAULT_NAMESPACE, name: DEFAULT_LEASE_NAME }

@@ -62,6 +62,7 @@ import {
   resolveEndpoint,
   staleServiceNames,
   type CertificatesFact,
+  type CronJobApiVersion,
   type ClusterView,
   type EndpointResult,
   type FunctionalResult,
@@ -108,6 +109,11 @@ export interface ClusterControllerOptions {
   loadBalancerRecheckMs?: number;
   /** What tenants' Clusters may ask for (default: DEFAULT_TENANT_POLICY). */
   policy?: TenantPolicy;
+  /**
+   * The CronJob API version the management cluster serves (`servedCronJobApiVersion()` asks).
+   * Without it the defrag CronJob (`storage.etcd.defragJob`) is neither written nor watched.
+   */
+  cronJobApiVersion?: CronJobApiVersion;
   /**
    * The time reconciles work with (default: the engine's clock). Certificate lifetimes are days,
    * so tests move this forward to see renewals happen, without touching the engine's timers.
@@ -166,6 +172,7 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
   const index = new ClusterWatchIndex();
   const kineChecked = new Map<string, string>(); // "ns/name" → resourceVersion whose key was present
   const probes = new ProbeMemo();
+
   // Everything kept per Cluster goes when the Cluster goes (its reconcile finds it gone), so
   // memory follows the Clusters that exist, not every Cluster ever seen.
   const memory: ClusterMemory = {
@@ -200,6 +207,8 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
       { ...STATEFULSET, labelSelector: OWNED_SELECTOR },
       { ...SERVICE, labelSelector: OWNED_SELECTOR },
       { ...CONFIGMAP, labelSelector: OWNED_SELECTOR, transform: dropConfigMapData },
+      // Only when the served CronJob API is known (startOperator asks the API server).
+      ...(opts.cronJobApiVersion ? [{ apiVersion: opts.cronJobApiVersion, kind: 'CronJob', labelSelector: OWNED_SELECTOR }] : []),
       // No selector: Secrets have one informer for every spec of the kind, and the `watches`
       // entry below needs Secrets without our labels.
       { ...SECRET, transform: dropSecretData },
@@ -286,6 +295,8 @@ interface CertificatesResult {
 /** One reconcile of one Cluster. */
 class ClusterReconcile {
   private readonly facts: Partial<StatusFacts> = {};
+  /** What this Cluster's watch index holds: the Secrets it reads but does not own, NodePort. */
+  private watched: { nodePort: boolean; secrets: string[] } = { nodePort: false, secrets: [] };
   private requeueMs: number | undefined;
   /** Milliseconds per step, logged at debug level: where a slow reconcile spends its time. */
   private readonly steps: Record<string, number> = {};
@@ -303,6 +314,10 @@ class ClusterReconcile {
     private readonly opts: ClusterControllerOptions,
     private readonly memory: ClusterMemory,
   ) {}
+
+  private get cronJob(): { apiVersion: CronJobApiVersion; kind: string } | undefined {
+    return this.opts.cronJobApiVersion ? { apiVersion: this.opts.cronJobApiVersion, kind: 'CronJob' } : undefined;
+  }
 
   private requeue(ms: number): void {
     const capped = Math.max(1000, Math.min(ms, MAX_REQUEUE_MS));
@@ -365,13 +380,14 @@ class ClusterReconcile {
       if (violations.length) throw policyError(violations);
       view = clusterView(cluster);
       Object.assign(this.facts, { desiredReplicas: view.replicas, version: view.version });
-      const released = this.memory.index.track(this.key, {
+      this.watched = {
         nodePort: view.service.type === 'NodePort' && !view.externalAddress,
         secrets: [
           ...(view.storage.type === 'kine' && view.storage.generatedDataSourceURL === undefined ? [view.storage.dataSourceSecretName] : []),
           ...(view.certificateRefs ?? []).map((r) => r.name),
         ],
-      });
+      };
+      const released = this.memory.index.track(this.key, this.watched);
       for (const secret of released) this.memory.kineChecked.delete(secret);
       await this.reconcileChildren(cluster, view);
     } catch (err) {
@@ -419,6 +435,7 @@ class ClusterReconcile {
       certSecretNames: Object.fromEntries(certificateSources(view, requiredPurposes(view.storage.type)).map((s) => [s.purpose, s.secretName])),
       secretVersions: {},
       existingEtcd: this.cached<V1StatefulSet>(STATEFULSET, view.names.etcdStatefulSet),
+      cronJobApiVersion: this.opts.cronJobApiVersion,
     });
     const podViolations = childPodViolations(view, preview, policy);
     if (podViolations.length) throw policyError(podViolations);
@@ -448,7 +465,7 @@ class ClusterReconcile {
     const build = (svc: V1Service | undefined) => {
       const endpoint = resolveEndpoint(view, { service: svc, nodes, currentEndpoint: cluster.status?.endpoint });
       const clusterIPs = svc?.spec?.clusterIPs ?? (svc?.spec?.clusterIP && svc.spec.clusterIP !== 'None' ? [svc.spec.clusterIP] : []);
-      const children = desiredChildren(view, { clusterIPs, endpoint, certSecretNames: certNames, secretVersions, existingEtcd });
+      const children = desiredChildren(view, { clusterIPs, endpoint, certSecretNames: certNames, secretVersions, existingEtcd, cronJobApiVersion: this.opts.cronJobApiVersion });
       return { endpoint, children };
     };
     const early = build(service).children;
@@ -480,7 +497,15 @@ class ClusterReconcile {
     this.facts.endpoint = endpoint;
 
     // Datastore: its certificate Secrets exist now, so etcd can start.
+    const cronJob = this.cronJob;
+    const defragCronJob = cronJob && this.cached<KubernetesObject>(cronJob, view.names.etcdDefragCronJob);
     const datastore = async () => {
+      if (children.etcdDefragCronJob) {
+        await client.applyIfChanged(children.etcdDefragCronJob, defragCronJob);
+      } else if (cronJob && defragCronJob && !foreignController(defragCronJob, view.uid)) {
+        // defragJob switched off (or storage changed): the CronJob goes; its Jobs follow by GC.
+        await client.delete({ ...cronJob, namespace: view.namespace, name: view.names.etcdDefragCronJob });
+      }
       if (children.etcdStatefulSet) {
         await client.applyIfChanged(children.etcdStatefulSet, existingEtcd);
         if ((children.etcdStatefulSet.spec?.replicas ?? 0) > (existingEtcd?.spec?.replicas ?? 0) && existingEtcd) {

@@ -2,6 +2,11 @@
 // serialises every non-pointer struct, so unsupported features arrive as empty or disabled
 // structs. They apply unchanged and reconcile; only a feature that is switched on is reported,
 // and the rest of the Cluster still reconciles.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { V1PodSpec } from '@kubernetes/client-node';
+import type { Cluster } from '@k0smotron/api';
 import { createTestNamespace, kubectl, sharedTestCluster } from '@k0smotron/testenv';
 import type { RunningOperator } from '../index';
 import { apis, condition, eventually, startClusterOperator, waitForCondition } from './testdata/helpers';
@@ -113,5 +118,40 @@ describe('two NodePort Clusters that want the same ports', () => {
     } finally {
       await otherOp.stop();
     }
+  });
+});
+
+/** The parts of a CronJob (any served version) this test reads. */
+interface DefragCronJob {
+  metadata: { ownerReferences?: Array<{ kind: string; name: string }> };
+  spec: { schedule: string; concurrencyPolicy: string; jobTemplate: { spec: { template: { spec: V1PodSpec } } } };
+}
+
+describe("upstream's etcd defrag example", () => {
+  it('becomes a defrag CronJob in the API version the cluster serves, which goes when the job is switched off', async () => {
+    // examples/clusters/cluster-etcd-defrag.yaml (from upstream docs/etcd.md), exposed as ClusterIP
+    // so that it does not compete for NodePort 30443 with other suites of the run.
+    const manifest = parse(readFileSync(join(__dirname, '../../../examples/clusters/cluster-etcd-defrag.yaml'), 'utf8')) as Cluster;
+    const name = manifest.metadata.name!;
+    await kmc.createCluster({ ...manifest, metadata: { ...manifest.metadata, namespace: ns }, spec: { ...manifest.spec, service: { type: 'ClusterIP' } } });
+    await waitForCondition(kmc, ns, name, 'KubeconfigSecretAvailable', 'True');
+    // The test cluster is Kubernetes 1.20: CronJob exists only in batch/v1beta1 there.
+    const path = `/apis/batch/v1beta1/namespaces/${ns}/cronjobs/kmc-${name}-defrag`;
+    const cron = await eventually('the defrag CronJob', async () => {
+      const r = await kubectl(['get', '--raw', path]);
+      return r.code === 0 ? (JSON.parse(r.stdout) as DefragCronJob) : undefined;
+    });
+    expect(cron.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Cluster', name })]);
+    expect(cron.spec).toMatchObject({ schedule: '0 0 * * *', concurrencyPolicy: 'Forbid' });
+    const pod = cron.spec.jobTemplate.spec.template.spec;
+    expect(pod.containers[0].args).toEqual(
+      expect.arrayContaining([`--endpoints=https://kmc-${name}-etcd:2379`, '--cluster', '--defrag-rule=dbQuotaUsage > 0.5 || dbSize - dbSizeInUse > 200*1024*1024']),
+    );
+    expect(pod.automountServiceAccountToken).toBe(false);
+    // Only the CA certificate, never its key.
+    expect(pod.volumes?.[0].projected?.sources?.[0].secret).toEqual({ name: `${name}-etcd`, items: [{ key: 'tls.crt', path: 'ca.crt' }] });
+
+    await kmc.patchCluster(ns, name, { spec: { storage: { etcd: { defragJob: { enabled: false } } } } });
+    await eventually('the defrag CronJob deleted', async () => (await kubectl(['get', '--raw', path])).code !== 0);
   });
 });

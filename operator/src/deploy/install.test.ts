@@ -54,6 +54,7 @@ describe('operator RBAC', () => {
   it('namespaced rules are exactly what the controllers use', () => {
     expect(table(namespacedRules())).toEqual([
       'apps statefulsets: create,get,list,patch,watch',
+      'batch cronjobs: create,delete,get,list,patch,watch',
       'core configmaps: create,delete,get,list,patch,watch',
       'core events: create',
       'core persistentvolumeclaims: list,patch,watch',

@@ -56,6 +56,7 @@ export const OPERATOR_PERMISSIONS: readonly Permission[] = [
   { apiGroup: '', resource: 'configmaps', verbs: ['get', ...CACHED, ...APPLIED, 'delete'], why: 'k0s config, entrypoint and endpoint ConfigMaps; the endpoint one is deleted when no longer needed' + LIVE_GET },
   { apiGroup: '', resource: 'persistentvolumeclaims', verbs: [...CACHED, 'patch'], why: "autoDeletePVCs adds or removes the Cluster's owner reference; never created or deleted by the operator" },
   { apiGroup: 'apps', resource: 'statefulsets', verbs: ['get', ...CACHED, ...APPLIED], why: 'control-plane and etcd StatefulSets; never deleted by the operator (owner-reference GC does that)' + LIVE_GET },
+  { apiGroup: 'batch', resource: 'cronjobs', verbs: ['get', ...CACHED, ...APPLIED, 'delete'], why: 'the etcd defrag CronJob (storage.etcd.defragJob); deleted when the defrag job is switched off' + LIVE_GET },
   { apiGroup: '', resource: 'events', verbs: ['create'], why: 'one Event per changed condition (de-duplicated in the operator, so never patched)' },
 ];
 

@@ -3,7 +3,7 @@ import type { KubernetesObject, V1ConfigMap, V1Service, V1StatefulSet } from '@k
 import { K0S_CONFIG_KEY, type CertificateRefType } from '@k0smotron/api';
 import { desiredEndpointConfigMap, type EndpointResult } from './endpoint';
 import { desiredEntrypointConfigMap, ENTRYPOINT_KEY } from './entrypoint';
-import { bootstrapMembersOf, desiredEtcdService, desiredEtcdStatefulSet, etcdReplicas } from './etcd';
+import { bootstrapMembersOf, desiredEtcdDefragCronJob, desiredEtcdService, desiredEtcdStatefulSet, etcdReplicas, type CronJobApiVersion } from './etcd';
 import { desiredConfigMap, k0sConfig } from './k0s-config';
 import { applyPatches } from './patches';
 import { desiredService } from './service';
@@ -18,6 +18,8 @@ export interface ChildFacts {
   /** resourceVersion per Secret name the pods read (certificates, kine). */
   secretVersions: Record<string, string>;
   existingEtcd?: V1StatefulSet;
+  /** The CronJob API version the management cluster serves; without it no defrag CronJob. */
+  cronJobApiVersion?: CronJobApiVersion;
 }
 
 export interface Children {
@@ -28,11 +30,12 @@ export interface Children {
   entrypoint: V1ConfigMap;
   endpointConfigMap?: V1ConfigMap;
   statefulSet: V1StatefulSet;
+  etcdDefragCronJob?: ReturnType<typeof desiredEtcdDefragCronJob>;
 }
 
 /** Apply order: Service first (its ClusterIP feeds the config), datastore, config, then the controllers. */
 export function childList(c: Children): KubernetesObject[] {
-  return [c.service, c.etcdService, c.etcdStatefulSet, c.configMap, c.entrypoint, c.endpointConfigMap, c.statefulSet].filter(
+  return [c.service, c.etcdService, c.etcdStatefulSet, c.configMap, c.entrypoint, c.endpointConfigMap, c.statefulSet, c.etcdDefragCronJob].filter(
     (o): o is NonNullable<typeof o> => !!o,
   );
 }
@@ -56,6 +59,7 @@ export function desiredChildren(view: ClusterView, facts: ChildFacts): Children 
   );
   let etcdService: V1Service | undefined;
   let etcdStatefulSet: V1StatefulSet | undefined;
+  let etcdDefragCronJob: Children['etcdDefragCronJob'];
   if (view.storage.type === 'etcd') {
     const cur = facts.existingEtcd;
     const replicas = etcdReplicas(view.replicas, cur ? { replicas: cur.spec?.replicas ?? 0, readyReplicas: cur.status?.readyReplicas ?? 0 } : undefined);
@@ -69,8 +73,14 @@ export function desiredChildren(view: ClusterView, facts: ChildFacts): Children 
         peer: facts.certSecretNames['etcd-peer']!,
       },
     });
+    if (view.storage.etcd.defrag && facts.cronJobApiVersion) {
+      etcdDefragCronJob = desiredEtcdDefragCronJob(view, view.storage.etcd, {
+        apiVersion: facts.cronJobApiVersion,
+        certSecrets: { ca: facts.certSecretNames.etcd!, client: facts.certSecretNames['apiserver-etcd-client']! },
+      });
+    }
   }
-  const children: Children = { service, etcdService, etcdStatefulSet, configMap, entrypoint, endpointConfigMap, statefulSet };
+  const children: Children = { service, etcdService, etcdStatefulSet, configMap, entrypoint, endpointConfigMap, statefulSet, etcdDefragCronJob };
   if (!view.patches.length) return children;
   const patched = applyPatches(childList(children), view.patches);
   const byKey = new Map(patched.map((o) => [`${o.kind}/${o.metadata?.name}`, o]));
@@ -83,5 +93,6 @@ export function desiredChildren(view: ClusterView, facts: ChildFacts): Children 
     entrypoint: pick(entrypoint),
     endpointConfigMap: pick(endpointConfigMap),
     statefulSet: pick(statefulSet),
+    etcdDefragCronJob: pick(etcdDefragCronJob),
   };
 }

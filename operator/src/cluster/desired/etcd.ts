@@ -1,5 +1,5 @@
-// The etcd datastore: headless Service + StatefulSet `kmc-<n>-etcd`.
-import type { V1Service, V1StatefulSet } from '@kubernetes/client-node';
+// The etcd datastore: headless Service + StatefulSet `kmc-<n>-etcd`, and the optional defrag CronJob.
+import type { KubernetesObject, V1PodTemplateSpec, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { ETCD_CAPABILITIES, ETCD_CLIENT_PORT, ETCD_PEER_PORT } from '@k0smotron/api';
 import { childMeta } from './meta';
 import type { ClusterView, EtcdView } from './view';
@@ -204,6 +204,80 @@ export function desiredEtcdStatefulSet(
           },
         },
       ],
+    },
+  };
+}
+
+/** CronJob API versions: `batch/v1` from Kubernetes 1.21, `batch/v1beta1` before (and until 1.25). */
+export type CronJobApiVersion = 'batch/v1' | 'batch/v1beta1';
+
+/** The defrag CronJob's pod: only the etcd CA certificate and the API server's client pair. */
+const DEFRAG_PKI = '/etc/etcd-defrag/pki';
+
+/**
+ * `kmc-<n>-defrag`: defragments every etcd member on `defragJob.schedule` when `defragJob.rule`
+ * holds (upstream's CronJob, run with etcd-defrag). It authenticates as the control plane's etcd
+ * client; it never sees a CA key. ConcurrencyPolicy Forbid: one run at a time.
+ */
+export function desiredEtcdDefragCronJob(
+  view: ClusterView,
+  etcd: EtcdView,
+  opts: { apiVersion: CronJobApiVersion; certSecrets: { ca: string; client: string } },
+): KubernetesObject & { spec: { schedule: string; jobTemplate: { spec: { template: V1PodTemplateSpec } & Record<string, unknown> } } & Record<string, unknown> } {
+  const defrag = etcd.defrag!;
+  const meta = childMeta(view, view.names.etcdDefragCronJob, 'etcd');
+  return {
+    apiVersion: opts.apiVersion,
+    kind: 'CronJob',
+    metadata: meta,
+    spec: {
+      schedule: defrag.schedule,
+      concurrencyPolicy: 'Forbid',
+      successfulJobsHistoryLimit: 1,
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        spec: {
+          backoffLimit: 2,
+          template: {
+            metadata: { labels: { ...meta.labels } },
+            spec: {
+              restartPolicy: 'OnFailure',
+              automountServiceAccountToken: false,
+              ...(view.serviceAccount ? { serviceAccountName: view.serviceAccount } : {}),
+              securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
+              containers: [
+                {
+                  name: 'defrag',
+                  image: defrag.image,
+                  imagePullPolicy: 'IfNotPresent',
+                  args: [
+                    `--endpoints=https://${view.names.etcdService}:${ETCD_CLIENT_PORT}`,
+                    '--cluster',
+                    `--defrag-rule=${defrag.rule}`,
+                    `--cacert=${DEFRAG_PKI}/ca.crt`,
+                    `--cert=${DEFRAG_PKI}/client.crt`,
+                    `--key=${DEFRAG_PKI}/client.key`,
+                  ],
+                  securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+                  volumeMounts: [{ name: 'certs', mountPath: DEFRAG_PKI, readOnly: true }],
+                },
+              ],
+              volumes: [
+                {
+                  name: 'certs',
+                  projected: {
+                    defaultMode: 0o400,
+                    sources: [
+                      { secret: { name: opts.certSecrets.ca, items: [{ key: 'tls.crt', path: 'ca.crt' }] } },
+                      { secret: { name: opts.certSecrets.client, items: [{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls.key', path: 'client.key' }] } },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        },
+      },
     },
   };
 }

@@ -136,3 +136,40 @@ describe('upstream behaviours that touch the pods and the k0s config', () => {
     expect(k0s({ spec: { network: { nodeLocalLoadBalancing: { enabled: false } } } }).externalAddress).toBe('192.0.2.2');
   });
 });
+
+describe('the etcd defrag CronJob', () => {
+  const defrag = cluster({ storage: { type: 'etcd', etcd: { defragJob: { enabled: true, schedule: '0 3 * * *' } } } });
+
+  it('is written in the served API version, meets the policy, and sees only the CA certificate and a client pair', () => {
+    const view = clusterView(defrag);
+    const children = desiredChildren(view, { ...facts, cronJobApiVersion: 'batch/v1beta1' });
+    const cron = children.etcdDefragCronJob!;
+    expect(cron).toMatchObject({ apiVersion: 'batch/v1beta1', kind: 'CronJob', metadata: { name: 'kmc-demo-defrag' }, spec: { schedule: '0 3 * * *', concurrencyPolicy: 'Forbid' } });
+    const pod = cron.spec.jobTemplate.spec.template;
+    expect(baselineViolations(pod, 'T')).toEqual([]);
+    expect(childPodViolations(view, children, DEFAULT_TENANT_POLICY)).toEqual([]);
+    const sources = pod.spec!.volumes![0].projected!.sources!.map((s) => s.secret);
+    expect(sources).toEqual([
+      { name: 'demo-etcd', items: [{ key: 'tls.crt', path: 'ca.crt' }] },
+      { name: 'demo-apiserver-etcd-client', items: [{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls.key', path: 'client.key' }] },
+    ]);
+  });
+
+  it('is not generated without a known CronJob API, or with the job disabled', () => {
+    expect(desiredChildren(clusterView(defrag), facts).etcdDefragCronJob).toBeUndefined();
+    expect(desiredChildren(clusterView(cluster(undefined)), { ...facts, cronJobApiVersion: 'batch/v1' }).etcdDefragCronJob).toBeUndefined();
+  });
+
+  it('refuses a patch that makes it privileged', () => {
+    const view = clusterView({
+      ...defrag,
+      spec: {
+        ...defrag.spec,
+        patches: [{ target: { kind: 'CronJob', component: 'etcd' }, patch: { type: 'json', content: '[{"op":"add","path":"/spec/jobTemplate/spec/template/spec/hostPID","value":true}]' } }],
+      },
+    });
+    expect(childPodViolations(view, desiredChildren(view, { ...facts, cronJobApiVersion: 'batch/v1' }), DEFAULT_TENANT_POLICY).map((v) => v.field)).toContain(
+      'CronJob kmc-demo-defrag spec.jobTemplate.spec.template.spec.hostPID',
+    );
+  });
+});

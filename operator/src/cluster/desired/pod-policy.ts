@@ -27,10 +27,18 @@ export function podAllowances(view: ClusterView, policy: TenantPolicy): PodAllow
 }
 
 /** Every rule the generated StatefulSets' pods break, each field named from its StatefulSet, e.g. `StatefulSet kmc-a spec.template.spec.hostPID`. */
-export function childPodViolations(view: ClusterView, children: Pick<Children, 'statefulSet' | 'etcdStatefulSet'>, policy: TenantPolicy): PolicyViolation[] {
+export function childPodViolations(
+  view: ClusterView,
+  children: Pick<Children, 'statefulSet' | 'etcdStatefulSet' | 'etcdDefragCronJob'>,
+  policy: TenantPolicy,
+): PolicyViolation[] {
   const allow = podAllowances(view, policy);
   const sets = [children.statefulSet, children.etcdStatefulSet].filter((s): s is V1StatefulSet => !!s);
-  return sets.flatMap((sts) =>
-    generatedPodViolations(sts.spec?.template ?? {}, `StatefulSet ${sts.metadata?.name} spec.template`, policy, allow),
-  );
+  const cron = children.etcdDefragCronJob;
+  return [
+    ...sets.flatMap((sts) => generatedPodViolations(sts.spec?.template ?? {}, `StatefulSet ${sts.metadata?.name} spec.template`, policy, allow)),
+    ...(cron
+      ? generatedPodViolations(cron.spec.jobTemplate.spec.template, `CronJob ${cron.metadata?.name} spec.jobTemplate.spec.template`, policy, allow)
+      : []),
+  ];
 }

@@ -15,6 +15,8 @@ export interface EtcdView {
   storageClass?: string;
   autoDeletePVCs: boolean;
   resources?: V1ResourceRequirements;
+  /** `storage.etcd.defragJob` when enabled: a CronJob defragments the members on a schedule. */
+  defrag?: { schedule: string; rule: string; image: string };
 }
 
 export type StorageView =
@@ -132,6 +134,7 @@ export function clusterView(cluster: Pick<Cluster, 'metadata' | 'spec'>): Cluste
         ...(e.persistence.storageClass ? { storageClass: e.persistence.storageClass } : {}),
         autoDeletePVCs: e.autoDeletePVCs,
         ...(e.resources ? { resources: e.resources as V1ResourceRequirements } : {}),
+        ...(e.defragJob.enabled ? { defrag: { schedule: e.defragJob.schedule, rule: e.defragJob.rule, image: e.defragJob.image } } : {}),
       },
     };
   }

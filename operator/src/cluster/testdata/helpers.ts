@@ -4,6 +4,7 @@ import type { Cluster, Condition } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { JsonLogger, startOperator, writeRequests, type RunningOperator } from '../../index';
 import { clusterController, type ClusterControllerOptions } from '../controller';
+import { servedCronJobApiVersion } from '../cronjob-version';
 import { eventually as pollUntil } from '../../engine/testdata/eventually';
 
 /** The engine's polling helper with this suite's longer defaults (pods start on hollow nodes). */
@@ -24,7 +25,7 @@ export async function startClusterOperator(kc: KubeConfig, namespaces: string[],
   return startOperator({
     kubeConfig: kc,
     namespaces,
-    controllers: [clusterController(opts)],
+    controllers: [clusterController({ cronJobApiVersion: await servedCronJobApiVersion(kc), ...opts })],
     logger: new JsonLogger({ level: process.env.K0SMOTRON_TEST_LOG_LEVEL === 'debug' ? 'debug' : 'error' }),
   });
 }
