@@ -20,6 +20,11 @@ export {
   type ClusterDecision,
   type ClusterCriteria,
 } from './permissions/clusterPermissions';
+export {
+  K0smotronTenantPermissionPolicy,
+  type K0smotronGrant,
+  type K0smotronTenantPolicyOptions,
+} from './permissions/tenantPermissionPolicy';
 export { clusterOwner, normalizeEntityRef } from './service/managementClusters';
 export { checkOwnerClaim } from './service/ownerClaim';
 export { redactUrlCredentials, shortErrorMessage } from './service/redact';

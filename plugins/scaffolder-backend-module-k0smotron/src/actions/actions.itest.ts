@@ -145,9 +145,16 @@ describe('k0smotron:jointoken:create', () => {
     expect(await client.listJoinTokenRequests(ns)).toEqual([]);
   });
 
-  it('refuses without the join-token permission', async () => {
-    const action = createK0smotronJoinTokenCreateAction({ managementClusters, permissions: deny, userInfo });
+  it('refuses without the join-token permission, and calls a Cluster the user may not read "not found"', async () => {
+    // May read the Cluster, may not ask for its join tokens.
+    const readOnly = mockServices.permissions.mock({
+      authorizeConditional: async requests =>
+        requests.map(r => ({ result: r.permission.name === 'k0smotron.cluster.read' ? AuthorizeResult.ALLOW : AuthorizeResult.DENY })),
+    });
+    const action = createK0smotronJoinTokenCreateAction({ managementClusters, permissions: readOnly, userInfo });
     await expect(action.handler(context({ namespace: ns, name: 'web', role: 'worker', expiry: '1h' }))).rejects.toThrow(/k0smotron.jointoken.create/);
+    const blind = createK0smotronJoinTokenCreateAction({ managementClusters, permissions: deny, userInfo });
+    await expect(blind.handler(context({ namespace: ns, name: 'web', role: 'worker', expiry: '1h' }))).rejects.toThrow(`Cluster test/${ns}/web not found`);
     expect(await client.listJoinTokenRequests(ns)).toEqual([]);
   });
 });
