@@ -1,0 +1,65 @@
+// ClusterCache against an API server that is not there: start() resolves (a failure is never an
+// unhandled rejection), the failure is reported, and the watch is retried with backoff.
+import * as net from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ClusterCache } from './clusterCache';
+import { CapturingLogger } from '../testing/testBackend';
+
+/** A port nobody listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise(resolve => server.close(resolve));
+  return port;
+}
+
+function kubeConfigFor(port: number): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'gone', server: `https://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 'not-a-real-token' }],
+    contexts: [{ name: 'c', cluster: 'gone', user: 'u' }],
+    currentContext: 'c',
+  });
+  return kc;
+}
+
+describe('ClusterCache with an unreachable management cluster', () => {
+  it('resolves start(), reports the failure, retries, and leaves no unhandled rejection', async () => {
+    const rejections: unknown[] = [];
+    const onRejection = (reason: unknown) => rejections.push(reason);
+    process.on('unhandledRejection', onRejection);
+    const logs = new CapturingLogger();
+    const cache = new ClusterCache(kubeConfigFor(await closedPort()), ['team-a'], logs);
+    try {
+      await expect(cache.start()).resolves.toBeUndefined();
+      expect(cache.isSynced()).toBe(false);
+      expect(cache.lastError()).toBeTruthy();
+      expect(logs.text()).toMatch(/watching Clusters in team-a failed: .*; retrying in 1 s/);
+      // The next attempt comes after the first backoff step and doubles it.
+      await waitFor(() => /retrying in 2 s/.test(logs.text()), 10_000);
+      expect(logs.text()).not.toContain('not-a-real-token');
+    } finally {
+      await cache.stop();
+      // Give pending promise jobs a turn so a stray rejection would be reported.
+      await new Promise(resolve => setImmediate(resolve));
+      process.off('unhandledRejection', onRejection);
+    }
+    expect(rejections).toEqual([]);
+  });
+
+  it('never lists a denied namespace, even when watching all namespaces', () => {
+    const cache = new ClusterCache(kubeConfigFor(1), undefined, new CapturingLogger(), ['kube-system']);
+    expect(cache.list('kube-system')).toEqual([]);
+    expect(cache.get('kube-system', 'x')).toBeUndefined();
+  });
+});
+
+async function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}
