@@ -57,6 +57,7 @@ import {
   ETCD_DATA_VOLUME,
   kineDataSourceSecret,
   kubeconfigSecret,
+  kubeconfigSecretLabels,
   notableConditionChanges,
   ownerReference,
   resolveEndpoint,
@@ -70,6 +71,8 @@ import {
   type StatusFacts,
 } from './desired';
 import { ClusterWatchIndex, dropConfigMapData, dropSecretData, slimNode } from './watch-index';
+import { ANNOTATION_REGENERATE_CA, CA_SECRET_MISSING, caEvidence, caMissingMessage } from './ca-guard';
+import { certificateLabelRepair, kubeconfigDrift } from './secret-drift';
 
 export const CLUSTER_GVK = { apiVersion: API_VERSION, kind: CLUSTER_KIND };
 const STATEFULSET = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
@@ -295,8 +298,6 @@ interface CertificatesResult {
 /** One reconcile of one Cluster. */
 class ClusterReconcile {
   private readonly facts: Partial<StatusFacts> = {};
-  /** What this Cluster's watch index holds: the Secrets it reads but does not own, NodePort. */
-  private watched: { nodePort: boolean; secrets: string[] } = { nodePort: false, secrets: [] };
   private requeueMs: number | undefined;
   /** Milliseconds per step, logged at debug level: where a slow reconcile spends its time. */
   private readonly steps: Record<string, number> = {};
@@ -380,14 +381,13 @@ class ClusterReconcile {
       if (violations.length) throw policyError(violations);
       view = clusterView(cluster);
       Object.assign(this.facts, { desiredReplicas: view.replicas, version: view.version });
-      this.watched = {
+      const released = this.memory.index.track(this.key, {
         nodePort: view.service.type === 'NodePort' && !view.externalAddress,
         secrets: [
           ...(view.storage.type === 'kine' && view.storage.generatedDataSourceURL === undefined ? [view.storage.dataSourceSecretName] : []),
           ...(view.certificateRefs ?? []).map((r) => r.name),
         ],
-      };
-      const released = this.memory.index.track(this.key, this.watched);
+      });
       for (const secret of released) this.memory.kineChecked.delete(secret);
       await this.reconcileChildren(cluster, view);
     } catch (err) {
@@ -651,6 +651,7 @@ class ClusterReconcile {
     const names: Partial<Record<CertificateRefType, string>> = {};
     const missing: CertificateRefType[] = [];
     const existingLeaves: Array<{ purpose: EtcdLeafPurpose; secret: V1Secret }> = [];
+    const relabel: Array<{ name: string; patch: object }> = [];
     let generatedCa: CertKeyPem | undefined;
     // Absent from the cache: confirm with live reads, all at once.
     const found = await Promise.all(
@@ -669,6 +670,8 @@ class ClusterReconcile {
         secretVersions[s.secretName] = secret.metadata?.resourceVersion ?? '';
         // User-provided certificates are the user's to renew; only generated leaves are ours.
         if (!s.provided && isEtcdLeaf(s.purpose)) existingLeaves.push({ purpose: s.purpose, secret });
+        const repair = s.provided ? undefined : certificateLabelRepair(view.name, secret);
+        if (repair) relabel.push({ name: s.secretName, patch: repair });
         continue;
       }
       if (s.provided) {
@@ -678,6 +681,31 @@ class ClusterReconcile {
       }
       missing.push(s.purpose);
     }
+    // A missing cluster CA is generated only for a Cluster that never had one (see ca-guard.ts).
+    const regenerateCa = cluster.metadata.annotations?.[ANNOTATION_REGENERATE_CA] === 'true';
+    if (missing.includes('ca') && !regenerateCa) {
+      const evidence = caEvidence({
+        otherCertificates: sources.filter((s, i) => s.purpose !== 'ca' && !s.provided && found[i]).map((s) => s.secretName),
+        kubeconfigSecret: this.cached(SECRET, view.names.kubeconfigSecret) ? view.names.kubeconfigSecret : undefined,
+        // Also after this rule has turned the condition False, when every Secret may be gone.
+        certificatesWereAvailable: (cluster.status?.conditions ?? []).some(
+          (c) => c.type === 'CertificatesAvailable' && (c.status === 'True' || c.reason === CA_SECRET_MISSING),
+        ),
+      });
+      if (evidence) {
+        const message = caMissingMessage(names.ca!, view.namespace, view.name, evidence);
+        this.facts.certificates = { ok: false, reason: CA_SECRET_MISSING, message };
+        throw new SpecError(CA_SECRET_MISSING, message);
+      }
+    }
+    // Identity labels removed or changed by hand: put back with a metadata-only patch (the data,
+    // which the operator does not keep, is never rewritten; see secret-drift.ts).
+    await Promise.all(
+      relabel.map(async ({ name, patch }) => {
+        const patched = await client.mergePatch<V1Secret>({ ...SECRET, namespace: view.namespace, name }, patch);
+        secretVersions[name] = patched.metadata?.resourceVersion ?? secretVersions[name];
+      }),
+    );
     // A new etcd CA (its Secret was deleted) trusts none of the existing leaves: sign them all again.
     const newEtcdCa = missing.includes('etcd');
     const renewing = newEtcdCa ? existingLeaves.map((l) => l.purpose) : await this.leavesToRenew(existingLeaves, secretVersions);
@@ -719,6 +747,7 @@ class ClusterReconcile {
       }
       generatedCa = pki.ca;
     }
+    if (cluster.metadata.annotations?.[ANNOTATION_REGENERATE_CA] !== undefined) await this.acknowledgeRegenerateCa(cluster, names.ca!, !!generatedCa && missing.includes('ca'));
     const provided = sources.filter((s) => s.provided).map((s) => s.purpose);
     this.facts.certificates = {
       ok: true,
@@ -726,6 +755,22 @@ class ClusterReconcile {
       provided,
     } satisfies CertificatesFact;
     return { caSecretName: names.ca!, generatedCa };
+  }
+
+  /**
+   * Removes the regenerate-ca annotation once acted on, and also when the CA Secret exists: left
+   * in place it would replace the CA without asking the next time the Secret went missing.
+   */
+  private async acknowledgeRegenerateCa(cluster: Cluster & KubernetesObject, caSecret: string, regenerated: boolean): Promise<void> {
+    await this.ctx.client.mergePatch(
+      { ...CLUSTER_GVK, namespace: this.key.namespace, name: this.key.name },
+      { metadata: { annotations: { [ANNOTATION_REGENERATE_CA]: null } } },
+    );
+    if (regenerated) {
+      this.ctx.events.event(cluster, 'Warning', 'CARegenerated', `generated a new cluster CA in Secret ${caSecret} as ${ANNOTATION_REGENERATE_CA} asked; workers must join again and kubeconfigs signed by the old CA no longer work`);
+    } else {
+      this.ctx.events.event(cluster, 'Normal', 'RegenerateCAIgnored', `removed ${ANNOTATION_REGENERATE_CA}: Secret ${caSecret} exists, so the CA was kept`);
+    }
   }
 
   /**
@@ -789,13 +834,16 @@ class ClusterReconcile {
   ): Promise<void> {
     const existing = this.cached<V1Secret>(SECRET, view.names.kubeconfigSecret);
     const caVersion = secretVersions[caSecretName] ?? '';
-    const decision = kubeconfigRenewal({
+    // Changed by someone else (its value or a label it is found by): signed again, as at renewal.
+    const edited = existing ? kubeconfigDrift(existing, kubeconfigSecretLabels(view)) : undefined;
+    const renewal = kubeconfigRenewal({
       exists: !!existing,
       existingAnnotations: existing?.metadata?.annotations,
       server: endpoint.url,
       caVersion,
       now: this.ctx.now(),
     });
+    const decision = edited && !renewal.renew ? { ...renewal, renew: true } : renewal;
     const secretName = view.names.kubeconfigSecret;
     if (decision.renew) {
       let ca: CertKeyPem;
@@ -808,7 +856,7 @@ class ClusterReconcile {
       }
       const kc = await pkiSemaphore.run(() => signAdminKubeconfig({ clusterName: view.name, server: endpoint.url, ca, now: this.ctx.now() }));
       await this.ctx.client.apply(kubeconfigSecret(view, kc, endpoint.url, caVersion));
-      const why = { Missing: 'created', EndpointChanged: `endpoint is now ${endpoint.url}`, CaChanged: 'the CA changed', Expiring: 'renewed before expiry', Unreadable: 'replaced an unreadable one' }[decision.reason!];
+      const why = !renewal.renew ? `${edited} was changed by someone else` : { Missing: 'created', EndpointChanged: `endpoint is now ${endpoint.url}`, CaChanged: 'the CA changed', Expiring: 'renewed before expiry', Unreadable: 'replaced an unreadable one' }[renewal.reason!];
       this.ctx.events.event(cluster, 'Normal', 'KubeconfigSigned', `signed admin kubeconfig ${secretName} (${why})`);
       this.requeue(renewalTime(kc, ADMIN_CERT_VALIDITY_DAYS).getTime() - this.ctx.now().getTime());
     } else if (decision.renewAt) {

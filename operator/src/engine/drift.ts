@@ -28,7 +28,8 @@ type WithFingerprint = KubernetesObject & { [FINGERPRINT]?: Fingerprint };
 
 const DATA_FIELDS = ['data', 'binaryData'] as const;
 
-function bytesHash(bytes: Buffer): string {
+/** The hash recorded per data value (16 hex digits of SHA-256 of its bytes). */
+export function hashDataValue(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }
 
@@ -51,7 +52,7 @@ export function withDataFingerprint<T extends KubernetesObject>(obj: T): T {
     if (!values || typeof values !== 'object') continue;
     for (const [k, v] of Object.entries(values as Record<string, unknown>)) {
       if (typeof v !== 'string') continue;
-      fp[`${field}/${k}`] = bytesHash(valueBytes(obj.kind, field, v));
+      fp[`${field}/${k}`] = hashDataValue(valueBytes(obj.kind, field, v));
       any = true;
     }
   }
@@ -109,7 +110,7 @@ function dataDrift(kind: string, field: string, desired: unknown, live: unknown,
     return entries.length ? `${field}` : undefined;
   }
   for (const [k, v] of entries) {
-    if (fp[`${field}/${k}`] !== bytesHash(valueBytes(kind, field, v))) return `${field}.${k}`;
+    if (fp[`${field}/${k}`] !== hashDataValue(valueBytes(kind, field, v))) return `${field}.${k}`;
   }
   return undefined;
 }

@@ -11,7 +11,7 @@ export type { Clock, TimerHandle } from './clock';
 export { KubeApi, ApiError, isNotFound, isConflict, isAborted, WRITE_VERBS, writeRequests } from './kubeApi';
 export { KubeClient, FIELD_MANAGER } from './client';
 export type { RequestGuard, ClientHooks } from './client';
-export { driftOf, withDataFingerprint, dataFingerprint, quantityValue } from './drift';
+export { driftOf, withDataFingerprint, dataFingerprint, hashDataValue, quantityValue } from './drift';
 export { APPLIED_HASH_ANNOTATION, canonicalJson, hashOf, desiredHash, withAppliedHash } from './hash';
 export { KubeEventRecorder, REPORTING_CONTROLLER } from './events';
 export { LeaderElector, KubeLeaseStore, microTime } from './leaderElection';

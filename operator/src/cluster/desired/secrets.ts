@@ -10,6 +10,7 @@ import {
   ANNOTATION_KUBECONFIG_SERVER,
   type AdminKubeconfig,
 } from '../../pki/kubeconfig';
+import { ANNOTATION_KUBECONFIG_DATA_HASH, kubeconfigDataHash } from '../secret-drift';
 import { childMeta } from './meta';
 import type { ClusterView } from './view';
 
@@ -61,6 +62,11 @@ export function certificateSecret(view: ClusterView, purpose: CertificateRefType
   };
 }
 
+/** The labels of the admin kubeconfig Secret, as `kubeconfigSecret` writes them. */
+export function kubeconfigSecretLabels(view: ClusterView): Record<string, string> {
+  return capiMeta(view, view.names.kubeconfigSecret, 'kubeconfig').labels ?? {};
+}
+
 export function kubeconfigSecret(view: ClusterView, kc: AdminKubeconfig, server: string, caVersion: string): V1Secret {
   return {
     apiVersion: 'v1',
@@ -70,6 +76,8 @@ export function kubeconfigSecret(view: ClusterView, kc: AdminKubeconfig, server:
       [ANNOTATION_KUBECONFIG_NOT_BEFORE]: kc.notBefore.toISOString(),
       [ANNOTATION_KUBECONFIG_NOT_AFTER]: kc.notAfter.toISOString(),
       [ANNOTATION_KUBECONFIG_CA_VERSION]: caVersion,
+      // What was written, so a hand edit is seen from the cache (which keeps no Secret data).
+      [ANNOTATION_KUBECONFIG_DATA_HASH]: kubeconfigDataHash(kc.yaml),
     }),
     type: CAPI_SECRET_TYPE,
     data: { [KUBECONFIG_SECRET_KEY]: b64(kc.yaml) },
