@@ -12,7 +12,7 @@ export interface Config {
       /** A kubeconfig file; with `context`, a context in it (default: its current context). */
       kubeconfigPath?: string;
       context?: string;
-      /** Or: the API server URL with a service-account token and the CA (base64 PEM). */
+      /** Or: the API server URL (https:// only) with a service-account token and the CA (base64 PEM). */
       url?: string;
       /** @visibility secret */
       serviceAccountToken?: string;
@@ -21,9 +21,48 @@ export interface Config {
       skipTLSVerify?: boolean;
       /** Or: use the pod's service account (Backstage runs in this cluster). */
       inCluster?: boolean;
-      /** Namespaces served from this cluster; default all. */
+      /**
+       * Namespaces served from this cluster; default all except `k0smotron.policy.deniedNamespaces`
+       * (kube-system, kube-public, kube-node-lease unless changed). A denied namespace here is an error.
+       */
       namespaces?: string[];
+      /**
+       * The catalog owner of every Cluster in a namespace, e.g. `{ team-a: group:default/team-a }`.
+       * Wins over anything on the Cluster; the `IS_CLUSTER_OWNER` permission rule and the catalog
+       * entity's `spec.owner` use it.
+       */
+      namespaceOwners?: { [namespace: string]: string };
     }>;
+    /** Where a Cluster's owner comes from when its namespace has no configured owner. */
+    ownership?: {
+      /**
+       * Trust the Cluster's `backstage.io/owner` annotation (or label). Default false: anyone who
+       * may write Clusters in the namespace could set it. Turn on only where an admission policy
+       * restricts who writes it; Backstage itself writes it only after checking that the user
+       * belongs to the owner.
+       */
+      trustOwnerAnnotation?: boolean;
+      /** Default `catalog.providers.k0smotron.defaultOwner`, then `unknown`. */
+      defaultOwner?: string;
+    };
+    /**
+     * The tenant policy Backstage checks before it writes: the same keys and defaults as the
+     * operator's (`policy.yaml` of its ConfigMap), so keep both equal.
+     */
+    policy?: {
+      allowedImageRepositories?: string[];
+      hostPathPersistence?: { allowed?: boolean; pathPrefixes?: string[] };
+      mountVolumeSources?: string[];
+      allowServiceAccount?: boolean;
+      allowCertificateRefs?: boolean;
+      /** Longest join-token expiry, a Go duration; default 24h. */
+      maxJoinTokenExpiry?: string;
+      /** Default false. */
+      allowNeverExpiringJoinTokens?: boolean;
+      patchableKinds?: string[];
+      /** Default kube-system, kube-public, kube-node-lease. */
+      deniedNamespaces?: string[];
+    };
     /** The kubeconfig route (`GET …/kubeconfig`): a kubeconfig of the requesting user's own. */
     kubeconfigAccess?: {
       /**
