@@ -51,7 +51,10 @@ export const DEFAULT_SETTINGS = {
 export interface RenderOptions {
   api: K0smotronApi;
   entity?: Entity;
-  /** Permission names to deny; everything else is allowed. */
+  /**
+   * Permission names to deny; everything else is allowed. `name@resourceRef` denies a resource
+   * permission for that one Cluster only (as a conditional policy would).
+   */
   deny?: string[];
   extraApis?: React.ComponentProps<typeof TestApiProvider>['apis'];
   mountedRoutes?: Parameters<typeof renderInTestApp>[1] extends infer O
@@ -70,7 +73,10 @@ export function renderWithApis(element: React.ReactElement, options: RenderOptio
     settings.mockImplementation!(async () => ({ ...(base ? await base() : DEFAULT_SETTINGS), createAllowed: false }));
   }
   const permissionApi = mockApis.permission({
-    authorize: request => (deny.has(request.permission.name) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW),
+    authorize: request =>
+      deny.has(request.permission.name) || deny.has(`${request.permission.name}@${request.resourceRef}`)
+        ? AuthorizeResult.DENY
+        : AuthorizeResult.ALLOW,
   });
   const content = options.entity ? <EntityProvider entity={options.entity}>{element}</EntityProvider> : element;
   // usePermission caches decisions in a module-wide SWR cache; a fresh cache per render keeps one

@@ -81,6 +81,29 @@ describe('EntityK0smotronContent', () => {
     expect(screen.queryByRole('button', { name: 'Delete' })).not.toBeInTheDocument();
   });
 
+  it('asks per Cluster: a decision for another Cluster does not hide this one\'s actions', async () => {
+    const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture() });
+    await renderWithApis(<EntityK0smotronContent />, {
+      api,
+      entity,
+      deny: ['k0smotron.cluster.update@local/default/kmc-demo', 'k0smotron.cluster.delete@local/other/kmc-demo'],
+    });
+
+    expect(await screen.findByRole('button', { name: 'Delete' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Scale' })).not.toBeInTheDocument();
+  });
+
+  it('offers the controller role only with the controller join-token permission', async () => {
+    const user = userEvent.setup();
+    const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture() });
+    await renderWithApis(<EntityK0smotronContent />, { api, entity, deny: ['k0smotron.jointoken.controller.create'] });
+
+    await user.click(await screen.findByRole('button', { name: 'Join a worker' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Join a machine to kmc-demo' });
+    expect(within(dialog).getByRole('radio', { name: 'Worker' })).toBeChecked();
+    expect(within(dialog).queryByRole('radio', { name: 'Controller' })).not.toBeInTheDocument();
+  });
+
   it('scales after validating the replica count', async () => {
     const user = userEvent.setup();
     const api = mockK0smotronApi({
