@@ -10,21 +10,8 @@ import {
   parseTenantPolicy,
   type Cluster,
 } from '@k0smotron/api';
-import { childPodViolations, clusterView, desiredChildren, kineDataSourceSecret, type ChildFacts } from './index';
-
-const cluster = (spec: Cluster['spec']): Cluster => ({
-  apiVersion: 'k0smotron.io/v1beta2',
-  kind: 'Cluster',
-  metadata: { name: 'demo', namespace: 'team-a', uid: 'uid-1', generation: 1 },
-  spec,
-});
-
-const facts: ChildFacts = {
-  clusterIPs: ['10.96.0.20'],
-  endpoint: { known: true, host: '192.0.2.2', source: 'node', url: 'https://192.0.2.2:30443' },
-  certSecretNames: { ca: 'demo-ca', sa: 'demo-sa', proxy: 'demo-proxy', etcd: 'demo-etcd', 'apiserver-etcd-client': 'demo-apiserver-etcd-client', 'etcd-server': 'demo-etcd-server', 'etcd-peer': 'demo-etcd-peer' },
-  secretVersions: {},
-};
+import { childPodViolations, clusterView, desiredChildren, kineDataSourceSecret } from './index';
+import { testCluster as cluster, testFacts as facts } from './testdata/fixtures';
 
 // The test cluster predates the PodSecurity admission, so the generated pods are checked with the
 // same rules as a pure function.

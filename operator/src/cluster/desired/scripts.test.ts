@@ -7,20 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { K0S_CONFIG_KEY, KINE_DATASOURCE_SECRET_KEY, type Cluster } from '@k0smotron/api';
-import { CERTS_DIR, clusterView, desiredChildren, entrypointScript, type ChildFacts } from './index';
-
-const cluster = (spec: Cluster['spec']): Cluster => ({
-  apiVersion: 'k0smotron.io/v1beta2',
-  kind: 'Cluster',
-  metadata: { name: 'demo', namespace: 'team-a', uid: 'uid-1', generation: 1 },
-  spec,
-});
-const facts: ChildFacts = {
-  clusterIPs: ['10.96.0.20'],
-  endpoint: { known: true, host: '192.0.2.2', source: 'node', url: 'https://192.0.2.2:30443' },
-  certSecretNames: { ca: 'demo-ca', sa: 'demo-sa', proxy: 'demo-proxy', etcd: 'demo-etcd' },
-  secretVersions: {},
-};
+import { CERTS_DIR, clusterView, desiredChildren, entrypointScript } from './index';
+import { testCluster as cluster, testFacts as facts } from './testdata/fixtures';
 
 let dir: string;
 beforeEach(() => {

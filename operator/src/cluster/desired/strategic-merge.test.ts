@@ -1,20 +1,9 @@
 import type { V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { DEFAULT_TENANT_POLICY, type Cluster } from '@k0smotron/api';
-import { childPodViolations, clusterView, desiredChildren, strategicMerge, StrategicMergeError, type ChildFacts } from './index';
+import { DEFAULT_TENANT_POLICY } from '@k0smotron/api';
+import { childPodViolations, clusterView, desiredChildren, strategicMerge, StrategicMergeError } from './index';
+import { testCluster as cluster, testFacts as facts } from './testdata/fixtures';
 
-const cluster = (spec: Cluster['spec']): Cluster => ({
-  apiVersion: 'k0smotron.io/v1beta2',
-  kind: 'Cluster',
-  metadata: { name: 'demo', namespace: 'team-a', uid: 'uid-1', generation: 1 },
-  spec,
-});
-const facts: ChildFacts = {
-  clusterIPs: ['10.96.0.20'],
-  endpoint: { known: true, host: '192.0.2.2', source: 'node', url: 'https://192.0.2.2:30443' },
-  certSecretNames: { ca: 'demo-ca', sa: 'demo-sa', proxy: 'demo-proxy', etcd: 'demo-etcd', 'apiserver-etcd-client': 'demo-apiserver-etcd-client', 'etcd-server': 'demo-etcd-server', 'etcd-peer': 'demo-etcd-peer' },
-  secretVersions: {},
-};
 const strategic = (kind: string, component: string, content: string) => ({ target: { kind, component }, patch: { type: 'strategic' as const, content } });
 
 // Upstream's documented strategic patch (docs/advanced/components.md): resources and probe timing
