@@ -312,7 +312,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     }
     const unsafe = unsafeCreateFields(request);
     if (unsafe.length) {
-      await authorizeBasic(req, k0smotronClusterCreateAdvancedPermission, credentials).catch(() => {
+      await authorizeBasic(req, k0smotronClusterCreateAdvancedPermission, credentials).catch(err => {
+        if (!(err instanceof NotAllowedError)) throw err;
         throw new NotAllowedError(
           `permission '${k0smotronClusterCreateAdvancedPermission.name}' is required to set ${unsafe.join(', ')}; ` +
             'without it a Cluster takes replicas, version, service, externalAddress, storage (etcd size/class or a kine Secret), labels and owner',
