@@ -196,21 +196,23 @@ describe('kubectl get and scale', () => {
       readyReplicas: 1,
       selector: 'app=k0smotron,cluster=my-cluster',
       endpoint: 'https://192.0.2.2:30443',
+      workers: { total: 3, ready: 2 },
       conditions: [
         { type: 'Available', status: 'True', reason: 'Available', message: 'control plane is up', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
       ],
     });
   }
 
-  it('kubectl get kmc shows READY, REPLICAS, VERSION, SERVICE, ENDPOINT, AGE', async () => {
+  it('kubectl get kmc shows READY, REPLICAS, VERSION, SERVICE, ENDPOINT, WORKERS, AGE', async () => {
     await setStatus('my-cluster');
     const out = ok(['get', 'kmc', '-n', ns]);
     const [header, ...rows] = out.trim().split('\n');
-    expect(header.split(/\s+/)).toEqual(['NAME', 'READY', 'REPLICAS', 'VERSION', 'SERVICE', 'ENDPOINT', 'AGE']);
+    expect(header.split(/\s+/)).toEqual(['NAME', 'READY', 'REPLICAS', 'VERSION', 'SERVICE', 'ENDPOINT', 'WORKERS', 'AGE']);
     const row = rows.find(r => r.startsWith('my-cluster '))!.split(/\s+/);
-    expect(row.slice(0, 6)).toEqual(['my-cluster', 'True', '1', 'v1.27.9-k0s.0', 'NodePort', 'https://192.0.2.2:30443']);
+    expect(row.slice(0, 7)).toEqual(['my-cluster', 'True', '1', 'v1.27.9-k0s.0', 'NodePort', 'https://192.0.2.2:30443', '2']);
     const wide = ok(['get', 'kmc', '-n', ns, '-o', 'wide']).split('\n')[0];
     expect(wide).toContain('READY-REPLICAS');
+    expect(wide).toContain('WORKERS-TOTAL');
   });
 
   it('kubectl get jtr shows CLUSTER, ROLE, EXPIRES, AGE', () => {

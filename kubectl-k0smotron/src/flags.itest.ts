@@ -108,7 +108,7 @@ describe('global flags', () => {
     // Only this file's beta carries the label, whatever other tests run meanwhile.
     const all = await k(['list', '-A', '-l', `flags-test=${ns}`, '-o', 'wide', '--no-headers'], { namespace: null });
     expect(all.code).toBe(0);
-    expect(all.stdout).toMatch(new RegExp(`^${ns}\\s+beta\\s+\\d/1\\s+\\S+\\s+v1\\.27\\.9-k0s\\.0\\s+ClusterIP\\s+\\S+\\s+etcd\\s+\\S+\\n$`));
+    expect(all.stdout).toMatch(new RegExp(`^${ns}\\s+beta\\s+\\d/1\\s+\\S+\\s+v1\\.27\\.9-k0s\\.0\\s+-\\s+ClusterIP\\s+\\S+\\s+etcd\\s+\\S+\\n$`));
     const long = await k(['list', '--all-namespaces', '-l', `flags-test=${ns}`, '-o', 'wide', '--no-headers'], { namespace: null });
     expect(long.stdout.split(/\s+/).slice(0, 2)).toEqual([ns, 'beta']);
     const header = await k(['list', '--all-namespaces', '-l', `flags-test=${ns}`], { namespace: null });

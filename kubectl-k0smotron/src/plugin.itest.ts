@@ -253,11 +253,11 @@ describe('list / get', () => {
     expect(lines[0]).toMatch(/^NAME\s+READY\s+PHASE\s+VERSION\s+WORKERS\s+AGE$/);
     expect(lines.slice(1).map(l => l.split(/\s+/)[0])).toEqual(['demo', 'fromfile', 'fromstdin', 'slow']);
     const f = await demoFacts();
-    expect(r.stdout).toMatch(new RegExp(`\\ndemo\\s+${f.ready}/1\\s+${f.phase}\\s+v1\\.27\\.9-k0s\\.0\\s+-\\s+\\S+\\n`));
-    expect((await k(['list'], { namespace: idle })).stdout).toMatch(/\nready\s+1\/1\s+Available\s+v1\.27\.9-k0s\.0\s+-\s+\S+\n/);
+    expect(r.stdout).toMatch(new RegExp(`\\ndemo\\s+${f.ready}/1\\s+${f.phase}\\s+v1\\.27\\.9-k0s\\.0\\s+(-|\\d+/\\d+)\\s+\\S+\\n`));
+    expect((await k(['list'], { namespace: idle })).stdout).toMatch(/\nready\s+1\/1\s+Available\s+v1\.27\.9-k0s\.0\s+(-|\d+\/\d+)\s+\S+\n/);
     const wide = await k(['get', '-o', 'wide']);
     expect(wide.stdout.split('\n')[0]).toMatch(/^NAME\s+READY\s+PHASE\s+VERSION\s+WORKERS\s+SERVICE\s+ENDPOINT\s+STORAGE\s+AGE$/);
-    expect(wide.stdout).toMatch(new RegExp(`\\ndemo\\s+${f.ready}/1\\s+${f.phase}\\s+\\S+\\s+-\\s+NodePort\\s+https://\\S+:30443\\s+etcd\\s+`));
+    expect(wide.stdout).toMatch(new RegExp(`\\ndemo\\s+${f.ready}/1\\s+${f.phase}\\s+\\S+\\s+(-|\\d+/\\d+)\\s+NodePort\\s+https://\\S+:30443\\s+etcd\\s+`));
     const json = JSON.parse((await k(['list', '-o', 'json'])).stdout);
     expect(json.kind).toBe('List');
     expect(json.items).toHaveLength(4);

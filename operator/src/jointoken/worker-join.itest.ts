@@ -150,10 +150,25 @@ async function join(token: string, name: string): Promise<JoinedWorker> {
   return w;
 }
 
-/** What joinWorker threw, for assertions. */
+/** The status a bootstrap token gets for a request its group may make (list CSRs). */
+function bearerStatus(server: string, caPem: string, bearer: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(`${server}/apis/certificates.k8s.io/v1/certificatesigningrequests`, { ca: caPem, agent: false, timeout: 10_000, headers: { authorization: `Bearer ${bearer}` } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      })
+      .on('error', reject);
+  });
+}
+
+/** What joinWorker threw, for assertions (a worker that joined after all is stopped first). */
 async function refusal(p: Promise<unknown>): Promise<WorkerJoinError> {
   const err = await p.then(
-    () => undefined,
+    async (joined) => {
+      await (joined as JoinedWorker).stop();
+      return undefined;
+    },
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(WorkerJoinError);
@@ -261,7 +276,13 @@ describe('workers join a Cluster with its tokens', () => {
     expect((await bootstrapKubeletCertificate({ server, caPem, bearer, nodeName: 'w-revoked-early' })).certPem).toContain('BEGIN CERTIFICATE');
     await kmc.deleteJoinTokenRequest(ns, 'revoked');
     await eventually('the JoinTokenRequest to be gone', async () => (await kmc.getJoinTokenRequest(ns, 'revoked')) === undefined);
-    // …and not after: the operator deleted its bootstrap Secret in the control plane.
+    // …and not after: the operator deleted its bootstrap Secret in the control plane before it
+    // released the request.
+    const id = bearer.split('.')[0];
+    expect((await childCall(c1.child, c1.pki.caCertPem, c1.admin, `/api/v1/namespaces/kube-system/secrets/bootstrap-token-${id}`)).status).toBe(404);
+    // kube-apiserver remembers a successful token authentication for 10 s, so a token used just
+    // before is still accepted that long; wait until the API server itself answers 401.
+    await eventually('kube-apiserver to stop accepting the revoked token', async () => (await bearerStatus(server, caPem, bearer)) === 401, 30_000);
     const err = await refusal(joinWorker({ token, name: 'w-revoked', log: () => {} }));
     expect(err).toMatchObject({ stage: 'bootstrap', httpStatus: 401 });
   });
@@ -287,6 +308,7 @@ describe('workers join a Cluster with its tokens', () => {
       async () => (await childCall(c1.child, c1.pki.caCertPem, c1.admin, `/api/v1/namespaces/kube-system/secrets/bootstrap-token-${jtr!.status!.tokenID}`)).status === 404,
     );
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+    await eventually('kube-apiserver to stop accepting the expired token', async () => (await bearerStatus(server, caPem, bearer)) === 401, 30_000);
     const err = await refusal(joinWorker({ token, name: 'w-short', log: () => {} }));
     expect(err).toMatchObject({ stage: 'bootstrap', httpStatus: 401 });
   });
