@@ -168,7 +168,9 @@ describe('leader election', () => {
     await eventually('a leads', () => a.isLeader());
     const b = await mk('b');
     running.push(b);
-    await new Promise(r => setTimeout(r, 2500));
+    // Proof that b tried: a second read of the Lease starts only after its first attempt ended,
+    // which found the Lease held by a.
+    await eventually('b read the Lease twice', () => (b.requestCounts()['get leases 200'] ?? 0) >= 2);
     expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
     expect(b.manager.controllers[0].isRunning()).toBe(false);
     expect((await fetch(`${b.metrics.url}/readyz`)).status).toBe(200); // a ready standby
@@ -184,7 +186,7 @@ describe('leader election', () => {
     // A leader that dies (its API connection gone, no release) is replaced after the lease expires.
     const c = await mk('c');
     running.push(c);
-    await new Promise(r => setTimeout(r, 1000));
+    await eventually('c read the Lease twice', () => (c.requestCounts()['get leases 200'] ?? 0) >= 2);
     expect(c.isLeader()).toBe(false);
     const t1 = Date.now();
     // Every request of b now fails (the Lease has a connection of its own): it can neither renew
