@@ -1,5 +1,7 @@
-// The reconcile logic against an in-memory engine (see testdata/fake-engine.ts); the same
-// behaviours are shown against a real API server in cluster.itest.ts.
+// The reconcile logic against an in-memory engine (see testdata/fake-engine.ts): quick checks of
+// the write sequence and of decisions within one reconcile. What depends on the API server
+// (server-side apply, defaults, a lagging cache, Services, certificates and their renewal) is
+// shown on the real test cluster: cluster.itest.ts, drift.itest.ts, cert-renewal.itest.ts.
 import type { KubernetesObject, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import type { Cluster } from '@k0smotron/api';
 import { parse } from 'yaml';
@@ -65,17 +67,6 @@ describe('Cluster reconcile (in-memory engine)', () => {
     expect(cluster().spec).toEqual({ service: { type: 'NodePort' } }); // never written
   });
 
-  it('never regenerates a certificate the cache has not seen yet', async () => {
-    const { engine, reconcile } = setup({});
-    await reconcile();
-    const ca = engine.find(SECRET, 'ns', 'c1-ca') as V1Secret;
-    engine.hiddenFromCache.add('v1/Secret/ns/c1-ca');
-    engine.writes.length = 0;
-    await reconcile();
-    expect((engine.find(SECRET, 'ns', 'c1-ca') as V1Secret).data).toEqual(ca.data);
-    expect(engine.writes.filter((w) => w.startsWith('apply Secret'))).toEqual([]);
-  });
-
   it('paused: writes only the Paused condition', async () => {
     const { engine, reconcile, cond } = setup({}, { 'k0smotron.io/paused': 'true' });
     await reconcile();
@@ -114,24 +105,6 @@ describe('Cluster reconcile (in-memory engine)', () => {
     expect(cond('ControlPlaneExposed')).toMatchObject({ status: 'True', reason: 'LoadBalancerReady' });
   });
 
-  it('re-signs the kubeconfig when the endpoint changes, and after 2/3 of its lifetime', async () => {
-    const { engine, reconcile } = setup({ service: { type: 'ClusterIP' } });
-    await reconcile();
-    const kc1 = engine.find(SECRET, 'ns', 'c1-kubeconfig') as V1Secret;
-    const c = engine.find(CLUSTER_GVK, 'ns', 'c1')!;
-    engine.put({ ...c, spec: { service: { type: 'ClusterIP' }, externalAddress: 'api.example.com' } } as KubernetesObject);
-    await reconcile();
-    const kc2 = engine.find(SECRET, 'ns', 'c1-kubeconfig') as V1Secret;
-    expect(kc2.metadata!.annotations!['k0smotron.io/kubeconfig-server']).toBe('https://api.example.com:30443');
-    expect(Buffer.from(kc2.data!.value, 'base64').toString()).toContain('server: https://api.example.com:30443');
-    expect(kc2.data).not.toEqual(kc1.data);
-    engine.writes.length = 0;
-    engine.now = new Date(engine.now.getTime() + 250 * 86400_000);
-    await reconcile();
-    expect(engine.writes).toContain('apply Secret c1-kubeconfig');
-    expect(engine.events).toContainEqual(expect.objectContaining({ reason: 'KubeconfigSigned', message: expect.stringContaining('renewed before expiry') }));
-  });
-
   it('kine Secret: missing → KineSecretNotFound; without the key → KineSecretInvalid; present → on its way', async () => {
     const { engine, reconcile, cond } = setup({ storage: { type: 'kine', kine: { dataSourceSecretName: 'db' } } });
     await expect(reconcile()).rejects.toThrow(/Secret db/);
@@ -142,16 +115,6 @@ describe('Cluster reconcile (in-memory engine)', () => {
     await reconcile();
     expect(cond('Available')).toMatchObject({ reason: 'NoReadyReplicas' });
     expect(engine.find(STS, 'ns', 'kmc-c1-etcd')).toBeUndefined();
-  });
-
-  it('changing service type removes the old Service', async () => {
-    const { engine, reconcile } = setup({ service: { type: 'ClusterIP' } });
-    await reconcile();
-    const c = engine.find(CLUSTER_GVK, 'ns', 'c1')!;
-    engine.put({ ...c, spec: { service: { type: 'NodePort' } } } as KubernetesObject);
-    await reconcile();
-    expect(engine.find({ apiVersion: 'v1', kind: 'Service' }, 'ns', 'kmc-c1')).toBeUndefined();
-    expect(engine.find({ apiVersion: 'v1', kind: 'Service' }, 'ns', 'kmc-c1-nodeport')).toBeDefined();
   });
 
   it('ControlPlaneFunctional comes from the injected probe, asked again only when due', async () => {

@@ -19,8 +19,12 @@ import type { ControllerSpec, ReconcileContext, ObjectKey } from '../engine/cont
 export const K0SMOTRON_CLUSTER_GVK = { apiVersion: API_VERSION_V1BETA1, kind: K0SMOTRON_CLUSTER_KIND };
 const CLUSTER_GVK = { apiVersion: API_VERSION, kind: CLUSTER_KIND };
 
-/** Labels and annotations that belong to tools, not to the user's intent. */
-const NOT_COPIED = /^(kubectl\.kubernetes\.io\/|k0smotron\.io\/applied-hash)/;
+/**
+ * Labels and annotations that belong to tools, not to the user's intent. `regenerate-ca` is a
+ * one-off request that the Cluster controller removes once seen; copied, it would come back with
+ * every mirror and be removed again, forever. It goes on the Cluster itself.
+ */
+const NOT_COPIED = /^(kubectl\.kubernetes\.io\/|k0smotron\.io\/applied-hash|k0smotron\.io\/regenerate-ca$)/;
 
 function copyMeta(m: Record<string, string> | undefined): Record<string, string> | undefined {
   if (!m) return undefined;

@@ -33,8 +33,11 @@ function versions(items: Listed[]): string {
     .join(',');
 }
 
+const clients = new WeakMap<KubeConfig, ReturnType<typeof apis>>();
+
 async function liveVersions(kc: KubeConfig, ns: string): Promise<string[]> {
-  const { core, apps, kmc } = apis(kc);
+  if (!clients.has(kc)) clients.set(kc, apis(kc));
+  const { core, apps, kmc } = clients.get(kc)!;
   const owned = { namespace: ns, labelSelector: OWNED_SELECTOR };
   const lists = await Promise.all([
     apps.listNamespacedStatefulSet(owned).then((l) => l.items),
