@@ -116,9 +116,9 @@ export function dropSecretData(obj: KubernetesObject): KubernetesObject {
 }
 
 /**
- * ConfigMaps are cached without their contents: the reconciler decides whether to apply by the
- * `k0smotron.io/applied-hash` annotation (engine `applyIfChanged`), never by comparing data, so
- * the k0s configs and start scripts of every tenant need not sit in the operator's memory.
+ * ConfigMaps are cached without their contents, so the k0s configs and start scripts of every
+ * tenant need not sit in the operator's memory. Drift in them is still seen: the informer keeps a
+ * hash of each value before this runs (engine `drift.ts`), which `applyIfChanged` compares.
  */
 export function dropConfigMapData(obj: KubernetesObject): KubernetesObject {
   const { data: _data, binaryData: _binaryData, ...rest } = obj as KubernetesObject & { data?: unknown; binaryData?: unknown };
