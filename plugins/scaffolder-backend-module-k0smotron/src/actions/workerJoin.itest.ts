@@ -1,0 +1,52 @@
+// The scaffolder action's join token makes a worker join: k0smotron:jointoken:create issues it
+// into Secret `tokenSecretName`, a worker takes it from there as it is, and a Node turns Ready in
+// the Cluster's control plane (testenv's stand-in; a hollow kubelet doing real TLS bootstrap,
+// see plugins/k0smotron-backend/src/testing/workerJoinBed.ts).
+import { mockServices } from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
+import { createTestNamespace, joinWorker, sharedTestCluster } from '@k0smotron/testenv';
+import { createManagementClusters, type ManagementClustersService } from '@k0smotron/plugin-k0smotron-backend';
+import { CapturingLogger } from '@k0smotron/plugin-k0smotron-backend/src/testing/testBackend';
+import { startWorkerJoinBed, type WorkerJoinBed } from '@k0smotron/plugin-k0smotron-backend/src/testing/workerJoinBed';
+import { createK0smotronJoinTokenCreateAction } from './createJoinToken';
+
+jest.setTimeout(300_000);
+
+const { kubeConfig, kubeconfigPath } = sharedTestCluster();
+const logs = new CapturingLogger();
+let ns = '';
+let bed: WorkerJoinBed | undefined;
+let managementClusters: ManagementClustersService | undefined;
+
+beforeAll(async () => {
+  ns = await createTestNamespace(kubeConfig, 'bs-scaffolder-join');
+  bed = await startWorkerJoinBed(kubeConfig, ns);
+  managementClusters = createManagementClusters(
+    mockServices.rootConfig({ data: { k0smotron: { managementClusters: [{ name: 'test', kubeconfigPath, namespaces: [ns] }] } } }),
+    logs,
+  );
+});
+
+afterAll(async () => {
+  await managementClusters?.stop();
+  await bed?.stop();
+});
+
+it('k0smotron:jointoken:create issues a token a worker joins with', async () => {
+  const { port } = await bed!.clusterWithControlPlane('app');
+  const action = createK0smotronJoinTokenCreateAction({
+    managementClusters: managementClusters!,
+    permissions: mockServices.permissions({ result: AuthorizeResult.ALLOW }),
+    userInfo: mockServices.userInfo({ ownershipEntityRefs: ['user:default/mock'] }),
+  });
+  const ctx = createMockActionContext({ input: { namespace: ns, name: 'app', role: 'worker', expiry: '1h' } as never, logger: logs });
+  await action.handler(ctx);
+  const secretName = (ctx.output as jest.Mock).mock.calls.find(([key]) => key === 'tokenSecretName')?.[1] as string;
+  expect(secretName).toBeTruthy();
+  const token = await bed!.client.readJoinToken(ns, secretName);
+  const worker = await joinWorker({ token: token!, name: 'scaffolded-worker', log: () => {} });
+  bed!.workers.push(worker);
+  expect(worker.server).toBe(`https://127.0.0.1:${port}`);
+  await bed!.workerCount('app', { total: 1, ready: 1 });
+});
