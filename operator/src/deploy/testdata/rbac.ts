@@ -93,6 +93,7 @@ export function core(kc: KubeConfig): CoreV1Api {
 
 const GROUP_OF: Record<string, string> = {
   statefulsets: 'apps',
+  cronjobs: 'batch',
   leases: 'coordination.k8s.io',
   clusters: 'k0smotron.io',
   jointokenrequests: 'k0smotron.io',
