@@ -338,6 +338,17 @@ describe('workers join a Cluster with its tokens', () => {
     await workerCount('c1', { total: 4, ready: 4 });
   });
 
+  it('a worker that stops is counted as not Ready once the control plane marks its Node so', async () => {
+    const w = workers.find((x) => x.name === 'w-cli')!;
+    await w.stop();
+    workers.splice(workers.indexOf(w), 1);
+    // kube-controller-manager's node lifecycle controller marks the Node Ready=Unknown when its
+    // kubelet has not reported for the grace period (40 s); the operator's next visit counts it.
+    await workerCount('c1', { total: 4, ready: 3 });
+    const node = await childCall(c1.child, c1.pki.caCertPem, c1.admin, '/api/v1/nodes/w-cli');
+    expect(node.json.status.conditions.find((c: { type: string }) => c.type === 'Ready').status).toBe('Unknown');
+  });
+
   it('a controller token is refused for a worker: by the worker (token type) and by kube-apiserver (no bootstrap-authentication usage)', async () => {
     await kmc.createJoinTokenRequest({
       apiVersion: 'k0smotron.io/v1beta2',
