@@ -17,7 +17,11 @@ jest.setTimeout(240_000);
 
 type Cert = { certPem: string; keyPem: string };
 
-function call(url: string, caPem: string, cert: Cert, method = 'GET', body?: unknown): Promise<{ status: number; json: any }> {
+// Kubernetes objects of several kinds, read field by field in the assertions below.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ApiObject = any;
+
+function call(url: string, caPem: string, cert: Cert, method = 'GET', body?: unknown): Promise<{ status: number; json: ApiObject }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       url,

@@ -71,8 +71,12 @@ const cond = (obj: { status?: { conditions?: Condition[] } } | undefined, type: 
 
 type Cert = { certPem: string; keyPem: string };
 
+// Kubernetes objects of several kinds, read field by field in the assertions below.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type ApiObject = any;
+
 /** One request to a child as its admin. */
-function childCall(child: ChildApiServer, caPem: string, admin: Cert, path: string, method = 'GET', body?: unknown): Promise<{ status: number; json: any }> {
+function childCall(child: ChildApiServer, caPem: string, admin: Cert, path: string, method = 'GET', body?: unknown): Promise<{ status: number; json: ApiObject }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       `${child.url}${path}`,
