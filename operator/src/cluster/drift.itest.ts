@@ -3,13 +3,16 @@
 // is never silently replaced. Every negative check first proves that the operator processed the
 // change (testdata/processed.ts), then looks.
 import { X509Certificate } from 'node:crypto';
-import { PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { startOperator, type RunningOperator } from '../index';
 import { JsonLogger } from '../engine/logger';
 import type { Cache, ControllerSpec } from '../engine/contract';
+import type { Cluster } from '@k0smotron/api';
 import { clusterController } from './controller';
+import { servedCronJobApiVersion } from './cronjob-version';
+import { k0smotronClusterController } from '../k0smotroncluster/controller';
 import { ANNOTATION_REGENERATE_CA } from './ca-guard';
 import { apis, condition, eventually, newCluster, reasonsOfEvents, startClusterOperator, waitForCondition, writes } from './testdata/helpers';
 import { processed, quiesce } from './testdata/processed';
@@ -164,6 +167,74 @@ describe('drift repair', () => {
     controller.enqueueAll();
     await processed(op, kc, ns);
     expect(writes(op)).toBe(before);
+  });
+});
+
+describe('no drift where nothing changed', () => {
+  it('Clusters using many features, and one mirrored from a K0smotronCluster, converge to zero writes (the server\'s normalisations are no drift)', async () => {
+    const ns = await createTestNamespace(kc, 'kmc-rich');
+    const op = await startOperator({
+      kubeConfig: kc,
+      namespaces: [ns],
+      controllers: [clusterController({ cronJobApiVersion: await servedCronJobApiVersion(kc) }), k0smotronClusterController()],
+      logger: new JsonLogger({ level: 'error' }),
+    });
+    running.push(op);
+    // Quantities the API server rewrites ("0.25" → "250m", "1.5Gi" → "1536Mi", "1.5" → "1500m"), lists
+    // of named and unnamed elements, a strategic patch, user mounts and manifests, the defrag
+    // CronJob, and kubeconfig labels.
+    await kmc.createCluster(
+      newCluster(ns, 'rich', {
+        service: { type: 'ClusterIP' },
+        persistence: { type: 'pvc', persistentVolumeClaim: { spec: { resources: { requests: { storage: '1.5Gi' } } } } },
+        resources: { requests: { cpu: '0.25', memory: '256Mi' }, limits: { cpu: '1.5', memory: '1Gi' } },
+        manifests: [{ name: 'extra', configMap: { name: 'my-manifests' } }],
+        mounts: [{ path: '/etc/extra', configMap: { name: 'my-files' } }],
+        controlPlaneFlags: ['--debug'],
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { cluster: 'rich' } } }],
+        kubeconfigSecretMetadata: { labels: { team: 'blue' } },
+        storage: {
+          type: 'etcd',
+          etcd: {
+            args: ['--snapshot-count=20000'],
+            resources: { requests: { cpu: '0.1', memory: '128Mi' } },
+            defragJob: { enabled: true, schedule: '0 0 * * *' },
+          },
+        },
+        patches: [
+          {
+            target: { kind: 'StatefulSet', component: 'control-plane' },
+            patch: { type: 'strategic', content: '{"spec":{"template":{"spec":{"containers":[{"name":"controller","env":[{"name":"EXTRA","value":""}]}]}}}}' },
+          },
+        ],
+      } as Cluster['spec']),
+    );
+    await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+      group: 'k0smotron.io',
+      version: 'v1beta1',
+      namespace: ns,
+      plural: 'k0smotronclusters',
+      body: { apiVersion: 'k0smotron.io/v1beta1', kind: 'K0smotronCluster', metadata: { name: 'seed', namespace: ns }, spec: { service: { type: 'ClusterIP' } } },
+    });
+    await waitForCondition(kmc, ns, 'rich', 'KubeconfigSecretAvailable', 'True');
+    await waitForCondition(kmc, ns, 'seed', 'KubeconfigSecretAvailable', 'True');
+    await quiesce(op, kc, ns);
+
+    // Everything was written, and the server did rewrite what the desired objects say.
+    const sts = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-rich' });
+    const container = sts.spec!.template.spec!.containers.find((c) => c.name === 'controller')!;
+    expect(container.resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1500m', memory: '1Gi' } });
+    expect(sts.spec!.volumeClaimTemplates![0].spec!.resources!.requests!.storage).toBe('1536Mi');
+    await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-seed' });
+    await core.readNamespacedConfigMap({ namespace: ns, name: 'kmc-rich-config' });
+
+    const before = writes(op);
+    const errors = op.manager.controllers.map((c) => c.stats.error);
+    for (const c of op.manager.controllers) c.enqueueAll();
+    await processed(op, kc, ns);
+    expect(writes(op)).toBe(before);
+    expect(op.manager.controllers.map((c) => c.stats.error)).toEqual(errors); // quiet because converged, not because failing
+    expect(await driftRepairs(op)).toEqual({});
   });
 });
 
