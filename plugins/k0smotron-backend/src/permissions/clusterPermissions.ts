@@ -98,7 +98,8 @@ const ruleset: PermissionRuleset<ClusterResource, ClusterQuery> = {
   getRuleByName(name) {
     const rule = rulesByName.get(name);
     if (!rule) throw new Error(`unknown k0smotron permission rule '${name}'`);
-    return rule as never;
+    // The rules differ only in their params type; the ruleset type erases it.
+    return rule as unknown as ReturnType<PermissionRuleset<ClusterResource, ClusterQuery>['getRuleByName']>;
   },
 };
 const applyDecision = createConditionAuthorizer<ClusterResource>(ruleset);

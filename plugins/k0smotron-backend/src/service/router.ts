@@ -157,12 +157,14 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const notFound = () => new NotFoundError(`Cluster ${namespace}/${name} not found in management cluster '${req.params.mc}'`);
     // Not served and unknown answer alike, and without listing what is configured.
     if (!mc || !mc.servesNamespace(namespace)) throw notFound();
+    const read = await clusterPermissions.decide(k0smotronClusterReadPermission, credentials);
+    // A user who may read nothing never makes Backstage call the management cluster.
+    if (read.denied) throw notFound();
     const cluster = await liveCluster(mc, namespace, name).catch(err => {
       if (err instanceof NotFoundError) return undefined;
       throw err;
     });
     const resource = resourceOf(mc, cluster ?? { metadata: { namespace, name } });
-    const read = await clusterPermissions.decide(k0smotronClusterReadPermission, credentials);
     if (!read.allows(resource) || !cluster) throw notFound();
     if (permission !== k0smotronClusterReadPermission) {
       await clusterPermissions.require(permission, credentials, resource, `${req.method} ${req.path}`);
