@@ -9,6 +9,7 @@ import {
 import type { ObjectCache } from '@kubernetes/client-node';
 import { CLUSTER_PLURAL, GROUP, V1BETA2, type Cluster } from '@k0smotron/api';
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import { shortErrorMessage } from './redact';
 
 export type ClusterChange = { type: 'add' | 'update' | 'delete'; cluster: Cluster };
 export type ClusterChangeListener = (change: ClusterChange) => void;
@@ -196,5 +197,6 @@ function describeWatchError(err: unknown): string {
   if (code === 404) return `the ${GROUP} Cluster API is not installed (404); apply the k0smotron CRDs`;
   if (code === 401) return 'unauthorized (401): check the credentials of this management cluster';
   if (code === 403) return 'forbidden (403): the service account may not list/watch clusters.k0smotron.io';
-  return e?.message ?? String(err);
+  // Shown to users in GET /clusters `errors`: one short line, never a response body or headers.
+  return shortErrorMessage(err);
 }
