@@ -178,11 +178,14 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
 
   // Everything kept per Cluster goes when the Cluster goes (its reconcile finds it gone), so
   // memory follows the Clusters that exist, not every Cluster ever seen.
+  const freeNames = new Map<string, { uid: string; names: Set<string> }>();
   const memory: ClusterMemory = {
     index,
     kineChecked,
     probes,
+    freeNames,
     forget(key) {
+      freeNames.delete(`${key.namespace}/${key.name}`);
       for (const secret of index.forget(key)) kineChecked.delete(secret);
       probes.forget(key);
       opts.functionalProbe?.forget?.(key);
@@ -196,7 +199,7 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
     const now = ctx.now().getTime();
     if (lastSweep !== undefined && now - lastSweep < MEMORY_SWEEP_MS) return;
     lastSweep = now;
-    const remembered = new Set([...index.keys(), ...probes.keys(), ...(opts.functionalProbe?.keys?.() ?? [])]);
+    const remembered = new Set([...index.keys(), ...probes.keys(), ...freeNames.keys(), ...(opts.functionalProbe?.keys?.() ?? [])]);
     for (const k of remembered) {
       const slash = k.indexOf('/');
       const key = { namespace: k.slice(0, slash), name: k.slice(slash + 1) };
@@ -245,6 +248,7 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
       ...index.sizes(),
       kineChecked: kineChecked.size,
       probeMemo: probes.size(),
+      freeNames: freeNames.size,
       ...opts.functionalProbe?.sizes?.(),
     }),
   };
@@ -255,6 +259,11 @@ interface ClusterMemory {
   index: ClusterWatchIndex;
   kineChecked: Map<string, string>;
   probes: ProbeMemo;
+  /**
+   * "ns/name" → uid and the child names a live read found free (or this Cluster's): a name
+   * missing from the label-filtered cache is read once, not on every retry of a failing reconcile.
+   */
+  freeNames: Map<string, { uid: string; names: Set<string> }>;
   forget(key: ObjectKey): void;
 }
 
@@ -335,10 +344,19 @@ class ClusterReconcile {
    * cache: absence is confirmed with a live read (only for kinds watched by label; one GET per
    * child a new Cluster has not created yet).
    */
-  private async existing(gvk: { apiVersion: string; kind: string }, name: string): Promise<KubernetesObject | undefined> {
+  private async existing(gvk: { apiVersion: string; kind: string }, name: string, uid: string): Promise<KubernetesObject | undefined> {
     const cached = this.cached<KubernetesObject>(gvk, name);
+    const memoKey = `${this.key.namespace}/${this.key.name}`;
+    // Once the child is in the cache it is checked there; should it go, the name is read again.
+    if (cached) this.memory.freeNames.get(memoKey)?.names.delete(`${gvk.kind}/${name}`);
     if (cached || gvk.kind === SECRET.kind) return cached; // Secrets are cached without a selector
-    return this.ctx.client.get<KubernetesObject>({ ...gvk, namespace: this.key.namespace, name });
+    let memo = this.memory.freeNames.get(memoKey);
+    if (!memo || memo.uid !== uid) this.memory.freeNames.set(memoKey, (memo = { uid, names: new Set() }));
+    const child = `${gvk.kind}/${name}`;
+    if (memo.names.has(child)) return undefined;
+    const live = await this.ctx.client.get<KubernetesObject>({ ...gvk, namespace: this.key.namespace, name });
+    if (!live || !foreignController(live, uid)) memo.names.add(child);
+    return live;
   }
 
   async run(): Promise<ReconcileResult | void> {
@@ -572,7 +590,8 @@ class ClusterReconcile {
       planned.push({ gvk: SECRET, name: view.storage.dataSourceSecretName });
     }
     const conflicts: string[] = [];
-    const found = await Promise.all(planned.map((p) => this.existing(p.gvk, p.name)));
+    // settleAll: names found free are remembered even when another read of the round failed.
+    const found = await settleAll(planned.map((p) => this.existing(p.gvk, p.name, view.uid)));
     for (const [i, p] of planned.entries()) {
       const existing = found[i];
       const owner = existing && foreignController(existing, view.uid);

@@ -124,6 +124,7 @@ describe('the Cluster controller forgets a deleted Cluster', () => {
       probeFailures: 3,
       childApiCredentials: 3,
       childApiPending: 0,
+      freeNames: 3, // child names read live once, before the first apply
     });
 
     for (const n of names) {
