@@ -103,7 +103,9 @@ it('issues a join token end to end: once, with worker commands, and the token wo
   children.push(child);
   childUrls.set(`${ns}/emb`, child.url);
   // The probe backs off while the child is missing; a metadata change makes the next
-  // reconcile (and probe) happen now instead of after the backoff.
+  // reconcile (and probe) happen now instead of after the backoff. The annotation is one of the
+  // operator's own prefix, which children do not inherit: any other Cluster annotation reaches
+  // the pods, as upstream, and would roll them on every poke.
   let pokes = 0;
   await eventually(
     'ControlPlaneFunctional True',
@@ -111,7 +113,7 @@ it('issues a join token end to end: once, with worker commands, and the token wo
       const c = await client.getCluster(ns, 'emb');
       const f = c?.status?.conditions?.find(x => x.type === 'ControlPlaneFunctional');
       if (f?.status === 'True') return true;
-      await client.patchCluster(ns, 'emb', { metadata: { annotations: { 'test.k0smotron.io/poke': String(++pokes) } } });
+      await client.patchCluster(ns, 'emb', { metadata: { annotations: { 'k0smotron.io/test-poke': String(++pokes) } } });
       throw new Error(`ControlPlaneFunctional is ${f?.status} ${f?.reason}: ${f?.message}`);
     },
     120_000,
