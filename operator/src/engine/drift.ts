@@ -24,7 +24,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 const FINGERPRINT = Symbol('k0smotron.dataFingerprint');
 
 type Fingerprint = Record<string, string>;
-type WithFingerprint = KubernetesObject & { [FINGERPRINT]?: Fingerprint };
+/** Stored as one string (`data/key=hash` lines), which costs a fraction of an object per key. */
+type WithFingerprint = KubernetesObject & { [FINGERPRINT]?: string };
 
 const DATA_FIELDS = ['data', 'binaryData'] as const;
 
@@ -45,24 +46,24 @@ function valueBytes(kind: string | undefined, field: string, value: string): Buf
  */
 export function withDataFingerprint<T extends KubernetesObject>(obj: T): T {
   if (obj.kind !== 'ConfigMap' && obj.kind !== 'Secret') return obj;
-  const fp: Fingerprint = {};
-  let any = false;
+  const lines: string[] = [];
   for (const field of DATA_FIELDS) {
     const values = (obj as unknown as Record<string, unknown>)[field];
     if (!values || typeof values !== 'object') continue;
     for (const [k, v] of Object.entries(values as Record<string, unknown>)) {
-      if (typeof v !== 'string') continue;
-      fp[`${field}/${k}`] = hashDataValue(valueBytes(obj.kind, field, v));
-      any = true;
+      if (typeof v === 'string') lines.push(`${field}/${k}=${hashDataValue(valueBytes(obj.kind, field, v))}`);
     }
   }
-  if (!any) return obj;
-  return Object.assign({ ...obj }, { [FINGERPRINT]: fp });
+  if (!lines.length) return obj;
+  return Object.assign({ ...obj }, { [FINGERPRINT]: lines.join('\n') });
 }
 
-/** The recorded hashes of a cached object's data, if the informer recorded them. */
+/** The recorded hashes of a cached object's data (`data/key` → hash), if the informer recorded them. */
 export function dataFingerprint(obj: KubernetesObject | undefined): Readonly<Fingerprint> | undefined {
-  return (obj as WithFingerprint | undefined)?.[FINGERPRINT];
+  const fp = (obj as WithFingerprint | undefined)?.[FINGERPRINT];
+  if (fp === undefined) return undefined;
+  // Keys cannot hold "=" or a newline (ConfigMap and Secret keys are [-._a-zA-Z0-9]+).
+  return Object.fromEntries(fp.split('\n').map((line) => [line.slice(0, line.lastIndexOf('=')), line.slice(line.lastIndexOf('=') + 1)]));
 }
 
 /**
