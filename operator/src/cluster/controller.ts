@@ -91,7 +91,7 @@ const PVC = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' };
  */
 export const OWNED_SELECTOR = `app=${clusterBaseLabels('').app}`;
 
-/** Compatible with the join engineer's `FunctionalProbe` (childapi/probe.ts). */
+/** The shape of `FunctionalProbe` (childapi/probe.ts), so the reconciler does not depend on the child-API module. */
 export type ClusterFunctionalProbe = ((
   cluster: Cluster,
   ctx?: { client?: Pick<Client, 'get'>; signal?: AbortSignal },

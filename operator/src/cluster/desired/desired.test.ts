@@ -207,7 +207,7 @@ describe('k0s config', () => {
   });
   it('keeps an inline kine URL out of the config: it goes to the generated Secret (v1beta1 field name too)', () => {
     const v = clusterView(cluster({ kineDataSourceURL: 'postgres://u:p@db/k0s' }));
-    expect((k0sConfig(v, { clusterIPs: [] }) as any).spec.storage).toEqual({ type: 'kine', kine: { dataSource: KINE_PLACEHOLDER } });
+    expect((k0sConfig(v, { clusterIPs: [] }) as { spec: { storage: unknown } }).spec.storage).toEqual({ type: 'kine', kine: { dataSource: KINE_PLACEHOLDER } });
     expect(v.storage).toEqual({ type: 'kine', dataSourceSecretName: 'kmc-demo-kine', generatedDataSourceURL: 'postgres://u:p@db/k0s' });
   });
   it('rejects malformed k0sConfig with the field and fix', () => {
