@@ -1,9 +1,10 @@
 import React from 'react';
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { NotFoundError } from '@backstage/errors';
 import type { ClusterDetails } from '@k0smotron/plugin-k0smotron-common';
 import { clusterDetailsFixture } from '../../__fixtures__/clusters';
 import { clusterEntity, mockK0smotronApi, renderWithApis } from '../../testing/render';
+import { DEFAULT_POLL_INTERVAL_MS } from '../useK0smotronCluster';
 import { EntityK0smotronClusterCard } from './EntityK0smotronClusterCard';
 
 function factRow(term: string): HTMLElement {
@@ -160,11 +161,32 @@ describe('EntityK0smotronClusterCard refresh', () => {
     expect(await screen.findByText('Control plane not found')).toBeInTheDocument();
   });
 
-  it('reads once with polling off', async () => {
-    const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture() });
-    await renderWithApis(<EntityK0smotronClusterCard pollIntervalMs={0} />, { api, entity: clusterEntity() });
-    await screen.findByText('3/3 ready');
-    await new Promise(r => setTimeout(r, 200));
-    expect(api.getCluster).toHaveBeenCalledTimes(1);
+  // Fake timers let the test step past the default interval: a real wait of a fraction of it
+  // could not tell "polling off" from "polling every 10 s". The first case shows this harness
+  // does see a re-read when polling is on, so the second one's single read means something.
+  describe('with fake timers', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('re-reads after the default interval when no interval is given', async () => {
+      const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture() });
+      await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity() });
+      await screen.findByText('3/3 ready');
+      expect(api.getCluster).toHaveBeenCalledTimes(1);
+      await act(async () => {
+        await jest.advanceTimersByTimeAsync(DEFAULT_POLL_INTERVAL_MS);
+      });
+      expect(api.getCluster).toHaveBeenCalledTimes(2);
+    });
+
+    it('reads once with polling off, even long past the default interval', async () => {
+      const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture() });
+      await renderWithApis(<EntityK0smotronClusterCard pollIntervalMs={0} />, { api, entity: clusterEntity() });
+      await screen.findByText('3/3 ready');
+      await act(async () => {
+        await jest.advanceTimersByTimeAsync(10 * DEFAULT_POLL_INTERVAL_MS);
+      });
+      expect(api.getCluster).toHaveBeenCalledTimes(1);
+    });
   });
 });
