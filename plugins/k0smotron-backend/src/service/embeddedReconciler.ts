@@ -6,6 +6,7 @@ import type { ManagementClustersService } from './managementClusters';
 type OperatorOptions = Parameters<typeof startOperator>[0];
 type RunningOperator = Awaited<ReturnType<typeof startOperator>>;
 export type ChildApiResolver = NonNullable<OperatorOptions['childApi']>;
+export type FunctionalProbeOptions = NonNullable<OperatorOptions['functionalProbe']>;
 
 export interface ReconcilerStatus {
   managementCluster: string;
@@ -46,7 +47,7 @@ export function operatorLoggerFor(logger: LoggerService): OperatorLogger {
 export async function startEmbeddedReconciler(
   managementClusters: ManagementClustersService,
   logger: LoggerService,
-  opts: { childApi?: ChildApiResolver } = {},
+  opts: { childApi?: ChildApiResolver; functionalProbe?: FunctionalProbeOptions } = {},
 ): Promise<EmbeddedReconciler> {
   const { reconciler } = managementClusters.config;
   const selected = managementClusters
@@ -67,6 +68,9 @@ export async function startEmbeddedReconciler(
         leaderElection: lease ? { ...lease, ...(lease.identity ? { identity: lease.identity } : {}) } : true,
         logger: operatorLoggerFor(logger.child({ managementCluster: mc.name, component: 'reconciler' })),
         ...(opts.childApi ? { childApi: opts.childApi } : {}),
+        ...(opts.functionalProbe ? { functionalProbe: opts.functionalProbe } : {}),
+        // The reconciler enforces the very policy the routes check (`k0smotron.policy`).
+        policy: managementClusters.config.policy,
         // Unlike the standalone operator, the backend does not exit: it serves the UI and API
         // too. The operator has already aborted every in-flight reconcile (nothing of the lost
         // term writes any more); it stops its controllers and campaigns again as a standby.
