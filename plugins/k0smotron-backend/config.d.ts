@@ -76,6 +76,11 @@ export interface Config {
        */
       certificateLifetime?: string;
     };
+    /**
+     * How long the join-token route waits for the operator to issue a token before answering
+     * 503 and removing its JoinTokenRequest, as a duration such as `30s` (default 30s).
+     */
+    joinTokenTimeout?: string;
     /** Run the k0smotron reconcilers inside Backstage instead of a separate operator. */
     reconciler?: {
       /** Default false. */

@@ -1,6 +1,7 @@
 // The REST API against the real test cluster: every route, 401/403/400, and no secret in logs.
 import request from 'supertest';
-import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
+import { LABEL_CLUSTER } from '@k0smotron/api';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { K0smotronClient } from '@k0smotron/api/client';
@@ -13,6 +14,7 @@ jest.setTimeout(120_000);
 
 const { kubeConfig, kubeconfigPath } = sharedTestCluster();
 const core = kubeConfig.makeApiClient(CoreV1Api);
+const custom = kubeConfig.makeApiClient(CustomObjectsApi);
 const client = new K0smotronClient(kubeConfig);
 
 let ns: string;
@@ -32,7 +34,8 @@ beforeAll(async () => {
   const mcConfig = { name: 'test', kubeconfigPath, namespaces: [ns] };
   t = await startK0smotronTestBackend({
     features: [k0smotronPlugin],
-    config: { k0smotron: { managementClusters: [mcConfig], kubeconfigAccess: { enabled: true } } },
+    // A short join-token wait keeps the timeout case quick; no case here expects a token.
+    config: { k0smotron: { managementClusters: [mcConfig], kubeconfigAccess: { enabled: true }, joinTokenTimeout: '2s' } },
   });
   disabled = await startK0smotronTestBackend({
     features: [k0smotronPlugin],
@@ -237,14 +240,55 @@ describe('routes', () => {
     expect(off.body.error.message).toContain('k0smotron.kubeconfigAccess.enabled');
   });
 
-  it('times out a join token when no operator answers, and removes the JoinTokenRequest', async () => {
-    // Only the route's own behaviour: the end-to-end flow with the operator is in reconciler.itest.ts.
+  it('answers 400 for an unknown field in a join-token request', async () => {
     const res = await request(t.backend.server)
       .post(api(`/clusters/test/${ns}/kc/join-tokens`))
       .set('Authorization', user)
       .send({ role: 'worker', expiry: '1h', wait: true });
     expect(res.status).toBe(400);
     expect(res.body.fieldErrors).toEqual([{ path: 'wait', message: expect.stringContaining('unknown field') }]);
+  });
+
+  it('answers 503 when no operator issues the join token in time, and removes its JoinTokenRequest', async () => {
+    // No operator or embedded reconciler serves this namespace, so nothing ever writes the token
+    // (nor a finalizer); `t` waits k0smotron.joinTokenTimeout = 2s. The end-to-end flow with an
+    // operator is in reconciler.itest.ts.
+    await client.createCluster({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'jt', namespace: ns }, spec: {} });
+    // Watching from the list's resourceVersion sees every JoinTokenRequest event after it, so the
+    // test can prove the route created one, not only that none is left.
+    const selector = `${LABEL_CLUSTER}=jt`;
+    const listed = (await custom.listNamespacedCustomObject({
+      group: 'k0smotron.io',
+      version: 'v1beta2',
+      namespace: ns,
+      plural: 'jointokenrequests',
+      labelSelector: selector,
+    })) as { metadata: { resourceVersion: string }; items: unknown[] };
+    expect(listed.items).toEqual([]);
+    const events: Array<{ type: string; name: string }> = [];
+    const watch = await new Watch(kubeConfig).watch(
+      `/apis/k0smotron.io/v1beta2/namespaces/${ns}/jointokenrequests`,
+      { labelSelector: selector, resourceVersion: listed.metadata.resourceVersion, allowWatchBookmarks: false },
+      (type: string, obj: { metadata?: { name?: string } }) => events.push({ type, name: obj.metadata?.name ?? '' }),
+      () => undefined,
+    );
+    try {
+      const res = await request(t.backend.server)
+        .post(api(`/clusters/test/${ns}/jt/join-tokens`))
+        .set('Authorization', user)
+        .send({ role: 'worker', expiry: '1h' });
+      expect(res.status).toBe(503);
+      expect(res.body.error.message).toContain(`no join token for ${ns}/jt within 2 s`);
+      expect(res.body.error.message).toContain('is the k0smotron operator');
+      expect(JSON.stringify(res.body)).not.toMatch(/"token"/);
+
+      // Created, then deleted by the route; nothing else deletes JoinTokenRequests here.
+      const created = await eventually('the ADDED event of the JoinTokenRequest', () => events.find(e => e.type === 'ADDED'));
+      await eventually('its DELETED event', () => events.some(e => e.type === 'DELETED' && e.name === created.name));
+      expect(await client.listJoinTokenRequests(ns, selector)).toEqual([]);
+    } finally {
+      watch.abort();
+    }
   });
 });
 

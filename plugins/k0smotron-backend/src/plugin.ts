@@ -8,7 +8,13 @@ import {
 import { managementClustersServiceRef } from './service/managementClusters';
 import { createRouter } from './service/router';
 import { readKubeconfigLifetimeMs } from './service/userKubeconfig';
-import { startEmbeddedReconciler, type ChildApiResolver, type EmbeddedReconciler } from './service/embeddedReconciler';
+import { readJoinTokenTimeoutMs } from './service/joinTokens';
+import {
+  startEmbeddedReconciler,
+  type ChildApiResolver,
+  type EmbeddedReconciler,
+  type FunctionalProbeOptions,
+} from './service/embeddedReconciler';
 import { k0smotronReconcilerExtensionPoint } from './extensions';
 
 /** The k0smotron backend plugin: REST API under /api/k0smotron and the optional reconciler. */
@@ -16,9 +22,13 @@ export const k0smotronPlugin = createBackendPlugin({
   pluginId: 'k0smotron',
   register(env) {
     let childApi: ChildApiResolver | undefined;
+    let functionalProbe: FunctionalProbeOptions | undefined;
     env.registerExtensionPoint(k0smotronReconcilerExtensionPoint, {
       setChildApiResolver(resolver) {
         childApi = resolver;
+      },
+      setFunctionalProbeOptions(options) {
+        functionalProbe = options;
       },
     });
     env.registerInit({
@@ -64,13 +74,14 @@ export const k0smotronPlugin = createBackendPlugin({
             managementClusters,
             kubeconfigAccessEnabled: config.kubeconfigAccessEnabled,
             kubeconfigLifetimeMs: readKubeconfigLifetimeMs(rootConfig),
+            joinTokenTimeoutMs: readJoinTokenTimeoutMs(rootConfig),
             reconcilerStatus: () => ({ enabled: config.reconciler.enabled, items: reconciler?.status() ?? [] }),
           }),
         );
         if (config.reconciler.enabled) {
           // Started once the backend is up, so a slow management cluster does not delay startup.
           lifecycle.addStartupHook(async () => {
-            reconciler = await startEmbeddedReconciler(managementClusters, logger, { childApi });
+            reconciler = await startEmbeddedReconciler(managementClusters, logger, { childApi, functionalProbe });
           });
           lifecycle.addShutdownHook(async () => {
             await reconciler?.stop();

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import type { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
 import {
   API_VERSION,
+  DurationError,
+  parseGoDuration,
   JOIN_TOKEN_CONDITION,
   JOIN_TOKEN_REQUEST_KIND,
   LABEL_CLUSTER,
@@ -13,6 +17,24 @@ import type { K0smotronClient } from '@k0smotron/api/client';
 import type { JoinTokenRequestBody, JoinTokenResponse } from '@k0smotron/plugin-k0smotron-common';
 
 export const JOIN_TOKEN_WAIT_MS = 30_000;
+export const JOIN_TOKEN_TIMEOUT_KEY = 'k0smotron.joinTokenTimeout';
+
+/**
+ * `k0smotron.joinTokenTimeout` (a duration such as `30s`, default 30 s): how long the join-token
+ * route waits for the operator before answering 503. Checked at startup.
+ */
+export function readJoinTokenTimeoutMs(root: Config): number {
+  const text = root.getOptionalString(JOIN_TOKEN_TIMEOUT_KEY);
+  if (text === undefined) return JOIN_TOKEN_WAIT_MS;
+  try {
+    const ms = parseGoDuration(text, JOIN_TOKEN_TIMEOUT_KEY);
+    if (ms <= 0) throw new Error('must be more than 0');
+    return ms;
+  } catch (err) {
+    const why = err instanceof DurationError ? err.message : `${JOIN_TOKEN_TIMEOUT_KEY}: ${(err as Error).message}`;
+    throw new InputError(`${why} (e.g. 30s, 1m)`);
+  }
+}
 export const LABEL_CREATED_BY = 'app.kubernetes.io/created-by';
 export const CREATED_BY_BACKSTAGE = 'backstage';
 
