@@ -133,6 +133,8 @@ describe('global flags', () => {
         stderr: `error: the Kubernetes API at ${silent.url} did not answer after 2s\nhint: check that the cluster is up, or raise --request-timeout\n`,
       });
       expect(elapsed).toBeGreaterThanOrEqual(2_000);
+      // Generous: guards that the 2 s timeout ends the wait (a silent server would otherwise hold
+      // the command open), not how quickly the command exits afterwards.
       expect(elapsed).toBeLessThan(15_000);
     } finally {
       silent.close();

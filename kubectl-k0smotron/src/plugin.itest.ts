@@ -188,6 +188,21 @@ describe('create', () => {
     expect(dup.stderr).toBe(`error: cluster "fromfile" already exists in namespace "${ns}"\nhint: choose another name, or delete the existing one first\n`);
   });
 
+  it('gives a NodePort Cluster without ports a pair no Service holds, and says so when it moved off the defaults', async () => {
+    const r = await k(['create', 'np-auto', '--service-type', 'NodePort', '--dry-run=server', '-o', 'json']);
+    expect(r.code).toBe(0);
+    const spec = (JSON.parse(r.stdout) as Cluster).spec!;
+    const used = new Set<number>();
+    for (const svc of (await kc.makeApiClient(CoreV1Api).listServiceForAllNamespaces()).items) {
+      for (const p of svc.spec?.ports ?? []) if (p.nodePort) used.add(p.nodePort);
+    }
+    const api = spec.service?.apiPort ?? 30443;
+    const konnectivity = spec.service?.konnectivityPort ?? 30132;
+    expect({ api: used.has(api), konnectivity: used.has(konnectivity) }).toEqual({ api: false, konnectivity: false });
+    if (spec.service?.apiPort === undefined) expect(r.stderr).toBe('');
+    else expect(r.stderr).toBe(`NodePorts 30443/30132 are taken: using ${api} (API) and ${konnectivity} (konnectivity); pass --api-port and --konnectivity-port to choose\n`);
+  });
+
   it('--wait shows progress on stderr and fails on timeout with the last condition', async () => {
     const r = await k(['create', 'slow', '--replicas', '1', '--wait', '--timeout', '4s']);
     expect(r.code).toBe(1);
@@ -219,7 +234,8 @@ describe('create', () => {
   });
 
   it('creates the Cluster the operator builds (used by the tests below)', async () => {
-    const r = await k(['create', 'demo', '--replicas', '1', '--service-type', 'NodePort', '--labels', 'tier=gold']);
+    // Ports of its own: NodePorts are cluster-wide, and other suites of the run use the defaults.
+    const r = await k(['create', 'demo', '--replicas', '1', '--service-type', 'NodePort', '--api-port', '31543', '--konnectivity-port', '31532', '--labels', 'tier=gold']);
     expect(r).toEqual({ code: 0, stdout: 'cluster.k0smotron.io/demo created\n', stderr: '' });
     await until('the operator to create kmc-demo and demo-kubeconfig', async () => {
       const c = await getCluster('demo');
@@ -257,7 +273,7 @@ describe('list / get', () => {
     expect((await k(['list'], { namespace: idle })).stdout).toMatch(/\nready\s+1\/1\s+Available\s+v1\.27\.9-k0s\.0\s+(-|\d+\/\d+)\s+\S+\n/);
     const wide = await k(['get', '-o', 'wide']);
     expect(wide.stdout.split('\n')[0]).toMatch(/^NAME\s+READY\s+PHASE\s+VERSION\s+WORKERS\s+SERVICE\s+ENDPOINT\s+STORAGE\s+AGE$/);
-    expect(wide.stdout).toMatch(new RegExp(`\\ndemo\\s+${f.ready}/1\\s+${f.phase}\\s+\\S+\\s+(-|\\d+/\\d+)\\s+NodePort\\s+https://\\S+:30443\\s+etcd\\s+`));
+    expect(wide.stdout).toMatch(new RegExp(`\\ndemo\\s+${f.ready}/1\\s+${f.phase}\\s+\\S+\\s+(-|\\d+/\\d+)\\s+NodePort\\s+https://\\S+:31543\\s+etcd\\s+`));
     const json = JSON.parse((await k(['list', '-o', 'json'])).stdout);
     expect(json.kind).toBe('List');
     expect(json.items).toHaveLength(4);
@@ -634,6 +650,8 @@ describe('errors: one line, a hint, exit 1', () => {
     const t = await k(['list', '--request-timeout', '1s'], { kubeconfig: hang });
     sockets.forEach(sock => sock.destroy());
     silent.close();
+    // Generous: guards that the 1 s timeout ends the wait (a silent server would otherwise hold
+    // the command open), not how quickly the command exits afterwards.
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(t.code).toBe(1);
     expect(t.stderr).toBe(`error: the Kubernetes API at https://127.0.0.1:${port} did not answer after 1s\nhint: check that the cluster is up, or raise --request-timeout\n`);
