@@ -118,6 +118,8 @@ export const simulatedControlPlanesModule = createBackendModule({
         kc.loadFromDefault();
         const simulated = new SimulatedControlPlanes(kc, logger);
         reconciler.setChildApiResolver(staticChildApi(c => simulated.urlOf(c)));
+        // A worker joined in the demo should reach the card within seconds, not a minute.
+        reconciler.setFunctionalProbeOptions({ healthyPeriodMs: 3_000 });
         simulated.start();
         lifecycle.addShutdownHook(() => simulated.stop());
         logger.warn('demo mode: control planes are simulated by local kube-apiservers (hollow nodes run no k0s)');
