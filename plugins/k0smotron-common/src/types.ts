@@ -26,6 +26,30 @@ export interface ClusterSummary {
   sleeping: boolean;
   conditions: Condition[];
   labels: Record<string, string>;
+  /**
+   * Worker nodes of the child cluster as the operator last counted them (`status.workers`).
+   * Absent while the control plane does not answer or before the first count: unknown, not zero.
+   */
+  workers?: { total: number; ready: number };
+}
+
+/** One Node of the child cluster (every Node is a worker: controllers run as pods). */
+export interface WorkerNode {
+  name: string;
+  /** The Ready condition's status: `True`, `False` or `Unknown`. */
+  ready: string;
+  kubeletVersion?: string;
+  /** RFC 3339 creation time of the Node. */
+  createdAt?: string;
+  /** InternalIP, else the first address the kubelet reports. */
+  address?: string;
+}
+
+/** `GET /clusters/:mc/:namespace/:name/workers`: the Nodes, listed from the child API now. */
+export interface ClusterWorkersResponse {
+  total: number;
+  ready: number;
+  nodes: WorkerNode[];
 }
 
 export interface OwnedObjectSummary {

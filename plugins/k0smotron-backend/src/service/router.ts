@@ -55,6 +55,7 @@ import { cachedClusterSummary, compareSummaries, filterSummaries, toClusterDetai
 import { ClusterInspector } from './clusterInspector';
 import { JoinTokenTimeoutError, issueJoinToken } from './joinTokens';
 import { issueUserKubeconfig } from './userKubeconfig';
+import { readClusterWorkers } from './workers';
 import { DEFAULT_USER_KUBECONFIG_LIFETIME_MS } from '@k0smotron/operator/pki';
 
 export interface RouterOptions {
@@ -296,6 +297,24 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       ]);
       // The spec may hold a kine data source URL with its password, events may quote URLs.
       res.json(redactUrlCredentials(toClusterDetails(mc.name, cluster, { ownedObjects, events, certificates })));
+    } catch (err) {
+      throw toHttpError(err, mc.name);
+    }
+  });
+
+  // The child's Nodes, read live from its API server (5 s at most). Reading them needs only
+  // read permission on the Cluster: names, versions and addresses of machines, no credentials.
+  router.get('/clusters/:mc/:namespace/:name/workers', async (req, res) => {
+    const { mc, cluster, credentials } = await authorizedTarget(req, k0smotronClusterReadPermission);
+    try {
+      const body = await readClusterWorkers({
+        kubeConfig: mc.kubeConfig,
+        managementCluster: mc.name,
+        cluster,
+        user: credentials.principal.userEntityRef,
+      });
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(body);
     } catch (err) {
       throw toHttpError(err, mc.name);
     }

@@ -62,6 +62,7 @@ export function toClusterSummary(managementCluster: string, cluster: Cluster): C
     labels: cluster.metadata.labels ?? {},
   };
   if (status.endpoint) summary.endpoint = status.endpoint;
+  if (status.workers) summary.workers = { total: status.workers.total, ready: status.workers.ready };
   return summary;
 }
 
