@@ -5,6 +5,7 @@ import {
   type ClusterListResponse,
   type ClusterRef,
   type ClusterSummary,
+  type ClusterWorkersResponse,
   type CreateClusterRequest,
   type JoinTokenRequestBody,
   type JoinTokenResponse,
@@ -116,6 +117,19 @@ export class FixtureK0smotronApi implements K0smotronApi {
         'sudo k0s start',
       ],
     };
+  }
+
+  async getWorkers(ref: ClusterRef): Promise<ClusterWorkersResponse> {
+    await delay();
+    const workers = this.find(ref).workers;
+    const nodes = Array.from({ length: workers?.total ?? 0 }, (_, i) => ({
+      name: `worker-${i + 1}`,
+      ready: i < (workers?.ready ?? 0) ? 'True' : 'False',
+      kubeletVersion: 'v1.27.9+k0s',
+      createdAt: new Date(Date.now() - 3_600_000).toISOString(),
+      address: `10.0.0.${i + 11}`,
+    }));
+    return { total: nodes.length, ready: nodes.filter(n => n.ready === 'True').length, nodes };
   }
 
   async getKubeconfig(ref: ClusterRef): Promise<string> {

@@ -5,6 +5,7 @@ import type {
   ClusterPhase,
   ClusterRef,
   ClusterSummary,
+  ClusterWorkersResponse,
   CreateClusterRequest,
   JoinTokenRequestBody,
   JoinTokenResponse,
@@ -32,6 +33,8 @@ export interface K0smotronApi {
   createJoinToken(ref: ClusterRef, request: JoinTokenRequestBody): Promise<JoinTokenResponse>;
   /** Whether the user may create Clusters at all, and the tenant policy's join-token limits. */
   getSettings(): Promise<SettingsResponse>;
+  /** The child cluster's Nodes, listed from its API server now (the backend waits 5 s at most). */
+  getWorkers(ref: ClusterRef): Promise<ClusterWorkersResponse>;
   /** The admin kubeconfig of the child cluster, as YAML. */
   getKubeconfig(ref: ClusterRef): Promise<string>;
 }

@@ -3,6 +3,7 @@ import { ResponseError } from '@backstage/errors';
 import type {
   ClusterDetails,
   ClusterListResponse,
+  ClusterWorkersResponse,
   ClusterRef,
   ClusterSummary,
   CreateClusterRequest,
@@ -74,6 +75,10 @@ export class K0smotronClient implements K0smotronApi {
 
   getCluster(ref: ClusterRef): Promise<ClusterDetails> {
     return this.requestJson('GET', `/clusters/${clusterPath(ref)}`);
+  }
+
+  getWorkers(ref: ClusterRef): Promise<ClusterWorkersResponse> {
+    return this.requestJson('GET', `/clusters/${clusterPath(ref)}/workers`);
   }
 
   createCluster(managementCluster: string, request: CreateClusterRequest): Promise<ClusterSummary> {

@@ -37,6 +37,8 @@ export function mockK0smotronApi(impl: Partial<K0smotronApi> = {}): MockK0smotro
     updateCluster: jest.fn(impl.updateCluster ?? unexpected('updateCluster')),
     deleteCluster: jest.fn(impl.deleteCluster ?? unexpected('deleteCluster')),
     createJoinToken: jest.fn(impl.createJoinToken ?? unexpected('createJoinToken')),
+    // Most views do not care about nodes: an empty list unless a test says otherwise.
+    getWorkers: jest.fn(impl.getWorkers ?? (() => Promise.resolve({ total: 0, ready: 0, nodes: [] }))),
     getKubeconfig: jest.fn(impl.getKubeconfig ?? unexpected('getKubeconfig')),
     getSettings: jest.fn(impl.getSettings ?? (() => Promise.resolve(DEFAULT_SETTINGS))),
   };

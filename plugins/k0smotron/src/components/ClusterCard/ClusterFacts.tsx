@@ -29,6 +29,16 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
+/**
+ * The operator's last count of worker nodes. Absent means nobody knows (the control plane did not
+ * answer, or has not been asked yet), which is not the same as none.
+ */
+export function describeWorkers(workers: ClusterSummary['workers']): string {
+  if (!workers) return 'unknown';
+  if (workers.total === 0) return 'no workers yet';
+  return `${workers.ready}/${workers.total} Ready`;
+}
+
 /** The status-at-a-glance facts of one Cluster as a definition list. */
 export function ClusterFacts(props: { cluster: ClusterSummary; now?: Date }) {
   const classes = useStyles();
@@ -40,6 +50,7 @@ export function ClusterFacts(props: { cluster: ClusterSummary; now?: Date }) {
     ['Functional', <ConditionStatus condition={condition('ControlPlaneFunctional')} phase={cluster.phase} />],
     ['Exposed', <ConditionStatus condition={condition('ControlPlaneExposed')} phase={cluster.phase} />],
     ['Replicas', `${cluster.readyReplicas}/${cluster.replicas} ready`],
+    ['Workers', <span data-testid="k0smotron-workers">{describeWorkers(cluster.workers)}</span>],
     ['Version', cluster.version || '—'],
     ['Endpoint', cluster.endpoint ?? 'not exposed yet'],
     ['Datastore', cluster.storageType],

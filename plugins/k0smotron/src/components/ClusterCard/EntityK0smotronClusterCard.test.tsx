@@ -34,6 +34,22 @@ describe('EntityK0smotronClusterCard', () => {
     expect(screen.queryByText('Sleeping')).not.toBeInTheDocument();
   });
 
+  it('shows the operator\'s worker count, and says so when there are none or nobody knows', async () => {
+    const cases: Array<[ClusterDetails['workers'], string]> = [
+      [{ total: 2, ready: 2 }, '2/2 Ready'],
+      [{ total: 3, ready: 1 }, '1/3 Ready'],
+      [{ total: 0, ready: 0 }, 'no workers yet'],
+      [undefined, 'unknown'],
+    ];
+    for (const [workers, text] of cases) {
+      const api = mockK0smotronApi({ getCluster: async () => ({ ...clusterDetailsFixture(), ...(workers ? { workers } : {}) }) });
+      const { unmount } = await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity() });
+      await screen.findByText('k0smotron control plane');
+      expect(factRow('Workers')).toHaveTextContent(new RegExp(`^${text}$`));
+      unmount();
+    }
+  });
+
   it('marks a progressing control plane pending and shows why a condition is False', async () => {
     const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture({ phase: 'Progressing' }) });
     await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity() });

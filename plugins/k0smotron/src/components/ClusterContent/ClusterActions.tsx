@@ -174,6 +174,7 @@ export function ClusterActions(props: { cluster: ClusterSummary; clusterRef: Clu
         clusterRef={clusterRef}
         allowController={joinController.allowed}
         onClose={() => setDialog(undefined)}
+        onWorkerJoined={props.onChanged}
       />
     </InfoCard>
   );

@@ -8,6 +8,7 @@ import type {
   ClusterEvent,
   ClusterPhase,
   OwnedObjectSummary,
+  WorkerNode,
 } from '@k0smotron/plugin-k0smotron-common';
 import { ConditionStatus, StatusText } from '../shared/status';
 import { daysUntil, describeExpiry, formatAge } from '../shared/time';
@@ -137,6 +138,43 @@ export function CertificatesTable(props: { certificates: CertificateSummary[]; n
       columns={columns}
       data={sorted}
       emptyContent={<Empty>No certificates found.</Empty>}
+    />
+  );
+}
+
+/**
+ * The child cluster's Nodes. `error` is why the backend could not list them now (the control
+ * plane asleep or not answering); the last list, if any, stays on screen with that note.
+ */
+export function WorkersTable(props: { nodes?: WorkerNode[]; error?: string; loading?: boolean; now?: Date }) {
+  const columns: TableColumn<WorkerNode>[] = [
+    { title: 'Node', field: 'name', highlight: true },
+    {
+      title: 'Ready',
+      field: 'ready',
+      render: n => (
+        <StatusText level={n.ready === 'True' ? 'ok' : n.ready === 'False' ? 'error' : 'pending'}>
+          {n.ready === 'True' ? 'Ready' : n.ready === 'False' ? 'Not ready' : 'Unknown'}
+        </StatusText>
+      ),
+    },
+    { title: 'Kubelet', field: 'kubeletVersion', render: n => n.kubeletVersion ?? '—' },
+    { title: 'Age', field: 'createdAt', render: n => <Since timestamp={n.createdAt} now={props.now} /> },
+    { title: 'Address', field: 'address', render: n => n.address ?? '—' },
+  ];
+  const empty = props.error
+    ? `Cannot list the nodes now: ${props.error}`
+    : props.loading
+      ? 'Asking the control plane for its nodes…'
+      : 'No worker has joined yet. Use "Join a worker" to get a token.';
+  return (
+    <Table<WorkerNode>
+      title="Worker nodes"
+      subtitle={props.error && props.nodes?.length ? `Last known list; now: ${props.error}` : undefined}
+      options={tableOptions}
+      columns={columns}
+      data={(props.nodes ?? []).map(n => ({ ...n }))}
+      emptyContent={<Empty>{empty}</Empty>}
     />
   );
 }

@@ -48,6 +48,53 @@ describe('EntityK0smotronContent', () => {
     expect(within(ca).getByLabelText('Status ok', { selector: 'span' })).toBeInTheDocument();
   });
 
+  it('lists the worker nodes the backend reads from the child: name, Ready, kubelet version, age, address', async () => {
+    const created = new Date(Date.now() - 5 * 60_000).toISOString();
+    const api = mockK0smotronApi({
+      getCluster: async () => ({ ...clusterDetailsFixture(), workers: { total: 2, ready: 1 } }),
+      getWorkers: async () => ({
+        total: 2,
+        ready: 1,
+        nodes: [
+          { name: 'worker-a', ready: 'True', kubeletVersion: 'v1.20.15', createdAt: created, address: '10.0.0.7' },
+          { name: 'worker-b', ready: 'Unknown' },
+        ],
+      }),
+    });
+    await renderWithApis(<EntityK0smotronContent pollIntervalMs={0} />, { api, entity });
+
+    await screen.findByText('worker-a');
+    const a = screen.getByText('worker-a').closest('tr') as HTMLElement;
+    expect(a).toHaveTextContent('Ready');
+    expect(a).toHaveTextContent('v1.20.15');
+    expect(a).toHaveTextContent('5m ago');
+    expect(a).toHaveTextContent('10.0.0.7');
+    expect(within(a).getByLabelText('Status ok', { selector: 'span' })).toBeInTheDocument();
+    const b = screen.getByText('worker-b').closest('tr') as HTMLElement;
+    expect(b).toHaveTextContent('Unknown');
+    expect(within(b).getByLabelText('Status pending', { selector: 'span' })).toBeInTheDocument();
+    expect(api.getWorkers).toHaveBeenCalledWith(ref);
+    expect(screen.getByText('1/2 Ready')).toBeInTheDocument();
+  });
+
+  it('says when no worker has joined, and why the nodes cannot be listed', async () => {
+    const empty = mockK0smotronApi({ getCluster: async () => ({ ...clusterDetailsFixture(), workers: { total: 0, ready: 0 } }) });
+    const first = await renderWithApis(<EntityK0smotronContent pollIntervalMs={0} />, { api: empty, entity });
+    expect(await screen.findByText(/No worker has joined yet/)).toBeInTheDocument();
+    expect(screen.getByText('no workers yet')).toBeInTheDocument();
+    first.unmount();
+
+    const failing = mockK0smotronApi({
+      getCluster: async () => clusterDetailsFixture(),
+      getWorkers: async () => {
+        throw new Error('the control plane of default/kmc-demo did not list its nodes: no answer within 5 s');
+      },
+    });
+    await renderWithApis(<EntityK0smotronContent pollIntervalMs={0} />, { api: failing, entity });
+    expect(await screen.findByText(/Cannot list the nodes now: .*no answer within 5 s/)).toBeInTheDocument();
+    expect(screen.getByText('unknown')).toBeInTheDocument();
+  });
+
   it('shows every action to a user with all permissions', async () => {
     const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture() });
     await renderWithApis(<EntityK0smotronContent />, { api, entity });

@@ -5,11 +5,29 @@ import { useEntityK0smotronCluster } from '../useK0smotronCluster';
 import { RefreshFailedNote, renderClusterStates } from '../shared/ClusterStateViews';
 import { ClusterFacts } from '../ClusterCard/ClusterFacts';
 import { ClusterActions } from './ClusterActions';
-import { CertificatesTable, ConditionsTable, EventsTable, OwnedObjectsTable } from './ClusterTables';
+import { useApi } from '@backstage/core-plugin-api';
+import type { ClusterRef } from '@k0smotron/plugin-k0smotron-common';
+import { describeApiError, k0smotronApiRef } from '../../api';
+import { usePolledAsync } from '../usePolledAsync';
+import { CertificatesTable, ConditionsTable, EventsTable, OwnedObjectsTable, WorkersTable } from './ClusterTables';
 
 export interface EntityK0smotronContentProps {
   /** How often to re-read the Cluster, in ms; 0 reads it once. 10 s by default. */
   pollIntervalMs?: number;
+}
+
+/** The nodes, read live from the child through the backend, on the tab's own polling period. */
+function ClusterWorkers(props: { clusterRef: ClusterRef; pollIntervalMs: number }) {
+  const api = useApi(k0smotronApiRef);
+  const { managementCluster, namespace, name } = props.clusterRef;
+  const state = usePolledAsync(() => api.getWorkers(props.clusterRef), [api, managementCluster, namespace, name], props.pollIntervalMs);
+  return (
+    <WorkersTable
+      nodes={state.value?.nodes}
+      loading={state.loading}
+      error={state.error ? describeApiError(state.error) : undefined}
+    />
+  );
 }
 
 /** The entity tab: status, actions, conditions, owned objects, events and certificates. */
@@ -36,6 +54,9 @@ export function EntityK0smotronContent(props: EntityK0smotronContentProps) {
       </Grid>
       <Grid item xs={12} md={6}>
         <ClusterActions cluster={cluster} clusterRef={entityRef.ref} onChanged={reload} />
+      </Grid>
+      <Grid item xs={12}>
+        <ClusterWorkers clusterRef={entityRef.ref} pollIntervalMs={props.pollIntervalMs ?? 10_000} />
       </Grid>
       <Grid item xs={12}>
         <ConditionsTable conditions={cluster.conditions} phase={cluster.phase} />

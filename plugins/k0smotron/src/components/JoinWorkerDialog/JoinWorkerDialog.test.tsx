@@ -2,7 +2,9 @@ import React, { useState } from 'react';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import Button from '@material-ui/core/Button';
-import type { JoinTokenResponse } from '@k0smotron/plugin-k0smotron-common';
+import { ConfigReader } from '@backstage/config';
+import { configApiRef } from '@backstage/core-plugin-api';
+import type { ClusterWorkersResponse, JoinTokenResponse, WorkerNode } from '@k0smotron/plugin-k0smotron-common';
 import { DEFAULT_SETTINGS, mockK0smotronApi, renderWithApis } from '../../testing/render';
 import { JoinWorkerDialog, allowedExpiries } from './JoinWorkerDialog';
 
@@ -151,5 +153,74 @@ describe('JoinWorkerDialog', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('the control plane has no ready replica');
     await user.click(screen.getByRole('button', { name: 'Create token' }));
     expect(await screen.findByTestId('join-token')).toHaveTextContent(TOKEN);
+  });
+
+  describe('after the token is shown', () => {
+    const node = (name: string, ready: string): WorkerNode => ({ name, ready, kubeletVersion: 'v1.27.9', address: '10.0.0.5' });
+    const list = (...nodes: WorkerNode[]): ClusterWorkersResponse => ({
+      total: nodes.length,
+      ready: nodes.filter(n => n.ready === 'True').length,
+      nodes,
+    });
+
+    async function showToken(api: ReturnType<typeof mockK0smotronApi>, options: { onWorkerJoined?: () => void; config?: object } = {}) {
+      const user = userEvent.setup();
+      await renderWithApis(
+        <JoinWorkerDialog open clusterRef={ref} onClose={() => {}} watchIntervalMs={5} onWorkerJoined={options.onWorkerJoined} />,
+        { api, extraApis: options.config ? [[configApiRef, new ConfigReader(options.config)]] : [] },
+      );
+      await user.click(await screen.findByRole('button', { name: 'Create token' }));
+      return screen.findByRole('dialog', { name: /^Join a (worker|controller) to kmc-demo$/ });
+    }
+
+    it('watches for a node that was not there before and says when it has joined and turned Ready', async () => {
+      const answers = [list(node('old-1', 'True')), list(node('old-1', 'True'), node('worker-a', 'False')), list(node('old-1', 'True'), node('worker-a', 'True'))];
+      let call = 0;
+      const api = mockK0smotronApi({
+        createJoinToken: async () => response,
+        // Each answer once, then the last one for good.
+        getWorkers: async () => answers[Math.min(call++, answers.length - 1)],
+      });
+      const onWorkerJoined = jest.fn();
+      const dialog = await showToken(api, { onWorkerJoined });
+      const watch = within(dialog).getByTestId('join-watch');
+      expect(watch).toHaveTextContent(/Asking the control plane|Waiting for a new worker to join \(1 node so far\)|worker-a joined/);
+      await waitFor(() => expect(watch).toHaveTextContent('worker-a joined and is Ready.'));
+      expect(watch).not.toHaveTextContent('old-1');
+      expect(api.getWorkers).toHaveBeenCalledWith(ref);
+      expect(onWorkerJoined).toHaveBeenCalledTimes(1);
+    });
+
+    it('says it is waiting while no new node appears, and says why a check failed', async () => {
+      const api = mockK0smotronApi({
+        createJoinToken: async () => response,
+        getWorkers: jest
+          .fn<Promise<ClusterWorkersResponse>, []>()
+          .mockResolvedValueOnce(list())
+          .mockRejectedValue(new Error('the control plane did not answer')),
+      });
+      const dialog = await showToken(api);
+      const watch = within(dialog).getByTestId('join-watch');
+      await waitFor(() => expect(watch).toHaveTextContent('Waiting for a new worker to join (0 nodes so far)'));
+      await waitFor(() => expect(watch).toHaveTextContent('last check failed: the control plane did not answer'));
+    });
+
+    it('offers the simulated worker only where the demo configures it', async () => {
+      const demo = mockK0smotronApi({ createJoinToken: async () => response });
+      const withHint = await showToken(demo, {
+        config: { k0smotron: { demo: { simulatedWorkerCommand: 'npm run join-worker -- --token-file -' } } },
+      });
+      const hint = within(withHint).getByTestId('simulated-worker-hint');
+      await waitFor(() => expect(hint).toHaveTextContent(`echo '${TOKEN}' | npm run join-worker -- --token-file -`));
+      expect(hint).toHaveTextContent(/simulated worker/);
+    });
+
+    it('shows no simulated worker outside the demo, and no watch for a controller token', async () => {
+      const api = mockK0smotronApi({ createJoinToken: async () => ({ ...response, role: 'controller' }) });
+      const dialog = await showToken(api);
+      expect(within(dialog).queryByTestId('simulated-worker-hint')).not.toBeInTheDocument();
+      expect(within(dialog).queryByTestId('join-watch')).not.toBeInTheDocument();
+      expect(api.getWorkers).not.toHaveBeenCalled();
+    });
   });
 });

@@ -16,10 +16,11 @@ import Select from '@material-ui/core/Select';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
-import { useApi } from '@backstage/core-plugin-api';
+import { configApiRef, useApi } from '@backstage/core-plugin-api';
 import { CodeSnippet } from '@backstage/core-components';
 import type { JoinRole } from '@k0smotron/api';
-import type { ClusterRef, JoinTokenResponse, SettingsResponse } from '@k0smotron/plugin-k0smotron-common';
+import type { ClusterRef, JoinTokenResponse, SettingsResponse, WorkerNode } from '@k0smotron/plugin-k0smotron-common';
+import { usePolledAsync } from '../usePolledAsync';
 import { describeApiError, k0smotronApiRef } from '../../api';
 import { CopyButton } from '../shared/CopyButton';
 
@@ -69,6 +70,54 @@ export interface JoinWorkerDialogProps {
   /** Whether the user may create controller tokens (`k0smotron.jointoken.controller.create`). */
   allowController?: boolean;
   onClose: () => void;
+  /** How often the dialog asks for the child's nodes while it waits for the new worker, in ms (default 3 s). */
+  watchIntervalMs?: number;
+  /** Called when a new node has joined, so the page can re-read the Cluster. */
+  onWorkerJoined?: () => void;
+}
+
+/**
+ * After the token is shown: watches the child's nodes and says when a node that was not there
+ * before appears, and when it turns Ready. The first answer is the baseline; nodes already in it
+ * are not "new". A failed read is said plainly and the watch goes on.
+ */
+export function JoinWatch(props: { clusterRef: ClusterRef; intervalMs: number; onJoined?: () => void }) {
+  const api = useApi(k0smotronApiRef);
+  const { managementCluster, namespace, name } = props.clusterRef;
+  const state = usePolledAsync(() => api.getWorkers(props.clusterRef), [api, managementCluster, namespace, name], props.intervalMs);
+  const [baseline, setBaseline] = useState<Set<string>>();
+  const [announced, setAnnounced] = useState(false);
+  const nodes = state.value?.nodes;
+  useEffect(() => {
+    if (nodes && !baseline) setBaseline(new Set(nodes.map(n => n.name)));
+  }, [nodes, baseline]);
+  const joined: WorkerNode[] = baseline && nodes ? nodes.filter(n => !baseline.has(n.name)) : [];
+  const { onJoined } = props;
+  useEffect(() => {
+    if (joined.length > 0 && !announced) {
+      setAnnounced(true);
+      onJoined?.();
+    }
+  }, [joined.length, announced, onJoined]);
+  const ready = joined.filter(n => n.ready === 'True');
+  let message: string;
+  let severity: 'info' | 'success' = 'info';
+  if (joined.length === 0) {
+    message = baseline
+      ? `Waiting for a new worker to join (${baseline.size} node${baseline.size === 1 ? '' : 's'} so far); this dialog notices it within seconds.`
+      : 'Asking the control plane for its nodes…';
+  } else if (ready.length === joined.length) {
+    severity = 'success';
+    message = `${joined.map(n => n.name).join(', ')} joined and ${joined.length === 1 ? 'is' : 'are'} Ready.`;
+  } else {
+    message = `${joined.map(n => n.name).join(', ')} joined; waiting for ${joined.length === 1 ? 'it' : 'them'} to turn Ready.`;
+  }
+  return (
+    <Alert severity={severity} role="status" data-testid="join-watch">
+      {message}
+      {state.error && joined.length === 0 && ` (last check failed: ${describeApiError(state.error)})`}
+    </Alert>
+  );
 }
 
 /**
@@ -83,15 +132,28 @@ export function JoinWorkerDialog(props: JoinWorkerDialogProps) {
       onClose={(_event, reason) => reason !== 'backdropClick' && props.onClose()}
       aria-labelledby="k0smotron-join-title" fullWidth maxWidth="md">
       {props.open && (
-        <JoinWorkerContent clusterRef={props.clusterRef} allowController={props.allowController ?? false} onClose={props.onClose} />
+        <JoinWorkerContent
+          clusterRef={props.clusterRef}
+          allowController={props.allowController ?? false}
+          onClose={props.onClose}
+          watchIntervalMs={props.watchIntervalMs ?? 3_000}
+          onWorkerJoined={props.onWorkerJoined}
+        />
       )}
     </Dialog>
   );
 }
 
-function JoinWorkerContent(props: { clusterRef: ClusterRef; allowController: boolean; onClose: () => void }) {
+function JoinWorkerContent(props: {
+  clusterRef: ClusterRef;
+  allowController: boolean;
+  onClose: () => void;
+  watchIntervalMs: number;
+  onWorkerJoined?: () => void;
+}) {
   const classes = useStyles();
   const api = useApi(k0smotronApiRef);
+  const simulatedWorkerCommand = useApi(configApiRef).getOptionalString('k0smotron.demo.simulatedWorkerCommand');
   const [role, setRole] = useState<JoinRole>('worker');
   // Until the backend answers: the default policy's choices (the backend checks again anyway).
   const [expiry, setExpiry] = useState('24h');
@@ -159,6 +221,24 @@ function JoinWorkerContent(props: { clusterRef: ClusterRef; allowController: boo
             Run on the new {result.role}
           </Typography>
           <CodeSnippet text={commands} language="bash" showCopyCodeButton />
+          {simulatedWorkerCommand && result.role === 'worker' && (
+            <div data-testid="simulated-worker-hint">
+              <Typography variant="subtitle2" component="h3" className={classes.section}>
+                Demo: join a simulated worker instead
+              </Typography>
+              <Typography variant="body2" paragraph>
+                This demo has no machines to join. On the machine running the demo, this starts a simulated worker
+                (a hollow kubelet that joins through the real TLS bootstrap with this token and registers a real
+                Node, but runs no containers):
+              </Typography>
+              <CodeSnippet text={`echo '${result.token}' | ${simulatedWorkerCommand}`} language="bash" showCopyCodeButton />
+            </div>
+          )}
+          {result.role === 'worker' && (
+            <div className={classes.section}>
+              <JoinWatch clusterRef={props.clusterRef} intervalMs={props.watchIntervalMs} onJoined={props.onWorkerJoined} />
+            </div>
+          )}
         </DialogContent>
         <DialogActions>
           <Button variant="contained" color="primary" onClick={close}>
