@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { startOperator, type RunningOperator } from '../index';
 import { JsonLogger } from '../engine/logger';
+import { WRITE_VERBS } from '../engine/kubeApi';
 import type { Cache, ControllerSpec } from '../engine/contract';
 import type { Cluster } from '@k0smotron/api';
 import { clusterController } from './controller';
@@ -149,6 +150,11 @@ describe('drift repair', () => {
       core.deleteNamespacedSecret({ namespace: ns, name: 'dr-etcd-peer' }),
       core.deleteNamespacedSecret({ namespace: ns, name: 'kmc-kn-kine' }),
     ]);
+    // The re-created StatefulSets' pods running, so that their status settles before the checks.
+    await eventually('the re-created StatefulSets ready', async () => {
+      const sets = await Promise.all([read.sts(), read.etcd()]);
+      return sets.every((x) => x.status?.readyReplicas === x.spec!.replicas && x.status?.observedGeneration === x.metadata!.generation);
+    }, 120_000);
     await waitForCondition(kmc, ns, 'dr', 'Available', 'True');
     await quiesce(op, kc, ns);
     for (const [what, get] of Object.entries(read)) {
@@ -171,7 +177,7 @@ describe('drift repair', () => {
 });
 
 describe('no drift where nothing changed', () => {
-  it('Clusters using many features, and one mirrored from a K0smotronCluster, converge to zero writes (the server\'s normalisations are no drift)', async () => {
+  it('for Clusters using many features, and one mirrored from a K0smotronCluster, a full resync writes none of their objects (the server\'s normalisations are no drift)', async () => {
     const ns = await createTestNamespace(kc, 'kmc-rich');
     const op = await startOperator({
       kubeConfig: kc,
@@ -228,11 +234,19 @@ describe('no drift where nothing changed', () => {
     await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-seed' });
     await core.readNamespacedConfigMap({ namespace: ns, name: 'kmc-rich-config' });
 
-    const before = writes(op);
+    // Writes of objects the operator owns (the mirrored Cluster's spec included), by resource.
+    // Status writes are left out: pods that are still starting may move a status meanwhile, which
+    // is the world changing, not drift.
+    const childWrites = () =>
+      Object.entries(op.requestCounts())
+        .filter(([k]) => WRITE_VERBS.has(k.split(' ')[0]) && !/^\S+ (\S+\/status|events) /.test(k))
+        .map(([k, n]) => `${k}=${n}`)
+        .sort();
+    const before = childWrites();
     const errors = op.manager.controllers.map((c) => c.stats.error);
     for (const c of op.manager.controllers) c.enqueueAll();
     await processed(op, kc, ns);
-    expect(writes(op)).toBe(before);
+    expect(childWrites()).toEqual(before);
     expect(op.manager.controllers.map((c) => c.stats.error)).toEqual(errors); // quiet because converged, not because failing
     expect(await driftRepairs(op)).toEqual({});
   });
