@@ -39,6 +39,15 @@ describe('clusterToEntity', () => {
     expect(locationKeyOf('local')).toBe('k0smotron:local');
   });
 
+  it('carries the operator\'s worker count in annotations and in the searchable description, and nothing while it is unknown', () => {
+    const e = clusterToEntity('local', cluster({}, { workers: { total: 2, ready: 1 } }), defaults, undefined, 'group:default/platform');
+    expect(e.metadata.annotations).toMatchObject({ 'k0smotron.io/workers-ready': '1', 'k0smotron.io/workers-total': '2' });
+    expect(e.metadata.description).toBe('k0smotron control plane team-a/web on management cluster local; workers: 1/2 Ready');
+    const unknown = clusterToEntity('local', cluster(), defaults, undefined, 'group:default/platform');
+    expect(unknown.metadata.annotations).not.toHaveProperty('k0smotron.io/workers-ready');
+    expect(unknown.metadata.description).not.toMatch(/workers/);
+  });
+
   it('leaves the API annotations out until the control plane has an endpoint and a CA', () => {
     const e = clusterToEntity('local', cluster(), defaults, undefined, 'group:default/platform');
     expect(e.metadata.annotations).not.toHaveProperty('kubernetes.io/api-server');

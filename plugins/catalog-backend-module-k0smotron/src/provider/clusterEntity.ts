@@ -25,6 +25,10 @@ export const LOCATION_TYPE = 'k0smotron-cluster';
 const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
+/** The operator's last worker count (`status.workers`), for catalog filters: Ready nodes, and all. */
+export const WORKERS_READY_ANNOTATION = 'k0smotron.io/workers-ready';
+export const WORKERS_TOTAL_ANNOTATION = 'k0smotron.io/workers-total';
+
 export function locationKeyOf(managementCluster: string): string {
   return `${PROVIDER_NAME}:${managementCluster}`;
 }
@@ -59,6 +63,12 @@ export function clusterToEntity(
   const endpoint = cluster.status?.endpoint;
   if (endpoint) annotations[ANNOTATION_KUBERNETES_API_SERVER] = endpoint;
   if (caBase64) annotations[ANNOTATION_KUBERNETES_API_SERVER_CA] = caBase64;
+  // Left out while unknown (the control plane did not answer): absent is not zero.
+  const workers = cluster.status?.workers;
+  if (workers) {
+    annotations[WORKERS_READY_ANNOTATION] = String(workers.ready);
+    annotations[WORKERS_TOTAL_ANNOTATION] = String(workers.total);
+  }
 
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(meta.labels ?? {})) {
@@ -71,7 +81,10 @@ export function clusterToEntity(
     metadata: {
       name: clusterEntityName(ref),
       title: name,
-      description: `k0smotron control plane ${namespace}/${name} on management cluster ${managementCluster}`,
+      // The catalog's search indexes the description, not annotations: the count goes here too.
+      description:
+        `k0smotron control plane ${namespace}/${name} on management cluster ${managementCluster}` +
+        (workers ? `; workers: ${workers.ready}/${workers.total} Ready` : ''),
       annotations,
       ...(Object.keys(labels).length ? { labels } : {}),
       tags: ['k0smotron', 'kubernetes'],
