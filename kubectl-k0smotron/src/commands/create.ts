@@ -3,7 +3,19 @@
 // follows it until Available.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { API_VERSION, CLUSTER_KIND, K0SMOTRON_CLUSTER_KIND, GROUP, type Cluster } from '@k0smotron/api';
+import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
+import {
+  API_VERSION,
+  CLUSTER_KIND,
+  DEFAULT_API_PORT,
+  DEFAULT_KONNECTIVITY_PORT,
+  K0SMOTRON_CLUSTER_KIND,
+  GROUP,
+  chooseNodePorts,
+  nodePortsInUse,
+  normalizeClusterSpec,
+  type Cluster,
+} from '@k0smotron/api';
 import { CliError } from '../errors';
 import { clusterFromFlags, specFlagsGiven, type CreateFlags } from '../spec/create';
 import type { Session } from '../session';
@@ -157,6 +169,7 @@ export async function runCreate(s: Session, args: CreateArgs): Promise<void> {
   const ns = cluster.metadata.namespace!;
   const suffix = dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
 
+  if (dryRun !== 'client') await chooseFreeNodePorts(s, cluster);
   let result = cluster;
   if (dryRun !== 'client') {
     result = await s.call({ verb: 'create', resource: CLUSTERS, namespace: ns, name }, () =>
@@ -172,4 +185,38 @@ export async function runCreate(s: Session, args: CreateArgs): Promise<void> {
     await waitForCluster(s, ns, name, isAvailable, timeoutMs, 'become Available');
     s.progress(`${s.err.green('✔')} cluster/${name} is Available`);
   }
+}
+
+/**
+ * A NodePort Cluster without ports of its own gets a free pair: NodePorts are cluster-wide, and
+ * the defaults (30443/30132) are what every other NodePort Cluster asks for too. Reads the Services
+ * of every namespace when allowed, else of the Cluster's own; says what it chose. The operator
+ * still reports a clash it could not see (condition reason NodePortConflict).
+ */
+async function chooseFreeNodePorts(s: Session, cluster: Cluster): Promise<void> {
+  const service = cluster.spec?.service;
+  if (normalizeClusterSpec(cluster.spec).service.type !== 'NodePort') return;
+  if (service?.apiPort !== undefined || service?.konnectivityPort !== undefined) return;
+  const core = s.kc.makeApiClient(CoreV1Api);
+  let services: V1Service[];
+  try {
+    services = (await core.listServiceForAllNamespaces()).items;
+  } catch {
+    try {
+      services = (await core.listNamespacedService({ namespace: cluster.metadata.namespace! })).items;
+    } catch (err) {
+      s.progress(`could not read Services to find free NodePorts (${(err as Error).message.split('\n')[0]}); asking for the defaults`);
+      return;
+    }
+  }
+  const choice = chooseNodePorts(nodePortsInUse(services));
+  if (!choice) {
+    s.progress('no free NodePort pair is left in 30000-32767; asking for the defaults (the operator will report the clash)');
+    return;
+  }
+  if (!choice.moved) return;
+  cluster.spec = { ...cluster.spec, service: { ...service, type: 'NodePort', apiPort: choice.apiPort, konnectivityPort: choice.konnectivityPort } };
+  s.progress(
+    `NodePorts ${DEFAULT_API_PORT}/${DEFAULT_KONNECTIVITY_PORT} are taken: using ${choice.apiPort} (API) and ${choice.konnectivityPort} (konnectivity); pass --api-port and --konnectivity-port to choose`,
+  );
 }
