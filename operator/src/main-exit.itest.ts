@@ -1,0 +1,142 @@
+// The exit codes of the bundled operator process (src/main.ts), which a Deployment and an
+// operator of the cluster read: 2 for flags or a policy file it cannot use (fix the manifest,
+// a restart will not help), 1 for a failed start and for a second signal during shutdown, 0 for
+// a clean stop (main.itest.ts). The bundle is built once, exactly as the image gets it.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
+import { buildOperatorBundle } from '../scripts/build';
+import { eventually } from './engine/testdata/eventually';
+import { startPartitionProxy } from './engine/testdata/partitionProxy';
+
+jest.setTimeout(120_000);
+
+const { kubeConfig, kubeconfigPath } = sharedTestCluster();
+const dir = mkdtempSync(path.join(tmpdir(), 'k0smotron-exit-'));
+const bundle = path.join(dir, 'main.js');
+
+beforeAll(async () => {
+  await buildOperatorBundle(bundle);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run {
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill: (signal: NodeJS.Signals) => void;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const child = spawn(process.execPath, [bundle, ...args], {
+    env: { ...process.env, KUBECONFIG: kubeconfigPath, KUBERNETES_SERVICE_HOST: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', d => (output += d));
+  child.stderr.setEncoding('utf8').on('data', d => (output += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { output: () => output, exited, kill: s => child.kill(s) };
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>(res => srv.listen(0, '127.0.0.1', res));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise(res => srv.close(res));
+  return port;
+}
+
+it('exits 2 with the message and the usage on a flag it does not know or a bad value', async () => {
+  const unknown = run(['--bogus']);
+  expect(await unknown.exited).toEqual({ code: 2, signal: null });
+  expect(unknown.output()).toContain("Unknown option '--bogus'");
+  expect(unknown.output()).toContain('Usage: k0smotron-operator [flags]');
+
+  const badValue = run(['--workers', 'many']);
+  expect(await badValue.exited).toEqual({ code: 2, signal: null });
+  expect(badValue.output()).toContain('--workers "many" must be a whole number from 1 to 64');
+});
+
+it('exits 2 on a policy file that is not valid YAML, before it touches the API server', async () => {
+  const file = path.join(dir, 'policy.yaml');
+  writeFileSync(file, 'allowedImageRepositories: [unclosed\n');
+  const r = run(['--policy-file', file, '--metrics-address', '0']);
+  expect(await r.exited).toEqual({ code: 2, signal: null });
+  expect(r.output()).toContain(`policy file ${file} is not valid YAML`);
+  expect(r.output()).not.toContain('operator starting');
+});
+
+it('exits 1 with "failed to start" when its kubeconfig does not exist', async () => {
+  const missing = path.join(dir, 'no-such.kubeconfig');
+  const r = run(['--kubeconfig', missing, '--metrics-address', '0']);
+  expect(await r.exited).toEqual({ code: 1, signal: null });
+  expect(r.output()).toContain(`k0smotron operator failed to start: --kubeconfig ${missing} does not exist`);
+});
+
+it('exits 1 with "failed to start" when its metrics address is taken', async () => {
+  const taken = net.createServer();
+  await new Promise<void>(res => taken.listen(0, '127.0.0.1', res));
+  const port = (taken.address() as net.AddressInfo).port;
+  try {
+    const ns = await createTestNamespace(kubeConfig, 'operator-exit-port');
+    const r = run(['--namespaces', ns, '--metrics-address', `127.0.0.1:${port}`, '--log-level', 'warn']);
+    expect(await r.exited).toEqual({ code: 1, signal: null });
+    expect(r.output()).toMatch(/k0smotron operator failed to start: .*EADDRINUSE/);
+  } finally {
+    await new Promise(res => taken.close(res));
+  }
+});
+
+it('exits 1 without waiting for the graceful stop when a second signal arrives during it', async () => {
+  const ns = await createTestNamespace(kubeConfig, 'operator-exit-signal');
+  // The graceful stop of a leader releases its Lease. Behind a partitioned proxy that request is
+  // held until its 5 s timeout, so the stop is still running when the second signal is sent
+  // (right after the first one is logged). A lease of 120 s keeps its renew deadline, and so the
+  // "leader election lost" exit, far away.
+  const proxy = await startPartitionProxy(kubeConfig);
+  const port = await freePort();
+  const kubeconfigFile = path.join(dir, 'proxy.kubeconfig');
+  writeFileSync(kubeconfigFile, proxy.kubeConfig.exportConfig());
+  const r = run(['--kubeconfig', kubeconfigFile, '--namespaces', ns, '--leader-elect', '--lease-namespace', ns, '--lease-duration', '120s',
+    '--metrics-address', `127.0.0.1:${port}`, '--log-level', 'info']);
+  try {
+    const msgs = () =>
+      r
+        .output()
+        .trim()
+        .split('\n')
+        .flatMap(l => {
+          try {
+            return [JSON.parse(l) as { msg: string; signal?: string }];
+          } catch {
+            return [];
+          }
+        });
+    // Ready means startOperator has returned, and the signal handlers are installed right after.
+    await eventually('/readyz 200', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 60_000, 200);
+    await eventually('leader', () => msgs().some(m => m.msg === 'became leader'), 60_000, 100);
+    proxy.partition();
+    r.kill('SIGTERM');
+    await eventually('"shutting down"', () => msgs().some(m => m.msg === 'shutting down'), 30_000, 20);
+    r.kill('SIGINT');
+    expect(await r.exited).toEqual({ code: 1, signal: null });
+    const all = msgs();
+    expect(all.find(m => m.msg === 'shutting down')?.signal).toBe('SIGTERM');
+    expect(all.find(m => m.msg === 'second signal: exiting without waiting')?.signal).toBe('SIGINT');
+    // It did not wait: the held release never finished, nor did anything after it.
+    expect(all.map(m => m.msg)).not.toContain('released the lease');
+    expect(all.map(m => m.msg)).not.toContain('leader election lost');
+  } catch (err) {
+    r.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n--- operator output ---\n${r.output()}`);
+  } finally {
+    proxy.heal();
+    await proxy.close();
+  }
+});
