@@ -22,7 +22,8 @@ import {
   type ChildApiPki,
   type ChildApiServer,
 } from '@k0smotron/testenv';
-import { startOperator, silentLogger, type RunningOperator } from '../index';
+import { startOperator, type RunningOperator } from '../index';
+import type { Logger } from '../engine/contract';
 import { staticChildApi } from '../childapi/resolver';
 import { decodeJoinToken } from './token';
 import { JTR_FINALIZER } from './controller';
@@ -125,6 +126,40 @@ function clusterManifest(ns: string, name: string, spec: Cluster['spec']): Clust
   return { apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name, namespace: ns }, spec };
 }
 
+/**
+ * Records what the operator logs, with the fields of every child logger. The engine gives each
+ * reconcile its own child logger named after the object (`{ namespace, name }` under the
+ * controller's), so a `child` call that names an object is the proof that a reconcile of it began.
+ */
+class RecordingLogger implements Logger {
+  constructor(
+    readonly sink: { reconciles: Array<Record<string, unknown>>; lines: Array<{ msg: string; fields: Record<string, unknown> }> },
+    private readonly fields: Record<string, unknown> = {},
+  ) {}
+  debug(msg: string, fields?: Record<string, unknown>): void {
+    this.sink.lines.push({ msg, fields: { ...this.fields, ...fields } });
+  }
+  info(msg: string, fields?: Record<string, unknown>): void {
+    this.debug(msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    this.debug(msg, fields);
+  }
+  error(msg: string, fields?: Record<string, unknown>): void {
+    this.debug(msg, fields);
+  }
+  child(fields: Record<string, unknown>): Logger {
+    const merged = { ...this.fields, ...fields };
+    if (merged.controller && 'name' in fields) this.sink.reconciles.push(merged);
+    return new RecordingLogger(this.sink, merged);
+  }
+}
+const operatorLog = new RecordingLogger({ reconciles: [], lines: [] });
+const reconcilesOf = (controller: string, namespace: string, name: string) =>
+  operatorLog.sink.reconciles.filter((r) => r.controller === controller && r.namespace === namespace && r.name === name).length;
+const logged = (msg: string, namespace: string, name: string) =>
+  operatorLog.sink.lines.filter((l) => l.msg === msg && l.fields.namespace === namespace && l.fields.name === name).length;
+
 // ---- the test bed ----------------------------------------------------------------------------
 
 let ns = '';
@@ -153,7 +188,7 @@ beforeAll(async () => {
   operator = await startOperator({
     kubeConfig: kc,
     namespaces: [ns, ns2],
-    logger: silentLogger,
+    logger: operatorLog,
     // The production resolver dials kmc-<n>.<ns>.svc, which only resolves inside the cluster.
     childApi: staticChildApi((c) => childUrls.get(`${c.metadata.namespace}/${c.metadata.name}`)),
   });
@@ -301,17 +336,26 @@ describe('a Cluster with a real child API server', () => {
 
   it('the issued token is stable: reconciles and an operator restart mint nothing new', async () => {
     await operator!.stop();
+    // Counted between the stop and the start: the new operator may reconcile worker-1 before
+    // startOperator returns.
+    const before = reconcilesOf('jointokenrequest', ns, 'worker-1');
     operator = await startOperator({
       kubeConfig: kc,
       namespaces: [ns, ns2],
-      logger: silentLogger,
+      logger: operatorLog,
       childApi: staticChildApi((c) => childUrls.get(`${c.metadata.namespace}/${c.metadata.name}`)),
     });
-    // Touch the JTR so it is reconciled again.
+    // The new operator reconciles worker-1 once it has listed it; the JTR is then touched so it
+    // is reconciled again. The queue never runs one object twice at once, so the start of a
+    // second reconcile proves the first one (from the restart) has finished.
+    await eventually('a reconcile of worker-1 by the restarted operator', async () => reconcilesOf('jointokenrequest', ns, 'worker-1') > before);
     const poke = await kubectl(['-n', ns, 'annotate', 'jtr', 'worker-1', 'poke=1']);
     expect(poke.stderr).toBe('');
-    await eventually('the poke to be seen', async () => (await kmc.getJoinTokenRequest(ns, 'worker-1'))?.metadata.annotations?.poke === '1');
-    await new Promise((r) => setTimeout(r, 3000));
+    await eventually('a second reconcile of worker-1, after the poke', async () => reconcilesOf('jointokenrequest', ns, 'worker-1') >= before + 2);
+    const poke2 = await kubectl(['-n', ns, 'annotate', '--overwrite', 'jtr', 'worker-1', 'poke=2']);
+    expect(poke2.stderr).toBe('');
+    // …and a third start proves the poked one finished too.
+    await eventually('a third reconcile of worker-1', async () => reconcilesOf('jointokenrequest', ns, 'worker-1') >= before + 3);
     const jtr = await kmc.getJoinTokenRequest(ns, 'worker-1');
     expect(jtr!.status!.tokenID).toBe(tokenId);
     const list = await request(`${child.url}/api/v1/namespaces/kube-system/secrets`, { caPem: pki.caCertPem, cert: admin });
@@ -409,7 +453,7 @@ spec:
     expect(f.reason).toBe('Unreachable');
   });
 
-  it('a JTR for an unreachable child waits with a reason, completes once the child is up, and records one token', async () => {
+  it('a JTR for an unreachable child waits with a reason, keeps its token id over retries, completes once the child is up, and records one token', async () => {
     await kmc.createJoinTokenRequest({
       apiVersion: 'k0smotron.io/v1beta2',
       kind: 'JoinTokenRequest',
@@ -422,8 +466,9 @@ spec:
       return c?.status === 'False' && c.reason === 'ControlPlaneUnreachable' && j?.status?.tokenID ? j : undefined;
     });
     const recorded = waiting!.status!.tokenID!;
-    // Several retries happen while the child is down.
-    await new Promise((r) => setTimeout(r, 8000));
+    // Three failed attempts (the first and two backed-off retries, 2 s then 4 s apart) all keep
+    // the token id recorded before the first one.
+    await eventually('three failed attempts to reach the child for patient', async () => logged('control plane not reachable yet', ns, 'patient') >= 3, 60_000);
     expect((await kmc.getJoinTokenRequest(ns, 'patient'))!.status!.tokenID).toBe(recorded);
 
     ({ child, pki } = await startChild(ns, 'c1', childPort));
