@@ -155,3 +155,24 @@ describe("upstream's etcd defrag example", () => {
     await eventually('the defrag CronJob deleted', async () => (await kubectl(['get', '--raw', path])).code !== 0);
   });
 });
+
+describe('quantities written as numbers', () => {
+  it('a Cluster with integer quantities (cpu: 1, memory: 536870912) gets its StatefulSets: server-side apply wants strings', async () => {
+    await kmc.createCluster({
+      apiVersion: 'k0smotron.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name: 'numeric', namespace: ns },
+      spec: {
+        service: { type: 'ClusterIP' },
+        resources: { limits: { cpu: 1, memory: 536870912 } } as never,
+        storage: { type: 'etcd', etcd: { resources: { requests: { cpu: 2 } } as never } },
+      },
+    });
+    await waitForCondition(kmc, ns, 'numeric', 'KubeconfigSecretAvailable', 'True');
+    const sts = await eventually('kmc-numeric', async () => {
+      const r = await kubectl(['get', 'statefulset', 'kmc-numeric', '-n', ns, '-o', 'json']);
+      return r.code === 0 ? (JSON.parse(r.stdout) as { spec: { template: { spec: V1PodSpec } } }) : undefined;
+    });
+    expect(sts.spec.template.spec.containers[0].resources?.limits).toEqual({ cpu: '1', memory: '536870912' });
+  });
+});

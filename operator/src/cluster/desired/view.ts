@@ -101,7 +101,7 @@ export function clusterView(cluster: Pick<Cluster, 'metadata' | 'spec'>): Cluste
           ...(claim?.metadata?.name ? { name: claim.metadata.name } : {}),
           ...(claim?.metadata?.labels ? { labels: claim.metadata.labels } : {}),
           ...(claim?.metadata?.annotations ? { annotations: claim.metadata.annotations } : {}),
-          spec: claimSpec,
+          spec: claimSpec.resources ? { ...claimSpec, resources: quantitiesAsStrings(claimSpec.resources) } : claimSpec,
         },
       };
       break;
@@ -133,7 +133,7 @@ export function clusterView(cluster: Pick<Cluster, 'metadata' | 'spec'>): Cluste
         size: String(e.persistence.size),
         ...(e.persistence.storageClass ? { storageClass: e.persistence.storageClass } : {}),
         autoDeletePVCs: e.autoDeletePVCs,
-        ...(e.resources ? { resources: e.resources as V1ResourceRequirements } : {}),
+        ...(e.resources ? { resources: quantitiesAsStrings(e.resources as V1ResourceRequirements) } : {}),
         ...(e.defragJob.enabled ? { defrag: { schedule: e.defragJob.schedule, rule: e.defragJob.rule, image: e.defragJob.image } } : {}),
       },
     };
@@ -160,9 +160,23 @@ export function clusterView(cluster: Pick<Cluster, 'metadata' | 'spec'>): Cluste
     manifests: spec.manifests,
     mounts: spec.mounts,
     controlPlaneFlags: spec.controlPlaneFlags,
-    ...(spec.resources ? { resources: spec.resources as V1ResourceRequirements } : {}),
+    ...(spec.resources ? { resources: quantitiesAsStrings(spec.resources as V1ResourceRequirements) } : {}),
     topologySpreadConstraints: spec.topologySpreadConstraints,
     kubeconfigSecretMetadata: spec.kubeconfigSecretMetadata,
     patches: spec.patches,
+  };
+}
+
+/**
+ * Quantities as strings. The API accepts `cpu: 1` from a user, but server-side apply types a
+ * quantity as a string and refuses a number in the objects the operator applies.
+ */
+export function quantitiesAsStrings<T extends { requests?: Record<string, unknown>; limits?: Record<string, unknown> }>(resources: T): T {
+  const strings = (m: Record<string, unknown> | undefined) =>
+    m && Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v === 'number' ? String(v) : v]));
+  return {
+    ...resources,
+    ...(resources.requests ? { requests: strings(resources.requests) } : {}),
+    ...(resources.limits ? { limits: strings(resources.limits) } : {}),
   };
 }
