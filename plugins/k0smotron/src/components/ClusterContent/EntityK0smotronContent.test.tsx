@@ -77,6 +77,26 @@ describe('EntityK0smotronContent', () => {
     expect(screen.getByText('1/2 Ready')).toBeInTheDocument();
   });
 
+  it('re-reads the nodes at once when the operator\'s count changes, without waiting for its own poll', async () => {
+    const user = userEvent.setup();
+    let count = { total: 0, ready: 0 };
+    const api = mockK0smotronApi({
+      getCluster: async () => ({ ...clusterDetailsFixture(), workers: count }),
+      getWorkers: async () =>
+        count.total ? { ...count, nodes: [{ name: 'worker-new', ready: 'True' }] } : { total: 0, ready: 0, nodes: [] },
+      updateCluster: async () => clusterDetailsFixture(),
+    });
+    // No polling at all: only the page's reload after an action re-reads the Cluster.
+    await renderWithApis(<EntityK0smotronContent pollIntervalMs={0} />, { api, entity });
+    expect(await screen.findByText('no workers yet')).toBeInTheDocument();
+    expect(api.getWorkers).toHaveBeenCalledTimes(1);
+    count = { total: 1, ready: 1 };
+    await user.click(await screen.findByRole('button', { name: 'Pause' }));
+    expect(await screen.findByText('worker-new')).toBeInTheDocument();
+    expect(screen.getByText('1/1 Ready')).toBeInTheDocument();
+    expect(api.getWorkers).toHaveBeenCalledTimes(2);
+  });
+
   it('says when no worker has joined, and why the nodes cannot be listed', async () => {
     const empty = mockK0smotronApi({ getCluster: async () => ({ ...clusterDetailsFixture(), workers: { total: 0, ready: 0 } }) });
     const first = await renderWithApis(<EntityK0smotronContent pollIntervalMs={0} />, { api: empty, entity });

@@ -1,7 +1,7 @@
-import React from 'react';
+import React, { useEffect, useRef } from 'react';
 import Grid from '@material-ui/core/Grid';
 import { InfoCard } from '@backstage/core-components';
-import { useEntityK0smotronCluster } from '../useK0smotronCluster';
+import { DEFAULT_POLL_INTERVAL_MS, useEntityK0smotronCluster } from '../useK0smotronCluster';
 import { RefreshFailedNote, renderClusterStates } from '../shared/ClusterStateViews';
 import { ClusterFacts } from '../ClusterCard/ClusterFacts';
 import { ClusterActions } from './ClusterActions';
@@ -17,10 +17,19 @@ export interface EntityK0smotronContentProps {
 }
 
 /** The nodes, read live from the child through the backend, on the tab's own polling period. */
-function ClusterWorkers(props: { clusterRef: ClusterRef; pollIntervalMs: number }) {
+function ClusterWorkers(props: { clusterRef: ClusterRef; pollIntervalMs: number; count?: string }) {
   const api = useApi(k0smotronApiRef);
   const { managementCluster, namespace, name } = props.clusterRef;
   const state = usePolledAsync(() => api.getWorkers(props.clusterRef), [api, managementCluster, namespace, name], props.pollIntervalMs);
+  // When the operator's count changes, the list is re-read at once, so the table and the card
+  // above it do not disagree until the next poll.
+  const { reload } = state;
+  const lastCount = useRef(props.count);
+  useEffect(() => {
+    if (lastCount.current === props.count) return;
+    lastCount.current = props.count;
+    reload();
+  }, [props.count, reload]);
   return (
     <WorkersTable
       nodes={state.value?.nodes}
@@ -56,7 +65,11 @@ export function EntityK0smotronContent(props: EntityK0smotronContentProps) {
         <ClusterActions cluster={cluster} clusterRef={entityRef.ref} onChanged={reload} />
       </Grid>
       <Grid item xs={12}>
-        <ClusterWorkers clusterRef={entityRef.ref} pollIntervalMs={props.pollIntervalMs ?? 10_000} />
+        <ClusterWorkers
+          clusterRef={entityRef.ref}
+          pollIntervalMs={props.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS}
+          count={cluster.workers ? `${cluster.workers.ready}/${cluster.workers.total}` : undefined}
+        />
       </Grid>
       <Grid item xs={12}>
         <ConditionsTable conditions={cluster.conditions} phase={cluster.phase} />
