@@ -13,6 +13,12 @@ export const ROOT = join(__dirname, '..', '..');
 const APP_DIR = join(ROOT, 'packages', 'app');
 const BACKEND_DIR = join(ROOT, 'packages', 'backend');
 
+/**
+ * Joins a simulated worker (testenv's hollow kubelet, through the real TLS bootstrap) with the
+ * token on stdin, until Ctrl-C. The demo has no machines; this is what stands in for one.
+ */
+export const SIMULATED_WORKER_COMMAND = `cd ${ROOT} && npm run --silent join-worker -- --token-file -`;
+
 export interface DemoOptions {
   port?: number;
   /** Permissions the demo policy denies, e.g. ['k0smotron.cluster.create']. */
@@ -136,6 +142,8 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
         APP_CONFIG_backend_baseUrl: JSON.stringify(url),
         APP_CONFIG_backend_listen_port: JSON.stringify(port),
         APP_CONFIG_k0smotron_demo_deniedPermissions: JSON.stringify(denied),
+        // The join dialog shows this beside the real commands (the token goes to its stdin).
+        APP_CONFIG_k0smotron_demo_simulatedWorkerCommand: JSON.stringify(SIMULATED_WORKER_COMMAND),
       },
     });
     const child = backend;
@@ -172,8 +180,9 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
           apiVersion: API_VERSION,
           kind: CLUSTER_KIND,
           metadata: { name: sample, namespace: 'default', labels: { 'backstage.io/owner': 'platform-team' } },
-          // The demo serves this control plane's API (simulated) on 127.0.0.1:30443, so its
-          // admin kubeconfig works from this machine as it would from a worker.
+          // The demo serves this control plane's API (simulated) on 127.0.0.1:30443: its
+          // status.endpoint, and so the address in every join token, is then an address this
+          // machine answers on, so a simulated worker joins with a token exactly as issued.
           spec: { replicas: 1, externalAddress: '127.0.0.1', service: { type: 'NodePort', apiPort: 30443 } },
         });
       }

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDemo, ROOT } from './environment';
+import { startDemo, ROOT, SIMULATED_WORKER_COMMAND } from './environment';
 
 async function main() {
   if (!existsSync(join(ROOT, 'kubectl-k0smotron', 'dist', 'kubectl-k0smotron.js'))) {
@@ -22,6 +22,13 @@ async function main() {
       `  export PATH=${demo.cluster.binDir}:${bin}:$PATH`,
       '  kubectl k0smotron list',
       '  kubectl k0smotron status demo',
+      '',
+      'Join a worker (simulated):',
+      `  1. open ${demo.url}/k0smotron, pick "demo", tab "Control plane", "Join a worker", "Create token"`,
+      '  2. in another shell, with the token:',
+      `       echo '<token>' | ${SIMULATED_WORKER_COMMAND}`,
+      '     (a hollow kubelet: real TLS bootstrap and a real Node, but it runs no containers)',
+      '  3. the dialog says when the node has joined; the card turns to "Workers 1/1 Ready"',
       '',
       `Backstage log: ${demo.backendLog}`,
       'Control-plane pods run on simulated (kubemark hollow) nodes: they become Ready but run nothing.',

@@ -24,8 +24,10 @@ const app = createApp({
 
 const routes = (
   <FlatRoutes>
-    <Route path="/" element={<Navigate to="catalog" />} />
-    <Route path="/catalog" element={<CatalogIndexPage />} />
+    {/* A newcomer comes for the control planes: open on them, and let the catalog start on
+        Resources (where the control planes are) instead of an empty list of Components. */}
+    <Route path="/" element={<Navigate to="k0smotron" />} />
+    <Route path="/catalog" element={<CatalogIndexPage initialKind="resource" />} />
     <Route path="/catalog/:namespace/:kind/:name" element={<CatalogEntityPage />}>
       {entityPage}
     </Route>
