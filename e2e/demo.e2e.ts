@@ -10,6 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { X509Certificate } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
+import { joinWorker, type JoinedWorker } from '@k0smotron/testenv';
 import { startDemo, ROOT, type Demo } from '../scripts/demo/environment';
 
 const CHROMIUM = process.env.K0SMOTRON_CHROMIUM ?? '/usr/bin/chromium';
@@ -35,23 +36,25 @@ async function open(path: string): Promise<void> {
   await page.goto(`${demo.url}${path}`, { waitUntil: 'domcontentloaded' });
 }
 
-/** Reloads until the k0smotron card says the control plane is Available (or times out). */
+/**
+ * Waits until the catalog has the Cluster's entity (the catalog module adds it within its refresh
+ * loop; an entity page does not re-read a missing entity, so it is reopened), then until the card,
+ * which re-reads its Cluster every 10 s, says Available. Returns the card's text.
+ */
 async function waitForAvailableCard(name: string, timeoutMs = 180_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
-  let text = '';
+  const card = page.locator('article, .MuiCard-root').filter({ hasText: 'k0smotron control plane' }).first();
   for (;;) {
     await open(entityUrl(name));
-    const card = page.locator('article, .MuiCard-root').filter({ hasText: 'k0smotron control plane' }).first();
     try {
-      await card.waitFor({ timeout: 30_000 });
-      text = await card.innerText();
-      if (/Available\s+True/.test(text)) return text;
-    } catch {
-      // the entity may not be in the catalog yet
+      await card.waitFor({ timeout: 20_000 });
+      break;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`the catalog has no entity for ${name}: ${(err as Error).message}`);
     }
-    if (Date.now() > deadline) throw new Error(`${name} did not become Available; the card said:\n${text}`);
-    await page.waitForTimeout(5000);
   }
+  await card.filter({ hasText: /Available\s*True/ }).waitFor({ timeout: Math.max(deadline - Date.now(), 1_000) });
+  return card.innerText();
 }
 
 before(async () => {
@@ -83,9 +86,12 @@ async function signIn(): Promise<void> {
   await open('/');
   const enter = page.getByRole('button', { name: /enter/i });
   const signedIn = page.getByRole('link', { name: 'Catalog' }).first();
-  await enter.or(signedIn).first().waitFor();
   // A session cookie from an earlier sign-in may sign us in without the button.
-  if (await enter.isVisible()) await enter.click();
+  const first = await Promise.race([
+    enter.waitFor().then(() => 'button' as const, () => undefined),
+    signedIn.waitFor().then(() => 'signed-in' as const, () => undefined),
+  ]);
+  if (first === 'button') await enter.click();
   await signedIn.waitFor();
 }
 
@@ -94,26 +100,39 @@ after(async () => {
   await demo?.stop();
 });
 
-test('the catalog lists the sample cluster and its card shows Available', async () => {
-  await open('/catalog?filters%5Bkind%5D=resource');
+// Each test gets where it needs to be by itself (the sample control plane is created by the demo
+// and every test waits for it), so any one of them can run alone or in any order.
+
+test('the demo opens on the control planes', async () => {
+  await open('/');
+  await page.waitForURL(/\/k0smotron$/);
+  await page.getByText('demo', { exact: true }).first().waitFor({ timeout: 120_000 });
+  // The catalog starts on Resources, where the control planes are, not on an empty Components list.
+  await open('/catalog');
   await page.getByText('demo', { exact: true }).first().waitFor({ timeout: 120_000 });
   await screenshot('catalog');
+});
+
+test('the card of the sample cluster shows Available', async () => {
   const card = await waitForAvailableCard('demo');
   assert.match(card, /Functional\s+True/);
   assert.match(card, /Exposed\s+True/);
+  assert.match(card, /Workers\s+(no workers yet|\d+\/\d+ Ready)/);
   await screenshot('entity-card');
 });
 
-test('the control-plane tab shows conditions, owned objects and certificates', async () => {
+test('the control-plane tab shows workers, conditions, owned objects and certificates', async () => {
+  await waitForAvailableCard('demo');
   await open(`${entityUrl('demo')}/k0smotron`);
-  await page.getByText('Conditions').first().waitFor();
-  await page.getByText('Owned objects').first().waitFor();
-  await page.getByText('Certificates').first().waitFor();
-  assert.ok(await page.getByText('ControlPlaneFunctional').first().isVisible());
+  for (const heading of ['Worker nodes', 'Conditions', 'Owned objects', 'Certificates']) {
+    await page.getByRole('heading', { name: heading }).waitFor();
+  }
+  await page.getByText('ControlPlaneFunctional').first().waitFor();
   await screenshot('entity-tab');
 });
 
 test('the join-worker dialog returns a token that decodes to a kubeconfig for that cluster', async () => {
+  await waitForAvailableCard('demo');
   await open(`${entityUrl('demo')}/k0smotron`);
   await page.getByRole('button', { name: /Join a worker/ }).click();
   await page.getByRole('button', { name: 'Create token' }).click();
@@ -130,6 +149,49 @@ test('the join-worker dialog returns a token that decodes to a kubeconfig for th
   assert.equal(kubeconfig.users[0].name, 'kubelet-bootstrap');
   assert.match(kubeconfig.users[0].user.token, /^[a-z0-9]{6}\.[a-z0-9]{16}$/);
   await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+});
+
+test('a worker started with the token from the dialog joins: the dialog, the tab and the card show it', async () => {
+  await waitForAvailableCard('demo');
+  await open(`${entityUrl('demo')}/k0smotron`);
+  const workersCell = page.getByTestId('k0smotron-workers').first();
+  const before = (await workersCell.filter({ hasText: /\S/ }).innerText()).trim();
+  const m = /^(\d+)\/(\d+) Ready$/.exec(before);
+  const [ready, total] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+  await page.getByRole('button', { name: /Join a worker/ }).click();
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const tokenEl = page.getByTestId('join-token');
+  await tokenEl.waitFor({ timeout: 60_000 });
+  const token = (await tokenEl.innerText()).trim();
+  // The demo's hint: the command that starts a simulated worker, with this very token.
+  const hint = page.getByTestId('simulated-worker-hint');
+  await hint.filter({ hasText: `echo '${token}' | ` }).waitFor();
+  await hint.filter({ hasText: 'npm run --silent join-worker -- --token-file -' }).waitFor();
+  const watch = page.getByTestId('join-watch');
+  await watch.filter({ hasText: /Waiting for a new worker to join/ }).waitFor();
+
+  // What the hinted command runs (testenv's hollow kubelet through the real TLS bootstrap),
+  // started here with the token taken from the page.
+  const name = `e2e-worker-${Date.now().toString(36)}`;
+  let worker: JoinedWorker | undefined;
+  try {
+    worker = await joinWorker({ token, name, log: () => {} });
+    assert.equal(worker.server, 'https://127.0.0.1:30443');
+    await watch.filter({ hasText: `${name} joined and is Ready.` }).waitFor({ timeout: 120_000 });
+    await screenshot('join-dialog-joined');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+
+    const row = page.getByRole('row').filter({ hasText: name });
+    await row.getByText('Ready', { exact: true }).waitFor({ timeout: 60_000 });
+    // The card's count is the operator's (status.workers), which it refreshes every few seconds in the demo.
+    await workersCell.filter({ hasText: `${ready + 1}/${total + 1} Ready` }).waitFor({ timeout: 120_000 });
+    await page.getByRole('heading', { name: 'Worker nodes' }).scrollIntoViewIfNeeded();
+    await screenshot('entity-workers');
+  } finally {
+    await worker?.stop();
+  }
 });
 
 test('creating a control plane through the Software Template makes a new entity that goes Available', async () => {
@@ -162,17 +224,27 @@ test('creating a control plane through the Software Template makes a new entity 
 
 test('the clusters page lists every control plane with a Create action', async () => {
   await open('/k0smotron');
-  await page.getByText('e2e', { exact: true }).first().waitFor();
-  assert.ok(await page.getByRole('button', { name: /Create/ }).or(page.getByRole('link', { name: /Create/ })).first().isVisible());
+  await page.getByText('demo', { exact: true }).first().waitFor({ timeout: 120_000 });
+  await page.getByRole('button', { name: /Create/ }).or(page.getByRole('link', { name: /Create/ })).first().waitFor();
   await screenshot('clusters-page');
 });
 
 test('a user without the create permission does not see the Create action', async () => {
   await demo.restartBackend({ deniedPermissions: ['k0smotron.cluster.create'] });
-  await signIn(); // the restarted backend has new signing keys
-  await open('/k0smotron');
-  await page.getByText('demo', { exact: true }).first().waitFor({ timeout: 120_000 });
-  const create = page.getByRole('button', { name: /^Create$/ }).or(page.getByRole('link', { name: /^Create$/ }));
-  assert.equal(await create.count(), 0);
-  await screenshot('clusters-page-read-only');
+  try {
+    await signIn(); // the restarted backend has new signing keys
+    // The Create action depends on GET /settings: wait for its answer, then for the list. (Its
+    // body is not read: the browser may have dropped it by the time the test asks.)
+    const settings = page.waitForResponse(r => r.url().includes('/api/k0smotron/settings') && r.ok());
+    await open('/k0smotron');
+    await settings;
+    await page.getByText('demo', { exact: true }).first().waitFor({ timeout: 120_000 });
+    const create = page.getByRole('button', { name: /^Create$/ }).or(page.getByRole('link', { name: /^Create$/ }));
+    assert.equal(await create.count(), 0);
+    await screenshot('clusters-page-read-only');
+  } finally {
+    // Leave the demo as the other tests expect it, whatever order they run in.
+    await demo.restartBackend({ deniedPermissions: [] });
+    await signIn();
+  }
 });
