@@ -85,15 +85,19 @@ it('a watch answered with 410 Gone relists, and changes made meanwhile are not m
 it('409, 429 and 5xx answers are retried with backoff: everything converges, a permanent failure is not a hot loop', async () => {
   const ns = await setUp('fault-errors');
   // 1. A share of every kind of request fails: writes get 409/429/500/503 in turn (every 6th),
-  // reads 500 (every 8th). Watches are left alone. (A reconcile makes a dozen writes, so with
-  // every 3rd failing almost none would succeed and the per-key backoff would reach minutes.)
+  // reads 500 (every 8th); watches are left alone. Eight of each, then the faults end: the per-key
+  // backoff doubles from 5 ms, so a Cluster that kept drawing faults for a dozen reconciles in a
+  // row would wait minutes, which is the backoff working, not what this test is about.
   const faults = [{ status: 409 }, { status: 429, retryAfterSeconds: 1 }, { status: 500 }, { status: 503 }];
   let writes = 0;
   let reads = 0;
+  let failedWrites = 0;
+  let failedReads = 0;
   proxy!.setPolicy(r => {
     if (r.isWatch || r.url.includes('/events')) return undefined;
-    if (r.method === 'GET') return ++reads % 8 === 0 ? { status: 500 } : undefined;
-    return ++writes % 6 === 0 ? faults[(writes / 6) % faults.length] : undefined;
+    if (r.method === 'GET') return ++reads % 8 === 0 && failedReads++ < 8 ? { status: 500 } : undefined;
+    if (++writes % 6 !== 0 || failedWrites >= 8) return undefined;
+    return faults[failedWrites++ % faults.length];
   });
   const names = ['e0', 'e1', 'e2'];
   const t0 = Date.now();
