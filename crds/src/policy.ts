@@ -14,6 +14,7 @@
 import type { V1Container, V1PodSpec, V1PodTemplateSpec, V1Volume } from '@kubernetes/client-node';
 import { DEFAULT_ETCD_IMAGE, DEFAULT_K0S_IMAGE } from './constants';
 import { parseGoDuration } from './duration';
+import { DEFAULT_ETCD_DEFRAG } from './normalize';
 import type { JoinRole } from './schema/jointokenrequest';
 
 export interface TenantPolicy {
@@ -48,13 +49,11 @@ export function imageRepository(image: string): string {
   return colon > lastSlash ? noDigest.slice(0, colon) : noDigest;
 }
 
-const DEFAULT_DEFRAG_IMAGE_REPOSITORY = 'ghcr.io/ahrtr/etcd-defrag';
-
 /** Volume sources the operator's own pods use; `spec.mounts` adds to these only what the policy allows. */
 const OPERATOR_VOLUME_SOURCES = ['configMap', 'secret', 'projected', 'emptyDir', 'persistentVolumeClaim'];
 
 export const DEFAULT_TENANT_POLICY: Readonly<TenantPolicy> = Object.freeze({
-  allowedImageRepositories: [imageRepository(DEFAULT_K0S_IMAGE), imageRepository(DEFAULT_ETCD_IMAGE), DEFAULT_DEFRAG_IMAGE_REPOSITORY],
+  allowedImageRepositories: [imageRepository(DEFAULT_K0S_IMAGE), imageRepository(DEFAULT_ETCD_IMAGE), imageRepository(DEFAULT_ETCD_DEFRAG.image)],
   hostPathPersistence: { allowed: false, pathPrefixes: [] },
   mountVolumeSources: ['configMap', 'secret', 'emptyDir', 'projected', 'downwardAPI', 'persistentVolumeClaim'],
   allowServiceAccount: false,

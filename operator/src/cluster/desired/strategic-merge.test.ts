@@ -1,6 +1,6 @@
 import type { V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { parse } from 'yaml';
-import { DEFAULT_TENANT_POLICY } from '@k0smotron/api';
+import { DEFAULT_K0S_IMAGE, DEFAULT_TENANT_POLICY } from '@k0smotron/api';
 import { childPodViolations, clusterView, desiredChildren, strategicMerge, StrategicMergeError } from './index';
 import { testCluster as cluster, testFacts as facts } from './testdata/fixtures';
 
@@ -58,7 +58,7 @@ describe('strategic merge patches on generated objects', () => {
                 template: {
                   spec: {
                     containers: [
-                      { name: 'log-shipper', image: 'quay.io/k0sproject/k0s:v1', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } },
+                      { name: 'log-shipper', image: `${DEFAULT_K0S_IMAGE}:v1`, securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } },
                       { name: 'controller', volumeMounts: [{ name: 'extra', mountPath: '/extra' }] },
                     ],
                     volumes: [{ name: 'extra', emptyDir: {} }],
@@ -158,7 +158,7 @@ describe('strategic merge patches on generated objects', () => {
 
   it('cannot get around the policy: a privileged sidecar is refused after the merge', () => {
     const view = clusterView(
-      cluster({ patches: [strategic('StatefulSet', 'control-plane', '{"spec":{"template":{"spec":{"containers":[{"name":"x","image":"quay.io/k0sproject/k0s:v1","securityContext":{"privileged":true}}]}}}}')] }),
+      cluster({ patches: [strategic('StatefulSet', 'control-plane', JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'x', image: `${DEFAULT_K0S_IMAGE}:v1`, securityContext: { privileged: true } }] } } } }))] }),
     );
     expect(childPodViolations(view, desiredChildren(view, facts), DEFAULT_TENANT_POLICY).map((v) => v.field)).toContain(
       'StatefulSet kmc-demo spec.template.spec.containers[1].securityContext.privileged',
