@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { parse } from 'yaml';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
-import { startChildApiServer, type ChildApiServer } from '@k0smotron/testenv/src/childApiServer';
+import { createTestNamespace, sharedTestCluster, startChildApiServer, type ChildApiServer } from '@k0smotron/testenv';
 import { createCa, generateKeyPair } from '@k0smotron/operator/pki';
 import { pluginCli, pluginPathDir, runWithPath, until } from './testing/plugin';
 
