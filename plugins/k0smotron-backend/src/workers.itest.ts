@@ -6,33 +6,25 @@
 // the worker a hollow kubelet doing real TLS bootstrap (see testing/workerJoinBed.ts).
 import request from 'supertest';
 import { mockCredentials } from '@backstage/backend-test-utils';
-import { createTestNamespace, joinWorker, sharedTestCluster } from '@k0smotron/testenv';
+import { joinWorker } from '@k0smotron/testenv';
 import type { ClusterDetails, ClusterWorkersResponse, JoinTokenResponse } from '@k0smotron/plugin-k0smotron-common';
-import k0smotronPlugin from '.';
-import { eventually, startK0smotronTestBackend, type K0smotronTestBackend } from './testing/testBackend';
-import { startWorkerJoinBed, type WorkerJoinBed } from './testing/workerJoinBed';
+import { eventually, type K0smotronTestBackend } from './testing/testBackend';
+import type { WorkerJoinBed } from './testing/workerJoinBed';
+import { startWorkerJoinBackend } from './testing/workerJoinBackend';
 
 jest.setTimeout(300_000);
 
-const { kubeConfig, kubeconfigPath } = sharedTestCluster();
 const user = mockCredentials.user.header('user:default/alice');
 let ns = '';
 let bed: WorkerJoinBed | undefined;
 let t: K0smotronTestBackend | undefined;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  ns = await createTestNamespace(kubeConfig, 'bs-workers');
-  bed = await startWorkerJoinBed(kubeConfig, ns);
-  t = await startK0smotronTestBackend({
-    features: [k0smotronPlugin],
-    config: { k0smotron: { managementClusters: [{ name: 'test', kubeconfigPath, namespaces: [ns] }] } },
-  });
+  ({ ns, bed, t, stop } = await startWorkerJoinBackend('bs-workers'));
 });
 
-afterAll(async () => {
-  await t?.backend.stop();
-  await bed?.stop();
-});
+afterAll(() => stop?.());
 
 const workersOf = (name: string) => request(t!.backend.server).get(`/api/k0smotron/clusters/test/${ns}/${name}/workers`).set('Authorization', user);
 
