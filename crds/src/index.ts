@@ -15,3 +15,4 @@ export * from './validate';
 export * from './unsupported';
 export * from './crd';
 export * from './summary';
+export * from './status';

@@ -4,6 +4,7 @@ import { ANNOTATION_PAUSED, JOIN_TOKEN_CONDITION } from './constants';
 import type { Condition } from './schema/common';
 import type { Cluster } from './schema/cluster';
 import type { JoinTokenRequest } from './schema/jointokenrequest';
+import { clusterEndpoint, joinTokenExpiry, statusWriter, upstreamMessage, upstreamPhase } from './status';
 
 export const CLUSTER_PHASES = ['Available', 'Progressing', 'Sleeping', 'Paused', 'Degraded', 'Deleting'] as const;
 export type ClusterPhase = (typeof CLUSTER_PHASES)[number];
@@ -45,8 +46,11 @@ function isPaused(cluster: Cluster): boolean {
  */
 export function clusterPhase(cluster: Cluster): ClusterPhase {
   if (cluster.metadata?.deletionTimestamp) return 'Deleting';
-  if (isPaused(cluster)) return 'Paused';
+  // Upstream's operator does not know our pause annotation: its Clusters are never Paused here.
+  const upstream = statusWriter(cluster) === 'upstream';
+  if (!upstream && isPaused(cluster)) return 'Paused';
   if (cluster.spec?.replicas === 0) return 'Sleeping';
+  if (upstream) return upstreamPhase(cluster, FAILURE_REASONS);
   const conditions = cluster.status?.conditions ?? [];
   if (conditions.some(c => c.status === 'False' && FAILURE_REASONS.has(c.reason))) return 'Degraded';
   const available = findCondition(cluster, 'Available');
@@ -83,6 +87,7 @@ export function clusterSummary(cluster: Cluster): ClusterSummary {
     if (phase === 'Deleting') message = 'The control plane is being deleted.';
     else if (phase === 'Paused') message = `Reconciliation is paused (annotation ${ANNOTATION_PAUSED}).`;
     else if (phase === 'Sleeping') message = 'replicas is 0: the control plane sleeps; scale it up to wake it.';
+    else if (statusWriter(cluster) === 'upstream') message = upstreamMessage(cluster, phase === 'Degraded' ? 'Degraded' : 'Progressing', FAILURE_REASONS);
     else message = failing ? `${failing.type}: ${failing.message || failing.reason}` : 'Waiting for the operator.';
   }
   const summary: ClusterSummary = {
@@ -94,18 +99,23 @@ export function clusterSummary(cluster: Cluster): ClusterSummary {
     serviceType: cluster.spec?.service?.type ?? (cluster.spec ? 'ClusterIP' : 'NodePort'),
     message,
   };
-  if (cluster.status?.endpoint) summary.endpoint = cluster.status.endpoint;
+  const endpoint = clusterEndpoint(cluster);
+  if (endpoint) summary.endpoint = endpoint.url;
   return summary;
 }
 
 export type JoinTokenRequestPhase = 'Pending' | 'Issued' | 'Expired' | 'Failed';
 
-/** Pending until the token Secret exists, then Issued until `status.expiration` passes. */
+/**
+ * Pending until the token Secret exists, then Issued until it expires (our `status.expiration`,
+ * or upstream's spec.expiry counted from the issue). Upstream releases before v1beta2 set only
+ * status.tokenID, without the condition.
+ */
 export function joinTokenRequestPhase(jtr: JoinTokenRequest, now: Date = new Date()): JoinTokenRequestPhase {
   const created = findCondition(jtr, JOIN_TOKEN_CONDITION);
   if (created?.status === 'False' && FAILURE_REASONS.has(created.reason)) return 'Failed';
-  if (created?.status !== 'True') return 'Pending';
-  const expiration = jtr.status?.expiration;
-  if (expiration && new Date(expiration).getTime() <= now.getTime()) return 'Expired';
+  if (created?.status !== 'True' && !(created === undefined && jtr.status?.tokenID)) return 'Pending';
+  const expiry = joinTokenExpiry(jtr);
+  if (expiry.kind === 'at' && new Date(expiry.at).getTime() <= now.getTime()) return 'Expired';
   return 'Issued';
 }
