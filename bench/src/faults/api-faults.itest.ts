@@ -82,28 +82,61 @@ it('a watch answered with 410 Gone relists, and changes made meanwhile are not m
   }
 });
 
+it('a failed first write of the cluster CA is retried: the Cluster is never left waiting for a CA backup that never existed', async () => {
+  const ns = await setUp('fault-ca');
+  // The CA Secret's first write fails; every other write passes. The other certificate Secrets
+  // count as evidence of an earlier CA, so they must not land before the CA does.
+  const caPath = `/api/v1/namespaces/${ns}/secrets/${clusterObjectNames('c').caSecret}`;
+  let failed = 0;
+  proxy!.setPolicy(r => (r.method !== 'GET' && !r.isWatch && r.url.split('?')[0] === caPath && failed++ === 0 ? { status: 500 } : undefined));
+  await create(ns, 'c');
+  await tracker!.waitAll(['c'], 60_000, 'ca');
+  expect(failed).toBeGreaterThanOrEqual(2); // the refused write, then the one that landed
+  const conditions = (await kmc.getCluster(ns, 'c'))?.status?.conditions ?? [];
+  expect(conditions.filter(c => c.reason === 'CASecretMissing')).toEqual([]);
+});
+
 it('409, 429 and 5xx answers are retried with backoff: everything converges, a permanent failure is not a hot loop', async () => {
   const ns = await setUp('fault-errors');
-  // 1. A share of every kind of request fails: writes get 409/429/500/503 in turn (every 6th),
-  // reads 500 (every 8th); watches are left alone. Eight of each, then the faults end: the per-key
-  // backoff doubles from 5 ms, so a Cluster that kept drawing faults for a dozen reconciles in a
-  // row would wait minutes, which is the backoff working, not what this test is about.
+  // 1. A share of every Cluster's requests fails: every 3rd write of a Cluster's objects gets
+  // 409, 429, 500 and 503 in turn, every 4th read 500, until that Cluster drew each write fault
+  // once and two read faults. Faults are counted per Cluster because the per-key backoff doubles
+  // from 5 ms: a Cluster left alone with all the faults would draw a dozen failures in a row and
+  // wait minutes, which is the backoff working, not what this test is about. Requests that name
+  // no Cluster's object (creates, lists) pass untouched.
+  const names = ['e0', 'e1', 'e2'];
   const faults = [{ status: 409 }, { status: 429, retryAfterSeconds: 1 }, { status: 500 }, { status: 503 }];
-  let writes = 0;
-  let reads = 0;
-  let failedWrites = 0;
-  let failedReads = 0;
+  const perCluster = new Map(names.map(n => [n, { writes: 0, reads: 0, failedWrites: 0, failedReads: 0 }]));
+  const clusterOf = (url: string): string | undefined => {
+    const last = url.split('?')[0].split('/').pop() ?? '';
+    return names.find(n => [n, `kmc-${n}`, `kmc-entrypoint-${n}-config`].includes(last) || last.startsWith(`${n}-`) || last.startsWith(`kmc-${n}-`));
+  };
   proxy!.setPolicy(r => {
     if (r.isWatch || r.url.includes('/events')) return undefined;
-    if (r.method === 'GET') return ++reads % 8 === 0 && failedReads++ < 8 ? { status: 500 } : undefined;
-    if (++writes % 6 !== 0 || failedWrites >= 8) return undefined;
-    return faults[failedWrites++ % faults.length];
+    const owner = clusterOf(r.url);
+    const c = owner === undefined ? undefined : perCluster.get(owner);
+    if (!c) return undefined;
+    if (r.method === 'GET') {
+      if (++c.reads % 4 !== 0 || c.failedReads >= 2) return undefined;
+      c.failedReads++;
+      return { status: 500 };
+    }
+    if (++c.writes % 3 !== 0 || c.failedWrites >= faults.length) return undefined;
+    return faults[c.failedWrites++];
   });
-  const names = ['e0', 'e1', 'e2'];
   const t0 = Date.now();
   const mark = proxy!.log.length;
   await Promise.all(names.map(n => create(ns, n)));
-  await tracker!.waitAll(names, 60_000, 'errors');
+  await tracker!.waitAll(names, 60_000, 'errors').catch(async err => {
+    // Which faults each stalled Cluster drew and what its status says tell a stall from a backoff.
+    const stalled = names.filter(n => tracker!.completeAt(n) === undefined);
+    const details = await Promise.all(stalled.map(async n => {
+      const conditions = (await kmc.getCluster(ns, n).catch(() => undefined))?.status?.conditions ?? [];
+      const drawn = proxy!.log.slice(mark).filter(r => r.injected !== undefined && clusterOf(r.url) === n).map(r => `${r.method} ${r.url.split('?')[0]} → ${r.injected}`);
+      return `${n}: conditions ${JSON.stringify(conditions.map(c => [c.type, c.status, c.reason, c.message]))}; faults ${drawn.join(', ')}`;
+    }));
+    throw new Error(`${(err as Error).message}\n${details.join('\n')}`);
+  });
   const injected = proxy!.log.slice(mark).filter(r => r.injected !== undefined);
   const byStatus = injected.reduce<Record<string, number>>((a, r) => ({ ...a, [String(r.injected)]: (a[String(r.injected)] ?? 0) + 1 }), {});
   process.stderr.write(`[api-faults] 3 Clusters converged in ${((Date.now() - t0) / 1000).toFixed(1)} s through ${injected.length} injected errors ${JSON.stringify(byStatus)}; ${proxy!.log.length - mark} requests\n`);

@@ -4,6 +4,7 @@
 // spec changed right after the restart (while the informers are still reconnecting) are acted on,
 // the process never exits, and failed requests stay bounded (backoff, no hot loop).
 // These restart the cluster, so they run on a private one, not on the run's shared cluster.
+import { readFileSync } from 'node:fs';
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, CLUSTER_KIND, clusterObjectNames } from '@k0smotron/api';
 import { K0smotronApiError, K0smotronClient } from '@k0smotron/api/client';
@@ -146,7 +147,12 @@ async function restartUnderLoad(label: string, restart: () => Promise<void>, evi
   await Promise.all([loadBefore, loadDuring]);
 
   const all = [...before, ...during, ...after];
-  await tracker.waitAll(all, 90_000, `${label}: all`);
+  await tracker.waitAll(all, 90_000, `${label}: all`).catch(err => {
+    // What the operator last said about the Clusters still incomplete shows whose side stalled.
+    const incomplete = all.filter(n => tracker!.completeAt(n) === undefined);
+    const lines = readFileSync(logFile, 'utf8').split('\n').filter(l => incomplete.some(n => l.includes(`"name":"${n}"`)));
+    throw new Error(`${(err as Error).message}\noperator log about them (last 20 lines):\n${lines.slice(-20).join('\n')}`);
+  });
   const convergedMs = Date.now() - tHealthy;
   await until('the deleted ConfigMap re-created', async () =>
     (await core.readNamespacedConfigMap({ namespace: ns, name: deletedConfigMap })).metadata!.uid !== oldConfigMapUid, 60_000);

@@ -36,24 +36,36 @@ export class ChildTracker {
     return t;
   }
 
-  private async watch(kind: ChildKind): Promise<void> {
+  private async watch(kind: ChildKind, attempt = 0): Promise<void> {
     if (this.stopped) return;
     const w = new Watch(this.kc);
-    const ac = await w.watch(
-      PATHS[kind](this.ns),
-      { allowWatchBookmarks: false },
-      (phase, obj: { metadata?: { name?: string } }) => {
-        const key = `${kind}/${obj.metadata?.name}`;
-        if ((phase === 'ADDED' || phase === 'MODIFIED') && !this.seen.has(key)) this.seen.set(key, Date.now());
-      },
-      err => {
-        if (this.stopped) return;
-        if (err) this.errors++;
-        // A watch ended by the server: start again (objects already seen keep their first time).
-        setTimeout(() => void this.watch(kind).catch(() => this.errors++), 200);
-      },
-    );
-    this.aborts.push(ac);
+    // A watch that ended (or never started, while the API server is down) starts again; objects
+    // already seen keep their first time, and the new watch's initial events cover the gap.
+    const restart = (failed: boolean) => {
+      if (this.stopped) return;
+      if (failed) this.errors++;
+      const delay = failed ? Math.min(5000, 200 * 2 ** attempt) : 200;
+      setTimeout(() => void this.watch(kind, failed ? attempt + 1 : 0), delay);
+    };
+    try {
+      const ac = await w.watch(
+        PATHS[kind](this.ns),
+        { allowWatchBookmarks: false },
+        (phase, obj: { metadata?: { name?: string } }) => {
+          const key = `${kind}/${obj.metadata?.name}`;
+          if ((phase === 'ADDED' || phase === 'MODIFIED') && !this.seen.has(key)) this.seen.set(key, Date.now());
+        },
+        err => restart(!!err),
+      );
+      this.aborts.push(ac);
+    } catch {
+      restart(true);
+    }
+  }
+
+  /** The expected children of the Cluster not seen yet. */
+  missing(cluster: string): string[] {
+    return expectedChildren(cluster).map(c => `${c.kind}/${c.name}`).filter(k => !this.seen.has(k));
   }
 
   private stopped = false;
@@ -81,7 +93,10 @@ export class ChildTracker {
       }
       if (done.size === clusters.length) return done;
       const now = Date.now();
-      if (now - started > timeoutMs) throw new Error(`${label}: only ${done.size}/${clusters.length} Clusters had all children after ${timeoutMs / 1000} s (watch errors: ${this.errors})`);
+      if (now - started > timeoutMs) {
+        const missing = clusters.filter(c => !done.has(c)).map(c => `${c}: ${this.missing(c).join(', ')}`);
+        throw new Error(`${label}: only ${done.size}/${clusters.length} Clusters had all children after ${timeoutMs / 1000} s (watch errors: ${this.errors}); not seen: ${missing.join('; ')}`);
+      }
       if (now - lastNote > 10_000) {
         lastNote = now;
         process.stderr.write(`  ${label}: ${done.size}/${clusters.length} Clusters with all children after ${((now - started) / 1000).toFixed(0)} s\n`);

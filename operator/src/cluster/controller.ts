@@ -745,12 +745,20 @@ class ClusterReconcile {
       );
       // The new resourceVersions go into the control-plane pods' config hash, so they restart
       // with the renewed files (k0s copies its certificates at start).
-      await Promise.all(
-        [...missing, ...renewing].map(async (purpose) => {
-          const applied = await client.apply(certificateSecret(view, purpose, pki[purpose]!));
-          secretVersions[names[purpose]!] = applied.metadata?.resourceVersion ?? '';
-        }),
-      );
+      // The cluster CA is written first, alone: any other certificate Secret counts as evidence
+      // that this Cluster once had a CA (see ca-guard.ts), so if the CA's write failed after the
+      // others had landed, the next reconcile would refuse to generate one and the Cluster
+      // would wait for a backup that never existed.
+      const write = (purposes: CertificateRefType[]) =>
+        settleAll(
+          purposes.map(async (purpose) => {
+            const applied = await client.apply(certificateSecret(view, purpose, pki[purpose]!));
+            secretVersions[names[purpose]!] = applied.metadata?.resourceVersion ?? '';
+          }),
+        );
+      const toWrite = [...missing, ...renewing];
+      await write(toWrite.filter((p) => p === 'ca'));
+      await write(toWrite.filter((p) => p !== 'ca'));
       if (missing.length) this.ctx.events.event(cluster, 'Normal', 'CertificatesGenerated', `generated ${missing.join(', ')}`);
       if (renewing.length) {
         const validity = certificateValidity(pki[renewing[0]]!.cert);

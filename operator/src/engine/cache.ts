@@ -109,6 +109,7 @@ export class InformerCache implements Cache {
   private readonly stores = new Map<string, KindStore>();
   private readonly informers = new Map<string, Informer[]>();
   private readonly handlers = new Map<string, CacheHandler[]>();
+  private readonly recoveredHandlers: Array<() => void> = [];
   private readonly log: Logger;
   private started = false;
 
@@ -135,6 +136,7 @@ export class InformerCache implements Cache {
         clock: this.opts.clock,
         backoff: this.opts.backoff,
         watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
+        onRecovered: () => this.recoveredHandlers.forEach(h => h()),
         onEvent: (event, obj, old) => {
           if (event === 'delete') store.remove(obj);
           else store.put(obj, old);
@@ -154,6 +156,11 @@ export class InformerCache implements Cache {
   on(gvk: GroupVersionKind, handler: CacheHandler): void {
     const key = gvkKey(gvk);
     this.handlers.set(key, [...(this.handlers.get(key) ?? []), handler]);
+  }
+
+  /** Called whenever one informer lists successfully again after failing (see InformerOptions). */
+  onRecovered(handler: () => void): void {
+    this.recoveredHandlers.push(handler);
   }
 
   start(): void {

@@ -120,6 +120,11 @@ export class Controller {
     for (const obj of this.deps.cache.list(this.spec.for)) this.queue!.add(encodeKey(keyOf(obj)));
   }
 
+  /** Retry now every key waiting out a failure backoff (the API server answers again). */
+  retryBackedOff(): number {
+    return this.isRunning() ? this.queue!.retryBackedOffNow() : 0;
+  }
+
   private async work(queue: WorkQueue, run: RunScope): Promise<void> {
     for (;;) {
       const item = await queue.get();

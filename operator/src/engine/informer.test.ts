@@ -82,6 +82,34 @@ describe('Informer', () => {
     await inf.stop();
   });
 
+  it('reports recovery once, at the first successful list after failures, and not at the first list', async () => {
+    const lw = new ScriptedListWatcher();
+    lw.lists.push(() => ({ items: [], resourceVersion: '1' }));
+    lw.lists.push(() => { throw new ApiError('connection refused', 0, 'Unreachable'); });
+    lw.lists.push(() => { throw new ApiError('starting', 503, 'ServerError'); });
+    lw.lists.push(() => ({ items: [], resourceVersion: '9' }));
+    lw.watches.push(() => { throw new ApiError('connection reset', 0, 'Unreachable'); });
+    const clock = new FakeClock();
+    let recovered = 0;
+    const inf = new Informer({
+      name: 't', apiVersion: 'v1', kind: 'ConfigMap', listWatcher: lw, clock,
+      backoff: { baseMs: 100, maxMs: 1000 }, onEvent: () => {}, onRecovered: () => recovered++,
+    });
+    inf.start();
+    await settle();
+    expect([inf.lists, recovered]).toEqual([1, 0]);
+    for (const ms of [100, 200]) {
+      clock.advance(ms);
+      await settle();
+      expect(recovered).toBe(0); // still failing
+    }
+    clock.advance(400);
+    await settle();
+    expect([inf.lists, recovered]).toEqual([4, 1]);
+    await inf.stop();
+    expect(recovered).toBe(1);
+  });
+
   it('relists at once on 410 Gone and resumes from bookmarks', async () => {
     const lw = new ScriptedListWatcher();
     lw.lists.push(() => ({ items: [], resourceVersion: '1' }));

@@ -40,6 +40,12 @@ export interface InformerOptions {
   log?: Logger;
   clock?: Clock;
   backoff?: BackoffOptions;
+  /**
+   * Called after a list succeeds following a failed list or watch: the API server answers again.
+   * Work that failed meanwhile is waiting out a backoff that grew with the outage; this is the
+   * moment to retry it instead of letting it wait minutes longer.
+   */
+  onRecovered?: () => void;
   /** Watch length asked from the server, randomised per watch in [min, 2*min). */
   watchTimeoutSeconds?: number;
   pageSize?: number;
@@ -125,11 +131,16 @@ export class Informer {
 
   private async run(): Promise<void> {
     const signal = this.abort.signal;
+    let failedSinceList = false;
     while (!signal.aborted) {
       try {
         if (this.resourceVersion === undefined) {
           await this.relist(signal);
           this.markSynced();
+          if (failedSinceList && !signal.aborted) {
+            failedSinceList = false;
+            this.emitRecovered();
+          }
         }
         const min = this.opts.watchTimeoutSeconds ?? 300;
         const timeoutSeconds = Math.floor(min + Math.random() * min);
@@ -150,6 +161,7 @@ export class Informer {
           continue;
         }
         this.restarts++;
+        failedSinceList = true;
         const delay = this.backoff.next();
         this.log.warn('list/watch failed, restarting', {
           error: err instanceof Error ? err.message : String(err),
@@ -243,6 +255,14 @@ export class Informer {
       this.emit('delete', old ?? prepared);
     }
     if (rv) this.resourceVersion = rv;
+  }
+
+  private emitRecovered(): void {
+    try {
+      this.opts.onRecovered?.();
+    } catch (err) {
+      this.log.error('recovery handler failed', { error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   private emit(event: InformerEvent, obj: KubernetesObject, old?: KubernetesObject): void {

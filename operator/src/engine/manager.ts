@@ -118,6 +118,12 @@ export class Manager {
     }
     const specs: WatchSpec[] = opts.controllers.flatMap(c => [c.for, ...(c.owns ?? []), ...(c.watches ?? [])]);
     this.cache.addKinds(specs);
+    // After an outage, failed reconciles wait out a backoff that doubled with every failure (a
+    // minute or more after a 30 s outage); the first successful relist retries them at once.
+    this.cache.onRecovered(() => {
+      const woken = this.controllers.reduce((n, c) => n + c.retryBackedOff(), 0);
+      if (woken > 0) this.log.info('API server answers again: retrying failed reconciles now', { keys: woken });
+    });
     this.controllers = opts.controllers.map(spec => new Controller(spec, {
       cache: this.cache,
       client: this.client,

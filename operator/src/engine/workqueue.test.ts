@@ -64,6 +64,24 @@ describe('WorkQueue', () => {
     expect(q.addRateLimited('a')).toBe(5);
   });
 
+  it('retries keys waiting out a failure backoff at once, keeps their failure count, and leaves requested requeues alone', async () => {
+    const clock = new FakeClock();
+    const q = new WorkQueue(clock, new PerKeyBackoff({ baseMs: 5, maxMs: 5 * 60_000 }));
+    for (let i = 0; i < 14; i++) q.addRateLimited('failing'); // due in 82 s
+    q.addAfter('requeued', 120_000);
+    expect(q.retryBackedOffNow()).toBe(1);
+    expect(q.len()).toBe(1);
+    expect(await q.get()).toBe('failing');
+    q.done('failing');
+    expect(q.retries('failing')).toBe(14);
+    expect(q.pendingDelayed()).toBe(1); // the requeue
+    clock.advance(82_000);
+    expect(q.len()).toBe(0); // the cancelled backoff timer does not add it a second time
+    clock.advance(38_000);
+    expect(q.len()).toBe(1);
+    expect(await q.get()).toBe('requeued');
+  });
+
   it('shutdown releases waiting workers, drops delayed adds and waits for in-flight keys', async () => {
     const clock = new FakeClock();
     const q = new WorkQueue(clock);

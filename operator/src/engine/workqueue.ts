@@ -63,6 +63,23 @@ export class WorkQueue {
     this.backoff.forget(key);
   }
 
+  /**
+   * Keys waiting out a failure backoff are added now (their failure count stays, so a key that
+   * fails again keeps backing off). Returns how many were woken. Delayed adds of keys without
+   * failures (a requested requeue) keep their time.
+   */
+  retryBackedOffNow(): number {
+    let woken = 0;
+    for (const [key, d] of [...this.delayed]) {
+      if (this.backoff.retries(key) === 0) continue;
+      d.timer.cancel();
+      this.delayed.delete(key);
+      this.add(key);
+      woken++;
+    }
+    return woken;
+  }
+
   retries(key: string): number {
     return this.backoff.retries(key);
   }
