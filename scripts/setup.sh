@@ -11,9 +11,10 @@ fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' ||
   fail "Node.js >= 20.19 is required (found $(node --version))"
 
-# zsh and fish: the kubectl plugin's completion tests run its scripts in them.
+# zsh and fish: the kubectl plugin's completion tests run its scripts in them. etcd-client (etcdctl):
+# the etcd start script's test runs it against real etcd members.
 need=()
-for p in etcd-server rsync dpkg-dev chromium zsh fish; do
+for p in etcd-server etcd-client rsync dpkg-dev chromium zsh fish; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

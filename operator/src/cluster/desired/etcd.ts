@@ -1,4 +1,5 @@
-// The etcd datastore: headless Service + StatefulSet `kmc-<n>-etcd`, and the optional defrag CronJob.
+// The etcd datastore: headless Service + StatefulSet `kmc-<n>-etcd` (shortened for long names,
+// each at its kind's limit), and the optional defrag CronJob.
 import type { KubernetesObject, V1PodTemplateSpec, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import { ETCD_CAPABILITIES, ETCD_CLIENT_PORT, ETCD_PEER_PORT } from '@k0smotron/api';
 import { childMeta } from './meta';
@@ -45,8 +46,13 @@ export function desiredEtcdService(view: ClusterView): V1Service {
   };
 }
 
-function initialCluster(stsName: string, members: number): string {
-  return Array.from({ length: members }, (_, i) => `${stsName}-${i}=https://${stsName}-${i}.${stsName}:${ETCD_PEER_PORT}`).join(',');
+/**
+ * `--initial-cluster`: each member is named after its pod (`<statefulset>-<i>`) and reached at the
+ * pod's DNS name under the headless Service. The two names are the same unless a long Cluster
+ * name made the StatefulSet's shorter (names.ts).
+ */
+function initialCluster(stsName: string, svcName: string, members: number): string {
+  return Array.from({ length: members }, (_, i) => `${stsName}-${i}=https://${stsName}-${i}.${svcName}:${ETCD_PEER_PORT}`).join(',');
 }
 
 const ETCDCTL_TLS = `--cacert=${ETCD_PKI}/etcd-ca.crt --cert=${ETCD_PKI}/etcd-peer.crt --key=${ETCD_PKI}/etcd-peer.key`;
@@ -56,9 +62,20 @@ const ETCDCTL_TLS = `--cacert=${ETCD_PKI}/etcd-ca.crt --cert=${ETCD_PKI}/etcd-pe
  * (`dns-check`, `init`); one container keeps etcd pods schedulable on runtimes where init
  * containers never finish (kubemark hollow nodes in the test cluster), with the same effect:
  *  1. wait until this pod's own DNS name resolves (peers and clients reach it by that name);
- *  2. without data: if a cluster answers on the Service, replace a stale member of the same name
- *     and join as a new member (join settings saved to join.env); otherwise bootstrap;
+ *  2. without data: if a cluster answers on the Service, join it (join settings saved to
+ *     join.env); otherwise bootstrap;
  *  3. exec etcd with the join settings, if any.
+ * Joining depends on what the cluster lists for this pod (by name, or by peer URL: a member added
+ * with `member add` has no name until it starts):
+ *  - a member that never started (no client URLs): a bootstrap member whose pod came up after the
+ *    others formed the cluster, or one added by an earlier run that died before etcd wrote its
+ *    data. Join as that member. Removing it instead would need quorum, which a one-member cluster
+ *    with a pending second member does not have until that member starts;
+ *  - a member that ran (its data is lost): remove it and join as a new member;
+ *  - none: join as a new member.
+ * `member add` is tried again for a minute: etcd refuses it while the last member to join has
+ * been connected for under 5 s ("unhealthy cluster"), which a pod started right after that
+ * member became Ready meets.
  */
 export const ETCD_START_SCRIPT = `set -eu
 fqdn="$HOSTNAME.$SVC.$NAMESPACE.svc"
@@ -69,10 +86,27 @@ mkdir -p /var/lib/k0s/etcd
 if [ ! -d /var/lib/k0s/etcd/member ]; then
   rm -f /var/lib/k0s/etcd/join.env
   ctl="etcdctl ${ETCDCTL_TLS} --endpoints=https://$SVC:${ETCD_CLIENT_PORT} --command-timeout=5s"
+  peer="https://$HOSTNAME.$SVC:${ETCD_PEER_PORT}"
+  mine() { printf '%s\\n' "$1" | awk -F', ' -v n="$HOSTNAME" -v p="$peer" '$3 == n || $4 == p'; }
   if members=$($ctl member list 2>/dev/null); then
-    old=$(printf '%s\\n' "$members" | awk -F', ' -v n="$HOSTNAME" '$3 == n {print $1}')
-    if [ -n "$old" ]; then $ctl member remove "$old"; fi
-    $ctl member add "$HOSTNAME" --peer-urls="https://$HOSTNAME.$SVC:${ETCD_PEER_PORT}" | grep '^ETCD_INITIAL_CLUSTER' > /var/lib/k0s/etcd/join.env
+    if [ -n "$(mine "$members")" ] && [ -z "$(mine "$members" | awk -F', ' '$5 != ""')" ]; then
+      echo "joining as the member of $HOSTNAME that never started"
+      printf '%s\\n' "$members" | awk -F', ' -v n="$HOSTNAME" -v p="$peer" '
+        { name = ($4 == p) ? n : $3; k = split($4, u, ","); for (j = 1; j <= k; j++) c = c (c == "" ? "" : ",") name "=" u[j] }
+        END { print "ETCD_INITIAL_CLUSTER=\\"" c "\\""; print "ETCD_INITIAL_CLUSTER_STATE=\\"existing\\"" }' > /var/lib/k0s/etcd/join.env
+    else
+      i=0
+      while :; do
+        for old in $(mine "$members" | awk -F', ' '{print $1}'); do
+          echo "removing the member $old of $HOSTNAME: its data is gone"; $ctl member remove "$old"
+        done
+        if added=$($ctl member add "$HOSTNAME" --peer-urls="$peer"); then break; fi
+        i=$((i+1)); if [ $i -ge 30 ]; then echo "could not add $HOSTNAME to the etcd cluster"; exit 1; fi
+        sleep 2
+        members=$($ctl member list)
+      done
+      printf '%s\\n' "$added" | grep '^ETCD_INITIAL_CLUSTER' > /var/lib/k0s/etcd/join.env
+    fi
   fi
 fi
 if [ -f /var/lib/k0s/etcd/join.env ]; then . /var/lib/k0s/etcd/join.env; export ETCD_INITIAL_CLUSTER ETCD_INITIAL_CLUSTER_STATE; fi
@@ -133,7 +167,7 @@ export function desiredEtcdStatefulSet(
     { name: 'HOSTNAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'SVC', value: svc },
     { name: 'NAMESPACE', value: view.namespace },
-    { name: 'ETCD_INITIAL_CLUSTER', value: initialCluster(sts, opts.bootstrapMembers) },
+    { name: 'ETCD_INITIAL_CLUSTER', value: initialCluster(sts, svc, opts.bootstrapMembers) },
     { name: 'ETCD_INITIAL_CLUSTER_STATE', value: 'new' },
   ];
   const mounts = [

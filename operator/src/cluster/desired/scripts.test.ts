@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { K0S_CONFIG_KEY, KINE_DATASOURCE_SECRET_KEY, type Cluster } from '@k0smotron/api';
-import { CERTS_DIR, clusterView, desiredChildren, entrypointScript } from './index';
+import { CERTS_DIR, clusterView, desiredChildren, entrypointScript, ETCD_START_SCRIPT } from './index';
 import { testCluster as cluster, testFacts as facts } from './testdata/fixtures';
 
 let dir: string;
@@ -58,5 +58,73 @@ describe('the entrypoint script under sh', () => {
     expect(args).toEqual(['controller', '--debug=true', "--labels=team=a b,it's=x", '--config=/etc/k0s/k0s.yaml'.replace('/etc/k0s', join(dir, 'etc-k0s')), '--enable-dynamic-config']);
     expect(keyMode).toBe('600');
     expect(config.spec.api.externalAddress).toBe('192.0.2.2');
+  });
+});
+
+// The etcd start script's join decisions, under sh with stand-ins for etcdctl (answers a given
+// member list and records each call) and etcd (records the join settings it was started with).
+// etcd-scripts.itest.ts runs the same script against real etcd members.
+describe('the etcd start script under sh', () => {
+  const peer = (i: number) => `https://kmc-demo-etcd-${i}.kmc-demo-etcd:2380`;
+  const client = (i: number) => `https://kmc-demo-etcd-${i}.kmc-demo-etcd:2379`;
+
+  function runEtcd(memberList: string, addFailures = 0) {
+    const root = join(dir, 'var-lib-k0s');
+    mkdirSync(join(root, 'etcd'), { recursive: true });
+    mkdirSync(join(dir, 'bin'));
+    const calls = join(dir, 'etcdctl-calls');
+    const stub = (name: string, body: string) => {
+      writeFileSync(join(dir, 'bin', name), `#!/bin/sh\n${body}\n`);
+      chmodSync(join(dir, 'bin', name), 0o755);
+    };
+    stub('getent', 'exit 0');
+    writeFileSync(join(dir, 'members'), memberList);
+    writeFileSync(join(dir, 'add-failures'), String(addFailures));
+    stub('etcdctl', `
+for a in "$@"; do case "$a" in --*) ;; *) printf '%s ' "$a" >> "${calls}";; esac; done; echo >> "${calls}"
+case "$*" in
+  *"member list"*) [ -s "${join(dir, 'members')}" ] || { echo "Error: context deadline exceeded" >&2; exit 1; }; cat "${join(dir, 'members')}";;
+  *"member add"*)
+    n=$(cat "${join(dir, 'add-failures')}")
+    if [ "$n" -gt 0 ]; then echo $((n-1)) > "${join(dir, 'add-failures')}"; echo "Error: etcdserver: unhealthy cluster" >&2; exit 1; fi
+    printf 'Member 99 added\\n\\nETCD_NAME="kmc-demo-etcd-1"\\nETCD_INITIAL_CLUSTER="kmc-demo-etcd-0=${peer(0)},kmc-demo-etcd-1=${peer(1)}"\\nETCD_INITIAL_ADVERTISE_PEER_URLS="${peer(1)}"\\nETCD_INITIAL_CLUSTER_STATE="existing"\\n';;
+esac`);
+    stub('etcd', `printf '%s\\n%s\\n' "$ETCD_INITIAL_CLUSTER" "$ETCD_INITIAL_CLUSTER_STATE" > "${join(dir, 'etcd-env')}"`);
+    writeFileSync(join(dir, 'etcd.sh'), ETCD_START_SCRIPT.replaceAll('/var/lib/k0s', root));
+    const out = execFileSync('sh', [join(dir, 'etcd.sh'), 'etcd', '--name=kmc-demo-etcd-1'], {
+      env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOSTNAME: 'kmc-demo-etcd-1', SVC: 'kmc-demo-etcd', NAMESPACE: 'team-a', ETCD_INITIAL_CLUSTER: 'kmc-demo-etcd-0=x', ETCD_INITIAL_CLUSTER_STATE: 'new' },
+      stdio: 'pipe',
+    }).toString();
+    const [initialCluster, state] = readFileSync(join(dir, 'etcd-env'), 'utf8').trimEnd().split('\n');
+    return { out, calls: readFileSync(calls, 'utf8').trimEnd().split('\n').map((l) => l.trim()), initialCluster, state };
+  }
+
+  it('joins as its own member that was added but never started (no name yet), without member add or remove', () => {
+    const r = runEtcd(`8e9e05c52164694d, started, kmc-demo-etcd-0, ${peer(0)}, ${client(0)}, false\n91bc3c398fb3c146, unstarted, , ${peer(1)}, , false\n`);
+    expect(r.calls).toEqual(['member list']);
+    expect(r.initialCluster).toBe(`kmc-demo-etcd-0=${peer(0)},kmc-demo-etcd-1=${peer(1)}`);
+    expect(r.state).toBe('existing');
+    expect(r.out).toContain('joining as the member of kmc-demo-etcd-1 that never started');
+  });
+
+  it('removes its member that ran before (data lost) and adds itself again, retrying while etcd refuses the add', () => {
+    const r = runEtcd(`8e9e05c52164694d, started, kmc-demo-etcd-0, ${peer(0)}, ${client(0)}, false\n91bc3c398fb3c146, started, kmc-demo-etcd-1, ${peer(1)}, ${client(1)}, false\n`, 1);
+    expect(r.calls).toEqual([
+      'member list',
+      'member remove 91bc3c398fb3c146',
+      `member add kmc-demo-etcd-1`,
+      'member list',
+      // The stand-in still lists the removed member; the real cluster would not.
+      'member remove 91bc3c398fb3c146',
+      `member add kmc-demo-etcd-1`,
+    ]);
+    expect(r.initialCluster).toBe(`kmc-demo-etcd-0=${peer(0)},kmc-demo-etcd-1=${peer(1)}`);
+    expect(r.state).toBe('existing');
+  });
+
+  it('bootstraps when no cluster answers on the Service', () => {
+    const r = runEtcd('');
+    expect(r.initialCluster).toBe('kmc-demo-etcd-0=x');
+    expect(r.state).toBe('new');
   });
 });
