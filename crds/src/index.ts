@@ -11,6 +11,7 @@ export * from './nodeports';
 export { md5Hex } from './md5';
 export * from './normalize';
 export * from './policy';
+export * from './joinable';
 export * from './validate';
 export * from './unsupported';
 export * from './crd';

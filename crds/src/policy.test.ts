@@ -253,6 +253,24 @@ describe('joinTokenDecision', () => {
     expect(ask('team-b', 'worker', undefined, cluster(), tight)).toEqual({ allowed: true, expiryMs: 3_600_000 });
   });
 
+  it('refuses a controller token for storage no controller can join, after the namespace rules', () => {
+    const etcd = { ...cluster(), storage: { type: 'etcd' as const } };
+    expect(ask('team-b', 'controller', '1h', etcd)).toMatchObject({
+      allowed: false,
+      reason: 'StorageNotJoinable',
+      field: 'spec.role',
+      message: expect.stringMatching(/^Cluster team-b\/b cannot take another controller: .*raise spec\.replicas/),
+    });
+    // Worker tokens do not share the datastore.
+    expect(ask('team-b', 'worker', '1h', etcd)).toEqual({ allowed: true, expiryMs: 3_600_000 });
+    // A shared database is joinable; a Secret not read cannot be told apart, so it is left to the operator.
+    expect(ask('team-b', 'controller', '1h', { ...cluster(), storage: { type: 'kine', dataSource: 'postgres://u:p@db/kine' } })).toEqual({ allowed: true, expiryMs: 3_600_000 });
+    expect(ask('team-b', 'controller', '1h', { ...cluster(), storage: { type: 'kine', secretName: 'db' } })).toMatchObject({ allowed: true });
+    expect(ask('team-b', 'controller', '1h', { ...cluster(), storage: { type: 'kine', dataSource: 'sqlite:///db' } })).toMatchObject({ reason: 'StorageNotJoinable' });
+    // Another namespace that may not ask hears the namespace rule, not the storage.
+    expect(ask('team-a', 'controller', '1h', etcd)).toMatchObject({ reason: 'CrossNamespaceDenied' });
+  });
+
   it('refuses a Cluster in a denied namespace', () => {
     expect(ask('kube-system', 'worker', undefined, { namespace: 'kube-system', name: 'x' })).toMatchObject({ allowed: false, reason: 'PolicyViolation' });
   });

@@ -15,6 +15,7 @@ import type { V1Container, V1PodSpec, V1PodTemplateSpec, V1Volume } from '@kuber
 import { DEFAULT_ETCD_IMAGE, DEFAULT_K0S_IMAGE } from './constants';
 import { parseGoDuration } from './duration';
 import { DEFAULT_ETCD_DEFRAG } from './normalize';
+import { controllerJoinRefusal, type ControllerJoinStorage } from './joinable';
 import type { JoinRole } from './schema/jointokenrequest';
 
 export interface TenantPolicy {
@@ -446,18 +447,29 @@ export interface JoinTokenRequestFacts {
   role: JoinRole;
   /** `spec.expiry` as written (Go duration), or undefined for the default. */
   expiry: string | undefined;
-  cluster: { namespace: string; name: string; annotations?: Record<string, string> };
+  cluster: {
+    namespace: string;
+    name: string;
+    annotations?: Record<string, string>;
+    /**
+     * The Cluster's datastore (controllerJoinStorage of its spec), when known: a controller token
+     * for storage no controller can join is refused. Undefined: not checked here.
+     */
+    storage?: ControllerJoinStorage;
+  };
 }
 
 export type JoinTokenDecision =
   | { allowed: true; /** ms until the token expires; undefined = never */ expiryMs: number | undefined }
-  | { allowed: false; reason: 'CrossNamespaceDenied' | 'PolicyViolation'; field: string; message: string };
+  | { allowed: false; reason: 'CrossNamespaceDenied' | 'PolicyViolation' | 'StorageNotJoinable'; field: string; message: string };
 
 /**
  * Whether a join token may be issued. A request reaches only Clusters in its own namespace unless
  * the Cluster opts in with ANNOTATION_JOIN_TOKEN_NAMESPACES (worker tokens) or
  * ANNOTATION_CONTROLLER_JOIN_TOKEN_NAMESPACES (controller tokens too). The expiry is bounded by the
- * policy; `0s` (never) only when the policy allows it.
+ * policy; `0s` (never) only when the policy allows it. A controller token is refused when the
+ * Cluster's storage cannot take another controller (checked after the namespace rules, so a
+ * namespace that may not ask learns nothing about another namespace's Cluster).
  */
 export function joinTokenDecision(facts: JoinTokenRequestFacts, policy: TenantPolicy, defaultExpiry = '24h'): JoinTokenDecision {
   const { requestNamespace, role, cluster } = facts;
@@ -485,6 +497,10 @@ export function joinTokenDecision(facts: JoinTokenRequestFacts, policy: TenantPo
         message: `${target} does not allow join tokens from namespace ${requestNamespace}: a JoinTokenRequest reaches Clusters of its own namespace, unless the Cluster's owner lists ${requestNamespace} in annotation ${ANNOTATION_JOIN_TOKEN_NAMESPACES}`,
       };
     }
+  }
+  if (role === 'controller' && cluster.storage) {
+    const refusal = controllerJoinRefusal(cluster.storage, cluster);
+    if (refusal) return { allowed: false, reason: 'StorageNotJoinable', field: 'spec.role', message: refusal };
   }
   const defaultMs = Math.min(parseGoDuration(defaultExpiry), policy.maxJoinTokenExpiryMs);
   if (facts.expiry === undefined || facts.expiry === '') return { allowed: true, expiryMs: defaultMs };

@@ -486,13 +486,23 @@ describe('join-token', () => {
     expect(left).toBeLessThanOrEqual(3_600_000);
     expect(y.stderr).toContain(`Token issued, valid until ${req.status.expiration}; revoke it with \`kubectl k0smotron join-token revoke wy\`.\n`);
 
-    const j = await k(['join-token', 'create', 'demo', '-o', 'json', '--name', 'wj', '--expiry', '0s', '--role', 'controller', '--timeout', '60s']);
+    const j = await k(['join-token', 'create', 'demo', '-o', 'json', '--name', 'wj', '--expiry', '0s', '--role', 'worker', '--timeout', '60s']);
     expect(j.code).toBe(0);
     const reqJ = JSON.parse(j.stdout);
-    expect(reqJ).toMatchObject({ kind: 'JoinTokenRequest', metadata: { name: 'wj' }, spec: { clusterName: 'demo', expiry: '0s', role: 'controller' }, status: { token: await secretToken('wj') } });
+    expect(reqJ).toMatchObject({ kind: 'JoinTokenRequest', metadata: { name: 'wj' }, spec: { clusterName: 'demo', expiry: '0s', role: 'worker' }, status: { token: await secretToken('wj') } });
     expect(findCondition(reqJ, 'JoinTokenSecretCreated')?.status).toBe('True');
     expect(reqJ.status.expiration).toBeUndefined();
     expect(j.stderr).toContain('Token issued, never expires; revoke it with `kubectl k0smotron join-token revoke wj`.\n');
+
+    // demo keeps its data in the etcd k0smotron runs beside it, which no other k0s controller can
+    // join: the operator refuses a controller token, and the command says why at once, deleting
+    // the request it made.
+    const c = await k(['join-token', 'create', 'demo', '--name', 'wc', '--role', 'controller', '--timeout', '60s']);
+    expect(c.code).toBe(1);
+    expect(c.stdout).toBe('');
+    expect(c.stderr).toMatch(new RegExp(`\\nerror: Cluster ${ns}/demo cannot take another controller: .*raise spec\\.replicas.*\\nhint: jointokenrequest\\.k0smotron\\.io/wc was deleted; a worker token \\(--role worker\\) is not affected\\n$`));
+    const wc = kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'k0smotron.io', version: 'v1beta2', namespace: ns, plural: 'jointokenrequests', name: 'wc' });
+    expect(await wc.then(() => 'still there', () => 'gone')).toBe('gone');
 
     // Only the stdout of join-token carries a token: not stderr, request logs, lists, status or describe.
     const logged = await k(['join-token', 'demo', '--name', 'wv', '-v=6', '--timeout', '60s']);

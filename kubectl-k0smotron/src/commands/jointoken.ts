@@ -21,6 +21,8 @@ import { parseTimeout, POLL_MS } from './wait';
 import { formatDuration } from '../duration';
 
 const JTR_TYPE = 'jointokenrequest.k0smotron.io';
+/** The operator's condition reason for a controller token the Cluster's storage cannot take. */
+const STORAGE_NOT_JOINABLE = 'StorageNotJoinable';
 
 export function defaultRequestName(cluster: string, random = randomBytes(3).toString('hex')): string {
   return `${cluster.slice(0, 63 - 13)}-token-${random.slice(0, 6)}`;
@@ -72,6 +74,12 @@ export async function runJoinTokenCreate(s: Session, args: JoinTokenCreateArgs):
     if (reason !== lastReason) {
       s.progress(`${s.err.dim(`[${formatDuration(Date.now() - started).padStart(5)}]`)} ${JTR_TYPE}/${name}: ${reason}`);
       lastReason = reason;
+    }
+    // The operator refuses a controller token for storage no controller can join (as k0s would):
+    // waiting cannot change that, so the request goes and the operator's reason is the error.
+    if (cond?.status === 'False' && cond.reason === STORAGE_NOT_JOINABLE) {
+      await s.call({ verb: 'delete', resource: JOIN_TOKEN_REQUESTS, namespace, name }, () => s.client.deleteJoinTokenRequest(namespace, name));
+      throw new CliError(cond.message ?? 'the Cluster\'s storage cannot take another controller', `${JTR_TYPE}/${name} was deleted; a worker token (--role worker) is not affected`);
     }
     if (Date.now() - started >= timeoutMs) {
       throw new CliError(

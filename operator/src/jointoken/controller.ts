@@ -21,6 +21,7 @@ import {
   JOIN_TOKEN_REQUEST_KIND,
   JOIN_TOKEN_SECRET_KEY,
   K0S_JOIN_API_PORT,
+  KINE_DATASOURCE_SECRET_KEY,
   LABEL_COMPONENT,
   LABEL_TOKEN_REQUEST,
   type Cluster,
@@ -31,7 +32,9 @@ import {
   type OwnerReference,
   type TenantPolicy,
   DEFAULT_TENANT_POLICY,
+  controllerJoinStorage,
   joinTokenDecision,
+  type ControllerJoinStorage,
 } from '@k0smotron/api';
 import type { ControllerSpec, ObjectKey, ReconcileContext, ReconcileResult } from '../engine/contract';
 import { ChildAccessError, type ChildApiAccess } from '../childapi/access';
@@ -83,6 +86,20 @@ export function joinServerUrl(cluster: Cluster, role: JoinRole): string | undefi
     return u.origin;
   }
   return endpoint.replace(/\/+$/, '');
+}
+
+/**
+ * The datastore a controller joining `cluster` would share (see controllerJoinStorage). A kine
+ * URL kept in the user's Secret is read here, only for its backend: it is passed to the decision
+ * and never logged, recorded or put in a message. A Secret that cannot be read leaves the
+ * question open (undefined data source), as the Cluster cannot run without it anyway.
+ */
+async function joinStorage(ctx: ReconcileContext, cluster: Cluster): Promise<ControllerJoinStorage> {
+  const storage = controllerJoinStorage(cluster.spec);
+  if (storage.type !== 'kine' || storage.dataSource !== undefined || !storage.secretName) return storage;
+  const secret = await ctx.client.get<V1Secret & KubernetesObject>({ ...SECRET_GVK, namespace: cluster.metadata.namespace, name: storage.secretName });
+  const encoded = secret?.data?.[KINE_DATASOURCE_SECRET_KEY];
+  return encoded ? { ...storage, dataSource: Buffer.from(encoded, 'base64').toString('utf8').trim() } : storage;
 }
 
 function dropSecretData(obj: KubernetesObject): KubernetesObject {
@@ -319,12 +336,14 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     const created = jtr.status?.conditions?.find((c) => c.type === JOIN_TOKEN_CONDITION);
     const issued = !!jtr.status?.tokenID && created?.status === 'True';
     const crossNamespace = clusterKey.namespace !== key.namespace;
+    // A controller token shares the Cluster's datastore: refused when k0s would refuse it.
+    const storage = role === 'controller' && cluster ? await joinStorage(ctx, cluster) : undefined;
     const decision = joinTokenDecision(
       {
         requestNamespace: key.namespace,
         role,
         expiry: jtr.spec?.expiry,
-        cluster: { namespace: clusterKey.namespace, name: clusterKey.name, annotations: cluster?.metadata.annotations },
+        cluster: { namespace: clusterKey.namespace, name: clusterKey.name, annotations: cluster?.metadata.annotations, ...(storage ? { storage } : {}) },
       },
       policy,
       DEFAULT_JOIN_TOKEN_EXPIRY,

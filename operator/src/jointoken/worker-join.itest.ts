@@ -115,13 +115,13 @@ const workers: JoinedWorker[] = [];
 let pathDir = '';
 
 /** A Cluster exposed at 127.0.0.1:<free port>, with the stand-in control plane listening there. */
-async function clusterWithControlPlane(name: string): Promise<Bed> {
+async function clusterWithControlPlane(name: string, more: Partial<NonNullable<Cluster['spec']>> = {}): Promise<Bed> {
   const port = await freePort();
   const cluster: Cluster = {
     apiVersion: 'k0smotron.io/v1beta2',
     kind: 'Cluster',
     metadata: { name, namespace: ns },
-    spec: { externalAddress: '127.0.0.1', service: { type: 'ClusterIP', apiPort: port } },
+    spec: { externalAddress: '127.0.0.1', service: { type: 'ClusterIP', apiPort: port }, ...more },
   };
   await kmc.createCluster(cluster);
   const pki = await eventually(`PKI Secrets of ${name}`, () => readChildApiPki(kc, ns, name));
@@ -354,11 +354,14 @@ describe('workers join a Cluster with its tokens', () => {
   });
 
   it('a controller token is refused for a worker: by the worker (token type) and by kube-apiserver (no bootstrap-authentication usage)', async () => {
+    // Controller tokens are issued only for storage another controller can join (the etcd of
+    // c1 is not): kine on a shared database.
+    const c3 = await clusterWithControlPlane('c3', { storage: { type: 'kine', kine: { dataSourceURL: 'postgres://kine:pw@db.example:5432/kine' } } });
     await kmc.createJoinTokenRequest({
       apiVersion: 'k0smotron.io/v1beta2',
       kind: 'JoinTokenRequest',
       metadata: { name: 'controller', namespace: ns },
-      spec: { clusterName: 'c1', expiry: '1h', role: 'controller' },
+      spec: { clusterName: 'c3', expiry: '1h', role: 'controller' },
     });
     const token = await issued('controller');
     const decoded = decodeJoinToken(token);
@@ -369,7 +372,7 @@ describe('workers join a Cluster with its tokens', () => {
     const err = await refusal(joinWorker({ token, name: 'w-controller', log: () => {} }));
     expect(err).toMatchObject({ stage: 'token', message: 'wrong token type controller-bootstrap, expected type: kubelet-bootstrap' });
     // 2. Presented to the Cluster's kube-apiserver anyway, its bootstrap token does not authenticate:
-    const asKubelet = (nodeName: string) => bootstrapKubeletCertificate({ server: c1.child.url, caPem: c1.pki.caCertPem, bearer: decoded.token, nodeName });
+    const asKubelet = (nodeName: string) => bootstrapKubeletCertificate({ server: c3.child.url, caPem: c3.pki.caCertPem, bearer: decoded.token, nodeName });
     const refused = await asKubelet('w-controller').then(
       () => undefined,
       (e: unknown) => e,
@@ -378,10 +381,10 @@ describe('workers join a Cluster with its tokens', () => {
     // because its Secret carries the controller-join usages and not usage-bootstrap-authentication,
     const id = decoded.token.split('.')[0];
     const path = `/api/v1/namespaces/kube-system/secrets/bootstrap-token-${id}`;
-    const secret = await childCall(c1.child, c1.pki.caCertPem, c1.admin, path);
+    const secret = await childCall(c3.child, c3.pki.caCertPem, c3.admin, path);
     expect(Object.keys(secret.json.data).filter((k) => k.startsWith('usage-')).sort()).toEqual(['usage-bootstrap-controller-join', 'usage-controller-join']);
     // and that usage alone is what refuses it: with it added, the same token would bootstrap a kubelet.
-    const patched = await childCall(c1.child, c1.pki.caCertPem, c1.admin, path, 'PATCH', { stringData: { 'usage-bootstrap-authentication': 'true' } });
+    const patched = await childCall(c3.child, c3.pki.caCertPem, c3.admin, path, 'PATCH', { stringData: { 'usage-bootstrap-authentication': 'true' } });
     expect(patched.status).toBe(200);
     const accepted = await eventually('the patched token to authenticate', () => asKubelet('w-controller').catch(() => undefined), 30_000);
     expect(accepted.certPem).toContain('BEGIN CERTIFICATE');
