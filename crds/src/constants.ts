@@ -50,11 +50,14 @@ export const LABEL_CAPI_CONTROL_PLANE = 'cluster.x-k8s.io/control-plane';
 export const CAPI_SECRET_TYPE = 'cluster.x-k8s.io/secret';
 
 /**
- * The longest Cluster name whose every generated child stays a valid name: the etcd
- * StatefulSet `kmc-<name>-etcd` must leave room for the 11-character controller-revision-hash
- * suffix inside a 63-character label value.
+ * The longest Cluster name: every generated object carries the label `cluster: <name>`, and a
+ * label value holds at most 63 characters. Child names that would outgrow their kind's limit are
+ * shortened (names.ts), so the name itself needs no tighter bound.
  */
-export const MAX_CLUSTER_NAME_LENGTH = 43;
+export const MAX_CLUSTER_NAME_LENGTH = 63;
+
+/** Why a Cluster name is limited, in the words of a validation error. */
+export const CLUSTER_NAME_LIMIT_REASON = 'because it is the value of the "cluster" label on every generated object, and a label value holds at most 63';
 
 export const CONDITION_TYPES = [
   'Available',

@@ -65,9 +65,9 @@ describe('clusters.k0smotron.io', () => {
     const visible = crd.spec.versions[0].additionalPrinterColumns!.filter(c => !c.priority).map(c => c.name.toUpperCase());
     expect(visible).toEqual(['READY', 'REPLICAS', 'VERSION', 'SERVICE', 'ENDPOINT', 'WORKERS', 'AGE']);
   });
-  it('limits metadata.name to 43 DNS-1123 characters and defaults spec as upstream', () => {
+  it('limits metadata.name to 63 DNS-1123 characters (a label value) and defaults spec as upstream', () => {
     const root = crd.spec.versions[0].schema.openAPIV3Schema as { properties: Record<string, JsonSchema> };
-    expect(root.properties.metadata).toMatchObject({ properties: { name: { maxLength: 43, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' } } });
+    expect(root.properties.metadata).toMatchObject({ properties: { name: { maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' } } });
     expect(root.properties.spec.default).toEqual({ service: { type: 'NodePort' } });
   });
 });

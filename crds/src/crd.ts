@@ -13,6 +13,7 @@ import {
   K0SMOTRON_CLUSTER_KIND,
   K0SMOTRON_CLUSTER_PLURAL,
   MAX_CLUSTER_NAME_LENGTH,
+  CLUSTER_NAME_LIMIT_REASON,
   V1BETA1,
   V1BETA2,
 } from './constants';
@@ -114,7 +115,7 @@ const clusterMetadata: JsonSchema = {
       type: 'string',
       maxLength: MAX_CLUSTER_NAME_LENGTH,
       pattern: DNS1123_LABEL_PATTERN,
-      description: `At most ${MAX_CLUSTER_NAME_LENGTH} characters so every generated object name stays within 63.`,
+      description: `At most ${MAX_CLUSTER_NAME_LENGTH} characters, ${CLUSTER_NAME_LIMIT_REASON}. Longer generated object names are shortened.`,
     },
   },
 };

@@ -8,30 +8,50 @@ import type { Cluster } from './schema/cluster';
 export const KUBE_NAME_LIMIT = 63;
 
 /**
- * Upstream's rule for names that would be too long: keep the first 57 characters, then `-`
- * and the first 5 hex characters of the MD5 of the full name. Shorter names are unchanged.
+ * Longest StatefulSet name whose pods get created: the StatefulSet controller labels every pod
+ * `controller-revision-hash: <statefulset>-<hash of up to 10 characters>`, and a label value holds
+ * at most 63 characters. Past 52 the ControllerRevision is refused and no pod is ever created.
  */
-export function shortenName(name: string): string {
-  if (name.length <= KUBE_NAME_LIMIT) return name;
-  return `${name.slice(0, KUBE_NAME_LIMIT - 6)}-${md5Hex(name).slice(0, 5)}`;
+export const STATEFULSET_NAME_LIMIT = 52;
+
+/** Longest CronJob name the API server accepts: the Jobs it starts add an 11-character suffix. */
+export const CRONJOB_NAME_LIMIT = 52;
+
+/**
+ * Upstream's rule for names that would be too long: keep the first `limit - 6` characters, then
+ * `-` and the first 5 hex characters of the MD5 of the full name. Names within `limit` are
+ * unchanged. With the default limit of 63 this is exactly upstream's name (57 characters + hash);
+ * StatefulSets and CronJobs pass 52, their kind's limit, where upstream would make a name the
+ * cluster refuses or never runs.
+ */
+export function shortenName(name: string, limit = KUBE_NAME_LIMIT): string {
+  if (name.length <= limit) return name;
+  return `${name.slice(0, limit - 6)}-${md5Hex(name).slice(0, 5)}`;
 }
 
 export interface ClusterObjectNames {
-  /** k0s StatefulSet, its data volume, and the ClusterIP Service. */
+  /**
+   * k0s StatefulSet and its data volume (at most 52 characters). Upstream's name `kmc-<name>` up
+   * to a 48-character Cluster name; longer ones are shortened, so it may differ from the Service.
+   */
   statefulSet: string;
+  /** ClusterIP Service `kmc-<name>` (at most 63 characters). */
   clusterIPService: string;
   nodePortService: string;
   loadBalancerService: string;
   /** ConfigMap with the generated k0s config (key K0SMOTRON_K0S_YAML). */
   configMap: string;
   entrypointConfigMap: string;
-  /** Never shortened (upstream). */
+  /** Never shortened (upstream); a ConfigMap name may have 253 characters. */
   telemetryConfigMap: string;
   endpointConfigMap: string;
   /** An inline kine data source URL, kept in a Secret so its password never sits in a ConfigMap. */
   kineDataSourceSecret: string;
+  /** Headless Service of etcd (at most 63); the subdomain of the etcd pods' DNS names. */
   etcdService: string;
+  /** At most 52 characters: `kmc-<name>-etcd` up to a 43-character Cluster name, then shortened. */
   etcdStatefulSet: string;
+  /** At most 52 characters: `kmc-<name>-defrag` up to a 41-character Cluster name, then shortened. */
   etcdDefragCronJob: string;
   /** CAPI-format certificate Secrets (`<name>-<purpose>`; not shortened, Secret names allow 253). */
   caSecret: string;
@@ -45,11 +65,15 @@ export interface ClusterObjectNames {
   kubeconfigSecret: string;
 }
 
-/** Every generated child name of Cluster `name`. */
+/**
+ * Every generated child name of Cluster `name` (a DNS-1123 label of at most 63 characters). Each
+ * kind is shortened at its own limit, so every name upstream generates that works in Kubernetes is
+ * kept as it is, and an existing upstream Cluster is taken over without renaming its children.
+ */
 export function clusterObjectNames(name: string): ClusterObjectNames {
-  const kmc = (pattern: string) => shortenName(pattern.replace('%s', name));
+  const kmc = (pattern: string, limit = KUBE_NAME_LIMIT) => shortenName(pattern.replace('%s', name), limit);
   return {
-    statefulSet: kmc('kmc-%s'),
+    statefulSet: kmc('kmc-%s', STATEFULSET_NAME_LIMIT),
     clusterIPService: kmc('kmc-%s'),
     nodePortService: kmc('kmc-%s-nodeport'),
     loadBalancerService: kmc('kmc-%s-lb'),
@@ -59,8 +83,8 @@ export function clusterObjectNames(name: string): ClusterObjectNames {
     endpointConfigMap: kmc('kmc-%s-endpoint'),
     kineDataSourceSecret: kmc('kmc-%s-kine'),
     etcdService: kmc('kmc-%s-etcd'),
-    etcdStatefulSet: kmc('kmc-%s-etcd'),
-    etcdDefragCronJob: kmc('kmc-%s-defrag'),
+    etcdStatefulSet: kmc('kmc-%s-etcd', STATEFULSET_NAME_LIMIT),
+    etcdDefragCronJob: kmc('kmc-%s-defrag', CRONJOB_NAME_LIMIT),
     caSecret: `${name}-ca`,
     saSecret: `${name}-sa`,
     proxySecret: `${name}-proxy`,

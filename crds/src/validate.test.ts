@@ -62,6 +62,16 @@ describe('messages name the fix', () => {
     const [e] = spec({ patches: [{ target: { kind: 'Service' }, patch: { type: 'strategic', content: '[1]' } }] });
     expect(e).toEqual({ path: 'spec.patches[0].patch.content', message: expect.stringMatching(/strategic merge patch must be an object/) });
   });
+  it('accepts a Cluster name of 63 characters and says why a longer one is refused (a label value)', () => {
+    const named = (name: string) => validateCluster({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name }, spec: {} });
+    for (const n of [43, 44, 52, 53, 63]) expect(named('c'.repeat(n)).errors).toEqual([]);
+    expect(named('c'.repeat(64)).errors).toEqual([
+      {
+        path: 'metadata.name',
+        message: 'must be at most 63 characters because it is the value of the "cluster" label on every generated object, and a label value holds at most 63 (got 64)',
+      },
+    ]);
+  });
   it('explains a token request without a cluster', () => {
     const r = validateJoinTokenRequest({ apiVersion: 'k0smotron.io/v1beta2', kind: 'JoinTokenRequest', metadata: { name: 't' }, spec: {} });
     expect(r.errors).toEqual([{ path: 'spec', message: 'set one of: clusterName, clusterRef' }]);

@@ -11,6 +11,7 @@ import {
   JOIN_TOKEN_REQUEST_KIND,
   K0SMOTRON_CLUSTER_KIND,
   MAX_CLUSTER_NAME_LENGTH,
+  CLUSTER_NAME_LIMIT_REASON,
 } from './constants';
 import { Cluster, ClusterSpec, K0S_VERSION_PATTERN, HOST_PATTERN, KINE_URL_PATTERN } from './schema/cluster';
 import { DNS1123_LABEL_PATTERN, DNS1123_SUBDOMAIN_PATTERN, GO_DURATION_PATTERN, QUANTITY_PATTERN } from './schema/common';
@@ -435,7 +436,7 @@ export function validateCluster(obj: unknown): ValidationResult {
         'metadata.name',
         MAX_CLUSTER_NAME_LENGTH,
         DNS1123_LABEL_PATTERN,
-        'so every generated object name stays within 63 ',
+        `${CLUSTER_NAME_LIMIT_REASON} `,
       ),
     );
   }

@@ -33,8 +33,8 @@ interface Case {
   objectName?: string;
 }
 
-// The CRD caps Cluster names at 43 characters (room for the longest child name suffix).
-const LONG = 'x'.repeat(43);
+// The CRD caps Cluster names at 63 characters (the name is a label value); longer child names are shortened.
+const LONG = 'x'.repeat(63);
 const patch = (kind: string, type: string, content: string) => ({ patches: [{ target: { kind }, patch: { type, content } }] });
 
 const CASES: Case[] = [
@@ -66,8 +66,8 @@ const CASES: Case[] = [
   { name: 'k0sConfig api that is not an object', kind: 'clusters', spec: { service: { type: 'ClusterIP' }, k0sConfig: { apiVersion: 'k0s.k0sproject.io/v1beta1', spec: { api: ['not', 'an', 'object'] } } }, expect: { rejectedOrReported: /spec\.k0sConfig\.spec\.api/ } },
   { name: 'k0sConfig SANs that are not a list', kind: 'clusters', spec: { service: { type: 'ClusterIP' }, k0sConfig: { apiVersion: 'k0s.k0sproject.io/v1beta1', spec: { api: { sans: 'a.example.com' } } } }, expect: { rejectedOrReported: /spec\.k0sConfig\.spec\.api\.sans/ } },
   { name: 'k0sConfig of 1.2 MB (over a ConfigMap\'s 1 MiB)', kind: 'clusters', spec: { service: { type: 'ClusterIP' }, k0sConfig: { apiVersion: 'k0s.k0sproject.io/v1beta1', kind: 'ClusterConfig', spec: { blob: 'z'.repeat(1_200_000) } } }, expect: { rejectedOrReported: /k0sConfig|too long|too large|exceed/i } },
-  { name: 'Cluster name at the 43-character limit', kind: 'clusters', objectName: LONG, spec: { service: { type: 'ClusterIP' } }, expect: { works: true } },
-  { name: 'Cluster name one over the limit', kind: 'clusters', objectName: 'y'.repeat(44), spec: { service: { type: 'ClusterIP' } }, expect: { rejected: /metadata\.name.*43/ } },
+  { name: 'Cluster name at the 63-character limit', kind: 'clusters', objectName: LONG, spec: { service: { type: 'ClusterIP' } }, expect: { works: true } },
+  { name: 'Cluster name one over the limit', kind: 'clusters', objectName: 'y'.repeat(64), spec: { service: { type: 'ClusterIP' } }, expect: { rejected: /metadata\.name.*63/ } },
   { name: 'token request for a Cluster that does not exist', kind: 'jointokenrequests', spec: { clusterName: 'no-such-cluster', expiry: '1h' }, expect: { reported: /./, field: /no-such-cluster/ } },
   { name: 'token expiry negative', kind: 'jointokenrequests', spec: { clusterName: 'no-such-cluster', expiry: '-1h' }, expect: { rejectedOrReported: /expiry|no-such-cluster/ } },
 ];

@@ -298,7 +298,7 @@ describe('400 for bad bodies, with nothing written', () => {
     ['no namespace', { name: 'bad-1', spec: {} }, 'namespace'],
     ['no name', { namespace: 'NS', spec: {} }, 'name'],
     ['uppercase name', { namespace: 'NS', name: 'Bad-2', spec: {} }, 'name'],
-    ['name too long', { namespace: 'NS', name: 'b'.repeat(44), spec: {} }, 'name'],
+    ['name too long', { namespace: 'NS', name: 'b'.repeat(64), spec: {} }, 'name'],
     ['spec not an object', { namespace: 'NS', name: 'bad-3', spec: 'big' }, 'spec'],
     ['label value not a string', { namespace: 'NS', name: 'bad-4', spec: {}, labels: { tier: 1 } }, 'labels.tier'],
     ['unknown top-level field', { namespace: 'NS', name: 'bad-5', spec: {}, replicas: 3 }, 'replicas'],

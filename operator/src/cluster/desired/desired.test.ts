@@ -384,6 +384,37 @@ describe('etcd', () => {
     expect(etcd.command![2]).toContain('member add "$HOSTNAME"');
     expect(etcd.command![3]).toBe('etcd');
   });
+  it('with a 63-character Cluster name: StatefulSets and the CronJob shortened to 52, etcd members reached under the headless Service', () => {
+    const name = 'a'.repeat(30) + '-' + 'b'.repeat(32);
+    const v = clusterView(
+      cluster(
+        { replicas: 3, persistence: { type: 'pvc', persistentVolumeClaim: { spec: { resources: { requests: { storage: '1Gi' } } } } }, storage: { type: 'etcd', etcd: { defragJob: { enabled: true, schedule: '0 3 * * *' } } } },
+        { name },
+      ),
+    );
+    const c = desiredChildren(v, facts({ cronJobApiVersion: 'batch/v1' }));
+    const sts = c.etcdStatefulSet!.metadata!.name!;
+    const svc = c.etcdService!.metadata!.name!;
+    expect(name).toHaveLength(63);
+    expect(sts.length).toBeLessThanOrEqual(52);
+    expect(c.statefulSet.metadata!.name!.length).toBeLessThanOrEqual(52);
+    expect(c.etcdDefragCronJob!.metadata!.name!.length).toBeLessThanOrEqual(52);
+    expect(svc.length).toBeLessThanOrEqual(63);
+    expect(sts).not.toBe(svc);
+    expect(c.etcdStatefulSet!.spec!.serviceName).toBe(svc);
+    const etcd = c.etcdStatefulSet!.spec!.template.spec!.containers[0];
+    expect(etcd.env!.find((e) => e.name === 'ETCD_INITIAL_CLUSTER')!.value).toBe(
+      [0, 1, 2].map((i) => `${sts}-${i}=https://${sts}-${i}.${svc}:2380`).join(','),
+    );
+    expect(etcd.env!.find((e) => e.name === 'SVC')!.value).toBe(svc);
+    expect(etcd.command).toContain(`--advertise-client-urls=https://$(HOSTNAME).${svc}:2379`);
+    expect(parse(c.configMap.data!.K0SMOTRON_K0S_YAML).spec.storage.etcd.externalCluster.endpoints).toEqual([`https://${svc}:2379`]);
+    // Pod volume names are DNS-1123 labels: the k0s data volume (named after its StatefulSet) fits.
+    const podSpec = c.statefulSet.spec!.template.spec!;
+    for (const vol of podSpec.volumes ?? []) expect(vol.name.length).toBeLessThanOrEqual(63);
+    expect(c.statefulSet.spec!.volumeClaimTemplates![0].metadata!.name).toBe(c.statefulSet.metadata!.name);
+    for (const o of childList(c)) expect(o.metadata!.labels!.cluster).toBe(name);
+  });
   it('scaling etcd does not change its pod template (no etcd roll); a k0s upgrade neither', () => {
     const v1 = clusterView(cluster({ replicas: 1 }));
     const first = desiredChildren(v1, facts()).etcdStatefulSet!;

@@ -2,7 +2,7 @@
 // status, and lastTransitionTime only moves when a condition's status changes, so an unchanged
 // Cluster produces an identical status and no write.
 import type { V1StatefulSet } from '@kubernetes/client-node';
-import { controlPlaneSelectorLabels, formatLabelSelector, type ClusterConditionType, type ClusterStatus, type Condition } from '@k0smotron/api';
+import { clusterObjectNames, controlPlaneSelectorLabels, formatLabelSelector, type ClusterConditionType, type ClusterStatus, type Condition } from '@k0smotron/api';
 import type { EndpointResult } from './endpoint';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -75,7 +75,7 @@ export function computeStatus(f: StatusFacts): ClusterStatus {
   const r = replicasOf(f.statefulSet);
   const want = f.desiredReplicas;
   const sleeping = want === 0;
-  const stsName = f.statefulSet?.metadata?.name ?? `kmc-${f.name}`;
+  const stsName = f.statefulSet?.metadata?.name ?? clusterObjectNames(f.name).statefulSet;
   const podsHint = `kubectl -n ${f.namespace} get pods -l ${formatLabelSelector(controlPlaneSelectorLabels(f.name))}`;
 
   const certificates: Draft = f.certificates

@@ -19,7 +19,7 @@ describe('checkCreateClusterRequest', () => {
     ['text', ''],
     [{ name: 'web' }, 'namespace'],
     [{ namespace: 'a', name: 'Web' }, 'name'],
-    [{ namespace: 'a', name: 'x'.repeat(44) }, 'name'],
+    [{ namespace: 'a', name: 'x'.repeat(64) }, 'name'],
     [{ namespace: 'a_b', name: 'web' }, 'namespace'],
     [{ namespace: 'a', name: 'web', spec: [] }, 'spec'],
     [{ namespace: 'a', name: 'web', labels: { team: 5 } }, 'labels.team'],
