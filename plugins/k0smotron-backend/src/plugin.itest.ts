@@ -370,6 +370,15 @@ describe('tenant policy, self-service fields and redaction', () => {
     expect(await client.listJoinTokenRequests(ns)).toEqual([]);
   });
 
+  it('refuses a controller token for storage no other controller can join, saying why, before writing anything', async () => {
+    // kc keeps its data in the etcd k0smotron runs beside it: k0s would refuse the controller.
+    const res = await request(t.backend.server).post(api(`/clusters/test/${ns}/kc/join-tokens`)).set('Authorization', user).send({ role: 'controller', expiry: '1h' });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/^the Cluster's storage does not allow this join token: /);
+    expect(res.body.fieldErrors).toEqual([{ path: 'role', message: expect.stringMatching(new RegExp(`^Cluster ${ns}/kc cannot take another controller: .*raise spec\\.replicas`)) }]);
+    expect(await client.listJoinTokenRequests(ns)).toEqual([]);
+  });
+
   it('redacts the password of a kine data source URL in the details', async () => {
     await client.createCluster({
       apiVersion: 'k0smotron.io/v1beta2',

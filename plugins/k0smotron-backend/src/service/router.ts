@@ -17,6 +17,7 @@ import {
   CLUSTER_KIND,
   clusterPolicyViolations,
   joinTokenDecision,
+  controllerJoinStorage,
   validateCluster,
   type Cluster,
   type TenantPolicy,
@@ -432,13 +433,16 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         requestNamespace: namespace,
         role: checked.value.role,
         expiry: checked.value.expiry,
-        cluster: { namespace, name, annotations: cluster.metadata.annotations },
+        // The kine URL of a Secret is not read here; the operator reads it and decides.
+        cluster: { namespace, name, annotations: cluster.metadata.annotations, storage: controllerJoinStorage(cluster.spec) },
       },
       policy,
     );
     if (!decision.allowed) {
-      const errors = [{ path: decision.field === 'spec.expiry' ? 'expiry' : decision.field, message: decision.message.replace('spec.expiry', 'expiry') }];
-      throw new FieldValidationError(`the tenant policy does not allow this join token: ${fieldErrorSummary(errors)}`, errors);
+      const path = decision.field === 'spec.expiry' ? 'expiry' : decision.field === 'spec.role' ? 'role' : decision.field;
+      const errors = [{ path, message: decision.message.replace('spec.expiry', 'expiry') }];
+      const what = decision.reason === 'StorageNotJoinable' ? "the Cluster's storage does not allow" : 'the tenant policy does not allow';
+      throw new FieldValidationError(`${what} this join token: ${fieldErrorSummary(errors)}`, errors);
     }
     const audit = await auditor.createEvent({
       eventId: 'join-token-create',
