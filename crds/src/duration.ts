@@ -12,7 +12,8 @@ const UNIT_MS: Record<string, number> = {
   h: 3_600_000,
 };
 
-const PART = /^([0-9]*(?:\.[0-9]*)?)(ns|us|µs|μs|ms|s|m|h)/;
+// The micro signs are escaped: the kubectl plugin's bundle must stay ASCII, and esbuild leaves regex literals as written.
+const PART = /^([0-9]*(?:\.[0-9]*)?)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/;
 
 export class DurationError extends Error {}
 

@@ -149,6 +149,11 @@ export function clusterEndpoint(cluster: Pick<Cluster, 'metadata' | 'spec' | 'st
   return undefined;
 }
 
+/** Whether clusterEndpoint needs the Service: an upstream LoadBalancer Cluster nothing else tells the address of. */
+export function endpointNeedsService(cluster: Pick<Cluster, 'metadata' | 'spec' | 'status'>): boolean {
+  return clusterEndpoint(cluster) === undefined && statusWriter(cluster) === 'upstream' && normalizeClusterSpec(cluster.spec).service.type === 'LoadBalancer';
+}
+
 const isTrue = (conditions: Condition[], type: string) => conditions.some(c => c.type === type && c.status === 'True');
 
 export type UpstreamPhase = 'Available' | 'Progressing' | 'Degraded';

@@ -27,7 +27,7 @@ export const COMMAND_SPEC: Record<string, { flags: string[]; arg?: 'cluster' | '
   resume: { flags: [], arg: 'cluster' },
   sleep: { flags: [], arg: 'cluster' },
   wake: { flags: [], arg: 'cluster' },
-  install: { flags: ['--dry-run', '-o', '--output', '--wait', '--timeout'] },
+  install: { flags: ['--dry-run', '-o', '--output', '--wait', '--timeout', '--force'] },
   uninstall: { flags: ['--force', '--dry-run', '--wait', '--timeout'] },
   version: { flags: ['-o', '--output'] },
   completion: { flags: [], arg: 'shell' },

@@ -247,6 +247,7 @@ export async function main(rawArgv: string[], io: Io): Promise<number> {
             output: { alias: 'o', type: 'string', describe: 'yaml: print the manifest and exit' },
             wait: { type: 'boolean', default: false, describe: 'Wait until the operator is ready' },
             timeout: { type: 'string', default: '5m', describe: 'How long --wait waits' },
+            force: { type: 'boolean', default: false, describe: 'Install even though the upstream k0smotron operator runs here (replaces its CRDs)' },
           })
           .example('kubectl k0smotron install --wait', '# install and wait for the operator'),
       run(async () => (await loadCommands()).runInstall),
@@ -256,7 +257,7 @@ export async function main(rawArgv: string[], io: Io): Promise<number> {
       'Remove the k0smotron operator and CRDs (refuses while Clusters exist)',
       y =>
         y.options({
-          force: { type: 'boolean', default: false, describe: 'Uninstall even though Clusters exist (they are deleted)' },
+          force: { type: 'boolean', default: false, describe: 'Uninstall even though Clusters exist (they are deleted) or the upstream operator runs here' },
           'dry-run': { type: 'string', describe: 'client or server: show what would be removed' },
           wait: { type: 'boolean', default: false, describe: 'Wait until everything is gone' },
           timeout: { type: 'string', default: '5m', describe: 'How long --wait waits' },

@@ -28,6 +28,7 @@ import { K0smotronApiError, toK0smotronApiError, type RequestContext } from './e
 export { K0smotronApiError, toK0smotronApiError, INSTALL_CRDS_COMMAND } from './errors';
 export type { K0smotronApiErrorReason, K0smotronApiErrorCause } from './errors';
 export { installCrds, type InstallCrdsOptions } from './install';
+export { resolveClusterEndpoint } from './endpoint';
 
 export interface K0smotronClientOptions {
   /** Field manager of create and patch calls; default `k0smotron`. */

@@ -103,11 +103,14 @@ export function buildTree(cluster: Cluster, objects: OwnedObject[]): TreeNode {
   seen.add(cluster.metadata.uid ?? '');
   const children = (byOwner.get(cluster.metadata.uid ?? '') ?? []).map(nodeOf);
   sortNodes(children);
+  // The phase decides: upstream's operator never sets Available on a control plane without an
+  // external address, though it serves (its API answers and every replica is Ready).
+  const ready: Readiness = phase === 'Available' ? 'True' : ((available?.status as Readiness) ?? 'Unknown');
   return {
     kind: 'Cluster',
     name: cluster.metadata.name ?? '',
-    ready: (available?.status as Readiness) ?? 'Unknown',
-    reason: available?.status === 'True' ? undefined : (available?.reason ?? phase),
+    ready,
+    reason: ready === 'True' ? undefined : (available?.reason ?? phase),
     since: available?.lastTransitionTime ?? cluster.metadata.creationTimestamp,
     message: phase === 'Available' ? undefined : phase,
     children,

@@ -3,9 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import {
   API_VERSION,
+  DEFAULT_JOIN_TOKEN_EXPIRY,
   JOIN_TOKEN_REQUEST_KIND,
   JOIN_TOKEN_CONDITION,
   findCondition,
+  joinTokenExpiry,
+  joinTokenRequestPhase,
   normalizeClusterSpec,
   workerJoinCommands,
   type JoinTokenRequest,
@@ -52,7 +55,9 @@ export async function runJoinTokenCreate(s: Session, args: JoinTokenCreateArgs):
     metadata: { name, namespace },
     spec: {
       clusterName: args.cluster,
-      ...(args.expiry !== undefined ? { expiry: args.expiry } : {}),
+      // Always spelled out: upstream's CRD defaults an absent expiry to 0s (never expires), ours
+      // to 24h, and the token must not outlive its welcome because of which CRD is installed.
+      expiry: args.expiry ?? DEFAULT_JOIN_TOKEN_EXPIRY,
       ...(args.role !== undefined ? { role: args.role as JoinRole } : {}),
     },
   };
@@ -101,8 +106,9 @@ export async function runJoinTokenCreate(s: Session, args: JoinTokenCreateArgs):
   if (output === 'token') s.print(token);
   else if (output === 'script') s.print(joinScript(token, role, cluster.status?.version ?? normalizeClusterSpec(cluster.spec).version));
   else s.print(render(withToken(forOutput(current ?? created), token), output));
-  const exp = current?.status?.expiration;
-  const validity = exp ? `, valid until ${exp}` : isIssued(current) ? ', never expires' : '';
+  const expiry = current && isIssued(current) ? joinTokenExpiry(current) : undefined;
+  const validity =
+    expiry?.kind === 'at' ? `, valid until ${expiry.estimated ? 'about ' : ''}${expiry.at}` : expiry?.kind === 'never' ? ', never expires' : '';
   s.progress(`Token issued${validity}; revoke it with \`kubectl k0smotron join-token revoke ${name}\`.`);
 }
 
@@ -110,7 +116,7 @@ const SETTLE_MS = 10_000;
 const SETTLE_POLL_MS = 200;
 
 function isIssued(j: JoinTokenRequest | undefined): boolean {
-  return !!j && findCondition(j, JOIN_TOKEN_CONDITION)?.status === 'True';
+  return !!j && ['Issued', 'Expired'].includes(joinTokenRequestPhase(j));
 }
 
 /**
@@ -119,6 +125,13 @@ function isIssued(j: JoinTokenRequest | undefined): boolean {
  */
 export function withToken(j: JoinTokenRequest, token: string): JoinTokenRequest & { status: { token: string } } {
   return { ...j, status: { ...j.status, token } };
+}
+
+/** EXPIRES: the time (`~` when estimated: upstream's operator does not report it), never, or pending. */
+export function expiresCell(j: JoinTokenRequest): string {
+  if (!j.status?.tokenID) return '<pending>';
+  const e = joinTokenExpiry(j);
+  return e.kind === 'at' ? `${e.estimated ? '~' : ''}${e.at}` : e.kind === 'never' ? 'never' : '<unknown>';
 }
 
 export function tokenTable(items: JoinTokenRequest[], allNamespaces: boolean, now: Date): string {
@@ -130,7 +143,7 @@ export function tokenTable(items: JoinTokenRequest[], allNamespaces: boolean, no
       j.spec.clusterName ?? j.spec.clusterRef?.name ?? '',
       j.spec.role ?? 'worker',
       j.status?.tokenID ? 'True' : 'False',
-      j.status?.expiration ?? (j.status?.tokenID ? 'never' : '<pending>'),
+      expiresCell(j),
       age(j.metadata.creationTimestamp, now),
     ];
     if (allNamespaces) row.unshift(j.metadata.namespace ?? '');

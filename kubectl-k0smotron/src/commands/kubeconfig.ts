@@ -6,7 +6,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthenticationV1Api, CoreV1Api, type V1Secret } from '@kubernetes/client-node';
-import { clusterCaSecretName, type Cluster } from '@k0smotron/api';
+import { clusterCaSecretName, statusWriter, type Cluster } from '@k0smotron/api';
+import { resolveClusterEndpoint } from '@k0smotron/api/client';
 import {
   DEFAULT_USER_KUBECONFIG_LIFETIME_MS,
   checkUserKubeconfigLifetime,
@@ -132,10 +133,13 @@ function lifetimeMs(args: KubeconfigArgs): number {
 
 async function signForCurrentUser(s: Session, name: string, lifetime: number): Promise<string> {
   const cluster = await requireCluster(s, name);
-  const server = cluster.status?.endpoint;
+  const server = (await resolveClusterEndpoint(s.kc, cluster))?.url;
   if (!server) {
+    const upstream = statusWriter(cluster) === 'upstream';
     throw new CliError(
-      `the API address of cluster "${name}" is not known yet (no status.endpoint)`,
+      upstream
+        ? `the API address of cluster "${name}" is not known yet (the upstream k0smotron operator manages it and has not set spec.externalAddress)`
+        : `the API address of cluster "${name}" is not known yet (no status.endpoint)`,
       `it appears once its Service has an address; follow with \`kubectl k0smotron status ${name}\``,
     );
   }

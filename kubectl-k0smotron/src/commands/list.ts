@@ -1,5 +1,5 @@
 // `list` / `get`: Clusters as a kubectl table, or as json / yaml / names.
-import { clusterPhase, type Cluster } from '@k0smotron/api';
+import { clusterEndpoint, clusterPhase, type Cluster } from '@k0smotron/api';
 import { CliError } from '../errors';
 import { age } from '../output/age';
 import { renderTable } from '../output/table';
@@ -50,7 +50,7 @@ export function clusterTable(
     if (opts.wide) {
       row.push(
         c.spec?.service?.type ?? (c.spec ? 'ClusterIP' : 'NodePort'),
-        c.status?.endpoint ?? '<pending>',
+        clusterEndpoint(c)?.url ?? '<pending>',
         c.spec?.storage?.type ?? (c.spec?.kineDataSourceURL || c.spec?.kineDataSourceSecretName ? 'kine' : 'etcd'),
       );
     }

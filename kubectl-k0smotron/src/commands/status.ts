@@ -5,8 +5,12 @@ import { AppsV1Api, CoreV1Api, type V1Pod, type V1Service, type V1StatefulSet } 
 import {
   ANNOTATION_PAUSED,
   clusterObjectNames,
+  clusterEndpoint,
   clusterPhase,
   clusterServiceName,
+  joinTokenExpiry,
+  statusWriter,
+  upstreamStatusFields,
   controlPlaneSelectorLabels,
   formatLabelSelector,
   normalizeClusterSpec,
@@ -123,19 +127,31 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
   const problems = [...readProblems.sort((a, b) => a.slot - b.slot).map(p => p.text), ...certProblems];
 
   const stsUnreadable = unreadable.has(`statefulsets.apps/${names.statefulSet}`);
-  if (!sts && !stsUnreadable && clusterPhase(cluster) !== 'Sleeping') problems.push(`StatefulSet ${names.statefulSet} does not exist yet (is the operator running?)`);
-  if (!cluster.status?.conditions?.length) problems.push('the Cluster has no status conditions: the operator has not reconciled it (run `kubectl k0smotron install` if it is not installed)');
+  const writer = statusWriter(cluster);
+  const phase = clusterPhase(cluster);
+  if (!sts && !stsUnreadable && phase !== 'Sleeping') {
+    problems.push(
+      `StatefulSet ${names.statefulSet} does not exist yet (${writer === 'upstream' ? 'the upstream k0smotron operator manages this Cluster; see its logs' : 'is the operator running?'})`,
+    );
+  }
+  if (writer === 'none') problems.push('the Cluster has no status: no operator has reconciled it (run `kubectl k0smotron install` if none is installed)');
   for (const cond of cluster.status?.conditions ?? []) {
-    if (cond.status === 'False' && ['Available', 'ControlPlaneFunctional', 'KubeconfigSecretAvailable', 'CertificatesAvailable'].includes(cond.type)) {
-      problems.push(`${cond.type} is False: ${cond.reason}${cond.message ? ` — ${cond.message.split('\n')[0]}` : ''}`);
-    }
+    if (cond.status !== 'False' || !['Available', 'ControlPlaneFunctional', 'KubeconfigSecretAvailable', 'CertificatesAvailable'].includes(cond.type)) continue;
+    // Upstream never marks a control plane without spec.externalAddress Available; when we show
+    // it Available (its API answers and its replicas are Ready) that is not a problem.
+    if (writer === 'upstream' && cond.type === 'Available' && phase === 'Available') continue;
+    problems.push(`${cond.type} is False: ${cond.reason}${cond.message ? ` — ${cond.message.split('\n')[0]}` : ''}`);
   }
 
   const lb = svc?.status?.loadBalancer?.ingress?.[0];
+  const endpoint = clusterEndpoint(cluster, svc);
+  const { reconciliationStatus } = upstreamStatusFields(cluster);
   const report: StatusReport = {
     name,
     namespace,
-    phase: clusterPhase(cluster),
+    phase,
+    managedBy: writer,
+    ...(writer === 'upstream' && reconciliationStatus ? { reconciliationStatus } : {}),
     paused: cluster.metadata.annotations?.[ANNOTATION_PAUSED] === 'true',
     createdAt: cluster.metadata.creationTimestamp,
     controlPlane: {
@@ -146,7 +162,8 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
       version: spec.version,
       runningVersion: cluster.status?.version,
       image: spec.image,
-      endpoint: cluster.status?.endpoint,
+      endpoint: endpoint?.url,
+      endpointSource: endpoint?.source,
       externalAddress: cluster.spec?.externalAddress,
       service: svc
         ? {
@@ -204,12 +221,15 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
     })),
     joinTokens: (jtrs ?? [])
       .filter(j => (j.spec.clusterName ?? j.spec.clusterRef?.name) === name)
-      .map(j => ({
-        name: j.metadata.name ?? '',
-        role: j.spec.role ?? 'worker',
-        issued: !!j.status?.tokenID,
-        expiration: j.status?.expiration,
-      })),
+      .map(j => {
+        const expiry = joinTokenExpiry(j);
+        return {
+          name: j.metadata.name ?? '',
+          role: j.spec.role ?? 'worker',
+          issued: !!j.status?.tokenID,
+          expiration: expiry.kind === 'at' ? `${expiry.at}${expiry.estimated ? ' (estimated)' : ''}` : expiry.kind === 'unknown' && j.status?.tokenID ? '<unknown>' : undefined,
+        };
+      }),
     problems,
   };
   return report;

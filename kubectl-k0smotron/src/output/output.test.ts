@@ -100,6 +100,7 @@ describe('renderStatus', () => {
     name: 'demo',
     namespace: 'ns',
     phase: 'Progressing',
+    managedBy: 'k0smotron',
     paused: false,
     createdAt: '2026-11-21T05:50:00Z',
     controlPlane: {
@@ -148,6 +149,25 @@ describe('renderStatus', () => {
     expect(out).toMatch(/worker-a\s+True\s+v1\.20\.2\s+5m\s+192\.0\.2\.7/);
     expect(out).toMatch(/worker-b\s+Unknown\s+<unknown>\s+60s\s+<none>/);
     expect(out.trimEnd().endsWith('Problems\n- certificate proxy (Secret demo-proxy): Secret not found')).toBe(true);
+  });
+  it('says who manages an upstream Cluster, its reconciliation line, and where a derived endpoint came from', () => {
+    const up = renderStatus(
+      {
+        ...report,
+        phase: 'Available',
+        managedBy: 'upstream',
+        reconciliationStatus: 'Reconciliation successful',
+        paused: true,
+        controlPlane: { ...report.controlPlane, endpoint: 'https://kmc-demo.ns.svc:30443', endpointSource: 'serviceDNS' },
+      },
+      { palette: plain, now, verbose: 0 },
+    );
+    expect(up).toContain(
+      'Managed by:     the upstream k0smotron operator (managed elsewhere)\nReconciliation: Reconciliation successful\nPaused:         annotation set, but the upstream operator does not honour it\n',
+    );
+    expect(up).toContain('Endpoint:   https://kmc-demo.ns.svc:30443 (the Service DNS name, inside the management cluster)');
+    const none = renderStatus({ ...report, managedBy: 'none' }, { palette: plain, now, verbose: 0 });
+    expect(none).toContain('Managed by: no operator has reported on it yet\nPaused:     no\n');
   });
   it('colours by health', () => {
     const out = renderStatus(report, { palette: palette(true), now, verbose: 0 });

@@ -5,6 +5,7 @@ import type { Palette } from './color';
 import { renderKeyValues, renderTable } from './table';
 import { age, humanDuration } from './age';
 import type { WorkersInfo } from '../commands/workers';
+import { statusWriterDescription, type EndpointSource, type StatusWriter } from '@k0smotron/api';
 
 export type Health = 'ok' | 'warn' | 'bad' | 'none';
 
@@ -51,6 +52,10 @@ export interface StatusReport {
   name: string;
   namespace: string;
   phase: string;
+  /** Who writes the Cluster's status: this operator, upstream k0smotron's, or nobody yet. */
+  managedBy: StatusWriter;
+  /** Upstream's `reconciliationStatus` (its v1beta1 summary line), when upstream manages the Cluster. */
+  reconciliationStatus?: string;
   paused: boolean;
   createdAt?: string;
   controlPlane: {
@@ -62,6 +67,8 @@ export interface StatusReport {
     runningVersion?: string;
     image: string;
     endpoint?: string;
+    /** Our operator's status.endpoint, or derived from the spec and Service for upstream Clusters. */
+    endpointSource?: EndpointSource;
     externalAddress?: string;
     service?: { name: string; type: string; ports: string; clusterIP?: string; loadBalancer?: string };
     kubeconfigSecret?: string;
@@ -92,6 +99,15 @@ export interface StatusRenderOptions {
 }
 
 const DAY = 86_400_000;
+
+/** How a derived endpoint was found (upstream's operator does not report one). */
+const ENDPOINT_SOURCES: Record<EndpointSource, string> = {
+  status: 'status.endpoint',
+  ingress: 'from spec.ingress',
+  externalAddress: 'from spec.externalAddress',
+  loadBalancer: 'from the Service load balancer',
+  serviceDNS: 'the Service DNS name, inside the management cluster',
+};
 
 export function certificateHealth(c: CertificateInfo, now: Date): Health {
   if (c.error || !c.notAfter) return 'bad';
@@ -157,7 +173,14 @@ export function renderStatus(r: StatusReport, o: StatusRenderOptions): string {
     ['Phase', paint(p, phaseHealth(r.phase), r.phase)],
   ];
   if (r.createdAt) summary.push(['Age', humanDuration(o.now.getTime() - Date.parse(r.createdAt))]);
-  summary.push(['Paused', r.paused ? p.yellow('yes (the operator leaves this Cluster alone)') : 'no']);
+  // Only said when it is not this operator: the usual case stays as short as it was.
+  if (r.managedBy !== 'k0smotron') summary.push(['Managed by', p.yellow(statusWriterDescription(r.managedBy))]);
+  if (r.reconciliationStatus) summary.push(['Reconciliation', r.reconciliationStatus]);
+  if (r.managedBy === 'upstream') {
+    if (r.paused) summary.push(['Paused', p.yellow('annotation set, but the upstream operator does not honour it')]);
+  } else {
+    summary.push(['Paused', r.paused ? p.yellow('yes (the operator leaves this Cluster alone)') : 'no']);
+  }
   out.push(section(p, 'Cluster Summary', renderKeyValues(summary)));
 
   const replicas =
@@ -176,7 +199,7 @@ export function renderStatus(r: StatusReport, o: StatusRenderOptions): string {
     ['Replicas', replicas],
     ['Version', version],
     ['Image', cp.image],
-    ['Endpoint', cp.endpoint ?? p.yellow('<pending>')],
+    ['Endpoint', cp.endpoint ? `${cp.endpoint}${cp.endpointSource && cp.endpointSource !== 'status' ? p.dim(` (${ENDPOINT_SOURCES[cp.endpointSource]})`) : ''}` : p.yellow('<pending>')],
   ];
   if (cp.service) {
     const s = cp.service;
