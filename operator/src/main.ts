@@ -89,11 +89,14 @@ async function main(): Promise<void> {
       log.warn('second signal: exiting without waiting', { signal });
       process.exit(1);
     }
-    log.info('shutting down', { signal });
+    log.info('shutting down', { signal, gracePeriodMs: opts.shutdownGracePeriodMs });
+    // A stop that outlasts the grace period (a step waiting on an API server that does not
+    // answer) must not outlive the pod's own termination grace period, where the kubelet's
+    // SIGKILL would leave no word of why: exit 1 with a line that says so.
     const force = setTimeout(() => {
-      log.error('graceful shutdown took over 30 s; exiting');
+      log.error(`graceful shutdown took over ${opts.shutdownGracePeriodMs / 1000} s; exiting`, { gracePeriodMs: opts.shutdownGracePeriodMs, exitCode: 1 });
       process.exit(1);
-    }, 30_000);
+    }, opts.shutdownGracePeriodMs);
     force.unref();
     operator.stop().then(
       () => process.exit(0),

@@ -26,6 +26,14 @@ describe('operator flags', () => {
     expect(() => parseMainOptions(['--bogus'], {})).toThrow(/bogus/);
   });
 
+  it('shutdown grace period: 30s by default, flag over env, a duration above 0', () => {
+    expect(parseMainOptions([], {}).shutdownGracePeriodMs).toBe(30_000);
+    expect(parseMainOptions([], { K0SMOTRON_SHUTDOWN_GRACE_PERIOD: '45s' }).shutdownGracePeriodMs).toBe(45_000);
+    expect(parseMainOptions(['--shutdown-grace-period', '1500ms'], { K0SMOTRON_SHUTDOWN_GRACE_PERIOD: '45s' }).shutdownGracePeriodMs).toBe(1_500);
+    expect(() => parseMainOptions(['--shutdown-grace-period', '0'], {})).toThrow(/--shutdown-grace-period "0" must be longer than 0/);
+    expect(() => parseMainOptions(['--shutdown-grace-period', 'soon'], {})).toThrow(/--shutdown-grace-period "soon" is not a duration/);
+  });
+
   it('durations and addresses', () => {
     expect(parseDuration('1h30m', 'x')).toBe(5_400_000);
     expect(parseDuration('500ms', 'x')).toBe(500);

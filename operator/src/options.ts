@@ -22,6 +22,8 @@ Usage: k0smotron-operator [flags]   (every flag also reads the environment varia
   --policy-file PATH           K0SMOTRON_POLICY_FILE  tenant policy YAML (default /etc/k0smotron/policy.yaml; absent = defaults)
   --allowed-image-repositories a,b  K0SMOTRON_ALLOWED_IMAGE_REPOSITORIES  images tenants' Clusters may run (replaces the file's list)
   --max-join-token-expiry DURATION  K0SMOTRON_MAX_JOIN_TOKEN_EXPIRY  longest join-token expiry (default 24h)
+  --shutdown-grace-period DURATION  K0SMOTRON_SHUTDOWN_GRACE_PERIOD  how long a graceful stop may take before
+                               the process exits 1 anyway (default 30s; keep it under the pod's termination grace period)
   -h, --help
 `;
 
@@ -37,6 +39,7 @@ export interface MainOptions {
   policyFile: string;
   allowedImageRepositories?: string[];
   maxJoinTokenExpiry?: string;
+  shutdownGracePeriodMs: number;
   help: boolean;
 }
 
@@ -91,6 +94,7 @@ export function parseMainOptions(argv: string[], env: NodeJS.ProcessEnv): MainOp
       'policy-file': { type: 'string' },
       'allowed-image-repositories': { type: 'string' },
       'max-join-token-expiry': { type: 'string' },
+      'shutdown-grace-period': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -115,6 +119,9 @@ export function parseMainOptions(argv: string[], env: NodeJS.ProcessEnv): MainOp
   if (imageRepositories && imageRepositories.length === 0) {
     throw new Error('--allowed-image-repositories: name at least one repository, e.g. registry.example.com/k0sproject/');
   }
+  const graceText = pick('shutdown-grace-period', 'K0SMOTRON_SHUTDOWN_GRACE_PERIOD') ?? '30s';
+  const shutdownGracePeriodMs = parseDuration(graceText, '--shutdown-grace-period');
+  if (shutdownGracePeriodMs <= 0) throw new Error(`--shutdown-grace-period "${graceText}" must be longer than 0 (e.g. 30s)`);
   const leaderElect = parseBool(pick('leader-elect', 'K0SMOTRON_LEADER_ELECT') ?? 'false', '--leader-elect');
   return {
     kubeconfig: pick('kubeconfig', 'KUBECONFIG'),
@@ -134,6 +141,7 @@ export function parseMainOptions(argv: string[], env: NodeJS.ProcessEnv): MainOp
     policyFile: pick('policy-file', 'K0SMOTRON_POLICY_FILE') ?? DEFAULT_POLICY_FILE,
     allowedImageRepositories: imageRepositories,
     maxJoinTokenExpiry: pick('max-join-token-expiry', 'K0SMOTRON_MAX_JOIN_TOKEN_EXPIRY'),
+    shutdownGracePeriodMs,
     help: !!values.help,
   };
 }
