@@ -8,6 +8,7 @@ import {
   JOIN_TOKEN_CONDITION,
   JOIN_TOKEN_REQUEST_KIND,
   LABEL_CLUSTER,
+  joinTokenExpiry,
   shortenName,
   workerJoinCommands,
   type Cluster,
@@ -17,6 +18,7 @@ import type { K0smotronClient } from '@k0smotron/api/client';
 import type { JoinTokenRequestBody, JoinTokenResponse } from '@k0smotron/plugin-k0smotron-common';
 
 export const JOIN_TOKEN_WAIT_MS = 30_000;
+const JOIN_TOKEN_SETTLE_MS = 5_000;
 export const JOIN_TOKEN_TIMEOUT_KEY = 'k0smotron.joinTokenTimeout';
 
 /**
@@ -102,7 +104,14 @@ export async function issueJoinToken(opts: {
     for (;;) {
       const token = await client.readJoinToken(namespace, name);
       if (token) {
-        const jtr = await client.getJoinTokenRequest(namespace, name);
+        // The Secret is written before the status that reports the token (and its expiry):
+        // read the request until it does, for a few seconds at most.
+        let jtr = await client.getJoinTokenRequest(namespace, name);
+        const settleBy = Math.min(deadline, Date.now() + JOIN_TOKEN_SETTLE_MS);
+        while (jtr && joinTokenExpiry(jtr).kind === 'unknown' && Date.now() < settleBy && !opts.signal?.aborted) {
+          await sleep(opts.pollMs ?? 300, opts.signal);
+          jtr = (await client.getJoinTokenRequest(namespace, name)) ?? jtr;
+        }
         const response: JoinTokenResponse & { joinTokenRequestName: string } = {
           token,
           role: body.role,
@@ -113,7 +122,10 @@ export async function issueJoinToken(opts: {
           }),
           joinTokenRequestName: name,
         };
-        if (jtr?.status?.expiration) response.expiresAt = jtr.status.expiration;
+        // Ours reports status.expiration; upstream's operator does not, so its expiry is the
+        // request's spec.expiry counted from the issue (estimated), once its condition says so.
+        const expiry = jtr ? joinTokenExpiry(jtr) : undefined;
+        if (expiry?.kind === 'at') response.expiresAt = expiry.at;
         return response;
       }
       // A False condition may be transient (the control plane is still starting): report it
@@ -125,7 +137,7 @@ export async function issueJoinToken(opts: {
           `no join token for ${namespace}/${cluster.metadata.name} within ${Math.round(timeoutMs / 1000)} s` +
             (condition
               ? ` (the operator reports ${condition.reason}: ${condition.message})`
-              : `: is the k0smotron operator (or the embedded reconciler) running for namespace ${namespace}, and is the control plane Available?`),
+              : `: is a k0smotron operator (this one, the embedded reconciler, or upstream k0smotron) running for namespace ${namespace}, and is the control plane Available?`),
         );
       }
       if (Date.now() >= nextProgress) {

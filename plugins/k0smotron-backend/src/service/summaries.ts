@@ -1,6 +1,7 @@
 import {
   ANNOTATION_PAUSED,
   DEFAULT_K0S_VERSION,
+  clusterEndpoint,
   clusterPhase,
   type Cluster,
 } from '@k0smotron/api';
@@ -61,7 +62,9 @@ export function toClusterSummary(managementCluster: string, cluster: Cluster): C
     conditions: status.conditions ?? [],
     labels: cluster.metadata.labels ?? {},
   };
-  if (status.endpoint) summary.endpoint = status.endpoint;
+  // Ours reports status.endpoint; for a Cluster upstream's operator manages it is derived.
+  const endpoint = clusterEndpoint(cluster);
+  if (endpoint) summary.endpoint = endpoint.url;
   if (status.workers) summary.workers = { total: status.workers.total, ready: status.workers.ready };
   return summary;
 }

@@ -6,7 +6,8 @@
 import type { Config } from '@backstage/config';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import { clusterCaSecretName, DurationError, parseGoDuration, type Cluster } from '@k0smotron/api';
+import { clusterCaSecretName, DurationError, parseGoDuration, statusWriter, type Cluster } from '@k0smotron/api';
+import { resolveClusterEndpoint } from '@k0smotron/api/client';
 import {
   DEFAULT_USER_KUBECONFIG_LIFETIME_MS,
   checkUserKubeconfigLifetime,
@@ -48,9 +49,13 @@ export async function issueUserKubeconfig(opts: {
   const { cluster } = opts;
   const namespace = cluster.metadata.namespace ?? '';
   const name = cluster.metadata.name ?? '';
-  const server = cluster.status?.endpoint;
+  const server = (await resolveClusterEndpoint(opts.kubeConfig, cluster))?.url;
   if (!server) {
-    throw new NotFoundError(`the API address of ${namespace}/${name} is not known yet (no status.endpoint); wait until the Cluster is exposed`);
+    throw new NotFoundError(
+      statusWriter(cluster) === 'upstream'
+        ? `the API address of ${namespace}/${name} is not known yet (the upstream k0smotron operator manages it and has not set spec.externalAddress); wait until the Cluster is exposed`
+        : `the API address of ${namespace}/${name} is not known yet (no status.endpoint); wait until the Cluster is exposed`,
+    );
   }
   const secretName = clusterCaSecretName(cluster);
   let secret: V1Secret;
