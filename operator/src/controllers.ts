@@ -21,12 +21,35 @@ export interface DefaultControllerOptions {
   cronJobApiVersion?: CronJobApiVersion;
 }
 
+export interface DefaultClusterControllerOptions {
+  /** How the functional probe reaches each Cluster's own API server, with which credentials. */
+  access: ChildApiAccess;
+  policy?: TenantPolicy;
+  functionalProbe?: FunctionalProbeOptions;
+  cronJobApiVersion?: CronJobApiVersion;
+  /** The clock reconciles see (tests move it forward to reach certificate renewals). */
+  now?: () => Date;
+}
+
+/**
+ * The Cluster controller as the operator runs it, always with the ControlPlaneFunctional probe.
+ * The Cluster integration tests build theirs with this too, so they see what production shows.
+ */
+export function defaultClusterController(opts: DefaultClusterControllerOptions): ControllerSpec {
+  return clusterController({
+    functionalProbe: createFunctionalProbe(opts.access, opts.functionalProbe),
+    policy: opts.policy,
+    cronJobApiVersion: opts.cronJobApiVersion,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+}
+
 export function defaultControllers(opts: DefaultControllerOptions): ControllerSpec[] {
   // One credential cache for everything that talks to child API servers. CA Secrets are read
   // through each reconcile's client (live reads: the informer cache holds no Secret data).
   const access = new ChildApiAccess({ resolver: opts.childApi ?? childApiResolver('auto') });
   return [
-    clusterController({ functionalProbe: createFunctionalProbe(access, opts.functionalProbe), policy: opts.policy, cronJobApiVersion: opts.cronJobApiVersion }),
+    defaultClusterController({ access, functionalProbe: opts.functionalProbe, policy: opts.policy, cronJobApiVersion: opts.cronJobApiVersion }),
     jointokenRequestController({ access, policy: opts.policy }),
     k0smotronClusterController(),
   ];

@@ -9,7 +9,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import type { RunningOperator } from '../index';
-import { apis, controlPlanePods, eventually, newCluster, reasonsOfEvents, startClusterOperator, waitForCondition, writes } from './testdata/helpers';
+import { apis, controlPlanePods, eventually, newCluster, reasonsOfEvents, startClusterOperator, waitForCondition, waitForHollowReady, writes } from './testdata/helpers';
 
 const { kubeConfig: kc, kubeconfigPath, kubectlPath } = sharedTestCluster();
 const { core, apps, kmc } = apis(kc);
@@ -35,7 +35,7 @@ describe('certificate renewal', () => {
     op = await startClusterOperator(kc, [ns], { now });
     const controller = op.manager.controllers[0];
     await kmc.createCluster(newCluster(ns, 'rn', { service: { type: 'ClusterIP' } }));
-    await waitForCondition(kmc, ns, 'rn', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'rn');
 
     const secret = (purpose: string) => core.readNamespacedSecret({ namespace: ns, name: `rn-${purpose}` });
     const cert = (s: V1Secret, key = 'tls.crt') => new X509Certificate(b64(s.data![key]));
@@ -105,7 +105,7 @@ describe('certificate renewal', () => {
       return pods.length === 1 && pods[0].metadata!.annotations!['k0smotron.io/config-hash'] === hash1;
     }, 120_000);
     await waitForCondition(kmc, ns, 'rn', 'ControlPlaneUpToDate', 'True');
-    await waitForCondition(kmc, ns, 'rn', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'rn');
 
     // No CA was rewritten: same bytes, same resourceVersion.
     for (const p of CAS) {
@@ -127,7 +127,7 @@ describe('certificate renewal', () => {
     const ns = await createTestNamespace(kc, 'kmc-renew-legacy');
     op = await startClusterOperator(kc, [ns]);
     await kmc.createCluster(newCluster(ns, 'lg', { service: { type: 'ClusterIP' } }));
-    await waitForCondition(kmc, ns, 'lg', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'lg');
     const before = await core.readNamespacedSecret({ namespace: ns, name: 'lg-etcd-peer' });
     const requests = (verb: string) => op!.requestCounts()[`${verb} secrets 200`] ?? 0;
     const [gets, patches] = [requests('get'), requests('patch')];

@@ -16,6 +16,7 @@ import {
   reasonsOfEvents,
   startClusterOperator,
   waitForCondition,
+  waitForHollowReady,
   writes,
 } from './testdata/helpers';
 import { processed, quiesce } from './testdata/processed';
@@ -39,12 +40,12 @@ async function operatorFor(ns: string, opts: Parameters<typeof startClusterOpera
 const b64 = (s: string | undefined) => Buffer.from(s ?? '', 'base64').toString('utf8');
 
 describe('a NodePort Cluster (spec: null)', () => {
-  it('becomes every upstream child object, pods Ready on hollow nodes, status Available; no-op reconciles and restarts write nothing', async () => {
+  it('becomes every upstream child object, pods Ready on hollow nodes, status as far as hollow pods go; no-op reconciles and restarts write nothing', async () => {
     const ns = await createTestNamespace(kc, 'kmc-basic');
     let op = await operatorFor(ns);
     await kmc.createCluster(newCluster(ns, 'basic', undefined, { labels: { team: 'blue' } }));
 
-    const ready = await waitForCondition(kmc, ns, 'basic', 'Available', 'True');
+    const ready = await waitForHollowReady(kmc, ns, 'basic');
     const uid = ready.metadata.uid;
     const owned = (o: { metadata?: { ownerReferences?: Array<{ uid: string; controller?: boolean }> } }) =>
       o.metadata?.ownerReferences?.some((r) => r.uid === uid && r.controller) ?? false;
@@ -115,12 +116,17 @@ describe('a NodePort Cluster (spec: null)', () => {
       readyReplicas: 1,
       updatedReplicas: 1,
       selector: 'app=k0smotron,cluster=basic,cluster.x-k8s.io/control-plane=true,component=cluster',
-      ready: true,
+      // Nothing answers at the endpoint of a hollow pod: not ready, whatever the replicas say.
+      ready: false,
     });
+    expect(ready.status).not.toHaveProperty('workers');
     for (const type of ['KubeconfigSecretAvailable', 'ControlPlaneExposed', 'CertificatesAvailable', 'ControlPlaneUpToDate']) {
       expect(condition(ready, type)).toMatchObject({ status: 'True', observedGeneration: ready.metadata.generation });
     }
-    expect(condition(ready, 'ControlPlaneFunctional')).toMatchObject({ status: 'Unknown', reason: 'NotChecked' });
+    // The probe production runs asked the endpoint and found no API server behind the hollow pod.
+    expect(condition(ready, 'ControlPlaneFunctional')).toMatchObject({ status: 'False', reason: 'Unreachable' });
+    expect(condition(ready, 'ControlPlaneFunctional')!.message).toContain(`${host}:30443`);
+    expect(condition(ready, 'Available')!.message).toBe(condition(ready, 'ControlPlaneFunctional')!.message);
     expect((await controlPlanePods(core, ns, 'basic')).length).toBe(1);
     expect(await reasonsOfEvents(kmc, ns, 'basic')).toEqual(expect.arrayContaining(['Normal:CertificatesGenerated', 'Normal:KubeconfigSigned']));
     // The user's spec is never written by the controller (upstream writes externalAddress and certificateRefs).
@@ -157,7 +163,7 @@ describe('lifecycle', () => {
     const ns = await createTestNamespace(kc, 'kmc-scale');
     await operatorFor(ns);
     await kmc.createCluster(newCluster(ns, 'sc', { service: { type: 'ClusterIP' } }));
-    await waitForCondition(kmc, ns, 'sc', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'sc');
 
     // Through the scale subresource, as an HPA would.
     await promisify(execFile)(kubectlPath, ['--kubeconfig', kubeconfigPath, '-n', ns, 'scale', 'clusters.k0smotron.io/sc', '--replicas=2']);
@@ -183,7 +189,7 @@ describe('lifecycle', () => {
     const caBefore = (await core.readNamespacedSecret({ namespace: ns, name: 'sc-ca' })).metadata!.uid;
 
     await kmc.patchCluster(ns, 'sc', { spec: { replicas: 1 } });
-    await waitForCondition(kmc, ns, 'sc', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'sc');
     expect((await core.readNamespacedSecret({ namespace: ns, name: 'sc-ca' })).metadata!.uid).toBe(caBefore);
   });
 
@@ -191,7 +197,7 @@ describe('lifecycle', () => {
     const ns = await createTestNamespace(kc, 'kmc-roll');
     await operatorFor(ns);
     await kmc.createCluster(newCluster(ns, 'up', { service: { type: 'ClusterIP' }, version: 'v1.30.2-k0s.0' }));
-    await waitForCondition(kmc, ns, 'up', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'up');
     const [pod1] = await controlPlanePods(core, ns, 'up');
     expect(pod1.spec!.containers[0].image).toBe('quay.io/k0sproject/k0s:v1.30.2-k0s.0');
     const etcdBefore = (await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-up-etcd' })).metadata!.generation;
@@ -203,7 +209,7 @@ describe('lifecycle', () => {
     }, 90_000);
     const upgraded = await waitForCondition(kmc, ns, 'up', 'ControlPlaneUpToDate', 'True');
     expect(upgraded.status!.version).toBe('v1.31.1+k0s.0');
-    await waitForCondition(kmc, ns, 'up', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'up');
     // etcd is not rolled by a k0s upgrade.
     expect((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-up-etcd' })).metadata!.generation).toBe(etcdBefore);
 
@@ -217,14 +223,14 @@ describe('lifecycle', () => {
     expect(pod3.metadata!.annotations!['k0smotron.io/config-hash']).not.toBe(hash2);
     const cfg = parse((await core.readNamespacedConfigMap({ namespace: ns, name: 'kmc-up-config' })).data!.K0SMOTRON_K0S_YAML);
     expect(cfg.spec.network.podCIDR).toBe('10.250.0.0/16');
-    await waitForCondition(kmc, ns, 'up', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'up');
   });
 
   it('pause stops all changes and says so; resuming applies what changed meanwhile', async () => {
     const ns = await createTestNamespace(kc, 'kmc-pause');
     const op = await operatorFor(ns);
     await kmc.createCluster(newCluster(ns, 'pz', { service: { type: 'ClusterIP' } }));
-    await waitForCondition(kmc, ns, 'pz', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'pz');
     await kmc.patchCluster(ns, 'pz', { metadata: { annotations: { 'k0smotron.io/paused': 'true' } } });
     await waitForCondition(kmc, ns, 'pz', 'Paused', 'True', 'Paused');
     const patched = await kmc.patchCluster(ns, 'pz', { spec: { replicas: 2 } });
@@ -245,7 +251,7 @@ describe('service types', () => {
     const ns = await createTestNamespace(kc, 'kmc-cip');
     await operatorFor(ns);
     await kmc.createCluster(newCluster(ns, 'cip', { service: { type: 'ClusterIP' } }));
-    const c = await waitForCondition(kmc, ns, 'cip', 'Available', 'True');
+    const c = await waitForHollowReady(kmc, ns, 'cip');
     expect(c.status!.endpoint).toBe(`https://kmc-cip.${ns}.svc:30443`);
     expect(condition(c, 'ControlPlaneExposed')).toMatchObject({ status: 'True', reason: 'ClusterIPService' });
     await expect(core.readNamespacedConfigMap({ namespace: ns, name: 'kmc-cip-endpoint' })).rejects.toThrow();
@@ -265,7 +271,7 @@ describe('service types', () => {
       { status: { loadBalancer: { ingress: [{ ip: '198.51.100.10' }] } } },
       { subresource: 'status' },
     );
-    const c = await waitForCondition(kmc, ns, 'lb', 'Available', 'True');
+    const c = await waitForHollowReady(kmc, ns, 'lb');
     expect(c.status!.endpoint).toBe('https://198.51.100.10:30443');
     const cfg = parse((await core.readNamespacedConfigMap({ namespace: ns, name: 'kmc-lb-config' })).data!.K0SMOTRON_K0S_YAML);
     expect(cfg.spec.api.externalAddress).toBe('198.51.100.10');
@@ -288,7 +294,7 @@ describe('patches, bad input and recovery', () => {
         ],
       }),
     );
-    await waitForCondition(kmc, ns, 'pt', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'pt');
     expect((await core.readNamespacedService({ namespace: ns, name: 'kmc-pt' })).metadata!.annotations!.patched).toBe('merge');
     expect((await controlPlanePods(core, ns, 'pt'))[0].metadata!.labels!.patched).toBe('json');
 
@@ -300,7 +306,7 @@ describe('patches, bad input and recovery', () => {
     await eventually('a Warning event', async () => (await reasonsOfEvents(kmc, ns, 'pt')).includes('Warning:PatchFailed'));
 
     await kmc.patchCluster(ns, 'pt', { spec: { patches: null } });
-    await waitForCondition(kmc, ns, 'pt', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'pt');
   });
 
   it('kine with a missing Secret reports it, then recovers when the Secret appears; the URL never lands in a ConfigMap', async () => {
@@ -313,7 +319,7 @@ describe('patches, bad input and recovery', () => {
 
     const url = 'postgres://kine:s3cret@db.example:5432/kine';
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'kine-db' }, stringData: { K0SMOTRON_KINE_DATASOURCE_URL: url } } });
-    await waitForCondition(kmc, ns, 'kn', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'kn');
     const cms = await core.listNamespacedConfigMap({ namespace: ns });
     expect(JSON.stringify(cms.items)).not.toContain('s3cret');
     const sts = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-kn' });
@@ -336,7 +342,7 @@ describe('patches, bad input and recovery', () => {
       namespace: ns,
       body: { metadata: { name: 'my-ca' }, type: 'cluster.x-k8s.io/secret', stringData: { 'tls.crt': ca.cert, 'tls.key': ca.key } },
     });
-    const ok = await waitForCondition(kmc, ns, 'byo', 'Available', 'True');
+    const ok = await waitForHollowReady(kmc, ns, 'byo');
     expect(condition(ok, 'CertificatesAvailable')).toMatchObject({ status: 'True', reason: 'Provided' });
     await expect(core.readNamespacedSecret({ namespace: ns, name: 'byo-ca' })).rejects.toThrow();
     const kubeconfig = parse(b64((await core.readNamespacedSecret({ namespace: ns, name: 'byo-kubeconfig' })).data!.value));
@@ -358,7 +364,7 @@ describe('deletion', () => {
         persistence: { type: 'pvc', autoDeletePVCs: true, persistentVolumeClaim: { spec: { resources: { requests: { storage: '1Gi' } } } } },
       }),
     );
-    await waitForCondition(kmc, ns, 'del', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'del');
     const pvcs = async () => (await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items.map((p) => p.metadata!.name!).sort();
     expect(await pvcs()).toEqual(['etcd-data-kmc-del-etcd-0', 'kmc-del-kmc-del-0']);
     await eventually('the data PVC owned by the Cluster', async () => {

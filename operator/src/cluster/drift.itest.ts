@@ -11,11 +11,9 @@ import { JsonLogger } from '../engine/logger';
 import { WRITE_VERBS } from '../engine/kubeApi';
 import type { Cache, ControllerSpec } from '../engine/contract';
 import type { Cluster } from '@k0smotron/api';
-import { clusterController } from './controller';
-import { servedCronJobApiVersion } from './cronjob-version';
 import { k0smotronClusterController } from '../k0smotroncluster/controller';
 import { ANNOTATION_REGENERATE_CA } from './ca-guard';
-import { apis, condition, eventually, newCluster, reasonsOfEvents, startClusterOperator, waitForCondition, writes } from './testdata/helpers';
+import { apis, condition, eventually, newCluster, reasonsOfEvents, productionClusterController, startClusterOperator, waitForCondition, waitForHollowReady, writes } from './testdata/helpers';
 import { processed, quiesce } from './testdata/processed';
 
 const { kubeConfig: kc } = sharedTestCluster();
@@ -59,8 +57,8 @@ describe('drift repair', () => {
     await kmc.createCluster(
       newCluster(ns, 'kn', { service: { type: 'ClusterIP' }, storage: { type: 'kine', kine: { dataSourceURL: 'postgres://kine:pw@db.example:5432/kine' } } }),
     );
-    await waitForCondition(kmc, ns, 'dr', 'Available', 'True');
-    await waitForCondition(kmc, ns, 'kn', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'dr');
+    await waitForHollowReady(kmc, ns, 'kn');
     await quiesce(op, kc, ns);
 
     // An unchanged Cluster: every key reconciled once more, nothing written.
@@ -155,7 +153,7 @@ describe('drift repair', () => {
       const sets = await Promise.all([read.sts(), read.etcd()]);
       return sets.every((x) => x.status?.readyReplicas === x.spec!.replicas && x.status?.observedGeneration === x.metadata!.generation);
     }, 120_000);
-    await waitForCondition(kmc, ns, 'dr', 'Available', 'True');
+    await waitForHollowReady(kmc, ns, 'dr');
     await quiesce(op, kc, ns);
     for (const [what, get] of Object.entries(read)) {
       const now = (await get()) as KubernetesObject;
@@ -182,7 +180,7 @@ describe('no drift where nothing changed', () => {
     const op = await startOperator({
       kubeConfig: kc,
       namespaces: [ns],
-      controllers: [clusterController({ cronJobApiVersion: await servedCronJobApiVersion(kc) }), k0smotronClusterController()],
+      controllers: [await productionClusterController(kc), k0smotronClusterController()],
       logger: new JsonLogger({ level: 'error' }),
     });
     running.push(op);
@@ -315,7 +313,7 @@ describe('behaviours once shown only with the in-memory engine', () => {
     // A cache that lags behind the API server: it has not seen the CA and an etcd leaf yet. The
     // cache is the only stand-in; the API server is real.
     const hidden = new Set(['un-ca', 'un-etcd-peer']);
-    const inner = clusterController();
+    const inner = await productionClusterController(kc);
     const lagging = (cache: Cache): Cache => ({
       get: <T extends KubernetesObject>(gvk: Parameters<Cache['get']>[0], namespace: string | undefined, name: string) =>
         gvk.kind === 'Secret' && hidden.has(name) ? undefined : cache.get<T>(gvk, namespace, name),
