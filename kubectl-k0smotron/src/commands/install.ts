@@ -163,22 +163,34 @@ export function upstreamOperatorSigns(deployments: DeploymentFacts[], crds: CrdF
 const K0SMOTRON_CRDS = ['clusters.k0smotron.io', 'jointokenrequests.k0smotron.io'];
 
 /**
- * Looks for upstream's operator. A read that fails (e.g. no permission to list Deployments in all
- * namespaces) is reported and the check goes on with what it could read.
+ * Looks for upstream's operator. A read refused for lack of permission (e.g. listing Deployments in
+ * all namespaces) is reported and the check goes on with what it could read.
  */
 async function findUpstreamOperator(s: Session): Promise<UpstreamOperatorSigns> {
   const apps = s.kc.makeApiClient(AppsV1Api);
   const ext = s.kc.makeApiClient(ApiextensionsV1Api);
-  let deployments: V1Deployment[] = [];
-  try {
-    deployments = (await apps.listDeploymentForAllNamespaces()).items;
-  } catch (err) {
-    s.progress(`${s.err.yellow('warning:')} could not list Deployments to look for the upstream k0smotron operator: ${((err as Error).message ?? '').split('\n')[0]}`);
-  }
+  // Only a refusal is passed over (with a warning); an unreachable API stops here as anywhere.
+  const forbiddenIsEmpty = <T>(what: string) => (err: unknown): T[] => {
+    if (!(err instanceof CliError && err.message.startsWith('forbidden:'))) throw err;
+    s.progress(`${s.err.yellow('warning:')} cannot look for the upstream k0smotron operator's ${what}: ${err.message}`);
+    return [];
+  };
+  const deployments: V1Deployment[] = await s
+    .call({ verb: 'list', resource: 'deployments.apps' }, async () => (await apps.listDeploymentForAllNamespaces()).items)
+    .catch(forbiddenIsEmpty<V1Deployment>('Deployment'));
   const crds: V1CustomResourceDefinition[] = [];
   for (const name of K0SMOTRON_CRDS) {
-    const crd = await ext.readCustomResourceDefinition({ name }).catch(() => undefined);
-    if (crd) crds.push(crd);
+    const found = await s
+      .call({ verb: 'get', resource: 'customresourcedefinitions.apiextensions.k8s.io', name }, async () => {
+        try {
+          return [await ext.readCustomResourceDefinition({ name })];
+        } catch (err) {
+          if ((err as { code?: number }).code === 404) return [];
+          throw err;
+        }
+      })
+      .catch(forbiddenIsEmpty<V1CustomResourceDefinition>('CRDs'));
+    crds.push(...found);
   }
   return upstreamOperatorSigns(deployments, crds);
 }
