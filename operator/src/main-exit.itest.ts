@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { K0smotronClient } from '@k0smotron/api/client';
-import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
+import { createTestNamespace, eventually, sharedTestCluster } from '@k0smotron/testenv';
 import { buildOperatorBundle } from '../scripts/build';
-import { eventually } from './engine/testdata/eventually';
 import { startPartitionProxy } from './engine/testdata/partitionProxy';
 
 jest.setTimeout(120_000);

@@ -6,10 +6,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
+import { createTestNamespace, eventually, sharedTestCluster } from '@k0smotron/testenv';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { buildOperatorBundle } from '../scripts/build';
-import { eventually } from './engine/testdata/eventually';
 import { startPartitionProxy } from './engine/testdata/partitionProxy';
 
 jest.setTimeout(120_000);

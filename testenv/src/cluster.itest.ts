@@ -11,23 +11,11 @@ import { startTestCluster, type TestCluster } from './cluster';
 import { firstLine } from './fixtures/firstLine';
 import { kubectl } from './kubectl';
 import { isAlive } from './processes';
+import { poller } from './eventually';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise(r => setTimeout(r, 250));
-  }
-}
+const eventually = poller({ timeoutMs: 60_000, everyMs: 250 });
 
 /** PIDs whose command line or environment mentions `dir`. */
 function processesMentioning(dir: string): number[] {

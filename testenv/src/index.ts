@@ -36,3 +36,4 @@ export {
   type WorkerJoinToken,
   type JoinStage,
 } from './worker';
+export { eventually, poller, type Poll, type PollCheck, type PollOptions } from './eventually';

@@ -11,6 +11,7 @@ import { K0S_BOOTSTRAP_RBAC, signLeafCert, startChildApiServer, type ChildApiSer
 import { createClusterPki } from './pki';
 import { isAlive } from './processes';
 import { joinWorker, readWorkerJoinToken, WorkerJoinError, type JoinedWorker } from './worker';
+import { poller } from './eventually';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 jest.setTimeout(240_000);
@@ -37,15 +38,7 @@ function call(url: string, caPem: string, cert: Cert, method = 'GET', body?: unk
   });
 }
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const eventually = poller({ timeoutMs: 90_000, everyMs: 250 });
 
 /** A worker join token as k0s lays it out: base64(gzip(kubeconfig)) with user kubelet-bootstrap. */
 function k0sToken(server: string, caPem: string, bearer: string, user = 'kubelet-bootstrap'): string {

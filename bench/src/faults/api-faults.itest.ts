@@ -6,7 +6,7 @@ import { API_VERSION, CLUSTER_KIND, clusterObjectNames } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { startClusterOperator } from '@k0smotron/operator/src/cluster/testdata/helpers';
 import type { RunningOperator } from '@k0smotron/operator';
-import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
+import { createTestNamespace, poller, sharedTestCluster } from '@k0smotron/testenv';
 import { ChildTracker } from '../lib/children';
 import { startFaultProxy, type FaultProxy } from '../lib/fault-proxy';
 import { sleep } from '../lib/operator-process';
@@ -30,13 +30,7 @@ afterEach(async () => {
 const create = (ns: string, name: string) =>
   kmc.createCluster({ apiVersion: API_VERSION, kind: CLUSTER_KIND, metadata: { name, namespace: ns }, spec: { service: { type: 'ClusterIP' } } });
 
-async function until(what: string, fn: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await Promise.resolve().then(fn).catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(200);
-  }
-}
+const until = poller({ timeoutMs: 60_000, everyMs: 200 });
 
 async function setUp(prefix: string): Promise<string> {
   proxy = await startFaultProxy(kc);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, CLUSTER_KIND, clusterObjectNames } from '@k0smotron/api';
 import { K0smotronApiError, K0smotronClient } from '@k0smotron/api/client';
-import { startTestCluster, type TestCluster } from '@k0smotron/testenv';
+import { poller, startTestCluster, type TestCluster } from '@k0smotron/testenv';
 import { ChildTracker } from '../lib/children';
 import { changedPki, checkChildren, countsDelta, operatorCounts, pkiSecrets, waitQuiet } from '../lib/fault-checks';
 import { buildOperatorBundle, freePort, sleep, startOperatorProcess, type OperatorProcess } from '../lib/operator-process';
@@ -73,13 +73,7 @@ async function createCluster(kmc: K0smotronClient, ns: string, name: string): Pr
   return Date.now() - t;
 }
 
-async function until(what: string, fn: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await Promise.resolve().then(fn).catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(200);
-  }
-}
+const until = poller({ timeoutMs: 60_000, everyMs: 200 });
 
 const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(2, '0')}`);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { API_VERSION, CLUSTER_KIND, clusterObjectNames } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
-import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
+import { createTestNamespace, poller, sharedTestCluster } from '@k0smotron/testenv';
 import { ChildTracker, mapLimit } from '../lib/children';
 import { startFaultProxy, type FaultProxy } from '../lib/fault-proxy';
 import { changedPki, checkChildren, countsDelta, operatorCounts, pkiSecrets, waitQuiet, type OperatorCounts } from '../lib/fault-checks';
-import { buildOperatorBundle, freePort, sleep, startOperatorProcess, type OperatorProcess } from '../lib/operator-process';
+import { buildOperatorBundle, freePort, startOperatorProcess, type OperatorProcess } from '../lib/operator-process';
 
 const COUNT = 30;
 const LEASE = 'k0smotron-leader';
@@ -42,15 +42,7 @@ function identitiesThatLed(logFile: string): string[] {
   });
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await Promise.resolve().then(fn).catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+const until = poller({ timeoutMs: 60_000, everyMs: 100 });
 
 it(`SIGKILL of the leader of two operator processes during a create of ${COUNT} Clusters: the standby leads, all converge, no double writes`, async () => {
   const [ns] = await Promise.all([createTestNamespace(kc, 'fault-leader'), buildOperatorBundle()]);

@@ -7,9 +7,8 @@
 import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { clusterObjectNames, type Cluster, type JoinTokenRequest } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
-import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
+import { createTestNamespace, eventually, sharedTestCluster } from '@k0smotron/testenv';
 import { JsonLogger } from '../engine/logger';
-import { eventually } from '../engine/testdata/eventually';
 import { startOperator } from '../index';
 import {
   BACKSTAGE_API_ROLE,

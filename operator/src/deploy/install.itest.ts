@@ -6,9 +6,8 @@
 import * as path from 'node:path';
 import { clusterObjectNames, type Cluster } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
-import { createTestNamespace, kubectl, sharedTestCluster } from '@k0smotron/testenv';
+import { createTestNamespace, eventually, kubectl, sharedTestCluster } from '@k0smotron/testenv';
 import { JsonLogger } from '../engine/logger';
-import { eventually } from '../engine/testdata/eventually';
 import { startOperator } from '../index';
 import { clusterRoleRules, INSTALL_NAMESPACE, installObjects, leaseRoleRules, namespacedRules, nodeRules, OPERATOR_NAME, renderYaml } from './install';
 import { applyYaml, canI, core, run, serviceAccountKubeConfig, statusOf, ungranted, waitReconciled } from './testdata/rbac';

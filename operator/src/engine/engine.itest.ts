@@ -4,12 +4,11 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
-import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
+import { createTestNamespace, eventually, sharedTestCluster } from '@k0smotron/testenv';
 import { startOperator, type RunningOperator } from '../index';
 import { InformerCache } from './cache';
 import { KubeApi, writeRequests } from './kubeApi';
 import { JsonLogger } from './logger';
-import { eventually } from './testdata/eventually';
 import { CHILD, PARENT, parentChildController } from './testdata/parentChildController';
 
 const { kubeConfig: kc, kubeconfigPath } = sharedTestCluster();

@@ -8,12 +8,11 @@
 // A second test fills the reconcilers' connection pool and shows the Lease is still renewed.
 import { setMaxListeners } from 'node:events';
 import { CoordinationV1Api, CoreV1Api, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
-import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
+import { createTestNamespace, eventually, sharedTestCluster } from '@k0smotron/testenv';
 import { startOperator, type RunningOperator } from '../index';
 import type { ControllerSpec, Logger, ObjectKey } from './contract';
 import { ApiError } from './kubeApi';
 import { JsonLogger } from './logger';
-import { eventually } from './testdata/eventually';
 import { startPartitionProxy, type PartitionProxy } from './testdata/partitionProxy';
 
 const { kubeConfig: kc } = sharedTestCluster();

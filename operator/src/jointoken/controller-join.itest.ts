@@ -8,7 +8,7 @@
 import { CoreV1Api, type V1Secret } from '@kubernetes/client-node';
 import type { Cluster, Condition, JoinTokenRequest } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
-import { createTestNamespace, readChildApiPki, sharedTestCluster, startChildApiServer, type ChildApiServer } from '@k0smotron/testenv';
+import { createTestNamespace, readChildApiPki, sharedTestCluster, startChildApiServer, type ChildApiServer, poller } from '@k0smotron/testenv';
 import { startOperator, silentLogger, type RunningOperator } from '../index';
 import { staticChildApi } from '../childapi/resolver';
 import { decodeJoinToken } from './token';
@@ -21,21 +21,7 @@ const kc = shared.kubeConfig;
 const core = kc.makeApiClient(CoreV1Api);
 const kmc = new K0smotronClient(kc);
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const eventually = poller({ timeoutMs: 90_000, everyMs: 300 });
 
 const created = (j: JoinTokenRequest | undefined): Condition | undefined => j?.status?.conditions?.find((c) => c.type === 'JoinTokenSecretCreated');
 

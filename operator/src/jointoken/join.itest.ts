@@ -21,6 +21,7 @@ import {
   startChildApiServer,
   type ChildApiPki,
   type ChildApiServer,
+  poller,
 } from '@k0smotron/testenv';
 import { startOperator, type RunningOperator } from '../index';
 import type { Logger } from '../engine/contract';
@@ -36,25 +37,7 @@ const core = kc.makeApiClient(CoreV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 const kmc = new K0smotronClient(kc);
 
-// ---- helpers ---------------------------------------------------------------------------------
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 90_000, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+const eventually = poller({ timeoutMs: 90_000, everyMs: 500 });
 
 const cond = (obj: { status?: { conditions?: Condition[] } } | undefined, type: string) =>
   obj?.status?.conditions?.find((c) => c.type === type);

@@ -32,6 +32,7 @@ import {
   type ChildApiPki,
   type ChildApiServer,
   type JoinedWorker,
+  poller,
 } from '@k0smotron/testenv';
 import { startOperator, silentLogger, type RunningOperator } from '../index';
 import { childApiResolver } from '../childapi/resolver';
@@ -43,21 +44,7 @@ const shared = sharedTestCluster();
 const kc = shared.kubeConfig;
 const kmc = new K0smotronClient(kc);
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const eventually = poller({ timeoutMs: 120_000, everyMs: 300 });
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();

@@ -2,23 +2,16 @@
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Cluster, Condition } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
+import { poller } from '@k0smotron/testenv';
 import { JsonLogger, startOperator, writeRequests, type RunningOperator } from '../../index';
 import { ChildApiAccess } from '../../childapi/access';
 import { childApiResolver, type ChildApiResolver } from '../../childapi/resolver';
 import { defaultClusterController, type DefaultClusterControllerOptions } from '../../controllers';
 import type { ControllerSpec } from '../../engine/contract';
 import { servedCronJobApiVersion } from '../cronjob-version';
-import { eventually as pollUntil } from '../../engine/testdata/eventually';
 
-/** The engine's polling helper with this suite's longer defaults (pods start on hollow nodes). */
-export function eventually<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 60_000,
-  everyMs = 200,
-): Promise<T> {
-  return pollUntil(what, fn, timeoutMs, everyMs);
-}
+/** Polling with this suite's longer defaults (pods start on hollow nodes). */
+export const eventually = poller({ timeoutMs: 60_000, everyMs: 200 });
 
 export function apis(kc: KubeConfig) {
   return { core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), kmc: new K0smotronClient(kc) };

@@ -1,8 +1,7 @@
 // Helpers for the RBAC integration tests: apply generated YAML with the real kubectl, act as a
 // ServiceAccount with its own token, and compare the requests an operator made with the rules.
 import { ApiException, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { kubectl, sharedTestCluster } from '@k0smotron/testenv';
-import { eventually } from '../../engine/testdata/eventually';
+import { eventually, kubectl, sharedTestCluster } from '@k0smotron/testenv';
 import type { Cluster } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { allows, type Rule } from '../install';

@@ -4,6 +4,7 @@ import { coreServices, createServiceFactory, type LoggerService } from '@backsta
 import { mockServices, startTestBackend, type TestBackend } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import type { JsonObject } from '@backstage/types';
+import { poller } from '@k0smotron/testenv';
 
 /** A LoggerService that records every line (message and metadata) for later greps. */
 export class CapturingLogger implements LoggerService {
@@ -78,23 +79,8 @@ export async function startK0smotronTestBackend(opts: {
   return { backend, logs, denied };
 }
 
-/** Polls `fn` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
-    }
-    await new Promise(r => setTimeout(r, everyMs));
-  }
-}
+/** Polling with this suite's defaults (a backend answers within seconds). */
+export const eventually = poller({ timeoutMs: 20_000, everyMs: 200 });
 
 /** Strings that must never show up in a log line. */
 export function secretPatterns(): RegExp[] {

@@ -9,7 +9,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Cluster } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { childApiResolver, startOperator, silentLogger, type RunningOperator } from '@k0smotron/operator';
-import { readChildApiPki, startChildApiServer, type ChildApiServer, type JoinedWorker } from '@k0smotron/testenv';
+import { poller, readChildApiPki, startChildApiServer, type ChildApiServer, type JoinedWorker } from '@k0smotron/testenv';
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();
@@ -19,21 +19,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-      last = undefined;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
-    await new Promise(r => setTimeout(r, 300));
-  }
-}
+const until = poller({ timeoutMs: 120_000, everyMs: 300 });
 
 export interface WorkerJoinBed {
   client: K0smotronClient;
