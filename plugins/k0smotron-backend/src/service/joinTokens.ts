@@ -137,7 +137,7 @@ export async function issueJoinToken(opts: {
           `no join token for ${namespace}/${cluster.metadata.name} within ${Math.round(timeoutMs / 1000)} s` +
             (condition
               ? ` (the operator reports ${condition.reason}: ${condition.message})`
-              : `: is a k0smotron operator (this one, the embedded reconciler, or upstream k0smotron) running for namespace ${namespace}, and is the control plane Available?`),
+              : `: is the k0smotron operator (ours, the embedded reconciler, or upstream k0smotron's) running for namespace ${namespace}, and is the control plane Available?`),
         );
       }
       if (Date.now() >= nextProgress) {
