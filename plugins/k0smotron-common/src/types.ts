@@ -1,9 +1,9 @@
-import type { ClusterSpec, ClusterStatus, Condition, JoinRole } from '@k0smotron/api';
+import type { ClusterPhase, ClusterSpec, ClusterStatus, Condition, JoinRole } from '@k0smotron/api';
 
 // Bodies of the k0smotron backend REST API (`/api/k0smotron`). See README.md for the routes.
 
-/** What `clusterPhase()` of `@k0smotron/api` reports for a Cluster. */
-export type ClusterPhase = 'Available' | 'Progressing' | 'Sleeping' | 'Paused' | 'Degraded' | 'Deleting';
+/** What `clusterPhase()` of `@k0smotron/api` reports for a Cluster (declared there, with CLUSTER_PHASES). */
+export type { ClusterPhase };
 
 export interface ClusterSummary {
   managementCluster: string;
@@ -21,6 +21,10 @@ export interface ClusterSummary {
   endpoint?: string;
   serviceType: string;
   storageType: string;
+  /**
+   * Reconciliation is paused (annotation `k0smotron.io/paused`). False on a Cluster the upstream
+   * k0smotron operator manages: it ignores the annotation.
+   */
   paused: boolean;
   /** `spec.replicas` is 0: the control plane is asleep. */
   sleeping: boolean;

@@ -55,6 +55,25 @@ describe('clusterToEntity', () => {
     expect(e.metadata.links).toBeUndefined();
   });
 
+  it('publishes the endpoint derived from the spec for a Cluster the upstream k0smotron operator manages (no status.endpoint there)', () => {
+    const upstream = (spec: Cluster['spec']): Cluster => ({
+      ...cluster(),
+      spec,
+      status: { replicas: 1, readyReplicas: 1, ready: true, reconciliationStatus: 'Reconciliation successful' },
+    });
+    const nodePort = clusterToEntity('local', upstream({ service: { type: 'NodePort', apiPort: 31443 }, externalAddress: '198.51.100.7' }), defaults, undefined, 'o');
+    expect(nodePort.metadata.annotations?.['kubernetes.io/api-server']).toBe('https://198.51.100.7:31443');
+    expect(nodePort.metadata.links).toEqual([{ url: 'https://198.51.100.7:31443', title: 'Kubernetes API', type: 'api' }]);
+    const clusterIp = clusterToEntity('local', upstream({ service: { type: 'ClusterIP' } }), defaults, undefined, 'o');
+    expect(clusterIp.metadata.annotations?.['kubernetes.io/api-server']).toBe('https://kmc-web.team-a.svc:30443');
+    // Upstream has picked no node address yet: nothing is made up.
+    const unexposed = clusterToEntity('local', upstream({ service: { type: 'NodePort' } }), defaults, undefined, 'o');
+    expect(unexposed.metadata.annotations).not.toHaveProperty('kubernetes.io/api-server');
+    // The same spec under our operator, which has not reported an endpoint yet: none either.
+    const ours = clusterToEntity('local', { ...cluster(), spec: { service: { type: 'ClusterIP' } }, status: { observedGeneration: 1 } }, defaults, undefined, 'o');
+    expect(ours.metadata.annotations).not.toHaveProperty('kubernetes.io/api-server');
+  });
+
   it('takes the owner it is given (never the Cluster\'s own annotation), and the system from annotations, labels, defaults', () => {
     const byAnnotation = clusterToEntity(
       'local',

@@ -4,7 +4,7 @@ import {
   ANNOTATION_KUBERNETES_API_SERVER_CA,
   ANNOTATION_KUBERNETES_AUTH_PROVIDER,
 } from '@backstage/plugin-kubernetes-common';
-import type { Cluster } from '@k0smotron/api';
+import { clusterEndpoint, type Cluster } from '@k0smotron/api';
 import {
   CLUSTER_OWNER_KEY,
   CLUSTER_SYSTEM_KEY,
@@ -60,7 +60,10 @@ export function clusterToEntity(
     [K0SMOTRON_CLUSTER_ANNOTATION]: formatClusterAnnotation(ref),
     [ANNOTATION_KUBERNETES_AUTH_PROVIDER]: defaults.authProvider,
   };
-  const endpoint = cluster.status?.endpoint;
+  // Our operator reports status.endpoint; on a Cluster upstream k0smotron manages it is derived
+  // from the spec (an upstream LoadBalancer Cluster without externalAddress stays without one here:
+  // its address is only in the Service, which the catalog does not read).
+  const endpoint = clusterEndpoint(cluster)?.url;
   if (endpoint) annotations[ANNOTATION_KUBERNETES_API_SERVER] = endpoint;
   if (caBase64) annotations[ANNOTATION_KUBERNETES_API_SERVER_CA] = caBase64;
   // Left out while unknown (the control plane did not answer): absent is not zero.

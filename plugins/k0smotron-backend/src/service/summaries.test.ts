@@ -46,6 +46,20 @@ describe('toClusterSummary', () => {
     expect(s).toMatchObject({ paused: true, sleeping: true, phase: 'Paused', storageType: 'kine', readyReplicas: 0, serviceType: 'ClusterIP' });
     expect(s).not.toHaveProperty('endpoint');
   });
+
+  it('shows our pause annotation as paused only where an operator that honours it writes the status', () => {
+    const annotated = { ...base.metadata, annotations: { 'k0smotron.io/paused': 'true' } };
+    const ours = toClusterSummary('local', { ...base, metadata: annotated, status: { ...base.status, observedGeneration: 1 } });
+    expect(ours).toMatchObject({ paused: true, phase: 'Paused' });
+    // Upstream k0smotron's operator ignores the annotation and keeps reconciling.
+    const upstream = toClusterSummary('local', {
+      ...base,
+      metadata: annotated,
+      spec: { replicas: 1, service: { type: 'NodePort' }, externalAddress: '198.51.100.7' },
+      status: { replicas: 1, readyReplicas: 1, ready: true, reconciliationStatus: 'Reconciliation successful', conditions: [] },
+    });
+    expect(upstream).toMatchObject({ paused: false, phase: 'Progressing', endpoint: 'https://198.51.100.7:30443' });
+  });
 });
 
 describe('filterSummaries / compareSummaries / cachedClusterSummary', () => {

@@ -3,6 +3,7 @@ import {
   DEFAULT_K0S_VERSION,
   clusterEndpoint,
   clusterPhase,
+  statusWriter,
   type Cluster,
 } from '@k0smotron/api';
 import type { CoreV1Event } from '@kubernetes/client-node';
@@ -10,7 +11,6 @@ import type {
   CertificateSummary,
   ClusterDetails,
   ClusterEvent,
-  ClusterPhase,
   ClusterSummary,
   OwnedObjectSummary,
 } from '@k0smotron/plugin-k0smotron-common';
@@ -18,8 +18,13 @@ import type {
 // Pure mappings from Kubernetes objects to the REST bodies. Nothing secret leaves here: only
 // names, counts, conditions and certificate expiry dates.
 
+/**
+ * Whether reconciliation is paused: our pause annotation is set and an operator that honours it
+ * manages the Cluster. Upstream k0smotron's operator ignores the annotation, so a Cluster whose
+ * status it writes is never shown paused (the same rule as clusterPhase's Paused).
+ */
 export function isPaused(cluster: Cluster): boolean {
-  return cluster.metadata.annotations?.[ANNOTATION_PAUSED] === 'true';
+  return cluster.metadata.annotations?.[ANNOTATION_PAUSED] === 'true' && statusWriter(cluster) !== 'upstream';
 }
 
 export function storageTypeOf(cluster: Cluster): string {
@@ -51,7 +56,7 @@ export function toClusterSummary(managementCluster: string, cluster: Cluster): C
     name: cluster.metadata.name ?? '',
     uid: cluster.metadata.uid ?? '',
     creationTimestamp: cluster.metadata.creationTimestamp ?? '',
-    phase: clusterPhase(cluster) as ClusterPhase,
+    phase: clusterPhase(cluster),
     replicas,
     readyReplicas: status.readyReplicas ?? 0,
     version: status.version ?? spec.version ?? DEFAULT_K0S_VERSION,
