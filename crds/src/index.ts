@@ -7,6 +7,7 @@ export * from './schema/jointokenrequest';
 export * from './duration';
 export * from './join';
 export * from './names';
+export * from './certificates';
 export * from './nodeports';
 export { md5Hex } from './md5';
 export * from './normalize';

@@ -156,7 +156,19 @@ export function endpointNeedsService(cluster: Pick<Cluster, 'metadata' | 'spec' 
 
 const isTrue = (conditions: Condition[], type: string) => conditions.some(c => c.type === type && c.status === 'True');
 
-export type UpstreamPhase = 'Available' | 'Progressing' | 'Degraded';
+/**
+ * Every phase a face shows for a Cluster (clusterPhase in summary.ts decides which), in the order
+ * lists and filters offer them: healthy, on its way, broken, then the states a user chose.
+ */
+export const CLUSTER_PHASES = ['Available', 'Progressing', 'Degraded', 'Paused', 'Sleeping', 'Deleting'] as const;
+export type ClusterPhase = (typeof CLUSTER_PHASES)[number];
+
+/** Whether a string (a query parameter, a flag) names a phase. */
+export function isClusterPhase(value: string): value is ClusterPhase {
+  return (CLUSTER_PHASES as readonly string[]).includes(value);
+}
+
+export type UpstreamPhase = Extract<ClusterPhase, 'Available' | 'Progressing' | 'Degraded'>;
 
 /**
  * The phase of an upstream-managed Cluster that is not deleting or asleep. Degraded: a condition

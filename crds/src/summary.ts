@@ -4,10 +4,7 @@ import { ANNOTATION_PAUSED, JOIN_TOKEN_CONDITION } from './constants';
 import type { Condition } from './schema/common';
 import type { Cluster } from './schema/cluster';
 import type { JoinTokenRequest } from './schema/jointokenrequest';
-import { clusterEndpoint, joinTokenExpiry, statusWriter, upstreamMessage, upstreamPhase } from './status';
-
-export const CLUSTER_PHASES = ['Available', 'Progressing', 'Sleeping', 'Paused', 'Degraded', 'Deleting'] as const;
-export type ClusterPhase = (typeof CLUSTER_PHASES)[number];
+import { clusterEndpoint, joinTokenExpiry, statusWriter, upstreamMessage, upstreamPhase, type ClusterPhase } from './status';
 
 /** Condition reasons that mean "something is wrong and waiting will not fix it". */
 export const FAILURE_REASONS = new Set([

@@ -14,8 +14,7 @@ import {
   controlPlaneSelectorLabels,
   formatLabelSelector,
   normalizeClusterSpec,
-  type Cluster,
-  type CertificateRef,
+  expectedCertificates,
 } from '@k0smotron/api';
 import { toCliError, type Operation } from '../errors';
 import { renderStatus, type CertificateInfo, type StatusReport } from '../output/status';
@@ -23,27 +22,6 @@ import type { Session } from '../session';
 import { forOutput, JOIN_TOKEN_REQUESTS, oneOf, render, requireCluster } from './common';
 import { ANNOTATION_SLEEP_REPLICAS } from './lifecycle';
 import { readWorkers } from './workers';
-
-/** The certificates the operator keeps for a Cluster: its certificateRefs, else the expected names. */
-export function expectedCertificates(c: Cluster): CertificateRef[] {
-  if (c.spec?.certificateRefs?.length) return c.spec.certificateRefs;
-  const n = clusterObjectNames(c.metadata.name!);
-  const spec = normalizeClusterSpec(c.spec);
-  const refs: CertificateRef[] = [
-    { type: 'ca', name: n.caSecret },
-    { type: 'sa', name: n.saSecret },
-    { type: 'proxy', name: n.proxySecret },
-  ];
-  if (spec.storage.type === 'etcd') {
-    refs.push(
-      { type: 'etcd', name: n.etcdCaSecret },
-      { type: 'apiserver-etcd-client', name: n.apiserverEtcdClientSecret },
-      { type: 'etcd-server', name: n.etcdServerSecret },
-      { type: 'etcd-peer', name: n.etcdPeerSecret },
-    );
-  }
-  return refs;
-}
 
 /** Reads notAfter from a PEM certificate (pure); the sa "certificate" is a bare key pair. */
 export function certificateInfo(type: string, secret: string, tlsCrtBase64: string | undefined): CertificateInfo {
@@ -109,15 +87,15 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
   const certificates: CertificateInfo[] = [];
   const certProblems: string[] = [];
   await Promise.all(
-    expectedCertificates(cluster).map(async ref => {
-      const secret = await attempt(get('secrets', ref.name), () => core.readNamespacedSecret({ namespace, name: ref.name }));
-      if (secret) certificates.push(certificateInfo(ref.type, ref.name, secret.data?.['tls.crt']));
+    expectedCertificates(cluster).map(async ({ purpose, secretName }) => {
+      const secret = await attempt(get('secrets', secretName), () => core.readNamespacedSecret({ namespace, name: secretName }));
+      if (secret) certificates.push(certificateInfo(purpose, secretName, secret.data?.['tls.crt']));
       // Already listed among the failed reads: do not call it missing.
-      else if (unreadable.has(`secrets/${ref.name}`)) certificates.push({ type: ref.type, secret: ref.name, error: 'cannot read the Secret', unreadable: true });
-      else certificates.push({ type: ref.type, secret: ref.name, error: 'Secret not found' });
+      else if (unreadable.has(`secrets/${secretName}`)) certificates.push({ type: purpose, secret: secretName, error: 'cannot read the Secret', unreadable: true });
+      else certificates.push({ type: purpose, secret: secretName, error: 'Secret not found' });
     }),
   );
-  const order: string[] = expectedCertificates(cluster).map(r => r.type);
+  const order: string[] = expectedCertificates(cluster).map(c => c.purpose);
   certificates.sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
   for (const c of certificates) {
     if (c.unreadable) continue;

@@ -1,13 +1,9 @@
 // The certificates of one Cluster, as upstream k0smotron lays them out (CAPI purposes).
-import type { CertificateRefType } from '@k0smotron/api';
+import { CA_PURPOSES, ETCD_LEAF_PURPOSES, requiredCertificatePurposes, type CertificateRefType } from '@k0smotron/api';
 import { createCa, createLeaf, generateKeyPair, loadIssuer, type CertKeyPem } from './crypto';
 
-export const CA_PURPOSES = ['ca', 'sa', 'proxy', 'etcd'] as const satisfies readonly CertificateRefType[];
-export const ETCD_LEAF_PURPOSES = [
-  'apiserver-etcd-client',
-  'etcd-server',
-  'etcd-peer',
-] as const satisfies readonly CertificateRefType[];
+// Which purposes a Cluster has is API knowledge the CLI and Backstage read too: @k0smotron/api.
+export { CA_PURPOSES, ETCD_LEAF_PURPOSES };
 export type EtcdLeafPurpose = (typeof ETCD_LEAF_PURPOSES)[number];
 
 /**
@@ -28,7 +24,7 @@ export const ETCD_LEAF_VALIDITY_DAYS = 90;
 
 /** Every purpose a Cluster needs: the four CAs always (as upstream), the etcd leaves for etcd storage. */
 export function requiredPurposes(storageType: 'etcd' | 'kine'): CertificateRefType[] {
-  return storageType === 'etcd' ? [...CA_PURPOSES, ...ETCD_LEAF_PURPOSES] : [...CA_PURPOSES];
+  return requiredCertificatePurposes(storageType);
 }
 
 export function isEtcdLeaf(purpose: CertificateRefType): purpose is EtcdLeafPurpose {

@@ -240,6 +240,29 @@ describe('routes', () => {
     expect(off.body.error.message).toContain('k0smotron.kubeconfigAccess.enabled');
   });
 
+  it('lists the CA a Cluster names in spec.certificateRefs, not a Secret under the generated name', async () => {
+    // byo brings its own CA (corp-ca). A byo-ca Secret also exists (say, left from before the
+    // reference was added): it is not the Cluster's CA and must not be listed as if it were.
+    await client.createCluster({
+      apiVersion: 'k0smotron.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name: 'byo', namespace: ns },
+      spec: { certificateRefs: [{ type: 'ca', name: 'corp-ca' }] },
+    });
+    for (const name of ['corp-ca', 'byo-ca']) {
+      const ca = await createCa(name, new Date(), 30);
+      await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': ca.cert, 'tls.key': ca.key } } });
+      secretsWritten.push(ca.key);
+    }
+    const d = await eventually('the details of byo', async () => {
+      const res = await request(t.backend.server).get(api(`/clusters/test/${ns}/byo`)).set('Authorization', user);
+      return res.status === 200 ? (res.body as ClusterDetails) : undefined;
+    });
+    expect(d.certificates).toEqual([{ name: 'corp-ca', purpose: 'ca', notAfter: expect.stringMatching(/^\d{4}-/) }]);
+    expect(JSON.stringify(d)).not.toContain('PRIVATE KEY');
+    await client.deleteCluster(ns, 'byo');
+  });
+
   it('answers 400 for an unknown field in a join-token request', async () => {
     const res = await request(t.backend.server)
       .post(api(`/clusters/test/${ns}/kc/join-tokens`))

@@ -1,6 +1,15 @@
 // Secrets in the Cluster API format: certificates `<n>-<purpose>` and the admin kubeconfig.
 import type { V1Secret } from '@kubernetes/client-node';
-import { CAPI_SECRET_TYPE, KINE_DATASOURCE_SECRET_KEY, KUBECONFIG_SECRET_KEY, LABEL_CAPI_CLUSTER_NAME, type CertificateRefType } from '@k0smotron/api';
+import {
+  CAPI_SECRET_TYPE,
+  KINE_DATASOURCE_SECRET_KEY,
+  KUBECONFIG_SECRET_KEY,
+  LABEL_CAPI_CLUSTER_NAME,
+  certificateSources as apiCertificateSources,
+  generatedCertificateSecretName,
+  type CertificateRefType,
+  type ExpectedCertificate,
+} from '@k0smotron/api';
 import { certificateValidity, type CertKeyPem } from '../../pki/crypto';
 import { validityAnnotations } from '../../pki/renewal';
 import {
@@ -16,28 +25,12 @@ import type { ClusterView } from './view';
 
 /** The Secret name of each generated purpose (`<n>-ca`, `<n>-etcd-server`…). */
 export function generatedSecretName(view: ClusterView, purpose: CertificateRefType): string {
-  const n = view.names;
-  const byPurpose: Record<CertificateRefType, string> = {
-    ca: n.caSecret,
-    sa: n.saSecret,
-    proxy: n.proxySecret,
-    etcd: n.etcdCaSecret,
-    'apiserver-etcd-client': n.apiserverEtcdClientSecret,
-    'etcd-server': n.etcdServerSecret,
-    'etcd-peer': n.etcdPeerSecret,
-  };
-  return byPurpose[purpose];
+  return generatedCertificateSecretName(view.name, purpose);
 }
 
 /** Where each purpose comes from: the user's `certificateRefs`, else the generated Secret. */
-export function certificateSources(
-  view: ClusterView,
-  purposes: CertificateRefType[],
-): Array<{ purpose: CertificateRefType; secretName: string; provided: boolean }> {
-  return purposes.map((purpose) => {
-    const ref = view.certificateRefs?.find((r) => r.type === purpose);
-    return ref ? { purpose, secretName: ref.name, provided: true } : { purpose, secretName: generatedSecretName(view, purpose), provided: false };
-  });
+export function certificateSources(view: ClusterView, purposes: CertificateRefType[]): ExpectedCertificate[] {
+  return apiCertificateSources({ name: view.name, storageType: view.storage.type, certificateRefs: view.certificateRefs }, purposes);
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');

@@ -69,7 +69,7 @@ export class K0smotronEntityProvider implements EntityProvider {
     let ca = this.caByUid.get(uid);
     if (!ca) {
       try {
-        ca = await this.inspector(mc).caCertificateBase64(cluster.metadata.namespace ?? 'default', cluster.metadata.name ?? '');
+        ca = await this.inspector(mc).caCertificateBase64(cluster);
         if (ca) this.caByUid.set(uid, ca);
       } catch (err) {
         this.opts.logger.warn(`k0smotron catalog: cannot read the CA of ${this.key(mc.name, cluster)}: ${(err as Error).message}`);

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
-import { clusterObjectNames, clusterServiceName, type Cluster, type ServiceType } from '@k0smotron/api';
+import { clusterCaSecretName, clusterObjectNames, clusterServiceName, expectedCertificates, type Cluster, type ServiceType } from '@k0smotron/api';
 import type { CertificateSummary, OwnedObjectSummary } from '@k0smotron/plugin-k0smotron-common';
 import { storageTypeOf } from './summaries';
 
@@ -90,32 +90,26 @@ export class ClusterInspector {
     return result;
   }
 
+  /**
+   * Each certificate of the Cluster's set (@k0smotron/api's expectedCertificates: the user's
+   * Secrets from spec.certificateRefs, else the generated ones) with its expiry; those whose
+   * Secret is not there yet are left out. The sa purpose is a key pair with no expiry: not read.
+   */
   async certificates(cluster: Cluster): Promise<CertificateSummary[]> {
     const namespace = cluster.metadata.namespace ?? 'default';
-    const names = clusterObjectNames(cluster.metadata.name ?? '');
-    const wanted: Array<[string, string]> = [
-      ['ca', names.caSecret],
-      ['proxy', names.proxySecret],
-    ];
-    if (storageTypeOf(cluster) === 'etcd') {
-      wanted.push(
-        ['etcd', names.etcdCaSecret],
-        ['apiserver-etcd-client', names.apiserverEtcdClientSecret],
-        ['etcd-server', names.etcdServerSecret],
-        ['etcd-peer', names.etcdPeerSecret],
-      );
-    }
+    const wanted = expectedCertificates(cluster).filter(c => c.purpose !== 'sa');
     const secrets = await Promise.all(
-      wanted.map(([, n]) => maybe(() => this.core.readNamespacedSecret({ namespace, name: n }))),
+      wanted.map(c => maybe(() => this.core.readNamespacedSecret({ namespace, name: c.secretName }))),
     );
     return wanted
-      .map(([purpose], i) => certificateOf(secrets[i], purpose))
+      .map((c, i) => certificateOf(secrets[i], c.purpose))
       .filter((c): c is CertificateSummary => c !== undefined);
   }
 
-  /** The CA certificate (PEM, base64 as stored) of a Cluster; never its key. */
-  async caCertificateBase64(namespace: string, name: string): Promise<string | undefined> {
-    const secret = await maybe(() => this.core.readNamespacedSecret({ namespace, name: clusterObjectNames(name).caSecret }));
+  /** The CA certificate (PEM, base64 as stored) of a Cluster, the user's own when certificateRefs names one; never its key. */
+  async caCertificateBase64(cluster: Pick<Cluster, 'metadata' | 'spec'>): Promise<string | undefined> {
+    const namespace = cluster.metadata.namespace ?? 'default';
+    const secret = await maybe(() => this.core.readNamespacedSecret({ namespace, name: clusterCaSecretName(cluster) }));
     return secret?.data?.['tls.crt'];
   }
 }

@@ -15,7 +15,9 @@ import { AuthorizeResult, type BasicPermission, type ResourcePermission } from '
 import {
   API_VERSION,
   CLUSTER_KIND,
+  CLUSTER_PHASES,
   clusterPolicyViolations,
+  isClusterPhase,
   joinTokenDecision,
   controllerJoinStorage,
   validateCluster,
@@ -73,8 +75,6 @@ export interface RouterOptions {
   joinTokenTimeoutMs?: number;
   reconcilerStatus?: () => ReconcilerStatusResponse;
 }
-
-const PHASES = ['Available', 'Progressing', 'Sleeping', 'Paused', 'Degraded', 'Deleting'];
 
 /** The Cluster a create request asks for (pure); `owner` is the already checked owner claim. */
 export function desiredCluster(req: CreateClusterRequest, owner?: string): Cluster {
@@ -234,8 +234,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const mcName = one(q.managementCluster, 'managementCluster');
     const namespace = one(q.namespace, 'namespace');
     const phase = one(q.phase, 'phase');
-    if (phase && !PHASES.includes(phase)) {
-      throw new InputError(`query parameter 'phase' must be one of ${PHASES.join(', ')} (got '${phase}')`);
+    if (phase && !isClusterPhase(phase)) {
+      throw new InputError(`query parameter 'phase' must be one of ${CLUSTER_PHASES.join(', ')} (got '${phase}')`);
     }
     const known = mcName ? managementClusters.find(mcName) : undefined;
     // An unknown management cluster is an empty list, like one the user may see nothing of.

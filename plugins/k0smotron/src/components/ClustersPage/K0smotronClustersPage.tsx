@@ -17,10 +17,8 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { catalogApiRef, EntityRefLink } from '@backstage/plugin-catalog-react';
-import {
-  type ClusterPhase,
-  type ClusterSummary,
-} from '@k0smotron/plugin-k0smotron-common';
+import { CLUSTER_PHASES } from '@k0smotron/api';
+import { type ClusterSummary } from '@k0smotron/plugin-k0smotron-common';
 import { k0smotronApiRef } from '../../api';
 import { PhaseStatus } from '../shared/status';
 import { RefreshFailedNote } from '../shared/ClusterStateViews';
@@ -28,7 +26,6 @@ import { usePolledAsync } from '../usePolledAsync';
 import { formatAge } from '../shared/time';
 import { loadClusterEntityRefs } from './catalogLinks';
 
-export const CLUSTER_PHASES: ClusterPhase[] = ['Available', 'Progressing', 'Degraded', 'Paused', 'Sleeping', 'Deleting'];
 /** The Software Template registered by the demo app (`examples/templates`). */
 export const DEFAULT_CREATE_TEMPLATE_PATH = '/create/templates/default/k0smotron-cluster';
 const ALL = '';
@@ -54,7 +51,7 @@ function FilterSelect(props: {
   id: string;
   label: string;
   value: string;
-  options: string[];
+  options: readonly string[];
   onChange: (value: string) => void;
 }) {
   const classes = useStyles();
