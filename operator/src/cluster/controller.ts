@@ -1,86 +1,55 @@
 // The Cluster reconciler: reads the Cluster and its children from the cache, computes every child
 // with the pure builders in ./desired, applies only what changed (server-side apply), and writes
 // status once, only when it changed. Level-based: running it twice on the same state is a no-op.
-import type {
-  KubernetesObject,
-  V1ConfigMap,
-  V1Node,
-  V1OwnerReference,
-  V1PersistentVolumeClaim,
-  V1Secret,
-  V1Service,
-  V1StatefulSet,
-} from '@kubernetes/client-node';
+// The steps live beside it: certificates.ts, kubeconfig.ts, name-conflicts.ts, kine-secret.ts,
+// pvcs.ts, probe-cache.ts.
+import type { KubernetesObject, V1ConfigMap, V1Node, V1Secret, V1Service, V1StatefulSet } from '@kubernetes/client-node';
 import {
   ANNOTATION_PAUSED,
   API_VERSION,
   CLUSTER_KIND,
   clusterBaseLabels,
   DEFAULT_TENANT_POLICY,
-  KINE_DATASOURCE_SECRET_KEY,
   clusterPolicyViolations,
-  controlPlaneSelectorLabels,
   unsupportedFeatures,
   validateClusterSpec,
-  type PolicyViolation,
   type TenantPolicy,
   type CertificateRefType,
   type Cluster,
   type ClusterStatus,
 } from '@k0smotron/api';
-import type { Client, ControllerSpec, ObjectKey, ReconcileContext, ReconcileResult } from '../engine/contract';
-import {
-  ADMIN_CERT_VALIDITY_DAYS,
-  ETCD_LEAF_VALIDITY_DAYS,
-  certificateValidity,
-  generatePki,
-  isEtcdLeaf,
-  kubeconfigRenewal,
-  pkiSemaphore,
-  requiredPurposes,
-  signAdminKubeconfig,
-  type CertKeyPem,
-  type EtcdLeafPurpose,
-} from '../pki';
-import { certificateRenewal, renewalTime, validityAnnotations, validityFromAnnotations } from '../pki/renewal';
+import type { ControllerSpec, ObjectKey, ReconcileContext, ReconcileResult } from '../engine/contract';
+import { canonicalJson } from '../engine/hash';
+import { requiredPurposes } from '../pki';
 import {
   SpecError,
-  certificateSecret,
   certificateSources,
-  childList,
   childPodViolations,
   clusterView,
   computeStatus,
-  dataVolumeName,
   desiredChildren,
-  etcdSelectorLabels,
-  ETCD_DATA_VOLUME,
   kineDataSourceSecret,
-  kubeconfigSecret,
-  kubeconfigSecretLabels,
   notableConditionChanges,
-  ownerReference,
   resolveEndpoint,
   staleServiceNames,
-  type CertificatesFact,
   type CronJobApiVersion,
   type ClusterView,
-  type EndpointResult,
-  type FunctionalResult,
-  type KubeconfigFact,
   type StatusFacts,
 } from './desired';
+import { ensureCertificates } from './certificates';
+import { foreignController, isApiError, policyError, settleAll } from './helpers';
+import { checkKineSecret } from './kine-secret';
+import { CLUSTER_GVK, CONFIGMAP, NODE, PVC, SECRET, SERVICE, STATEFULSET } from './kinds';
+import { ensureKubeconfig } from './kubeconfig';
+import { assertNoNameConflicts, nodePortConflict } from './name-conflicts';
+import { ProbeMemo, probeFunctional, type ClusterFunctionalProbe } from './probe-cache';
+import { reconcilePvcOwnership } from './pvcs';
+import type { ClusterMemory, ClusterStep } from './reconcile-step';
+import { StepTimer } from './step-timer';
 import { ClusterWatchIndex, dropConfigMapData, dropSecretData, slimNode } from './watch-index';
-import { ANNOTATION_REGENERATE_CA, CA_SECRET_MISSING, caEvidence, caMissingMessage } from './ca-guard';
-import { certificateLabelRepair, kubeconfigDrift } from './secret-drift';
 
-export const CLUSTER_GVK = { apiVersion: API_VERSION, kind: CLUSTER_KIND };
-const STATEFULSET = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
-const SERVICE = { apiVersion: 'v1', kind: 'Service' };
-const CONFIGMAP = { apiVersion: 'v1', kind: 'ConfigMap' };
-const SECRET = { apiVersion: 'v1', kind: 'Secret' };
-const NODE = { apiVersion: 'v1', kind: 'Node' };
-const PVC = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' };
+export { CLUSTER_GVK };
+export type { ClusterFunctionalProbe };
 /**
  * Owned kinds are listed and watched with this selector only, so the operator does not cache
  * every StatefulSet, Service and ConfigMap of every tenant. Every child carries it: `app` is one
@@ -90,18 +59,6 @@ const PVC = { apiVersion: 'v1', kind: 'PersistentVolumeClaim' };
  * again, which puts the label back.
  */
 export const OWNED_SELECTOR = `app=${clusterBaseLabels('').app}`;
-
-/** The shape of `FunctionalProbe` (childapi/probe.ts), so the reconciler does not depend on the child-API module. */
-export type ClusterFunctionalProbe = ((
-  cluster: Cluster,
-  ctx?: { client?: Pick<Client, 'get'>; signal?: AbortSignal },
-) => Promise<FunctionalResult & { recheckAfterMs?: number }>) & {
-  /** Drop what the probe remembers about a Cluster that is gone (failure counts, child-API credentials). */
-  forget?(key: ObjectKey): void;
-  /** "ns/name" of every Cluster it remembers, so that a sweep can forget those that are gone. */
-  keys?(): string[];
-  sizes?(): Record<string, number>;
-};
 
 export interface ClusterControllerOptions {
   /** ControlPlaneFunctional; without it the condition stays Unknown/NotChecked. */
@@ -124,50 +81,9 @@ export interface ClusterControllerOptions {
   now?: () => Date;
 }
 
-/** A SpecError listing every policy violation, each with its field. */
-function policyError(violations: PolicyViolation[]): SpecError {
-  return new SpecError('PolicyViolation', `refused by the operator's policy: ${violations.map((v) => `${v.field}: ${v.message}`).join('; ')}`);
-}
-
-/** Who controls an existing object, for NameConflict messages; undefined when it is this Cluster. */
-function foreignController(obj: KubernetesObject, uid: string): string | undefined {
-  const ref = obj.metadata?.ownerReferences?.find((r) => r.controller);
-  if (ref?.uid === uid) return undefined;
-  return ref ? `${ref.kind} ${ref.name}` : 'no Cluster (it was created by someone else)';
-}
-
 const MAX_REQUEUE_MS = 12 * 60 * 60 * 1000;
 /** How often the controller looks for remembered Clusters that are gone (see `sweep`). */
 export const MEMORY_SWEEP_MS = 5 * 60_000;
-
-function isApiError(err: unknown): err is Error & { status: number } {
-  return err instanceof Error && typeof (err as { status?: unknown }).status === 'number';
-}
-
-function decodeSecret(secret: V1Secret | undefined, key: string): string | undefined {
-  const v = secret?.data?.[key];
-  return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
-}
-
-/**
- * Promise.all that waits for every write to finish before failing: a reconcile must not return
- * (and be retried) while one of its writes, such as a new CA, is still in flight.
- */
-async function settleAll<T extends readonly unknown[] | []>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
-  const results = (await Promise.allSettled(promises)) as PromiseSettledResult<unknown>[];
-  for (const r of results) if (r.status === 'rejected') throw r.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
-}
-
-function canonical(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  return `{${Object.keys(value as object)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-    .join(',')}}`;
-}
 
 export function clusterController(opts: ClusterControllerOptions = {}): ControllerSpec {
   // Compile the spec validators now rather than in the first reconcile (~0.5 s of CPU).
@@ -254,109 +170,34 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
   };
 }
 
-/** What the Cluster controller remembers between reconciles, and how to forget one Cluster. */
-interface ClusterMemory {
-  index: ClusterWatchIndex;
-  kineChecked: Map<string, string>;
-  probes: ProbeMemo;
-  /**
-   * "ns/name" → uid and the child names a live read found free (or this Cluster's): a name
-   * missing from the label-filtered cache is read once, not on every retry of a failing reconcile.
-   */
-  freeNames: Map<string, { uid: string; names: Set<string> }>;
-  forget(key: ObjectKey): void;
-}
-
-type ProbeMemoEntry = { uid: string; result: FunctionalResult; endpoint: string; dueAt: number };
-
-/**
- * Last ControlPlaneFunctional answer per Cluster ("ns/name", for the same UID: a re-created
- * Cluster starts afresh), valid until it is due again. Forgotten when the Cluster goes.
- */
-export class ProbeMemo {
-  private readonly entries = new Map<string, ProbeMemoEntry>();
-
-  get(key: ObjectKey, uid: string, endpoint: string, now: number): ProbeMemoEntry | undefined {
-    const e = this.entries.get(`${key.namespace}/${key.name}`);
-    return e && e.uid === uid && e.endpoint === endpoint && now < e.dueAt ? e : undefined;
-  }
-
-  set(key: ObjectKey, entry: ProbeMemoEntry): void {
-    this.entries.set(`${key.namespace}/${key.name}`, entry);
-  }
-
-  forget(key: ObjectKey): void {
-    this.entries.delete(`${key.namespace}/${key.name}`);
-  }
-
-  keys(): string[] {
-    return [...this.entries.keys()];
-  }
-
-  size(): number {
-    return this.entries.size;
-  }
-}
-
-interface CertificatesResult {
-  caSecretName: string;
-  /** The CA, when this reconcile generated it. */
-  generatedCa?: CertKeyPem;
-}
-
 /** One reconcile of one Cluster. */
-class ClusterReconcile {
-  private readonly facts: Partial<StatusFacts> = {};
+class ClusterReconcile implements ClusterStep {
+  readonly facts: Partial<StatusFacts> = {};
   private requeueMs: number | undefined;
-  /** Milliseconds per step, logged at debug level: where a slow reconcile spends its time. */
-  private readonly steps: Record<string, number> = {};
-  private stepStart = Date.now();
+  private readonly timer = new StepTimer();
 
   private step(name: string): void {
-    const now = Date.now();
-    this.steps[name] = now - this.stepStart;
-    this.stepStart = now;
+    this.timer.step(name);
   }
 
   constructor(
-    private readonly key: ObjectKey,
-    private readonly ctx: ReconcileContext,
+    readonly key: ObjectKey,
+    readonly ctx: ReconcileContext,
     private readonly opts: ClusterControllerOptions,
-    private readonly memory: ClusterMemory,
+    readonly memory: ClusterMemory,
   ) {}
 
   private get cronJob(): { apiVersion: CronJobApiVersion; kind: string } | undefined {
     return this.opts.cronJobApiVersion ? { apiVersion: this.opts.cronJobApiVersion, kind: 'CronJob' } : undefined;
   }
 
-  private requeue(ms: number): void {
+  requeue(ms: number): void {
     const capped = Math.max(1000, Math.min(ms, MAX_REQUEUE_MS));
     this.requeueMs = this.requeueMs === undefined ? capped : Math.min(this.requeueMs, capped);
   }
 
-  private cached<T extends KubernetesObject>(gvk: { apiVersion: string; kind: string }, name: string): T | undefined {
+  cached<T extends KubernetesObject>(gvk: { apiVersion: string; kind: string }, name: string): T | undefined {
     return this.ctx.cache.get<T>(gvk, this.key.namespace, name);
-  }
-
-  /**
-   * Whoever's object holds this name, if any. Owned kinds are cached only with our label
-   * (OWNED_SELECTOR), so an object someone else created under a child's name is not in the
-   * cache: absence is confirmed with a live read (only for kinds watched by label; one GET per
-   * child a new Cluster has not created yet).
-   */
-  private async existing(gvk: { apiVersion: string; kind: string }, name: string, uid: string): Promise<KubernetesObject | undefined> {
-    const cached = this.cached<KubernetesObject>(gvk, name);
-    const memoKey = `${this.key.namespace}/${this.key.name}`;
-    // Once the child is in the cache it is checked there; should it go, the name is read again.
-    if (cached) this.memory.freeNames.get(memoKey)?.names.delete(`${gvk.kind}/${name}`);
-    if (cached || gvk.kind === SECRET.kind) return cached; // Secrets are cached without a selector
-    let memo = this.memory.freeNames.get(memoKey);
-    if (!memo || memo.uid !== uid) this.memory.freeNames.set(memoKey, (memo = { uid, names: new Set() }));
-    const child = `${gvk.kind}/${name}`;
-    if (memo.names.has(child)) return undefined;
-    const live = await this.ctx.client.get<KubernetesObject>({ ...gvk, namespace: this.key.namespace, name });
-    if (!live || !foreignController(live, uid)) memo.names.add(child);
-    return live;
   }
 
   async run(): Promise<ReconcileResult | void> {
@@ -427,7 +268,7 @@ class ClusterReconcile {
     this.step('pvcs+probe');
     await this.writeStatus(cluster, { ...base, desiredReplicas: view.replicas, version: view.version, ...this.facts });
     this.step('status');
-    this.ctx.log.debug('reconciled', { steps: this.steps });
+    this.ctx.log.debug('reconciled', { steps: this.timer.steps });
     return this.requeueMs === undefined ? undefined : { requeueAfterMs: this.requeueMs };
   }
 
@@ -457,7 +298,7 @@ class ClusterReconcile {
     });
     const podViolations = childPodViolations(view, preview, policy);
     if (podViolations.length) throw policyError(podViolations);
-    await this.assertNoNameConflicts(view, preview);
+    await assertNoNameConflicts(this, view, preview);
 
     // Datastore Secret (kine): must exist with its key before pods can start. An inline URL is
     // written into a Secret of our own; a named Secret is the user's and is only read.
@@ -468,7 +309,7 @@ class ClusterReconcile {
         applied?.metadata?.resourceVersion ?? this.cached<V1Secret>(SECRET, kineSecret.metadata!.name!)?.metadata?.resourceVersion ?? '';
     } else if (view.storage.type === 'kine') {
       const name = view.storage.dataSourceSecretName;
-      secretVersions[name] = await this.checkKineSecret(name);
+      secretVersions[name] = await checkKineSecret(this, name);
     }
 
     // Certificates (generated once, or the user's) and the Services go out together: the Service
@@ -488,12 +329,12 @@ class ClusterReconcile {
     };
     const early = build(service).children;
     const [certificates] = await settleAll([
-      this.ensureCertificates(cluster, view, secretVersions),
+      ensureCertificates(this, cluster, view, secretVersions),
       (async () => {
         // A new Service's ClusterIP is part of the k0s config (API SANs): the apply's answer
         // carries it, so nothing waits for the cache to catch up.
         const applied = await client.applyIfChanged(early.service, service).catch((err: unknown) => {
-          throw this.nodePortConflict(err, view, early.service) ?? err;
+          throw nodePortConflict(this, err, view, early.service) ?? err;
         });
         if (applied && !service) {
           this.ctx.events.event(cluster, 'Normal', 'ServiceCreated', `created Service ${view.service.name} (${view.service.type})`);
@@ -552,7 +393,7 @@ class ClusterReconcile {
         : endpointCm
           ? client.delete({ ...CONFIGMAP, namespace: view.namespace, name: view.names.endpointConfigMap })
           : undefined,
-      this.ensureKubeconfig(cluster, view, endpoint, certificates, secretVersions),
+      ensureKubeconfig(this, cluster, view, endpoint, certificates, secretVersions),
     ]);
 
     this.step('config+datastore+kubeconfig');
@@ -568,400 +409,15 @@ class ClusterReconcile {
     this.facts.statefulSet = sts;
 
     this.step('statefulset');
-    await this.reconcilePvcOwnership(view);
-    await this.probeFunctional(cluster, sts);
+    await reconcilePvcOwnership(this, view);
+    await probeFunctional(this, this.opts.functionalProbe, cluster, sts);
   }
 
-  /**
-   * Every object this Cluster writes must be absent or controlled by this Cluster: names of two
-   * Clusters can collide (`kmc-foo-etcd` is Cluster foo's etcd and Cluster foo-etcd's control
-   * plane), and a forced server-side apply would otherwise take over the other one's object.
-   */
-  private async assertNoNameConflicts(view: ClusterView, preview: ReturnType<typeof desiredChildren>): Promise<void> {
-    const planned: Array<{ gvk: { apiVersion: string; kind: string }; name: string }> = childList(preview).map((o) => ({
-      gvk: { apiVersion: o.apiVersion!, kind: o.kind! },
-      name: o.metadata!.name!,
-    }));
-    for (const s of certificateSources(view, requiredPurposes(view.storage.type))) {
-      if (!s.provided) planned.push({ gvk: SECRET, name: s.secretName });
-    }
-    planned.push({ gvk: SECRET, name: view.names.kubeconfigSecret });
-    if (view.storage.type === 'kine' && view.storage.generatedDataSourceURL !== undefined) {
-      planned.push({ gvk: SECRET, name: view.storage.dataSourceSecretName });
-    }
-    const conflicts: string[] = [];
-    // settleAll: names found free are remembered even when another read of the round failed.
-    const found = await settleAll(planned.map((p) => this.existing(p.gvk, p.name, view.uid)));
-    for (const [i, p] of planned.entries()) {
-      const existing = found[i];
-      const owner = existing && foreignController(existing, view.uid);
-      if (owner) conflicts.push(`${p.gvk.kind} ${p.name} already exists and belongs to ${owner}`);
-    }
-    // A certificateRef must not borrow another Cluster's generated certificate (its CA would sign
-    // this Cluster's admin kubeconfig, which the other Cluster would then trust).
-    for (const ref of view.certificateRefs ?? []) {
-      const existing = this.cached<KubernetesObject>(SECRET, ref.name);
-      const owner = existing?.metadata?.ownerReferences?.find((r) => r.controller && r.kind === CLUSTER_KIND && r.uid !== view.uid);
-      if (owner) {
-        throw policyError([
-          { field: 'spec.certificateRefs', message: `Secret ${ref.name} was generated for Cluster ${owner.name}; a Cluster may only use its own or user-provided certificates` },
-        ]);
-      }
-    }
-    if (conflicts.length) {
-      throw new SpecError('NameConflict', `${conflicts.join('; ')}; choose another Cluster name (nothing was written)`);
-    }
-  }
-
-  /**
-   * A NodePort that another Service holds: the API server's answer names only the port. Say which
-   * Service holds it when it is in this namespace (the tenant may see it anyway); a Service of
-   * another namespace is not named, so one tenant does not learn another's objects.
-   */
-  private nodePortConflict(err: unknown, view: ClusterView, desired: V1Service): SpecError | undefined {
-    if (!isApiError(err) || err.status !== 422 || !/port is already allocated/i.test(err.message)) return undefined;
-    const wanted = (desired.spec?.ports ?? []).map((p) => p.nodePort).filter((p): p is number => typeof p === 'number');
-    const holders = this.ctx.cache
-      .list<V1Service>(SERVICE, { namespace: view.namespace })
-      .filter((s) => s.metadata?.name !== desired.metadata?.name && (s.spec?.ports ?? []).some((p) => p.nodePort !== undefined && wanted.includes(p.nodePort)));
-    const taken = wanted.filter((port) => new RegExp(`\\b${port}\\b`).test(err.message));
-    const ports = (taken.length ? taken : wanted).join(' and ');
-    const holder = holders[0];
-    const cluster = holder?.metadata?.labels?.cluster;
-    const who = holder
-      ? `Service ${holder.metadata?.name}${cluster ? ` of Cluster ${cluster}` : ''} in this namespace holds it`
-      : 'a Service in another namespace holds it';
-    return new SpecError(
-      'NodePortConflict',
-      `NodePort ${ports} is already allocated: ${who}. Set other ports in spec.service.apiPort and spec.service.konnectivityPort (each NodePort Cluster needs its own pair within the cluster's NodePort range, e.g. 30444 and 30133), or use service type LoadBalancer or ClusterIP`,
-    );
-  }
-
-  private async checkKineSecret(name: string): Promise<string> {
-    const ns = this.key.namespace;
-    const cached = this.cached<V1Secret>(SECRET, name);
-    const fix = `create it in namespace ${ns} with key ${KINE_DATASOURCE_SECRET_KEY} (the kine data source URL), or fix spec.storage.kine.dataSourceSecretName`;
-    if (!cached) throw new SpecError('KineSecretNotFound', `Secret ${name} (spec.storage.kine.dataSourceSecretName) does not exist; ${fix}`);
-    const rv = cached.metadata?.resourceVersion ?? '';
-    const memo = `${ns}/${name}`;
-    if (this.memory.kineChecked.get(memo) !== rv) {
-      const live = await this.ctx.client.get<V1Secret>({ ...SECRET, namespace: ns, name });
-      if (!live) throw new SpecError('KineSecretNotFound', `Secret ${name} (spec.storage.kine.dataSourceSecretName) does not exist; ${fix}`);
-      if (!decodeSecret(live, KINE_DATASOURCE_SECRET_KEY)) {
-        throw new SpecError('KineSecretInvalid', `Secret ${name} has no key ${KINE_DATASOURCE_SECRET_KEY}; ${fix}`);
-      }
-      this.memory.kineChecked.set(memo, live.metadata?.resourceVersion ?? rv);
-    }
-    return rv;
-  }
-
-  /**
-   * Makes sure every certificate Secret exists. A generated Secret is written once and never
-   * regenerated; absence in the cache is confirmed with a live read first, so a cache that has
-   * not seen a fresh Secret yet can never cause a CA to be replaced.
-   */
-  private async ensureCertificates(
-    cluster: Cluster & KubernetesObject,
-    view: ClusterView,
-    secretVersions: Record<string, string>,
-  ): Promise<CertificatesResult> {
-    const { client } = this.ctx;
-    const sources = certificateSources(view, requiredPurposes(view.storage.type));
-    const names: Partial<Record<CertificateRefType, string>> = {};
-    const missing: CertificateRefType[] = [];
-    const existingLeaves: Array<{ purpose: EtcdLeafPurpose; secret: V1Secret }> = [];
-    const relabel: Array<{ name: string; patch: object }> = [];
-    let generatedCa: CertKeyPem | undefined;
-    // Absent from the cache: confirm with live reads, all at once.
-    const found = await Promise.all(
-      sources.map(
-        (s) => this.cached<V1Secret>(SECRET, s.secretName) ?? client.get<V1Secret>({ ...SECRET, namespace: view.namespace, name: s.secretName }),
-      ),
-    );
-    for (const [i, s] of sources.entries()) {
-      names[s.purpose] = s.secretName;
-      const secret = found[i];
-      const owner = secret && !s.provided ? foreignController(secret, view.uid) : undefined;
-      if (owner) {
-        throw new SpecError('NameConflict', `Secret ${s.secretName} already exists and belongs to ${owner}; choose another Cluster name (nothing was written)`);
-      }
-      if (secret) {
-        secretVersions[s.secretName] = secret.metadata?.resourceVersion ?? '';
-        // User-provided certificates are the user's to renew; only generated leaves are ours.
-        if (!s.provided && isEtcdLeaf(s.purpose)) existingLeaves.push({ purpose: s.purpose, secret });
-        const repair = s.provided ? undefined : certificateLabelRepair(view.name, secret);
-        if (repair) relabel.push({ name: s.secretName, patch: repair });
-        continue;
-      }
-      if (s.provided) {
-        const message = `Secret ${s.secretName} named in spec.certificateRefs (type ${s.purpose}) does not exist in namespace ${view.namespace}; create it with keys tls.crt and tls.key, or remove the reference to let k0smotron generate it`;
-        this.facts.certificates = { ok: false, reason: 'CertificateSecretNotFound', message };
-        throw new SpecError('CertificateSecretNotFound', message);
-      }
-      missing.push(s.purpose);
-    }
-    // A missing cluster CA is generated only for a Cluster that never had one (see ca-guard.ts).
-    const regenerateCa = cluster.metadata.annotations?.[ANNOTATION_REGENERATE_CA] === 'true';
-    if (missing.includes('ca') && !regenerateCa) {
-      const evidence = caEvidence({
-        otherCertificates: sources.filter((s, i) => s.purpose !== 'ca' && !s.provided && found[i]).map((s) => s.secretName),
-        kubeconfigSecret: this.cached(SECRET, view.names.kubeconfigSecret) ? view.names.kubeconfigSecret : undefined,
-        // Also after this rule has turned the condition False, when every Secret may be gone.
-        certificatesWereAvailable: (cluster.status?.conditions ?? []).some(
-          (c) => c.type === 'CertificatesAvailable' && (c.status === 'True' || c.reason === CA_SECRET_MISSING),
-        ),
-      });
-      if (evidence) {
-        const message = caMissingMessage(names.ca!, view.namespace, view.name, evidence);
-        this.facts.certificates = { ok: false, reason: CA_SECRET_MISSING, message };
-        throw new SpecError(CA_SECRET_MISSING, message);
-      }
-    }
-    // Identity labels removed or changed by hand: put back with a metadata-only patch (the data,
-    // which the operator does not keep, is never rewritten; see secret-drift.ts).
-    await Promise.all(
-      relabel.map(async ({ name, patch }) => {
-        const patched = await client.mergePatch<V1Secret>({ ...SECRET, namespace: view.namespace, name }, patch);
-        secretVersions[name] = patched.metadata?.resourceVersion ?? secretVersions[name];
-      }),
-    );
-    // A new etcd CA (its Secret was deleted) trusts none of the existing leaves: sign them all again.
-    const newEtcdCa = missing.includes('etcd');
-    const renewing = newEtcdCa ? existingLeaves.map((l) => l.purpose) : await this.leavesToRenew(existingLeaves, secretVersions);
-    if (missing.length || renewing.length) {
-      const etcdCaName = names.etcd!;
-      // Leaves are signed by the etcd CA in its Secret, or by the one generated just now because
-      // that Secret is missing; renewing a leaf never generates a CA.
-      const needsEtcdCa = [...missing, ...renewing].some(isEtcdLeaf) && !missing.includes('etcd');
-      const existingEtcdCa = needsEtcdCa ? await this.readCertKey(etcdCaName, 'etcd') : undefined;
-      const pki = await pkiSemaphore.run(() =>
-        generatePki({
-          missing: [...missing, ...renewing],
-          existingEtcdCa,
-          etcdServiceName: view.names.etcdService,
-          namespace: view.namespace,
-          now: this.ctx.now(),
-        }),
-      );
-      // The new resourceVersions go into the control-plane pods' config hash, so they restart
-      // with the renewed files (k0s copies its certificates at start).
-      // The cluster CA is written first, alone: any other certificate Secret counts as evidence
-      // that this Cluster once had a CA (see ca-guard.ts), so if the CA's write failed after the
-      // others had landed, the next reconcile would refuse to generate one and the Cluster
-      // would wait for a backup that never existed.
-      const write = (purposes: CertificateRefType[]) =>
-        settleAll(
-          purposes.map(async (purpose) => {
-            const applied = await client.apply(certificateSecret(view, purpose, pki[purpose]!));
-            secretVersions[names[purpose]!] = applied.metadata?.resourceVersion ?? '';
-          }),
-        );
-      const toWrite = [...missing, ...renewing];
-      await write(toWrite.filter((p) => p === 'ca'));
-      await write(toWrite.filter((p) => p !== 'ca'));
-      if (missing.length) this.ctx.events.event(cluster, 'Normal', 'CertificatesGenerated', `generated ${missing.join(', ')}`);
-      if (renewing.length) {
-        const validity = certificateValidity(pki[renewing[0]]!.cert);
-        this.ctx.events.event(
-          cluster,
-          'Normal',
-          'CertificatesRenewed',
-          newEtcdCa
-            ? `signed ${renewing.join(', ')} again with the new etcd CA, valid until ${validity.notAfter.toISOString()}`
-            : `renewed ${renewing.join(', ')} before expiry, signed by the existing etcd CA, valid until ${validity.notAfter.toISOString()}`,
-        );
-        this.requeue(renewalTime(validity, ETCD_LEAF_VALIDITY_DAYS).getTime() - this.ctx.now().getTime());
-      }
-      generatedCa = pki.ca;
-    }
-    if (cluster.metadata.annotations?.[ANNOTATION_REGENERATE_CA] !== undefined) await this.acknowledgeRegenerateCa(cluster, names.ca!, !!generatedCa && missing.includes('ca'));
-    const provided = sources.filter((s) => s.provided).map((s) => s.purpose);
-    this.facts.certificates = {
-      ok: true,
-      generated: sources.filter((s) => !s.provided).map((s) => s.purpose),
-      provided,
-    } satisfies CertificatesFact;
-    return { caSecretName: names.ca!, generatedCa };
-  }
-
-  /**
-   * Removes the regenerate-ca annotation once acted on, and also when the CA Secret exists: left
-   * in place it would replace the CA without asking the next time the Secret went missing.
-   */
-  private async acknowledgeRegenerateCa(cluster: Cluster & KubernetesObject, caSecret: string, regenerated: boolean): Promise<void> {
-    await this.ctx.client.mergePatch(
-      { ...CLUSTER_GVK, namespace: this.key.namespace, name: this.key.name },
-      { metadata: { annotations: { [ANNOTATION_REGENERATE_CA]: null } } },
-    );
-    if (regenerated) {
-      this.ctx.events.event(cluster, 'Warning', 'CARegenerated', `generated a new cluster CA in Secret ${caSecret} as ${ANNOTATION_REGENERATE_CA} asked; workers must join again and kubeconfigs signed by the old CA no longer work`);
-    } else {
-      this.ctx.events.event(cluster, 'Normal', 'RegenerateCAIgnored', `removed ${ANNOTATION_REGENERATE_CA}: Secret ${caSecret} exists, so the CA was kept`);
-    }
-  }
-
-  /**
-   * Generated etcd leaves due for renewal (two thirds into their life), decided from the validity
-   * recorded in their Secrets' annotations, which the cache keeps. A Secret without them (written
-   * by an earlier version or by upstream k0smotron) is read once and gets them, unless it is due
-   * anyway. Leaves kept are looked at again when they become due.
-   */
-  private async leavesToRenew(
-    leaves: Array<{ purpose: EtcdLeafPurpose; secret: V1Secret }>,
-    secretVersions: Record<string, string>,
-  ): Promise<EtcdLeafPurpose[]> {
-    const now = this.ctx.now();
-    const due = await Promise.all(
-      leaves.map(async ({ purpose, secret }) => {
-        const name = secret.metadata!.name!;
-        let validity = validityFromAnnotations(secret.metadata?.annotations);
-        const recorded = !!validity;
-        if (!validity) {
-          const live = secret.data?.['tls.crt'] ? secret : await this.ctx.client.get<V1Secret>({ ...SECRET, namespace: this.key.namespace, name });
-          const pem = decodeSecret(live, 'tls.crt');
-          try {
-            validity = pem ? certificateValidity(pem) : undefined;
-          } catch {
-            validity = undefined; // not a certificate: replaced below
-          }
-        }
-        const decision = certificateRenewal({ validity, now, lifetimeDays: ETCD_LEAF_VALIDITY_DAYS });
-        if (decision.renew) return purpose;
-        this.requeue(decision.renewAt!.getTime() - now.getTime());
-        if (!recorded && validity) {
-          const patched = await this.ctx.client.mergePatch<V1Secret>(
-            { ...SECRET, namespace: this.key.namespace, name },
-            { metadata: { annotations: validityAnnotations(validity), resourceVersion: secret.metadata?.resourceVersion } },
-          );
-          secretVersions[name] = patched.metadata?.resourceVersion ?? secretVersions[name];
-        }
-        return undefined;
-      }),
-    );
-    return due.filter((p): p is EtcdLeafPurpose => p !== undefined);
-  }
-
-  private async readCertKey(secretName: string, purpose: string): Promise<CertKeyPem> {
-    const secret = await this.ctx.client.get<V1Secret>({ ...SECRET, namespace: this.key.namespace, name: secretName });
-    const cert = decodeSecret(secret, 'tls.crt');
-    const key = decodeSecret(secret, 'tls.key');
-    if (!cert || !key) {
-      throw new SpecError('CertificateSecretInvalid', `Secret ${secretName} (${purpose}) must hold tls.crt and tls.key in PEM form`);
-    }
-    return { cert, key };
-  }
-
-  /** `<n>-kubeconfig`: signed from the CA by the operator; renewed on endpoint/CA change or at 2/3 of its life. */
-  private async ensureKubeconfig(
-    cluster: Cluster & KubernetesObject,
-    view: ClusterView,
-    endpoint: Extract<EndpointResult, { known: true }>,
-    { caSecretName, generatedCa }: CertificatesResult,
-    secretVersions: Record<string, string>,
-  ): Promise<void> {
-    const existing = this.cached<V1Secret>(SECRET, view.names.kubeconfigSecret);
-    const caVersion = secretVersions[caSecretName] ?? '';
-    // Changed by someone else (its value or a label it is found by): signed again, as at renewal.
-    const edited = existing ? kubeconfigDrift(existing, kubeconfigSecretLabels(view)) : undefined;
-    const renewal = kubeconfigRenewal({
-      exists: !!existing,
-      existingAnnotations: existing?.metadata?.annotations,
-      server: endpoint.url,
-      caVersion,
-      now: this.ctx.now(),
-    });
-    const decision = edited && !renewal.renew ? { ...renewal, renew: true } : renewal;
-    const secretName = view.names.kubeconfigSecret;
-    if (decision.renew) {
-      let ca: CertKeyPem;
-      try {
-        // The CA generated by this very reconcile needs no read back.
-        ca = generatedCa ?? (await this.readCertKey(caSecretName, 'ca'));
-      } catch (err) {
-        this.facts.kubeconfig = { ok: false, reason: 'CANotAvailable', message: (err as Error).message };
-        throw err;
-      }
-      const kc = await pkiSemaphore.run(() => signAdminKubeconfig({ clusterName: view.name, server: endpoint.url, ca, now: this.ctx.now() }));
-      await this.ctx.client.apply(kubeconfigSecret(view, kc, endpoint.url, caVersion));
-      const why = !renewal.renew ? `${edited} was changed by someone else` : { Missing: 'created', EndpointChanged: `endpoint is now ${endpoint.url}`, CaChanged: 'the CA changed', Expiring: 'renewed before expiry', Unreadable: 'replaced an unreadable one' }[renewal.reason!];
-      this.ctx.events.event(cluster, 'Normal', 'KubeconfigSigned', `signed admin kubeconfig ${secretName} (${why})`);
-      this.requeue(renewalTime(kc, ADMIN_CERT_VALIDITY_DAYS).getTime() - this.ctx.now().getTime());
-    } else if (decision.renewAt) {
-      this.requeue(decision.renewAt.getTime() - this.ctx.now().getTime());
-    }
-    this.facts.kubeconfig = { ok: true, secretName } satisfies KubeconfigFact;
-  }
-
-  /**
-   * autoDeletePVCs: Kubernetes 1.20 has no StatefulSet PVC retention policy, so PVCs get a
-   * (non-controller) owner reference to the Cluster and the garbage collector deletes them with
-   * it. Works the same on newer versions; no finalizer needed.
-   */
-  private async reconcilePvcOwnership(view: ClusterView): Promise<void> {
-    const groups: Array<{ prefix: string; labels: Record<string, string>; auto: boolean }> = [
-      {
-        prefix: `${dataVolumeName(view)}-${view.names.statefulSet}-`,
-        labels: controlPlaneSelectorLabels(view.name),
-        auto: view.persistence.type === 'pvc' && view.persistence.autoDeletePVCs,
-      },
-    ];
-    if (view.storage.type === 'etcd') {
-      groups.push({ prefix: `${ETCD_DATA_VOLUME}-${view.names.etcdStatefulSet}-`, labels: etcdSelectorLabels(view.name), auto: view.storage.etcd.autoDeletePVCs });
-    }
-    const owner = { ...ownerReference(view), controller: false, blockOwnerDeletion: false } satisfies V1OwnerReference;
-    for (const g of groups) {
-      const pvcs = this.ctx.cache.list<V1PersistentVolumeClaim>(PVC, { namespace: view.namespace, labels: g.labels });
-      for (const pvc of pvcs) {
-        const name = pvc.metadata?.name ?? '';
-        if (!name.startsWith(g.prefix)) continue;
-        const refs = pvc.metadata?.ownerReferences ?? [];
-        const has = refs.some((r) => r.uid === view.uid);
-        if (g.auto === has) continue;
-        const next = g.auto ? [...refs, owner] : refs.filter((r) => r.uid !== view.uid);
-        await this.ctx.client.mergePatch(
-          { ...PVC, namespace: view.namespace, name },
-          { metadata: { ownerReferences: next, resourceVersion: pvc.metadata?.resourceVersion } },
-        );
-      }
-    }
-  }
-
-  private async probeFunctional(cluster: Cluster, sts: V1StatefulSet | undefined): Promise<void> {
-    const probe = this.opts.functionalProbe;
-    if (!probe) return;
-    if ((sts?.status?.readyReplicas ?? 0) < 1) {
-      this.facts.functional = { status: 'Unknown', reason: 'NoReadyReplicas', message: 'no control-plane replica is Ready yet' };
-      return;
-    }
-    // A probe can take seconds: reuse the last answer until the probe asked to be asked again, or
-    // the endpoint changed; status writes and owned-object events do not trigger new probes.
-    const now = this.ctx.now().getTime();
-    const uid = cluster.metadata.uid ?? '';
-    const cached = this.memory.probes.get(this.key, uid, cluster.status?.endpoint ?? '', now);
-    if (cached) {
-      this.facts.functional = cached.result;
-      this.requeue(cached.dueAt - now);
-      return;
-    }
-    let result: FunctionalResult;
-    let recheck: number;
-    try {
-      const r = await probe(cluster, { client: this.ctx.client, signal: this.ctx.signal });
-      result = { status: r.status, reason: r.reason, message: r.message, ...(r.workers ? { workers: r.workers } : {}) };
-      recheck = r.recheckAfterMs ?? 60_000;
-    } catch (err) {
-      result = { status: 'Unknown', reason: 'InternalError', message: `probe failed: ${(err as Error).message}` };
-      recheck = 30_000;
-    }
-    this.facts.functional = result;
-    this.memory.probes.set(this.key, { uid, result, endpoint: cluster.status?.endpoint ?? '', dueAt: now + recheck });
-    this.requeue(recheck);
-  }
 
   /** Writes status through the status subresource, only when it differs; one Event per changed condition. */
   private async writeStatus(cluster: Cluster & KubernetesObject, facts: StatusFacts): Promise<void> {
     const status = computeStatus(facts);
-    if (canonical(status) === canonical(cluster.status ?? {})) return;
+    if (canonicalJson(status) === canonicalJson(cluster.status ?? {})) return;
     await this.ctx.client.apply(
       { apiVersion: API_VERSION, kind: CLUSTER_KIND, metadata: { name: this.key.name, namespace: this.key.namespace }, status } as KubernetesObject,
       { subresource: 'status' },

@@ -11,18 +11,10 @@ import type {
   ObjectRef,
   ReconcileContext,
 } from '../../engine/contract';
+import { canonicalJson as canonical } from '../../engine/hash';
 
 const HASH = 'k0smotron.io/applied-hash';
 
-function canonical(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  return `{${Object.keys(v as object)
-    .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-    .join(',')}}`;
-}
 
 const keyOf = (gvk: GroupVersionKind, ns: string | undefined, name: string) => `${gvk.apiVersion}/${gvk.kind}/${ns ?? ''}/${name}`;
 
