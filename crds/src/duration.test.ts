@@ -1,4 +1,4 @@
-import { parseGoDuration, parseTokenExpiry } from './duration';
+import { formatGoDuration, parseGoDuration, parseTokenExpiry, tryParseGoDuration } from './duration';
 
 describe('Go durations', () => {
   it.each([
@@ -21,5 +21,22 @@ describe('Go durations', () => {
     expect(parseTokenExpiry(undefined, '24h')).toBe(86_400_000);
     expect(parseTokenExpiry('0s', '24h')).toBeUndefined();
     expect(() => parseTokenExpiry('-1h', '24h')).toThrow(/negative/);
+  });
+  it('flags: undefined for what is not a duration or is negative', () => {
+    expect(tryParseGoDuration('1h30m')).toBe(5_400_000);
+    expect(tryParseGoDuration('0')).toBe(0);
+    expect(tryParseGoDuration('5 minutes')).toBeUndefined();
+    expect(tryParseGoDuration('-1s')).toBeUndefined();
+  });
+  it.each([
+    [3_723_000, '1h2m3s'],
+    [86_400_000, '24h'],
+    [5_400_000, '1h30m'],
+    [90_000, '1m30s'],
+    [400, '0s'],
+    [0, '0s'],
+  ])('formats %d ms as %s, which parses back', (ms, text) => {
+    expect(formatGoDuration(ms)).toBe(text);
+    expect(parseGoDuration(text)).toBe(Math.round(ms / 1000) * 1000);
   });
 });

@@ -48,3 +48,31 @@ export function parseTokenExpiry(text: string | undefined, fallback: string): nu
   if (ms < 0) throw new DurationError(`spec.expiry: "${text}" is negative; use a positive duration such as 24h, or 0s for never`);
   return ms === 0 ? undefined : ms;
 }
+
+/**
+ * A flag or setting that must be a duration: milliseconds, or undefined when the text is not a
+ * Go duration or is negative (the caller words the error for its own flag or key).
+ */
+export function tryParseGoDuration(text: string): number | undefined {
+  try {
+    const ms = parseGoDuration(text);
+    return ms < 0 ? undefined : ms;
+  } catch (err) {
+    if (err instanceof DurationError) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * A Go duration for people and for flags: `1h2m3s`, zero parts left out, whole seconds (rounded);
+ * under half a second is `0s`. Parses back with parseGoDuration.
+ */
+export function formatGoDuration(ms: number): string {
+  let s = Math.round(ms / 1000);
+  if (s <= 0) return '0s';
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
+}

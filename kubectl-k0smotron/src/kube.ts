@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { KubeConfig, type Cluster, type Context, type RequestContext, type User } from '@kubernetes/client-node';
+import { tryParseGoDuration } from '@k0smotron/api';
 import { CliError } from './errors';
-import { parseDuration } from './duration';
 
 export interface KubeOptions {
   kubeconfig?: string;
@@ -133,7 +133,7 @@ export function loadKube(opts: KubeOptions): KubeTarget {
 export function parseRequestTimeout(value: string): number {
   const v = value.trim();
   if (/^[0-9]+$/.test(v)) return Number(v) * 1000;
-  const ms = parseDuration(v);
+  const ms = tryParseGoDuration(v);
   if (ms === undefined) {
     throw new CliError(
       `invalid --request-timeout "${value}"`,

@@ -1,4 +1,4 @@
-import { parseDuration, formatDuration } from './duration';
+import { formatGoDuration as formatDuration, tryParseGoDuration as parseDuration } from '@k0smotron/api';
 import { toCliError, CliError } from './errors';
 import { extractVerbosity } from './main';
 import { planCompletion, DIRECTIVE } from './completion';

@@ -1,6 +1,7 @@
 // Command-line flags and environment of the standalone operator, parsed into startOperator
 // options. Pure (no I/O besides reading the given env), so it is unit-tested.
 import { parseArgs } from 'node:util';
+import { tryParseGoDuration } from '@k0smotron/api';
 import { CHILD_API_MODES, parseChildApiMode, type ChildApiMode } from './childapi/resolver';
 import { parseLogLevel, type LogLevel } from './engine/logger';
 
@@ -45,19 +46,11 @@ export interface MainOptions {
 
 export const DEFAULT_POLICY_FILE = '/etc/k0smotron/policy.yaml';
 
-/** "90s", "10m", "1h30m", "500ms", "0" → milliseconds. */
+/** "90s", "10m", "1h30m", "500ms", "0" → whole milliseconds (Go syntax, @k0smotron/api). */
 export function parseDuration(value: string, flag: string): number {
-  const v = value.trim();
-  if (v === '0') return 0;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  for (let m = re.exec(v); m; m = re.exec(v)) {
-    total += Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-    matched = re.lastIndex;
-  }
-  if (!v || matched !== v.length) throw new Error(`${flag} "${value}" is not a duration: use e.g. 30s, 10m, 1h or 0`);
-  return Math.round(total);
+  const ms = tryParseGoDuration(value);
+  if (ms === undefined) throw new Error(`${flag} "${value}" is not a duration: use e.g. 30s, 10m, 1h or 0`);
+  return Math.round(ms);
 }
 
 function parseBool(value: string, flag: string): boolean {

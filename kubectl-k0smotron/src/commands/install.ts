@@ -13,9 +13,8 @@ import {
   type V1CustomResourceDefinition,
   type V1Deployment,
 } from '@kubernetes/client-node';
-import { API_VERSION, CLUSTER_KIND } from '@k0smotron/api';
+import { API_VERSION, CLUSTER_KIND, formatGoDuration } from '@k0smotron/api';
 import { CliError } from '../errors';
-import { formatDuration } from '../duration';
 import type { Session } from '../session';
 import { CLUSTERS, JOIN_TOKEN_REQUESTS, oneOf, sleep } from './common';
 import { parseTimeout } from './wait';
@@ -93,13 +92,13 @@ async function waitForDeployments(s: Session, deployments: KubernetesObject[], t
       if (ready >= want && updated >= want && (dep.status?.observedGeneration ?? 0) >= (dep.metadata?.generation ?? 0)) break;
       const line = `deployment/${name}: ${ready}/${want} ready`;
       if (line !== last) {
-        s.progress(`${s.err.dim(`[${formatDuration(Date.now() - started).padStart(5)}]`)} ${line}`);
+        s.progress(`${s.err.dim(`[${formatGoDuration(Date.now() - started).padStart(5)}]`)} ${line}`);
         last = line;
       }
       if (Date.now() - started > timeoutMs) {
         const cond = dep.status?.conditions?.find(c => c.status !== 'True') ?? dep.status?.conditions?.[0];
         throw new CliError(
-          `timed out after ${formatDuration(timeoutMs)} waiting for deployment/${name} in ${namespace}; ${ready}/${want} ready${cond ? `, ${cond.type}=${cond.status} ${cond.reason ?? ''}` : ''}`,
+          `timed out after ${formatGoDuration(timeoutMs)} waiting for deployment/${name} in ${namespace}; ${ready}/${want} ready${cond ? `, ${cond.type}=${cond.status} ${cond.reason ?? ''}` : ''}`,
           `see \`kubectl -n ${namespace} describe deployment ${name}\``,
         );
       }
@@ -346,7 +345,7 @@ export async function runUninstall(s: Session, args: { force: boolean; dryRun?: 
         );
         if (!exists) break;
         if (Date.now() - started > timeoutMs) {
-          throw new CliError(`timed out after ${formatDuration(timeoutMs)} waiting for ${describeObj(o)} to be deleted`, 'check its finalizers');
+          throw new CliError(`timed out after ${formatGoDuration(timeoutMs)} waiting for ${describeObj(o)} to be deleted`, 'check its finalizers');
         }
         await sleep(1000);
       }

@@ -7,6 +7,7 @@ import {
   JOIN_TOKEN_REQUEST_KIND,
   JOIN_TOKEN_CONDITION,
   findCondition,
+  formatGoDuration,
   joinTokenExpiry,
   joinTokenRequestPhase,
   normalizeClusterSpec,
@@ -21,7 +22,6 @@ import type { Session } from '../session';
 import { asList, forOutput, JOIN_TOKEN_REQUESTS, oneOf, render, requireCluster, sleep } from './common';
 import { checkJoinTokenRequest } from './validate';
 import { parseTimeout, POLL_MS } from './wait';
-import { formatDuration } from '../duration';
 
 const JTR_TYPE = 'jointokenrequest.k0smotron.io';
 /** The operator's condition reason for a controller token the Cluster's storage cannot take. */
@@ -77,7 +77,7 @@ export async function runJoinTokenCreate(s: Session, args: JoinTokenCreateArgs):
     const cond = current ? findCondition(current, JOIN_TOKEN_CONDITION) : undefined;
     const reason = cond ? `${cond.reason}${cond.message ? `: ${cond.message.split('\n')[0]}` : ''}` : 'not reconciled yet';
     if (reason !== lastReason) {
-      s.progress(`${s.err.dim(`[${formatDuration(Date.now() - started).padStart(5)}]`)} ${JTR_TYPE}/${name}: ${reason}`);
+      s.progress(`${s.err.dim(`[${formatGoDuration(Date.now() - started).padStart(5)}]`)} ${JTR_TYPE}/${name}: ${reason}`);
       lastReason = reason;
     }
     // The operator refuses a controller token for storage no controller can join (as k0s would):
@@ -88,7 +88,7 @@ export async function runJoinTokenCreate(s: Session, args: JoinTokenCreateArgs):
     }
     if (Date.now() - started >= timeoutMs) {
       throw new CliError(
-        `timed out after ${formatDuration(timeoutMs)} waiting for the token of ${JTR_TYPE}/${name}; last condition: ${cond ? `${cond.type}=${cond.status} ${reason}` : 'none (is the operator running?)'}`,
+        `timed out after ${formatGoDuration(timeoutMs)} waiting for the token of ${JTR_TYPE}/${name}; last condition: ${cond ? `${cond.type}=${cond.status} ${reason}` : 'none (is the operator running?)'}`,
         `the request stays; check \`kubectl k0smotron status ${args.cluster}\`, then \`kubectl k0smotron join-token revoke ${name}\` if you give up`,
       );
     }

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthenticationV1Api, CoreV1Api, type V1Secret } from '@kubernetes/client-node';
-import { clusterCaSecretName, statusWriter, type Cluster } from '@k0smotron/api';
+import { clusterCaSecretName, formatGoDuration, statusWriter, tryParseGoDuration, type Cluster } from '@k0smotron/api';
 import { resolveClusterEndpoint } from '@k0smotron/api/client';
 import {
   DEFAULT_USER_KUBECONFIG_LIFETIME_MS,
@@ -14,7 +14,6 @@ import {
   signUserKubeconfig,
 } from '@k0smotron/operator/pki';
 import { CliError, toCliError } from '../errors';
-import { formatDuration, parseDuration } from '../duration';
 import { mergeKubeconfig } from '../kubeconfig/merge';
 import { FILE_MODE, writeKubeconfigFile } from '../kubeconfig/write';
 import type { Session } from '../session';
@@ -121,7 +120,7 @@ async function currentUser(s: Session): Promise<{ name: string; verified: boolea
 
 function lifetimeMs(args: KubeconfigArgs): number {
   if (args.expiry === undefined) return DEFAULT_USER_KUBECONFIG_LIFETIME_MS;
-  const ms = parseDuration(args.expiry);
+  const ms = tryParseGoDuration(args.expiry);
   if (ms === undefined) throw new CliError(`invalid --expiry "${args.expiry}"`, 'use a duration such as 8h, 30m or 90s (at most 168h)');
   try {
     checkUserKubeconfigLifetime(ms);
@@ -149,7 +148,7 @@ async function signForCurrentUser(s: Session, name: string, lifetime: number): P
   s.progress(
     `Signed a kubeconfig for user "${kc.user}" (group ${kc.groups.join(', ')}; ` +
       `${who.verified ? 'as the API server knows you' : "named after the kubeconfig's user entry: the API server is too old to say who you are"}), ` +
-      `valid until ${kc.notAfter.toISOString()} (${formatDuration(lifetime)}).`,
+      `valid until ${kc.notAfter.toISOString()} (${formatGoDuration(lifetime)}).`,
   );
   return kc.yaml;
 }

@@ -1,15 +1,14 @@
 // Waiting with context (like vcluster): progress lines on stderr whenever the phase or the ready
 // count changes, new Warning events as they appear, and on timeout the last condition.
-import { clusterPhase, findCondition, type Cluster } from '@k0smotron/api';
+import { clusterPhase, findCondition, formatGoDuration, tryParseGoDuration, type Cluster } from '@k0smotron/api';
 import { CliError } from '../errors';
-import { parseDuration, formatDuration } from '../duration';
 import type { Session } from '../session';
 import { CLUSTERS, sleep } from './common';
 
 export const POLL_MS = 1000;
 
 export function parseTimeout(value: string, flag = '--timeout'): number {
-  const ms = parseDuration(value);
+  const ms = tryParseGoDuration(value);
   if (ms === undefined) throw new CliError(`invalid ${flag} "${value}"`, 'use a duration such as 30s, 5m or 1h');
   return ms;
 }
@@ -58,7 +57,7 @@ export async function waitForCluster(
     const elapsed = Date.now() - started;
     // Print on change, and every 10 s anyway so a long wait never looks stuck.
     if (line !== last || Date.now() - lastPrint > 10_000) {
-      s.progress(`${s.err.dim(`[${formatDuration(elapsed).padStart(5)}]`)} cluster/${name}: ${line}`);
+      s.progress(`${s.err.dim(`[${formatGoDuration(elapsed).padStart(5)}]`)} cluster/${name}: ${line}`);
       last = line;
       lastPrint = Date.now();
     }
@@ -78,7 +77,7 @@ export async function waitForCluster(
     }
     if (elapsed >= timeoutMs) {
       throw new CliError(
-        `timed out after ${formatDuration(timeoutMs)} waiting for cluster "${name}" to ${what}; ${explain(cluster)}`,
+        `timed out after ${formatGoDuration(timeoutMs)} waiting for cluster "${name}" to ${what}; ${explain(cluster)}`,
         `see \`kubectl k0smotron status ${name}${namespace !== s.namespace ? ` -n ${namespace}` : ''}\`, or wait longer with --timeout`,
       );
     }
@@ -91,5 +90,5 @@ export function isAvailable(c: Cluster | undefined): boolean {
 }
 
 export function timeoutMessage(ms: number): string {
-  return formatDuration(ms);
+  return formatGoDuration(ms);
 }
