@@ -1,5 +1,5 @@
 // Runs every test stage in order and closes with one summary line ("N passed, N failed").
-// Usage: npm test [-- --only typecheck,unit,frontend,integration,e2e,bench]
+// Usage: npm test [-- --only typecheck,lint,unit,frontend,build,integration,e2e,bench]
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runStage, type Stage } from './run-stage';
@@ -20,6 +20,12 @@ const hasFiles = (dir: string, re: RegExp): boolean => {
 
 const stages: Array<Stage & { when?: () => boolean }> = [
   { name: 'typecheck', cmd: ['npx', 'tsc', '-p', 'tsconfig.json'] },
+  {
+    // Formatting (Prettier) and lint (ESLint): both run, so one pass shows every finding; the
+    // stage fails if either finds anything, warnings included.
+    name: 'lint',
+    cmd: ['bash', '-c', 'npm run -s format:check; format=$?; npm run -s lint; lint=$?; exit $((format || lint))'],
+  },
   { name: 'unit', cmd: ['npx', 'jest', '--selectProjects', 'unit'], jest: true },
   {
     name: 'frontend',
@@ -37,6 +43,9 @@ const stages: Array<Stage & { when?: () => boolean }> = [
   { name: 'bench', cmd: ['npm', 'run', 'bench'], when: () => pkgHasScript('.', 'bench') },
 ];
 
+// Stages a plain `npm test` leaves out; they run when named: `npm test -- --only lint`.
+const optIn = new Set<string>(['lint']);
+
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? new Set(process.argv[onlyArg + 1]?.split(',')) : undefined;
 
@@ -47,6 +56,10 @@ const lines: string[] = [];
 const broken: string[] = [];
 for (const stage of stages) {
   if (only && !only.has(stage.name)) continue;
+  if (!only && optIn.has(stage.name)) {
+    lines.push(`${stage.name.padEnd(12)} not run by default (npm test -- --only ${stage.name})`);
+    continue;
+  }
   if (stage.when && !stage.when()) {
     lines.push(`${stage.name.padEnd(12)} skipped (nothing to run yet)`);
     continue;
