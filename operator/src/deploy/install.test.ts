@@ -81,7 +81,7 @@ describe('operator RBAC', () => {
       'core configmaps: get',
       'core events: list',
       'core secrets: get',
-      'core services: get',
+      'core services: get,list',
       'k0smotron.io clusters: create,delete,get,list,patch,watch',
       'k0smotron.io jointokenrequests: create,delete,get',
     ]);

@@ -78,7 +78,7 @@ export const BACKSTAGE_API_PERMISSIONS: readonly Permission[] = [
   { apiGroup: 'k0smotron.io', resource: 'clusters', verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'], why: 'cache (list, watch); details, create (also dry-run), update (merge patch), delete' },
   { apiGroup: 'k0smotron.io', resource: 'jointokenrequests', verbs: ['get', 'create', 'delete'], why: 'join tokens: create, wait for it, delete on timeout' },
   { apiGroup: '', resource: 'secrets', verbs: ['get'], why: 'the join token; for the kubeconfig route (if kubeconfigAccess is on) the kubeconfig or the CA it signs with; the certificates on the details page' },
-  { apiGroup: '', resource: 'services', verbs: ['get'], why: 'details: owned objects' },
+  { apiGroup: '', resource: 'services', verbs: ['get', 'list'], why: 'details: owned objects; create: the NodePorts in use, to give a NodePort Cluster without ports a free pair' },
   { apiGroup: '', resource: 'configmaps', verbs: ['get'], why: 'details: owned objects' },
   { apiGroup: 'apps', resource: 'statefulsets', verbs: ['get'], why: 'details: owned objects' },
   { apiGroup: '', resource: 'events', verbs: ['list'], why: "details: the Cluster's recent events" },

@@ -34,6 +34,7 @@ export { ClusterInspector } from './service/clusterInspector';
 export { toClusterSummary } from './service/summaries';
 export { issueJoinToken, JoinTokenTimeoutError, JOIN_TOKEN_WAIT_MS } from './service/joinTokens';
 export { desiredCluster } from './service/router';
+export { withFreeNodePorts, needsNodePortChoice, clusterNodePorts } from './service/nodePorts';
 export { checkCreateClusterRequest, checkJoinTokenRequestBody } from './service/requestValidation';
 export { readK0smotronConfig, type K0smotronBackendConfig } from './config/managementClusterConfig';
 export { k0smotronReconcilerExtensionPoint, type K0smotronReconcilerExtensionPoint } from './extensions';

@@ -114,6 +114,24 @@ export interface CreateClusterRequest {
   owner?: string;
 }
 
+/**
+ * The NodePorts a NodePort Cluster created without ports was given. NodePorts are cluster-wide:
+ * Backstage picks a free pair, the defaults (30443/30132) when those are free.
+ */
+export interface NodePortChoiceNotice {
+  apiPort: number;
+  konnectivityPort: number;
+  /** False when no free pair could be found (or no Service read) and the defaults were asked for. */
+  chosen: boolean;
+  /** One sentence: what was chosen, and from which namespaces' Services when not all could be read. */
+  message: string;
+}
+
+/** `POST /clusters/:mc`: the new Cluster, and the NodePorts chosen for it when it needed them. */
+export interface CreateClusterResponse extends ClusterSummary {
+  nodePorts?: NodePortChoiceNotice;
+}
+
 /** `GET /settings`: what the caller may do in general, and the tenant policy's limits. */
 export interface SettingsResponse {
   /** False when the caller may create no Cluster anywhere. */

@@ -16,6 +16,7 @@ import {
   API_VERSION,
   CLUSTER_KIND,
   CLUSTER_PHASES,
+  formatGoDuration,
   clusterPolicyViolations,
   isClusterPhase,
   joinTokenDecision,
@@ -38,6 +39,7 @@ import {
   type ClusterListResponse,
   type ClusterSummary,
   type CreateClusterRequest,
+  type CreateClusterResponse,
   type ManagementClusterListResponse,
   type ReconcilerStatusResponse,
   type SettingsResponse,
@@ -59,6 +61,7 @@ import { ClusterInspector } from './clusterInspector';
 import { JoinTokenTimeoutError, issueJoinToken } from './joinTokens';
 import { issueUserKubeconfig } from './userKubeconfig';
 import { readClusterWorkers } from './workers';
+import { withFreeNodePorts } from './nodePorts';
 import { DEFAULT_USER_KUBECONFIG_LIFETIME_MS } from '@k0smotron/operator/pki';
 
 export interface RouterOptions {
@@ -210,7 +213,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const body: SettingsResponse = {
       createAllowed: !create.denied,
       joinTokens: {
-        maxExpiry: formatDuration(policy.maxJoinTokenExpiryMs),
+        maxExpiry: formatGoDuration(policy.maxJoinTokenExpiryMs),
         maxExpirySeconds: Math.floor(policy.maxJoinTokenExpiryMs / 1000),
         allowNeverExpiring: policy.allowNeverExpiringJoinTokens,
       },
@@ -343,22 +346,27 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       });
     }
     const owner = await checkOwnerClaim(userInfo, credentials, request.owner);
-    const cluster = desiredCluster(request, owner);
-    const resource = resourceOf(mc, cluster);
+    const asked = desiredCluster(request, owner);
+    const resource = resourceOf(mc, asked);
     if (!allows(resource)) {
       throw new NotAllowedError(
         `permission '${k0smotronClusterCreatePermission.name}' is required to create a Cluster owned by ${resource.owner} in namespace '${request.namespace}' of management cluster '${mc.name}'`,
       );
     }
-    const validation = validateCluster(cluster);
+    const validation = validateCluster(asked);
     if (!validation.ok) {
       throw new FieldValidationError(`invalid cluster: ${fieldErrorSummary(validation.errors)}`, validation.errors);
     }
     // The operator refuses the same things later; asking first spares a Cluster stuck in Degraded.
-    const violations = policyFieldErrors(request.namespace, cluster.spec, policy);
+    const violations = policyFieldErrors(request.namespace, asked.spec, policy);
     if (violations.length) {
       throw new FieldValidationError(`the tenant policy does not allow this Cluster: ${fieldErrorSummary(violations)}`, violations);
     }
+    // After every check of the request as the user wrote it: reading Services is not wasted on a
+    // refused request, and a port the user gave is never replaced. Never fails: without Services
+    // to read it asks for the defaults and says so.
+    const { cluster, nodePorts } = await withFreeNodePorts(mc, asked);
+    if (nodePorts) logger.info(`Cluster ${request.namespace}/${request.name} in '${mc.name}': ${nodePorts.message}`);
     const audit = await auditor.createEvent({
       eventId: 'cluster-create',
       severityLevel: 'medium',
@@ -369,8 +377,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       const created = await mc.client.createCluster(cluster);
       await audit.success();
       logger.info(`created Cluster ${request.namespace}/${request.name} in '${mc.name}' for ${credentials.principal.userEntityRef}`);
-      const summary: ClusterSummary = toClusterSummary(mc.name, created);
-      res.status(201).json(summary);
+      const body: CreateClusterResponse = { ...toClusterSummary(mc.name, created), ...(nodePorts ? { nodePorts } : {}) };
+      res.status(201).json(body);
     } catch (err) {
       const httpErr = toHttpError(err, mc.name);
       await audit.fail({ error: httpErr });
@@ -517,8 +525,3 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   return router;
 }
 
-function formatDuration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  return `${Math.floor(ms / 1000)}s`;
-}

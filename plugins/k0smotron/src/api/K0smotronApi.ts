@@ -7,6 +7,7 @@ import type {
   ClusterSummary,
   ClusterWorkersResponse,
   CreateClusterRequest,
+  CreateClusterResponse,
   JoinTokenRequestBody,
   JoinTokenResponse,
   ManagementClusterInfo,
@@ -26,7 +27,7 @@ export interface K0smotronApi {
   listManagementClusters(): Promise<ManagementClusterInfo[]>;
   listClusters(filter?: ClusterListFilter): Promise<ClusterListResponse>;
   getCluster(ref: ClusterRef): Promise<ClusterDetails>;
-  createCluster(managementCluster: string, request: CreateClusterRequest): Promise<ClusterSummary>;
+  createCluster(managementCluster: string, request: CreateClusterRequest): Promise<CreateClusterResponse>;
   updateCluster(ref: ClusterRef, patch: UpdateClusterRequest): Promise<ClusterSummary>;
   deleteCluster(ref: ClusterRef): Promise<void>;
   /** The token is returned once; the backend keeps no copy. */

@@ -7,6 +7,7 @@ import type {
   ClusterRef,
   ClusterSummary,
   CreateClusterRequest,
+  CreateClusterResponse,
   JoinTokenRequestBody,
   JoinTokenResponse,
   ManagementClusterInfo,
@@ -81,7 +82,7 @@ export class K0smotronClient implements K0smotronApi {
     return this.requestJson('GET', `/clusters/${clusterPath(ref)}/workers`);
   }
 
-  createCluster(managementCluster: string, request: CreateClusterRequest): Promise<ClusterSummary> {
+  createCluster(managementCluster: string, request: CreateClusterRequest): Promise<CreateClusterResponse> {
     return this.requestJson('POST', `/clusters/${encodeURIComponent(managementCluster)}`, request);
   }
 

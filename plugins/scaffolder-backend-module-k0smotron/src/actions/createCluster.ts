@@ -2,6 +2,7 @@ import type { BackstageCredentials, BackstageUserPrincipal, PermissionsService, 
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import {
+  clusterEndpoint,
   clusterPhase,
   clusterPolicyViolations,
   validateCluster,
@@ -20,6 +21,7 @@ import {
 import {
   ClusterPermissionEvaluator,
   checkOwnerClaim,
+  withFreeNodePorts,
   type ManagementCluster,
   type ManagementClustersService,
 } from '@k0smotron/plugin-k0smotron-backend';
@@ -95,7 +97,8 @@ export function createK0smotronClusterCreateAction(deps: ActionDeps) {
         replicas: z => z.number().int().min(0).max(99).default(1).describe('Controllers (0 = asleep)'),
         version: z => z.string().regex(new RegExp(K0S_VERSION_PATTERN)).optional().describe('k0s version, e.g. v1.30.2-k0s.0'),
         serviceType: z => z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP').describe('How the API is exposed'),
-        apiPort: z => z.number().int().min(1).max(65535).optional().describe('API port (NodePort number for NodePort)'),
+        apiPort: z =>
+          z.number().int().min(1).max(65535).optional().describe('API port (NodePort number for NodePort; without it a free NodePort pair is chosen)'),
         konnectivityPort: z => z.number().int().min(1).max(65535).optional().describe('Konnectivity port'),
         externalAddress: z => z.string().optional().describe('Host name or IP workers use to reach the API'),
         storageType: z => z.enum(['etcd', 'kine']).default('etcd').describe('Datastore'),
@@ -111,6 +114,8 @@ export function createK0smotronClusterCreateAction(deps: ActionDeps) {
       output: {
         clusterRef: z => z.string().describe('<managementCluster>/<namespace>/<name>'),
         endpoint: z => z.string().optional().describe('API URL, once exposed'),
+        apiPort: z => z.number().optional().describe('NodePort of the API, when one was chosen for a NodePort Cluster created without ports'),
+        konnectivityPort: z => z.number().optional().describe('NodePort of konnectivity, when one was chosen'),
         kubeconfigSecretName: z => z.string().describe('Secret holding the admin kubeconfig (key value)'),
         entityRef: z => z.string().describe('Catalog entity of the Cluster'),
       },
@@ -131,20 +136,31 @@ export function createK0smotronClusterCreateAction(deps: ActionDeps) {
       // the policy's decision on the Cluster about to be written, and the tenant policy.
       const credentials = await initiatorUser(ctx);
       const input: ClusterCreateInput = { ...raw, owner: await checkOwnerClaim(deps.userInfo, credentials, raw.owner) };
-      const desired = clusterFromInput(input, ctx.task.id);
+      const asked = clusterFromInput(input, ctx.task.id);
       await new ClusterPermissionEvaluator(deps.permissions).require(
         k0smotronClusterCreatePermission,
         credentials,
-        { managementCluster: mc.name, namespace: input.namespace, name: input.name, owner: mc.ownerOf(desired) },
+        { managementCluster: mc.name, namespace: input.namespace, name: input.name, owner: mc.ownerOf(asked) },
         `creating Cluster ${input.namespace}/${input.name} in management cluster '${mc.name}'`,
       );
-      const validation = validateCluster(desired);
+      const validation = validateCluster(asked);
       if (!validation.ok) {
         throw new InputError(`invalid cluster: ${validation.errors.map(e => `${e.path}: ${e.message}`).join('; ')}`);
       }
-      const violations = clusterPolicyViolations(input.namespace, desired.spec, deps.managementClusters.config.policy);
+      const violations = clusterPolicyViolations(input.namespace, asked.spec, deps.managementClusters.config.policy);
       if (violations.length) {
         throw new InputError(`the tenant policy does not allow this Cluster: ${violations.map(v => `${v.field}: ${v.message}`).join('; ')}`);
+      }
+      // A NodePort Cluster without ports gets a free pair (NodePorts are cluster-wide); a port the
+      // user gave is kept. On a retried task the pair is chosen again, but the Cluster this task
+      // already created is adopted below, ports and all.
+      const { cluster: desired, nodePorts } = await withFreeNodePorts(mc, asked);
+      if (nodePorts) {
+        ctx.logger.info(nodePorts.message);
+        if (nodePorts.chosen) {
+          ctx.output('apiPort', nodePorts.apiPort);
+          ctx.output('konnectivityPort', nodePorts.konnectivityPort);
+        }
       }
       const ref = { managementCluster: mc.name, namespace: input.namespace, name: input.name };
       const clusterRef = formatClusterAnnotation(ref);
@@ -183,11 +199,14 @@ export function createK0smotronClusterCreateAction(deps: ActionDeps) {
 
       if (!input.wait) {
         const current = await mc.client.getCluster(input.namespace, input.name);
-        if (current?.status?.endpoint) ctx.output('endpoint', current.status.endpoint);
+        // Derived from the spec for a Cluster upstream k0smotron manages (no status.endpoint there).
+        const endpoint = current && clusterEndpoint(current);
+        if (endpoint) ctx.output('endpoint', endpoint.url);
         return;
       }
       const ready = await waitForAvailable(mc, input.namespace, input.name, input.timeoutSeconds * 1000, ctx.logger, ctx.signal);
-      if (ready.status?.endpoint) ctx.output('endpoint', ready.status.endpoint);
+      const endpoint = clusterEndpoint(ready);
+      if (endpoint) ctx.output('endpoint', endpoint.url);
     },
   });
 }
