@@ -16,5 +16,6 @@ export * from './joinable';
 export * from './validate';
 export * from './unsupported';
 export * from './crd';
+export * from './conditions';
 export * from './summary';
 export * from './status';

@@ -11,11 +11,11 @@
 // and no worker count. Its conditions (k0smotroncluster_status.go) use other reasons than ours
 // (KubeSystemNamespaceFound, ClusterWithExternalAddress, ...), and its Available condition is a
 // summary that needs ControlPlaneExposed, which is True only when spec.externalAddress is set.
+import { findCondition, isConditionTrue } from './conditions';
 import { parseGoDuration } from './duration';
 import { JOIN_TOKEN_CONDITION } from './constants';
 import { clusterServiceName } from './names';
 import { normalizeClusterSpec } from './normalize';
-import type { Condition } from './schema/common';
 import type { Cluster } from './schema/cluster';
 import type { JoinTokenRequest } from './schema/jointokenrequest';
 
@@ -154,7 +154,6 @@ export function endpointNeedsService(cluster: Pick<Cluster, 'metadata' | 'spec' 
   return clusterEndpoint(cluster) === undefined && statusWriter(cluster) === 'upstream' && normalizeClusterSpec(cluster.spec).service.type === 'LoadBalancer';
 }
 
-const isTrue = (conditions: Condition[], type: string) => conditions.some(c => c.type === type && c.status === 'True');
 
 /**
  * Every phase a face shows for a Cluster (clusterPhase in summary.ts decides which), in the order
@@ -181,8 +180,8 @@ export function upstreamPhase(cluster: Pick<Cluster, 'spec' | 'status'>, failure
   const { reconciliationStatus } = upstreamStatusFields(cluster);
   if (conditions.some(c => c.status === 'False' && failureReasons.has(c.reason))) return 'Degraded';
   if (reconciliationStatus && /^failed\b/i.test(reconciliationStatus)) return 'Degraded';
-  if (isTrue(conditions, 'Available')) return 'Available';
-  if (isTrue(conditions, 'ControlPlaneFunctional') && controlPlaneReady(cluster)) return 'Available';
+  if (isConditionTrue(conditions, 'Available')) return 'Available';
+  if (isConditionTrue(conditions, 'ControlPlaneFunctional') && controlPlaneReady(cluster)) return 'Available';
   return 'Progressing';
 }
 
@@ -230,7 +229,8 @@ export function joinTokenExpiry(jtr: Pick<JoinTokenRequest, 'spec' | 'status'>):
     return { kind: 'unknown' };
   }
   if (ms === 0) return { kind: 'never' };
-  const issued = jtr.status.conditions?.find(c => c.type === JOIN_TOKEN_CONDITION && c.status === 'True')?.lastTransitionTime;
+  const created = findCondition(jtr, JOIN_TOKEN_CONDITION);
+  const issued = created?.status === 'True' ? created.lastTransitionTime : undefined;
   const t = issued ? Date.parse(issued) : NaN;
   if (Number.isNaN(t)) return { kind: 'unknown' };
   return { kind: 'at', at: new Date(t + ms).toISOString().replace(/\.000Z$/, 'Z'), estimated: true };

@@ -1,6 +1,7 @@
 import type { Cluster } from './schema/cluster';
 import type { JoinTokenRequest } from './schema/jointokenrequest';
-import { clusterPhase, clusterSummary, findCondition, joinTokenRequestPhase } from './summary';
+import { findCondition } from './conditions';
+import { clusterPhase, clusterSummary, joinTokenRequestPhase } from './summary';
 
 const cond = (type: string, status: 'True' | 'False' | 'Unknown', reason = 'R', message = '') => ({
   type,

@@ -1,7 +1,7 @@
 // One reading of a Cluster's state for every face (CLI, Backstage, the printer columns' spirit),
 // so a cluster is never "Ready" in one place and "Degraded" in another. Pure and browser-safe.
 import { ANNOTATION_PAUSED, JOIN_TOKEN_CONDITION } from './constants';
-import type { Condition } from './schema/common';
+import { findCondition, isConditionTrue } from './conditions';
 import type { Cluster } from './schema/cluster';
 import type { JoinTokenRequest } from './schema/jointokenrequest';
 import { clusterEndpoint, joinTokenExpiry, statusWriter, upstreamMessage, upstreamPhase, type ClusterPhase } from './status';
@@ -22,16 +22,6 @@ export const FAILURE_REASONS = new Set([
   'Unsupported',
   'NodePortConflict',
 ]);
-
-type WithConditions = { status?: { conditions?: Condition[] } | null } | null | undefined;
-
-export function findCondition(obj: WithConditions, type: string): Condition | undefined {
-  return obj?.status?.conditions?.find(c => c.type === type);
-}
-
-export function isConditionTrue(obj: WithConditions, type: string): boolean {
-  return findCondition(obj, type)?.status === 'True';
-}
 
 function isPaused(cluster: Cluster): boolean {
   return cluster.metadata?.annotations?.[ANNOTATION_PAUSED] === 'true' || isConditionTrue(cluster, 'Paused');

@@ -4,7 +4,7 @@
 // the operator's last count in status.workers is shown instead, with the reason.
 import * as https from 'node:https';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { clusterObjectNames, type Cluster } from '@k0smotron/api';
+import { clusterObjectNames, conditionStatus, type Cluster } from '@k0smotron/api';
 import type { Session } from '../session';
 
 export interface WorkerNodeInfo {
@@ -45,7 +45,7 @@ export function workerNodes(list: NodeList): WorkerNodeInfo[] {
       const addresses = n.status?.addresses ?? [];
       return {
         name: n.metadata?.name ?? '',
-        ready: n.status?.conditions?.find(c => c.type === 'Ready')?.status ?? 'Unknown',
+        ready: conditionStatus(n, 'Ready'),
         kubeletVersion: n.status?.nodeInfo?.kubeletVersion,
         createdAt: n.metadata?.creationTimestamp,
         address: (addresses.find(a => a.type === 'InternalIP') ?? addresses[0])?.address,

@@ -5,7 +5,7 @@
 import * as https from 'node:https';
 import { ServiceUnavailableError } from '@backstage/errors';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { Cluster } from '@k0smotron/api';
+import { conditionStatus, type Cluster } from '@k0smotron/api';
 import type { ClusterWorkersResponse, WorkerNode } from '@k0smotron/plugin-k0smotron-common';
 import { issueUserKubeconfig } from './userKubeconfig';
 
@@ -30,7 +30,7 @@ export function toWorkersResponse(list: NodeList): ClusterWorkersResponse {
       const addresses = n.status?.addresses ?? [];
       const node: WorkerNode = {
         name: n.metadata?.name ?? '',
-        ready: n.status?.conditions?.find(c => c.type === 'Ready')?.status ?? 'Unknown',
+        ready: conditionStatus(n, 'Ready'),
       };
       const kubeletVersion = n.status?.nodeInfo?.kubeletVersion;
       if (kubeletVersion) node.kubeletVersion = kubeletVersion;

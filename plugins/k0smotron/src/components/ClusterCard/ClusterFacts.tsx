@@ -3,7 +3,8 @@ import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import type { ClusterSummary } from '@k0smotron/plugin-k0smotron-common';
-import { ConditionStatus, PhaseStatus, findClusterCondition } from '../shared/status';
+import { findCondition } from '@k0smotron/api';
+import { ConditionStatus, PhaseStatus } from '../shared/status';
 import { formatAge } from '../shared/time';
 
 const useStyles = makeStyles(theme => ({
@@ -43,7 +44,7 @@ export function describeWorkers(workers: ClusterSummary['workers']): string {
 export function ClusterFacts(props: { cluster: ClusterSummary; now?: Date }) {
   const classes = useStyles();
   const { cluster } = props;
-  const condition = (type: string) => findClusterCondition(cluster.conditions, type);
+  const condition = (type: string) => findCondition(cluster.conditions, type);
   const rows: [string, React.ReactNode][] = [
     ['Phase', <PhaseStatus phase={cluster.phase} />],
     ['Available', <ConditionStatus condition={condition('Available')} phase={cluster.phase} />],

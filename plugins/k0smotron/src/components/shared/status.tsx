@@ -71,7 +71,3 @@ export function ConditionStatus(props: { condition: Condition | undefined; phase
       : `${condition.status} (${condition.reason})`;
   return <StatusText level={conditionLevel(condition, phase)}>{text}</StatusText>;
 }
-
-export function findClusterCondition(conditions: Condition[] | undefined, type: string): Condition | undefined {
-  return conditions?.find(c => c.type === type);
-}
