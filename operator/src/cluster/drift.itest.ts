@@ -319,6 +319,7 @@ describe('behaviours once shown only with the in-memory engine', () => {
         gvk.kind === 'Secret' && hidden.has(name) ? undefined : cache.get<T>(gvk, namespace, name),
       list: <T extends KubernetesObject>(gvk: Parameters<Cache['list']>[0], opts?: Parameters<Cache['list']>[1]) =>
         cache.list<T>(gvk, opts).filter((o) => !(gvk.kind === 'Secret' && hidden.has(o.metadata?.name ?? ''))),
+      byIndex: (gvk, name, value) => cache.byIndex(gvk, name, value),
     });
     const spec: ControllerSpec = { ...inner, reconcile: (key, ctx) => inner.reconcile(key, { ...ctx, cache: lagging(ctx.cache) }) };
     const op = await startOperator({ kubeConfig: kc, namespaces: [ns], controllers: [spec], logger: new JsonLogger({ level: 'error' }) });

@@ -106,8 +106,6 @@ it(`${COUNT} Clusters and ${JTRS} JoinTokenRequests created and deleted: every p
     referencedSecrets: 1,
     referencesOf: COUNT,
     kineChecked: 1,
-    byCluster: JTRS,
-    clusterOfJtr: JTRS,
     failures: JTRS,
     recorded: JTRS,
     recordedKeys: JTRS,
@@ -115,6 +113,10 @@ it(`${COUNT} Clusters and ${JTRS} JoinTokenRequests created and deleted: every p
   expect(full.probeMemo).toBeGreaterThanOrEqual(20);
   expect(full.probeFailures).toBeGreaterThanOrEqual(20);
   expect(full.childApiCredentials).toBeGreaterThanOrEqual(20);
+  // Which requests name a Cluster is the cache's index, not a map of the controller's.
+  const JTR = { apiVersion: 'k0smotron.io/v1beta2', kind: 'JoinTokenRequest' };
+  const cache = op.manager.cache;
+  expect(jtrNames.map((n) => cache.byIndex(JTR, 'cluster', `${ns}/${n}`).map((j) => j.metadata?.name))).toEqual(jtrNames.map((n) => [`${n}-join`]));
 
   // The cache: our children (ConfigMaps without data), not the tenant's own ConfigMap.
   const CM = { apiVersion: 'v1', kind: 'ConfigMap' };

@@ -168,29 +168,31 @@ describe('ChildApiAccess', () => {
 });
 
 describe('the JoinTokenRequest controller forgets a deleted request', () => {
-  it('byCluster, clusterOfJtr, failures, recorded and recordedKeys go back to zero', async () => {
+  it('failures, recorded and recordedKeys go back to zero; the cache index no longer maps the Cluster to them', async () => {
     const engine = new FakeEngine();
     const access = new ChildApiAccess({ resolver: staticChildApi(() => 'https://127.0.0.1:1') });
     const clusterCtl = clusterController();
     engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'c1', namespace: 'ns', uid: 'uid-c1' }, spec: { service: { type: 'ClusterIP' } } } as KubernetesObject);
     await clusterCtl.reconcile(key('c1'), engine.context()); // CA Secret and status.endpoint
     const jtrCtl = jointokenRequestController({ access });
+    engine.addIndexes(jtrCtl.indexes);
+    const clusterWatch = jtrCtl.watches!.find((w) => w.kind === 'Cluster')!;
     for (const n of ['t1', 't2']) {
       engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'JoinTokenRequest', metadata: { name: n, namespace: 'ns', uid: `uid-${n}` }, spec: { clusterName: 'c1' } } as KubernetesObject);
       await jtrCtl.reconcile(key(n), engine.context()); // finalizer and owner
       const r = await jtrCtl.reconcile(key(n), engine.context()); // token id recorded, child unreachable
       expect(r).toMatchObject({ requeueAfterMs: expect.any(Number) });
     }
-    expect(jtrCtl.sizes!()).toEqual({ byCluster: 1, clusterOfJtr: 2, failures: 2, recorded: 2, recordedKeys: 2 });
+    expect(jtrCtl.sizes!()).toEqual({ failures: 2, recorded: 2, recordedKeys: 2 });
+    expect(clusterWatch.map!(engine.find(CLUSTER_GVK, 'ns', 'c1')!, 'update', engine.cache)).toEqual([key('t1'), key('t2')]);
     for (const n of ['t1', 't2']) {
       engine.store.delete(`k0smotron.io/v1beta2/JoinTokenRequest/ns/${n}`);
       await jtrCtl.reconcile(key(n), engine.context());
     }
-    expect(jtrCtl.sizes!()).toEqual({ byCluster: 0, clusterOfJtr: 0, failures: 0, recorded: 0, recordedKeys: 0 });
+    expect(jtrCtl.sizes!()).toEqual({ failures: 0, recorded: 0, recordedKeys: 0 });
     // The Cluster's delete event (map function) drops the credentials the requests made.
     expect(access.sizes().childApiCredentials).toBe(1);
-    const clusterWatch = jtrCtl.watches!.find((w) => w.kind === 'Cluster')!;
-    clusterWatch.map!(engine.find(CLUSTER_GVK, 'ns', 'c1')!, 'delete');
+    expect(clusterWatch.map!(engine.find(CLUSTER_GVK, 'ns', 'c1')!, 'delete', engine.cache)).toEqual([]);
     expect(access.sizes().childApiCredentials).toBe(0);
   });
 });
@@ -231,6 +233,6 @@ describe('a sweep forgets objects deleted while nobody reconciled them (a standb
     engine.store.delete('k0smotron.io/v1beta2/JoinTokenRequest/ns/t1');
     engine.now = new Date(engine.now.getTime() + JTR_MEMORY_SWEEP_MS);
     await jtrCtl.reconcile(key('t2'), engine.context());
-    expect(jtrCtl.sizes!()).toEqual({ byCluster: 1, clusterOfJtr: 1, failures: 1, recorded: 1, recordedKeys: 1 });
+    expect(jtrCtl.sizes!()).toEqual({ failures: 1, recorded: 1, recordedKeys: 1 });
   });
 });

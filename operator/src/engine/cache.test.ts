@@ -52,3 +52,110 @@ describe('InformerCache', () => {
     await cache.stop();
   });
 });
+
+describe('InformerCache named indexes', () => {
+  const CM = { apiVersion: 'v1', kind: 'ConfigMap' };
+  /** The Clusters a ConfigMap names in its `refs` label, comma-separated: zero, one or several values. */
+  const refs = (o: KubernetesObject) => (o.metadata?.labels?.refs ? o.metadata.labels.refs.split(',').map(r => `${o.metadata?.namespace}/${r}`) : []);
+  const named = (ns: string, name: string, refList: string, rv: string): KubernetesObject => ({
+    apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name, resourceVersion: rv, ...(refList ? { labels: { refs: refList } } : {}) },
+  });
+  const names = (objs: KubernetesObject[]) => objs.map(o => o.metadata?.name).sort();
+
+  /**
+   * Each list answers with the next entry of `lists` (the last one again after that); each watch
+   * waits for the test to send it events. An ERROR 410 event ends the watch, so the informer lists again.
+   */
+  function scriptedApi(lists: KubernetesObject[][]) {
+    let listed = 0;
+    let send: ((type: string, obj: unknown) => void) | undefined;
+    const api = {
+      resource: async () => ({ prefix: '/api/v1', plural: 'configmaps', namespaced: true }),
+      path: async () => '/api/v1/configmaps',
+      request: async () => ({ items: lists[Math.min(listed++, lists.length - 1)], metadata: { resourceVersion: String(listed) } }),
+      watch: (_r: string, _p: string, _q: unknown, onEvent: (type: string, obj: unknown) => void, signal: AbortSignal) =>
+        new Promise<void>((resolve, reject) => {
+          send = (type, obj) => {
+            try {
+              onEvent(type, obj);
+            } catch (err) {
+              send = undefined;
+              reject(err);
+            }
+          };
+          signal.addEventListener('abort', () => resolve());
+        }),
+    } as unknown as KubeApi;
+    return { api, lists: () => listed, send: (type: string, obj: unknown) => send!(type, obj), watching: () => !!send };
+  }
+
+  async function until(what: string, cond: () => boolean): Promise<void> {
+    for (let i = 0; i < 1000 && !cond(); i++) await new Promise(r => setImmediate(r));
+    if (!cond()) throw new Error(`never happened: ${what}`);
+  }
+
+  it('is kept on add, update and delete events and on relist; several values per object, or none', async () => {
+    const fake = scriptedApi([
+      [named('a', 'x', 'c1', '1'), named('a', 'y', 'c1,c2', '1'), named('a', 'z', '', '1')],
+      // After the relist: x moved to c2, y is gone, w is new; z still names nothing.
+      [named('a', 'x', 'c2', '5'), named('a', 'z', '', '1'), named('a', 'w', 'c1', '5')],
+    ]);
+    const cache = new InformerCache({ api: fake.api });
+    cache.addKinds([CM]);
+    cache.addIndex(CM, 'refs', refs);
+    cache.start();
+    await cache.waitForSync();
+    await until('watching', fake.watching);
+    expect(names(cache.byIndex(CM, 'refs', 'a/c1'))).toEqual(['x', 'y']);
+    expect(names(cache.byIndex(CM, 'refs', 'a/c2'))).toEqual(['y']);
+    expect(cache.byIndex(CM, 'refs', 'a/c3')).toEqual([]);
+
+    fake.send('MODIFIED', named('a', 'x', 'c3', '2')); // update: old value dropped, new one added
+    fake.send('ADDED', named('a', 'v', 'c3', '3'));
+    fake.send('DELETED', named('a', 'y', 'c1,c2', '4'));
+    expect(names(cache.byIndex(CM, 'refs', 'a/c1'))).toEqual([]);
+    expect(names(cache.byIndex(CM, 'refs', 'a/c2'))).toEqual([]);
+    expect(names(cache.byIndex(CM, 'refs', 'a/c3'))).toEqual(['v', 'x']);
+
+    // The watch expires: the relist's view replaces everything the events had built.
+    fake.send('ERROR', { code: 410, message: 'too old' });
+    await until('relisted', () => fake.lists() === 2 && fake.watching());
+    expect(names(cache.byIndex(CM, 'refs', 'a/c1'))).toEqual(['w']);
+    expect(names(cache.byIndex(CM, 'refs', 'a/c2'))).toEqual(['x']);
+    expect(names(cache.byIndex(CM, 'refs', 'a/c3'))).toEqual([]);
+    expect(names(cache.list(CM))).toEqual(['w', 'x', 'z']);
+    await cache.stop();
+  });
+
+  it('registered once, before start, on a cached kind; an unknown index is a clear error', async () => {
+    const fake = scriptedApi([[named('a', 'x', 'c1', '1')]]);
+    const cache = new InformerCache({ api: fake.api });
+    cache.addKinds([CM]);
+    expect(() => cache.addIndex({ apiVersion: 'v1', kind: 'Secret' }, 'refs', refs)).toThrow(/Secret .* is not cached/);
+    cache.addIndex(CM, 'refs', refs);
+    expect(() => cache.addIndex(CM, 'refs', refs)).toThrow(/index "refs" on ConfigMap registered twice/);
+    cache.start();
+    expect(() => cache.addIndex(CM, 'other', refs)).toThrow(/addIndex after start/);
+    await cache.waitForSync();
+    expect(() => cache.byIndex(CM, 'other', 'a/c1')).toThrow(/no index "other" on ConfigMap \(v1\): add it to the controller's indexes/);
+    await cache.stop();
+  });
+
+  it('an index function that throws leaves the object cached, only out of that index', async () => {
+    const fake = scriptedApi([[named('a', 'x', 'c1', '1'), named('a', 'bad', 'c1', '1')]]);
+    const errors: string[] = [];
+    const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => errors.push(m), child: () => log };
+    const cache = new InformerCache({ api: fake.api, log });
+    cache.addKinds([CM]);
+    cache.addIndex(CM, 'refs', o => {
+      if (o.metadata?.name === 'bad') throw new Error('no');
+      return refs(o);
+    });
+    cache.start();
+    await cache.waitForSync();
+    expect(names(cache.byIndex(CM, 'refs', 'a/c1'))).toEqual(['x']);
+    expect(cache.get(CM, 'a', 'bad')).toBeDefined();
+    expect(errors).toEqual(['cache index function failed']);
+    await cache.stop();
+  });
+});

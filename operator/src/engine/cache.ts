@@ -1,10 +1,10 @@
 // The informer cache behind the `Cache` contract: one informer per kind (per watched namespace,
-// or cluster-wide), indexed by namespace and by controller owner UID. Controllers subscribe to
-// its events to fill their queues.
+// or cluster-wide), indexed by namespace, by controller owner UID and by the named indexes
+// controllers register (`addIndex`). Controllers subscribe to its events to fill their queues.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { BackoffOptions } from './backoff';
 import type { Clock } from './clock';
-import type { Cache, GroupVersionKind, Logger, WatchSpec } from './contract';
+import type { Cache, CacheIndex, GroupVersionKind, Logger, WatchSpec } from './contract';
 import { Informer, InformerEvent, ListResult, ListWatcher, objectKey } from './informer';
 import { KubeApi } from './kubeApi';
 import { silentLogger } from './logger';
@@ -54,18 +54,38 @@ export function mergeWatchSpecs(specs: WatchSpec[]): WatchSpec[] {
   });
 }
 
+interface NamedIndex {
+  fn: CacheIndex['fn'];
+  byValue: Map<string, Set<string>>;
+  /** The values each object was indexed under, so an update or delete removes exactly those. */
+  valuesOf: Map<string, string[]>;
+}
+
 class KindStore {
   readonly objects = new Map<string, KubernetesObject>();
   readonly byNamespace = new Map<string, Set<string>>();
   readonly byOwner = new Map<string, Set<string>>();
+  readonly named = new Map<string, NamedIndex>();
+
+  constructor(private readonly log: Logger, private readonly kind: string) {}
+
+  addIndex(name: string, fn: CacheIndex['fn']): void {
+    if (this.named.has(name)) throw new Error(`index "${name}" on ${this.kind} registered twice`);
+    const index: NamedIndex = { fn, byValue: new Map(), valuesOf: new Map() };
+    this.named.set(name, index);
+    for (const [key, obj] of this.objects) this.indexNamed(name, index, key, obj);
+  }
 
   put(obj: KubernetesObject, old?: KubernetesObject): void {
     const key = objectKey(obj);
     if (old) this.unindex(key, old);
+    // An add for a key already stored replaces it, indexes included.
+    else if (this.objects.has(key)) this.unindex(key, this.objects.get(key)!);
     this.objects.set(key, obj);
     addTo(this.byNamespace, obj.metadata?.namespace ?? '', key);
     const owner = controllerOwner(obj);
     if (owner) addTo(this.byOwner, owner.uid, key);
+    for (const [name, index] of this.named) this.indexNamed(name, index, key, obj);
   }
 
   remove(obj: KubernetesObject): void {
@@ -79,6 +99,23 @@ class KindStore {
     removeFrom(this.byNamespace, obj.metadata?.namespace ?? '', key);
     const owner = controllerOwner(obj);
     if (owner) removeFrom(this.byOwner, owner.uid, key);
+    for (const index of this.named.values()) {
+      for (const v of index.valuesOf.get(key) ?? []) removeFrom(index.byValue, v, key);
+      index.valuesOf.delete(key);
+    }
+  }
+
+  private indexNamed(name: string, index: NamedIndex, key: string, obj: KubernetesObject): void {
+    let values: string[];
+    try {
+      values = [...new Set(index.fn(obj))];
+    } catch (err) {
+      // The object stays cached and reachable by get/list; only this index misses it.
+      this.log.error('cache index function failed', { kind: this.kind, index: name, object: key, error: err instanceof Error ? err.message : String(err) });
+      values = [];
+    }
+    for (const v of values) addTo(index.byValue, v, key);
+    if (values.length) index.valuesOf.set(key, values);
   }
 }
 
@@ -123,7 +160,7 @@ export class InformerCache implements Cache {
     for (const spec of mergeWatchSpecs(specs)) {
       const key = gvkKey(spec);
       if (this.informers.has(key)) throw new Error(`kind ${key} registered twice: pass all specs in one addKinds call`);
-      const store = new KindStore();
+      const store = new KindStore(this.log, spec.kind);
       this.stores.set(key, store);
       const namespaces = spec.clusterScoped || !this.opts.namespaces?.length ? [undefined] : this.opts.namespaces;
       this.informers.set(key, namespaces.map(ns => new Informer({
@@ -144,6 +181,15 @@ export class InformerCache implements Cache {
         },
       })));
     }
+  }
+
+  /**
+   * A named index on a kind already registered with `addKinds`, before `start` (see `CacheIndex`).
+   * `byIndex(gvk, name, value)` then lists the objects whose `fn` returned `value`.
+   */
+  addIndex(gvk: GroupVersionKind, name: string, fn: CacheIndex['fn']): void {
+    if (this.started) throw new Error(`InformerCache.addIndex after start: register index "${name}" on ${gvk.kind} first`);
+    this.store(gvk).addIndex(name, fn);
   }
 
   kinds(): GroupVersionKind[] {
@@ -208,6 +254,13 @@ export class InformerCache implements Cache {
   listByOwner<T extends KubernetesObject>(gvk: GroupVersionKind, ownerUid: string): T[] {
     const store = this.store(gvk);
     return [...(store.byOwner.get(ownerUid) ?? [])].map(k => store.objects.get(k)).filter((o): o is T => !!o);
+  }
+
+  byIndex<T extends KubernetesObject>(gvk: GroupVersionKind, name: string, value: string): T[] {
+    const store = this.store(gvk);
+    const index = store.named.get(name);
+    if (!index) throw new Error(`no index "${name}" on ${gvk.kind} (${gvk.apiVersion}): add it to the controller's indexes`);
+    return [...(index.byValue.get(value) ?? [])].map(k => store.objects.get(k)).filter((o): o is T => !!o);
   }
 
   private store(gvk: GroupVersionKind): KindStore {

@@ -25,6 +25,22 @@ export interface Cache {
     gvk: GroupVersionKind,
     opts?: { namespace?: string; labels?: Record<string, string> },
   ): T[];
+  /**
+   * Cached objects of this kind that the named index (see `CacheIndex`) maps to `value`, e.g. the
+   * JoinTokenRequests naming one Cluster. Throws when no such index was registered.
+   */
+  byIndex<T extends KubernetesObject>(gvk: GroupVersionKind, name: string, value: string): T[];
+}
+
+/**
+ * A named index on one cached kind, as controller-runtime's field indexer: `fn` gives the values
+ * an object is found by (none, one or several), and the cache keeps value → objects up to date on
+ * every add, update, delete and relist. A watch map function can then answer "which objects
+ * refer to this one" from the cache alone, without a reverse map of its own.
+ */
+export interface CacheIndex extends GroupVersionKind {
+  name: string;
+  fn: (obj: KubernetesObject) => string[];
 }
 
 export interface ApplyOptions {
@@ -106,9 +122,11 @@ export interface ControllerSpec {
   owns?: WatchSpec[];
   /**
    * Other kinds to cache and map to keys of the `for` kind. `event` lets a map function forget
-   * what it remembers about an object that was deleted.
+   * what it remembers about an object that was deleted; `cache` answers from `indexes`.
    */
-  watches?: Array<WatchSpec & { map?: (obj: KubernetesObject, event: 'add' | 'update' | 'delete') => ObjectKey[] }>;
+  watches?: Array<WatchSpec & { map?: (obj: KubernetesObject, event: 'add' | 'update' | 'delete', cache: Cache) => ObjectKey[] }>;
+  /** Indexes this controller's map functions or reconciles read; registered before the cache starts. */
+  indexes?: CacheIndex[];
   reconcile: ReconcileFn;
   /** Workers for this controller (default 2). */
   concurrency?: number;

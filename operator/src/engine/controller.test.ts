@@ -13,6 +13,7 @@ const objects: KubernetesObject[] = [
 const cache: Cache = {
   get: () => undefined,
   list: <T extends KubernetesObject>() => objects as T[],
+  byIndex: () => [],
 };
 // Reconcilers under test make no API calls; these would fail the test if they did.
 const client = {} as Client;

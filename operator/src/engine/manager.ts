@@ -118,6 +118,7 @@ export class Manager {
     }
     const specs: WatchSpec[] = opts.controllers.flatMap(c => [c.for, ...(c.owns ?? []), ...(c.watches ?? [])]);
     this.cache.addKinds(specs);
+    for (const c of opts.controllers) for (const i of c.indexes ?? []) this.cache.addIndex(i, i.name, i.fn);
     // After an outage, failed reconciles wait out a backoff that doubled with every failure (a
     // minute or more after a 30 s outage); the first successful relist retries them at once.
     this.cache.onRecovered(() => {
@@ -286,7 +287,7 @@ export class Manager {
       if (!map) continue;
       this.cache.on(w, (event, obj) => {
         try {
-          for (const k of map(obj, event)) controller.enqueue(k);
+          for (const k of map(obj, event, this.cache)) controller.enqueue(k);
         } catch (err) {
           this.log.error('watch map function failed', { controller: spec.name, kind: w.kind, error: err instanceof Error ? err.message : String(err) });
         }

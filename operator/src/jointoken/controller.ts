@@ -40,6 +40,7 @@ import type { ControllerSpec, ObjectKey, ReconcileContext, ReconcileResult } fro
 import { ChildAccessError, type ChildApiAccess } from '../childapi/access';
 import { ChildApiError, type ChildApiClient } from '../childapi/client';
 import { secretReaderOf } from '../childapi/probe';
+import { dropSecretData } from '../cluster/watch-index';
 import { conditionUnchanged, setCondition } from './conditions';
 import {
   BOOTSTRAP_TOKEN_NAMESPACE,
@@ -61,6 +62,11 @@ export const JTR_MEMORY_SWEEP_MS = 5 * 60_000;
 export const ANNOTATION_TOKEN_REQUEST = 'k0smotron.io/token-request';
 
 export const JTR_GVK = { apiVersion: API_VERSION, kind: JOIN_TOKEN_REQUEST_KIND };
+/**
+ * Cache index on JoinTokenRequests: "ns/name" of the Cluster each names, so a Cluster event
+ * (endpoint set, deleted) wakes the requests that name it.
+ */
+export const JTR_CLUSTER_INDEX = 'cluster';
 export const CLUSTER_GVK = { apiVersion: API_VERSION, kind: CLUSTER_KIND };
 const SECRET_GVK = { apiVersion: 'v1', kind: 'Secret' };
 
@@ -102,11 +108,6 @@ async function joinStorage(ctx: ReconcileContext, cluster: Cluster): Promise<Con
   return encoded ? { ...storage, dataSource: Buffer.from(encoded, 'base64').toString('utf8').trim() } : storage;
 }
 
-function dropSecretData(obj: KubernetesObject): KubernetesObject {
-  const { data: _d, stringData: _s, ...rest } = obj as V1Secret;
-  return rest as KubernetesObject;
-}
-
 type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
 
 /** While the child cannot be reached: 2 s doubling to 30 s, so a JTR completes soon after the control plane is up. */
@@ -124,9 +125,6 @@ export interface JoinTokenRequestControllerOptions {
 export function jointokenRequestController(opts: JoinTokenRequestControllerOptions): ControllerSpec {
   const { access } = opts;
   const policy = opts.policy ?? DEFAULT_TENANT_POLICY;
-  // Cluster → JTRs that name it, so a Cluster event (endpoint set, deleted) wakes its JTRs.
-  const byCluster = new Map<string, Set<string>>();
-  const clusterOfJtr = new Map<string, string>();
   const k = (o: ObjectKey) => `${o.namespace}/${o.name}`;
   const failures = new Map<string, number>();
   // Token ids this process recorded, by JTR uid: a status write from a cache that lags behind
@@ -149,21 +147,6 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     const n = (failures.get(jtrKey) ?? 0) + 1;
     failures.set(jtrKey, n);
     return { requeueAfterMs: Math.min(CHILD_RETRY_BASE_MS * 2 ** (n - 1), CHILD_RETRY_MAX_MS) };
-  };
-  const remember = (jtrKey: string, clusterKey: string | undefined) => {
-    const old = clusterOfJtr.get(jtrKey);
-    if (old === clusterKey) return;
-    if (old) {
-      byCluster.get(old)?.delete(jtrKey);
-      if (byCluster.get(old)?.size === 0) byCluster.delete(old);
-    }
-    if (clusterKey) {
-      clusterOfJtr.set(jtrKey, clusterKey);
-      if (!byCluster.has(clusterKey)) byCluster.set(clusterKey, new Set());
-      byCluster.get(clusterKey)!.add(jtrKey);
-    } else {
-      clusterOfJtr.delete(jtrKey);
-    }
   };
 
   async function writeStatus(
@@ -289,7 +272,6 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
 
   /** The request is gone: drop everything remembered about it. */
   const forgetJtr = (jtrKey: string) => {
-    remember(jtrKey, undefined);
     failures.delete(jtrKey);
     const uid = recordedKeys.get(jtrKey);
     if (uid) recorded.delete(uid);
@@ -302,7 +284,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     const now = ctx.now().getTime();
     if (lastSweep !== undefined && now - lastSweep < JTR_MEMORY_SWEEP_MS) return;
     lastSweep = now;
-    for (const jtrKey of new Set([...clusterOfJtr.keys(), ...failures.keys(), ...recordedKeys.keys()])) {
+    for (const jtrKey of new Set([...failures.keys(), ...recordedKeys.keys()])) {
       const slash = jtrKey.indexOf('/');
       if (!ctx.cache.get(JTR_GVK, jtrKey.slice(0, slash), jtrKey.slice(slash + 1))) forgetJtr(jtrKey);
     }
@@ -320,7 +302,6 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     if (jtr.status?.tokenID && jtr.metadata.uid) recorded.set(jtr.metadata.uid, jtr.status.tokenID);
     const ref = clusterKeyOf(jtr);
     const clusterKey = 'error' in ref ? undefined : ref;
-    remember(jtrKey, clusterKey && k(clusterKey));
     if (jtr.metadata.deletionTimestamp) return finalize(ctx, jtr, clusterKey);
     if (!clusterKey) return notYet(ctx, jtr, 'InvalidSpec', (ref as { error: string }).error);
 
@@ -455,18 +436,27 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     watches: [
       {
         ...CLUSTER_GVK,
-        map: (obj, event) => {
+        map: (obj, event, cache) => {
           if (event === 'delete') access.forget({ metadata: { namespace: obj.metadata?.namespace, name: obj.metadata?.name } });
-          const set = byCluster.get(`${obj.metadata?.namespace}/${obj.metadata?.name}`);
-          return set ? [...set].map((s) => ({ namespace: s.slice(0, s.indexOf('/')), name: s.slice(s.indexOf('/') + 1) })) : [];
+          return cache
+            .byIndex(JTR_GVK, JTR_CLUSTER_INDEX, `${obj.metadata?.namespace}/${obj.metadata?.name}`)
+            .map((jtr) => ({ namespace: jtr.metadata?.namespace ?? '', name: jtr.metadata?.name ?? '' }));
+        },
+      },
+    ],
+    indexes: [
+      {
+        ...JTR_GVK,
+        name: JTR_CLUSTER_INDEX,
+        fn: (obj) => {
+          const ref = clusterKeyOf(obj as JoinTokenRequest & KubernetesObject);
+          return 'error' in ref ? [] : [k(ref)];
         },
       },
     ],
     reconcile,
     concurrency: opts.concurrency,
     sizes: () => ({
-      byCluster: byCluster.size,
-      clusterOfJtr: clusterOfJtr.size,
       failures: failures.size,
       recorded: recorded.size,
       recordedKeys: recordedKeys.size,

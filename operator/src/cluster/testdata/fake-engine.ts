@@ -5,6 +5,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type {
   ApplyOptions,
   Cache,
+  CacheIndex,
   Client,
   EventRecorder,
   GroupVersionKind,
@@ -26,6 +27,12 @@ export class FakeEngine {
   readonly hiddenFromCache = new Set<string>();
   private rv = 1;
   now = new Date('2026-05-01T00:00:00Z');
+  /** Named cache indexes, as the engine registers them from `ControllerSpec.indexes`. */
+  private readonly indexes: CacheIndex[] = [];
+
+  addIndexes(indexes: CacheIndex[] = []): void {
+    this.indexes.push(...indexes);
+  }
 
   put(obj: KubernetesObject): KubernetesObject {
     const k = keyOf(obj as GroupVersionKind, obj.metadata?.namespace, obj.metadata!.name!);
@@ -49,6 +56,11 @@ export class FakeEngine {
         .map(([, o]) => o)
         .filter((o) => !opts.namespace || o.metadata?.namespace === opts.namespace)
         .filter((o) => Object.entries(opts.labels ?? {}).every(([lk, lv]) => o.metadata?.labels?.[lk] === lv)) as T[],
+    byIndex: <T extends KubernetesObject>(gvk: GroupVersionKind, name: string, value: string) => {
+      const index = this.indexes.find((i) => i.apiVersion === gvk.apiVersion && i.kind === gvk.kind && i.name === name);
+      if (!index) throw new Error(`no index "${name}" on ${gvk.kind} (${gvk.apiVersion}): add it to the controller's indexes`);
+      return this.cache.list<T>(gvk).filter((o) => index.fn(o).includes(value));
+    },
   };
 
   client: Client = {
