@@ -3,6 +3,7 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import type { JsonValue } from '@backstage/types';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { createManagementClusters, type ManagementClustersService } from '@k0smotron/plugin-k0smotron-backend';
@@ -115,6 +116,58 @@ describe('k0smotron:cluster:create', () => {
       /already exists; pick another name/,
     );
     expect((await client.listClusters(ns)).filter(c => c.metadata.name === 'crash')).toHaveLength(1);
+  });
+
+  it('gives NodePort Clusters without ports different free NodePort pairs, says which, and keeps ports the user gave', async () => {
+    const outputs = (ctx: ReturnType<typeof context>) => new Map((ctx.output as jest.Mock).mock.calls.map(([k, v]) => [k as string, v as unknown]));
+    const first = context(baseInput('np-1'), { taskId: 'np-1', store: checkpointStore() });
+    await action().handler(first);
+    const second = context(baseInput('np-2'), { taskId: 'np-2', store: checkpointStore() });
+    await action().handler(second);
+    const a = outputs(first);
+    const b = outputs(second);
+    const ports = [a.get('apiPort'), a.get('konnectivityPort'), b.get('apiPort'), b.get('konnectivityPort')];
+    for (const p of ports) expect(typeof p).toBe('number');
+    expect(new Set(ports).size).toBe(4);
+    expect((await client.getCluster(ns, 'np-1'))?.spec?.service).toEqual({ type: 'NodePort', apiPort: a.get('apiPort'), konnectivityPort: a.get('konnectivityPort') });
+    expect((await client.getCluster(ns, 'np-2'))?.spec?.service).toEqual({ type: 'NodePort', apiPort: b.get('apiPort'), konnectivityPort: b.get('konnectivityPort') });
+    expect(logs.text()).toContain(`${b.get('apiPort')} (API) and ${b.get('konnectivityPort')} (konnectivity)`);
+
+    // A retry that lost its checkpoint adopts its Cluster: the outputs are that Cluster's pair,
+    // not one chosen anew (the first pair is in use by then).
+    const retry = context(baseInput('np-1'), { taskId: 'np-1', store: checkpointStore() });
+    await action().handler(retry);
+    expect([outputs(retry).get('apiPort'), outputs(retry).get('konnectivityPort')]).toEqual([a.get('apiPort'), a.get('konnectivityPort')]);
+
+    const given = context({ ...baseInput('np-given'), apiPort: 32701, konnectivityPort: 32702 }, { taskId: 'np-given', store: checkpointStore() });
+    await action().handler(given);
+    expect(outputs(given).has('apiPort')).toBe(false);
+    expect((await client.getCluster(ns, 'np-given'))?.spec?.service).toEqual({ type: 'NodePort', apiPort: 32701, konnectivityPort: 32702 });
+  });
+
+  it('outputs the endpoint derived from the spec for a Cluster the upstream k0smotron operator manages', async () => {
+    // The task's own Cluster, already created and reported on by upstream's operator (status
+    // without endpoint or observedGeneration): the retried action adopts it and derives the URL.
+    await client.createCluster({
+      apiVersion: 'k0smotron.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name: 'upstream', namespace: ns, annotations: { 'k0smotron.io/scaffolder-task': 'task-up' } },
+      spec: { replicas: 1, service: { type: 'NodePort', apiPort: 32711, konnectivityPort: 32712 }, externalAddress: '198.51.100.9' },
+    });
+    await kubeConfig.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
+      {
+        group: 'k0smotron.io',
+        version: 'v1beta2',
+        plural: 'clusters',
+        namespace: ns,
+        name: 'upstream',
+        body: { status: { replicas: 1, readyReplicas: 1, ready: true, reconciliationStatus: 'Reconciliation successful' } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const ctx = context({ ...baseInput('upstream'), apiPort: 32711, konnectivityPort: 32712, externalAddress: '198.51.100.9' }, { taskId: 'task-up', store: checkpointStore() });
+    await action().handler(ctx);
+    expect(ctx.output).toHaveBeenCalledWith('endpoint', 'https://198.51.100.9:32711');
   });
 
   it('refuses without the create permission, writing nothing', async () => {

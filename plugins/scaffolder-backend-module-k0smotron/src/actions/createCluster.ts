@@ -114,14 +114,21 @@ export function createK0smotronClusterCreateAction(deps: ActionDeps) {
       output: {
         clusterRef: z => z.string().describe('<managementCluster>/<namespace>/<name>'),
         endpoint: z => z.string().optional().describe('API URL, once exposed'),
-        apiPort: z => z.number().optional().describe('NodePort of the API, when one was chosen for a NodePort Cluster created without ports'),
-        konnectivityPort: z => z.number().optional().describe('NodePort of konnectivity, when one was chosen'),
+        apiPort: z => z.number().optional().describe('NodePort of the API of a NodePort Cluster created without ports (a free one was chosen)'),
+        konnectivityPort: z => z.number().optional().describe('NodePort of konnectivity of such a Cluster'),
         kubeconfigSecretName: z => z.string().describe('Secret holding the admin kubeconfig (key value)'),
         entityRef: z => z.string().describe('Catalog entity of the Cluster'),
       },
     },
     async handler(ctx) {
       const raw = ctx.input as ClusterCreateInput;
+      /** The ports of a NodePort Cluster whose pair Backstage chose (not of one the user gave). */
+      const outputNodePorts = (cluster: Cluster) => {
+        const service = cluster.spec?.service;
+        if (raw.serviceType !== 'NodePort' || raw.apiPort !== undefined || raw.konnectivityPort !== undefined) return;
+        if (service?.apiPort !== undefined) ctx.output('apiPort', service.apiPort);
+        if (service?.konnectivityPort !== undefined) ctx.output('konnectivityPort', service.konnectivityPort);
+      };
       const mc = pickManagementCluster(deps.managementClusters, raw.managementCluster);
       if (!mc.servesNamespace(raw.namespace)) {
         throw new InputError(`namespace '${raw.namespace}' is not served by management cluster '${mc.name}'`);
@@ -152,16 +159,8 @@ export function createK0smotronClusterCreateAction(deps: ActionDeps) {
         throw new InputError(`the tenant policy does not allow this Cluster: ${violations.map(v => `${v.field}: ${v.message}`).join('; ')}`);
       }
       // A NodePort Cluster without ports gets a free pair (NodePorts are cluster-wide); a port the
-      // user gave is kept. On a retried task the pair is chosen again, but the Cluster this task
-      // already created is adopted below, ports and all.
+      // user gave is kept.
       const { cluster: desired, nodePorts } = await withFreeNodePorts(mc, asked);
-      if (nodePorts) {
-        ctx.logger.info(nodePorts.message);
-        if (nodePorts.chosen) {
-          ctx.output('apiPort', nodePorts.apiPort);
-          ctx.output('konnectivityPort', nodePorts.konnectivityPort);
-        }
-      }
       const ref = { managementCluster: mc.name, namespace: input.namespace, name: input.name };
       const clusterRef = formatClusterAnnotation(ref);
       ctx.output('clusterRef', clusterRef);
@@ -171,7 +170,8 @@ export function createK0smotronClusterCreateAction(deps: ActionDeps) {
       if (ctx.isDryRun) {
         // Server-side dry run: the API server validates and defaults, nothing is stored.
         await mc.client.createCluster(desired, { dryRun: true });
-        ctx.logger.info(`dry run: Cluster ${clusterRef} would be created`);
+        ctx.logger.info(`dry run: Cluster ${clusterRef} would be created${nodePorts ? `; ${nodePorts.message}` : ''}`);
+        outputNodePorts(desired);
         return;
       }
 
@@ -180,7 +180,7 @@ export function createK0smotronClusterCreateAction(deps: ActionDeps) {
         fn: async () => {
           try {
             const created = await mc.client.createCluster(desired);
-            ctx.logger.info(`created Cluster ${clusterRef}`);
+            ctx.logger.info(`created Cluster ${clusterRef}${nodePorts ? `; ${nodePorts.message}` : ''}`);
             return created.metadata.uid ?? '';
           } catch (err) {
             // A retry after a crash between create and checkpoint: adopt our own Cluster.
@@ -197,8 +197,11 @@ export function createK0smotronClusterCreateAction(deps: ActionDeps) {
         },
       });
 
+      // From the Cluster as stored: a retried task adopts the Cluster it created before, whose
+      // pair was chosen then, not the one chosen now.
+      const current = await mc.client.getCluster(input.namespace, input.name);
+      if (current) outputNodePorts(current);
       if (!input.wait) {
-        const current = await mc.client.getCluster(input.namespace, input.name);
         // Derived from the spec for a Cluster upstream k0smotron manages (no status.endpoint there).
         const endpoint = current && clusterEndpoint(current);
         if (endpoint) ctx.output('endpoint', endpoint.url);
