@@ -12,6 +12,10 @@
 // is gone or being deleted (its datastore goes with it), when the token already expired, and
 // otherwise after REVOKE_GIVE_UP_MS of failed attempts, with a Warning event saying the token
 // may keep working until it expires.
+//
+// Beside it: child-token.ts (the bootstrap Secret in the child), request-memory.ts (what is kept
+// per request between reconciles, and the retry schedule while the child cannot be reached);
+// which requests name a Cluster is the engine cache's index JTR_CLUSTER_INDEX.
 import type { KubernetesObject, V1Secret } from '@kubernetes/client-node';
 import {
   API_VERSION,
@@ -38,37 +42,26 @@ import {
 } from '@k0smotron/api';
 import type { ControllerSpec, ObjectKey, ReconcileContext, ReconcileResult } from '../engine/contract';
 import { ChildAccessError, type ChildApiAccess } from '../childapi/access';
-import { ChildApiError, type ChildApiClient } from '../childapi/client';
+import { ChildApiError } from '../childapi/client';
 import { secretReaderOf } from '../childapi/probe';
 import { dropSecretData } from '../cluster/watch-index';
+import { ANNOTATION_TOKEN_REQUEST, deleteChildSecret, ensureChildSecret } from './child-token';
 import { conditionUnchanged, setCondition } from './conditions';
-import {
-  BOOTSTRAP_TOKEN_NAMESPACE,
-  bootstrapTokenSecret,
-  bootstrapTokenSecretName,
-  encodeJoinToken,
-  generateTokenId,
-  generateTokenSecret,
-  joinTokenSecret,
-  readBootstrapTokenSecret,
-} from './token';
+import { CHILD_RETRY_BASE_MS, CHILD_RETRY_MAX_MS, JoinTokenMemory, JTR_MEMORY_SWEEP_MS } from './request-memory';
+import { CLUSTER_GVK, JTR_GVK, SECRET_GVK } from './kinds';
+import { encodeJoinToken, generateTokenId, joinTokenSecret } from './token';
+
+export { ANNOTATION_TOKEN_REQUEST, CHILD_RETRY_BASE_MS, CHILD_RETRY_MAX_MS, CLUSTER_GVK, JTR_GVK, JTR_MEMORY_SWEEP_MS };
 
 export const JTR_FINALIZER = 'jointokenrequests.k0smotron.io/finalizer';
 /** Give up revoking a deleted JTR's token after this long (see the header). */
 export const REVOKE_GIVE_UP_MS = 10 * 60_000;
-/** How often the controller looks for remembered requests that are gone (see `sweep`). */
-export const JTR_MEMORY_SWEEP_MS = 5 * 60_000;
-/** Annotation on the child's bootstrap Secret: which JTR it belongs to. */
-export const ANNOTATION_TOKEN_REQUEST = 'k0smotron.io/token-request';
 
-export const JTR_GVK = { apiVersion: API_VERSION, kind: JOIN_TOKEN_REQUEST_KIND };
 /**
  * Cache index on JoinTokenRequests: "ns/name" of the Cluster each names, so a Cluster event
  * (endpoint set, deleted) wakes the requests that name it.
  */
 export const JTR_CLUSTER_INDEX = 'cluster';
-export const CLUSTER_GVK = { apiVersion: API_VERSION, kind: CLUSTER_KIND };
-const SECRET_GVK = { apiVersion: 'v1', kind: 'Secret' };
 
 /**
  * The Cluster a JTR names: `clusterName` (same namespace) or `clusterRef` (namespace optional).
@@ -110,9 +103,6 @@ async function joinStorage(ctx: ReconcileContext, cluster: Cluster): Promise<Con
 
 type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
 
-/** While the child cannot be reached: 2 s doubling to 30 s, so a JTR completes soon after the control plane is up. */
-export const CHILD_RETRY_BASE_MS = 2_000;
-export const CHILD_RETRY_MAX_MS = 30_000;
 
 export interface JoinTokenRequestControllerOptions {
   access: ChildApiAccess;
@@ -126,27 +116,13 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
   const { access } = opts;
   const policy = opts.policy ?? DEFAULT_TENANT_POLICY;
   const k = (o: ObjectKey) => `${o.namespace}/${o.name}`;
-  const failures = new Map<string, number>();
-  // Token ids this process recorded, by JTR uid: a status write from a cache that lags behind
-  // our own earlier write must never drop the id (server-side apply removes omitted fields).
-  const recorded = new Map<string, string>();
-  const recordedKeys = new Map<string, string>(); // "ns/name" → uid, to forget deleted JTRs
-  const noteUid = (jtrKey: string, uid: string) => {
-    const prev = recordedKeys.get(jtrKey);
-    if (prev && prev !== uid) recorded.delete(prev); // re-created under the same name
-    recordedKeys.set(jtrKey, uid);
-  };
+  const memory = new JoinTokenMemory();
   // Child-API credentials of a Cluster that went away while this reconcile was using them must
   // not stay in memory (the Cluster controller forgets them when it sees the Cluster gone, which
   // may have been a moment earlier).
   const forgetIfGone = (ctx: ReconcileContext, cluster: Cluster) => {
     const now = ctx.cache.get<Cluster & KubernetesObject>(CLUSTER_GVK, cluster.metadata.namespace ?? '', cluster.metadata.name ?? '');
     if (now?.metadata.uid !== cluster.metadata.uid) access.forget(cluster);
-  };
-  const retryLater = (jtrKey: string): ReconcileResult => {
-    const n = (failures.get(jtrKey) ?? 0) + 1;
-    failures.set(jtrKey, n);
-    return { requeueAfterMs: Math.min(CHILD_RETRY_BASE_MS * 2 ** (n - 1), CHILD_RETRY_MAX_MS) };
   };
 
   async function writeStatus(
@@ -157,7 +133,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     resourceVersion?: string,
   ): Promise<JoinTokenRequest> {
     const cur = { ...(jtr.status ?? {}) };
-    const known = jtr.metadata.uid ? recorded.get(jtr.metadata.uid) : undefined;
+    const known = jtr.metadata.uid ? memory.recorded.get(jtr.metadata.uid) : undefined;
     if (!cur.tokenID && known) cur.tokenID = known;
     // Server-side apply: every field this manager owns is sent each time, or it would be removed.
     const status: JoinTokenRequestStatus = {
@@ -270,36 +246,17 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     }
   }
 
-  /** The request is gone: drop everything remembered about it. */
-  const forgetJtr = (jtrKey: string) => {
-    failures.delete(jtrKey);
-    const uid = recordedKeys.get(jtrKey);
-    if (uid) recorded.delete(uid);
-    recordedKeys.delete(jtrKey);
-  };
-  // Requests deleted while this instance was not reconciling are never reconciled as gone: now
-  // and then, forget every remembered request the cache no longer holds.
-  let lastSweep: number | undefined;
-  const sweep = (ctx: ReconcileContext) => {
-    const now = ctx.now().getTime();
-    if (lastSweep !== undefined && now - lastSweep < JTR_MEMORY_SWEEP_MS) return;
-    lastSweep = now;
-    for (const jtrKey of new Set([...failures.keys(), ...recordedKeys.keys()])) {
-      const slash = jtrKey.indexOf('/');
-      if (!ctx.cache.get(JTR_GVK, jtrKey.slice(0, slash), jtrKey.slice(slash + 1))) forgetJtr(jtrKey);
-    }
-  };
 
   async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ReconcileResult | void> {
-    sweep(ctx);
+    memory.sweep(ctx);
     const jtrKey = k(key);
     const jtr = ctx.cache.get<JoinTokenRequest & KubernetesObject>(JTR_GVK, key.namespace, key.name);
     if (!jtr) {
-      forgetJtr(jtrKey);
+      memory.forget(jtrKey);
       return;
     }
-    if (jtr.metadata.uid) noteUid(jtrKey, jtr.metadata.uid);
-    if (jtr.status?.tokenID && jtr.metadata.uid) recorded.set(jtr.metadata.uid, jtr.status.tokenID);
+    if (jtr.metadata.uid) memory.noteUid(jtrKey, jtr.metadata.uid);
+    if (jtr.status?.tokenID && jtr.metadata.uid) memory.recorded.set(jtr.metadata.uid, jtr.status.tokenID);
     const ref = clusterKeyOf(jtr);
     const clusterKey = 'error' in ref ? undefined : ref;
     if (jtr.metadata.deletionTimestamp) return finalize(ctx, jtr, clusterKey);
@@ -373,10 +330,10 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
         if (!live || live.metadata.deletionTimestamp) return;
         current = live;
         tokenId = live.status?.tokenID;
-        if (tokenId && live.metadata.uid) recorded.set(live.metadata.uid, tokenId);
+        if (tokenId && live.metadata.uid) memory.recorded.set(live.metadata.uid, tokenId);
         if (!tokenId) {
           tokenId = generateTokenId();
-          if (live.metadata.uid) recorded.set(live.metadata.uid, tokenId);
+          if (live.metadata.uid) memory.recorded.set(live.metadata.uid, tokenId);
           current = await writeStatus(
             ctx,
             live,
@@ -412,7 +369,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
         },
       );
       ctx.events.event(jtr, 'Normal', 'JoinTokenCreated', `join token ${tokenId} for Cluster ${k(clusterKey)} stored in Secret ${key.name}`);
-      failures.delete(jtrKey);
+      memory.failures.delete(jtrKey);
     } catch (err) {
       // Waiting for the control plane is normal: say why in the condition and retry on our own
       // (capped) schedule. Anything else is a real error for the engine's backoff and log.
@@ -425,7 +382,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
       }
       ctx.log.debug('control plane not reachable yet', { reason, error: (err as Error).message });
       await notYet(ctx, latest(ctx, key, current), reason, (err as Error).message);
-      return retryLater(jtrKey);
+      return memory.retryLater(jtrKey);
     }
   }
 
@@ -456,11 +413,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     ],
     reconcile,
     concurrency: opts.concurrency,
-    sizes: () => ({
-      failures: failures.size,
-      recorded: recorded.size,
-      recordedKeys: recordedKeys.size,
-    }),
+    sizes: () => memory.sizes(),
   };
 }
 
@@ -472,52 +425,4 @@ function latest(ctx: ReconcileContext, key: ObjectKey, known: JoinTokenRequest):
   const cached = ctx.cache.get<JoinTokenRequest & KubernetesObject>(JTR_GVK, key.namespace, key.name);
   if (!cached) return known;
   return known.status?.tokenID && !cached.status?.tokenID ? known : cached;
-}
-
-const secretPath = (tokenId: string) => `/api/v1/namespaces/${BOOTSTRAP_TOKEN_NAMESPACE}/secrets/${bootstrapTokenSecretName(tokenId)}`;
-
-async function getChildSecret(child: ChildApiClient, tokenId: string, signal: AbortSignal): Promise<V1Secret | undefined> {
-  try {
-    return (await child.request<V1Secret>('GET', secretPath(tokenId), undefined, { signal })).body;
-  } catch (err) {
-    if (err instanceof ChildApiError && err.reason === 'NotFound') return undefined;
-    throw err;
-  }
-}
-
-/** The child's Secret for `tokenId`: read back when a previous attempt created it, else created. */
-async function ensureChildSecret(
-  child: ChildApiClient,
-  opts: { tokenId: string; role: JoinRole; expiration?: Date; owner: string; signal: AbortSignal },
-): Promise<{ tokenSecret: string; expiration?: string }> {
-  const existing = await getChildSecret(child, opts.tokenId, opts.signal);
-  if (existing) return readBootstrapTokenSecret(existing);
-  const tokenSecret = generateTokenSecret();
-  const body = bootstrapTokenSecret({
-    tokenId: opts.tokenId,
-    tokenSecret,
-    role: opts.role,
-    expiration: opts.expiration,
-    labels: { 'app.kubernetes.io/managed-by': 'k0smotron' },
-    annotations: { [ANNOTATION_TOKEN_REQUEST]: opts.owner },
-  });
-  try {
-    await child.request('POST', `/api/v1/namespaces/${BOOTSTRAP_TOKEN_NAMESPACE}/secrets`, body, { signal: opts.signal });
-  } catch (err) {
-    if (err instanceof ChildApiError && err.reason === 'Conflict') {
-      const raced = await getChildSecret(child, opts.tokenId, opts.signal);
-      if (raced) return readBootstrapTokenSecret(raced);
-    }
-    throw err;
-  }
-  return { tokenSecret, ...(body.stringData?.expiration ? { expiration: body.stringData.expiration } : {}) };
-}
-
-async function deleteChildSecret(child: ChildApiClient, tokenId: string, signal: AbortSignal): Promise<void> {
-  try {
-    await child.request('DELETE', secretPath(tokenId), undefined, { signal });
-  } catch (err) {
-    if (err instanceof ChildApiError && err.reason === 'NotFound') return;
-    throw err;
-  }
 }
