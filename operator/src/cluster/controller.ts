@@ -50,6 +50,7 @@ import { ClusterWatchIndex, dropConfigMapData, dropSecretData, slimNode } from '
 
 export { CLUSTER_GVK };
 export type { ClusterFunctionalProbe };
+
 /**
  * Owned kinds are listed and watched with this selector only, so the operator does not cache
  * every StatefulSet, Service and ConfigMap of every tenant. Every child carries it: `app` is one
