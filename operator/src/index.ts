@@ -18,6 +18,9 @@ export * from './engine';
 export * from './childapi';
 export { defaultControllers } from './controllers';
 export type { DefaultControllerOptions } from './controllers';
+// What a worker does with a join token (read the kubeconfig inside), for the faces' tests that
+// join real workers with tokens the operator issued.
+export { decodeJoinToken, type JoinKubeconfig } from './jointoken/token';
 
 export const DEFAULT_LEASE_NAME = 'k0smotron-leader';
 export const DEFAULT_NAMESPACE = 'k0smotron';

@@ -5,7 +5,7 @@ import { LABEL_CLUSTER } from '@k0smotron/api';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { K0smotronClient } from '@k0smotron/api/client';
-import { createCa } from '@k0smotron/operator/src/pki';
+import { createCa } from '@k0smotron/operator/pki';
 import type { ClusterDetails, ClusterListResponse, ClusterSummary } from '@k0smotron/plugin-k0smotron-common';
 import k0smotronPlugin from '.';
 import { eventually, secretPatterns, startK0smotronTestBackend, type K0smotronTestBackend } from './testing/testBackend';

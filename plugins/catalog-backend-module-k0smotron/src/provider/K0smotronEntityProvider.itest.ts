@@ -7,9 +7,9 @@ import type { EntityProvider, EntityProviderConnection, EntityProviderMutation }
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
-import { createCa } from '@k0smotron/operator/src/pki';
+import { createCa } from '@k0smotron/operator/pki';
 import { createManagementClusters, type ManagementClustersService } from '@k0smotron/plugin-k0smotron-backend';
-import { CapturingLogger, eventually, secretPatterns } from '@k0smotron/plugin-k0smotron-backend/src/testing/testBackend';
+import { CapturingLogger, eventually, secretPatterns } from '@k0smotron/plugin-k0smotron-backend/testing';
 import { K0smotronEntityProvider } from './K0smotronEntityProvider';
 import catalogModule from '../index';
 

@@ -7,7 +7,7 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/c
 import { K0smotronClient } from '@k0smotron/api/client';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { createManagementClusters, type ManagementClustersService } from '@k0smotron/plugin-k0smotron-backend';
-import { CapturingLogger, secretPatterns } from '@k0smotron/plugin-k0smotron-backend/src/testing/testBackend';
+import { CapturingLogger, secretPatterns } from '@k0smotron/plugin-k0smotron-backend/testing';
 import { createK0smotronClusterCreateAction } from './createCluster';
 import { createK0smotronJoinTokenCreateAction } from './createJoinToken';
 

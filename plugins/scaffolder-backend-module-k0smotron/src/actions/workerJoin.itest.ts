@@ -8,8 +8,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { createTestNamespace, joinWorker, sharedTestCluster } from '@k0smotron/testenv';
 import { createManagementClusters, type ManagementClustersService } from '@k0smotron/plugin-k0smotron-backend';
-import { CapturingLogger, secretPatterns } from '@k0smotron/plugin-k0smotron-backend/src/testing/testBackend';
-import { startWorkerJoinBed, type WorkerJoinBed } from '@k0smotron/plugin-k0smotron-backend/src/testing/workerJoinBed';
+import { CapturingLogger, secretPatterns, startWorkerJoinBed, type WorkerJoinBed } from '@k0smotron/plugin-k0smotron-backend/testing';
 import { createK0smotronJoinTokenCreateAction } from './createJoinToken';
 
 jest.setTimeout(300_000);
