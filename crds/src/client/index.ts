@@ -29,6 +29,21 @@ export { K0smotronApiError, toK0smotronApiError, INSTALL_CRDS_COMMAND } from './
 export type { K0smotronApiErrorReason, K0smotronApiErrorCause } from './errors';
 export { installCrds, type InstallCrdsOptions } from './install';
 export { resolveClusterEndpoint } from './endpoint';
+export {
+  issueJoinToken,
+  joinTokenRequestName,
+  newJoinTokenRequest,
+  JoinTokenRefusedError,
+  JoinTokenTimeoutError,
+  JOIN_TOKEN_REFUSAL_REASONS,
+  JOIN_TOKEN_REQUESTS_RESOURCE,
+  type IssueJoinTokenOptions,
+  type IssuedJoinToken,
+  type JoinTokenApi,
+  type JoinTokenProgress,
+  type JoinTokenStep,
+  type NewJoinTokenRequest,
+} from './jointoken';
 
 export interface K0smotronClientOptions {
   /** Field manager of create and patch calls; default `k0smotron`. */

@@ -1,12 +1,6 @@
 // `join-token`: issue a token through a JoinTokenRequest (the operator writes it into a Secret),
 // print it or the commands a worker runs; list and revoke them.
-import { randomBytes } from 'node:crypto';
 import {
-  API_VERSION,
-  DEFAULT_JOIN_TOKEN_EXPIRY,
-  JOIN_TOKEN_REQUEST_KIND,
-  JOIN_TOKEN_CONDITION,
-  findCondition,
   formatGoDuration,
   joinTokenExpiry,
   joinTokenRequestPhase,
@@ -15,21 +9,22 @@ import {
   type JoinTokenRequest,
   type JoinRole,
 } from '@k0smotron/api';
+import {
+  issueJoinToken,
+  JoinTokenRefusedError,
+  JoinTokenTimeoutError,
+  newJoinTokenRequest,
+  type IssuedJoinToken,
+} from '@k0smotron/api/client';
 import { CliError } from '../errors';
 import { age } from '../output/age';
 import { renderTable } from '../output/table';
 import type { Session } from '../session';
-import { asList, forOutput, JOIN_TOKEN_REQUESTS, oneOf, render, requireCluster, sleep } from './common';
+import { asList, forOutput, JOIN_TOKEN_REQUESTS, oneOf, render, requireCluster } from './common';
 import { checkJoinTokenRequest } from './validate';
 import { parseTimeout, POLL_MS } from './wait';
 
 const JTR_TYPE = 'jointokenrequest.k0smotron.io';
-/** The operator's condition reason for a controller token the Cluster's storage cannot take. */
-const STORAGE_NOT_JOINABLE = 'StorageNotJoinable';
-
-export function defaultRequestName(cluster: string, random = randomBytes(3).toString('hex')): string {
-  return `${cluster.slice(0, 63 - 13)}-token-${random.slice(0, 6)}`;
-}
 
 export function joinScript(token: string, role: JoinRole, k0sVersion: string): string {
   return ['#!/bin/sh', '# Joins this machine to the k0smotron cluster; run as a user that can sudo.', 'set -eu', ...workerJoinCommands({ token, role, k0sVersion })].join('\n') + '\n';
@@ -48,75 +43,54 @@ export async function runJoinTokenCreate(s: Session, args: JoinTokenCreateArgs):
   const output = oneOf('--output', args.output, ['token', 'script', 'yaml', 'json'] as const) ?? 'token';
   const timeoutMs = parseTimeout(args.timeout);
   const namespace = s.namespace;
-  const name = args.name ?? defaultRequestName(args.cluster);
-  const jtr: JoinTokenRequest = {
-    apiVersion: API_VERSION,
-    kind: JOIN_TOKEN_REQUEST_KIND,
-    metadata: { name, namespace },
-    spec: {
-      clusterName: args.cluster,
-      // Always spelled out: upstream's CRD defaults an absent expiry to 0s (never expires), ours
-      // to 24h, and the token must not outlive its welcome because of which CRD is installed.
-      expiry: args.expiry ?? DEFAULT_JOIN_TOKEN_EXPIRY,
-      ...(args.role !== undefined ? { role: args.role as JoinRole } : {}),
-    },
-  };
+  const jtr = newJoinTokenRequest({
+    namespace,
+    clusterName: args.cluster,
+    name: args.name,
+    expiry: args.expiry,
+    ...(args.role !== undefined ? { role: args.role as JoinRole } : {}),
+  });
+  const name = jtr.metadata.name!;
   checkJoinTokenRequest(jtr);
   const cluster = await requireCluster(s, args.cluster);
-  const created = await s.call({ verb: 'create', resource: JOIN_TOKEN_REQUESTS, namespace, name }, () => s.client.createJoinTokenRequest(jtr));
-  s.progress(`${JTR_TYPE}/${name} created; waiting for the operator to issue the token…`);
 
-  const started = Date.now();
-  let token: string | undefined;
-  let current: JoinTokenRequest | undefined = created;
-  let lastReason = '';
-  for (;;) {
-    token = await s.call({ verb: 'get', resource: 'secrets', namespace, name }, () => s.client.readJoinToken(namespace, name));
-    if (token) break;
-    current = await s.call({ verb: 'get', resource: JOIN_TOKEN_REQUESTS, namespace, name }, () => s.client.getJoinTokenRequest(namespace, name));
-    const cond = current ? findCondition(current, JOIN_TOKEN_CONDITION) : undefined;
-    const reason = cond ? `${cond.reason}${cond.message ? `: ${cond.message.split('\n')[0]}` : ''}` : 'not reconciled yet';
-    if (reason !== lastReason) {
-      s.progress(`${s.err.dim(`[${formatGoDuration(Date.now() - started).padStart(5)}]`)} ${JTR_TYPE}/${name}: ${reason}`);
-      lastReason = reason;
+  let issued: IssuedJoinToken;
+  try {
+    issued = await issueJoinToken(s.client, jtr, {
+      timeoutMs,
+      pollMs: POLL_MS,
+      // The request stays on a timeout: the operator may still issue it, and it is revoked by name.
+      keepOnFailure: true,
+      call: (step, fn) => s.call(step, fn),
+      onCreated: () => s.progress(`${JTR_TYPE}/${name} created; waiting for the operator to issue the token…`),
+      onProgress: p => {
+        if (!p.changed) return;
+        s.progress(`${s.err.dim(`[${formatGoDuration(p.elapsedMs).padStart(5)}]`)} ${JTR_TYPE}/${name}: ${p.reason}`);
+      },
+    });
+  } catch (err) {
+    if (err instanceof JoinTokenRefusedError) {
+      throw new CliError(err.message, `${JTR_TYPE}/${name} was deleted; a worker token (--role worker) is not affected`);
     }
-    // The operator refuses a controller token for storage no controller can join (as k0s would):
-    // waiting cannot change that, so the request goes and the operator's reason is the error.
-    if (cond?.status === 'False' && cond.reason === STORAGE_NOT_JOINABLE) {
-      await s.call({ verb: 'delete', resource: JOIN_TOKEN_REQUESTS, namespace, name }, () => s.client.deleteJoinTokenRequest(namespace, name));
-      throw new CliError(cond.message ?? 'the Cluster\'s storage cannot take another controller', `${JTR_TYPE}/${name} was deleted; a worker token (--role worker) is not affected`);
-    }
-    if (Date.now() - started >= timeoutMs) {
+    if (err instanceof JoinTokenTimeoutError) {
+      const cond = err.request.condition;
       throw new CliError(
-        `timed out after ${formatGoDuration(timeoutMs)} waiting for the token of ${JTR_TYPE}/${name}; last condition: ${cond ? `${cond.type}=${cond.status} ${reason}` : 'none (is the operator running?)'}`,
+        `timed out after ${formatGoDuration(timeoutMs)} waiting for the token of ${JTR_TYPE}/${name}; last condition: ${cond ? `${cond.type}=${cond.status} ${cond.reason}${cond.message ? `: ${cond.message.split('\n')[0]}` : ''}` : 'none (is the operator running?)'}`,
         `the request stays; check \`kubectl k0smotron status ${args.cluster}\`, then \`kubectl k0smotron join-token revoke ${name}\` if you give up`,
       );
     }
-    await sleep(POLL_MS);
+    throw err;
   }
-  // The operator writes the Secret before the status that reports it: read the request until it
-  // does, so that -o yaml|json and the expiry below describe the issued token, not "Issuing".
-  const settleBy = Math.min(started + timeoutMs, Date.now() + SETTLE_MS);
-  for (;;) {
-    current = (await s.call({ verb: 'get', resource: JOIN_TOKEN_REQUESTS, namespace, name }, () => s.client.getJoinTokenRequest(namespace, name))) ?? current;
-    if (isIssued(current) || Date.now() >= settleBy) break;
-    await sleep(SETTLE_POLL_MS);
-  }
-  const role = (current?.spec.role ?? jtr.spec.role ?? 'worker') as JoinRole;
+  const { token, request: current } = issued;
+  const role = (current.spec.role ?? jtr.spec.role ?? 'worker') as JoinRole;
   if (output === 'token') s.print(token);
   else if (output === 'script') s.print(joinScript(token, role, cluster.status?.version ?? normalizeClusterSpec(cluster.spec).version));
-  else s.print(render(withToken(forOutput(current ?? created), token), output));
-  const expiry = current && isIssued(current) ? joinTokenExpiry(current) : undefined;
+  else s.print(render(withToken(forOutput(current), token), output));
+  const phase = joinTokenRequestPhase(current);
+  const expiry = phase === 'Issued' || phase === 'Expired' ? joinTokenExpiry(current) : undefined;
   const validity =
     expiry?.kind === 'at' ? `, valid until ${expiry.estimated ? 'about ' : ''}${expiry.at}` : expiry?.kind === 'never' ? ', never expires' : '';
   s.progress(`Token issued${validity}; revoke it with \`kubectl k0smotron join-token revoke ${name}\`.`);
-}
-
-const SETTLE_MS = 10_000;
-const SETTLE_POLL_MS = 200;
-
-function isIssued(j: JoinTokenRequest | undefined): boolean {
-  return !!j && ['Issued', 'Expired'].includes(joinTokenRequestPhase(j));
 }
 
 /**
