@@ -26,6 +26,12 @@ export interface ClusterSummary {
    * k0smotron operator manages: it ignores the annotation.
    */
   paused: boolean;
+  /**
+   * Which operator writes the Cluster's status (`statusWriter` of `@k0smotron/api`): this
+   * project's (`k0smotron`), upstream k0smotron's (`upstream`, which ignores the pause
+   * annotation), or none yet. Absent from backends that predate it.
+   */
+  managedBy?: 'k0smotron' | 'upstream' | 'none';
   /** `spec.replicas` is 0: the control plane is asleep. */
   sleeping: boolean;
   conditions: Condition[];

@@ -30,6 +30,7 @@ describe('toClusterSummary', () => {
       serviceType: 'NodePort',
       storageType: 'etcd',
       paused: false,
+      managedBy: 'k0smotron',
       sleeping: false,
       conditions: base.status!.conditions,
       labels: { env: 'prod' },
@@ -50,7 +51,7 @@ describe('toClusterSummary', () => {
   it('shows our pause annotation as paused only where an operator that honours it writes the status', () => {
     const annotated = { ...base.metadata, annotations: { 'k0smotron.io/paused': 'true' } };
     const ours = toClusterSummary('local', { ...base, metadata: annotated, status: { ...base.status, observedGeneration: 1 } });
-    expect(ours).toMatchObject({ paused: true, phase: 'Paused' });
+    expect(ours).toMatchObject({ paused: true, phase: 'Paused', managedBy: 'k0smotron' });
     // Upstream k0smotron's operator ignores the annotation and keeps reconciling.
     const upstream = toClusterSummary('local', {
       ...base,
@@ -58,7 +59,7 @@ describe('toClusterSummary', () => {
       spec: { replicas: 1, service: { type: 'NodePort' }, externalAddress: '198.51.100.7' },
       status: { replicas: 1, readyReplicas: 1, ready: true, reconciliationStatus: 'Reconciliation successful', conditions: [] },
     });
-    expect(upstream).toMatchObject({ paused: false, phase: 'Progressing', endpoint: 'https://198.51.100.7:30443' });
+    expect(upstream).toMatchObject({ paused: false, managedBy: 'upstream', phase: 'Progressing', endpoint: 'https://198.51.100.7:30443' });
   });
 });
 

@@ -63,6 +63,7 @@ export function toClusterSummary(managementCluster: string, cluster: Cluster): C
     serviceType: spec.service?.type ?? 'ClusterIP',
     storageType: storageTypeOf(cluster),
     paused: isPaused(cluster),
+    managedBy: statusWriter(cluster),
     sleeping: replicas === 0,
     conditions: status.conditions ?? [],
     labels: cluster.metadata.labels ?? {},

@@ -40,10 +40,19 @@ export function describeWorkers(workers: ClusterSummary['workers']): string {
   return `${workers.ready}/${workers.total} Ready`;
 }
 
+/**
+ * Whether to show the Cluster as paused: the pause annotation is set and the operator writing the
+ * status honours it. Upstream k0smotron's operator ignores it and keeps reconciling.
+ */
+export function showsPaused(cluster: Pick<ClusterSummary, 'paused' | 'managedBy'>): boolean {
+  return cluster.paused && cluster.managedBy !== 'upstream';
+}
+
 /** The status-at-a-glance facts of one Cluster as a definition list. */
 export function ClusterFacts(props: { cluster: ClusterSummary; now?: Date }) {
   const classes = useStyles();
   const { cluster } = props;
+  const paused = showsPaused(cluster);
   const condition = (type: string) => findCondition(cluster.conditions, type);
   const rows: [string, React.ReactNode][] = [
     ['Phase', <PhaseStatus phase={cluster.phase} />],
@@ -60,9 +69,9 @@ export function ClusterFacts(props: { cluster: ClusterSummary; now?: Date }) {
   ];
   return (
     <>
-      {(cluster.paused || cluster.sleeping) && (
+      {(paused || cluster.sleeping) && (
         <div className={classes.badges}>
-          {cluster.paused && <Chip size="small" color="secondary" label="Paused" />}
+          {paused && <Chip size="small" color="secondary" label="Paused" />}
           {cluster.sleeping && <Chip size="small" label="Sleeping" />}
         </div>
       )}

@@ -80,6 +80,25 @@ describe('EntityK0smotronClusterCard', () => {
     expect(factRow('Replicas')).toHaveTextContent('0/0 ready');
   });
 
+  it('does not show a Cluster the upstream k0smotron operator manages as paused: it ignores the annotation', async () => {
+    const api = mockK0smotronApi({
+      getCluster: async () => ({ ...clusterDetailsFixture({ phase: 'Available' }), paused: true, managedBy: 'upstream' as const }),
+    });
+    await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity() });
+
+    expect(await screen.findAllByText('Available')).not.toHaveLength(0);
+    expect(screen.queryByText('Paused')).not.toBeInTheDocument();
+  });
+
+  it('shows Paused where our operator writes the status', async () => {
+    const api = mockK0smotronApi({
+      getCluster: async () => ({ ...clusterDetailsFixture({ phase: 'Paused' }), managedBy: 'k0smotron' as const }),
+    });
+    await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity() });
+
+    expect(await screen.findAllByText('Paused')).toHaveLength(2); // the badge and the phase
+  });
+
   it('shows progress while loading', async () => {
     const api = mockK0smotronApi({ getCluster: () => new Promise(() => {}) });
     await renderWithApis(<EntityK0smotronClusterCard />, { api, entity: clusterEntity() });

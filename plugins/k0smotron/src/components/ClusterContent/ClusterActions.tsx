@@ -103,14 +103,17 @@ export function ClusterActions(props: { cluster: ClusterSummary; clusterRef: Clu
             <Button variant="outlined" startIcon={<UpdateIcon />} onClick={() => setDialog('upgrade')} disabled={deleting}>
               Upgrade
             </Button>
-            <Button
-              variant="outlined"
-              startIcon={cluster.paused ? <PlayArrowIcon /> : <PauseIcon />}
-              onClick={togglePause}
-              disabled={deleting || pausing}
-            >
-              {cluster.paused ? 'Resume' : 'Pause'}
-            </Button>
+            {/* Upstream k0smotron's operator ignores the pause annotation: no button that does nothing. */}
+            {cluster.managedBy !== 'upstream' && (
+              <Button
+                variant="outlined"
+                startIcon={cluster.paused ? <PlayArrowIcon /> : <PauseIcon />}
+                onClick={togglePause}
+                disabled={deleting || pausing}
+              >
+                {cluster.paused ? 'Resume' : 'Pause'}
+              </Button>
+            )}
           </>
         )}
         {join.allowed && (

@@ -255,6 +255,15 @@ describe('EntityK0smotronContent', () => {
     expect(await screen.findByRole('button', { name: 'Pause' })).toBeInTheDocument();
   });
 
+  it('offers no Pause on a Cluster the upstream k0smotron operator manages (it ignores the annotation)', async () => {
+    const api = mockK0smotronApi({ getCluster: async () => ({ ...clusterDetailsFixture(), managedBy: 'upstream' as const }) });
+    await renderWithApis(<EntityK0smotronContent />, { api, entity });
+
+    expect(await screen.findByRole('button', { name: 'Scale' })).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Pause' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Resume' })).not.toBeInTheDocument();
+  });
+
   it('deletes only after the name is typed', async () => {
     const user = userEvent.setup();
     const api = mockK0smotronApi({
