@@ -1,11 +1,14 @@
 // Bundles the plugin into one file, dist/kubectl-k0smotron.js, that runs on plain Node with no
-// node_modules. Two passes: the command implementations (Kubernetes client and all) are bundled
-// first and appended to the CLI bundle inside a comment, compiled only when a command runs; so
-// `--help` parses ~200 KiB instead of megabytes. The operator manifest is embedded too.
+// node_modules. The command implementations (Kubernetes client and all) and, separately, the
+// `list` command (no generated API) are bundled first and appended to the CLI bundle inside
+// comments, each compiled only when a command needs it; so `--help` parses ~200 KiB instead of
+// megabytes, and `list` a few hundred KiB. The operator manifest is embedded too.
 import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 
 const root = join(__dirname, '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
@@ -26,45 +29,61 @@ const common: BuildOptions = {
 };
 
 /**
- * Replaces src/lazy.ts with a loader that compiles the embedded command bundle on first use.
- * Compiling ~4 MB of JavaScript dominates a command's run time, so the compiled code is kept in
- * V8's code cache under ~/.cache/kubectl-k0smotron (keyed by a hash of the code); later runs
- * skip the compile. Any cache problem falls back to a plain compile.
+ * Replaces src/lazy.ts with a loader that compiles an embedded payload on first use: the command
+ * bundle, or the small `list` bundle. Compiling megabytes of JavaScript dominates a command's run
+ * time, so the compiled code is kept in V8's code cache under ~/.cache/kubectl-k0smotron (keyed by
+ * a hash of the code); later runs skip the compile. Any cache problem falls back to a plain
+ * compile. Only the payload that runs is read from the file: a footer gives each one's offsets.
  */
-function embedCommands(code: string): Plugin {
-  const buildId = createHash('sha256').update(code).digest('hex').slice(0, 16);
+function embedPayloads(buildId: string): Plugin {
   return {
-    name: 'embed-commands',
+    name: 'embed-payloads',
     setup(b) {
-      b.onResolve({ filter: /^\.\/lazy$/ }, () => ({ path: 'lazy', namespace: 'embedded' }));
+      b.onResolve({ filter: /^\.\.?\/lazy$/ }, () => ({ path: 'lazy', namespace: 'embedded' }));
       b.onLoad({ filter: /.*/, namespace: 'embedded' }, () => ({
         loader: 'js',
         contents: `
 const Module = require('module');
 const vm = require('vm');
+const zlib = require('zlib');
 const fs = require('fs');
 const path = require('path');
 const os = require('os');
-let loaded;
-function cacheFile() {
+const loaded = {};
+function cacheFile(name) {
   const base = process.env.KUBECTL_K0SMOTRON_CACHE_DIR ||
     path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kubectl-k0smotron');
-  return path.join(base, 'commands-${buildId}.v8');
+  return path.join(base, name + '-${buildId}.v8');
 }
-/** The command bundle rides in a comment at the end of this file: V8 skips it when parsing. */
-function payload() {
-  const text = fs.readFileSync(__filename, 'latin1');
-  const start = text.lastIndexOf(${JSON.stringify(PAYLOAD_START)});
-  const end = text.lastIndexOf(${JSON.stringify(PAYLOAD_END)});
-  if (start < 0 || end < start) throw new Error('kubectl-k0smotron: the bundle is damaged (no command payload); reinstall it');
-  return text.slice(start + ${PAYLOAD_START.length}, end).split(${JSON.stringify(COMMENT_END_MARK)}).join('*/');
+/**
+ * A payload rides in a comment after the CLI code, brotli-compressed and in base64 (which has no
+ * "*" to end the comment early): Node reads and V8 scans the whole file on every run, so it is
+ * kept small. The footer says where each payload is.
+ */
+function payload(name) {
+  const damaged = () => new Error('kubectl-k0smotron: the bundle is damaged (no ' + name + ' payload); reinstall it');
+  const fd = fs.openSync(__filename, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const tail = Buffer.alloc(Math.min(${FOOTER_MAX}, size));
+    fs.readSync(fd, tail, 0, tail.length, size - tail.length);
+    const text = tail.toString('latin1');
+    const i = text.lastIndexOf(${JSON.stringify(FOOTER_TAG)});
+    const at = i >= 0 && JSON.parse(text.slice(i + ${FOOTER_TAG.length}))[name];
+    if (!at) throw damaged();
+    const buf = Buffer.alloc(at[1] - at[0]);
+    fs.readSync(fd, buf, 0, buf.length, at[0]);
+    return zlib.brotliDecompressSync(Buffer.from(buf.toString('latin1'), 'base64')).toString('latin1');
+  } finally {
+    fs.closeSync(fd);
+  }
 }
-export function loadCommands() {
-  if (loaded) return Promise.resolve(loaded);
-  const file = process.env.KUBECTL_K0SMOTRON_NO_CODE_CACHE ? undefined : cacheFile();
+function load(name) {
+  if (loaded[name]) return Promise.resolve(loaded[name]);
+  const file = process.env.KUBECTL_K0SMOTRON_NO_CODE_CACHE ? undefined : cacheFile(name);
   let cachedData;
   if (file) { try { cachedData = fs.readFileSync(file); } catch {} }
-  const script = new vm.Script(Module.wrap(payload()), { filename: __filename + '#commands', cachedData });
+  const script = new vm.Script(Module.wrap(payload(name)), { filename: __filename + '#' + name, cachedData });
   const m = new Module(__filename, module);
   m.filename = __filename;
   m.paths = Module._nodeModulePaths(__dirname);
@@ -79,23 +98,50 @@ export function loadCommands() {
         fs.renameSync(tmp, file);
         // Caches of earlier builds are dead weight.
         for (const f of fs.readdirSync(path.dirname(file))) {
-          if (/^commands-[0-9a-f]+\\.v8$/.test(f) && path.join(path.dirname(file), f) !== file) fs.rmSync(path.join(path.dirname(file), f), { force: true });
+          if (/^[a-z]+-[0-9a-f]+\\.v8$/.test(f) && !f.endsWith('-${buildId}.v8')) fs.rmSync(path.join(path.dirname(file), f), { force: true });
         }
       } catch {}
     });
   }
-  loaded = m.exports;
-  return Promise.resolve(loaded);
+  loaded[name] = m.exports;
+  return Promise.resolve(loaded[name]);
 }
+export function loadCommands() { return load('commands'); }
+export function loadListCommand() { return load('list'); }
 `,
       }));
     },
   };
 }
 
-const PAYLOAD_START = '\n/*@@kubectl-k0smotron commands@@\n';
+const FOOTER_TAG = '//@@kubectl-k0smotron payloads';
+const FOOTER_MAX = 256;
+
+/**
+ * For the `list` bundle: client-node's KubeConfig without the generated API. config.js imports
+ * only createConfiguration and ServerConfiguration from it, which makeApiClient uses and `list`
+ * never calls; applyToHTTPSOptions (TLS material, tokens, exec and auth-provider plugins) does not
+ * touch them.
+ */
+const kubeConfigOnly: Plugin = {
+  name: 'kubeconfig-only',
+  setup(b) {
+    const clientNode = join(root, '..', 'node_modules', '@kubernetes', 'client-node', 'dist');
+    b.onResolve({ filter: /^@kubernetes\/client-node$/ }, () => ({ path: join(clientNode, 'config.js') }));
+    b.onResolve({ filter: /^\.\/gen\/index\.js$/ }, args =>
+      args.importer === join(clientNode, 'config.js') ? { path: 'gen', namespace: 'no-generated-api' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'no-generated-api' }, () => ({
+      loader: 'js',
+      contents: `const absent = () => { throw new Error('kubectl-k0smotron: the generated Kubernetes API is not in the list bundle'); };
+export const createConfiguration = absent;
+export class ServerConfiguration { constructor() { absent(); } }`,
+    }));
+  },
+};
+
+const PAYLOAD_START = '\n/*@@kubectl-k0smotron payload@@\n';
 const PAYLOAD_END = '\n@@end@@*/\n';
-const COMMENT_END_MARK = '*@@k0s@@/';
 
 /** Optional dependencies of node-fetch v2 that Node makes unnecessary (global URL, no charset conversion). */
 const stubUnused: Plugin = {
@@ -103,6 +149,34 @@ const stubUnused: Plugin = {
   setup(b) {
     b.onResolve({ filter: /^(encoding|whatwg-url)$/ }, args => ({ path: args.path, namespace: 'stub' }));
     b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ loader: 'js', contents: 'module.exports = {};' }));
+  },
+};
+
+/**
+ * yargs' ES module build lays out help with cliui's ES module build, whose wrap cuts words at
+ * the column limit ("Clust" / "ers"); its CommonJS build wraps at word boundaries (wrap-ansi).
+ */
+const cliuiWordWrap: Plugin = {
+  name: 'cliui-word-wrap',
+  setup(b) {
+    b.onResolve({ filter: /^cliui$/ }, args => ({ path: createRequire(args.importer).resolve('cliui') }));
+  },
+};
+
+/**
+ * yargs' factory guesses the program's version on construction (`yargs.version()`), walking up
+ * from the bundle's (or the working) directory reading each directory and package.json: ~15 ms
+ * of every run, for a version main.ts switches off at once with `.version(false)`.
+ */
+const yargsNoVersionGuess: Plugin = {
+  name: 'yargs-no-version-guess',
+  setup(b) {
+    b.onLoad({ filter: /yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, args => {
+      const code = readFileSync(args.path, 'utf8');
+      const call = '        yargs.version();\n';
+      if (!code.includes(call)) throw new Error(`${args.path}: the version guess to skip was not found (yargs changed?)`);
+      return { contents: code.replace(call, ''), loader: 'js' };
+    });
   },
 };
 
@@ -143,21 +217,36 @@ async function main(): Promise<void> {
     __PLUGIN_VERSION__: JSON.stringify(`v${pkg.version}`),
     ...(manifest !== undefined ? { __INSTALL_YAML__: JSON.stringify(manifest) } : {}),
   };
-  const commands = await build({ ...common, entryPoints: [join(root, 'src', 'commands', 'index.ts')], define, plugins: [stubUnused] });
+  const commands = (await build({ ...common, entryPoints: [join(root, 'src', 'commands', 'index.ts')], define, plugins: [stubUnused] })).outputFiles![0].text;
+  const list = (
+    await build({ ...common, entryPoints: [join(root, 'src', 'commands', 'list-entry.ts')], define, plugins: [stubUnused, kubeConfigOnly] })
+  ).outputFiles![0].text;
+  const payloads = { commands, list };
+  const buildId = createHash('sha256').update(commands).update(list).digest('hex').slice(0, 16);
   const cli = await build({
     ...common,
     entryPoints: [join(root, 'src', 'cli.ts')],
     banner: { js: '#!/usr/bin/env node' },
     define,
-    plugins: [embedCommands(commands.outputFiles![0].text)],
+    plugins: [embedPayloads(buildId), cliuiWordWrap, yargsNoVersionGuess],
   });
-  const code = commands.outputFiles![0].text;
-  // The payload sits inside a block comment, so every "*/" in it is written as a marker and
-  // restored before compiling.
-  if (!/^[\x00-\x7f]*$/.test(code)) throw new Error('the command bundle is not ASCII');
-  if (code.includes(COMMENT_END_MARK)) throw new Error(`the command bundle contains ${COMMENT_END_MARK}; pick another marker`);
+  // Each payload sits inside a block comment. The file is ASCII, so character offsets are byte offsets.
+  let text = cli.outputFiles![0].text;
+  const at: Record<string, [number, number]> = {};
+  for (const [name, code] of Object.entries(payloads)) {
+    // ASCII, so that the loader may decode it as latin1 (cheaper than UTF-8).
+    if (!/^[\x00-\x7f]*$/.test(code)) throw new Error(`the ${name} bundle is not ASCII`);
+    text += PAYLOAD_START;
+    const packed = brotliCompressSync(code, {
+      params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: code.length },
+    }).toString('base64');
+    at[name] = [text.length, text.length + packed.length];
+    text += packed + PAYLOAD_END;
+  }
+  const footer = `${FOOTER_TAG} ${JSON.stringify(at)}\n`;
+  if (footer.length > FOOTER_MAX) throw new Error('the payload footer is too long');
   mkdirSync(join(root, 'dist'), { recursive: true });
-  writeFileSync(outfile, cli.outputFiles![0].text + PAYLOAD_START + code.split('*/').join(COMMENT_END_MARK) + PAYLOAD_END);
+  writeFileSync(outfile, text + footer);
   chmodSync(outfile, 0o755);
   writeInstallablePackage(pkg.version);
   const kb = Math.round(statSync(outfile).size / 1024);

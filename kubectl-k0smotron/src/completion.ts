@@ -1,65 +1,61 @@
 // Shell completion. `__complete WORDS…` answers in Cobra's protocol (one candidate per line, then
 // `:<directive>`), which kubectl ≥ 1.26 calls through `kubectl_complete-k0smotron`; the bash, zsh
-// and fish scripts call the same entry for `kubectl-k0smotron`.
-import { CliError } from './errors';
+// and fish scripts (completion-scripts.ts) call the same entry for `kubectl-k0smotron`.
+// Every answer is derived from the command modules main.ts registers with yargs (cmd/): their
+// names and aliases, subcommands, options with their aliases and `values`, and what each
+// positional or option value names (`complete`). Names that live in the cluster are fetched by
+// the command bundle (commands/complete.ts), only when one is asked for.
+import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type Completes, type OptionSpec } from './cmd/index';
+import { commandName } from './cmd/types';
 import type { Io } from './session';
+import { loadCommands } from './lazy';
 
 /** Cobra ShellCompDirective values. */
 export const DIRECTIVE = { default: 0, noSpace: 2, noFileComp: 4, filterFileExt: 8 } as const;
 
-const GLOBAL_FLAGS = ['--kubeconfig', '--context', '--namespace', '-n', '--all-namespaces', '-A', '--request-timeout', '-v', '--color', '--help'];
+/** The flag spellings of one option: `--name`, its aliases, and `--no-name` for a boolean on by default. */
+function spellings(name: string, o: OptionSpec): string[] {
+  const aliases = o.alias === undefined ? [] : Array.isArray(o.alias) ? o.alias : [o.alias];
+  const out = [`--${name}`, ...aliases.map(a => (a.length === 1 ? `-${a}` : `--${a}`))];
+  if (o.type === 'boolean' && o.default === true) out.push(`--no-${name}`);
+  // A short alias is offered first, as kubectl lists -o before --output.
+  return out.sort((a, b) => Number(b.length === 2) - Number(a.length === 2));
+}
 
-/** Commands, their flags and which positional they take. */
-export const COMMAND_SPEC: Record<string, { flags: string[]; arg?: 'cluster' | 'shell' | 'jtr'; sub?: string[] }> = {
-  create: {
-    flags: ['-f', '--filename', '--replicas', '--version', '--k0s-version', '--image', '--service-type', '--api-port', '--konnectivity-port', '--external-address', '--storage', '--kine-url', '--kine-secret', '--etcd-size', '--etcd-storage-class', '--persistence', '--persistence-size', '--persistence-storage-class', '--host-path', '--k0s-config', '--labels', '--annotations', '--dry-run', '-o', '--output', '--wait', '--timeout'],
-  },
-  list: { flags: ['-o', '--output', '-l', '--selector', '--no-headers'], arg: 'cluster' },
-  get: { flags: ['-o', '--output', '-l', '--selector', '--no-headers'], arg: 'cluster' },
-  status: { flags: ['-o', '--output'], arg: 'cluster' },
-  describe: { flags: ['--grouping'], arg: 'cluster' },
-  kubeconfig: { flags: ['--expiry', '--admin', '--merge', '--context-name', '--use'], arg: 'cluster' },
-  'join-token': { flags: ['--expiry', '--role', '--name', '-o', '--output', '--timeout'], arg: 'cluster', sub: ['create', 'list', 'revoke'] },
-  delete: { flags: ['--wait', '--timeout'], arg: 'cluster' },
-  scale: { flags: ['--replicas'], arg: 'cluster' },
-  upgrade: { flags: ['--version', '--k0s-version'], arg: 'cluster' },
-  pause: { flags: [], arg: 'cluster' },
-  resume: { flags: [], arg: 'cluster' },
-  sleep: { flags: [], arg: 'cluster' },
-  wake: { flags: [], arg: 'cluster' },
-  install: { flags: ['--dry-run', '-o', '--output', '--wait', '--timeout', '--force'] },
-  uninstall: { flags: ['--force', '--dry-run', '--wait', '--timeout'] },
-  version: { flags: ['-o', '--output'] },
-  completion: { flags: [], arg: 'shell' },
-};
+interface FlagInfo {
+  takesValue: boolean;
+  option: OptionSpec;
+}
 
-const FLAG_VALUES: Record<string, string[]> = {
-  '--service-type': ['ClusterIP', 'NodePort', 'LoadBalancer'],
-  '--storage': ['etcd', 'kine'],
-  '--persistence': ['emptyDir', 'hostPath', 'pvc'],
-  '--dry-run': ['client', 'server'],
-  '--color': ['auto', 'always', 'never'],
-  '--role': ['worker', 'controller'],
-};
+function flagTable(options: Readonly<Record<string, OptionSpec>> | undefined): Map<string, FlagInfo> {
+  const table = new Map<string, FlagInfo>();
+  for (const [name, o] of Object.entries(options ?? {})) {
+    const takesValue = o.type !== 'boolean' && o.type !== 'count';
+    for (const s of spellings(name, o)) table.set(s, { takesValue, option: o });
+  }
+  return table;
+}
 
-const OUTPUTS: Record<string, string[]> = {
-  create: ['yaml', 'json', 'name'],
-  list: ['wide', 'json', 'yaml', 'name'],
-  get: ['wide', 'json', 'yaml', 'name'],
-  status: ['json', 'yaml'],
-  'join-token': ['token', 'script', 'yaml', 'json'],
-  install: ['yaml'],
-  version: ['json', 'yaml'],
-};
+/** The subcommand that runs when none is named (yargs `$0`). */
+function defaultSub(spec: CommandSpec): CommandSpec | undefined {
+  return spec.subcommands?.find(s => (s.aliases ?? []).some(a => a.startsWith('$0')));
+}
 
-/** Flags that take a value (the next word is that value, not a positional). */
-const VALUE_FLAGS = new Set([
-  '--kubeconfig', '--context', '--namespace', '-n', '--request-timeout', '--color', '-f', '--filename', '--replicas', '--version', '--k0s-version',
-  '--image', '--service-type', '--api-port', '--konnectivity-port', '--external-address', '--storage', '--kine-url', '--kine-secret',
-  '--etcd-size', '--etcd-storage-class', '--persistence', '--persistence-size', '--persistence-storage-class', '--host-path',
-  '--k0s-config', '--labels', '--annotations', '--dry-run', '-o', '--output', '--timeout', '-l', '--selector', '--context-name',
-  '--expiry', '--role', '--name',
-]);
+function findCommand(list: readonly CommandSpec[], word: string | undefined): CommandSpec | undefined {
+  if (word === undefined) return undefined;
+  return list.find(c => commandName(c) === word || (c.aliases ?? []).includes(word));
+}
+
+/** Each command name and alias with the flags its `--help` shows (join-token: those of its default subcommand). */
+export const COMMAND_SPEC: Record<string, { flags: string[] }> = Object.fromEntries(
+  COMMANDS.flatMap(c => {
+    const own = c.subcommands ? defaultSub(c) : c;
+    const flags = [...flagTable(own?.options).keys()];
+    return [commandName(c), ...(c.aliases ?? [])].map(n => [n, { flags }] as const);
+  }),
+);
+
+const GLOBAL_FLAGS = flagTable(GLOBAL_OPTIONS);
 
 export interface CompletionPlan {
   candidates: string[];
@@ -72,82 +68,72 @@ export interface CompletionPlan {
 export function planCompletion(words: string[]): CompletionPlan {
   const partial = words.length ? words[words.length - 1] : '';
   const before = words.slice(0, -1);
+  // The command (and subcommand) decide which flags take a value, so they are found first.
+  const firstPositional = before.find((w, i) => !w.startsWith('-') && !(i > 0 && GLOBAL_FLAGS.get(before[i - 1])?.takesValue));
+  const command = findCommand(COMMANDS, firstPositional);
+  const known = (sub?: CommandSpec) => new Map([...GLOBAL_FLAGS, ...flagTable(command?.options), ...flagTable(sub?.options)]);
+  let flagsOf = known(command ? defaultSub(command) : undefined);
+
   const flags: Record<string, string> = {};
   const positionals: string[] = [];
+  let sub: CommandSpec | undefined;
   for (let i = 0; i < before.length; i++) {
     const w = before[i];
     if (w.startsWith('-')) {
       const eq = w.indexOf('=');
       if (eq > 0) flags[w.slice(0, eq)] = w.slice(eq + 1);
-      else if (VALUE_FLAGS.has(w) && i + 1 < before.length) flags[w] = before[++i];
+      else if (flagsOf.get(w)?.takesValue && i + 1 < before.length) flags[w] = before[++i];
       else flags[w] = 'true';
     } else {
       positionals.push(w);
+      if (positionals.length === 2 && command?.subcommands) {
+        sub = findCommand(command.subcommands, w);
+        if (sub) flagsOf = known(sub);
+      }
     }
   }
-  const command = positionals[0];
   const prev = before[before.length - 1];
-  const filter = (list: string[]) => ({ candidates: list.filter(c => c.startsWith(partial)), directive: DIRECTIVE.noFileComp });
+  const filter = (list: readonly string[]) => ({ candidates: list.filter(c => c.startsWith(partial)), directive: DIRECTIVE.noFileComp });
+  const fromApi = (kind: Completes | undefined, list: readonly string[] = []): CompletionPlan => {
+    if (kind === 'file') return { candidates: [], directive: DIRECTIVE.default };
+    const plan = filter(list);
+    return kind ? { ...plan, needs: { kind, flags } } : plan;
+  };
 
   // The value of a flag.
-  if (prev && VALUE_FLAGS.has(prev) && !prev.includes('=')) {
-    if (prev === '-f' || prev === '--filename' || prev === '--k0s-config' || prev === '--kubeconfig') {
-      return { candidates: [], directive: DIRECTIVE.default };
-    }
-    if (prev === '-n' || prev === '--namespace') return { candidates: [], directive: DIRECTIVE.noFileComp, needs: { kind: 'namespace', flags } };
-    if (prev === '--context') return { candidates: [], directive: DIRECTIVE.noFileComp, needs: { kind: 'context', flags } };
-    if (prev === '-o' || prev === '--output') return filter(OUTPUTS[command ?? ''] ?? []);
-    return filter(FLAG_VALUES[prev] ?? []);
-  }
+  const prevFlag = prev && !prev.includes('=') ? flagsOf.get(prev) : undefined;
+  if (prevFlag?.takesValue) return fromApi(prevFlag.option.complete, prevFlag.option.values);
   if (partial.startsWith('-')) {
-    const spec = command ? COMMAND_SPEC[command] : undefined;
-    return filter([...(spec?.flags ?? []), ...GLOBAL_FLAGS]);
+    const own = command?.subcommands ? (sub ?? defaultSub(command)) : command;
+    return filter([...new Set([...flagTable(command?.options).keys(), ...flagTable(own?.options).keys(), ...GLOBAL_FLAGS.keys()])]);
   }
-  if (!command) return filter(Object.keys(COMMAND_SPEC));
-  const spec = COMMAND_SPEC[command];
-  if (!spec) return { candidates: [], directive: DIRECTIVE.noFileComp };
-  if (spec.sub) {
-    const sub = positionals[1];
-    if (sub === undefined) {
-      return { ...filter(spec.sub), needs: { kind: 'cluster', flags } };
-    }
-    if (sub === 'revoke') return { candidates: [], directive: DIRECTIVE.noFileComp, needs: { kind: 'jtr', flags } };
-    if ((sub === 'create' || sub === 'list') && positionals.length === 2) return { candidates: [], directive: DIRECTIVE.noFileComp, needs: { kind: 'cluster', flags } };
-    return { candidates: [], directive: DIRECTIVE.noFileComp };
+  if (!command) return filter(COMMANDS.flatMap(c => [commandName(c), ...(c.aliases ?? [])]));
+
+  // The next positional of the command that runs.
+  let runs: CommandSpec | undefined = command;
+  let index = positionals.length - 1;
+  let offered: string[] = [];
+  if (command.subcommands) {
+    if (positionals.length === 1) offered = command.subcommands.map(commandName);
+    runs = sub ?? defaultSub(command);
+    index = sub ? positionals.length - 2 : positionals.length - 1;
   }
-  if (spec.arg === 'shell' && positionals.length === 1) return filter(['bash', 'zsh', 'fish']);
-  const multi = command === 'delete' || command === 'list' || command === 'get';
-  if (spec.arg === 'cluster' && (positionals.length === 1 || multi)) {
-    return { candidates: [], directive: DIRECTIVE.noFileComp, needs: { kind: 'cluster', flags } };
-  }
-  return { candidates: [], directive: DIRECTIVE.noFileComp };
+  const specs = Object.values(runs?.positionals ?? {});
+  const last = specs[specs.length - 1];
+  const next = specs[index] ?? (last?.array ? last : undefined);
+  if (!next) return filter(offered);
+  return fromApi(next.complete, [...offered, ...(next.values ?? [])]);
 }
 
+/** Answers `__complete WORDS…`: planned here, cluster names fetched by the command bundle. */
 export async function runComplete(words: string[], io: Io): Promise<number> {
   const plan = planCompletion(words);
   const partial = words.length ? words[words.length - 1] : '';
   let candidates = plan.candidates;
   if (plan.needs) {
     try {
-      const { loadKube } = await import('./kube');
-      const f = plan.needs.flags;
-      const kube = loadKube({
-        kubeconfig: f['--kubeconfig'],
-        context: f['--context'],
-        namespace: f['--namespace'] ?? f['-n'],
-        requestTimeout: '5s',
-      });
-      const { K0smotronClient } = await import('@k0smotron/api/client');
-      const client = new K0smotronClient(kube.kc);
-      let names: string[] = [];
-      if (plan.needs.kind === 'cluster') names = (await client.listClusters(kube.namespace)).map(c => c.metadata.name ?? '');
-      else if (plan.needs.kind === 'jtr') names = (await client.listJoinTokenRequests(kube.namespace)).map(j => j.metadata.name ?? '');
-      else if (plan.needs.kind === 'context') names = kube.kc.getContexts().map(c => c.name);
-      else if (plan.needs.kind === 'namespace') {
-        const { CoreV1Api } = await import('@kubernetes/client-node');
-        names = (await kube.kc.makeApiClient(CoreV1Api).listNamespace()).items.map(n => n.metadata?.name ?? '');
-      }
-      candidates = [...candidates, ...names.filter(n => n.startsWith(partial)).sort()];
+      const { completionNames } = await loadCommands();
+      candidates = [...candidates, ...(await completionNames(plan.needs.kind, plan.needs.flags, partial))];
     } catch (err) {
       // Completion must never print errors into the command line; Cobra shows this on debug only.
       io.stderr.write(`completion: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`);
@@ -156,58 +142,3 @@ export async function runComplete(words: string[], io: Io): Promise<number> {
   io.stdout.write(candidates.map(c => `${c}\n`).join('') + `:${plan.directive}\n`);
   return 0;
 }
-
-export function completionScript(shell: string): string {
-  switch (shell) {
-    case 'bash':
-      return BASH;
-    case 'zsh':
-      return ZSH;
-    case 'fish':
-      return FISH;
-    default:
-      throw new CliError(`unsupported shell "${shell}"`, 'valid values: bash, zsh, fish');
-  }
-}
-
-const BASH = `# bash completion for kubectl-k0smotron (kubectl >= 1.26 uses kubectl_complete-k0smotron instead)
-_kubectl_k0smotron() {
-  local cur words out directive
-  cur="\${COMP_WORDS[COMP_CWORD]}"
-  words=("\${COMP_WORDS[@]:1:COMP_CWORD}")
-  out=$(kubectl-k0smotron __complete "\${words[@]}" 2>/dev/null) || return
-  directive=\${out##*:}
-  out=\${out%:*}
-  COMPREPLY=($(compgen -W "$out" -- "$cur"))
-  if [[ \${#COMPREPLY[@]} -eq 0 && $((directive & 4)) -eq 0 ]]; then
-    COMPREPLY=($(compgen -f -- "$cur"))
-  fi
-}
-complete -F _kubectl_k0smotron kubectl-k0smotron
-`;
-
-const ZSH = `#compdef kubectl-k0smotron
-# zsh completion for kubectl-k0smotron
-_kubectl_k0smotron() {
-  local -a lines candidates
-  local directive
-  lines=("\${(@f)$(kubectl-k0smotron __complete "\${words[@]:1:$((CURRENT-1))}" 2>/dev/null)}")
-  directive=\${lines[-1]#:}
-  candidates=("\${(@)lines[1,-2]}")
-  if (( \${#candidates} )); then
-    compadd -- "\${candidates[@]}"
-  elif (( (directive & 4) == 0 )); then
-    _files
-  fi
-}
-compdef _kubectl_k0smotron kubectl-k0smotron
-`;
-
-const FISH = `# fish completion for kubectl-k0smotron
-function __kubectl_k0smotron_complete
-    set -l words (commandline -opc) (commandline -ct)
-    set -e words[1]
-    kubectl-k0smotron __complete $words 2>/dev/null | string match -v -r '^:[0-9]+$'
-end
-complete -c kubectl-k0smotron -f -a '(__kubectl_k0smotron_complete)'
-`;

@@ -12,6 +12,8 @@ import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { startOperator, type RunningOperator } from '@k0smotron/operator';
 import { staticChildApi } from '@k0smotron/operator/src/childapi/resolver';
 import { COMMAND_SPEC } from './completion';
+import { COMMANDS } from './cmd/index';
+import { commandName } from './cmd/types';
 import { deadKubeconfig, pluginCli, pluginCliInTty, pluginPathDir, runWithPath, until, type PluginTarget } from './testing/plugin';
 
 jest.setTimeout(180_000);
@@ -224,6 +226,23 @@ describe('global flags', () => {
     const sub = await k(['join-token', '--help'], { namespace: null });
     for (const s of ['create <cluster>', 'list [cluster]', 'revoke <names..>']) expect(sub.stdout).toContain(`kubectl k0smotron join-token ${s}`);
     expect(await k(['delete', '-h'], { namespace: null })).toEqual(await k(['delete', '--help'], { namespace: null }));
+  });
+
+  it('help wraps at word boundaries within 100 columns when piped', async () => {
+    for (const words of [[], ...COMMANDS.map(c => [commandName(c)]), ['join-token', 'create']]) {
+      const r = await k([...words, '--help'], { namespace: null });
+      const tokens = new Set(r.stdout.split(/\s+/));
+      const spec = words.length ? COMMANDS.find(c => commandName(c) === words[0]) : undefined;
+      const texts = [
+        ...(words.length === 0 ? ['Manage k0smotron hosted control planes (k0smotron.io Clusters).'] : []),
+        ...(spec && words.length === 1 ? [spec.describe] : []),
+        ...Object.values(spec?.subcommands?.[0]?.options ?? spec?.options ?? {}).map(o => String(o.describe)),
+      ];
+      // Each word of a description is whole somewhere in the output: no word was cut in two.
+      const cut = texts.flatMap(t => t.split(/\s+/)).filter(w => !tokens.has(w) && !r.stdout.includes(` ${w}`));
+      const wide = r.stdout.split('\n').filter(l => l.length > 100);
+      expect({ words, cut, wide }).toEqual({ words, cut: [], wide: [] });
+    }
   });
 });
 

@@ -36,7 +36,8 @@ export class Session {
     readonly io: Io,
     private readonly loaders: {
       loadKube: typeof import('./kube').loadKube;
-      K0smotronClient: typeof import('@k0smotron/api/client').K0smotronClient;
+      /** Absent in the `list` bundle, which makes its one request without the typed client. */
+      K0smotronClient?: typeof import('@k0smotron/api/client').K0smotronClient;
     },
   ) {
     const mode = (flags.color ?? 'auto') as ColorMode;
@@ -69,7 +70,9 @@ export class Session {
   }
 
   get client(): K0smotronClient {
-    this.k0s ??= new this.loaders.K0smotronClient(this.kc, { fieldManager: FIELD_MANAGER });
+    const Client = this.loaders.K0smotronClient;
+    if (!Client) throw new Error('this command was loaded without the Kubernetes client');
+    this.k0s ??= new Client(this.kc, { fieldManager: FIELD_MANAGER });
     return this.k0s;
   }
 

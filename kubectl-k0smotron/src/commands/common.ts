@@ -23,10 +23,14 @@ export function clusterNames(clusters: Cluster[]): string[] {
   return clusters.map(c => c.metadata.name ?? '').filter(Boolean).sort();
 }
 
-export async function notFoundHint(s: Session, namespace: string): Promise<string> {
+export async function notFoundHint(
+  s: Session,
+  namespace: string,
+  list: (namespace: string) => Promise<Cluster[]> = ns => s.client.listClusters(ns),
+): Promise<string> {
   let names: string[] = [];
   try {
-    names = clusterNames(await s.client.listClusters(namespace));
+    names = clusterNames(await list(namespace));
   } catch {
     // The hint is best effort: the original error is what matters.
   }

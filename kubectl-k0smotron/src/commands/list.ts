@@ -1,10 +1,13 @@
-// `list` / `get`: Clusters as a kubectl table, or as json / yaml / names.
-import { clusterEndpoint, clusterPhase, type Cluster } from '@k0smotron/api';
+// `list` / `get`: Clusters as a kubectl table, or as json / yaml / names. It runs from a bundle
+// of its own (../lazy.ts), so it reads the Clusters with one plain GET (../rest.ts) rather than
+// through the typed client.
+import { GROUP, clusterEndpoint, clusterPhase, type Cluster } from '@k0smotron/api';
 import { CliError } from '../errors';
 import { age } from '../output/age';
 import { renderTable } from '../output/table';
 import type { Palette } from '../output/color';
 import type { Session } from '../session';
+import { getJson } from '../rest';
 import { asList, CLUSTERS, CLUSTER_TYPE, forOutput, notFoundHint, oneOf, render } from './common';
 
 export const LIST_OUTPUTS = ['wide', 'json', 'yaml', 'name'] as const;
@@ -62,6 +65,16 @@ export function clusterTable(
   return opts.noHeaders ? table.split('\n').slice(1).join('\n') : table;
 }
 
+/** The Clusters of one namespace (all when undefined), optionally matching a label selector. */
+export async function listClusters(s: Session, namespace: string | undefined, selector?: string): Promise<Cluster[]> {
+  const where = namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
+  const query = selector ? `?labelSelector=${encodeURIComponent(selector)}` : '';
+  const list = await s.call({ verb: 'list', resource: CLUSTERS, namespace }, () =>
+    getJson<{ items?: Cluster[] }>(s.kube, `/apis/${GROUP}/v1beta2${where}/clusters${query}`, line => s.log(6, line)),
+  );
+  return list.items ?? [];
+}
+
 export async function runList(s: Session, args: ListArgs): Promise<void> {
   const output = oneOf('--output', args.output, LIST_OUTPUTS);
   const all = !!s.flags.allNamespaces;
@@ -69,13 +82,11 @@ export async function runList(s: Session, args: ListArgs): Promise<void> {
     throw new CliError('a cluster name cannot be combined with --all-namespaces', 'drop -A, or drop the names and filter with -l');
   }
   const namespace = all ? undefined : s.namespace;
-  let clusters = await s.call({ verb: 'list', resource: CLUSTERS, namespace }, () =>
-    s.client.listClusters(namespace, args.selector),
-  );
+  let clusters = await listClusters(s, namespace, args.selector);
   if (args.names && args.names.length > 0) {
     const missing = args.names.filter(n => !clusters.some(c => c.metadata.name === n));
     if (missing.length > 0) {
-      throw new CliError(`cluster "${missing[0]}" not found in namespace "${s.namespace}"`, await notFoundHint(s, s.namespace));
+      throw new CliError(`cluster "${missing[0]}" not found in namespace "${s.namespace}"`, await notFoundHint(s, s.namespace, ns => listClusters(s, ns)));
     }
     clusters = args.names.map(n => clusters.find(c => c.metadata.name === n)!);
   } else {
