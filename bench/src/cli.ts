@@ -1,4 +1,4 @@
-// Benchmark of the kubectl plugin (issue 5): wall time of `kubectl k0smotron list` against
+// Benchmark of the kubectl plugin: wall time of `kubectl k0smotron list` against
 // `kubectl get kmc` with 100 Clusters on the same API server, and start-up of
 // `kubectl-k0smotron --help` against `node -e 0`. Prints the figures; no operator is needed
 // (the Clusters are created with the typed client and simply listed).
@@ -72,12 +72,22 @@ async function main(): Promise<void> {
     const kubectl = cluster?.kubectlPath ?? process.env.K0SMOTRON_TEST_KUBECTL ?? kubectlPath();
     const env = { ...process.env, PATH: `${pathDir}:${process.env.PATH}` };
     const kflags = ['--kubeconfig', kubeconfigPath, '-n', ns];
+    // BENCH_BASELINE_BUNDLE=FILE also times another build of the plugin (e.g. the one before a
+    // change) as `kubectl k0smotronbaseline`, in the same interleaved runs. It keeps its code
+    // cache apart, so the two builds do not evict each other's.
+    const baseline = process.env.BENCH_BASELINE_BUNDLE;
+    if (baseline) {
+      const cacheDir = mkdtempSync(join(tmpdir(), 'bench-cli-baseline-cache-'));
+      writeFileSync(join(pathDir, 'kubectl-k0smotronbaseline'), `#!/bin/sh\nKUBECTL_K0SMOTRON_CACHE_DIR=${cacheDir} exec ${process.execPath} ${baseline} "$@"\n`, { mode: 0o755 });
+    }
+    const withBaseline = (name: string, args: string[]) => (baseline ? [{ name, cmd: kubectl, args }] : []);
 
     const list = compare(
       [
         { name: 'kubectl k0smotron list', cmd: kubectl, args: ['k0smotron', 'list', ...kflags] },
         { name: 'kubectl get kmc', cmd: kubectl, args: ['get', 'kmc', ...kflags] },
         { name: 'kubectl nodefloor', cmd: kubectl, args: ['nodefloor'] },
+        ...withBaseline('baseline list', ['k0smotronbaseline', 'list', ...kflags]),
       ],
       env,
     );
@@ -86,6 +96,7 @@ async function main(): Promise<void> {
         { name: 'kubectl-k0smotron --help', cmd: join(pathDir, 'kubectl-k0smotron'), args: ['--help'] },
         { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
         { name: 'kubectl k0smotron --help', cmd: kubectl, args: ['k0smotron', '--help'] },
+        ...withBaseline('baseline --help', ['k0smotronbaseline', '--help']),
       ],
       env,
     );
@@ -102,6 +113,13 @@ async function main(): Promise<void> {
       `  node -e 0                   ${startup['node -e 0'].toFixed(0)} ms`,
       `  ratio                       ${startRatio.toFixed(2)}x (target <= 2x)`,
       `  kubectl k0smotron --help    ${startup['kubectl k0smotron --help'].toFixed(0)} ms (through kubectl)`,
+      ...(baseline
+        ? [
+            `  baseline ${baseline}:`,
+            `    list                      ${list['baseline list'].toFixed(0)} ms (${(list['baseline list'] / list['kubectl get kmc']).toFixed(2)}x kubectl get kmc)`,
+            `    --help through kubectl    ${startup['baseline --help'].toFixed(0)} ms`,
+          ]
+        : []),
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     if (process.env.BENCH_JSON) {
