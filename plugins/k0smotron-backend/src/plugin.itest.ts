@@ -402,6 +402,43 @@ describe('tenant policy, self-service fields and redaction', () => {
     expect(await client.listJoinTokenRequests(ns)).toEqual([]);
   });
 
+  it('answers 400 on role when the operator refuses a controller token for the storage, and removes the request', async () => {
+    // The kine URL sits in a Secret the backend does not read, so only the operator can tell:
+    // the test writes the operator's refusal on the request the route made. `disabled` waits the
+    // default 30 s, so the answer can only come from the refusal, not from a timeout.
+    await client.createCluster({
+      apiVersion: 'k0smotron.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name: 'kinesec', namespace: ns },
+      spec: { storage: { type: 'kine', kine: { dataSourceSecretName: 'kinesec-db' } } },
+    });
+    const why = `Cluster ${ns}/kinesec cannot take another controller: the kine data source in Secret kinesec-db is SQLite, a database file local to each controller`;
+    const pending = request(disabled.backend.server)
+      .post(api(`/clusters/test/${ns}/kinesec/join-tokens`))
+      .set('Authorization', user)
+      .send({ role: 'controller', expiry: '1h' })
+      .then(r => r);
+    const name = await eventually('the JoinTokenRequest of kinesec', async () => (await client.listJoinTokenRequests(ns, `${LABEL_CLUSTER}=kinesec`))[0]?.metadata.name);
+    expect(name).toMatch(/^kinesec-controller-[0-9a-f]{6}$/);
+    await custom.patchNamespacedCustomObjectStatus(
+      {
+        group: 'k0smotron.io',
+        version: 'v1beta2',
+        namespace: ns,
+        plural: 'jointokenrequests',
+        name: name!,
+        body: { status: { conditions: [{ type: 'JoinTokenSecretCreated', status: 'False', reason: 'StorageNotJoinable', message: why, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }] } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const res = await pending;
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toBe(`the Cluster's storage does not allow this join token: role: ${why}`);
+    expect(res.body.fieldErrors).toEqual([{ path: 'role', message: why }]);
+    expect(await client.listJoinTokenRequests(ns, `${LABEL_CLUSTER}=kinesec`)).toEqual([]);
+    await client.deleteCluster(ns, 'kinesec');
+  });
+
   it('redacts the password of a kine data source URL in the details', async () => {
     await client.createCluster({
       apiVersion: 'k0smotron.io/v1beta2',

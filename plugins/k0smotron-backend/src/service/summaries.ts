@@ -3,6 +3,7 @@ import {
   DEFAULT_K0S_VERSION,
   clusterEndpoint,
   clusterPhase,
+  normalizeClusterSpec,
   statusWriter,
   type Cluster,
 } from '@k0smotron/api';
@@ -27,11 +28,9 @@ export function isPaused(cluster: Cluster): boolean {
   return cluster.metadata.annotations?.[ANNOTATION_PAUSED] === 'true' && statusWriter(cluster) !== 'upstream';
 }
 
+/** The datastore the operator runs the Cluster with (its reading of the spec, v1beta1 fields included). */
 export function storageTypeOf(cluster: Cluster): string {
-  const spec = cluster.spec;
-  if (spec?.storage?.type) return spec.storage.type;
-  if (spec?.kineDataSourceURL || spec?.kineDataSourceSecretName || spec?.storage?.kine) return 'kine';
-  return 'etcd';
+  return normalizeClusterSpec(cluster.spec).storage.type;
 }
 
 // The informer replaces an object on every change, so object identity is a safe memo key.
