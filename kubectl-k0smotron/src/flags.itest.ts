@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { startOperator, type RunningOperator } from '@k0smotron/operator';
-import { staticChildApi } from '@k0smotron/operator/src/childapi/resolver';
+import { staticChildApi } from '@k0smotron/operator';
 import { COMMAND_SPEC } from './completion';
 import { COMMANDS } from './cmd/index';
 import { commandName } from './cmd/types';

@@ -13,7 +13,7 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, RbacAuthorizatio
 import { createTestNamespace, readChildApiPki, sharedTestCluster, startChildApiServer, type ChildApiServer } from '@k0smotron/testenv';
 import { startOperator, type RunningOperator } from '@k0smotron/operator';
 import { clusterPhase, findCondition, parseTenantPolicy, type Cluster } from '@k0smotron/api';
-import { staticChildApi } from '@k0smotron/operator/src/childapi/resolver';
+import { staticChildApi } from '@k0smotron/operator';
 import { deadKubeconfig, pluginCli, pluginPathDir, runWithPath, until, COMPLETE_SHIM } from './testing/plugin';
 
 jest.setTimeout(240_000);

@@ -16,6 +16,9 @@ import { OperatorMetrics } from './engine/metrics';
 
 export * from './engine';
 export * from './childapi';
+export { clusterController, CLUSTER_GVK } from './cluster';
+export type { ClusterControllerOptions, ClusterFunctionalProbe } from './cluster';
+export { OPERATOR_NODE_FLAGS } from './runtime';
 export { defaultControllers } from './controllers';
 export type { DefaultControllerOptions } from './controllers';
 // What a worker does with a join token (read the kubeconfig inside), for the faces' tests that

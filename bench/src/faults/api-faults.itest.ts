@@ -4,7 +4,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { API_VERSION, CLUSTER_KIND, clusterObjectNames } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
-import { startClusterOperator } from '@k0smotron/operator/src/cluster/testdata/helpers';
+import { startClusterOperator } from '@k0smotron/operator/testing';
 import type { RunningOperator } from '@k0smotron/operator';
 import { createTestNamespace, poller, sharedTestCluster } from '@k0smotron/testenv';
 import { ChildTracker } from '../lib/children';

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { build } from 'esbuild';
-import { OPERATOR_NODE_FLAGS } from '@k0smotron/operator/src/runtime';
+import { OPERATOR_NODE_FLAGS } from '@k0smotron/operator';
 
 const REPO = path.resolve(__dirname, '../../..');
 export const ARTIFACTS = path.join(REPO, 'artifacts/bench');
