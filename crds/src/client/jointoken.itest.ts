@@ -85,6 +85,26 @@ describe('issueJoinToken', () => {
     expect(await client.getJoinTokenRequest(ns, name)).toBeDefined();
   });
 
+  it.each([
+    ['PolicyViolation', 'spec.expiry "720h" is longer than the tenant policy allows (24h)'],
+    ['CrossNamespaceDenied', 'Cluster other/c does not serve join tokens for this namespace'],
+  ])('ends the wait on the tenant policy\'s refusal %s too, and deletes the request', async (reason, why) => {
+    const clusterName = `policy-${reason.toLowerCase()}`;
+    const issuing = issueJoinToken(client, newJoinTokenRequest({ namespace: ns, clusterName, expiry: '720h' }), {
+      timeoutMs: 20_000,
+      pollMs: 200,
+      keepOnFailure: true,
+    }).catch((err: unknown) => err);
+    const name = await created(clusterName);
+    const started = Date.now();
+    await writeStatus(name, { conditions: [condition('False', reason, why)] });
+    const err = await issuing;
+    // Well before the 20 s timeout: the refusal ended the wait, not the clock.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(err).toMatchObject({ message: why, reason, request: { name, deleted: true } });
+    expect(await client.getJoinTokenRequest(ns, name)).toBeUndefined();
+  });
+
   it('ends the wait on a refusal waiting cannot change, deletes the request, and says why', async () => {
     const issuing = issueJoinToken(client, newJoinTokenRequest({ namespace: ns, clusterName: 'kinedb', role: 'controller' }), {
       timeoutMs: 20_000,

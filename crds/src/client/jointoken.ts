@@ -37,11 +37,12 @@ export interface JoinTokenStep {
 export const JOIN_TOKEN_REQUESTS_RESOURCE = `${JOIN_TOKEN_REQUEST_PLURAL}.${GROUP}`;
 
 /**
- * Condition reasons with which the operator refuses a request for good: a controller token for
- * storage no other k0s controller can join. Waiting cannot change it, so the wait ends at once,
- * the request is deleted and the operator's message is the error.
+ * Condition reasons with which the operator refuses a request for good (joinTokenDecision's
+ * refusals): storage no other k0s controller can join, a field the tenant policy does not allow,
+ * a Cluster in another namespace that does not serve this one. Waiting cannot change any of
+ * them, so the wait ends at once, the request is deleted and the operator's message is the error.
  */
-export const JOIN_TOKEN_REFUSAL_REASONS: ReadonlySet<string> = new Set(['StorageNotJoinable']);
+export const JOIN_TOKEN_REFUSAL_REASONS: ReadonlySet<string> = new Set(['StorageNotJoinable', 'PolicyViolation', 'CrossNamespaceDenied']);
 
 /** The name of a new JoinTokenRequest: `<cluster>-<role>-<6 hex>`, shortened by upstream's rule past 63 characters. */
 export function joinTokenRequestName(clusterName: string, role: JoinRole = 'worker', suffix = randomBytes(3).toString('hex')): string {

@@ -70,7 +70,8 @@ export async function runJoinTokenCreate(s: Session, args: JoinTokenCreateArgs):
     });
   } catch (err) {
     if (err instanceof JoinTokenRefusedError) {
-      throw new CliError(err.message, `${JTR_TYPE}/${name} was deleted; a worker token (--role worker) is not affected`);
+      const hint = err.reason === 'StorageNotJoinable' ? '; a worker token (--role worker) is not affected' : '';
+      throw new CliError(err.message, `${JTR_TYPE}/${name} was deleted${hint}`);
     }
     if (err instanceof JoinTokenTimeoutError) {
       const cond = err.request.condition;

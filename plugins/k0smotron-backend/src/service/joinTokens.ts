@@ -89,8 +89,10 @@ export async function issueJoinToken(opts: {
     // The operator's refusal (the request is gone): a 400 on the role, worded as the check
     // before the request words the same refusal when it can make it here.
     if (err instanceof JoinTokenRefusedError) {
-      const errors = [{ path: 'role', message: err.message }];
-      throw new FieldValidationError(`the Cluster's storage does not allow this join token: ${fieldErrorSummary(errors)}`, errors);
+      const storage = err.reason === 'StorageNotJoinable';
+      const errors = [{ path: storage ? 'role' : '', message: err.message }];
+      const what = storage ? "the Cluster's storage does not allow" : "the operator's tenant policy does not allow";
+      throw new FieldValidationError(`${what} this join token: ${fieldErrorSummary(errors)}`, errors);
     }
     throw err;
   });
