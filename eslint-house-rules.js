@@ -15,6 +15,10 @@ const rules = {
   // Style, not a defect: Prettier lays a nested conditional out one branch per line, which reads
   // as a table (status → colour, state → label), the way this code uses it.
   'no-nested-ternary': 'off',
+  // A `let` declared before a closure that reads it and assigned once later (a shutdown hook
+  // registered before the thing it stops exists) cannot be a `const`: the closure would meet it
+  // in its temporal dead zone. Such a variable is read before its assignment, so it is exempt.
+  'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
 };
 
 // TypeScript files only (the rules need type syntax or replace core rules that misread it).

@@ -10,8 +10,7 @@
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { clusterObjectNames, type Cluster } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
-import { JsonLogger, startOperator } from '@k0smotron/operator';
-import { clusterController } from '@k0smotron/operator';
+import { JsonLogger, startOperator , clusterController } from '@k0smotron/operator';
 import { createTestNamespace, startTestCluster, type TestCluster } from '@k0smotron/testenv';
 
 function arg(name: string, fallback?: string): string | undefined {

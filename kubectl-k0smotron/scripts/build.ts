@@ -235,7 +235,7 @@ async function main(): Promise<void> {
   const at: Record<string, [number, number]> = {};
   for (const [name, code] of Object.entries(payloads)) {
     // ASCII, so that the loader may decode it as latin1 (cheaper than UTF-8).
-    if (!/^[\x00-\x7f]*$/.test(code)) throw new Error(`the ${name} bundle is not ASCII`);
+    if (/[\u0080-\uffff]/.test(code)) throw new Error(`the ${name} bundle is not ASCII`);
     text += PAYLOAD_START;
     const packed = brotliCompressSync(code, {
       params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: code.length },

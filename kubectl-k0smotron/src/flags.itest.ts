@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
-import { startOperator, type RunningOperator } from '@k0smotron/operator';
-import { staticChildApi } from '@k0smotron/operator';
+import { startOperator, type RunningOperator , staticChildApi } from '@k0smotron/operator';
 import { COMMAND_SPEC } from './completion';
 import { COMMANDS } from './cmd/index';
 import { commandName } from './cmd/types';
@@ -167,6 +166,7 @@ describe('global flags', () => {
     const tty = (args: string[], env?: NodeJS.ProcessEnv) => pluginCliInTty(target(), args, { env });
     const auto = await tty(['list']);
     expect(auto.code).toBe(0);
+    // eslint-disable-next-line no-control-regex -- the terminal's colour codes are what this checks
     expect(auto.stdout).toMatch(/\nalpha\s+\d\/1\s+\x1b\[3[13]m(Progressing|Degraded)\x1b\[39m\s+v1\.27\.9-k0s\.0\s/);
     // The colour codes do not shift the columns.
     const lines = auto.stdout.replace(ANSI, '').split('\n');
@@ -176,9 +176,11 @@ describe('global flags', () => {
       const r = await tty([...args], env);
       expect({ args, env, code: r.code, coloured: r.stdout.includes('\x1b[') }).toEqual({ args, env, code: 0, coloured: false });
     }
+    // eslint-disable-next-line no-control-regex -- the terminal's colour codes are what this checks
     expect((await tty(['list', '--color=always'], { NO_COLOR: '1' })).stdout).toMatch(/\x1b\[3[13]m/);
     // A pipe is not a terminal; --color=always still colours it.
     expect((await k(['list', '--color=auto'])).stdout).not.toContain('\x1b[');
+    // eslint-disable-next-line no-control-regex -- the terminal's colour codes are what this checks
     expect((await k(['list', '--color=always'])).stdout).toMatch(/\x1b\[3[13]m/);
   });
 

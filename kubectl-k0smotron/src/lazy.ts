@@ -1,6 +1,10 @@
 // The command implementations, loaded on first use. The bundle (scripts/build.ts) replaces this
 // module with one that compiles an embedded copy on demand, so start-up only parses the CLI.
-export function loadCommands(): Promise<typeof import('./commands/index')> {
+// (Type-only imports are erased: nothing here loads the modules before the call.)
+import type * as Commands from './commands/index';
+import type * as ListCommand from './commands/list-entry';
+
+export function loadCommands(): Promise<typeof Commands> {
   return import('./commands/index');
 }
 
@@ -9,6 +13,6 @@ export function loadCommands(): Promise<typeof import('./commands/index')> {
  * command run most often, and loading client-node's generated API would cost it more than the
  * request itself.
  */
-export function loadListCommand(): Promise<typeof import('./commands/list-entry')> {
+export function loadListCommand(): Promise<typeof ListCommand> {
   return import('./commands/list-entry');
 }

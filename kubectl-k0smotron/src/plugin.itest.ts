@@ -9,11 +9,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, readChildApiPki, sharedTestCluster, startChildApiServer, type ChildApiServer } from '@k0smotron/testenv';
-import { startOperator, type RunningOperator } from '@k0smotron/operator';
+import { startOperator, type RunningOperator , staticChildApi } from '@k0smotron/operator';
 import { clusterPhase, findCondition, parseTenantPolicy, type Cluster } from '@k0smotron/api';
-import { staticChildApi } from '@k0smotron/operator';
 import { deadKubeconfig, pluginCli, pluginPathDir, runWithPath, until, COMPLETE_SHIM } from './testing/plugin';
 
 jest.setTimeout(240_000);

@@ -4,7 +4,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { K0smotronClient } from '@k0smotron/api/client';
 import { colorEnabled, palette, type ColorMode, type Palette } from './output/color';
 import { CliError, toCliError, type Operation } from './errors';
-import type { KubeTarget } from './kube';
+import type { KubeTarget, loadKube } from './kube';
 
 export interface GlobalFlags {
   kubeconfig?: string;
@@ -35,9 +35,9 @@ export class Session {
     readonly flags: GlobalFlags,
     readonly io: Io,
     private readonly loaders: {
-      loadKube: typeof import('./kube').loadKube;
+      loadKube: typeof loadKube;
       /** Absent in the `list` bundle, which makes its one request without the typed client. */
-      K0smotronClient?: typeof import('@k0smotron/api/client').K0smotronClient;
+      K0smotronClient?: typeof K0smotronClient;
     },
   ) {
     const mode = (flags.color ?? 'auto') as ColorMode;

@@ -5,7 +5,7 @@
 // the process never exits, and failed requests stay bounded (backoff, no hot loop).
 // These restart the cluster, so they run on a private one, not on the run's shared cluster.
 import { readFileSync } from 'node:fs';
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, CLUSTER_KIND, clusterObjectNames } from '@k0smotron/api';
 import { K0smotronApiError, K0smotronClient } from '@k0smotron/api/client';
 import { poller, startTestCluster, type TestCluster } from '@k0smotron/testenv';

@@ -15,7 +15,7 @@ import { buildOperatorBundle, freePort, startOperatorProcess, type OperatorProce
 
 const COUNT = 30;
 const LEASE = 'k0smotron-leader';
-const { kubeConfig: kc, kubeconfigPath } = sharedTestCluster();
+const { kubeConfig: kc } = sharedTestCluster();
 const kmc = new K0smotronClient(kc);
 const leases = kc.makeApiClient(CoordinationV1Api);
 

@@ -1,6 +1,6 @@
 // Observes, through watches (cheap for the API server, unlike polling lists of thousands of
 // Secrets), when each Cluster's generated children first exist.
-import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { type KubeConfig, Watch } from '@kubernetes/client-node';
 import { clusterObjectNames } from '@k0smotron/api';
 
 /** The children a ClusterIP/etcd Cluster gets: 2 Services, 2 ConfigMaps, 8 Secrets, 2 StatefulSets. */

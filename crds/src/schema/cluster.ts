@@ -3,7 +3,6 @@ import type { V1Volume, V1TopologySpreadConstraint, V1PersistentVolumeClaimSpec 
 import {
   DEFAULT_API_PORT,
   DEFAULT_ETCD_IMAGE,
-  DEFAULT_ETCD_SIZE,
   DEFAULT_K0S_IMAGE,
   DEFAULT_K0S_VERSION,
   DEFAULT_KONNECTIVITY_PORT,

@@ -7,7 +7,6 @@
 //
 // Pure apart from key generation and signing: the caller reads the CA Secret and the endpoint.
 import { stringify } from 'yaml';
-import type { Cluster } from '@k0smotron/api';
 import { certificateValidity, createLeaf, type CertKeyPem } from './crypto';
 
 /** Eight hours: one working day, so nobody needs a long-lived copy. */
