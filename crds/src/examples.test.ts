@@ -1,4 +1,4 @@
-import { loadExamples } from './fixtures/examples';
+import { loadExamples } from './testdata/examples';
 import { normalizeClusterSpec, normalizeJoinTokenRequest } from './normalize';
 import type { ClusterSpec } from './schema/cluster';
 import type { JoinTokenRequest } from './schema/jointokenrequest';

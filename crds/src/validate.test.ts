@@ -1,4 +1,4 @@
-import { INVALID_CASES } from './fixtures/invalid';
+import { INVALID_CASES } from './testdata/invalid';
 import { formatValidationErrors, suggestField, validateCluster, validateClusterSpec, validateJoinTokenRequest } from './validate';
 
 const validate = (kind: string, o: unknown) => (kind === 'Cluster' ? validateCluster(o) : validateJoinTokenRequest(o));

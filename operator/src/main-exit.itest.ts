@@ -13,7 +13,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { createTestNamespace, eventually, sharedTestCluster } from '@k0smotron/testenv';
 import { buildOperatorBundle } from '../scripts/build';
-import { startPartitionProxy } from './engine/testdata/partitionProxy';
+import { startPartitionProxy } from './engine/testing/partitionProxy';
 
 jest.setTimeout(120_000);
 

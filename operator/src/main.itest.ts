@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { createTestNamespace, eventually, sharedTestCluster } from '@k0smotron/testenv';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { buildOperatorBundle } from '../scripts/build';
-import { startPartitionProxy } from './engine/testdata/partitionProxy';
+import { startPartitionProxy } from './engine/testing/partitionProxy';
 
 jest.setTimeout(120_000);
 

@@ -1,3 +1,3 @@
 // @k0smotron/operator/testing: what tests of other packages need to run the operator against a
 // real API server as production wires it (the Cluster controller with its functional probe).
-export { startClusterOperator, productionClusterController, waitForHollowReady, type TestClusterControllerOptions } from './cluster/testdata/helpers';
+export { startClusterOperator, productionClusterController, waitForHollowReady, type TestClusterControllerOptions } from './cluster/testing/helpers';

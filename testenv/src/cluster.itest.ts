@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import { installScriptPath } from './binaries';
 import { startTestCluster, type TestCluster } from './cluster';
-import { firstLine } from './fixtures/firstLine';
+import { firstLine } from './testdata/firstLine';
 import { kubectl } from './kubectl';
 import { isAlive } from './processes';
 import { poller } from './eventually';
@@ -304,7 +304,7 @@ describe('no process left behind when the caller dies', () => {
 
   async function holdCluster(): Promise<{ child: ReturnType<typeof spawn>; dir: string; pids: number[] }> {
     // One Node process (no tsx CLI wrapper in between), so the signal reaches the cluster's owner.
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'holdCluster.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'testdata', 'holdCluster.ts')], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, HOLD_NODES: '0' },

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { firstLine } from './fixtures/firstLine';
+import { firstLine } from './testdata/firstLine';
 import { groupMembers, isAlive, ProcessSupervisor, tailFile } from './processes';
 
 describe('ProcessSupervisor (real processes, no cluster)', () => {
@@ -85,7 +85,7 @@ describe('tailFile', () => {
 });
 
 describe('no process left behind when the owner dies (real processes, no cluster)', () => {
-  const fixture = path.join(__dirname, 'fixtures', 'holdProcesses.ts');
+  const fixture = path.join(__dirname, 'testdata', 'holdProcesses.ts');
   const repoRoot = path.resolve(__dirname, '../..');
 
   async function until(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {

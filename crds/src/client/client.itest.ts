@@ -2,7 +2,7 @@
 import { ApiextensionsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import type { Cluster } from '../schema/cluster';
-import { ensureCrdsInstalled } from '../fixtures/install';
+import { ensureCrdsInstalled } from '../testing/install';
 import { crdToYaml, allCrds } from '../crd';
 import { K0smotronApiError, K0smotronClient, installCrds } from './index';
 

@@ -4,7 +4,7 @@
 // refused, and timed out with the request kept or removed.
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { createTestNamespace, poller, sharedTestCluster } from '@k0smotron/testenv';
-import { ensureCrdsInstalled } from '../fixtures/install';
+import { ensureCrdsInstalled } from '../testing/install';
 import type { Condition } from '../schema/common';
 import {
   issueJoinToken,

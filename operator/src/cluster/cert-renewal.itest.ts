@@ -9,7 +9,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import type { RunningOperator } from '../index';
-import { apis, controlPlanePods, eventually, newCluster, reasonsOfEvents, startClusterOperator, waitForCondition, waitForHollowReady, writes } from './testdata/helpers';
+import { apis, controlPlanePods, eventually, newCluster, reasonsOfEvents, startClusterOperator, waitForCondition, waitForHollowReady, writes } from './testing/helpers';
 
 const { kubeConfig: kc, kubeconfigPath, kubectlPath } = sharedTestCluster();
 const { core, apps, kmc } = apis(kc);

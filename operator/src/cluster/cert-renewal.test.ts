@@ -1,10 +1,10 @@
 // Renewal of generated etcd leaf certificates and the admin kubeconfig, against the in-memory
-// engine (testdata/fake-engine.ts); cert-renewal.itest.ts shows the same on a real API server.
+// engine (testing/fake-engine.ts); cert-renewal.itest.ts shows the same on a real API server.
 import { X509Certificate } from 'node:crypto';
 import type { KubernetesObject, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
 import type { Cluster } from '@k0smotron/api';
 import { clusterController } from './controller';
-import { FakeEngine } from './testdata/fake-engine';
+import { FakeEngine } from './testing/fake-engine';
 import { ANNOTATION_CONFIG_HASH } from './desired';
 
 const SECRET = { apiVersion: 'v1', kind: 'Secret' };

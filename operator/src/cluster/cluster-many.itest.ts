@@ -2,8 +2,8 @@
 // the others.
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import type { RunningOperator } from '../index';
-import { apis, condition, eventually, newCluster, startClusterOperator, waitForCondition, writes } from './testdata/helpers';
-import { processed, quiesce } from './testdata/processed';
+import { apis, condition, eventually, newCluster, startClusterOperator, waitForCondition, writes } from './testing/helpers';
+import { processed, quiesce } from './testing/processed';
 
 const { kubeConfig: kc } = sharedTestCluster();
 const { kmc } = apis(kc);
@@ -47,7 +47,7 @@ it('20 Clusters created at once all get as far as hollow pods allow (Ready pods,
 
   // Converged: a full resync of all 21 makes no write. The operator first catches up with every
   // event so far, and after the resync its cache and idle queues prove every reconcile ran
-  // before anything is asserted (testdata/processed.ts).
+  // before anything is asserted (testing/processed.ts).
   await quiesce(op, kc, ns);
   const before = writes(op);
   const controller = op.manager.controllers[0];

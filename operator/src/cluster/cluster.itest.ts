@@ -18,8 +18,8 @@ import {
   waitForCondition,
   waitForHollowReady,
   writes,
-} from './testdata/helpers';
-import { processed, quiesce } from './testdata/processed';
+} from './testing/helpers';
+import { processed, quiesce } from './testing/processed';
 
 const { kubeConfig: kc, kubeconfigPath, kubectlPath } = sharedTestCluster();
 const { core, apps, kmc } = apis(kc);
@@ -137,7 +137,7 @@ describe('a NodePort Cluster (spec: null)', () => {
 
     // A second reconcile of an unchanged Cluster makes no write. The operator first catches up
     // with every event so far; after the reconcile, its cache holding the API server's state and
-    // idle queues prove the reconcile ran before anything is asserted (testdata/processed.ts).
+    // idle queues prove the reconcile ran before anything is asserted (testing/processed.ts).
     await quiesce(op, kc, ns);
     const before = writes(op);
     const controller = op.manager.controllers[0];

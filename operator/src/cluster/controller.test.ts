@@ -1,4 +1,4 @@
-// The reconcile logic against an in-memory engine (see testdata/fake-engine.ts): quick checks of
+// The reconcile logic against an in-memory engine (see testing/fake-engine.ts): quick checks of
 // the write sequence and of decisions within one reconcile. What depends on the API server
 // (server-side apply, defaults, a lagging cache, Services, certificates and their renewal) is
 // shown on the real test cluster: cluster.itest.ts, drift.itest.ts, cert-renewal.itest.ts.
@@ -6,7 +6,7 @@ import type { KubernetesObject, V1Secret, V1StatefulSet } from '@kubernetes/clie
 import type { Cluster } from '@k0smotron/api';
 import { parse } from 'yaml';
 import { clusterController, CLUSTER_GVK, type ClusterControllerOptions } from './controller';
-import { FakeEngine } from './testdata/fake-engine';
+import { FakeEngine } from './testing/fake-engine';
 
 const SECRET = { apiVersion: 'v1', kind: 'Secret' };
 const STS = { apiVersion: 'apps/v1', kind: 'StatefulSet' };

@@ -1,7 +1,7 @@
 // Drift repair on the real test cluster: what the operator owns comes back to the desired state
 // whoever changed it, while an unchanged Cluster's reconcile writes nothing; a deleted CA Secret
 // is never silently replaced. Every negative check first proves that the operator processed the
-// change (testdata/processed.ts), then looks.
+// change (testing/processed.ts), then looks.
 import { X509Certificate } from 'node:crypto';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubernetesObject, type V1Secret } from '@kubernetes/client-node';
 import { parse } from 'yaml';
@@ -13,8 +13,8 @@ import type { Cache, ControllerSpec } from '../engine/contract';
 import type { Cluster } from '@k0smotron/api';
 import { k0smotronClusterController } from '../k0smotroncluster/controller';
 import { ANNOTATION_REGENERATE_CA } from './ca-guard';
-import { apis, condition, eventually, newCluster, reasonsOfEvents, productionClusterController, startClusterOperator, waitForCondition, waitForHollowReady, writes } from './testdata/helpers';
-import { processed, quiesce } from './testdata/processed';
+import { apis, condition, eventually, newCluster, reasonsOfEvents, productionClusterController, startClusterOperator, waitForCondition, waitForHollowReady, writes } from './testing/helpers';
+import { processed, quiesce } from './testing/processed';
 
 const { kubeConfig: kc } = sharedTestCluster();
 const { core, apps, kmc } = apis(kc);

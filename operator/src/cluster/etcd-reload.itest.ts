@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { etcdPath } from '@k0smotron/testenv';
 import { generatePki, type CertKeyPem } from '../pki';
-import { eventually } from './testdata/helpers';
+import { eventually } from './testing/helpers';
 
 jest.setTimeout(120_000);
 

@@ -14,7 +14,7 @@ import { clusterObjectNames, type Cluster } from '@k0smotron/api';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import type { RunningOperator } from '../index';
 import { servedCronJobApiVersion } from './cronjob-version';
-import { apis, condition, controlPlanePods, eventually, newCluster, startClusterOperator, waitForCondition } from './testdata/helpers';
+import { apis, condition, controlPlanePods, eventually, newCluster, startClusterOperator, waitForCondition } from './testing/helpers';
 
 const { kubeConfig: kc, kubeconfigPath } = sharedTestCluster();
 const { core, apps, kmc } = apis(kc);

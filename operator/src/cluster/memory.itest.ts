@@ -6,7 +6,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { defaultControllers, JsonLogger, startOperator, staticChildApi, type RunningOperator } from '../index';
 import { KINE_DATASOURCE_SECRET_KEY, type JoinTokenRequest } from '@k0smotron/api';
-import { apis, condition, eventually, newCluster } from './testdata/helpers';
+import { apis, condition, eventually, newCluster } from './testing/helpers';
 
 const { kubeConfig: kc } = sharedTestCluster();
 const { kmc } = apis(kc);

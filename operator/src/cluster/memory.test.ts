@@ -14,7 +14,7 @@ import { JTR_MEMORY_SWEEP_MS, jointokenRequestController } from '../jointoken/co
 import { clusterController, CLUSTER_GVK, MEMORY_SWEEP_MS, OWNED_SELECTOR, type ClusterFunctionalProbe } from './controller';
 import { SpecError } from './desired/errors';
 import { applyPatches } from './desired/patches';
-import { FakeEngine } from './testdata/fake-engine';
+import { FakeEngine } from './testing/fake-engine';
 import { ClusterWatchIndex, dropConfigMapData } from './watch-index';
 
 const STS = { apiVersion: 'apps/v1', kind: 'StatefulSet' };

@@ -13,7 +13,7 @@ import type { V1Pod, V1StatefulSet } from '@kubernetes/client-node';
 import { K0S_CONFIG_KEY, type Cluster } from '@k0smotron/api';
 import { createTestNamespace, kubectl, sharedTestCluster } from '@k0smotron/testenv';
 import type { RunningOperator } from '../index';
-import { apis, eventually, startClusterOperator, waitForCondition } from './testdata/helpers';
+import { apis, eventually, startClusterOperator, waitForCondition } from './testing/helpers';
 
 const { kubeConfig: kc } = sharedTestCluster();
 const { core, kmc } = apis(kc);

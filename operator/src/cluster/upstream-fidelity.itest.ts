@@ -9,7 +9,7 @@ import type { V1PodSpec } from '@kubernetes/client-node';
 import type { Cluster } from '@k0smotron/api';
 import { createTestNamespace, kubectl, sharedTestCluster } from '@k0smotron/testenv';
 import type { RunningOperator } from '../index';
-import { apis, condition, eventually, startClusterOperator, waitForCondition } from './testdata/helpers';
+import { apis, condition, eventually, startClusterOperator, waitForCondition } from './testing/helpers';
 
 const { kubeConfig: kc } = sharedTestCluster();
 const { kmc } = apis(kc);

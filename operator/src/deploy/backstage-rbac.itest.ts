@@ -21,7 +21,7 @@ import {
   nodeRules,
   renderYaml,
 } from './install';
-import { applyYaml, canI, core, run, serviceAccountKubeConfig, statusOf, ungranted, waitReconciled } from './testdata/rbac';
+import { applyYaml, canI, core, run, serviceAccountKubeConfig, statusOf, ungranted, waitReconciled } from './testing/rbac';
 
 jest.setTimeout(180_000);
 

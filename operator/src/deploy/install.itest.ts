@@ -10,7 +10,7 @@ import { createTestNamespace, eventually, kubectl, sharedTestCluster } from '@k0
 import { JsonLogger } from '../engine/logger';
 import { startOperator } from '../index';
 import { clusterRoleRules, INSTALL_NAMESPACE, installObjects, leaseRoleRules, namespacedRules, nodeRules, OPERATOR_NAME, renderYaml } from './install';
-import { applyYaml, canI, core, run, serviceAccountKubeConfig, statusOf, ungranted, waitReconciled } from './testdata/rbac';
+import { applyYaml, canI, core, run, serviceAccountKubeConfig, statusOf, ungranted, waitReconciled } from './testing/rbac';
 
 const FILE = path.join(__dirname, '../../deploy/install.yaml');
 const SA = { namespace: INSTALL_NAMESPACE, name: OPERATOR_NAME };

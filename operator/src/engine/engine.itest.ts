@@ -9,7 +9,7 @@ import { startOperator, type RunningOperator } from '../index';
 import { InformerCache } from './cache';
 import { KubeApi, writeRequests } from './kubeApi';
 import { JsonLogger } from './logger';
-import { CHILD, PARENT, parentChildController } from './testdata/parentChildController';
+import { CHILD, PARENT, parentChildController } from './testing/parentChildController';
 
 const { kubeConfig: kc, kubeconfigPath } = sharedTestCluster();
 const core = kc.makeApiClient(CoreV1Api);
@@ -207,7 +207,7 @@ describe('leader election', () => {
 describe('stop', () => {
   it('leaves no timers, sockets or watches: a process that starts and stops it exits by itself', async () => {
     const ns = await createTestNamespace(kc, 'engine-stop');
-    const script = path.join(__dirname, 'testdata/startStop.ts');
+    const script = path.join(__dirname, 'testing/startStop.ts');
     const out = await new Promise<string>((resolve, reject) => {
       execFile(process.execPath, ['--import', 'tsx', script, kubeconfigPath, ns], { timeout: 60_000, cwd: path.join(__dirname, '../../..') },
         (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));

@@ -13,7 +13,7 @@ import { startOperator, type RunningOperator } from '../index';
 import type { ControllerSpec, Logger, ObjectKey } from './contract';
 import { ApiError } from './kubeApi';
 import { JsonLogger } from './logger';
-import { startPartitionProxy, type PartitionProxy } from './testdata/partitionProxy';
+import { startPartitionProxy, type PartitionProxy } from './testing/partitionProxy';
 
 const { kubeConfig: kc } = sharedTestCluster();
 const core = kc.makeApiClient(CoreV1Api);

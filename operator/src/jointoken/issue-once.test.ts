@@ -4,7 +4,7 @@
 // cache that lags behind the controller's own writes ever replace it.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster, JoinTokenRequest } from '@k0smotron/api';
-import { FakeEngine } from '../cluster/testdata/fake-engine';
+import { FakeEngine } from '../cluster/testing/fake-engine';
 import { ChildApiAccess } from '../childapi/access';
 import { staticChildApi } from '../childapi/resolver';
 import { createCa } from '../pki';

@@ -15,7 +15,7 @@ import { K0smotronClient } from '@k0smotron/api/client';
 import { createTestNamespace, kubectl, sharedTestCluster } from '@k0smotron/testenv';
 import { defaultControllers, JsonLogger, startOperator, type RunningOperator } from '../index';
 import { staticChildApi } from '../childapi/resolver';
-import { condition, eventually, newCluster, reasonsOfEvents, waitForCondition } from '../cluster/testdata/helpers';
+import { condition, eventually, newCluster, reasonsOfEvents, waitForCondition } from '../cluster/testing/helpers';
 
 const { kubeConfig: kc } = sharedTestCluster();
 const core = kc.makeApiClient(CoreV1Api);

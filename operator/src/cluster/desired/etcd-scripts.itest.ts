@@ -24,7 +24,7 @@ import type { V1StatefulSet } from '@kubernetes/client-node';
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, type Cluster } from '@k0smotron/api';
 import { etcdPath } from '@k0smotron/testenv';
 import { generatePki, type CertKeyPem } from '../../pki';
-import { eventually } from '../testdata/helpers';
+import { eventually } from '../testing/helpers';
 import { clusterView, desiredChildren } from './index';
 import { testCluster, testFacts } from './testdata/fixtures';
 
