@@ -1,4 +1,3 @@
-import React from 'react';
 import Grid from '@material-ui/core/Grid';
 import CloudQueueIcon from '@material-ui/icons/CloudQueue';
 import ExtensionIcon from '@material-ui/icons/Extension';

@@ -1,4 +1,3 @@
-import React from 'react';
 import { screen } from '@testing-library/react';
 import { ApiBlueprint, coreExtensionData } from '@backstage/frontend-plugin-api';
 import { createExtensionTester, mockApis, renderInTestApp } from '@backstage/frontend-test-utils';

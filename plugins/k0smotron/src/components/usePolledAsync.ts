@@ -42,10 +42,13 @@ export function usePolledAsync<T>(fn: () => Promise<T>, deps: unknown[], interva
     setState({ loading: true });
     run(gen);
     return () => {
-      generation.current++;
+      // The counter's value now, not the one at mount, is what must move on: any answer still
+      // in flight (for these or older inputs) is then dropped. It is this hook's own counter,
+      // not a ref React attaches to a DOM node, so reading it here at cleanup is the intent.
+      generation.current += 1;
       clearTimeout(timer.current);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `deps` is the caller's list of inputs, as useEffect's own
   }, [run, ...deps]);
 
   const reload = useCallback(() => {

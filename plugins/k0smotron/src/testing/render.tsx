@@ -1,4 +1,4 @@
-import React from 'react';
+import { type ComponentProps, type ReactElement } from 'react';
 import type { Entity } from '@backstage/catalog-model';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
@@ -25,6 +25,12 @@ export function clusterEntity(annotation: string | null = 'local/default/kmc-dem
   };
 }
 
+/** What the backend answers with the default tenant policy and the create permission. */
+export const DEFAULT_SETTINGS = {
+  createAllowed: true,
+  joinTokens: { maxExpiry: '24h', maxExpirySeconds: 86_400, allowNeverExpiring: false },
+};
+
 export type MockK0smotronApi = { [K in keyof K0smotronApi]: jest.MockedFunction<K0smotronApi[K]> };
 
 export function mockK0smotronApi(impl: Partial<K0smotronApi> = {}): MockK0smotronApi {
@@ -44,12 +50,6 @@ export function mockK0smotronApi(impl: Partial<K0smotronApi> = {}): MockK0smotro
   };
 }
 
-/** What the backend answers with the default tenant policy and the create permission. */
-export const DEFAULT_SETTINGS = {
-  createAllowed: true,
-  joinTokens: { maxExpiry: '24h', maxExpirySeconds: 86_400, allowNeverExpiring: false },
-};
-
 export interface RenderOptions {
   api: K0smotronApi;
   entity?: Entity;
@@ -58,7 +58,7 @@ export interface RenderOptions {
    * permission for that one Cluster only (as a conditional policy would).
    */
   deny?: string[];
-  extraApis?: React.ComponentProps<typeof TestApiProvider>['apis'];
+  extraApis?: ComponentProps<typeof TestApiProvider>['apis'];
   mountedRoutes?: Parameters<typeof renderInTestApp>[1] extends infer O
     ? O extends { mountedRoutes?: infer M }
       ? M
@@ -66,7 +66,7 @@ export interface RenderOptions {
     : never;
 }
 
-export function renderWithApis(element: React.ReactElement, options: RenderOptions) {
+export function renderWithApis(element: ReactElement, options: RenderOptions) {
   const deny = new Set(options.deny ?? []);
   // The backend answers `createAllowed: false` to a user the policy denies the create permission.
   const settings = options.api.getSettings as Partial<jest.MockedFunction<K0smotronApi['getSettings']>>;

@@ -1,4 +1,4 @@
-import React from 'react';
+import { Fragment, type ReactNode } from 'react';
 import Chip from '@material-ui/core/Chip';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
@@ -54,7 +54,7 @@ export function ClusterFacts(props: { cluster: ClusterSummary; now?: Date }) {
   const { cluster } = props;
   const paused = showsPaused(cluster);
   const condition = (type: string) => findCondition(cluster.conditions, type);
-  const rows: [string, React.ReactNode][] = [
+  const rows: [string, ReactNode][] = [
     ['Phase', <PhaseStatus phase={cluster.phase} />],
     ['Available', <ConditionStatus condition={condition('Available')} phase={cluster.phase} />],
     ['Functional', <ConditionStatus condition={condition('ControlPlaneFunctional')} phase={cluster.phase} />],
@@ -77,14 +77,14 @@ export function ClusterFacts(props: { cluster: ClusterSummary; now?: Date }) {
       )}
       <dl className={classes.facts}>
         {rows.map(([term, value]) => (
-          <React.Fragment key={term}>
+          <Fragment key={term}>
             <Typography component="dt" variant="body2" className={classes.term}>
               {term}
             </Typography>
             <Typography component="dd" variant="body2" className={classes.value}>
               {value}
             </Typography>
-          </React.Fragment>
+          </Fragment>
         ))}
       </dl>
     </>

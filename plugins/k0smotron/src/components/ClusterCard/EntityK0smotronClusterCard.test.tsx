@@ -1,4 +1,3 @@
-import React from 'react';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import { NotFoundError } from '@backstage/errors';
 import type { ClusterDetails } from '@k0smotron/plugin-k0smotron-common';

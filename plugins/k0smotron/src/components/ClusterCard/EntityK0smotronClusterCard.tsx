@@ -1,4 +1,3 @@
-import React from 'react';
 import { InfoCard } from '@backstage/core-components';
 import { useEntityK0smotronCluster } from '../useK0smotronCluster';
 import { RefreshFailedNote, renderClusterStates } from '../shared/ClusterStateViews';

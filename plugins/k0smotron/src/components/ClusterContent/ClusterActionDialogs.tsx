@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import { useState } from 'react';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { K0S_VERSION_PATTERN } from '@k0smotron/api';
@@ -6,7 +6,10 @@ import type { ClusterRef, ClusterSummary } from '@k0smotron/plugin-k0smotron-com
 import { ActionDialog } from '../shared/ActionDialog';
 
 // The edits a user can make from the tab. Each dialog validates its input before it can be sent;
-// the backend validates again and its message is shown if it refuses.
+// the backend validates again and its message is shown if it refuses. Each opens with its one
+// field focused: a modal dialog must move the focus into itself (the WAI-ARIA dialog pattern), and
+// the field is the first thing the user does there (the Delete button stays disabled until the
+// name is typed, so the focus never rests on the destructive action).
 
 const MAX_REPLICAS = 99;
 const versionPattern = new RegExp(K0S_VERSION_PATTERN);
@@ -40,6 +43,7 @@ export function ScaleDialog(props: DialogProps & { onScale: (replicas: number) =
       onClose={props.onClose}
     >
       <TextField
+        // eslint-disable-next-line jsx-a11y/no-autofocus -- a modal dialog moves focus into itself; its one field is where the user acts
         autoFocus
         fullWidth
         id="k0smotron-scale-replicas"
@@ -80,6 +84,7 @@ export function UpgradeDialog(props: DialogProps & { onUpgrade: (version: string
       onClose={props.onClose}
     >
       <TextField
+        // eslint-disable-next-line jsx-a11y/no-autofocus -- a modal dialog moves focus into itself; its one field is where the user acts
         autoFocus
         fullWidth
         id="k0smotron-upgrade-version"
@@ -115,6 +120,7 @@ export function DeleteDialog(props: DialogProps & { onDelete: () => Promise<void
         persistence settings) its data. Workers that joined it stop working. This cannot be undone.
       </Typography>
       <TextField
+        // eslint-disable-next-line jsx-a11y/no-autofocus -- a modal dialog moves focus into itself; its one field is where the user acts
         autoFocus
         fullWidth
         id="k0smotron-delete-confirm"

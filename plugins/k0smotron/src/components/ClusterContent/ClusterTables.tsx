@@ -1,4 +1,4 @@
-import React from 'react';
+import { type ReactNode } from 'react';
 import { Table, type TableColumn } from '@backstage/core-components';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
@@ -19,7 +19,7 @@ const tableOptions = { paging: false, search: false, padding: 'dense' as const, 
 
 const useStyles = makeStyles(theme => ({ empty: { padding: theme.spacing(2) } }));
 
-function Empty(props: { children: React.ReactNode }) {
+function Empty(props: { children: ReactNode }) {
   const classes = useStyles();
   return (
     <Typography variant="body2" color="textSecondary" className={classes.empty}>

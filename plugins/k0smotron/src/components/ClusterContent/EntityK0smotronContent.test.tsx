@@ -1,8 +1,6 @@
-import React from 'react';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { ResponseError } from '@backstage/errors';
-import { NotFoundError } from '@backstage/errors';
+import { NotFoundError, ResponseError } from '@backstage/errors';
 import { clusterDetailsFixture } from '../../__fixtures__/clusters';
 import { clusterEntity, mockK0smotronApi, renderWithApis } from '../../testing/render';
 import { EntityK0smotronContent } from './EntityK0smotronContent';
@@ -182,6 +180,8 @@ describe('EntityK0smotronContent', () => {
     await user.click(await screen.findByRole('button', { name: 'Scale' }));
     const dialog = await screen.findByRole('dialog', { name: 'Scale kmc-demo' });
     const input = within(dialog).getByLabelText('Controller replicas');
+    // The dialog opens with its field focused: the user types at once.
+    await waitFor(() => expect(input).toHaveFocus());
     expect(within(dialog).getByRole('button', { name: 'Scale' })).toBeDisabled(); // unchanged
 
     await user.clear(input);
@@ -222,6 +222,7 @@ describe('EntityK0smotronContent', () => {
     await user.click(await screen.findByRole('button', { name: 'Upgrade' }));
     const dialog = await screen.findByRole('dialog', { name: 'Upgrade kmc-demo' });
     const input = within(dialog).getByLabelText('k0s version');
+    await waitFor(() => expect(input).toHaveFocus());
     await user.clear(input);
     await user.type(input, '1.29');
     expect(within(dialog).getByText(/Use a k0s version such as v1.30.2-k0s.0/)).toBeInTheDocument();
@@ -277,6 +278,7 @@ describe('EntityK0smotronContent', () => {
     expect(dialog).toHaveTextContent('This cannot be undone.');
     const confirm = within(dialog).getByRole('button', { name: 'Delete' });
     const input = within(dialog).getByLabelText('Type kmc-demo to confirm');
+    await waitFor(() => expect(input).toHaveFocus());
     await user.type(input, 'kmc-dem');
     expect(confirm).toBeDisabled();
     await user.type(input, '{Enter}'); // submitting the form by keyboard must not bypass the check

@@ -1,4 +1,4 @@
-import React, { useEffect, useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import Grid from '@material-ui/core/Grid';
 import { InfoCard } from '@backstage/core-components';
 import { DEFAULT_POLL_INTERVAL_MS, useEntityK0smotronCluster } from '../useK0smotronCluster';

@@ -1,6 +1,5 @@
-import type { CatalogApi } from '@backstage/plugin-catalog-react';
+import { CATALOG_FILTER_EXISTS, type CatalogApi } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { CATALOG_FILTER_EXISTS } from '@backstage/plugin-catalog-react';
 import {
   K0SMOTRON_CLUSTER_ANNOTATION,
   clusterEntityRef,

@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import { useState } from 'react';
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import Button from '@material-ui/core/Button';
@@ -9,7 +9,7 @@ import { DEFAULT_SETTINGS, mockK0smotronApi, renderWithApis } from '../../testin
 import { JoinWorkerDialog, allowedExpiries } from './JoinWorkerDialog';
 
 const ref = { managementCluster: 'local', namespace: 'default', name: 'kmc-demo' };
-const TOKEN = 'H4sIAAAAAAAC/0yRzY6bMBSF9zyF5x0wm' + 'x'.repeat(40);
+const TOKEN = `H4sIAAAAAAAC/0yRzY6bMBSF9zyF5x0wm${'x'.repeat(40)}`;
 const response: JoinTokenResponse = {
   token: TOKEN,
   role: 'worker',
@@ -49,8 +49,10 @@ describe('JoinWorkerDialog', () => {
     expect(api.createJoinToken).toHaveBeenCalledWith(ref, { role: 'worker', expiry: '1h' });
     const shown = await screen.findByRole('dialog', { name: 'Join a worker to kmc-demo' });
     expect(within(shown).getByRole('alert')).toHaveTextContent(/shown only once and cannot be displayed again/);
-    expect(within(shown).getByTestId('join-token')).toHaveTextContent(TOKEN);
-    expect(shown).toHaveTextContent('expires 2026-11-22T12:00:00Z');
+    // The token's box is named by its heading, and keyboard users can reach it to scroll a long token.
+    const tokenBox = within(shown).getByRole('region', { name: 'Join token (expires 2026-11-22T12:00:00Z)' });
+    expect(tokenBox).toHaveTextContent(TOKEN);
+    expect(tokenBox).toHaveAttribute('tabindex', '0');
     // The code snippet highlighter loads lazily.
     await waitFor(() => expect(shown).toHaveTextContent('k0s install worker --token-file /etc/k0s/join-token'));
     expect(shown).toHaveTextContent('k0s start');

@@ -1,4 +1,4 @@
-import React, { useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';
 import Dialog from '@material-ui/core/Dialog';
@@ -160,6 +160,9 @@ function JoinWorkerContent(props: {
   const [expiries, setExpiries] = useState(() =>
     allowedExpiries({ maxExpiry: '24h', maxExpirySeconds: 86_400, allowNeverExpiring: false }),
   );
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [result, setResult] = useState<JoinTokenResponse>();
   useEffect(() => {
     let live = true;
     api.getSettings().then(
@@ -177,9 +180,6 @@ function JoinWorkerContent(props: {
       live = false;
     };
   }, [api]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  const [result, setResult] = useState<JoinTokenResponse>();
 
   const create = async () => {
     setBusy(true);
@@ -213,7 +213,16 @@ function JoinWorkerContent(props: {
           <Typography variant="subtitle2" component="h3" className={classes.section} id="k0smotron-join-token-label">
             Join token ({result.expiresAt ? `expires ${result.expiresAt}` : 'does not expire'})
           </Typography>
-          <div className={classes.token} aria-labelledby="k0smotron-join-token-label" data-testid="join-token" tabIndex={0}>
+          <div
+            className={classes.token}
+            role="region"
+            aria-labelledby="k0smotron-join-token-label"
+            data-testid="join-token"
+            // The box scrolls (a token is longer than its height), and a keyboard user must be able
+            // to reach it to scroll: not every browser makes a scroll container focusable by itself.
+            // eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex -- a scrollable region, not a control
+            tabIndex={0}
+          >
             {result.token}
           </div>
           <CopyButton text={result.token} label="Copy token" />

@@ -1,4 +1,4 @@
-import React, { useState } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';
 import Dialog from '@material-ui/core/Dialog';
@@ -19,7 +19,7 @@ export interface ActionDialogProps {
   destructive?: boolean;
   onSubmit: () => Promise<void>;
   onClose: () => void;
-  children: React.ReactNode;
+  children: ReactNode;
 }
 
 const useStyles = makeStyles(theme => ({
@@ -43,7 +43,7 @@ export function ActionDialog(props: ActionDialogProps) {
     setError(undefined);
     props.onClose();
   };
-  const submit = async (event: React.FormEvent) => {
+  const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (!props.canSubmit || busy) return;
     setBusy(true);

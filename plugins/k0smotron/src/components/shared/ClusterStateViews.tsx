@@ -1,4 +1,4 @@
-import React from 'react';
+import { type ReactElement } from 'react';
 import { EmptyState, Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { MissingAnnotationEmptyState } from '@backstage/plugin-catalog-react';
 import Typography from '@material-ui/core/Typography';
@@ -19,7 +19,7 @@ export function renderClusterStates(state: {
   loading: boolean;
   error?: Error;
   cluster?: ClusterDetails;
-}): React.ReactElement | undefined {
+}): ReactElement | undefined {
   const { entityRef, loading, error, cluster } = state;
   if (entityRef.kind === 'missing') {
     return <MissingAnnotationEmptyState annotation={K0SMOTRON_CLUSTER_ANNOTATION} />;

@@ -1,4 +1,4 @@
-import React from 'react';
+import { type JSX, type ReactNode } from 'react';
 import {
   StatusAborted,
   StatusError,
@@ -12,7 +12,7 @@ import type { ClusterPhase } from '@k0smotron/plugin-k0smotron-common';
 
 export type StatusLevel = 'ok' | 'pending' | 'running' | 'warning' | 'error' | 'aborted';
 
-const indicators: Record<StatusLevel, (props: { children?: React.ReactNode }) => React.JSX.Element> = {
+const indicators: Record<StatusLevel, (props: { children?: ReactNode }) => JSX.Element> = {
   ok: StatusOK,
   pending: StatusPending,
   running: StatusRunning,
@@ -22,7 +22,7 @@ const indicators: Record<StatusLevel, (props: { children?: React.ReactNode }) =>
 };
 
 /** A coloured status dot (hidden from screen readers) followed by its text. */
-export function StatusText(props: { level: StatusLevel; children: React.ReactNode }) {
+export function StatusText(props: { level: StatusLevel; children: ReactNode }) {
   const Indicator = indicators[props.level];
   return <Indicator>{props.children}</Indicator>;
 }
