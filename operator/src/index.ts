@@ -9,9 +9,9 @@ import { servedCronJobApiVersion } from './cluster/cronjob-version';
 import type { ChildApiResolver } from './childapi/resolver';
 import type { FunctionalProbeOptions } from './childapi/probe';
 import type { ControllerSpec, Logger } from './engine/contract';
-import { startHealthServer, HealthServer } from './engine/health';
-import { JsonLogger, LogLevel } from './engine/logger';
-import { Manager, LeaderElectionOptions } from './engine/manager';
+import { startHealthServer, type HealthServer } from './engine/health';
+import { JsonLogger, type LogLevel } from './engine/logger';
+import { Manager, type LeaderElectionOptions } from './engine/manager';
 import { OperatorMetrics } from './engine/metrics';
 
 export * from './engine';

@@ -2,13 +2,12 @@
 // the write sequence and of decisions within one reconcile. What depends on the API server
 // (server-side apply, defaults, a lagging cache, Services, certificates and their renewal) is
 // shown on the real test cluster: cluster.itest.ts, drift.itest.ts, cert-renewal.itest.ts.
-import type { KubernetesObject, V1Secret, V1StatefulSet } from '@kubernetes/client-node';
+import type { KubernetesObject, V1StatefulSet } from '@kubernetes/client-node';
 import type { Cluster } from '@k0smotron/api';
 import { parse } from 'yaml';
 import { clusterController, CLUSTER_GVK, type ClusterControllerOptions } from './controller';
 import { FakeEngine } from './testing/fake-engine';
 
-const SECRET = { apiVersion: 'v1', kind: 'Secret' };
 const STS = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
 
 function setup(spec: Cluster['spec'], annotations?: Record<string, string>, opts: ClusterControllerOptions = {}) {

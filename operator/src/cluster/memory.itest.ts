@@ -83,7 +83,10 @@ it(`${COUNT} Clusters and ${JTRS} JoinTokenRequests created and deleted: every p
   await eventually(`all ${COUNT} Clusters reconciled`, async () => {
     const list = await kmc.listClusters(ns);
     const done = list.filter((c) => condition(c, 'KubeconfigSecretAvailable')?.status === 'True').length;
-    if (Date.now() - lastReport > 15_000) (lastReport = Date.now(), log(`${done}/${COUNT} reconciled`));
+    if (Date.now() - lastReport > 15_000) {
+      lastReport = Date.now();
+      log(`${done}/${COUNT} reconciled`);
+    }
     return done === COUNT;
   }, 600_000, 1000);
   // Probed: a control-plane pod is Ready (hollow nodes) and the probe found the child unreachable.

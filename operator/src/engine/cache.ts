@@ -5,8 +5,8 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { BackoffOptions } from './backoff';
 import type { Clock } from './clock';
 import type { Cache, CacheIndex, GroupVersionKind, Logger, WatchSpec } from './contract';
-import { Informer, InformerEvent, ListResult, ListWatcher, objectKey } from './informer';
-import { KubeApi } from './kubeApi';
+import { Informer, type InformerEvent, type ListResult, type ListWatcher, objectKey } from './informer';
+import { type KubeApi } from './kubeApi';
 import { silentLogger } from './logger';
 
 export function gvkKey(gvk: GroupVersionKind): string {

@@ -3,7 +3,7 @@
 // per key (5 ms doubling to 5 min), success resets the backoff; `requeueAfterMs` re-adds later.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { PerKeyBackoff } from './backoff';
-import { Clock, realClock } from './clock';
+import { type Clock, realClock } from './clock';
 import type { Cache, Client, ControllerSpec, EventRecorder, Logger, ObjectKey } from './contract';
 import { ApiError } from './kubeApi';
 import type { OperatorMetrics } from './metrics';

@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { FakeClock } from './clock';
 import { dataFingerprint } from './drift';
-import { Informer, InformerEvent, ListResult, ListWatcher, slimObject } from './informer';
+import { Informer, type InformerEvent, type ListResult, type ListWatcher, slimObject } from './informer';
 import { ApiError } from './kubeApi';
 
 type Ev = [InformerEvent, string];

@@ -4,8 +4,8 @@
 // resourceVersion. Objects are slimmed (managedFields, last-applied annotation, the spec's
 // transform) before they are stored, so a thousand Clusters stay small.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { Backoff, BackoffOptions } from './backoff';
-import { Clock, realClock, sleep } from './clock';
+import { Backoff, type BackoffOptions } from './backoff';
+import { type Clock, realClock, sleep } from './clock';
 import { withDataFingerprint } from './drift';
 import type { Logger } from './contract';
 import { ApiError } from './kubeApi';

@@ -1,6 +1,6 @@
 import { FakeClock } from './clock';
 import { ApiError } from './kubeApi';
-import { Lease, LeaderElector, LeaseStore, microTime } from './leaderElection';
+import { type Lease, LeaderElector, type LeaseStore, microTime } from './leaderElection';
 
 /** An in-memory Lease with resourceVersion checks, like the API server's optimistic locking. */
 class MemoryLeaseStore implements LeaseStore {

@@ -12,9 +12,9 @@
 // runs under an AbortSignal that fires at the deadline and cuts the request, and the deadline
 // fires on a timer of its own, whatever the request does. `leadingUntil()` lets the request layer
 // refuse writes past the deadline even before that timer has run.
-import { Clock, realClock, sleep, TimerHandle } from './clock';
+import { type Clock, realClock, sleep, type TimerHandle } from './clock';
 import type { Logger } from './contract';
-import { ApiError, isConflict, isNotFound, KubeApi } from './kubeApi';
+import { ApiError, isConflict, isNotFound, type KubeApi } from './kubeApi';
 import { silentLogger } from './logger';
 
 export interface LeaseSpec {

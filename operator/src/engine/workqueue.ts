@@ -3,7 +3,7 @@
 // key while it is processed marks it dirty and it is queued again on `done`. Delayed adds keep
 // only the earliest due time per key; failures back off per key until `forget`.
 import { PerKeyBackoff } from './backoff';
-import { Clock, realClock, TimerHandle } from './clock';
+import { type Clock, realClock, type TimerHandle } from './clock';
 
 export interface WorkQueueHooks {
   /** Called whenever the number of waiting keys changes. */

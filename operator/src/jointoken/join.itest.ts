@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type V1Secret } from '@kubernetes/client-node';
 import YAML from 'yaml';
-import { ANNOTATION_JOIN_TOKEN_NAMESPACES, type Cluster, type Condition, type JoinTokenRequest } from '@k0smotron/api';
+import { ANNOTATION_JOIN_TOKEN_NAMESPACES, type Cluster, type Condition } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
 import {
   createTestNamespace,

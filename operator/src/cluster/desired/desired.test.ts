@@ -170,7 +170,8 @@ describe('k0s config', () => {
         },
       }),
     );
-    const cfg = k0sConfig(v, { externalHost: '192.0.2.2', clusterIPs: ['10.96.0.20'] }) as any; // test reads nested fields
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test reads nested fields of the generated config
+    const cfg = k0sConfig(v, { externalHost: '192.0.2.2', clusterIPs: ['10.96.0.20'] }) as any;
     expect(cfg.metadata).toEqual({ name: 'k0s' });
     expect(cfg.spec.network).toEqual({ podCIDR: '10.1.0.0/16' });
     expect(cfg.spec.api.port).toBe(30443);

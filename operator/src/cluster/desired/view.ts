@@ -1,11 +1,19 @@
 // What the builders read: one resolved view of a Cluster (names, ports, storage, persistence…),
 // computed once per reconcile from the normalized spec, so no builder re-derives defaults.
-import type { V1ResourceRequirements, V1TopologySpreadConstraint, V1Volume, V1PersistentVolumeClaimSpec } from '@kubernetes/client-node';
-import type { CertificateRef, CertificateRefType, ComponentPatch, Mount } from '@k0smotron/api';
-import type { ClusterObjectNames, NormalizedServiceSpec } from '@k0smotron/api';
-
-import type { V1ObjectMeta } from '@kubernetes/client-node';
-import { clusterObjectNames, clusterServiceName, k0sImage, normalizeClusterSpec, type Cluster } from '@k0smotron/api';
+import type { V1ObjectMeta, V1ResourceRequirements, V1TopologySpreadConstraint, V1Volume, V1PersistentVolumeClaimSpec } from '@kubernetes/client-node';
+import {
+  clusterObjectNames,
+  clusterServiceName,
+  k0sImage,
+  normalizeClusterSpec,
+  type CertificateRef,
+  type CertificateRefType,
+  type Cluster,
+  type ClusterObjectNames,
+  type ComponentPatch,
+  type Mount,
+  type NormalizedServiceSpec,
+} from '@k0smotron/api';
 import { SpecError } from './errors';
 
 export interface EtcdView {

@@ -52,7 +52,7 @@ export class FakeEngine {
     },
     list: <T extends KubernetesObject>(gvk: GroupVersionKind, opts: { namespace?: string; labels?: Record<string, string> } = {}) =>
       [...this.store.entries()]
-        .filter(([k, o]) => k.startsWith(`${gvk.apiVersion}/${gvk.kind}/`) && !this.hiddenFromCache.has(k))
+        .filter(([k]) => k.startsWith(`${gvk.apiVersion}/${gvk.kind}/`) && !this.hiddenFromCache.has(k))
         .map(([, o]) => o)
         .filter((o) => !opts.namespace || o.metadata?.namespace === opts.namespace)
         .filter((o) => Object.entries(opts.labels ?? {}).every(([lk, lv]) => o.metadata?.labels?.[lk] === lv)) as T[],
