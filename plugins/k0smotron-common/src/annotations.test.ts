@@ -35,7 +35,9 @@ describe('k0smotronPermissions', () => {
     ]);
     const basic = k0smotronPermissions.filter(p => p.type === 'basic').map(p => p.name);
     expect(basic).toEqual(['k0smotron.cluster.create.advanced']);
-    for (const p of k0smotronPermissions) if (p.type === 'resource') expect(p.resourceType).toBe('k0smotron-cluster');
+    const resourceTypes = k0smotronPermissions.map(p => (p.type === 'resource' ? p.resourceType : undefined)).filter(t => t !== undefined);
+    expect(resourceTypes).toHaveLength(names.length - basic.length);
+    expect(new Set(resourceTypes)).toEqual(new Set(['k0smotron-cluster']));
   });
 
   it('gives credential-issuing permissions no action attribute, so "allow every read/create" does not hand them out', () => {

@@ -35,6 +35,12 @@ export function kubeConfigFor(name: string, access: ManagementClusterAccess): Ku
         );
       }
       break;
+    default: {
+      // Unreachable while every access type above has a case: the compiler rejects this line
+      // when a new one is added to ManagementClusterAccess without a case here.
+      const unknown: never = access;
+      throw new Error(`management cluster '${name}': unknown access type '${(unknown as { type: string }).type}'`);
+    }
   }
   return kc;
 }

@@ -5,8 +5,8 @@ import {
   type KubeConfig,
   type KubernetesListObject,
   type KubernetesObject,
+  type ObjectCache,
 } from '@kubernetes/client-node';
-import type { ObjectCache } from '@kubernetes/client-node';
 import { CLUSTER_PLURAL, GROUP, V1BETA2, type Cluster } from '@k0smotron/api';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { shortErrorMessage } from './redact';

@@ -3,7 +3,7 @@
 // second one would be refused (the operator reports NodePortConflict). The REST create and the
 // scaffolder action pick a free pair, as `kubectl k0smotron create` does, and say which. The choice
 // is @k0smotron/api's chooseNodePorts; this file only gathers the ports in use.
-import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import {
   DEFAULT_API_PORT,
   DEFAULT_KONNECTIVITY_PORT,

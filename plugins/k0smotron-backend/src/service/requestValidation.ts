@@ -8,12 +8,12 @@ import {
   MAX_CLUSTER_NAME_LENGTH,
   type JoinRole,
 } from '@k0smotron/api';
-import { CLUSTER_OWNER_KEY } from '@k0smotron/plugin-k0smotron-common';
-import type {
-  CreateClusterRequest,
-  FieldError,
-  JoinTokenRequestBody,
-  UpdateClusterRequest,
+import {
+  CLUSTER_OWNER_KEY,
+  type CreateClusterRequest,
+  type FieldError,
+  type JoinTokenRequestBody,
+  type UpdateClusterRequest,
 } from '@k0smotron/plugin-k0smotron-common';
 
 // Shape checks of the REST bodies, before the shared Cluster validator sees the spec. Each

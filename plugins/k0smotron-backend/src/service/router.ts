@@ -27,7 +27,7 @@ import {
 } from '@k0smotron/api';
 import {
   CLUSTER_OWNER_KEY,
-  K0SMOTRON_CLUSTER_RESOURCE_TYPE,
+  type K0SMOTRON_CLUSTER_RESOURCE_TYPE,
   k0smotronClusterCreateAdvancedPermission,
   k0smotronClusterCreatePermission,
   k0smotronControllerJoinTokenCreatePermission,
