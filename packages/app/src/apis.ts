@@ -1,5 +1,5 @@
 import { ScmIntegrationsApi, scmIntegrationsApiRef } from '@backstage/integration-react';
-import { AnyApiFactory, configApiRef, createApiFactory } from '@backstage/core-plugin-api';
+import { type AnyApiFactory, configApiRef, createApiFactory } from '@backstage/core-plugin-api';
 
 export const apis: AnyApiFactory[] = [
   createApiFactory({
