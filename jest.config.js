@@ -3,7 +3,7 @@
 // themselves by namespace. The frontend plugin runs under backstage-cli (jsdom) instead.
 const nodePackages = [
   'crds', 'testenv', 'operator', 'kubectl-k0smotron', 'bench',
-  'plugins/k0smotron-common', 'plugins/k0smotron-backend',
+  'plugins/k0smotron-common', 'plugins/k0smotron-node', 'plugins/k0smotron-backend',
   'plugins/catalog-backend-module-k0smotron', 'plugins/scaffolder-backend-module-k0smotron',
 ];
 const roots = [...nodePackages, 'scripts'].map(p => `<rootDir>/${p}`);

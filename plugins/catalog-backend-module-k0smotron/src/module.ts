@@ -1,6 +1,6 @@
 import { coreServices, createBackendModule, readSchedulerServiceTaskScheduleDefinitionFromConfig } from '@backstage/backend-plugin-api';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
-import { managementClustersServiceRef } from '@k0smotron/plugin-k0smotron-backend';
+import { managementClustersServiceRef } from '@k0smotron/plugin-k0smotron-node';
 import { K0smotronEntityProvider } from './provider/K0smotronEntityProvider';
 
 /** Catalog module: k0smotron Clusters as `Resource` entities of type `kubernetes-cluster`. */

@@ -1,13 +1,16 @@
-// The k0smotron Backstage backend plugin (id `k0smotron`), and the shared management-cluster
-// service the catalog and scaffolder modules use.
-export { k0smotronPlugin as default } from './plugin';
+// The k0smotron Backstage backend plugin (id `k0smotron`). Its default export also installs the
+// implementation of the management-cluster service of @k0smotron/plugin-k0smotron-node, which
+// the catalog and scaffolder modules use.
+export { k0smotronBackendFeatures as default, k0smotronPlugin } from './plugin';
+export { managementClusterAccessServiceFactory, createManagementClusterAccess } from './managementClusterAccess';
+// The service's ref and types are the node package's; re-exported for code that imports them from here.
 export {
   managementClustersServiceRef,
-  createManagementClusters,
-  BACKSTAGE_FIELD_MANAGER,
   type ManagementCluster,
   type ManagementClustersService,
-} from './service/managementClusters';
+  type ChildApiResolver,
+} from '@k0smotron/plugin-k0smotron-node';
+export { createManagementClusters, BACKSTAGE_FIELD_MANAGER } from './service/managementClusters';
 export {
   k0smotronClusterPermissionResourceRef,
   k0smotronClusterPermissionRules,
@@ -38,4 +41,4 @@ export { withFreeNodePorts, needsNodePortChoice, clusterNodePorts } from './serv
 export { checkCreateClusterRequest, checkJoinTokenRequestBody } from './service/requestValidation';
 export { readK0smotronConfig, type K0smotronBackendConfig } from './config/managementClusterConfig';
 export { k0smotronReconcilerExtensionPoint, type K0smotronReconcilerExtensionPoint } from './extensions';
-export type { ChildApiResolver, ReconcilerStatus } from './service/embeddedReconciler';
+export type { ReconcilerStatus } from './service/embeddedReconciler';

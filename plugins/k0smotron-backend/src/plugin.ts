@@ -1,4 +1,5 @@
-import { coreServices, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { coreServices, createBackendFeatureLoader, createBackendPlugin } from '@backstage/backend-plugin-api';
+import { k0smotronReconcilerExtensionPoint, type ChildApiResolver, type FunctionalProbeOptions } from '@k0smotron/plugin-k0smotron-node';
 import { k0smotronPermissions, parseClusterAnnotation } from '@k0smotron/plugin-k0smotron-common';
 import {
   k0smotronClusterPermissionResourceRef,
@@ -9,13 +10,8 @@ import { managementClustersServiceRef } from './service/managementClusters';
 import { createRouter } from './service/router';
 import { readKubeconfigLifetimeMs } from './service/userKubeconfig';
 import { readJoinTokenTimeoutMs } from './service/joinTokens';
-import {
-  startEmbeddedReconciler,
-  type ChildApiResolver,
-  type EmbeddedReconciler,
-  type FunctionalProbeOptions,
-} from './service/embeddedReconciler';
-import { k0smotronReconcilerExtensionPoint } from './extensions';
+import { startEmbeddedReconciler, type EmbeddedReconciler } from './service/embeddedReconciler';
+import { managementClusterAccessServiceFactory } from './managementClusterAccess';
 
 /** The k0smotron backend plugin: REST API under /api/k0smotron and the optional reconciler. */
 export const k0smotronPlugin = createBackendPlugin({
@@ -90,4 +86,12 @@ export const k0smotronPlugin = createBackendPlugin({
       },
     });
   },
+});
+
+/**
+ * The package's default export: the plugin and the implementation of the management-cluster
+ * service of @k0smotron/plugin-k0smotron-node, which the catalog and scaffolder modules use.
+ */
+export const k0smotronBackendFeatures = createBackendFeatureLoader({
+  loader: () => [k0smotronPlugin, managementClusterAccessServiceFactory],
 });

@@ -13,7 +13,9 @@ import { K0smotronClient } from '@k0smotron/api/client';
 import { createTestNamespace, readChildApiPki, sharedTestCluster, startChildApiServer, type ChildApiServer } from '@k0smotron/testenv';
 import { decodeJoinToken, staticChildApi } from '@k0smotron/operator';
 import type { JoinTokenResponse, ReconcilerStatusResponse } from '@k0smotron/plugin-k0smotron-common';
-import k0smotronPlugin, { k0smotronReconcilerExtensionPoint } from '.';
+// The plugin alone, not the default export: startTestBackend adds a stand-in plugin for a module
+// whose plugin it cannot see among the features, and it does not look inside feature loaders.
+import { k0smotronPlugin, k0smotronReconcilerExtensionPoint } from '.';
 import { CapturingLogger, eventually, secretPatterns, startK0smotronTestBackend, type K0smotronTestBackend } from './testing/testBackend';
 
 jest.setTimeout(300_000);

@@ -1,6 +1,6 @@
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { managementClustersServiceRef } from '@k0smotron/plugin-k0smotron-backend';
+import { managementClustersServiceRef } from '@k0smotron/plugin-k0smotron-node';
 import { createK0smotronClusterCreateAction } from './actions/createCluster';
 import { createK0smotronJoinTokenCreateAction } from './actions/createJoinToken';
 

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import YAML from 'yaml';
 import { mockServices } from '@backstage/backend-test-utils';
-import type { ManagementClustersService } from '@k0smotron/plugin-k0smotron-backend';
+import type { ManagementClustersService } from '@k0smotron/plugin-k0smotron-node';
 import { createK0smotronClusterCreateAction } from './actions/createCluster';
 
 const TEMPLATE = path.resolve(__dirname, '../../../examples/templates/k0smotron-cluster/template.yaml');

@@ -3,12 +3,16 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type { SchedulerServiceTaskRunner } from '@backstage/backend-plugin-api';
-import type { EntityProvider, EntityProviderConnection, EntityProviderMutation } from '@backstage/plugin-catalog-node';
-import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { type EntityProvider, type EntityProviderConnection, type EntityProviderMutation , catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { createCa } from '@k0smotron/operator/pki';
-import { createManagementClusters, type ManagementClustersService } from '@k0smotron/plugin-k0smotron-backend';
+import type { ManagementClustersService } from '@k0smotron/plugin-k0smotron-node';
+import {
+  createManagementClusterAccess,
+  createManagementClusters,
+  managementClusterAccessServiceFactory,
+} from '@k0smotron/plugin-k0smotron-backend';
 import { CapturingLogger, eventually, secretPatterns } from '@k0smotron/plugin-k0smotron-backend/testing';
 import { K0smotronEntityProvider } from './K0smotronEntityProvider';
 import catalogModule from '../index';
@@ -31,6 +35,8 @@ const connection: EntityProviderConnection = {
 const runNow: SchedulerServiceTaskRunner = { run: async task => void (await task.fn(new AbortController().signal)) };
 
 let ns: string;
+// The backend plugin's own service (stopped after the tests) and the modules' view of it.
+let plugin: ReturnType<typeof createManagementClusters> | undefined;
 let managementClusters: ManagementClustersService;
 let provider: K0smotronEntityProvider;
 // These Clusters are written by the test only, so the owner annotation is trusted here.
@@ -54,7 +60,8 @@ function deltas() {
 beforeAll(async () => {
   ns = await createTestNamespace(kubeConfig, 'bs-catalog');
   await client.createCluster(cluster('p1', { 'backstage.io/owner': 'group:default/team-a' }));
-  managementClusters = createManagementClusters(mockServices.rootConfig({ data: config() }), logs);
+  plugin = createManagementClusters(mockServices.rootConfig({ data: config() }), logs);
+  managementClusters = createManagementClusterAccess(plugin);
   provider = new K0smotronEntityProvider({
     managementClusters,
     logger: logs,
@@ -65,7 +72,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   provider?.disconnect();
-  await managementClusters?.stop();
+  await plugin?.stop();
 });
 
 it('publishes every Cluster in a full mutation on connect', async () => {
@@ -134,7 +141,7 @@ it('the module adds the provider to the catalog', async () => {
   const providers: EntityProvider[] = [];
   const backend = await startTestBackend({
     extensionPoints: [[catalogProcessingExtensionPoint, { addEntityProvider: (...p: Array<EntityProvider | EntityProvider[]>) => void providers.push(...p.flat()) }]],
-    features: [catalogModule, mockServices.rootConfig.factory({ data: config() })],
+    features: [catalogModule, managementClusterAccessServiceFactory, mockServices.rootConfig.factory({ data: config() })],
   });
   await backend.stop();
   expect(providers.map(p => p.getProviderName())).toEqual(['k0smotron']);

@@ -1,12 +1,7 @@
 import type { LoggerService, SchedulerServiceTaskRunner } from '@backstage/backend-plugin-api';
 import type { DeferredEntity, EntityProvider, EntityProviderConnection } from '@backstage/plugin-catalog-node';
 import type { Cluster } from '@k0smotron/api';
-import {
-  ClusterInspector,
-  type ClusterChange,
-  type ManagementCluster,
-  type ManagementClustersService,
-} from '@k0smotron/plugin-k0smotron-backend';
+import type { ClusterChange, ManagementCluster, ManagementClustersService } from '@k0smotron/plugin-k0smotron-node';
 import { PROVIDER_NAME, clusterToEntity, locationKeyOf, type ClusterEntityDefaults } from './clusterEntity';
 
 const SYNC_WAIT_MS = 15_000;
@@ -23,7 +18,6 @@ export class K0smotronEntityProvider implements EntityProvider {
   private readonly emitted = new Map<string, string>();
   /** CA certificate per Cluster uid: fetched once it exists. */
   private readonly caByUid = new Map<string, string>();
-  private readonly inspectors = new Map<string, ClusterInspector>();
 
   constructor(
     private readonly opts: {
@@ -58,18 +52,12 @@ export class K0smotronEntityProvider implements EntityProvider {
     return `${mc}/${c.metadata.namespace}/${c.metadata.name}`;
   }
 
-  private inspector(mc: ManagementCluster): ClusterInspector {
-    let i = this.inspectors.get(mc.name);
-    if (!i) this.inspectors.set(mc.name, (i = new ClusterInspector(mc.kubeConfig)));
-    return i;
-  }
-
   private async entityFor(mc: ManagementCluster, cluster: Cluster): Promise<DeferredEntity> {
     const uid = cluster.metadata.uid ?? '';
     let ca = this.caByUid.get(uid);
     if (!ca) {
       try {
-        ca = await this.inspector(mc).caCertificateBase64(cluster);
+        ca = await mc.caCertificateBase64(cluster);
         if (ca) this.caByUid.set(uid, ca);
       } catch (err) {
         this.opts.logger.warn(`k0smotron catalog: cannot read the CA of ${this.key(mc.name, cluster)}: ${(err as Error).message}`);

@@ -68,6 +68,7 @@ export function clusterToEntity(
   if (caBase64) annotations[ANNOTATION_KUBERNETES_API_SERVER_CA] = caBase64;
   // Left out while unknown (the control plane did not answer): absent is not zero.
   const workers = cluster.status?.workers;
+  const workersNote = workers ? `; workers: ${workers.ready}/${workers.total} Ready` : '';
   if (workers) {
     annotations[WORKERS_READY_ANNOTATION] = String(workers.ready);
     annotations[WORKERS_TOTAL_ANNOTATION] = String(workers.total);
@@ -85,9 +86,7 @@ export function clusterToEntity(
       name: clusterEntityName(ref),
       title: name,
       // The catalog's search indexes the description, not annotations: the count goes here too.
-      description:
-        `k0smotron control plane ${namespace}/${name} on management cluster ${managementCluster}` +
-        (workers ? `; workers: ${workers.ready}/${workers.total} Ready` : ''),
+      description: `k0smotron control plane ${namespace}/${name} on management cluster ${managementCluster}${workersNote}`,
       annotations,
       ...(Object.keys(labels).length ? { labels } : {}),
       tags: ['k0smotron', 'kubernetes'],

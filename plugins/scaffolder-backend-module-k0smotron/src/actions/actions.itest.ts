@@ -6,7 +6,8 @@ import type { JsonValue } from '@backstage/types';
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
-import { createManagementClusters, type ManagementClustersService } from '@k0smotron/plugin-k0smotron-backend';
+import type { ManagementClustersService } from '@k0smotron/plugin-k0smotron-node';
+import { createManagementClusterAccess, createManagementClusters } from '@k0smotron/plugin-k0smotron-backend';
 import { CapturingLogger, secretPatterns } from '@k0smotron/plugin-k0smotron-backend/testing';
 import { createK0smotronClusterCreateAction } from './createCluster';
 import { createK0smotronJoinTokenCreateAction } from './createJoinToken';
@@ -17,6 +18,8 @@ const { kubeConfig, kubeconfigPath } = sharedTestCluster();
 const client = new K0smotronClient(kubeConfig);
 const logs = new CapturingLogger();
 let ns: string;
+// The backend plugin's own service (stopped after the tests) and the modules' view of it.
+let plugin: ReturnType<typeof createManagementClusters> | undefined;
 let managementClusters: ManagementClustersService;
 const allow = mockServices.permissions({ result: AuthorizeResult.ALLOW });
 const deny = mockServices.permissions({ result: AuthorizeResult.DENY });
@@ -59,14 +62,15 @@ const baseInput = (name: string) => ({
 
 beforeAll(async () => {
   ns = await createTestNamespace(kubeConfig, 'bs-scaffolder');
-  managementClusters = createManagementClusters(
+  plugin = createManagementClusters(
     mockServices.rootConfig({ data: { k0smotron: { managementClusters: [{ name: 'test', kubeconfigPath, namespaces: [ns] }] } } }),
     logs,
   );
+  managementClusters = createManagementClusterAccess(plugin);
 });
 
 afterAll(async () => {
-  await managementClusters.stop();
+  await plugin?.stop();
 });
 
 describe('k0smotron:cluster:create', () => {
@@ -222,10 +226,12 @@ it('the module registers both actions with the scaffolder', async () => {
   const { startTestBackend } = await import('@backstage/backend-test-utils');
   const { scaffolderActionsExtensionPoint } = await import('@backstage/plugin-scaffolder-node');
   const { default: module } = await import('../index');
+  // As in a real backend: the backend plugin's default export brings the service's implementation.
+  const { default: k0smotronBackend } = await import('@k0smotron/plugin-k0smotron-backend');
   const added: string[] = [];
   const backend = await startTestBackend({
     extensionPoints: [[scaffolderActionsExtensionPoint, { addActions: (...actions: Array<{ id: string }>) => added.push(...actions.map(a => a.id)) }]],
-    features: [module, mockServices.rootConfig.factory({ data: { k0smotron: { managementClusters: [{ name: 'test', kubeconfigPath, namespaces: [ns] }] } } })],
+    features: [module, k0smotronBackend, mockServices.rootConfig.factory({ data: { k0smotron: { managementClusters: [{ name: 'test', kubeconfigPath, namespaces: [ns] }] } } })],
   });
   await backend.stop();
   expect(added).toEqual(['k0smotron:cluster:create', 'k0smotron:jointoken:create']);

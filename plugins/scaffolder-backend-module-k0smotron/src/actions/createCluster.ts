@@ -18,13 +18,7 @@ import {
   formatClusterAnnotation,
   k0smotronClusterCreatePermission,
 } from '@k0smotron/plugin-k0smotron-common';
-import {
-  ClusterPermissionEvaluator,
-  checkOwnerClaim,
-  withFreeNodePorts,
-  type ManagementCluster,
-  type ManagementClustersService,
-} from '@k0smotron/plugin-k0smotron-backend';
+import type { ManagementCluster, ManagementClustersService } from '@k0smotron/plugin-k0smotron-node';
 import { SCAFFOLDER_TASK_ANNOTATION, clusterFromInput, kubeconfigSecretName, type ClusterCreateInput } from './clusterFromInput';
 
 export interface ActionDeps {
@@ -142,9 +136,9 @@ export function createK0smotronClusterCreateAction(deps: ActionDeps) {
       // The same checks as the REST create: the owner is the user or one of the user's groups,
       // the policy's decision on the Cluster about to be written, and the tenant policy.
       const credentials = await initiatorUser(ctx);
-      const input: ClusterCreateInput = { ...raw, owner: await checkOwnerClaim(deps.userInfo, credentials, raw.owner) };
+      const input: ClusterCreateInput = { ...raw, owner: await deps.managementClusters.checkOwnerClaim(deps.userInfo, credentials, raw.owner) };
       const asked = clusterFromInput(input, ctx.task.id);
-      await new ClusterPermissionEvaluator(deps.permissions).require(
+      await deps.managementClusters.permissionEvaluator(deps.permissions).require(
         k0smotronClusterCreatePermission,
         credentials,
         { managementCluster: mc.name, namespace: input.namespace, name: input.name, owner: mc.ownerOf(asked) },
@@ -154,13 +148,13 @@ export function createK0smotronClusterCreateAction(deps: ActionDeps) {
       if (!validation.ok) {
         throw new InputError(`invalid cluster: ${validation.errors.map(e => `${e.path}: ${e.message}`).join('; ')}`);
       }
-      const violations = clusterPolicyViolations(input.namespace, asked.spec, deps.managementClusters.config.policy);
+      const violations = clusterPolicyViolations(input.namespace, asked.spec, deps.managementClusters.policy);
       if (violations.length) {
         throw new InputError(`the tenant policy does not allow this Cluster: ${violations.map(v => `${v.field}: ${v.message}`).join('; ')}`);
       }
       // A NodePort Cluster without ports gets a free pair (NodePorts are cluster-wide); a port the
       // user gave is kept.
-      const { cluster: desired, nodePorts } = await withFreeNodePorts(mc, asked);
+      const { cluster: desired, nodePorts } = await mc.withFreeNodePorts(asked);
       const ref = { managementCluster: mc.name, namespace: input.namespace, name: input.name };
       const clusterRef = formatClusterAnnotation(ref);
       ctx.output('clusterRef', clusterRef);

@@ -1,14 +1,19 @@
 import { InputError } from '@backstage/errors';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { DEFAULT_JOIN_TOKEN_FILE, DNS1123_LABEL_PATTERN, GO_DURATION_PATTERN, JOIN_TOKEN_SECRET_KEY, workerJoinCommands } from '@k0smotron/api';
-import { joinTokenDecision } from '@k0smotron/api';
+import {
+  DEFAULT_JOIN_TOKEN_FILE,
+  DNS1123_LABEL_PATTERN,
+  GO_DURATION_PATTERN,
+  JOIN_TOKEN_SECRET_KEY,
+  workerJoinCommands,
+  joinTokenDecision,
+} from '@k0smotron/api';
 import {
   formatClusterAnnotation,
   k0smotronClusterReadPermission,
   k0smotronControllerJoinTokenCreatePermission,
   k0smotronJoinTokenCreatePermission,
 } from '@k0smotron/plugin-k0smotron-common';
-import { ClusterPermissionEvaluator, issueJoinToken } from '@k0smotron/plugin-k0smotron-backend';
 import { initiatorUser, pickManagementCluster, type ActionDeps } from './createCluster';
 
 /**
@@ -43,7 +48,7 @@ export function createK0smotronJoinTokenCreateAction(deps: ActionDeps) {
         throw new InputError(`namespace '${namespace}' is not served by management cluster '${mc.name}'`);
       }
       const credentials = await initiatorUser(ctx);
-      const evaluator = new ClusterPermissionEvaluator(deps.permissions);
+      const evaluator = deps.managementClusters.permissionEvaluator(deps.permissions);
       const cluster = await mc.client.getCluster(namespace, name);
       const resource = { managementCluster: mc.name, namespace, name, owner: mc.ownerOf(cluster ?? { metadata: { namespace, name } }) };
       const clusterRef = formatClusterAnnotation(resource);
@@ -62,7 +67,7 @@ export function createK0smotronJoinTokenCreateAction(deps: ActionDeps) {
       }
       const decision = joinTokenDecision(
         { requestNamespace: namespace, role, expiry, cluster: { namespace, name, annotations: cluster.metadata.annotations } },
-        deps.managementClusters.config.policy,
+        deps.managementClusters.policy,
       );
       if (!decision.allowed) throw new InputError(`the tenant policy does not allow this join token: ${decision.message}`);
       const commands = workerJoinCommands({ tokenFile: DEFAULT_JOIN_TOKEN_FILE, role, k0sVersion: cluster.status?.version ?? cluster.spec?.version });
@@ -74,8 +79,7 @@ export function createK0smotronJoinTokenCreateAction(deps: ActionDeps) {
       const issued = await ctx.checkpoint({
         key: `k0smotron.jointoken.create.${mc.name}/${namespace}/${name}.${ctx.step?.id ?? 'step'}`,
         fn: async () => {
-          const r = await issueJoinToken({
-            client: mc.client,
+          const r = await mc.issueJoinToken({
             cluster,
             body: { role, expiry },
             requestedBy: ctx.user?.ref,

@@ -7,7 +7,8 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { createTestNamespace, joinWorker, sharedTestCluster } from '@k0smotron/testenv';
-import { createManagementClusters, type ManagementClustersService } from '@k0smotron/plugin-k0smotron-backend';
+import type { ManagementClustersService } from '@k0smotron/plugin-k0smotron-node';
+import { createManagementClusterAccess, createManagementClusters } from '@k0smotron/plugin-k0smotron-backend';
 import { CapturingLogger, secretPatterns, startWorkerJoinBed, type WorkerJoinBed } from '@k0smotron/plugin-k0smotron-backend/testing';
 import { createK0smotronJoinTokenCreateAction } from './createJoinToken';
 
@@ -17,20 +18,23 @@ const { kubeConfig, kubeconfigPath } = sharedTestCluster();
 const logs = new CapturingLogger();
 let ns = '';
 let bed: WorkerJoinBed | undefined;
+// The backend plugin's own service (stopped after the test) and the modules' view of it.
+let plugin: ReturnType<typeof createManagementClusters> | undefined;
 let managementClusters: ManagementClustersService | undefined;
 const issued = { secretName: '', token: '' };
 
 beforeAll(async () => {
   ns = await createTestNamespace(kubeConfig, 'bs-scaffolder-join');
   bed = await startWorkerJoinBed(kubeConfig, ns);
-  managementClusters = createManagementClusters(
+  plugin = createManagementClusters(
     mockServices.rootConfig({ data: { k0smotron: { managementClusters: [{ name: 'test', kubeconfigPath, namespaces: [ns] }] } } }),
     logs,
   );
+  managementClusters = createManagementClusterAccess(plugin);
 });
 
 afterAll(async () => {
-  await managementClusters?.stop();
+  await plugin?.stop();
   await bed?.stop();
 });
 
