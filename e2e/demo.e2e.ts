@@ -88,8 +88,14 @@ async function signIn(): Promise<void> {
   const signedIn = page.getByRole('link', { name: 'Catalog' }).first();
   // A session cookie from an earlier sign-in may sign us in without the button.
   const first = await Promise.race([
-    enter.waitFor().then(() => 'button' as const, () => undefined),
-    signedIn.waitFor().then(() => 'signed-in' as const, () => undefined),
+    enter.waitFor().then(
+      () => 'button' as const,
+      () => undefined,
+    ),
+    signedIn.waitFor().then(
+      () => 'signed-in' as const,
+      () => undefined,
+    ),
   ]);
   if (first === 'button') await enter.click();
   await signedIn.waitFor();
@@ -204,19 +210,23 @@ test('creating a control plane through the Software Template makes a new entity 
   const owner = page.getByLabel(/^Owner/).first();
   await owner.click();
   await owner.fill('platform-team');
-  await page.getByRole('option', { name: /platform-team/ }).first().click();
+  await page
+    .getByRole('option', { name: /platform-team/ })
+    .first()
+    .click();
   await page.getByRole('button', { name: /^Next/ }).click();
   // Step 2: ClusterIP, so the new control plane needs no free NodePort on this machine.
-  await page.getByLabel(/^Exposed as/).first().click();
+  await page
+    .getByLabel(/^Exposed as/)
+    .first()
+    .click();
   await page.getByRole('option', { name: /^ClusterIP/ }).click();
   await page.getByRole('button', { name: /^Next/ }).click();
   // Step 3 → review → create.
   await page.getByRole('button', { name: /^Review/ }).click();
   await screenshot('template-review');
   await page.getByRole('button', { name: /^Create$/ }).click();
-  const link = page.getByRole('link', { name: /Open the cluster in the catalog/ }).or(
-    page.getByRole('button', { name: /Open the cluster in the catalog/ }),
-  );
+  const link = page.getByRole('link', { name: /Open the cluster in the catalog/ }).or(page.getByRole('button', { name: /Open the cluster in the catalog/ }));
   await link.first().waitFor({ timeout: 300_000 });
   await screenshot('template-done');
   await waitForAvailableCard('e2e', 240_000);
@@ -225,7 +235,11 @@ test('creating a control plane through the Software Template makes a new entity 
 test('the clusters page lists every control plane with a Create action', async () => {
   await open('/k0smotron');
   await page.getByText('demo', { exact: true }).first().waitFor({ timeout: 120_000 });
-  await page.getByRole('button', { name: /Create/ }).or(page.getByRole('link', { name: /Create/ })).first().waitFor();
+  await page
+    .getByRole('button', { name: /Create/ })
+    .or(page.getByRole('link', { name: /Create/ }))
+    .first()
+    .waitFor();
   await screenshot('clusters-page');
 });
 

@@ -19,10 +19,7 @@ describe('lockfile platform entries', () => {
         'node_modules/b': { version: '2.0.0', optionalDependencies: { '@x/a-darwin-arm64': '2.0.0' } },
       },
     };
-    expect(addMissingPlatforms(lock)).toEqual([
-      'node_modules/@x/a-darwin-arm64@1.0.0',
-      'node_modules/b/node_modules/@x/a-darwin-arm64@2.0.0',
-    ]);
+    expect(addMissingPlatforms(lock)).toEqual(['node_modules/@x/a-darwin-arm64@1.0.0', 'node_modules/b/node_modules/@x/a-darwin-arm64@2.0.0']);
     expect(addMissingPlatforms(lock)).toEqual([]);
   });
 

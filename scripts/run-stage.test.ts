@@ -20,7 +20,13 @@ const jestStage = (name: string, files: string[]) => ({
   jest: true,
   cmd: [process.execPath, jestBin, '--config', join(fixtures, 'jest.config.js'), ...files.map(f => join(fixtures, f))],
 });
-const quiet = { cwd: fixtures, quiet: true, get resultsDir() { return resultsDir; } };
+const quiet = {
+  cwd: fixtures,
+  quiet: true,
+  get resultsDir() {
+    return resultsDir;
+  },
+};
 
 describe('runStage on real jest suites', () => {
   it('counts a suite that fails to import as a failure, naming the file', () => {

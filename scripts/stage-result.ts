@@ -60,8 +60,7 @@ export function stageOutcome(run: StageRun): StageOutcome {
       for (let i = 0; i < suites; i++) brokenSuites.push('(unnamed suite)');
     }
   } else if (run.kind === 'nodeTest' && run.stdout !== undefined) {
-    const count = (word: string) =>
-      Number(new RegExp(`^\\S*\\s*${word} (\\d+)$`, 'm').exec(run.stdout ?? '')?.[1] ?? Number.NaN);
+    const count = (word: string) => Number(new RegExp(`^\\S*\\s*${word} (\\d+)$`, 'm').exec(run.stdout ?? '')?.[1] ?? Number.NaN);
     const pass = count('pass');
     const fail = count('fail');
     if (!Number.isNaN(pass) && !Number.isNaN(fail)) {

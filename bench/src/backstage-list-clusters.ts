@@ -112,7 +112,12 @@ async function main() {
       p99Ms: +percentile(samples, 99).toFixed(1),
       maxMs: +samples[samples.length - 1].toFixed(1),
       filteredMs: +filteredMs.toFixed(1),
-      churn: { changes: churned, p50Ms: +percentile(churnSamples, 50).toFixed(1), p95Ms: +percentile(churnSamples, 95).toFixed(1), p99Ms: +percentile(churnSamples, 99).toFixed(1) },
+      churn: {
+        changes: churned,
+        p50Ms: +percentile(churnSamples, 50).toFixed(1),
+        p95Ms: +percentile(churnSamples, 95).toFixed(1),
+        p99Ms: +percentile(churnSamples, 99).toFixed(1),
+      },
       cacheSyncSeconds: +syncSeconds.toFixed(2),
       createSeconds: +createSeconds.toFixed(1),
       targetP95Ms: 50,
@@ -121,7 +126,10 @@ async function main() {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     if (!result.pass) process.exitCode = 1;
   } finally {
-    await kc.makeApiClient((await import('@kubernetes/client-node')).CoreV1Api).deleteNamespace({ name: ns }).catch(() => undefined);
+    await kc
+      .makeApiClient((await import('@kubernetes/client-node')).CoreV1Api)
+      .deleteNamespace({ name: ns })
+      .catch(() => undefined);
     await own?.stop();
   }
 }

@@ -78,7 +78,11 @@ async function main(): Promise<void> {
     const baseline = process.env.BENCH_BASELINE_BUNDLE;
     if (baseline) {
       const cacheDir = mkdtempSync(join(tmpdir(), 'bench-cli-baseline-cache-'));
-      writeFileSync(join(pathDir, 'kubectl-k0smotronbaseline'), `#!/bin/sh\nKUBECTL_K0SMOTRON_CACHE_DIR=${cacheDir} exec ${process.execPath} ${baseline} "$@"\n`, { mode: 0o755 });
+      writeFileSync(
+        join(pathDir, 'kubectl-k0smotronbaseline'),
+        `#!/bin/sh\nKUBECTL_K0SMOTRON_CACHE_DIR=${cacheDir} exec ${process.execPath} ${baseline} "$@"\n`,
+        { mode: 0o755 },
+      );
     }
     const withBaseline = (name: string, args: string[]) => (baseline ? [{ name, cmd: kubectl, args }] : []);
 

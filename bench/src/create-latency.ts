@@ -10,7 +10,7 @@
 import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { clusterObjectNames, type Cluster } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
-import { JsonLogger, startOperator , clusterController } from '@k0smotron/operator';
+import { JsonLogger, startOperator, clusterController } from '@k0smotron/operator';
 import { createTestNamespace, startTestCluster, type TestCluster } from '@k0smotron/testenv';
 
 function arg(name: string, fallback?: string): string | undefined {
@@ -44,7 +44,12 @@ async function main(): Promise<void> {
   const kmc = new K0smotronClient(kc);
   const ns = await createTestNamespace(kc, 'bench-create');
   const rssBefore = process.memoryUsage().rss;
-  const op = await startOperator({ kubeConfig: kc, namespaces: [ns], controllers: [clusterController()], logger: new JsonLogger({ level: process.env.BENCH_LOG_LEVEL === 'debug' ? 'debug' : 'error' }) });
+  const op = await startOperator({
+    kubeConfig: kc,
+    namespaces: [ns],
+    controllers: [clusterController()],
+    logger: new JsonLogger({ level: process.env.BENCH_LOG_LEVEL === 'debug' ? 'debug' : 'error' }),
+  });
   try {
     const names = Array.from({ length: count }, (_, i) => `b${i}`);
     const createdAt = new Map<string, number>();
@@ -64,8 +69,13 @@ async function main(): Promise<void> {
     let cpuChildren: NodeJS.CpuUsage | undefined;
     const t0 = Date.now();
     await Promise.all(
-      names.map(async (name) => {
-        const body: Cluster = { apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name, namespace: ns }, spec: { service: { type: 'ClusterIP' } } };
+      names.map(async name => {
+        const body: Cluster = {
+          apiVersion: 'k0smotron.io/v1beta2',
+          kind: 'Cluster',
+          metadata: { name, namespace: ns },
+          spec: { service: { type: 'ClusterIP' } },
+        };
         createdAt.set(name, Date.now());
         await kmc.createCluster(body);
       }),
@@ -82,36 +92,55 @@ async function main(): Promise<void> {
         kmc.listClusters(ns),
       ]);
       const now = Date.now();
-      const have = (items: Array<{ metadata?: { name?: string } }>) => new Set(items.map((i) => i.metadata?.name));
+      const have = (items: Array<{ metadata?: { name?: string } }>) => new Set(items.map(i => i.metadata?.name));
       const [s, c, x, t] = [have(svcs.items), have(cms.items), have(secrets.items), have(stss.items)];
       for (const name of names) {
         const e = expected(name);
-        if (!childrenAt.has(name) && e.services.every((n) => s.has(n)) && e.configMaps.every((n) => c.has(n)) && e.secrets.every((n) => x.has(n)) && e.statefulSets.every((n) => t.has(n))) {
+        if (
+          !childrenAt.has(name) &&
+          e.services.every(n => s.has(n)) &&
+          e.configMaps.every(n => c.has(n)) &&
+          e.secrets.every(n => x.has(n)) &&
+          e.statefulSets.every(n => t.has(n))
+        ) {
           childrenAt.set(name, now);
         }
-        const obj = clusters.find((k) => k.metadata.name === name);
-        if (!availableAt.has(name) && obj?.status?.conditions?.some((k) => k.type === 'Available' && k.status === 'True')) availableAt.set(name, now);
+        const obj = clusters.find(k => k.metadata.name === name);
+        if (!availableAt.has(name) && obj?.status?.conditions?.some(k => k.type === 'Available' && k.status === 'True')) availableAt.set(name, now);
       }
       if (!cpuChildren && childrenAt.size === count) cpuChildren = process.cpuUsage(cpu0);
       if (now - lastReport > 10_000) {
         lastReport = now;
-        process.stderr.write(`  ${childrenAt.size}/${count} with all children, ${availableAt.size}/${count} Available after ${((now - t0) / 1000).toFixed(0)} s\n`);
+        process.stderr.write(
+          `  ${childrenAt.size}/${count} with all children, ${availableAt.size}/${count} Available after ${((now - t0) / 1000).toFixed(0)} s\n`,
+        );
       }
       // 100 ms resolution: polling faster would load the API server being measured.
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise(r => setTimeout(r, 100));
     }
 
-    const children = names.map((n) => childrenAt.get(n)! - createdAt.get(n)!);
-    const available = names.map((n) => availableAt.get(n)! - createdAt.get(n)!);
+    const children = names.map(n => childrenAt.get(n)! - createdAt.get(n)!);
+    const available = names.map(n => availableAt.get(n)! - createdAt.get(n)!);
     const rss = process.memoryUsage().rss;
     console.log(`Clusters created concurrently: ${count} (ClusterIP, etcd; 1 hollow node; 2-core machine shared with other work)`);
-    console.log(`create → all children:  p50 ${percentile(children, 50)} ms   p95 ${percentile(children, 95)} ms   max ${Math.max(...children)} ms   (goal p95 ≤ 1000 ms)`);
+    console.log(
+      `create → all children:  p50 ${percentile(children, 50)} ms   p95 ${percentile(children, 95)} ms   max ${Math.max(...children)} ms   (goal p95 ≤ 1000 ms)`,
+    );
     console.log(`create → Available:     p50 ${percentile(available, 50)} ms   p95 ${percentile(available, 95)} ms   (pods Ready on a hollow node)`);
     const cpuMs = cpuChildren ? (cpuChildren.user + cpuChildren.system) / 1000 : NaN;
     console.log(`CPU of this process until all children existed: ${cpuMs.toFixed(0)} ms (${(cpuMs / count).toFixed(0)} ms per Cluster, pollers included)`);
-    console.log(`load average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} CPUs`);
+    console.log(
+      `load average at the end: ${(await import('node:os'))
+        .loadavg()
+        .map(l => l.toFixed(1))
+        .join(' ')} on ${(await import('node:os')).cpus().length} CPUs`,
+    );
     console.log(`process RSS (operator + this script's pollers): ${mib(rss)} (before the operator started: ${mib(rssBefore)})`);
-    console.log(`operator API requests: ${Object.entries(op.requestCounts()).filter(([k]) => /^(create|patch|update|delete) /.test(k)).reduce((a, [, v]) => a + v, 0)} writes`);
+    console.log(
+      `operator API requests: ${Object.entries(op.requestCounts())
+        .filter(([k]) => /^(create|patch|update|delete) /.test(k))
+        .reduce((a, [, v]) => a + v, 0)} writes`,
+    );
   } finally {
     await op.stop();
     await core.deleteNamespace({ name: ns }).catch(() => undefined);
@@ -119,7 +148,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
+main().catch(err => {
   process.stderr.write(`create-latency failed: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -42,7 +42,8 @@ function parseArgs(argv: string[]): Args {
     return v;
   };
   for (const a of argv) {
-    if (a.startsWith('--') && !['--clusters', '--kubeconfig', '--only', '--idle-window', '--resync-period'].includes(a)) throw new Error(`unknown flag ${a}\n${USAGE}`);
+    if (a.startsWith('--') && !['--clusters', '--kubeconfig', '--only', '--idle-window', '--resync-period'].includes(a))
+      throw new Error(`unknown flag ${a}\n${USAGE}`);
   }
   const whole = (name: string, fallback: number, min: number) => {
     const text = get(name);
@@ -51,7 +52,12 @@ function parseArgs(argv: string[]): Args {
     return n;
   };
   const clusters = whole('clusters', 20, 1);
-  const only = new Set((get('only') ?? 'pki,latency,bulk').split(',').map(s => s.trim()).filter(Boolean));
+  const only = new Set(
+    (get('only') ?? 'pki,latency,bulk')
+      .split(',')
+      .map(s => s.trim())
+      .filter(Boolean),
+  );
   for (const o of only) if (!['pki', 'latency', 'bulk', 'cli'].includes(o)) throw new Error(`--only: unknown benchmark "${o}" (pki, latency, bulk, cli)`);
   // The resync must come after the cold start has checked every Cluster, and the idle window
   // must end before the next one: both scale with N.
@@ -91,7 +97,12 @@ const ms = (n: number) => `${Math.round(n)} ms`;
 const sec = (n: number) => `${(n / 1000).toFixed(1)} s`;
 
 function clusterBody(ns: string, name: string): Cluster {
-  return { apiVersion: API_VERSION, kind: CLUSTER_KIND, metadata: { name, namespace: ns, labels: { bench: 'k0smotron' } }, spec: { service: { type: 'ClusterIP' } } };
+  return {
+    apiVersion: API_VERSION,
+    kind: CLUSTER_KIND,
+    metadata: { name, namespace: ns, labels: { bench: 'k0smotron' } },
+    spec: { service: { type: 'ClusterIP' } },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,13 +138,17 @@ async function benchPki(): Promise<void> {
   const p50 = percentile(perRun, 50);
   report(
     'pki',
-    'Certificates: one Cluster\'s full PKI (4 CAs incl. SA key, 3 etcd leaves) + admin kubeconfig',
+    "Certificates: one Cluster's full PKI (4 CAs incl. SA key, 3 etcd leaves) + admin kubeconfig",
     [
       { measure: 'CPU per Cluster, p50 of 10', value: ms(p50), goal: '≤ 100 ms', met: p50 <= 100 },
       { measure: 'CPU per Cluster, max of 10', value: ms(Math.max(...perRun)) },
       { measure: `burst of ${burst}: most generating at once`, value: String(maxInUse), goal: '≤ 2 (pkiSemaphore)', met: maxInUse <= 2 },
       { measure: `burst of ${burst}: wall time`, value: ms(burstMs) },
-      { measure: 'burst: event-loop delay p99 / max', value: `${(h.percentile(99) / 1e6).toFixed(0)} / ${(h.max / 1e6).toFixed(0)} ms`, goal: 'small: other reconciles keep running' },
+      {
+        measure: 'burst: event-loop delay p99 / max',
+        value: `${(h.percentile(99) / 1e6).toFixed(0)} / ${(h.max / 1e6).toFixed(0)} ms`,
+        goal: 'small: other reconciles keep running',
+      },
     ],
     { cpuMsPerRun: perRun, burst, maxInUse, burstMs, eventLoopDelayMs: { p50: h.percentile(50) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 } },
   );
@@ -197,10 +212,12 @@ async function benchLatency(ctx: Ctx): Promise<void> {
     const count = 10;
     const names = Array.from({ length: count }, (_, i) => `l${i}`);
     const created = new Map<string, number>();
-    await Promise.all(names.map(async n => {
-      created.set(n, Date.now());
-      await kmc.createCluster(clusterBody(ns, n));
-    }));
+    await Promise.all(
+      names.map(async n => {
+        created.set(n, Date.now());
+        await kmc.createCluster(clusterBody(ns, n));
+      }),
+    );
     const done = await tracker.waitAll(names, 300_000, 'create latency');
     const lat = names.map(n => done.get(n)! - created.get(n)!);
     const m = await waitQuiet(op, 1000, 60_000);
@@ -208,14 +225,19 @@ async function benchLatency(ctx: Ctx): Promise<void> {
     await op.stop();
     const raw = await rawBaseline(ctx, ns, names, names.length); // all at once, as the creates
     const p95 = percentile(lat, 95);
-    report('create-latency', `Create latency: ${count} Clusters created concurrently → all 14 children present`, [
-      { measure: 'p50', value: ms(percentile(lat, 50)) },
-      { measure: 'p95', value: ms(p95), goal: '≤ 1000 ms', met: p95 <= 1000 },
-      { measure: 'max', value: ms(Math.max(...lat)) },
-      { measure: `raw baseline: the same ${count} × 15 objects by SSA at once, p50 / p95`, value: `${ms(percentile(raw, 50))} / ${ms(percentile(raw, 95))}` },
-      { measure: 'operator writes (incl. status, events)', value: String(m.writes) },
-      { measure: 'operator CPU', value: ms(cpu) },
-    ], { count, latenciesMs: lat, rawLatenciesMs: raw, operatorRequests: m.requestsByVerb });
+    report(
+      'create-latency',
+      `Create latency: ${count} Clusters created concurrently → all 14 children present`,
+      [
+        { measure: 'p50', value: ms(percentile(lat, 50)) },
+        { measure: 'p95', value: ms(p95), goal: '≤ 1000 ms', met: p95 <= 1000 },
+        { measure: 'max', value: ms(Math.max(...lat)) },
+        { measure: `raw baseline: the same ${count} × 15 objects by SSA at once, p50 / p95`, value: `${ms(percentile(raw, 50))} / ${ms(percentile(raw, 95))}` },
+        { measure: 'operator writes (incl. status, events)', value: String(m.writes) },
+        { measure: 'operator CPU', value: ms(cpu) },
+      ],
+      { count, latenciesMs: lat, rawLatenciesMs: raw, operatorRequests: m.requestsByVerb },
+    );
   } finally {
     tracker.stop();
     await op.stop();
@@ -281,7 +303,9 @@ async function benchBulk(ctx: Ctx): Promise<void> {
     const createdMs = Date.now() - t0;
     const done = await tracker.waitAll(names, Math.max(300_000, N * 1000), 'bulk');
     bulkMs = Math.max(...done.values()) - t0;
-    process.stderr.write(`bulk: all children of ${N} Clusters after ${sec(bulkMs)} (creates sent in ${sec(createdMs)}); waiting for the operator to go quiet…\n`);
+    process.stderr.write(
+      `bulk: all children of ${N} Clusters after ${sec(bulkMs)} (creates sent in ${sec(createdMs)}); waiting for the operator to go quiet…\n`,
+    );
     converged = await waitQuiet(op1, 5000, Math.max(300_000, N * 1000), { kmc, ns });
     rssConverged = op1.rssMiB();
     heapConverged = (await op1.metrics()).heapUsedMiB;
@@ -295,7 +319,16 @@ async function benchBulk(ctx: Ctx): Promise<void> {
   const resync = ctx.args.resyncS;
   const op2 = await operatorFor(ctx, ns, 'coldstart', `${resync}s`);
   let cold: { readyMs: number; checkedMs: number; writes: number; requests: number; rss: number };
-  let steady: { changedClusters: number; resyncWrites: number; resyncReconciles: number; idleRequests: number; idleByVerb: Record<string, number>; idleWindowS: number; rss: number; heap?: number };
+  let steady: {
+    changedClusters: number;
+    resyncWrites: number;
+    resyncReconciles: number;
+    idleRequests: number;
+    idleByVerb: Record<string, number>;
+    idleWindowS: number;
+    rss: number;
+    heap?: number;
+  };
   try {
     const readyMs = await op2.ready(180_000);
     let m = await op2.metrics();
@@ -312,7 +345,8 @@ async function benchBulk(ctx: Ctx): Promise<void> {
     // Periodic re-probes add reconciles too: count only after the resync has fired.
     await sleep(Math.max(0, op2.startedAt + resync * 1000 - Date.now()));
     while (m.clusterReconciles < before.clusterReconciles + N || m.clusterQueueDepth > 0) {
-      if (Date.now() - op2.startedAt > resync * 1000 + 300_000) throw new Error(`resync: only ${m.clusterReconciles - before.clusterReconciles}/${N} reconciles`);
+      if (Date.now() - op2.startedAt > resync * 1000 + 300_000)
+        throw new Error(`resync: only ${m.clusterReconciles - before.clusterReconciles}/${N} reconciles`);
       await sleep(200);
       m = await op2.metrics();
     }
@@ -325,7 +359,11 @@ async function benchBulk(ctx: Ctx): Promise<void> {
     process.stderr.write(`steady state: resync done; measuring idle requests for ${window.toFixed(0)} s…\n`);
     await sleep(window * 1000);
     const idle = await op2.metrics();
-    const idleByVerb = Object.fromEntries(Object.entries(idle.requestsByVerb).map(([k, v]) => [k, v - (afterResync.requestsByVerb[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
+    const idleByVerb = Object.fromEntries(
+      Object.entries(idle.requestsByVerb)
+        .map(([k, v]) => [k, v - (afterResync.requestsByVerb[k] ?? 0)])
+        .filter(([, v]) => (v as number) > 0),
+    );
     steady = {
       changedClusters: changed,
       resyncWrites: afterResync.writes - before.writes,
@@ -344,55 +382,101 @@ async function benchBulk(ctx: Ctx): Promise<void> {
   const rawMs = Math.max(...(await rawBaseline(ctx, ns, names, 8)));
 
   const ratio = bulkMs / rawMs;
-  report('bulk', `Bulk: ${N} Clusters applied at once → all children present, vs. the raw baseline`, [
-    { measure: `operator: ${N} Clusters → all children`, value: sec(bulkMs) },
-    { measure: `raw baseline: same ${N * 15} objects by SSA, 8 workers, keep-alive`, value: sec(rawMs) },
-    { measure: 'ratio operator / baseline', value: `${ratio.toFixed(2)}×`, goal: '≤ 1.3× at N = 1000', met: ratio <= 1.3 },
-    { measure: 'operator writes until quiet (incl. status, events)', value: `${converged.writes} (${(converged.writes / N).toFixed(1)} per Cluster)` },
-    { measure: 'operator CPU until quiet', value: `${sec(cpuBulk)} (${ms(cpuBulk / N)} per Cluster)` },
-  ], { clusters: N, bulkMs, rawMs, ratio, operatorRequests: converged.requestsByVerb });
-  report('memory', `Memory: operator RSS with ${N} converged Clusters`, [
-    { measure: 'RSS after the bulk create converged', value: `${rssConverged.toFixed(0)} MiB`, goal: '≤ 150 MiB at N = 1000', met: rssConverged <= 150 },
-    { measure: 'RSS after a cold start + resync + idle', value: `${steady.rss.toFixed(0)} MiB`, goal: '≤ 150 MiB at N = 1000', met: steady.rss <= 150 },
-    { measure: 'V8 heap in use: converged / after idle', value: `${mib(heapConverged)} / ${mib(steady.heap)}` },
-  ], { clusters: N, rssMiB: { converged: rssConverged, coldStart: cold.rss, afterIdle: steady.rss }, heapUsedMiB: { converged: heapConverged, afterIdle: steady.heap } });
-  report('cold-start', `Cold start: operator restarted over ${N} converged Clusters`, [
-    { measure: 'process start → caches synced (/readyz)', value: sec(cold.readyMs) },
-    { measure: 'process start → every Cluster checked', value: sec(cold.checkedMs), goal: '≤ 30 s at N = 1000', met: cold.checkedMs <= 30_000 },
-    { measure: 'writes', value: String(cold.writes), goal: '0', met: cold.writes === 0 },
-    { measure: 'API requests (lists, watches, reads)', value: String(cold.requests) },
-  ], { clusters: N, ...cold });
-  report('steady-state', `Steady state: ${N} unchanged Clusters`, [
-    { measure: `full resync (${steady.resyncReconciles} reconciles): writes`, value: String(steady.resyncWrites), goal: '0 for unchanged Clusters', met: steady.resyncWrites === 0 ? true : steady.changedClusters > 0 ? undefined : false },
-    { measure: 'Clusters whose status changed meanwhile (pods starting)', value: String(steady.changedClusters) },
-    { measure: `idle API request rate over ${steady.idleWindowS.toFixed(0)} s`, value: `${(steady.idleRequests / steady.idleWindowS).toFixed(2)} req/s (${JSON.stringify(steady.idleByVerb)})`, goal: '≤ 1 req/s', met: steady.idleRequests / steady.idleWindowS <= 1 },
-  ], { clusters: N, resyncPeriodS: resync, ...steady });
+  report(
+    'bulk',
+    `Bulk: ${N} Clusters applied at once → all children present, vs. the raw baseline`,
+    [
+      { measure: `operator: ${N} Clusters → all children`, value: sec(bulkMs) },
+      { measure: `raw baseline: same ${N * 15} objects by SSA, 8 workers, keep-alive`, value: sec(rawMs) },
+      { measure: 'ratio operator / baseline', value: `${ratio.toFixed(2)}×`, goal: '≤ 1.3× at N = 1000', met: ratio <= 1.3 },
+      { measure: 'operator writes until quiet (incl. status, events)', value: `${converged.writes} (${(converged.writes / N).toFixed(1)} per Cluster)` },
+      { measure: 'operator CPU until quiet', value: `${sec(cpuBulk)} (${ms(cpuBulk / N)} per Cluster)` },
+    ],
+    { clusters: N, bulkMs, rawMs, ratio, operatorRequests: converged.requestsByVerb },
+  );
+  report(
+    'memory',
+    `Memory: operator RSS with ${N} converged Clusters`,
+    [
+      { measure: 'RSS after the bulk create converged', value: `${rssConverged.toFixed(0)} MiB`, goal: '≤ 150 MiB at N = 1000', met: rssConverged <= 150 },
+      { measure: 'RSS after a cold start + resync + idle', value: `${steady.rss.toFixed(0)} MiB`, goal: '≤ 150 MiB at N = 1000', met: steady.rss <= 150 },
+      { measure: 'V8 heap in use: converged / after idle', value: `${mib(heapConverged)} / ${mib(steady.heap)}` },
+    ],
+    {
+      clusters: N,
+      rssMiB: { converged: rssConverged, coldStart: cold.rss, afterIdle: steady.rss },
+      heapUsedMiB: { converged: heapConverged, afterIdle: steady.heap },
+    },
+  );
+  report(
+    'cold-start',
+    `Cold start: operator restarted over ${N} converged Clusters`,
+    [
+      { measure: 'process start → caches synced (/readyz)', value: sec(cold.readyMs) },
+      { measure: 'process start → every Cluster checked', value: sec(cold.checkedMs), goal: '≤ 30 s at N = 1000', met: cold.checkedMs <= 30_000 },
+      { measure: 'writes', value: String(cold.writes), goal: '0', met: cold.writes === 0 },
+      { measure: 'API requests (lists, watches, reads)', value: String(cold.requests) },
+    ],
+    { clusters: N, ...cold },
+  );
+  report(
+    'steady-state',
+    `Steady state: ${N} unchanged Clusters`,
+    [
+      {
+        measure: `full resync (${steady.resyncReconciles} reconciles): writes`,
+        value: String(steady.resyncWrites),
+        goal: '0 for unchanged Clusters',
+        met: steady.resyncWrites === 0 ? true : steady.changedClusters > 0 ? undefined : false,
+      },
+      { measure: 'Clusters whose status changed meanwhile (pods starting)', value: String(steady.changedClusters) },
+      {
+        measure: `idle API request rate over ${steady.idleWindowS.toFixed(0)} s`,
+        value: `${(steady.idleRequests / steady.idleWindowS).toFixed(2)} req/s (${JSON.stringify(steady.idleByVerb)})`,
+        goal: '≤ 1 req/s',
+        met: steady.idleRequests / steady.idleWindowS <= 1,
+      },
+    ],
+    { clusters: N, resyncPeriodS: resync, ...steady },
+  );
 }
 
 /** The operator's children of each Cluster, as apply bodies for namespace `to`. */
 async function childrenForBaseline(kc: KubeConfig, from: string, to: string, names: string[]): Promise<Map<string, KubernetesObject[]>> {
   const objApi = KubernetesObjectApi.makeApiClient(kc);
   const byKind = new Map<string, Map<string, KubernetesObject>>();
-  for (const [apiVersion, kind] of [['v1', 'Service'], ['v1', 'ConfigMap'], ['v1', 'Secret'], ['apps/v1', 'StatefulSet']]) {
+  for (const [apiVersion, kind] of [
+    ['v1', 'Service'],
+    ['v1', 'ConfigMap'],
+    ['v1', 'Secret'],
+    ['apps/v1', 'StatefulSet'],
+  ]) {
     const list = await objApi.list(apiVersion, kind, from);
     // List items come without apiVersion and kind; an apply body needs them.
     byKind.set(`${kind.toLowerCase()}s`, new Map(list.items.map(o => [o.metadata!.name!, { ...o, apiVersion, kind }])));
   }
   const out = new Map<string, KubernetesObject[]>();
   for (const n of names) {
-    out.set(n, expectedChildren(n).map(c => {
-      const o = byKind.get(c.kind)!.get(c.name);
-      if (!o) throw new Error(`baseline: ${c.kind}/${c.name} is missing in ${from}`);
-      // Same object, minus what the server owns (ids, status, allocated IPs) and the owner (a
-      // Cluster uid of the other namespace would make the garbage collector delete it).
-      const { metadata, status: _status, ...rest } = o as KubernetesObject & { status?: unknown; spec?: Record<string, unknown> };
-      const body = JSON.parse(JSON.stringify({ ...rest, metadata: { name: metadata!.name, namespace: to, labels: metadata!.labels, annotations: metadata!.annotations } }).split(from).join(to));
-      if (c.kind === 'services') {
-        delete body.spec.clusterIP;
-        delete body.spec.clusterIPs;
-      }
-      return body as KubernetesObject;
-    }));
+    out.set(
+      n,
+      expectedChildren(n).map(c => {
+        const o = byKind.get(c.kind)!.get(c.name);
+        if (!o) throw new Error(`baseline: ${c.kind}/${c.name} is missing in ${from}`);
+        // Same object, minus what the server owns (ids, status, allocated IPs) and the owner (a
+        // Cluster uid of the other namespace would make the garbage collector delete it).
+        const { metadata, status: _status, ...rest } = o as KubernetesObject & { status?: unknown; spec?: Record<string, unknown> };
+        const body = JSON.parse(
+          JSON.stringify({ ...rest, metadata: { name: metadata!.name, namespace: to, labels: metadata!.labels, annotations: metadata!.annotations } })
+            .split(from)
+            .join(to),
+        );
+        if (c.kind === 'services') {
+          delete body.spec.clusterIP;
+          delete body.spec.clusterIPs;
+        }
+        return body as KubernetesObject;
+      }),
+    );
   }
   return out;
 }
@@ -407,7 +491,10 @@ function benchCli(ctx: Ctx): void {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   process.stdout.write(`\n## kubectl plugin (bench/src/cli.ts)\n${r.stdout}`);
-  fs.writeFileSync(path.join(ARTIFACTS, 'cli.json'), JSON.stringify({ bench: 'cli', date: new Date().toISOString(), machine: machine(), exitCode: r.status, output: r.stdout.trim().split('\n') }, null, 2));
+  fs.writeFileSync(
+    path.join(ARTIFACTS, 'cli.json'),
+    JSON.stringify({ bench: 'cli', date: new Date().toISOString(), machine: machine(), exitCode: r.status, output: r.stdout.trim().split('\n') }, null, 2),
+  );
 }
 
 async function main(): Promise<void> {
@@ -448,10 +535,15 @@ async function main(): Promise<void> {
     }
     await cluster?.stop();
   }
-  process.stdout.write(`\nall benchmarks: ${sec(Date.now() - started)}; load now ${os.loadavg().map(l => l.toFixed(1)).join(' ')}\n`);
+  process.stdout.write(
+    `\nall benchmarks: ${sec(Date.now() - started)}; load now ${os
+      .loadavg()
+      .map(l => l.toFixed(1))
+      .join(' ')}\n`,
+  );
 }
 
 main().catch(err => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

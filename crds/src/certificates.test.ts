@@ -1,7 +1,12 @@
 import { expectedCertificates, generatedCertificateSecretName, requiredCertificatePurposes } from './certificates';
 import type { Cluster } from './schema/cluster';
 
-const cluster = (spec: Cluster['spec']): Cluster => ({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'demo', namespace: 'ns' }, spec });
+const cluster = (spec: Cluster['spec']): Cluster => ({
+  apiVersion: 'k0smotron.io/v1beta2',
+  kind: 'Cluster',
+  metadata: { name: 'demo', namespace: 'ns' },
+  spec,
+});
 
 describe('expectedCertificates', () => {
   it('etcd storage (the default): the four CAs and the etcd leaves, at the generated names', () => {

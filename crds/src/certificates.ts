@@ -48,8 +48,8 @@ export function certificateSources(
   facts: { name: string; storageType: string; certificateRefs?: readonly CertificateRef[] },
   purposes: readonly CertificateRefType[] = requiredCertificatePurposes(facts.storageType),
 ): ExpectedCertificate[] {
-  return purposes.map((purpose) => {
-    const ref = facts.certificateRefs?.find((r) => r.type === purpose);
+  return purposes.map(purpose => {
+    const ref = facts.certificateRefs?.find(r => r.type === purpose);
     return ref
       ? { purpose, secretName: ref.name, provided: true }
       : { purpose, secretName: generatedCertificateSecretName(facts.name, purpose), provided: false };

@@ -8,11 +8,7 @@ export interface ConditionLike {
 }
 
 /** An object whose status carries conditions, or the condition list itself. */
-export type ConditionSource<C extends ConditionLike> =
-  | { status?: { conditions?: readonly C[] | null } | null }
-  | readonly C[]
-  | null
-  | undefined;
+export type ConditionSource<C extends ConditionLike> = { status?: { conditions?: readonly C[] | null } | null } | readonly C[] | null | undefined;
 
 function listOf<C extends ConditionLike>(from: ConditionSource<C>): readonly C[] {
   if (!from) return [];
@@ -22,7 +18,7 @@ function listOf<C extends ConditionLike>(from: ConditionSource<C>): readonly C[]
 
 /** The condition of a type, if reported. */
 export function findCondition<C extends ConditionLike>(from: ConditionSource<C>, type: string): C | undefined {
-  return listOf(from).find((c) => c.type === type);
+  return listOf(from).find(c => c.type === type);
 }
 
 /** Whether the condition of a type is reported True (absent or Unknown: false). */

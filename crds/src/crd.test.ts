@@ -84,6 +84,8 @@ describe('jointokenrequests.k0smotron.io and k0smotronclusters.k0smotron.io', ()
     expect(crd.spec.versions.map(v => v.name)).toEqual(['v1beta1']);
     const spec = (crd.spec.versions[0].schema.openAPIV3Schema as { properties: Record<string, JsonSchema> }).properties.spec;
     expect(spec.nullable).toBe(true);
-    expect(spec.properties).toEqual((clusterCrd().spec.versions[0].schema.openAPIV3Schema as { properties: Record<string, JsonSchema> }).properties.spec.properties);
+    expect(spec.properties).toEqual(
+      (clusterCrd().spec.versions[0].schema.openAPIV3Schema as { properties: Record<string, JsonSchema> }).properties.spec.properties,
+    );
   });
 });

@@ -87,13 +87,7 @@ export function toCrdSchema(schema: TSchema | JsonSchema): JsonSchema {
 const LABELS = { 'app.kubernetes.io/name': 'k0smotron', 'app.kubernetes.io/part-of': 'k0smotron' };
 const CATEGORIES = ['k0smotron'];
 
-function rootSchema(opts: {
-  description: string;
-  spec: JsonSchema;
-  status: JsonSchema;
-  metadata?: JsonSchema;
-  specRequired?: boolean;
-}): JsonSchema {
+function rootSchema(opts: { description: string; spec: JsonSchema; status: JsonSchema; metadata?: JsonSchema; specRequired?: boolean }): JsonSchema {
   return {
     type: 'object',
     description: opts.description,
@@ -196,10 +190,7 @@ function namespacedCrd(kind: string, plural: string, shortNames: string[], versi
 /** `clusters.k0smotron.io` (kmc): v1beta2 stored, v1beta1 served, the same superset schema. */
 export function clusterCrd(): CustomResourceDefinition {
   const spec = toCrdSchema(ClusterSpec);
-  return namespacedCrd(CLUSTER_KIND, CLUSTER_PLURAL, [CLUSTER_SHORT_NAME], [
-    clusterVersion(V1BETA2, true, spec),
-    clusterVersion(V1BETA1, false, spec),
-  ]);
+  return namespacedCrd(CLUSTER_KIND, CLUSTER_PLURAL, [CLUSTER_SHORT_NAME], [clusterVersion(V1BETA2, true, spec), clusterVersion(V1BETA1, false, spec)]);
 }
 
 function joinTokenRequestVersion(name: string, storage: boolean): CrdVersion {
@@ -222,10 +213,12 @@ function joinTokenRequestVersion(name: string, storage: boolean): CrdVersion {
 
 /** `jointokenrequests.k0smotron.io` (jtr): v1beta2 stored, v1beta1 served. */
 export function joinTokenRequestCrd(): CustomResourceDefinition {
-  return namespacedCrd(JOIN_TOKEN_REQUEST_KIND, JOIN_TOKEN_REQUEST_PLURAL, [JOIN_TOKEN_REQUEST_SHORT_NAME], [
-    joinTokenRequestVersion(V1BETA2, true),
-    joinTokenRequestVersion(V1BETA1, false),
-  ]);
+  return namespacedCrd(
+    JOIN_TOKEN_REQUEST_KIND,
+    JOIN_TOKEN_REQUEST_PLURAL,
+    [JOIN_TOKEN_REQUEST_SHORT_NAME],
+    [joinTokenRequestVersion(V1BETA2, true), joinTokenRequestVersion(V1BETA1, false)],
+  );
 }
 
 /** `k0smotronclusters.k0smotron.io`: the seed README's kind, a v1beta1 alias with a Cluster spec. */
@@ -233,27 +226,32 @@ export function k0smotronClusterCrd(): CustomResourceDefinition {
   // `spec: null` is kept (nullable) and the ClusterSpec-level default is not applied: the
   // operator reads this kind through normalizeClusterSpec, which defaults null like upstream.
   const { default: _specDefault, ...spec } = toCrdSchema(ClusterSpec);
-  return namespacedCrd(K0SMOTRON_CLUSTER_KIND, K0SMOTRON_CLUSTER_PLURAL, [], [
-    {
-      name: V1BETA1,
-      served: true,
-      storage: true,
-      schema: {
-        openAPIV3Schema: rootSchema({
-          description: 'Alias of Cluster (the seed README kind); the operator turns it into a Cluster of the same name.',
-          spec: { ...spec, nullable: true },
-          status: toCrdSchema(ClusterStatus),
-          metadata: clusterMetadata,
-        }),
+  return namespacedCrd(
+    K0SMOTRON_CLUSTER_KIND,
+    K0SMOTRON_CLUSTER_PLURAL,
+    [],
+    [
+      {
+        name: V1BETA1,
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: rootSchema({
+            description: 'Alias of Cluster (the seed README kind); the operator turns it into a Cluster of the same name.',
+            spec: { ...spec, nullable: true },
+            status: toCrdSchema(ClusterStatus),
+            metadata: clusterMetadata,
+          }),
+        },
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Service', type: 'string', jsonPath: '.spec.service.type' },
+          { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint' },
+          AGE,
+        ],
       },
-      subresources: { status: {} },
-      additionalPrinterColumns: [
-        { name: 'Service', type: 'string', jsonPath: '.spec.service.type' },
-        { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint' },
-        AGE,
-      ],
-    },
-  ]);
+    ],
+  );
 }
 
 /** Every CRD of the API, keyed by the file it is written to under `crds/`. */
@@ -270,8 +268,7 @@ export function allCrds(): CustomResourceDefinition[] {
 }
 
 export const GENERATED_HEADER =
-  '# Generated from crds/src/schema by crds/scripts/generate-crds.ts. Do not edit.\n' +
-  '# Regenerate: npm run generate -w @k0smotron/api\n';
+  '# Generated from crds/src/schema by crds/scripts/generate-crds.ts. Do not edit.\n' + '# Regenerate: npm run generate -w @k0smotron/api\n';
 
 export function crdToYaml(crd: CustomResourceDefinition): string {
   return GENERATED_HEADER + stringify(crd, { lineWidth: 0, aliasDuplicateObjects: false });

@@ -66,7 +66,11 @@ beforeAll(async () => {
 
 describe('CRD install', () => {
   it('applies every crds/*.yaml with kubectl 1.20 and each becomes Established and structural', async () => {
-    expect(readdirSync(CRDS_DIR).filter(f => f.endsWith('.yaml')).sort()).toEqual(Object.keys(crdFiles()).sort());
+    expect(
+      readdirSync(CRDS_DIR)
+        .filter(f => f.endsWith('.yaml'))
+        .sort(),
+    ).toEqual(Object.keys(crdFiles()).sort());
     await ensureCrdsInstalled();
     const names = ok(['get', 'crd', '-o', 'name']);
     for (const crd of Object.values(crdFiles())) expect(names).toContain(crd.metadata.name);
@@ -100,7 +104,12 @@ describe('upstream examples', () => {
   });
 
   it('gives spec: {} the service default (ClusterIP), like normalizeClusterSpec({})', async () => {
-    const created = await client.createCluster({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'empty-spec', namespace: ns }, spec: {} });
+    const created = await client.createCluster({
+      apiVersion: 'k0smotron.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name: 'empty-spec', namespace: ns },
+      spec: {},
+    });
     expect(created.spec?.service).toEqual({ type: 'ClusterIP', apiPort: 30443, konnectivityPort: 30132 });
     expect(normalizeClusterSpec(created.spec)).toEqual(normalizeClusterSpec({}));
   });
@@ -166,10 +175,7 @@ describe('invalid specs', () => {
     const ts = c.kind === 'Cluster' ? validateCluster(object) : validateJoinTokenRequest(object);
     expect(ts.errors.map(e => e.path)).toContain(c.field);
 
-    const err = await (c.kind === 'Cluster'
-      ? client.createCluster(object as unknown as Cluster)
-      : client.createJoinTokenRequest(object as never)
-    ).then(
+    const err = await (c.kind === 'Cluster' ? client.createCluster(object as unknown as Cluster) : client.createJoinTokenRequest(object as never)).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -198,7 +204,13 @@ describe('kubectl get and scale', () => {
       endpoint: 'https://192.0.2.2:30443',
       workers: { total: 3, ready: 2 },
       conditions: [
-        { type: 'Available', status: 'True', reason: 'Available', message: 'control plane is up', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+        {
+          type: 'Available',
+          status: 'True',
+          reason: 'Available',
+          message: 'control plane is up',
+          lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+        },
       ],
     });
   }

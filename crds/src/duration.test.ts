@@ -13,7 +13,7 @@ describe('Go durations', () => {
     ['2m3.5s', 123_500],
     ['-1m', -60_000],
   ])('%s = %d ms', (text, ms) => expect(parseGoDuration(text)).toBe(ms));
-  it.each(['', '1', '1d', 'h', '1h ', '.s', 'abc'])('rejects %p', (text) => {
+  it.each(['', '1', '1d', 'h', '1h ', '.s', 'abc'])('rejects %p', text => {
     if (text === '1h ') return expect(parseGoDuration(text)).toBe(3_600_000); // surrounding space is trimmed
     expect(() => parseGoDuration(text, 'spec.expiry')).toThrow(/spec\.expiry: .* is not a valid duration/);
   });

@@ -4,8 +4,8 @@
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
-  'µs': 1e-3, // U+00B5 micro sign
-  'μs': 1e-3, // U+03BC Greek mu
+  µs: 1e-3, // U+00B5 micro sign
+  μs: 1e-3, // U+03BC Greek mu
   ms: 1,
   s: 1000,
   m: 60_000,
@@ -20,8 +20,7 @@ export class DurationError extends Error {}
 /** Milliseconds of a Go duration such as `24h`, `1h30m`, `90s`, `0s` or `0`. */
 export function parseGoDuration(text: string, field = 'duration'): number {
   let rest = text.trim();
-  const fail = (why: string) =>
-    new DurationError(`${field}: "${text}" is not a valid duration (${why}); use e.g. 24h, 1h30m, 90s or 0s`);
+  const fail = (why: string) => new DurationError(`${field}: "${text}" is not a valid duration (${why}); use e.g. 24h, 1h30m, 90s or 0s`);
   if (rest === '') throw fail('empty');
   let sign = 1;
   if (rest[0] === '-' || rest[0] === '+') {

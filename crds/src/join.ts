@@ -42,10 +42,7 @@ export function workerJoinCommands(opts: WorkerJoinOptions): string[] {
     const token = opts.token.trim();
     // A join token is base64; refusing anything else keeps the quoting below safe.
     if (!TOKEN_CHARS.test(token)) throw new Error('token is not a k0s join token (expected base64 text)');
-    commands.push(
-      `sudo install -m 600 /dev/null ${tokenFile}`,
-      `echo '${token}' | sudo tee ${tokenFile} > /dev/null`,
-    );
+    commands.push(`sudo install -m 600 /dev/null ${tokenFile}`, `echo '${token}' | sudo tee ${tokenFile} > /dev/null`);
   }
   commands.push(`sudo k0s install ${role} --token-file ${tokenFile}`, 'sudo k0s start');
   return commands;

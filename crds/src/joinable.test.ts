@@ -8,7 +8,10 @@ describe('controllerJoinStorage', () => {
     expect(controllerJoinStorage(undefined)).toEqual({ type: 'etcd' });
     expect(controllerJoinStorage({})).toEqual({ type: 'etcd' });
     expect(controllerJoinStorage({ storage: { type: 'etcd' } })).toEqual({ type: 'etcd' });
-    expect(controllerJoinStorage({ storage: { type: 'kine', kine: { dataSourceURL: 'postgres://u:p@db/kine' } } })).toEqual({ type: 'kine', dataSource: 'postgres://u:p@db/kine' });
+    expect(controllerJoinStorage({ storage: { type: 'kine', kine: { dataSourceURL: 'postgres://u:p@db/kine' } } })).toEqual({
+      type: 'kine',
+      dataSource: 'postgres://u:p@db/kine',
+    });
     expect(controllerJoinStorage({ storage: { type: 'kine', kine: { dataSourceSecretName: 'db' } } })).toEqual({ type: 'kine', secretName: 'db' });
     // v1beta1: a kine data source alone meant kine.
     expect(controllerJoinStorage({ kineDataSourceURL: 'mysql://u:p@db/kine' })).toEqual({ type: 'kine', dataSource: 'mysql://u:p@db/kine' });
@@ -27,13 +30,22 @@ describe('controllerJoinRefusal (k0s: StorageSpec.IsJoinable)', () => {
   });
 
   it('accepts kine on a shared database', () => {
-    for (const ds of ['postgres://u:p@db:5432/kine?sslmode=disable', 'mysql://u:p@tcp(db:3306)/kine', 'https://etcd:2379', 'jetstream://', 'nats://nats:4222?noEmbed', 'unknown://x']) {
+    for (const ds of [
+      'postgres://u:p@db:5432/kine?sslmode=disable',
+      'mysql://u:p@tcp(db:3306)/kine',
+      'https://etcd:2379',
+      'jetstream://',
+      'nats://nats:4222?noEmbed',
+      'unknown://x',
+    ]) {
       expect([ds, refusal({ type: 'kine', dataSource: ds })]).toEqual([ds, undefined]);
     }
   });
 
   it('refuses kine on SQLite, on an embedded NATS server, and a data source k0s cannot split', () => {
-    expect(refusal({ type: 'kine', dataSource: 'sqlite:///var/lib/k0s/db/state.db?mode=rwc&_journal=WAL' })).toContain('spec.storage.kine.dataSourceURL is SQLite');
+    expect(refusal({ type: 'kine', dataSource: 'sqlite:///var/lib/k0s/db/state.db?mode=rwc&_journal=WAL' })).toContain(
+      'spec.storage.kine.dataSourceURL is SQLite',
+    );
     expect(refusal({ type: 'kine', dataSource: 'nats://?serverConfig=/etc/nats/nats.conf' })).toContain('NATS embedded in each controller');
     expect(refusal({ type: 'kine', dataSource: 'nats://nats:4222?noEmbedded=1' })).toContain('NATS embedded');
     expect(refusal({ type: 'kine', dataSource: 'sqlite:foobar' })).toContain('is not of the form <backend>://<dsn>');

@@ -69,7 +69,6 @@ describe('clusterObjectNames', () => {
     expect(clusterServiceName('c', 'LoadBalancer')).toBe('kmc-c-lb');
     expect(clusterServiceName('c', 'ClusterIP')).toBe('kmc-c');
   });
-
 });
 
 /** Which kind each generated name is, and the longest name that kind works with. */
@@ -135,7 +134,7 @@ const nameOf = (n: number, seed = 'c') => (seed + 'abcdefghij-klmnopqrstuvwxyz01
 const BOUNDARIES = [1, 41, 42, 43, 44, 48, 49, 52, 53, 54, 55, 59, 60, 63];
 
 describe('long Cluster names', () => {
-  it.each(BOUNDARIES)('at %i characters every child name fits its kind and is a valid name', (n) => {
+  it.each(BOUNDARIES)('at %i characters every child name fits its kind and is a valid name', n => {
     const name = nameOf(n);
     expect(name).toHaveLength(n);
     const names = clusterObjectNames(name);
@@ -149,10 +148,10 @@ describe('long Cluster names', () => {
       expect(`${sts}-98`.length).toBeLessThanOrEqual(63);
       expect(`${sts}-${'f'.repeat(10)}`.length).toBeLessThanOrEqual(63);
     }
-    expect(Object.values(clusterBaseLabels(name)).every((v) => v.length <= 63)).toBe(true);
+    expect(Object.values(clusterBaseLabels(name)).every(v => v.length <= 63)).toBe(true);
   });
 
-  it('keeps upstream\'s name wherever upstream\'s name works, for every length up to 63', () => {
+  it("keeps upstream's name wherever upstream's name works, for every length up to 63", () => {
     for (let n = 1; n <= 63; n++) {
       const name = nameOf(n);
       const ours = clusterObjectNames(name);
@@ -194,7 +193,7 @@ describe('long Cluster names', () => {
       for (let n = 1; n <= 63; n++) {
         const names = clusterObjectNames(nameOf(n, seed));
         for (const kind of new Set(Object.values(KIND_OF))) {
-          const ofKind = (Object.keys(KIND_OF) as Array<keyof ClusterObjectNames>).filter((k) => KIND_OF[k] === kind).map((k) => names[k]);
+          const ofKind = (Object.keys(KIND_OF) as Array<keyof ClusterObjectNames>).filter(k => KIND_OF[k] === kind).map(k => names[k]);
           expect({ n, kind, distinct: new Set(ofKind).size }).toEqual({ n, kind, distinct: ofKind.length });
         }
       }
@@ -225,8 +224,6 @@ describe('labels', () => {
       team: 'a',
       'app.kubernetes.io/component': 'etcd',
     });
-    expect(formatLabelSelector(controlPlaneSelectorLabels('c'))).toBe(
-      'app=k0smotron,cluster=c,cluster.x-k8s.io/control-plane=true,component=cluster',
-    );
+    expect(formatLabelSelector(controlPlaneSelectorLabels('c'))).toBe('app=k0smotron,cluster=c,cluster.x-k8s.io/control-plane=true,component=cluster');
   });
 });

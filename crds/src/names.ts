@@ -110,15 +110,7 @@ export function clusterServiceName(name: string, serviceType: 'ClusterIP' | 'Nod
 }
 
 /** Components named by the `app.kubernetes.io/component` label of generated objects. */
-export type ClusterComponent =
-  | 'control-plane'
-  | 'cluster-config'
-  | 'entrypoint'
-  | 'telemetry'
-  | 'etcd'
-  | 'kubeconfig'
-  | 'jointoken'
-  | 'kine';
+export type ClusterComponent = 'control-plane' | 'cluster-config' | 'entrypoint' | 'telemetry' | 'etcd' | 'kubeconfig' | 'jointoken' | 'kine';
 
 /** Upstream's base labels of every generated object (also the pod selector). */
 export function clusterBaseLabels(name: string): Record<string, string> {
@@ -161,6 +153,6 @@ export function formatLabelSelector(labels: Record<string, string>): string {
  * (the operator's child-API access, per-user kubeconfigs) reads it through this.
  */
 export function clusterCaSecretName(cluster: Pick<Cluster, 'metadata' | 'spec'>): string {
-  const ref = cluster.spec?.certificateRefs?.find((r) => r.type === 'ca');
+  const ref = cluster.spec?.certificateRefs?.find(r => r.type === 'ca');
   return ref?.name ?? clusterObjectNames(cluster.metadata.name ?? '').caSecret;
 }

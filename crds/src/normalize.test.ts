@@ -96,7 +96,10 @@ describe('normalizeJoinTokenRequest', () => {
   });
   it('resolves v1beta1 clusterRef, across namespaces', () => {
     expect(
-      normalizeJoinTokenRequest({ metadata: { name: 't', namespace: 'ns1' }, spec: { clusterRef: { name: 'c', namespace: 'other' }, expiry: '1h', role: 'controller' } }),
+      normalizeJoinTokenRequest({
+        metadata: { name: 't', namespace: 'ns1' },
+        spec: { clusterRef: { name: 'c', namespace: 'other' }, expiry: '1h', role: 'controller' },
+      }),
     ).toEqual({ cluster: { namespace: 'other', name: 'c' }, expiry: '1h', role: 'controller' });
     expect(normalizeJoinTokenRequest({ metadata: { namespace: 'ns1' }, spec: { clusterRef: { name: 'c' }, expiry: '0s' } })).toMatchObject({
       cluster: { namespace: 'ns1', name: 'c' },

@@ -11,17 +11,7 @@ import {
   DEFAULT_K0S_VERSION,
   DEFAULT_KONNECTIVITY_PORT,
 } from './constants';
-import type {
-  CertificateRef,
-  ClusterSpec,
-  ComponentPatch,
-  EtcdSpec,
-  KineSpec,
-  Mount,
-  PersistenceType,
-  ServiceType,
-  StorageType,
-} from './schema/cluster';
+import type { CertificateRef, ClusterSpec, ComponentPatch, EtcdSpec, KineSpec, Mount, PersistenceType, ServiceType, StorageType } from './schema/cluster';
 import type { ResourceRequirements } from './schema/common';
 import type { JoinRole, JoinTokenRequest } from './schema/jointokenrequest';
 

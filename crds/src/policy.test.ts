@@ -18,7 +18,7 @@ import {
 import { DEFAULT_ETCD_IMAGE, DEFAULT_K0S_IMAGE } from './constants';
 
 const policy = (overrides: Record<string, unknown> = {}): TenantPolicy => parseTenantPolicy(overrides);
-const fields = (vs: Array<{ field: string }>) => vs.map((v) => v.field);
+const fields = (vs: Array<{ field: string }>) => vs.map(v => v.field);
 
 describe('parseTenantPolicy', () => {
   it('gives the defaults for an empty or absent policy', () => {
@@ -117,7 +117,12 @@ describe('clusterPolicyViolations', () => {
     ['t', 'an nfs mount', { mounts: [{ path: '/x', nfs: { server: 's', path: '/' } }] }, 'spec.mounts[0].nfs'],
     ['t', 'a projected token', { mounts: [{ path: '/x', projected: { sources: [{ serviceAccountToken: { path: 't' } }] } }] }, 'spec.mounts[0].projected'],
     ['t', 'a service account', { serviceAccount: 'admin' }, 'spec.serviceAccount'],
-    ['t', 'a patch on a kind the policy does not allow', { patches: [{ target: { kind: 'Pod' }, patch: { type: 'json', content: '[]' } }] }, 'spec.patches[0].target.kind'],
+    [
+      't',
+      'a patch on a kind the policy does not allow',
+      { patches: [{ target: { kind: 'Pod' }, patch: { type: 'json', content: '[]' } }] },
+      'spec.patches[0].target.kind',
+    ],
   ])('refuses %s: %s', (ns, _what, spec, field) => {
     expect(fields(clusterPolicyViolations(ns, spec, DEFAULT_TENANT_POLICY))).toContain(field);
   });
@@ -138,7 +143,11 @@ describe('clusterPolicyViolations', () => {
   });
 
   it('names every violation at once', () => {
-    const vs = clusterPolicyViolations('kube-system', { image: 'x/y', serviceAccount: 'sa', persistence: { type: 'hostPath', hostPath: '/' } }, DEFAULT_TENANT_POLICY);
+    const vs = clusterPolicyViolations(
+      'kube-system',
+      { image: 'x/y', serviceAccount: 'sa', persistence: { type: 'hostPath', hostPath: '/' } },
+      DEFAULT_TENANT_POLICY,
+    );
     expect(fields(vs)).toEqual(['metadata.namespace', 'spec.image', 'spec.persistence.type', 'spec.serviceAccount']);
     for (const v of vs) expect(v.message).not.toBe('');
   });
@@ -173,19 +182,27 @@ describe('pod rules', () => {
   });
 
   it.each<[string, (t: V1PodTemplateSpec) => void, string]>([
-    ['hostNetwork', (t) => (t.spec!.hostNetwork = true), 'T.spec.hostNetwork'],
-    ['hostPID', (t) => (t.spec!.hostPID = true), 'T.spec.hostPID'],
-    ['hostIPC', (t) => (t.spec!.hostIPC = true), 'T.spec.hostIPC'],
-    ['privileged', (t) => (t.spec!.containers[0].securityContext!.privileged = true), 'T.spec.containers[0].securityContext.privileged'],
-    ['SYS_ADMIN', (t) => t.spec!.containers[0].securityContext!.capabilities!.add!.push('SYS_ADMIN'), 'T.spec.containers[0].securityContext.capabilities.add'],
-    ['a hostPath volume', (t) => t.spec!.volumes!.push({ name: 'h', hostPath: { path: '/' } }), 'T.spec.volumes[1].hostPath'],
-    ['a host port', (t) => (t.spec!.containers[0].ports = [{ containerPort: 1, hostPort: 22 }]), 'T.spec.containers[0].ports[0].hostPort'],
-    ['an unsafe sysctl', (t) => (t.spec!.securityContext!.sysctls = [{ name: 'kernel.msgmax', value: '1' }]), 'T.spec.securityContext.sysctls'],
-    ['Unconfined seccomp', (t) => (t.spec!.securityContext!.seccompProfile = { type: 'Unconfined' }), 'T.spec.securityContext.seccompProfile.type'],
-    ['an unconfined AppArmor profile', (t) => (t.metadata!.annotations!['container.apparmor.security.beta.kubernetes.io/controller'] = 'unconfined'), 'T.metadata.annotations[container.apparmor.security.beta.kubernetes.io/controller]'],
-    ['a custom SELinux type', (t) => (t.spec!.securityContext!.seLinuxOptions = { type: 'spc_t' }), 'T.spec.securityContext.seLinuxOptions.type'],
-    ['procMount Unmasked', (t) => (t.spec!.containers[0].securityContext!.procMount = 'Unmasked'), 'T.spec.containers[0].securityContext.procMount'],
-    ['a privileged init container', (t) => (t.spec!.initContainers = [{ name: 'i', image: DEFAULT_ETCD_IMAGE, securityContext: { privileged: true } }]), 'T.spec.initContainers[0].securityContext.privileged'],
+    ['hostNetwork', t => (t.spec!.hostNetwork = true), 'T.spec.hostNetwork'],
+    ['hostPID', t => (t.spec!.hostPID = true), 'T.spec.hostPID'],
+    ['hostIPC', t => (t.spec!.hostIPC = true), 'T.spec.hostIPC'],
+    ['privileged', t => (t.spec!.containers[0].securityContext!.privileged = true), 'T.spec.containers[0].securityContext.privileged'],
+    ['SYS_ADMIN', t => t.spec!.containers[0].securityContext!.capabilities!.add!.push('SYS_ADMIN'), 'T.spec.containers[0].securityContext.capabilities.add'],
+    ['a hostPath volume', t => t.spec!.volumes!.push({ name: 'h', hostPath: { path: '/' } }), 'T.spec.volumes[1].hostPath'],
+    ['a host port', t => (t.spec!.containers[0].ports = [{ containerPort: 1, hostPort: 22 }]), 'T.spec.containers[0].ports[0].hostPort'],
+    ['an unsafe sysctl', t => (t.spec!.securityContext!.sysctls = [{ name: 'kernel.msgmax', value: '1' }]), 'T.spec.securityContext.sysctls'],
+    ['Unconfined seccomp', t => (t.spec!.securityContext!.seccompProfile = { type: 'Unconfined' }), 'T.spec.securityContext.seccompProfile.type'],
+    [
+      'an unconfined AppArmor profile',
+      t => (t.metadata!.annotations!['container.apparmor.security.beta.kubernetes.io/controller'] = 'unconfined'),
+      'T.metadata.annotations[container.apparmor.security.beta.kubernetes.io/controller]',
+    ],
+    ['a custom SELinux type', t => (t.spec!.securityContext!.seLinuxOptions = { type: 'spc_t' }), 'T.spec.securityContext.seLinuxOptions.type'],
+    ['procMount Unmasked', t => (t.spec!.containers[0].securityContext!.procMount = 'Unmasked'), 'T.spec.containers[0].securityContext.procMount'],
+    [
+      'a privileged init container',
+      t => (t.spec!.initContainers = [{ name: 'i', image: DEFAULT_ETCD_IMAGE, securityContext: { privileged: true } }]),
+      'T.spec.initContainers[0].securityContext.privileged',
+    ],
   ])('baseline refuses %s', (_what, mutate, field) => {
     const t = goodTemplate();
     mutate(t);
@@ -194,15 +211,31 @@ describe('pod rules', () => {
   });
 
   it.each<[string, (t: V1PodTemplateSpec) => void, string]>([
-    ['an automounted token', (t) => delete t.spec!.automountServiceAccountToken, 'T.spec.automountServiceAccountToken'],
-    ['a capability k0s does not need (NET_RAW is within baseline)', (t) => t.spec!.containers[0].securityContext!.capabilities!.add!.push('NET_RAW'), 'T.spec.containers[0].securityContext.capabilities.add'],
-    ['capabilities not dropped', (t) => (t.spec!.containers[0].securityContext!.capabilities!.drop = []), 'T.spec.containers[0].securityContext.capabilities.drop'],
-    ['privilege escalation', (t) => delete t.spec!.containers[0].securityContext!.allowPrivilegeEscalation, 'T.spec.containers[0].securityContext.allowPrivilegeEscalation'],
-    ['a foreign image', (t) => (t.spec!.containers[0].image = 'evil.example.com/x:1'), 'T.spec.containers[0].image'],
-    ['a sidecar with a foreign image', (t) => t.spec!.containers.push({ name: 'x', image: 'evil.example.com/x:1' }), 'T.spec.containers[1].image'],
-    ['a service account', (t) => (t.spec!.serviceAccountName = 'admin'), 'T.spec.serviceAccountName'],
-    ['an nfs volume', (t) => t.spec!.volumes!.push({ name: 'n', nfs: { server: 's', path: '/' } }), 'T.spec.volumes[1].nfs'],
-    ['a projected token', (t) => t.spec!.volumes!.push({ name: 'p', projected: { sources: [{ serviceAccountToken: { path: 't' } }] } }), 'T.spec.volumes[1].projected'],
+    ['an automounted token', t => delete t.spec!.automountServiceAccountToken, 'T.spec.automountServiceAccountToken'],
+    [
+      'a capability k0s does not need (NET_RAW is within baseline)',
+      t => t.spec!.containers[0].securityContext!.capabilities!.add!.push('NET_RAW'),
+      'T.spec.containers[0].securityContext.capabilities.add',
+    ],
+    [
+      'capabilities not dropped',
+      t => (t.spec!.containers[0].securityContext!.capabilities!.drop = []),
+      'T.spec.containers[0].securityContext.capabilities.drop',
+    ],
+    [
+      'privilege escalation',
+      t => delete t.spec!.containers[0].securityContext!.allowPrivilegeEscalation,
+      'T.spec.containers[0].securityContext.allowPrivilegeEscalation',
+    ],
+    ['a foreign image', t => (t.spec!.containers[0].image = 'evil.example.com/x:1'), 'T.spec.containers[0].image'],
+    ['a sidecar with a foreign image', t => t.spec!.containers.push({ name: 'x', image: 'evil.example.com/x:1' }), 'T.spec.containers[1].image'],
+    ['a service account', t => (t.spec!.serviceAccountName = 'admin'), 'T.spec.serviceAccountName'],
+    ['an nfs volume', t => t.spec!.volumes!.push({ name: 'n', nfs: { server: 's', path: '/' } }), 'T.spec.volumes[1].nfs'],
+    [
+      'a projected token',
+      t => t.spec!.volumes!.push({ name: 'p', projected: { sources: [{ serviceAccountToken: { path: 't' } }] } }),
+      'T.spec.volumes[1].projected',
+    ],
   ])('whatever the policy, refuses %s', (_what, mutate, field) => {
     expect(check(mutate)).toContain(field);
   });
@@ -215,16 +248,21 @@ describe('pod rules', () => {
   });
 
   it('allows spec.serviceAccount when the policy does', () => {
-    expect(check((t) => (t.spec!.serviceAccountName = 'k0s'), { ...allow, serviceAccountName: 'k0s' })).toEqual([]);
+    expect(check(t => (t.spec!.serviceAccountName = 'k0s'), { ...allow, serviceAccountName: 'k0s' })).toEqual([]);
   });
 });
 
 describe('joinTokenDecision', () => {
   const cluster = (annotations: Record<string, string> = {}) => ({ namespace: 'team-b', name: 'b', annotations });
-  const ask = (requestNamespace: string, role: 'worker' | 'controller', expiry: string | undefined, c: JoinTokenRequestFacts['cluster'] = cluster(), p: TenantPolicy = DEFAULT_TENANT_POLICY) =>
-    joinTokenDecision({ requestNamespace, role, expiry, cluster: c }, p);
+  const ask = (
+    requestNamespace: string,
+    role: 'worker' | 'controller',
+    expiry: string | undefined,
+    c: JoinTokenRequestFacts['cluster'] = cluster(),
+    p: TenantPolicy = DEFAULT_TENANT_POLICY,
+  ) => joinTokenDecision({ requestNamespace, role, expiry, cluster: c }, p);
 
-  it('serves the Cluster\'s own namespace, both roles, with the default expiry', () => {
+  it("serves the Cluster's own namespace, both roles, with the default expiry", () => {
     expect(ask('team-b', 'worker', undefined)).toEqual({ allowed: true, expiryMs: 24 * 3_600_000 });
     expect(ask('team-b', 'controller', '1h')).toEqual({ allowed: true, expiryMs: 3_600_000 });
   });
@@ -264,9 +302,14 @@ describe('joinTokenDecision', () => {
     // Worker tokens do not share the datastore.
     expect(ask('team-b', 'worker', '1h', etcd)).toEqual({ allowed: true, expiryMs: 3_600_000 });
     // A shared database is joinable; a Secret not read cannot be told apart, so it is left to the operator.
-    expect(ask('team-b', 'controller', '1h', { ...cluster(), storage: { type: 'kine', dataSource: 'postgres://u:p@db/kine' } })).toEqual({ allowed: true, expiryMs: 3_600_000 });
+    expect(ask('team-b', 'controller', '1h', { ...cluster(), storage: { type: 'kine', dataSource: 'postgres://u:p@db/kine' } })).toEqual({
+      allowed: true,
+      expiryMs: 3_600_000,
+    });
     expect(ask('team-b', 'controller', '1h', { ...cluster(), storage: { type: 'kine', secretName: 'db' } })).toMatchObject({ allowed: true });
-    expect(ask('team-b', 'controller', '1h', { ...cluster(), storage: { type: 'kine', dataSource: 'sqlite:///db' } })).toMatchObject({ reason: 'StorageNotJoinable' });
+    expect(ask('team-b', 'controller', '1h', { ...cluster(), storage: { type: 'kine', dataSource: 'sqlite:///db' } })).toMatchObject({
+      reason: 'StorageNotJoinable',
+    });
     // Another namespace that may not ask hears the namespace rule, not the storage.
     expect(ask('team-a', 'controller', '1h', etcd)).toMatchObject({ reason: 'CrossNamespaceDenied' });
   });

@@ -77,18 +77,32 @@ export const K0S_CAPABILITIES: Readonly<Record<string, string>> = Object.freeze(
 
 /** Capabilities the etcd container needs: its data volume belongs to the pod's fsGroup, not to root. */
 export const ETCD_CAPABILITIES: Readonly<Record<string, string>> = Object.freeze({
-  DAC_OVERRIDE: 'etcd, as root, writes a data volume owned by the pod\'s fsGroup',
+  DAC_OVERRIDE: "etcd, as root, writes a data volume owned by the pod's fsGroup",
   FOWNER: 'etcd sets mode 0700 on a data directory it does not own',
 });
 
 /** Capabilities that Pod Security "baseline" allows a container to add. */
 const BASELINE_CAPABILITIES = new Set([
-  'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
-  'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
 ]);
 const SAFE_SYSCTLS = new Set([
-  'kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start',
-  'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range',
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
 ]);
 const BASELINE_SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
 const APPARMOR_PREFIX = 'container.apparmor.security.beta.kubernetes.io/';
@@ -108,15 +122,47 @@ export const ANNOTATION_CONTROLLER_JOIN_TOKEN_NAMESPACES = 'k0smotron.io/control
 // Parsing a policy (the operator's ConfigMap / app-config)
 
 const POLICY_KEYS = [
-  'allowedImageRepositories', 'hostPathPersistence', 'mountVolumeSources', 'allowServiceAccount', 'allowCertificateRefs',
-  'maxJoinTokenExpiry', 'allowNeverExpiringJoinTokens', 'patchableKinds', 'deniedNamespaces',
+  'allowedImageRepositories',
+  'hostPathPersistence',
+  'mountVolumeSources',
+  'allowServiceAccount',
+  'allowCertificateRefs',
+  'maxJoinTokenExpiry',
+  'allowNeverExpiringJoinTokens',
+  'patchableKinds',
+  'deniedNamespaces',
 ] as const;
 
 const ALL_VOLUME_SOURCES = new Set([
-  'configMap', 'secret', 'emptyDir', 'projected', 'downwardAPI', 'persistentVolumeClaim', 'csi', 'ephemeral', 'nfs',
-  'iscsi', 'cephfs', 'rbd', 'fc', 'azureFile', 'azureDisk', 'awsElasticBlockStore', 'gcePersistentDisk', 'cinder',
-  'flocker', 'glusterfs', 'portworxVolume', 'quobyte', 'scaleIO', 'storageos', 'vsphereVolume', 'photonPersistentDisk',
-  'flexVolume', 'gitRepo', 'hostPath',
+  'configMap',
+  'secret',
+  'emptyDir',
+  'projected',
+  'downwardAPI',
+  'persistentVolumeClaim',
+  'csi',
+  'ephemeral',
+  'nfs',
+  'iscsi',
+  'cephfs',
+  'rbd',
+  'fc',
+  'azureFile',
+  'azureDisk',
+  'awsElasticBlockStore',
+  'gcePersistentDisk',
+  'cinder',
+  'flocker',
+  'glusterfs',
+  'portworxVolume',
+  'quobyte',
+  'scaleIO',
+  'storageos',
+  'vsphereVolume',
+  'photonPersistentDisk',
+  'flexVolume',
+  'gitRepo',
+  'hostPath',
 ]);
 
 export class PolicyError extends Error {}
@@ -137,7 +183,7 @@ export function parseTenantPolicy(input: unknown, where = 'policy'): TenantPolic
   }
   const policy = clonePolicy(DEFAULT_TENANT_POLICY);
   const strings = (key: string, value: unknown): string[] => {
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v === '')) {
+    if (!Array.isArray(value) || value.some(v => typeof v !== 'string' || v === '')) {
       throw new PolicyError(`${where}.${key}: must be a list of non-empty strings`);
     }
     return value as string[];
@@ -156,25 +202,31 @@ export function parseTenantPolicy(input: unknown, where = 'policy'): TenantPolic
     const allowed = h.allowed === undefined ? false : bool('hostPathPersistence.allowed', h.allowed);
     const pathPrefixes = h.pathPrefixes === undefined ? [] : strings('hostPathPersistence.pathPrefixes', h.pathPrefixes);
     for (const p of pathPrefixes) {
-      if (!p.startsWith('/') || p.split('/').includes('..')) throw new PolicyError(`${where}.hostPathPersistence.pathPrefixes: "${p}" must be an absolute path without ".."`);
-      if (p === '/') throw new PolicyError(`${where}.hostPathPersistence.pathPrefixes: "/" would allow the whole host; name a directory such as /var/lib/k0smotron`);
+      if (!p.startsWith('/') || p.split('/').includes('..'))
+        throw new PolicyError(`${where}.hostPathPersistence.pathPrefixes: "${p}" must be an absolute path without ".."`);
+      if (p === '/')
+        throw new PolicyError(`${where}.hostPathPersistence.pathPrefixes: "/" would allow the whole host; name a directory such as /var/lib/k0smotron`);
     }
     if (allowed && pathPrefixes.length === 0) {
-      throw new PolicyError(`${where}.hostPathPersistence: allowed is true but pathPrefixes is empty; name the host directories tenants may use, e.g. [/var/lib/k0smotron]`);
+      throw new PolicyError(
+        `${where}.hostPathPersistence: allowed is true but pathPrefixes is empty; name the host directories tenants may use, e.g. [/var/lib/k0smotron]`,
+      );
     }
     policy.hostPathPersistence = { allowed, pathPrefixes };
   }
   if (obj.mountVolumeSources !== undefined) {
     const sources = strings('mountVolumeSources', obj.mountVolumeSources);
     for (const s of sources) {
-      if (s === 'hostPath') throw new PolicyError(`${where}.mountVolumeSources: hostPath is never allowed in mounts (only as persistence, see hostPathPersistence)`);
+      if (s === 'hostPath')
+        throw new PolicyError(`${where}.mountVolumeSources: hostPath is never allowed in mounts (only as persistence, see hostPathPersistence)`);
       if (!ALL_VOLUME_SOURCES.has(s)) throw new PolicyError(`${where}.mountVolumeSources: "${s}" is not a Kubernetes volume source`);
     }
     policy.mountVolumeSources = sources;
   }
   if (obj.allowServiceAccount !== undefined) policy.allowServiceAccount = bool('allowServiceAccount', obj.allowServiceAccount);
   if (obj.allowCertificateRefs !== undefined) policy.allowCertificateRefs = bool('allowCertificateRefs', obj.allowCertificateRefs);
-  if (obj.allowNeverExpiringJoinTokens !== undefined) policy.allowNeverExpiringJoinTokens = bool('allowNeverExpiringJoinTokens', obj.allowNeverExpiringJoinTokens);
+  if (obj.allowNeverExpiringJoinTokens !== undefined)
+    policy.allowNeverExpiringJoinTokens = bool('allowNeverExpiringJoinTokens', obj.allowNeverExpiringJoinTokens);
   if (obj.maxJoinTokenExpiry !== undefined) {
     if (typeof obj.maxJoinTokenExpiry !== 'string') throw new PolicyError(`${where}.maxJoinTokenExpiry: must be a duration such as 24h`);
     let ms: number;
@@ -215,7 +267,7 @@ function clonePolicy(p: Readonly<TenantPolicy>): TenantPolicy {
 
 export function imageAllowed(image: string, policy: Pick<TenantPolicy, 'allowedImageRepositories'>): boolean {
   const repo = imageRepository(image);
-  return policy.allowedImageRepositories.some((entry) => (entry.endsWith('/') ? repo.startsWith(entry) : repo === entry));
+  return policy.allowedImageRepositories.some(entry => (entry.endsWith('/') ? repo.startsWith(entry) : repo === entry));
 }
 
 /** Whether `path` lies inside `prefix` (component-wise: /data is not inside /dat). */
@@ -229,14 +281,17 @@ export function pathUnder(path: string, prefix: string): boolean {
 }
 
 function volumeSourceOf(source: Record<string, unknown>): string[] {
-  return Object.keys(source).filter((k) => k !== 'name' && k !== 'path' && k !== 'readOnly' && source[k] !== undefined && source[k] !== null);
+  return Object.keys(source).filter(k => k !== 'name' && k !== 'path' && k !== 'readOnly' && source[k] !== undefined && source[k] !== null);
 }
 
 /** What the spec of a Cluster in `namespace` asks that the policy does not allow. Empty when allowed. */
 export function clusterPolicyViolations(namespace: string, spec: unknown, policy: TenantPolicy): PolicyViolation[] {
   const out: PolicyViolation[] = [];
   if (policy.deniedNamespaces.includes(namespace)) {
-    out.push({ field: 'metadata.namespace', message: `namespace ${namespace} is not served: the operator's policy denies it (deniedNamespaces); create the Cluster in a tenant namespace` });
+    out.push({
+      field: 'metadata.namespace',
+      message: `namespace ${namespace} is not served: the operator's policy denies it (deniedNamespaces); create the Cluster in a tenant namespace`,
+    });
   }
   const s = (spec ?? {}) as Record<string, unknown>;
   const images: Array<[string, unknown]> = [['spec.image', s.image]];
@@ -251,8 +306,8 @@ export function clusterPolicyViolations(namespace: string, spec: unknown, policy
   if (persistence?.type === 'hostPath') {
     const path = typeof persistence.hostPath === 'string' ? persistence.hostPath : '';
     if (!policy.hostPathPersistence.allowed) {
-      out.push({ field: 'spec.persistence.type', message: 'hostPath persistence is not allowed by the operator\'s policy: use emptyDir or pvc' });
-    } else if (!policy.hostPathPersistence.pathPrefixes.some((prefix) => pathUnder(path, prefix))) {
+      out.push({ field: 'spec.persistence.type', message: "hostPath persistence is not allowed by the operator's policy: use emptyDir or pvc" });
+    } else if (!policy.hostPathPersistence.pathPrefixes.some(prefix => pathUnder(path, prefix))) {
       out.push({
         field: 'spec.persistence.hostPath',
         message: `host path ${JSON.stringify(path)} is outside the allowed prefixes (${policy.hostPathPersistence.pathPrefixes.join(', ')})`,
@@ -268,23 +323,32 @@ export function clusterPolicyViolations(namespace: string, spec: unknown, policy
       if (source === 'hostPath') {
         out.push({ field: `${field}.hostPath`, message: 'hostPath volumes are never allowed in mounts or manifests: they would expose the management node' });
       } else if (!policy.mountVolumeSources.includes(source)) {
-        out.push({ field: `${field}.${source}`, message: `volume source ${source} is not allowed by the operator's policy (allowed: ${policy.mountVolumeSources.join(', ')})` });
+        out.push({
+          field: `${field}.${source}`,
+          message: `volume source ${source} is not allowed by the operator's policy (allowed: ${policy.mountVolumeSources.join(', ')})`,
+        });
       } else if (source === 'projected' && projectsServiceAccountToken((m as V1Volume).projected)) {
         out.push({ field: `${field}.projected`, message: 'a projected service-account token is never mounted into a control plane' });
       }
     }
   }
   if (typeof s.serviceAccount === 'string' && s.serviceAccount !== '' && !policy.allowServiceAccount) {
-    out.push({ field: 'spec.serviceAccount', message: 'setting a service account is not allowed by the operator\'s policy (allowServiceAccount)' });
+    out.push({ field: 'spec.serviceAccount', message: "setting a service account is not allowed by the operator's policy (allowServiceAccount)" });
   }
   if (Array.isArray(s.certificateRefs) && s.certificateRefs.length > 0 && !policy.allowCertificateRefs) {
-    out.push({ field: 'spec.certificateRefs', message: 'certificateRefs are not allowed by the operator\'s policy (allowCertificateRefs): let the operator generate the certificates' });
+    out.push({
+      field: 'spec.certificateRefs',
+      message: "certificateRefs are not allowed by the operator's policy (allowCertificateRefs): let the operator generate the certificates",
+    });
   }
   if (Array.isArray(s.patches)) {
     s.patches.forEach((p, i) => {
       const kind = (p as { target?: { kind?: unknown } })?.target?.kind;
       if (typeof kind === 'string' && !policy.patchableKinds.includes(kind)) {
-        out.push({ field: `spec.patches[${i}].target.kind`, message: `patches on ${kind} are not allowed by the operator's policy (patchableKinds: ${policy.patchableKinds.join(', ') || 'none'})` });
+        out.push({
+          field: `spec.patches[${i}].target.kind`,
+          message: `patches on ${kind} are not allowed by the operator's policy (patchableKinds: ${policy.patchableKinds.join(', ') || 'none'})`,
+        });
       }
     });
   }
@@ -292,7 +356,7 @@ export function clusterPolicyViolations(namespace: string, spec: unknown, policy
 }
 
 function projectsServiceAccountToken(projected: V1Volume['projected']): boolean {
-  return (projected?.sources ?? []).some((src) => src.serviceAccountToken !== undefined && src.serviceAccountToken !== null);
+  return (projected?.sources ?? []).some(src => src.serviceAccountToken !== undefined && src.serviceAccountToken !== null);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,9 +382,9 @@ export function baselineViolations(template: V1PodTemplateSpec, where: string): 
   const out: PolicyViolation[] = [];
   const pod = template.spec ?? ({ containers: [] } as V1PodSpec);
   const at = (field: string, message: string) => out.push({ field: `${where}.spec.${field}`, message });
-  if (pod.hostNetwork) at('hostNetwork', 'sharing the node\'s network namespace is not allowed');
-  if (pod.hostPID) at('hostPID', 'sharing the node\'s process namespace is not allowed');
-  if (pod.hostIPC) at('hostIPC', 'sharing the node\'s IPC namespace is not allowed');
+  if (pod.hostNetwork) at('hostNetwork', "sharing the node's network namespace is not allowed");
+  if (pod.hostPID) at('hostPID', "sharing the node's process namespace is not allowed");
+  if (pod.hostIPC) at('hostIPC', "sharing the node's IPC namespace is not allowed");
   if (pod.securityContext?.windowsOptions?.hostProcess) at('securityContext.windowsOptions.hostProcess', 'host processes are not allowed');
   for (const sysctl of pod.securityContext?.sysctls ?? []) {
     if (!SAFE_SYSCTLS.has(sysctl.name)) at('securityContext.sysctls', `sysctl ${sysctl.name} is not in the safe set`);
@@ -342,7 +406,8 @@ export function baselineViolations(template: V1PodTemplateSpec, where: string): 
       if (sc?.privileged) at(f('securityContext.privileged'), `container ${c.name} must not be privileged`);
       if (sc?.windowsOptions?.hostProcess) at(f('securityContext.windowsOptions.hostProcess'), 'host processes are not allowed');
       for (const cap of sc?.capabilities?.add ?? []) {
-        if (!BASELINE_CAPABILITIES.has(cap.replace(/^CAP_/, ''))) at(f('securityContext.capabilities.add'), `capability ${cap} is outside Pod Security baseline`);
+        if (!BASELINE_CAPABILITIES.has(cap.replace(/^CAP_/, '')))
+          at(f('securityContext.capabilities.add'), `capability ${cap} is outside Pod Security baseline`);
       }
       if (sc?.procMount && sc.procMount !== 'Default') at(f('securityContext.procMount'), `procMount ${sc.procMount} is not allowed`);
       if (sc?.seccompProfile?.type === 'Unconfined') at(f('securityContext.seccompProfile.type'), 'an Unconfined seccomp profile is not allowed');
@@ -355,11 +420,7 @@ export function baselineViolations(template: V1PodTemplateSpec, where: string): 
   return out;
 }
 
-function checkSeLinux(
-  opts: { type?: string; user?: string; role?: string } | undefined,
-  field: string,
-  at: (field: string, message: string) => void,
-): void {
+function checkSeLinux(opts: { type?: string; user?: string; role?: string } | undefined, field: string, at: (field: string, message: string) => void): void {
   if (!opts) return;
   if (!BASELINE_SELINUX_TYPES.has(opts.type ?? '')) at(`${field}.type`, `SELinux type ${opts.type} is not allowed`);
   if (opts.user) at(`${field}.user`, 'a custom SELinux user is not allowed');
@@ -379,12 +440,7 @@ function containerLists(pod: V1PodSpec): Array<[string, V1Container[]]> {
  * image and service-account rules: checked after user patches, so a json, merge or strategic
  * patch cannot re-enable what the spec checks refused.
  */
-export function generatedPodViolations(
-  template: V1PodTemplateSpec,
-  where: string,
-  policy: TenantPolicy,
-  allow: PodAllowances,
-): PolicyViolation[] {
+export function generatedPodViolations(template: V1PodTemplateSpec, where: string, policy: TenantPolicy, allow: PodAllowances): PolicyViolation[] {
   const out: PolicyViolation[] = [];
   const pod = template.spec ?? ({ containers: [] } as V1PodSpec);
   const at = (field: string, message: string) => out.push({ field: `${where}.spec.${field}`, message });
@@ -392,7 +448,8 @@ export function generatedPodViolations(
     const isAllowedHostPath =
       allow.hostPathVolume &&
       (pod.volumes ?? []).some(
-        (vol, i) => v.field === `${where}.spec.volumes[${i}].hostPath` && vol.name === allow.hostPathVolume!.name && vol.hostPath?.path === allow.hostPathVolume!.path,
+        (vol, i) =>
+          v.field === `${where}.spec.volumes[${i}].hostPath` && vol.name === allow.hostPathVolume!.name && vol.hostPath?.path === allow.hostPathVolume!.path,
       );
     if (!isAllowedHostPath) out.push(v);
   }
@@ -401,7 +458,10 @@ export function generatedPodViolations(
   }
   const sa = pod.serviceAccountName ?? pod.serviceAccount;
   if (sa && sa !== 'default' && sa !== allow.serviceAccountName) {
-    at('serviceAccountName', `service account ${sa} is not allowed${policy.allowServiceAccount ? ' (only spec.serviceAccount)' : ' by the operator\'s policy (allowServiceAccount)'}`);
+    at(
+      'serviceAccountName',
+      `service account ${sa} is not allowed${policy.allowServiceAccount ? ' (only spec.serviceAccount)' : " by the operator's policy (allowServiceAccount)"}`,
+    );
   }
   for (const [list, containers] of containerLists(pod)) {
     containers.forEach((c, i) => {
@@ -414,7 +474,7 @@ export function generatedPodViolations(
       for (const cap of sc?.capabilities?.add ?? []) {
         if (!allowedCaps.has(cap.replace(/^CAP_/, ''))) at(f('securityContext.capabilities.add'), `capability ${cap} is more than container ${c.name} needs`);
       }
-      if (!(sc?.capabilities?.drop ?? []).some((d) => d.toUpperCase() === 'ALL')) {
+      if (!(sc?.capabilities?.drop ?? []).some(d => d.toUpperCase() === 'ALL')) {
         at(f('securityContext.capabilities.drop'), `container ${c.name} must drop ALL capabilities and add back only what it needs`);
       }
       if (sc?.allowPrivilegeEscalation !== false) at(f('securityContext.allowPrivilegeEscalation'), `must be false for container ${c.name}`);
@@ -474,7 +534,12 @@ export type JoinTokenDecision =
 export function joinTokenDecision(facts: JoinTokenRequestFacts, policy: TenantPolicy, defaultExpiry = '24h'): JoinTokenDecision {
   const { requestNamespace, role, cluster } = facts;
   if (policy.deniedNamespaces.includes(cluster.namespace)) {
-    return { allowed: false, reason: 'PolicyViolation', field: 'spec.clusterRef.namespace', message: `namespace ${cluster.namespace} is not served (deniedNamespaces)` };
+    return {
+      allowed: false,
+      reason: 'PolicyViolation',
+      field: 'spec.clusterRef.namespace',
+      message: `namespace ${cluster.namespace} is not served (deniedNamespaces)`,
+    };
   }
   if (requestNamespace !== cluster.namespace) {
     const annotations = cluster.annotations ?? {};
@@ -510,7 +575,13 @@ export function joinTokenDecision(facts: JoinTokenRequestFacts, policy: TenantPo
   } catch (err) {
     return { allowed: false, reason: 'PolicyViolation', field: 'spec.expiry', message: (err as Error).message };
   }
-  if (ms < 0) return { allowed: false, reason: 'PolicyViolation', field: 'spec.expiry', message: `spec.expiry "${facts.expiry}" is negative; use a positive duration such as 24h` };
+  if (ms < 0)
+    return {
+      allowed: false,
+      reason: 'PolicyViolation',
+      field: 'spec.expiry',
+      message: `spec.expiry "${facts.expiry}" is negative; use a positive duration such as 24h`,
+    };
   if (ms === 0) {
     if (!policy.allowNeverExpiringJoinTokens) {
       return {

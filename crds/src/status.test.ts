@@ -16,10 +16,19 @@ const cond = (type: string, status: 'True' | 'False' | 'Unknown', reason: string
 /** Conditions as upstream sets them for a healthy control plane without spec.externalAddress. */
 function upstreamConditions(opts: { exposed: boolean; functional?: 'True' | 'False'; functionalReason?: string; available?: 'True' | 'False' }) {
   return [
-    cond('Available', opts.available ?? (opts.exposed ? 'True' : 'False'), opts.available === 'True' || (opts.available === undefined && opts.exposed) ? 'Available' : 'NotAvailable'),
+    cond(
+      'Available',
+      opts.available ?? (opts.exposed ? 'True' : 'False'),
+      opts.available === 'True' || (opts.available === undefined && opts.exposed) ? 'Available' : 'NotAvailable',
+    ),
     cond('ControlPlaneFunctional', opts.functional ?? 'True', opts.functionalReason ?? 'KubeSystemNamespaceFound'),
     cond('KubeconfigSecretAvailable', 'True', 'Created'),
-    cond('ControlPlaneExposed', opts.exposed ? 'True' : 'False', 'ClusterWithExternalAddress', opts.exposed ? '' : 'Waiting for external address. Check controller logs for more details.'),
+    cond(
+      'ControlPlaneExposed',
+      opts.exposed ? 'True' : 'False',
+      'ClusterWithExternalAddress',
+      opts.exposed ? '' : 'Waiting for external address. Check controller logs for more details.',
+    ),
     cond('ControlPlaneScaling', 'False', 'ControlPlaneWithDesiredReplicas'),
     cond('ControlPlaneUpToDate', 'True', 'AllReplicasUpToDate'),
     cond('CertificatesAvailable', 'True', 'Created'),
@@ -50,8 +59,12 @@ describe('statusWriter', () => {
   it('tells our status (observedGeneration), upstream status (its markers) and none apart', () => {
     expect(statusWriter(upstreamCluster({ replicas: 1 }, healthy()))).toBe('upstream');
     expect(statusWriter(upstreamCluster({ replicas: 1 }, { reconciliationStatus: 'Reconciliation successful', ready: false }))).toBe('upstream');
-    expect(statusWriter(upstreamCluster({ replicas: 1 }, { conditions: [cond('ControlPlaneFunctional', 'True', 'KubeSystemNamespaceFound')] }))).toBe('upstream');
-    expect(statusWriter(upstreamCluster({ replicas: 1 }, { observedGeneration: 1, ready: true, reconciliationStatus: 'Reconciliation successful' }))).toBe('k0smotron');
+    expect(statusWriter(upstreamCluster({ replicas: 1 }, { conditions: [cond('ControlPlaneFunctional', 'True', 'KubeSystemNamespaceFound')] }))).toBe(
+      'upstream',
+    );
+    expect(statusWriter(upstreamCluster({ replicas: 1 }, { observedGeneration: 1, ready: true, reconciliationStatus: 'Reconciliation successful' }))).toBe(
+      'k0smotron',
+    );
     expect(statusWriter(upstreamCluster({ replicas: 1 }, {}))).toBe('none');
     expect(statusWriter({ status: undefined })).toBe('none');
   });
@@ -70,7 +83,11 @@ describe('upstreamStatusFields and controlPlaneReady', () => {
     const c = upstreamCluster({ replicas: 3 }, { ...healthy(), readyReplicas: 1, deprecated: { v1beta1: { ready: false } } });
     expect(controlPlaneReady(c)).toBe(false);
     expect(controlPlaneReady(c, { status: { readyReplicas: 3 } })).toBe(true);
-    expect(controlPlaneReady(upstreamCluster({ replicas: 2 }, { conditions: [cond('ControlPlaneExposed', 'True', 'ClusterWithExternalAddress')], readyReplicas: 2 }))).toBe(true);
+    expect(
+      controlPlaneReady(
+        upstreamCluster({ replicas: 2 }, { conditions: [cond('ControlPlaneExposed', 'True', 'ClusterWithExternalAddress')], readyReplicas: 2 }),
+      ),
+    ).toBe(true);
     expect(controlPlaneReady(upstreamCluster({ replicas: 2 }, {}))).toBeUndefined();
   });
 });
@@ -85,17 +102,27 @@ describe('clusterPhase of upstream-managed Clusters', () => {
     const c = upstreamCluster({ replicas: 1, service: { type: 'ClusterIP' } }, healthy());
     expect(clusterPhase(c)).toBe('Available');
     // ...but not while a replica is missing.
-    const missing = upstreamCluster({ replicas: 3, service: { type: 'ClusterIP' } }, { ...healthy(), readyReplicas: 1, deprecated: { v1beta1: { ready: false } } });
+    const missing = upstreamCluster(
+      { replicas: 3, service: { type: 'ClusterIP' } },
+      { ...healthy(), readyReplicas: 1, deprecated: { v1beta1: { ready: false } } },
+    );
     expect(clusterPhase(missing)).toBe('Progressing');
   });
   it('is Degraded on InternalError or a failed reconciliationStatus, with the reason as message', () => {
     const internal = upstreamCluster(
       { replicas: 1 },
-      healthy(upstreamConditions({ exposed: false, functional: 'False', functionalReason: 'InternalError' }).map(c => (c.type === 'ControlPlaneFunctional' ? { ...c, message: "failed to get namespace 'kube-system': timeout" } : c))),
+      healthy(
+        upstreamConditions({ exposed: false, functional: 'False', functionalReason: 'InternalError' }).map(c =>
+          c.type === 'ControlPlaneFunctional' ? { ...c, message: "failed to get namespace 'kube-system': timeout" } : c,
+        ),
+      ),
     );
     expect(clusterPhase(internal)).toBe('Degraded');
     expect(clusterSummary(internal).message).toBe("ControlPlaneFunctional: failed to get namespace 'kube-system': timeout");
-    const failed = upstreamCluster({ replicas: 1 }, { deprecated: { v1beta1: { reconciliationStatus: 'Failed reconciling services, dial tcp: timeout', ready: false } } });
+    const failed = upstreamCluster(
+      { replicas: 1 },
+      { deprecated: { v1beta1: { reconciliationStatus: 'Failed reconciling services, dial tcp: timeout', ready: false } } },
+    );
     expect(clusterPhase(failed)).toBe('Degraded');
     expect(clusterSummary(failed).message).toBe('reconciliationStatus: Failed reconciling services, dial tcp: timeout');
   });
@@ -112,7 +139,9 @@ describe('clusterPhase of upstream-managed Clusters', () => {
       },
     );
     expect(clusterPhase(starting)).toBe('Progressing');
-    expect(clusterSummary(starting).message).toBe('KubeconfigSecretAvailable: It is needed to have at least 1 ready replica to generate the workload kubeconfig');
+    expect(clusterSummary(starting).message).toBe(
+      'KubeconfigSecretAvailable: It is needed to have at least 1 ready replica to generate the workload kubeconfig',
+    );
   });
   it('ignores our pause annotation, which upstream does not honour; Deleting still wins', () => {
     const c = upstreamCluster({ replicas: 1, service: { type: 'ClusterIP' } }, healthy());
@@ -125,13 +154,19 @@ describe('clusterPhase of upstream-managed Clusters', () => {
 
 describe('clusterEndpoint', () => {
   it('uses our status.endpoint as is, and derives nothing for our Clusters or unreported ones', () => {
-    expect(clusterEndpoint(upstreamCluster({}, { observedGeneration: 1, endpoint: 'https://10.0.0.1:30443' }))).toEqual({ url: 'https://10.0.0.1:30443', source: 'status' });
+    expect(clusterEndpoint(upstreamCluster({}, { observedGeneration: 1, endpoint: 'https://10.0.0.1:30443' }))).toEqual({
+      url: 'https://10.0.0.1:30443',
+      source: 'status',
+    });
     expect(clusterEndpoint(upstreamCluster({ externalAddress: '1.2.3.4' }, { observedGeneration: 1 }))).toBeUndefined();
     expect(clusterEndpoint(upstreamCluster({ externalAddress: '1.2.3.4' }, {}))).toBeUndefined();
   });
   it('derives it for upstream Clusters the way upstream builds kubeconfigs', () => {
     const up = (spec: Cluster['spec']) => upstreamCluster(spec, healthy());
-    expect(clusterEndpoint(up({ externalAddress: '203.0.113.7', service: { type: 'NodePort', apiPort: 31443 } }))).toEqual({ url: 'https://203.0.113.7:31443', source: 'externalAddress' });
+    expect(clusterEndpoint(up({ externalAddress: '203.0.113.7', service: { type: 'NodePort', apiPort: 31443 } }))).toEqual({
+      url: 'https://203.0.113.7:31443',
+      source: 'externalAddress',
+    });
     expect(clusterEndpoint(up({ externalAddress: 'fd00::7', service: { type: 'NodePort' } }))?.url).toBe('https://[fd00::7]:30443');
     expect(clusterEndpoint(up({ service: { type: 'ClusterIP' } }))).toEqual({ url: 'https://kmc-up.team.svc:30443', source: 'serviceDNS' });
     const ingress = { ...up({ service: { type: 'ClusterIP' } }) };
@@ -156,17 +191,24 @@ describe('join tokens issued by upstream', () => {
     spec,
     status: status as JoinTokenRequest['status'],
   });
-  const issued = { tokenID: 'abc123', clusterUID: 'u-1', conditions: [cond('JoinTokenSecretCreated', 'True', 'Created')], deprecated: { v1beta1: { reconciliationStatus: 'Reconciliation successful' } } };
+  const issued = {
+    tokenID: 'abc123',
+    clusterUID: 'u-1',
+    conditions: [cond('JoinTokenSecretCreated', 'True', 'Created')],
+    deprecated: { v1beta1: { reconciliationStatus: 'Reconciliation successful' } },
+  };
   it('estimates the expiry from the issue time and spec.expiry; 0s never expires', () => {
     expect(joinTokenExpiry(jtr({ clusterName: 'up', expiry: '1h' }, issued))).toEqual({ kind: 'at', at: '2026-03-01T11:00:00Z', estimated: true });
     expect(joinTokenExpiry(jtr({ clusterName: 'up', expiry: '0s' }, issued))).toEqual({ kind: 'never' });
     expect(joinTokenExpiry(jtr({ clusterName: 'up' }, issued))).toEqual({ kind: 'never' });
     expect(joinTokenExpiry(jtr({ clusterName: 'up', expiry: '1h' }, {}))).toEqual({ kind: 'unknown' });
-    expect(joinTokenExpiry(jtr({ clusterName: 'up', expiry: '1h' }, { tokenID: 'abc123', expiration: '2026-03-02T00:00:00Z', observedGeneration: 1 }))).toEqual({
-      kind: 'at',
-      at: '2026-03-02T00:00:00Z',
-      estimated: false,
-    });
+    expect(joinTokenExpiry(jtr({ clusterName: 'up', expiry: '1h' }, { tokenID: 'abc123', expiration: '2026-03-02T00:00:00Z', observedGeneration: 1 }))).toEqual(
+      {
+        kind: 'at',
+        at: '2026-03-02T00:00:00Z',
+        estimated: false,
+      },
+    );
     expect(joinTokenExpiry(jtr({ clusterName: 'up', expiry: '1h' }, { tokenID: 'abc123', observedGeneration: 1 }))).toEqual({ kind: 'never' });
   });
   it('has the phases Issued and Expired by that estimate, and Issued for a bare tokenID (older upstream)', () => {

@@ -154,7 +154,6 @@ export function endpointNeedsService(cluster: Pick<Cluster, 'metadata' | 'spec' 
   return clusterEndpoint(cluster) === undefined && statusWriter(cluster) === 'upstream' && normalizeClusterSpec(cluster.spec).service.type === 'LoadBalancer';
 }
 
-
 /**
  * Every phase a face shows for a Cluster (clusterPhase in summary.ts decides which), in the order
  * lists and filters offer them: healthy, on its way, broken, then the states a user chose.

@@ -28,7 +28,9 @@ describe('clusterPhase', () => {
     expect(clusterPhase(cluster())).toBe('Progressing');
   });
   it('is Degraded when a condition failed for a reason waiting will not fix', () => {
-    expect(clusterPhase(cluster({ status: { conditions: [cond('Available', 'True'), cond('ControlPlaneFunctional', 'False', 'InternalError')] } }))).toBe('Degraded');
+    expect(clusterPhase(cluster({ status: { conditions: [cond('Available', 'True'), cond('ControlPlaneFunctional', 'False', 'InternalError')] } }))).toBe(
+      'Degraded',
+    );
   });
   it('ranks Deleting over Paused over Sleeping', () => {
     const base = cluster({ spec: { replicas: 0 } });
@@ -43,7 +45,9 @@ describe('clusterPhase', () => {
 describe('clusterSummary', () => {
   it('summarises replicas, version, service and why it is not Available', () => {
     const s = clusterSummary(
-      cluster({ status: { readyReplicas: 1, endpoint: 'https://192.0.2.2:30443', conditions: [cond('Available', 'False', 'NoReadyReplicas', '1 of 3 ready')] } }),
+      cluster({
+        status: { readyReplicas: 1, endpoint: 'https://192.0.2.2:30443', conditions: [cond('Available', 'False', 'NoReadyReplicas', '1 of 3 ready')] },
+      }),
     );
     expect(s).toEqual({
       name: 'c',

@@ -68,7 +68,8 @@ describe('messages name the fix', () => {
     expect(named('c'.repeat(64)).errors).toEqual([
       {
         path: 'metadata.name',
-        message: 'must be at most 63 characters because it is the value of the "cluster" label on every generated object, and a label value holds at most 63 (got 64)',
+        message:
+          'must be at most 63 characters because it is the value of the "cluster" label on every generated object, and a label value holds at most 63 (got 64)',
       },
     ]);
   });
@@ -77,9 +78,15 @@ describe('messages name the fix', () => {
     expect(r.errors).toEqual([{ path: 'spec', message: 'set one of: clusterName, clusterRef' }]);
   });
   it('formats errors one per line', () => {
-    expect(formatValidationErrors([{ path: 'spec.a', message: 'is bad' }, { path: '', message: 'whole' }], 'Cluster x is invalid:')).toBe(
-      'Cluster x is invalid:\n  spec.a: is bad\n  whole',
-    );
+    expect(
+      formatValidationErrors(
+        [
+          { path: 'spec.a', message: 'is bad' },
+          { path: '', message: 'whole' },
+        ],
+        'Cluster x is invalid:',
+      ),
+    ).toBe('Cluster x is invalid:\n  spec.a: is bad\n  whole');
   });
 });
 
@@ -125,7 +132,11 @@ describe('valid objects', () => {
     expect(validateCluster(null).ok).toBe(false);
   });
   it('accepts v1beta2 and v1beta1 token requests', () => {
-    for (const spec of [{ clusterName: 'c' }, { clusterName: 'c', expiry: '0s', role: 'controller' }, { clusterRef: { name: 'c', namespace: 'default' }, expiry: '1h' }]) {
+    for (const spec of [
+      { clusterName: 'c' },
+      { clusterName: 'c', expiry: '0s', role: 'controller' },
+      { clusterRef: { name: 'c', namespace: 'default' }, expiry: '1h' },
+    ]) {
       const r = validateJoinTokenRequest({ apiVersion: 'k0smotron.io/v1beta2', kind: 'JoinTokenRequest', metadata: { name: 't' }, spec });
       expect(r.errors).toEqual([]);
     }

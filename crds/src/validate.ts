@@ -119,7 +119,7 @@ function expectedType(t: unknown): string {
     object: 'an object (a map of fields)',
     array: 'a list',
   };
-  return Array.isArray(t) ? t.map(x => names[String(x)] ?? String(x)).join(' or ') : names[String(t)] ?? String(t);
+  return Array.isArray(t) ? t.map(x => names[String(x)] ?? String(x)).join(' or ') : (names[String(t)] ?? String(t));
 }
 
 function valueAt(root: unknown, pointer: string): unknown {
@@ -158,8 +158,7 @@ function describeAjvError(e: ErrorObject, root: unknown, base: string): Validati
     case 'exclusiveMaximum': {
       const min = parent.minimum;
       const max = parent.maximum;
-      const range =
-        min !== undefined && max !== undefined ? `between ${min} and ${max}` : min !== undefined ? `at least ${min}` : `at most ${max}`;
+      const range = min !== undefined && max !== undefined ? `between ${min} and ${max}` : min !== undefined ? `at least ${min}` : `at most ${max}`;
       return { path, message: `must be ${range} (got ${show(value)})` };
     }
     case 'minLength':
@@ -255,9 +254,7 @@ function walk(schema: Schema | undefined, value: unknown, path: string, out: Wal
       const hint = suggestField(k, known);
       out.errors.push({
         path: child,
-        message:
-          `unknown field: the API server would silently drop it` +
-          (hint ? `. Did you mean "${hint}"?` : `. Known fields here: ${known.join(', ')}`),
+        message: `unknown field: the API server would silently drop it` + (hint ? `. Did you mean "${hint}"?` : `. Known fields here: ${known.join(', ')}`),
       });
     }
   }
@@ -360,10 +357,11 @@ function semanticSpecErrors(spec: ClusterSpec, base: string): ValidationError[] 
       const ops = ['add', 'remove', 'replace', 'move', 'copy', 'test'];
       const bad = !Array.isArray(parsed)
         ? 'must be a list of operations, e.g. [{"op": "add", "path": "/spec/replicas", "value": 2}]'
-        : parsed.findIndex(o => !o || typeof o !== 'object' || !ops.includes((o as { op?: string }).op ?? '') || typeof (o as { path?: unknown }).path !== 'string');
+        : parsed.findIndex(
+            o => !o || typeof o !== 'object' || !ops.includes((o as { op?: string }).op ?? '') || typeof (o as { path?: unknown }).path !== 'string',
+          );
       if (typeof bad === 'string') errors.push({ path: `${p}.content`, message: `a json patch ${bad}` });
-      else if (bad >= 0)
-        errors.push({ path: `${p}.content`, message: `operation ${bad} needs "op" (one of ${ops.join(', ')}) and a string "path"` });
+      else if (bad >= 0) errors.push({ path: `${p}.content`, message: `operation ${bad} needs "op" (one of ${ops.join(', ')}) and a string "path"` });
     } else if ((type === 'merge' || type === 'strategic') && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
       errors.push({ path: `${p}.content`, message: `a ${type} merge patch must be an object, e.g. {"metadata": {"labels": {"team": "a"}}}` });
     }
@@ -410,7 +408,7 @@ export function validateClusterSpec(spec: unknown): ValidationResult {
   const errors = [...walked.errors, ...runSchema(fn, spec, 'spec')];
   if (typeof spec === 'object' && !Array.isArray(spec)) errors.push(...semanticSpecErrors(spec as ClusterSpec, 'spec'));
   const result = dedupe(errors, walked.unsupported);
-  return { ok: result.length === 0, errors: result, warnings: unsupportedFeatures(spec).map((f) => ({ path: f.field, message: f.message })) };
+  return { ok: result.length === 0, errors: result, warnings: unsupportedFeatures(spec).map(f => ({ path: f.field, message: f.message })) };
 }
 
 /** Validates a whole Cluster (or the seed README's K0smotronCluster) as `kubectl apply` would send it. */
@@ -430,15 +428,7 @@ export function validateCluster(obj: unknown): ValidationResult {
   }
   const metadata = (o.metadata ?? {}) as Record<string, unknown>;
   if (metadata.generateName === undefined || metadata.name !== undefined) {
-    errors.push(
-      ...nameErrors(
-        metadata.name,
-        'metadata.name',
-        MAX_CLUSTER_NAME_LENGTH,
-        DNS1123_LABEL_PATTERN,
-        `${CLUSTER_NAME_LIMIT_REASON} `,
-      ),
-    );
+    errors.push(...nameErrors(metadata.name, 'metadata.name', MAX_CLUSTER_NAME_LENGTH, DNS1123_LABEL_PATTERN, `${CLUSTER_NAME_LIMIT_REASON} `));
   }
   // `spec: null` is pruned by the API server and then defaulted: validate the rest only.
   const withoutNullSpec = o.spec === null ? { ...o, spec: undefined } : o;
@@ -460,7 +450,10 @@ export function validateCluster(obj: unknown): ValidationResult {
 /** Validates a JoinTokenRequest (v1beta2 `clusterName` or v1beta1 `clusterRef`). */
 export function validateJoinTokenRequest(obj: unknown): ValidationResult {
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
-    return { ok: false, errors: [{ path: '', message: `a JoinTokenRequest must be an object with apiVersion, kind, metadata and spec (got ${typeName(obj)})` }] };
+    return {
+      ok: false,
+      errors: [{ path: '', message: `a JoinTokenRequest must be an object with apiVersion, kind, metadata and spec (got ${typeName(obj)})` }],
+    };
   }
   const o = obj as Record<string, unknown>;
   const errors: ValidationError[] = [];

@@ -218,9 +218,8 @@ async function main(): Promise<void> {
     ...(manifest !== undefined ? { __INSTALL_YAML__: JSON.stringify(manifest) } : {}),
   };
   const commands = (await build({ ...common, entryPoints: [join(root, 'src', 'commands', 'index.ts')], define, plugins: [stubUnused] })).outputFiles![0].text;
-  const list = (
-    await build({ ...common, entryPoints: [join(root, 'src', 'commands', 'list-entry.ts')], define, plugins: [stubUnused, kubeConfigOnly] })
-  ).outputFiles![0].text;
+  const list = (await build({ ...common, entryPoints: [join(root, 'src', 'commands', 'list-entry.ts')], define, plugins: [stubUnused, kubeConfigOnly] }))
+    .outputFiles![0].text;
   const payloads = { commands, list };
   const buildId = createHash('sha256').update(commands).update(list).digest('hex').slice(0, 16);
   const cli = await build({

@@ -110,10 +110,7 @@ export function toCliError(err: unknown, op: Operation, ctx: ApiErrorContext): C
     const server = e.server ?? ctx.server;
     if (net === 'TIMEOUT') {
       const after = ctx.requestTimeoutMs ? ` after ${ctx.requestTimeoutMs / 1000}s` : '';
-      return new CliError(
-        `the Kubernetes API at ${server} did not answer${after}`,
-        'check that the cluster is up, or raise --request-timeout',
-      );
+      return new CliError(`the Kubernetes API at ${server} did not answer${after}`, 'check that the cluster is up, or raise --request-timeout');
     }
     return new CliError(
       `cannot reach the Kubernetes API at ${server}${net ? ` (${net})` : ''}`,
@@ -122,11 +119,13 @@ export function toCliError(err: unknown, op: Operation, ctx: ApiErrorContext): C
   }
   const status = httpStatus(e);
   const reason = e.reason;
-  if (reason === 'CrdMissing' || (status === 404 && op.resource.endsWith('.k0smotron.io') && /the server could not find the requested resource|page not found/i.test(bodyMessage(e) ?? e.message ?? ''))) {
-    return new CliError(
-      'the k0smotron.io API is not installed on this cluster (no Cluster CRD)',
-      'run `kubectl k0smotron install`',
-    );
+  if (
+    reason === 'CrdMissing' ||
+    (status === 404 &&
+      op.resource.endsWith('.k0smotron.io') &&
+      /the server could not find the requested resource|page not found/i.test(bodyMessage(e) ?? e.message ?? ''))
+  ) {
+    return new CliError('the k0smotron.io API is not installed on this cluster (no Cluster CRD)', 'run `kubectl k0smotron install`');
   }
   if (reason === 'Forbidden' || status === 403) {
     return new CliError(

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
-import { startOperator, type RunningOperator , staticChildApi } from '@k0smotron/operator';
+import { startOperator, type RunningOperator, staticChildApi } from '@k0smotron/operator';
 import { COMMAND_SPEC } from './completion';
 import { COMMANDS } from './cmd/index';
 import { commandName } from './cmd/types';
@@ -43,7 +43,10 @@ function clusters(): CustomObjectsApi {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- raw JSON, read by the assertions
 async function getCluster(name: string, namespace = ns): Promise<Record<string, any> | undefined> {
   try {
-    return (await clusters().getNamespacedCustomObject({ group: 'k0smotron.io', version: 'v1beta2', namespace, plural: 'clusters', name })) as Record<string, unknown>;
+    return (await clusters().getNamespacedCustomObject({ group: 'k0smotron.io', version: 'v1beta2', namespace, plural: 'clusters', name })) as Record<
+      string,
+      unknown
+    >;
   } catch {
     return undefined;
   }
@@ -87,13 +90,20 @@ beforeAll(async () => {
   ns = await createTestNamespace(kc, 'flags');
   idle = await createTestNamespace(kc, 'flags-idle');
   operator = await startOperator({ kubeConfig: kc, namespaces: [ns], logLevel: 'error', childApi: staticChildApi(() => undefined) });
-  for (const args of [['create', 'alpha'], ['create', 'beta', '--labels', `flags-test=${ns}`]]) {
+  for (const args of [
+    ['create', 'alpha'],
+    ['create', 'beta', '--labels', `flags-test=${ns}`],
+  ]) {
     const r = await k(args);
     if (r.code !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
   }
   const lonely = await k(['create', 'lonely'], { namespace: idle });
   if (lonely.code !== 0) throw new Error(`create lonely: ${lonely.stderr}`);
-  await until('the operator to write alpha-kubeconfig', () => kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ns, name: 'alpha-kubeconfig' }), 60_000);
+  await until(
+    'the operator to write alpha-kubeconfig',
+    () => kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace: ns, name: 'alpha-kubeconfig' }),
+    60_000,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -172,7 +182,12 @@ describe('global flags', () => {
     const lines = auto.stdout.replace(ANSI, '').split('\n');
     expect(lines[1].indexOf('v1.27.9-k0s.0')).toBe(lines[0].indexOf('VERSION'));
     expect((await tty(['status', 'alpha'])).stdout).toContain('\x1b[1m\x1b[36mCluster Summary\x1b[39m\x1b[22m\n');
-    for (const [args, env] of [[['list'], { NO_COLOR: '1' }], [['list', '--color=never'], {}], [['list'], { TERM: 'dumb' }], [['status', 'alpha'], { NO_COLOR: '1' }]] as const) {
+    for (const [args, env] of [
+      [['list'], { NO_COLOR: '1' }],
+      [['list', '--color=never'], {}],
+      [['list'], { TERM: 'dumb' }],
+      [['status', 'alpha'], { NO_COLOR: '1' }],
+    ] as const) {
       const r = await tty([...args], env);
       expect({ args, env, code: r.code, coloured: r.stdout.includes('\x1b[') }).toEqual({ args, env, code: 0, coloured: false });
     }
@@ -212,7 +227,9 @@ describe('global flags', () => {
       stderr: `error: cannot load kubeconfig ${missing}:${missing}-too: ENOENT: no such file or directory, open '${missing}-too'\nhint: pass --kubeconfig PATH or set KUBECONFIG\n`,
     });
     const flag = await k(['list'], { kubeconfig: missing });
-    expect(flag.stderr).toBe(`error: cannot load kubeconfig ${missing}: ENOENT: no such file or directory, open '${missing}'\nhint: pass --kubeconfig PATH or set KUBECONFIG\n`);
+    expect(flag.stderr).toBe(
+      `error: cannot load kubeconfig ${missing}: ENOENT: no such file or directory, open '${missing}'\nhint: pass --kubeconfig PATH or set KUBECONFIG\n`,
+    );
   });
 
   it('every command has --help (and -h) on stdout with its flags and the global ones', async () => {
@@ -220,9 +237,21 @@ describe('global flags', () => {
       // join-token's flags belong to its default subcommand, create.
       const words = command === 'join-token' ? ['join-token', 'create'] : [command];
       const r = await k([...words, '--help'], { namespace: null });
-      const missingFlags = [...spec.flags, '--kubeconfig', '--context', '--namespace', '--all-namespaces', '--request-timeout', '--color'].filter(f => !r.stdout.includes(f));
-      expect({ command, code: r.code, stderr: r.stderr, usage: r.stdout.startsWith(`kubectl k0smotron ${command === 'get' ? 'list' : words.join(' ')}`), missingFlags }).toEqual({
-        command, code: 0, stderr: '', usage: true, missingFlags: [],
+      const missingFlags = [...spec.flags, '--kubeconfig', '--context', '--namespace', '--all-namespaces', '--request-timeout', '--color'].filter(
+        f => !r.stdout.includes(f),
+      );
+      expect({
+        command,
+        code: r.code,
+        stderr: r.stderr,
+        usage: r.stdout.startsWith(`kubectl k0smotron ${command === 'get' ? 'list' : words.join(' ')}`),
+        missingFlags,
+      }).toEqual({
+        command,
+        code: 0,
+        stderr: '',
+        usage: true,
+        missingFlags: [],
       });
     }
     const sub = await k(['join-token', '--help'], { namespace: null });
@@ -272,16 +301,30 @@ describe('outputs', () => {
     const table = await k(['join-token', 'list'], { namespace: idle });
     expect(table.stdout).toMatch(/^NAME\s+CLUSTER\s+ROLE\s+ISSUED\s+EXPIRES\s+AGE\npending\s+lonely\s+worker\s+False\s+<pending>\s+\S+\n$/);
     const json = JSON.parse((await k(['join-token', 'list', 'lonely', '-o', 'json'], { namespace: idle })).stdout);
-    expect(json).toMatchObject({ apiVersion: 'v1', kind: 'List', items: [{ kind: 'JoinTokenRequest', metadata: { name: 'pending', namespace: idle }, spec: { clusterName: 'lonely', expiry: '24h', role: 'worker' } }] });
+    expect(json).toMatchObject({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [{ kind: 'JoinTokenRequest', metadata: { name: 'pending', namespace: idle }, spec: { clusterName: 'lonely', expiry: '24h', role: 'worker' } }],
+    });
     expect(json.items).toHaveLength(1);
     expect(json.items[0].metadata.managedFields).toBeUndefined();
     expect(parse((await k(['join-token', 'list', '-o', 'yaml'], { namespace: idle })).stdout)).toEqual(json);
     expect((await k(['join-token', 'list', '-o', 'name'], { namespace: idle })).stdout).toBe('jointokenrequest.k0smotron.io/pending\n');
-    expect((await k(['join-token', 'list', '--all-namespaces', '-o', 'name'], { namespace: null })).stdout).toContain('jointokenrequest.k0smotron.io/pending\n');
+    expect((await k(['join-token', 'list', '--all-namespaces', '-o', 'name'], { namespace: null })).stdout).toContain(
+      'jointokenrequest.k0smotron.io/pending\n',
+    );
 
     const wrong = await k(['join-token', 'revoke', 'nope'], { namespace: idle });
-    expect(wrong).toEqual({ code: 1, stdout: '', stderr: `error: join token request "nope" not found in namespace "${idle}"\nhint: join tokens in namespace "${idle}": pending\n` });
-    expect(await k(['join-token', 'revoke', 'pending'], { namespace: idle })).toEqual({ code: 0, stdout: 'jointokenrequest.k0smotron.io/pending revoked\n', stderr: '' });
+    expect(wrong).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `error: join token request "nope" not found in namespace "${idle}"\nhint: join tokens in namespace "${idle}": pending\n`,
+    });
+    expect(await k(['join-token', 'revoke', 'pending'], { namespace: idle })).toEqual({
+      code: 0,
+      stdout: 'jointokenrequest.k0smotron.io/pending revoked\n',
+      stderr: '',
+    });
     expect(await k(['join-token', 'list'], { namespace: idle })).toEqual({ code: 0, stdout: '', stderr: `No join tokens found in ${idle} namespace.\n` });
     expect((await k(['join-token', 'list', 'lonely'], { namespace: idle })).stderr).toBe(`No join tokens found for cluster lonely in ${idle} namespace.\n`);
     expect((await k(['join-token', 'revoke', 'nope'], { namespace: idle })).stderr).toBe(
@@ -343,7 +386,9 @@ describe('kubeconfig', () => {
     const r = await k(['kubeconfig', 'alpha', '--merge', '--context-name', 'alpha-admin'], { kubeconfig: null, env });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(new RegExp(`\\nContext "alpha-admin" added in ${mine} \\(backup: ${mine}\\.bak\\)\\. Use it with \`kubectl --context alpha-admin …\`\\.\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(`\\nContext "alpha-admin" added in ${mine} \\(backup: ${mine}\\.bak\\)\\. Use it with \`kubectl --context alpha-admin …\`\\.\\n$`),
+    );
     expect(existsSync(absent)).toBe(false);
     const backups = () => readdirSync(work).filter(f => f.startsWith('first.kubeconfig.'));
     expect(backups()).toEqual(['first.kubeconfig.bak']);
@@ -369,7 +414,9 @@ describe('kubeconfig', () => {
     const missing = await k(['kubeconfig', 'alpha', '--', 'no-such-command-k0s']);
     expect(missing).toMatchObject({ code: 1, stdout: '' });
     // The note on what was signed comes first; the error is the last two lines.
-    expect(missing.stderr).toMatch(/^Signed a kubeconfig for user .*\nerror: cannot run no-such-command-k0s: ENOENT\nhint: check that the command is installed and on PATH\n$/);
+    expect(missing.stderr).toMatch(
+      /^Signed a kubeconfig for user .*\nerror: cannot run no-such-command-k0s: ENOENT\nhint: check that the command is installed and on PATH\n$/,
+    );
   });
 });
 
@@ -424,11 +471,25 @@ describe('errors: one line, a hint, exit 1', () => {
   it('not found lists what exists, for every command that takes a Cluster', async () => {
     const stderr = `error: cluster "nope" not found in namespace "${ns}"\nhint: clusters in namespace "${ns}": alpha, beta\n`;
     for (const args of [
-      ['get', 'nope'], ['list', 'alpha', 'nope'], ['status', 'nope'], ['status', 'nope', '-o', 'yaml'], ['describe', 'nope'],
-      ['kubeconfig', 'nope'], ['kubeconfig', 'nope', '--merge'], ['kubeconfig', 'nope', '--', 'true'],
-      ['scale', 'nope', '--replicas', '2'], ['upgrade', 'nope', '--version', 'v1.30.2-k0s.0'], ['pause', 'nope'], ['resume', 'nope'],
-      ['sleep', 'nope'], ['wake', 'nope'], ['delete', 'nope'], ['delete', 'nope', '--wait=false'],
-      ['join-token', 'nope'], ['join-token', 'create', 'nope', '-o', 'script'], ['join-token', 'list', 'nope'],
+      ['get', 'nope'],
+      ['list', 'alpha', 'nope'],
+      ['status', 'nope'],
+      ['status', 'nope', '-o', 'yaml'],
+      ['describe', 'nope'],
+      ['kubeconfig', 'nope'],
+      ['kubeconfig', 'nope', '--merge'],
+      ['kubeconfig', 'nope', '--', 'true'],
+      ['scale', 'nope', '--replicas', '2'],
+      ['upgrade', 'nope', '--version', 'v1.30.2-k0s.0'],
+      ['pause', 'nope'],
+      ['resume', 'nope'],
+      ['sleep', 'nope'],
+      ['wake', 'nope'],
+      ['delete', 'nope'],
+      ['delete', 'nope', '--wait=false'],
+      ['join-token', 'nope'],
+      ['join-token', 'create', 'nope', '-o', 'script'],
+      ['join-token', 'list', 'nope'],
     ]) {
       const r = await k(args);
       expect({ args, r }).toEqual({ args, r: { code: 1, stdout: '', stderr } });
@@ -459,7 +520,10 @@ describe('errors: one line, a hint, exit 1', () => {
       [['install', '--wait', '--timeout', 'soon'], timeout],
       [['uninstall', '--timeout', 'soon'], timeout],
       [['scale', 'x', '--replicas', 'many'], 'error: invalid --replicas "many": not a whole number\nhint: use a whole number from 0 to 99\n'],
-      [['list', '--request-timeout=1y'], 'error: invalid --request-timeout "1y"\nhint: use a number of seconds or a duration such as 10s, 1m or 0 (no timeout)\n'],
+      [
+        ['list', '--request-timeout=1y'],
+        'error: invalid --request-timeout "1y"\nhint: use a number of seconds or a duration such as 10s, 1m or 0 (no timeout)\n',
+      ],
       [['status', 'alpha', '--color', 'pink'], color],
       [['version', '--color', 'pink'], color],
       [['completion', 'bash', '--color', 'pink'], color],
@@ -470,8 +534,14 @@ describe('errors: one line, a hint, exit 1', () => {
       [['kubeconfig', 'alpha', '--context-name', 'mine'], 'error: --context-name only applies with --merge\nhint: add --merge\n'],
       [['kubeconfig', 'alpha', '--merge', '--', 'true'], 'error: --merge cannot be combined with a command after --\nhint: drop one of them\n'],
       [['kubeconfig', 'alpha', '--expiry', 'soon'], 'error: invalid --expiry "soon"\nhint: use a duration such as 8h, 30m or 90s (at most 168h)\n'],
-      [['kubeconfig', 'alpha', '--expiry', '200h'], 'error: invalid --expiry "200h": the kubeconfig lifetime may be at most 168h (7 days): a certificate cannot be revoked, only expire\nhint: use a duration between 1s and 168h\n'],
-      [['kubeconfig', 'alpha', '--admin', '--expiry', '1h'], "error: --expiry does not apply to --admin\nhint: the stored admin kubeconfig's lifetime is set by the operator; drop one of them\n"],
+      [
+        ['kubeconfig', 'alpha', '--expiry', '200h'],
+        'error: invalid --expiry "200h": the kubeconfig lifetime may be at most 168h (7 days): a certificate cannot be revoked, only expire\nhint: use a duration between 1s and 168h\n',
+      ],
+      [
+        ['kubeconfig', 'alpha', '--admin', '--expiry', '1h'],
+        "error: --expiry does not apply to --admin\nhint: the stored admin kubeconfig's lifetime is set by the operator; drop one of them\n",
+      ],
       [['upgrade', 'alpha'], 'error: missing required argument: k0s-version\nhint: run `kubectl k0smotron COMMAND --help` for usage\n'],
       [['join-token', 'revoke'], 'error: not enough non-option arguments: got 0, need at least 1\nhint: run `kubectl k0smotron COMMAND --help` for usage\n'],
     ];
@@ -485,10 +555,29 @@ describe('errors: one line, a hint, exit 1', () => {
     const kubeconfig = refusedKubeconfig();
     const stderr = `error: cannot reach the Kubernetes API at https://127.0.0.1:1 (ECONNREFUSED)\n${NOT_REACHABLE}`;
     for (const args of [
-      ['list'], ['list', '-A'], ['get', 'x', '-o', 'yaml'], ['status', 'x'], ['describe', 'x'], ['create', 'x'], ['create', 'x', '--dry-run=server'],
-      ['kubeconfig', 'x'], ['join-token', 'x'], ['join-token', 'list'], ['join-token', 'revoke', 'x'], ['delete', 'x'], ['delete', 'x', '--wait=false'],
-      ['scale', 'x', '--replicas', '2'], ['upgrade', 'x', '--version', 'v1.30.2-k0s.0'], ['pause', 'x'], ['resume', 'x'], ['sleep', 'x'], ['wake', 'x'],
-      ['install'], ['install', '--dry-run=server'], ['uninstall'], ['uninstall', '--dry-run=server'],
+      ['list'],
+      ['list', '-A'],
+      ['get', 'x', '-o', 'yaml'],
+      ['status', 'x'],
+      ['describe', 'x'],
+      ['create', 'x'],
+      ['create', 'x', '--dry-run=server'],
+      ['kubeconfig', 'x'],
+      ['join-token', 'x'],
+      ['join-token', 'list'],
+      ['join-token', 'revoke', 'x'],
+      ['delete', 'x'],
+      ['delete', 'x', '--wait=false'],
+      ['scale', 'x', '--replicas', '2'],
+      ['upgrade', 'x', '--version', 'v1.30.2-k0s.0'],
+      ['pause', 'x'],
+      ['resume', 'x'],
+      ['sleep', 'x'],
+      ['wake', 'x'],
+      ['install'],
+      ['install', '--dry-run=server'],
+      ['uninstall'],
+      ['uninstall', '--dry-run=server'],
     ]) {
       const r = await k(args, { kubeconfig });
       expect({ args, r }).toEqual({ args, r: { code: 1, stdout: '', stderr } });

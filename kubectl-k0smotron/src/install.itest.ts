@@ -16,7 +16,10 @@ function k(args: string[]): Promise<RunResult> {
 
 async function crdExists(name: string): Promise<boolean> {
   const api = cluster.kubeConfig.makeApiClient(ApiextensionsV1Api);
-  return api.readCustomResourceDefinition({ name }).then(() => true, () => false);
+  return api.readCustomResourceDefinition({ name }).then(
+    () => true,
+    () => false,
+  );
 }
 
 beforeAll(async () => {
@@ -30,9 +33,26 @@ afterAll(async () => {
 
 it('tells the user to install when the CRDs are missing', async () => {
   for (const args of [
-    ['list'], ['list', '-A'], ['get', 'x'], ['status', 'x'], ['describe', 'x'], ['create', 'x'], ['create', 'x', '--dry-run=server'], ['kubeconfig', 'x'],
-    ['join-token', 'x'], ['join-token', 'list'], ['join-token', 'list', 'x'], ['join-token', 'revoke', 'x'], ['delete', 'x'], ['delete', 'x', '--wait=false'],
-    ['scale', 'x', '--replicas', '2'], ['upgrade', 'x', '--version', 'v1.30.2-k0s.0'], ['pause', 'x'], ['resume', 'x'], ['sleep', 'x'], ['wake', 'x'],
+    ['list'],
+    ['list', '-A'],
+    ['get', 'x'],
+    ['status', 'x'],
+    ['describe', 'x'],
+    ['create', 'x'],
+    ['create', 'x', '--dry-run=server'],
+    ['kubeconfig', 'x'],
+    ['join-token', 'x'],
+    ['join-token', 'list'],
+    ['join-token', 'list', 'x'],
+    ['join-token', 'revoke', 'x'],
+    ['delete', 'x'],
+    ['delete', 'x', '--wait=false'],
+    ['scale', 'x', '--replicas', '2'],
+    ['upgrade', 'x', '--version', 'v1.30.2-k0s.0'],
+    ['pause', 'x'],
+    ['resume', 'x'],
+    ['sleep', 'x'],
+    ['wake', 'x'],
   ]) {
     const r = await k(args);
     expect({ args, r }).toEqual({
@@ -73,7 +93,10 @@ it('install applies the embedded manifest; --wait reports an operator that is no
   expect(dep.spec?.replicas).toBe(1);
   // A server dry run now that the namespace exists: every object is sent, and none is changed.
   const apps = cluster.kubeConfig.makeApiClient(AppsV1Api);
-  await apps.patchNamespacedDeployment({ namespace: 'k0smotron', name: 'k0smotron-operator', body: { spec: { replicas: 0 } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  await apps.patchNamespacedDeployment(
+    { namespace: 'k0smotron', name: 'k0smotron-operator', body: { spec: { replicas: 0 } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
   const dry = await k(['install', '--dry-run=server']);
   expect(dry).toEqual({ code: 0, stdout: r.stdout.replace(/ serverside-applied\n/g, ' serverside-applied (server dry run)\n'), stderr: '' });
   expect((await apps.readNamespacedDeployment({ namespace: 'k0smotron', name: 'k0smotron-operator' })).spec?.replicas).toBe(0);
@@ -111,7 +134,11 @@ it('uninstall refuses while Clusters exist, unless --force', async () => {
   const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
   expect((await core.readNamespace({ name: 'k0smotron' })).status?.phase).toBe('Active');
   await cluster.kubeConfig.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: 'k0smotron', name: 'k0smotron-operator' });
-  const keep = (await cluster.kubeConfig.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'k0smotron.io', version: 'v1beta2', namespace: 'default', plural: 'clusters', name: 'keep' })) as { metadata: { deletionTimestamp?: string } };
+  const keep = (await cluster.kubeConfig
+    .makeApiClient(CustomObjectsApi)
+    .getNamespacedCustomObject({ group: 'k0smotron.io', version: 'v1beta2', namespace: 'default', plural: 'clusters', name: 'keep' })) as {
+    metadata: { deletionTimestamp?: string };
+  };
   expect(keep.metadata.deletionTimestamp).toBeUndefined();
   const forced = await k(['uninstall', '--force', '--wait', '--timeout', '3m']);
   expect(forced.stderr).toContain('✔ k0smotron is uninstalled');

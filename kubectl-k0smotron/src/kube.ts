@@ -112,10 +112,7 @@ export function loadKube(opts: KubeOptions): KubeTarget {
   const contextName = kc.getCurrentContext();
   const cluster = kc.getCurrentCluster();
   if (!cluster) {
-    throw new CliError(
-      'no current cluster in the kubeconfig',
-      'pass --kubeconfig PATH and --context NAME, or run `kubectl config use-context NAME`',
-    );
+    throw new CliError('no current cluster in the kubeconfig', 'pass --kubeconfig PATH and --context NAME, or run `kubectl config use-context NAME`');
   }
   const ctxNamespace = kc.getContextObject(contextName)?.namespace;
   return {
@@ -135,10 +132,7 @@ export function parseRequestTimeout(value: string): number {
   if (/^[0-9]+$/.test(v)) return Number(v) * 1000;
   const ms = tryParseGoDuration(v);
   if (ms === undefined) {
-    throw new CliError(
-      `invalid --request-timeout "${value}"`,
-      'use a number of seconds or a duration such as 10s, 1m or 0 (no timeout)',
-    );
+    throw new CliError(`invalid --request-timeout "${value}"`, 'use a number of seconds or a duration such as 10s, 1m or 0 (no timeout)');
   }
   return ms;
 }

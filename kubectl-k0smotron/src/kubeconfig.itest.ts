@@ -109,7 +109,11 @@ describe('a per-user kubeconfig', () => {
     const user = parse(readFileSync(kubeconfigPath, 'utf8')).users[0].name as string;
     const r = await k(['kubeconfig', 'demo', '--expiry', '30s']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(new RegExp(`^Signed a kubeconfig for user "${user}" \\(group system:masters; named after the kubeconfig's user entry: .*\\), valid until \\S+Z \\(30s\\)\\.\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^Signed a kubeconfig for user "${user}" \\(group system:masters; named after the kubeconfig's user entry: .*\\), valid until \\S+Z \\(30s\\)\\.\\n$`,
+      ),
+    );
     const file = join(work, 'user.kubeconfig');
     writeFileSync(file, r.stdout, { mode: 0o600 });
     const doc = parse(r.stdout);
@@ -198,7 +202,10 @@ describe('--merge on real files', () => {
     const t = target('link');
     const link = join(t.dir, 'link');
     symlinkSync(t.file, link);
-    const viaLink = await k(['kubeconfig', 'demo', '--merge', '--context', mgmtContext], { kubeconfig: null, env: { KUBECONFIG: `${link}:${kubeconfigPath}` } });
+    const viaLink = await k(['kubeconfig', 'demo', '--merge', '--context', mgmtContext], {
+      kubeconfig: null,
+      env: { KUBECONFIG: `${link}:${kubeconfigPath}` },
+    });
     expect(viaLink.code).toBe(0);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(parse(readFileSync(t.file, 'utf8')).contexts).toHaveLength(2);
@@ -211,7 +218,11 @@ describe('--merge on real files', () => {
     writeFileSync(join(`${t.file}.bak`, 'keep'), '');
     const r = await t.run([]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`\\nerror: cannot write ${t.file}: (EISDIR|ENOTEMPTY|EEXIST)[^\\n]*\\nhint: ${t.file} was not changed; check the permissions and free space of ${t.dir}\\n$`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `\\nerror: cannot write ${t.file}: (EISDIR|ENOTEMPTY|EEXIST)[^\\n]*\\nhint: ${t.file} was not changed; check the permissions and free space of ${t.dir}\\n$`,
+      ),
+    );
     expect(readFileSync(t.file, 'utf8')).toBe(t.text);
     expect(mode(t.file)).toBe('644');
     expect(readdirSync(t.dir).sort()).toEqual(['config', 'config.bak']);

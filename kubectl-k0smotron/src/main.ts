@@ -60,12 +60,14 @@ export async function main(rawArgv: string[], io: Io): Promise<number> {
   const { argv, level } = extractVerbosity(rawArgv);
   let exitCode = 0;
   let failure: unknown;
-  const handle = (spec: CommandSpec) => async (args: Record<string, unknown>): Promise<void> => {
-    const flags = { ...args, v: Math.max(Number(args.v ?? 0), level) } as GlobalFlags;
-    const ctx: CommandContext = { io, flags, session: () => newSession(flags, io) };
-    const code = await spec.handler!({ ...args, v: flags.v }, ctx);
-    if (typeof code === 'number') exitCode = code;
-  };
+  const handle =
+    (spec: CommandSpec) =>
+    async (args: Record<string, unknown>): Promise<void> => {
+      const flags = { ...args, v: Math.max(Number(args.v ?? 0), level) } as GlobalFlags;
+      const ctx: CommandContext = { io, flags, session: () => newSession(flags, io) };
+      const code = await spec.handler!({ ...args, v: flags.v }, ctx);
+      if (typeof code === 'number') exitCode = code;
+    };
 
   let parser = yargs(argv)
     .scriptName('kubectl k0smotron')
@@ -148,7 +150,10 @@ function toUnexpected(err: unknown): CliError {
   const m = /^Unknown arguments?: (.*)$/.exec(msg);
   if (m) return new CliError(`unknown command, flag or argument: ${m[1]}`, 'run `kubectl k0smotron --help` for usage');
   if ((err as { name?: string }).name === 'YError' || /^(Not enough|Missing required|Invalid values|Did you mean)/.test(msg)) {
-    return new CliError(msg.split('\n')[0].replace(/^./, c => c.toLowerCase()), 'run `kubectl k0smotron COMMAND --help` for usage');
+    return new CliError(
+      msg.split('\n')[0].replace(/^./, c => c.toLowerCase()),
+      'run `kubectl k0smotron COMMAND --help` for usage',
+    );
   }
   return new CliError(msg, 'rerun with -v=6 to see the requests made');
 }

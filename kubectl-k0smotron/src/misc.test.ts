@@ -31,11 +31,19 @@ describe('defaultKubeconfigPath', () => {
 describe('toCliError', () => {
   const ctx = { server: 'https://127.0.0.1:6443' };
   it('names the server when unreachable', () => {
-    const e = toCliError(Object.assign(new Error('request failed, reason: connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' }), { verb: 'list', resource: 'clusters.k0smotron.io' }, ctx);
+    const e = toCliError(
+      Object.assign(new Error('request failed, reason: connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' }),
+      { verb: 'list', resource: 'clusters.k0smotron.io' },
+      ctx,
+    );
     expect(e.message).toBe('cannot reach the Kubernetes API at https://127.0.0.1:6443 (ECONNREFUSED)');
   });
   it('names verb and resource when forbidden', () => {
-    const e = toCliError({ status: 403, reason: 'Forbidden', message: 'x' }, { verb: 'create', resource: 'clusters.k0smotron.io', namespace: 'ns', name: 'a' }, ctx);
+    const e = toCliError(
+      { status: 403, reason: 'Forbidden', message: 'x' },
+      { verb: 'create', resource: 'clusters.k0smotron.io', namespace: 'ns', name: 'a' },
+      ctx,
+    );
     expect(e.message).toBe('forbidden: you cannot create clusters.k0smotron.io "a" in namespace "ns"');
     expect(e.hint).toContain('kubectl auth can-i create clusters.k0smotron.io -n ns');
   });

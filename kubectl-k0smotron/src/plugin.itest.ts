@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { createTestNamespace, readChildApiPki, sharedTestCluster, startChildApiServer, type ChildApiServer } from '@k0smotron/testenv';
-import { startOperator, type RunningOperator , staticChildApi } from '@k0smotron/operator';
+import { startOperator, type RunningOperator, staticChildApi } from '@k0smotron/operator';
 import { clusterPhase, findCondition, parseTenantPolicy, type Cluster } from '@k0smotron/api';
 import { deadKubeconfig, pluginCli, pluginPathDir, runWithPath, until, COMPLETE_SHIM } from './testing/plugin';
 
@@ -68,7 +68,25 @@ describe('basics', () => {
   it('is found by kubectl and prints help with every command', async () => {
     const r = await k(['--help'], { namespace: null });
     expect(r.code).toBe(0);
-    for (const cmd of ['create', 'list', 'status', 'describe', 'kubeconfig', 'join-token', 'delete', 'scale', 'upgrade', 'pause', 'resume', 'sleep', 'wake', 'install', 'uninstall', 'version', 'completion']) {
+    for (const cmd of [
+      'create',
+      'list',
+      'status',
+      'describe',
+      'kubeconfig',
+      'join-token',
+      'delete',
+      'scale',
+      'upgrade',
+      'pause',
+      'resume',
+      'sleep',
+      'wake',
+      'install',
+      'uninstall',
+      'version',
+      'completion',
+    ]) {
       expect(r.stdout).toContain(`kubectl k0smotron ${cmd}`);
     }
     const plugins = await runWithPath(kubectlBin, ['plugin', 'list'], pathDir);
@@ -97,9 +115,37 @@ describe('basics', () => {
 
 describe('create', () => {
   it('renders with --dry-run=client -o yaml and stores nothing', async () => {
-    const r = await k(['create', 'draft', '--replicas', '3', '--k0s-version', 'v1.30.2-k0s.0', '--image', 'example.org/k0s', '--service-type', 'NodePort',
-      '--api-port', '31443', '--konnectivity-port', '31132', '--external-address', 'cp.example.org', '--etcd-size', '2Gi', '--etcd-storage-class', 'standard',
-      '--persistence', 'emptyDir', '--labels', 'env=dev,team=infra', '--annotations', 'note=hi', '--dry-run=client', '-o', 'yaml']);
+    const r = await k([
+      'create',
+      'draft',
+      '--replicas',
+      '3',
+      '--k0s-version',
+      'v1.30.2-k0s.0',
+      '--image',
+      'example.org/k0s',
+      '--service-type',
+      'NodePort',
+      '--api-port',
+      '31443',
+      '--konnectivity-port',
+      '31132',
+      '--external-address',
+      'cp.example.org',
+      '--etcd-size',
+      '2Gi',
+      '--etcd-storage-class',
+      'standard',
+      '--persistence',
+      'emptyDir',
+      '--labels',
+      'env=dev,team=infra',
+      '--annotations',
+      'note=hi',
+      '--dry-run=client',
+      '-o',
+      'yaml',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const c = parse(r.stdout);
@@ -108,7 +154,10 @@ describe('create', () => {
       kind: 'Cluster',
       metadata: { name: 'draft', namespace: ns, labels: { env: 'dev', team: 'infra' }, annotations: { note: 'hi' } },
       spec: {
-        replicas: 3, version: 'v1.30.2-k0s.0', image: 'example.org/k0s', externalAddress: 'cp.example.org',
+        replicas: 3,
+        version: 'v1.30.2-k0s.0',
+        image: 'example.org/k0s',
+        externalAddress: 'cp.example.org',
         service: { type: 'NodePort', apiPort: 31443, konnectivityPort: 31132 },
         storage: { type: 'etcd', etcd: { persistence: { size: '2Gi', storageClass: 'standard' } } },
         persistence: { type: 'emptyDir' },
@@ -122,11 +171,32 @@ describe('create', () => {
   it('maps kine, hostPath, PVC and k0s config flags', async () => {
     const cfg = join(work, 'k0s.yaml');
     writeFileSync(cfg, 'apiVersion: k0s.k0sproject.io/v1beta1\nkind: ClusterConfig\nspec:\n  network:\n    serviceCIDR: 10.100.0.0/16\n');
-    const kine = parse((await k(['create', 'k', '--kine-url', 'postgres://u:p@db:5432/k0s', '--host-path', '/var/lib/k', '--k0s-config', cfg, '--dry-run=client', '-o', 'yaml'])).stdout);
+    const kine = parse(
+      (await k(['create', 'k', '--kine-url', 'postgres://u:p@db:5432/k0s', '--host-path', '/var/lib/k', '--k0s-config', cfg, '--dry-run=client', '-o', 'yaml']))
+        .stdout,
+    );
     expect(kine.spec.storage).toEqual({ type: 'kine', kine: { dataSourceURL: 'postgres://u:p@db:5432/k0s' } });
     expect(kine.spec.persistence).toEqual({ type: 'hostPath', hostPath: '/var/lib/k' });
     expect(kine.spec.k0sConfig.spec.network.serviceCIDR).toBe('10.100.0.0/16');
-    const sec = parse((await k(['create', 'k', '--storage', 'kine', '--kine-secret', 'db-url', '--persistence-size', '3Gi', '--persistence-storage-class', 'standard', '--dry-run=client', '-o', 'json'])).stdout);
+    const sec = parse(
+      (
+        await k([
+          'create',
+          'k',
+          '--storage',
+          'kine',
+          '--kine-secret',
+          'db-url',
+          '--persistence-size',
+          '3Gi',
+          '--persistence-storage-class',
+          'standard',
+          '--dry-run=client',
+          '-o',
+          'json',
+        ])
+      ).stdout,
+    );
     expect(sec.spec.storage).toEqual({ type: 'kine', kine: { dataSourceSecretName: 'db-url' } });
     expect(sec.spec.persistence.persistentVolumeClaim.spec.resources.requests.storage).toBe('3Gi');
   });
@@ -150,7 +220,11 @@ describe('create', () => {
       [['--replicas', '100'], /^error: invalid --replicas "100": /, 'hint: use a whole number from 0 to 99\n'],
       [['--replicas', 'three'], /^error: invalid --replicas "three": not a whole number\n/, 'hint: use a whole number from 0 to 99\n'],
       [['--api-port', '70000'], /^error: invalid --api-port "70000": /, 'hint: use a port number from 1 to 65535\n'],
-      [['--external-address', 'https://x:1'], /^error: invalid --external-address "https:\/\/x:1": /, 'hint: use a host name or IP address without scheme or port\n'],
+      [
+        ['--external-address', 'https://x:1'],
+        /^error: invalid --external-address "https:\/\/x:1": /,
+        'hint: use a host name or IP address without scheme or port\n',
+      ],
       [['--dry-run=maybe'], /^error: invalid --dry-run "maybe"\n/, 'hint: valid values: none, client, server\n'],
       [['-o', 'table'], /^error: invalid --output "table"\n/, 'hint: valid values: yaml, json, name\n'],
     ];
@@ -159,7 +233,11 @@ describe('create', () => {
     for (const [flags, first, hint] of cases) {
       const r = await k(['create', 'bad', ...flags], { kubeconfig: dead });
       expect({ flags, code: r.code, first: first.test(r.stderr), hint: r.stderr.endsWith(hint), lines: r.stderr.trimEnd().split('\n').length }).toEqual({
-        flags, code: 1, first: true, hint: true, lines: 2,
+        flags,
+        code: 1,
+        first: true,
+        hint: true,
+        lines: 2,
       });
     }
     const name = await k(['create', 'Bad_Name'], { kubeconfig: dead });
@@ -178,7 +256,9 @@ describe('create', () => {
     writeFileSync(file, manifest.replace('name: fromfile', 'name: other\n  namespace: elsewhere'));
     const clash = await k(['create', '-f', file]);
     expect(clash.code).toBe(1);
-    expect(clash.stderr).toBe(`error: the namespace of the Cluster in ${file} ("elsewhere") does not match -n "${ns}"\nhint: drop -n, or change metadata.namespace\n`);
+    expect(clash.stderr).toBe(
+      `error: the namespace of the Cluster in ${file} ("elsewhere") does not match -n "${ns}"\nhint: drop -n, or change metadata.namespace\n`,
+    );
     const mixed = await k(['create', '-f', file, '--replicas', '2']);
     expect(mixed.stderr).toBe('error: --replicas cannot be combined with -f\nhint: put the setting into the manifest, or drop -f\n');
     const dup = await k(['create', 'fromfile']);
@@ -199,7 +279,10 @@ describe('create', () => {
     expect({ api: used.has(api), konnectivity: used.has(konnectivity) }).toEqual({ api: false, konnectivity: false });
     // The API server defaults the ports (30443/30132) when the plugin left them out.
     if (api === 30443 && konnectivity === 30132) expect(r.stderr).toBe('');
-    else expect(r.stderr).toBe(`NodePorts 30443/30132 are taken: using ${api} (API) and ${konnectivity} (konnectivity); pass --api-port and --konnectivity-port to choose\n`);
+    else
+      expect(r.stderr).toBe(
+        `NodePorts 30443/30132 are taken: using ${api} (API) and ${konnectivity} (konnectivity); pass --api-port and --konnectivity-port to choose\n`,
+      );
   });
 
   it('--wait shows progress on stderr and fails on timeout with the last condition', async () => {
@@ -221,8 +304,19 @@ describe('create', () => {
     const now = new Date().toISOString();
     await kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
       {
-        group: 'k0smotron.io', version: 'v1beta2', namespace: idle, plural: 'clusters', name: 'ready',
-        body: { status: { replicas: 1, readyReplicas: 1, observedGeneration: 1, conditions: [{ type: 'Available', status: 'True', reason: 'Available', message: 'the control plane answers', lastTransitionTime: now }] } },
+        group: 'k0smotron.io',
+        version: 'v1beta2',
+        namespace: idle,
+        plural: 'clusters',
+        name: 'ready',
+        body: {
+          status: {
+            replicas: 1,
+            readyReplicas: 1,
+            observedGeneration: 1,
+            conditions: [{ type: 'Available', status: 'True', reason: 'Available', message: 'the control plane answers', lastTransitionTime: now }],
+          },
+        },
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
@@ -234,7 +328,20 @@ describe('create', () => {
 
   it('creates the Cluster the operator builds (used by the tests below)', async () => {
     // Ports of its own: NodePorts are cluster-wide, and other suites of the run use the defaults.
-    const r = await k(['create', 'demo', '--replicas', '1', '--service-type', 'NodePort', '--api-port', '31543', '--konnectivity-port', '31532', '--labels', 'tier=gold']);
+    const r = await k([
+      'create',
+      'demo',
+      '--replicas',
+      '1',
+      '--service-type',
+      'NodePort',
+      '--api-port',
+      '31543',
+      '--konnectivity-port',
+      '31532',
+      '--labels',
+      'tier=gold',
+    ]);
     expect(r).toEqual({ code: 0, stdout: 'cluster.k0smotron.io/demo created\n', stderr: '' });
     await until('the operator to create kmc-demo and demo-kubeconfig', async () => {
       const c = await getCluster('demo');
@@ -313,7 +420,8 @@ describe('status and describe', () => {
   it('shows sections, certificate expiry dates and conditions', async () => {
     const r = await k(['status', 'demo']);
     expect(r.code).toBe(0);
-    for (const title of ['Cluster Summary', 'Control Plane', 'Datastore', 'Certificates', 'Conditions']) expect(r.stdout).toContain(`\n${title}\n`.slice(title === 'Cluster Summary' ? 1 : 0));
+    for (const title of ['Cluster Summary', 'Control Plane', 'Datastore', 'Certificates', 'Conditions'])
+      expect(r.stdout).toContain(`\n${title}\n`.slice(title === 'Cluster Summary' ? 1 : 0));
     const f = await demoFacts();
     expect(r.stdout).toContain(`Name:   ${ns}/demo\nPhase:  ${f.phase}\n`);
     expect(r.stdout).toMatch(new RegExp(`Replicas:\\s+${f.stsReady}/1 ready`));
@@ -329,7 +437,9 @@ describe('status and describe', () => {
     expect(r.stdout).toMatch(/\nRecent Events\nLAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n/);
     expect(r.stdout).not.toContain('BEGIN'); // no key material
     const verbose = await k(['status', 'demo', '-v']);
-    expect(verbose.stdout).toMatch(new RegExp(`\\nInstances\\nNAME\\s+READY\\s+STATUS\\s+RESTARTS\\s+NODE\\s+AGE\\nkmc-demo-0\\s+${f.stsReady > 0}\\s+\\S+\\s+0\\s+hollow-node`));
+    expect(verbose.stdout).toMatch(
+      new RegExp(`\\nInstances\\nNAME\\s+READY\\s+STATUS\\s+RESTARTS\\s+NODE\\s+AGE\\nkmc-demo-0\\s+${f.stsReady > 0}\\s+\\S+\\s+0\\s+hollow-node`),
+    );
   });
 
   it('gathers problems instead of aborting, and prints JSON', async () => {
@@ -353,12 +463,22 @@ describe('status and describe', () => {
     const j = JSON.parse((await k(['status', 'demo', '-o', 'json'])).stdout);
     // Only what cannot change between the two calls (events and readiness may).
     for (const key of ['name', 'namespace', 'createdAt', 'certificates'] as const) expect({ key, value: y[key] }).toEqual({ key, value: j[key] });
-    expect(y.controlPlane).toMatchObject({ desiredReplicas: 1, version: 'v1.27.9-k0s.0', endpoint: expect.stringMatching(/^https:\/\/\S+:31543$/), kubeconfigSecret: 'demo-kubeconfig' });
+    expect(y.controlPlane).toMatchObject({
+      desiredReplicas: 1,
+      version: 'v1.27.9-k0s.0',
+      endpoint: expect.stringMatching(/^https:\/\/\S+:31543$/),
+      kubeconfigSecret: 'demo-kubeconfig',
+    });
     expect(y.controlPlane.service).toMatchObject({ name: 'kmc-demo-nodeport', type: 'NodePort' });
     expect(y.datastore).toMatchObject({ type: 'etcd', statefulSet: 'kmc-demo-etcd', size: '1Gi' });
-    expect(y.certificates.filter((c: { notAfter?: string }) => /^20\d\d-\d\d-\d\dT/.test(c.notAfter ?? '')).map((c: { type: string }) => c.type)).toEqual(
-      ['ca', 'proxy', 'etcd', 'apiserver-etcd-client', 'etcd-server', 'etcd-peer'],
-    );
+    expect(y.certificates.filter((c: { notAfter?: string }) => /^20\d\d-\d\d-\d\dT/.test(c.notAfter ?? '')).map((c: { type: string }) => c.type)).toEqual([
+      'ca',
+      'proxy',
+      'etcd',
+      'apiserver-etcd-client',
+      'etcd-server',
+      'etcd-peer',
+    ]);
     expect(y.conditions.map((c: { type: string }) => c.type)).toContain('Available');
     expect(yaml.stdout).not.toContain('BEGIN'); // no key material
   });
@@ -385,7 +505,7 @@ describe('status and describe', () => {
 });
 
 describe('kubeconfig', () => {
-  it('prints a kubeconfig of your own for the Cluster\'s endpoint; --admin the stored one, with a warning', async () => {
+  it("prints a kubeconfig of your own for the Cluster's endpoint; --admin the stored one, with a warning", async () => {
     const r = await k(['kubeconfig', 'demo']);
     expect(r.code).toBe(0);
     const doc = parse(r.stdout);
@@ -416,9 +536,15 @@ describe('kubeconfig', () => {
     expect(again.stderr).toContain(`Context "k0smotron-${ns}-demo" updated in ${mine}`);
     expect(parse(readFileSync(mine, 'utf8'))['current-context']).toBe(`k0smotron-${ns}-demo`);
     // --use switched the file to the (unreachable) child: talk to the management cluster explicitly.
-    const clobber = await k(['kubeconfig', 'demo', '--merge', '--context-name', before['current-context'], '--context', before['current-context']], { kubeconfig: mine });
+    const clobber = await k(['kubeconfig', 'demo', '--merge', '--context-name', before['current-context'], '--context', before['current-context']], {
+      kubeconfig: mine,
+    });
     expect(clobber.code).toBe(1);
-    expect(clobber.stderr).toMatch(new RegExp(`\\nerror: context "${before['current-context']}" already exists in the kubeconfig and was not created for cluster ${ns}/demo\\nhint: choose another name with --context-name NAME\\n$`));
+    expect(clobber.stderr).toMatch(
+      new RegExp(
+        `\\nerror: context "${before['current-context']}" already exists in the kubeconfig and was not created for cluster ${ns}/demo\\nhint: choose another name with --context-name NAME\\n$`,
+      ),
+    );
   });
 
   it('runs one command with it after --, passing its exit code', async () => {
@@ -429,13 +555,15 @@ describe('kubeconfig', () => {
     expect(missing).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'error: the API address of cluster "ready" is not known yet (no status.endpoint)\nhint: it appears once its Service has an address; follow with `kubectl k0smotron status ready`\n',
+      stderr:
+        'error: the API address of cluster "ready" is not known yet (no status.endpoint)\nhint: it appears once its Service has an address; follow with `kubectl k0smotron status ready`\n',
     });
     const missingAdmin = await k(['kubeconfig', 'ready', '--admin'], { namespace: idle });
     expect(missingAdmin).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'error: the kubeconfig of cluster "ready" is not ready yet (Secret ready-kubeconfig does not exist)\nhint: it appears once a controller is ready; follow with `kubectl k0smotron status ready`\n',
+      stderr:
+        'error: the kubeconfig of cluster "ready" is not ready yet (Secret ready-kubeconfig does not exist)\nhint: it appears once a controller is ready; follow with `kubectl k0smotron status ready`\n',
     });
   });
 });
@@ -488,7 +616,12 @@ describe('join-token', () => {
     const j = await k(['join-token', 'create', 'demo', '-o', 'json', '--name', 'wj', '--expiry', '0s', '--role', 'worker', '--timeout', '60s']);
     expect(j.code).toBe(0);
     const reqJ = JSON.parse(j.stdout);
-    expect(reqJ).toMatchObject({ kind: 'JoinTokenRequest', metadata: { name: 'wj' }, spec: { clusterName: 'demo', expiry: '0s', role: 'worker' }, status: { token: await secretToken('wj') } });
+    expect(reqJ).toMatchObject({
+      kind: 'JoinTokenRequest',
+      metadata: { name: 'wj' },
+      spec: { clusterName: 'demo', expiry: '0s', role: 'worker' },
+      status: { token: await secretToken('wj') },
+    });
     expect(findCondition(reqJ, 'JoinTokenSecretCreated')?.status).toBe('True');
     expect(reqJ.status.expiration).toBeUndefined();
     expect(j.stderr).toContain('Token issued, never expires; revoke it with `kubectl k0smotron join-token revoke wj`.\n');
@@ -499,16 +632,35 @@ describe('join-token', () => {
     const c = await k(['join-token', 'create', 'demo', '--name', 'wc', '--role', 'controller', '--timeout', '60s']);
     expect(c.code).toBe(1);
     expect(c.stdout).toBe('');
-    expect(c.stderr).toMatch(new RegExp(`\\nerror: Cluster ${ns}/demo cannot take another controller: .*raise spec\\.replicas.*\\nhint: jointokenrequest\\.k0smotron\\.io/wc was deleted; a worker token \\(--role worker\\) is not affected\\n$`));
-    const wc = kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'k0smotron.io', version: 'v1beta2', namespace: ns, plural: 'jointokenrequests', name: 'wc' });
-    expect(await wc.then(() => 'still there', () => 'gone')).toBe('gone');
+    expect(c.stderr).toMatch(
+      new RegExp(
+        `\\nerror: Cluster ${ns}/demo cannot take another controller: .*raise spec\\.replicas.*\\nhint: jointokenrequest\\.k0smotron\\.io/wc was deleted; a worker token \\(--role worker\\) is not affected\\n$`,
+      ),
+    );
+    const wc = kc
+      .makeApiClient(CustomObjectsApi)
+      .getNamespacedCustomObject({ group: 'k0smotron.io', version: 'v1beta2', namespace: ns, plural: 'jointokenrequests', name: 'wc' });
+    expect(
+      await wc.then(
+        () => 'still there',
+        () => 'gone',
+      ),
+    ).toBe('gone');
 
     // Only the stdout of join-token carries a token: not stderr, request logs, lists, status or describe.
     const logged = await k(['join-token', 'demo', '--name', 'wv', '-v=6', '--timeout', '60s']);
     expect(logged.stderr).toMatch(new RegExp(`GET https://\\S+/api/v1/namespaces/${ns}/secrets/wv\\n`));
     const tokens = [token, reqJ.status.token, logged.stdout.trim()];
     const elsewhere = [y.stderr, j.stderr, logged.stderr];
-    for (const args of [['join-token', 'list'], ['join-token', 'list', 'demo', '-o', 'yaml'], ['join-token', 'list', '-o', 'json'], ['status', 'demo', '-o', 'yaml'], ['status', 'demo', '-o', 'json'], ['status', 'demo', '-v'], ['describe', 'demo', '--grouping=false']]) {
+    for (const args of [
+      ['join-token', 'list'],
+      ['join-token', 'list', 'demo', '-o', 'yaml'],
+      ['join-token', 'list', '-o', 'json'],
+      ['status', 'demo', '-o', 'yaml'],
+      ['status', 'demo', '-o', 'json'],
+      ['status', 'demo', '-v'],
+      ['describe', 'demo', '--grouping=false'],
+    ]) {
       const r = await k(args);
       expect({ args, code: r.code, named: r.stdout.includes('wv') }).toEqual({ args, code: 0, named: true }); // the requests are there, by name
       elsewhere.push(r.stdout, r.stderr);
@@ -537,7 +689,9 @@ describe('day-2 verbs', () => {
     const up = await k(['upgrade', 'fromstdin', '--version', 'v1.28.4-k0s.0']);
     expect(up.stdout).toBe('cluster.k0smotron.io/fromstdin upgraded (v1.27.9-k0s.0 → v1.28.4-k0s.0)\n');
     expect((await getCluster('fromstdin'))?.spec.version).toBe('v1.28.4-k0s.0');
-    expect((await k(['upgrade', 'fromstdin', '--version', 'latest'])).stderr).toMatch(/^error: invalid --version "latest": .*\nhint: use a k0s version such as v1.30.2-k0s.0/);
+    expect((await k(['upgrade', 'fromstdin', '--version', 'latest'])).stderr).toMatch(
+      /^error: invalid --version "latest": .*\nhint: use a k0s version such as v1.30.2-k0s.0/,
+    );
 
     expect((await k(['pause', 'fromstdin'])).stdout).toBe('cluster.k0smotron.io/fromstdin paused\n');
     expect((await getCluster('fromstdin'))?.metadata.annotations['k0smotron.io/paused']).toBe('true');
@@ -565,7 +719,14 @@ describe('day-2 verbs', () => {
 
 describe('errors: one line, a hint, exit 1', () => {
   it('not found lists what exists', async () => {
-    for (const verb of [['status', 'nope'], ['describe', 'nope'], ['scale', 'nope', '--replicas', '1'], ['delete', 'nope'], ['get', 'nope'], ['kubeconfig', 'nope']]) {
+    for (const verb of [
+      ['status', 'nope'],
+      ['describe', 'nope'],
+      ['scale', 'nope', '--replicas', '1'],
+      ['delete', 'nope'],
+      ['get', 'nope'],
+      ['kubeconfig', 'nope'],
+    ]) {
       const r = await k(verb);
       expect({ verb, code: r.code, stderr: r.stderr }).toEqual({
         verb,
@@ -575,7 +736,9 @@ describe('errors: one line, a hint, exit 1', () => {
     }
     const empty = await createTestNamespace(kc, 'plugin-empty');
     const r = await k(['status', 'nope'], { namespace: empty });
-    expect(r.stderr).toBe(`error: cluster "nope" not found in namespace "${empty}"\nhint: there are no clusters in namespace "${empty}"; see all with \`kubectl k0smotron list -A\`\n`);
+    expect(r.stderr).toBe(
+      `error: cluster "nope" not found in namespace "${empty}"\nhint: there are no clusters in namespace "${empty}"; see all with \`kubectl k0smotron list -A\`\n`,
+    );
   });
 
   it('forbidden names the verb and the resource', async () => {
@@ -583,8 +746,18 @@ describe('errors: one line, a hint, exit 1', () => {
     const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
     await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'reader' } } });
     // May read Clusters, nothing else.
-    await rbac.createNamespacedRole({ namespace: ns, body: { metadata: { name: 'reader' }, rules: [{ apiGroups: ['k0smotron.io'], resources: ['clusters'], verbs: ['get', 'list'] }] } });
-    await rbac.createNamespacedRoleBinding({ namespace: ns, body: { metadata: { name: 'reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: ns }] } });
+    await rbac.createNamespacedRole({
+      namespace: ns,
+      body: { metadata: { name: 'reader' }, rules: [{ apiGroups: ['k0smotron.io'], resources: ['clusters'], verbs: ['get', 'list'] }] },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace: ns,
+      body: {
+        metadata: { name: 'reader' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' },
+        subjects: [{ kind: 'ServiceAccount', name: 'reader', namespace: ns }],
+      },
+    });
     const token = await until('the reader token', async () => {
       const sa = await core.readNamespacedServiceAccount({ namespace: ns, name: 'reader' });
       const secretName = sa.secrets?.[0]?.name;
@@ -609,8 +782,16 @@ describe('errors: one line, a hint, exit 1', () => {
     const forbidden = (verb: string, resource: string, name: string) =>
       `error: forbidden: you cannot ${verb} ${resource} "${name}" in namespace "${ns}"\n` +
       `hint: ask an administrator for the RBAC permission "${verb}" on ${resource} in "${ns}", or check \`kubectl auth can-i ${verb} ${resource} -n ${ns}\`\n`;
-    expect(await k(['delete', 'demo', '--wait=false'], { kubeconfig: file })).toEqual({ code: 1, stdout: '', stderr: forbidden('delete', 'clusters.k0smotron.io', 'demo') });
-    expect(await k(['join-token', 'demo', '--name', 'r1'], { kubeconfig: file })).toEqual({ code: 1, stdout: '', stderr: forbidden('create', 'jointokenrequests.k0smotron.io', 'r1') });
+    expect(await k(['delete', 'demo', '--wait=false'], { kubeconfig: file })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: forbidden('delete', 'clusters.k0smotron.io', 'demo'),
+    });
+    expect(await k(['join-token', 'demo', '--name', 'r1'], { kubeconfig: file })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: forbidden('create', 'jointokenrequests.k0smotron.io', 'r1'),
+    });
     expect(await k(['kubeconfig', 'demo'], { kubeconfig: file })).toEqual({
       code: 1,
       stdout: '',
@@ -618,13 +799,20 @@ describe('errors: one line, a hint, exit 1', () => {
         `error: forbidden: you may not read the CA Secret "demo-ca" in namespace "${ns}", which signs your kubeconfig for cluster "demo"\n` +
         `hint: ask an administrator for the RBAC permission "get" on secrets "demo-ca" in "${ns}"; or, with "get" on secrets "demo-kubeconfig", take the shared admin kubeconfig: \`kubectl k0smotron kubeconfig demo --admin\`\n`,
     });
-    expect(await k(['kubeconfig', 'demo', '--admin'], { kubeconfig: file })).toEqual({ code: 1, stdout: '', stderr: forbidden('get', 'secrets', 'demo-kubeconfig') });
+    expect(await k(['kubeconfig', 'demo', '--admin'], { kubeconfig: file })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: forbidden('get', 'secrets', 'demo-kubeconfig'),
+    });
     expect(await getCluster('demo')).toBeDefined();
     // status reads what it may and lists each refused read, with its verb and resource, at the end.
     const status = await k(['status', 'demo'], { kubeconfig: file });
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/\nca\s+demo-ca\s+<unknown>\s+cannot read the Secret\n/);
-    const problems = status.stdout.slice(status.stdout.indexOf('\nProblems\n') + 10).trimEnd().split('\n');
+    const problems = status.stdout
+      .slice(status.stdout.indexOf('\nProblems\n') + 10)
+      .trimEnd()
+      .split('\n');
     // Not "not found" nor "does not exist yet": it could not tell.
     expect(problems.filter(p => /not found|does not exist/.test(p))).toEqual([]);
     expect(problems.filter(p => p.startsWith('- forbidden'))).toEqual([
@@ -635,7 +823,9 @@ describe('errors: one line, a hint, exit 1', () => {
       `- forbidden: you cannot list secrets in namespace "${ns}"`,
       `- forbidden: you cannot list events in namespace "${ns}"`,
       `- forbidden: you cannot list jointokenrequests.k0smotron.io in namespace "${ns}"`,
-      ...['ca', 'sa', 'proxy', 'etcd', 'apiserver-etcd-client', 'etcd-server', 'etcd-peer'].map(c => `- forbidden: you cannot get secrets "demo-${c}" in namespace "${ns}"`),
+      ...['ca', 'sa', 'proxy', 'etcd', 'apiserver-etcd-client', 'etcd-server', 'etcd-peer'].map(
+        c => `- forbidden: you cannot get secrets "demo-${c}" in namespace "${ns}"`,
+      ),
     ]);
   });
 
@@ -646,7 +836,8 @@ describe('errors: one line, a hint, exit 1', () => {
     expect(r).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'error: cannot reach the Kubernetes API at https://127.0.0.1:1 (ECONNREFUSED)\nhint: check that the cluster is running and that --kubeconfig/--context select the right one\n',
+      stderr:
+        'error: cannot reach the Kubernetes API at https://127.0.0.1:1 (ECONNREFUSED)\nhint: check that the cluster is running and that --kubeconfig/--context select the right one\n',
     });
     // A server that accepts connections and never answers.
     const sockets: Socket[] = [];
@@ -663,7 +854,9 @@ describe('errors: one line, a hint, exit 1', () => {
     // the command open), not how quickly the command exits afterwards.
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(t.code).toBe(1);
-    expect(t.stderr).toBe(`error: the Kubernetes API at https://127.0.0.1:${port} did not answer after 1s\nhint: check that the cluster is up, or raise --request-timeout\n`);
+    expect(t.stderr).toBe(
+      `error: the Kubernetes API at https://127.0.0.1:${port} did not answer after 1s\nhint: check that the cluster is up, or raise --request-timeout\n`,
+    );
     const badTimeout = await k(['list', '--request-timeout', 'soon'], { kubeconfig: hang });
     expect(badTimeout.stderr).toBe('error: invalid --request-timeout "soon"\nhint: use a number of seconds or a duration such as 10s, 1m or 0 (no timeout)\n');
   });
@@ -677,7 +870,9 @@ describe('errors: one line, a hint, exit 1', () => {
     const r = await k(['list', '--context', 'team', '-o', 'name'], { kubeconfig: file, namespace: null });
     expect(r.stdout).toBe('cluster.k0smotron.io/demo\ncluster.k0smotron.io/slow\n');
     const wrong = await k(['list', '--context', 'nope'], { kubeconfig: file, namespace: null });
-    expect(wrong.stderr).toBe(`error: context "nope" not found in the kubeconfig\nhint: contexts: ${doc.contexts.map((c: { name: string }) => c.name).join(', ')}\n`);
+    expect(wrong.stderr).toBe(
+      `error: context "nope" not found in the kubeconfig\nhint: contexts: ${doc.contexts.map((c: { name: string }) => c.name).join(', ')}\n`,
+    );
   });
 
   it('-v=6 logs each request on stderr, never on stdout', async () => {
@@ -733,7 +928,9 @@ describe('packaging', () => {
 
   it('embeds the operator manifest', async () => {
     const r = await k(['install', '-o', 'yaml'], { namespace: null });
-    const kinds = parseAllDocuments(r.stdout).map(d => (d.toJS() as { kind?: string } | null)?.kind).filter(Boolean);
+    const kinds = parseAllDocuments(r.stdout)
+      .map(d => (d.toJS() as { kind?: string } | null)?.kind)
+      .filter(Boolean);
     expect(kinds).toEqual(expect.arrayContaining(['CustomResourceDefinition', 'Namespace', 'Deployment']));
   });
 });

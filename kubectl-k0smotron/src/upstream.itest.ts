@@ -66,7 +66,14 @@ beforeAll(async () => {
     spec: { replicas: 1, externalAddress: '127.0.0.1', service: { type: 'NodePort', apiPort: 30444, konnectivityPort: 30133 } },
     ca,
     adminKubeconfig: adminKubeconfig('broken'),
-    status: () => upstreamClusterStatus({ name: 'broken', replicas: 1, readyReplicas: 1, exposed: true, functionalError: "failed to get namespace 'kube-system': connection refused" }),
+    status: () =>
+      upstreamClusterStatus({
+        name: 'broken',
+        replicas: 1,
+        readyReplicas: 1,
+        exposed: true,
+        functionalError: "failed to get namespace 'kube-system': connection refused",
+      }),
   });
 }, 300_000);
 
@@ -87,12 +94,13 @@ it('list shows phases and endpoints read from upstream status, not "no operator"
 
 it('status says who manages the Cluster and shows its endpoint, without blaming a missing operator', async () => {
   // The StatefulSet upstream made really becomes Ready on the hollow node.
-  await until('kmc-inside Ready', async () => ((await kc.makeApiClient(AppsV1Api).readNamespacedStatefulSet({ namespace: ns, name: 'kmc-inside' })).status?.readyReplicas ?? 0) >= 1);
+  await until(
+    'kmc-inside Ready',
+    async () => ((await kc.makeApiClient(AppsV1Api).readNamespacedStatefulSet({ namespace: ns, name: 'kmc-inside' })).status?.readyReplicas ?? 0) >= 1,
+  );
   const r = await k(['status', 'inside']);
   expect(r.code).toBe(0);
-  expect(r.stdout).toContain(
-    `Name:           ${ns}/inside\nPhase:          Available\nAge:            ` ,
-  );
+  expect(r.stdout).toContain(`Name:           ${ns}/inside\nPhase:          Available\nAge:            `);
   expect(r.stdout).toContain('Managed by:     the upstream k0smotron operator (managed elsewhere)\nReconciliation: Reconciliation successful\n');
   expect(r.stdout).not.toContain('Paused:');
   expect(r.stdout).toMatch(/Replicas:\s+1\/1 ready, 1 up to date/);
@@ -107,7 +115,13 @@ it('status says who manages the Cluster and shows its endpoint, without blaming 
   expect(r.stdout).not.toContain('Available is False');
 
   const broken = await k(['status', 'broken', '-o', 'json']);
-  const report = JSON.parse(broken.stdout) as { phase: string; managedBy: string; reconciliationStatus: string; controlPlane: { endpoint: string; endpointSource: string }; problems: string[] };
+  const report = JSON.parse(broken.stdout) as {
+    phase: string;
+    managedBy: string;
+    reconciliationStatus: string;
+    controlPlane: { endpoint: string; endpointSource: string };
+    problems: string[];
+  };
   expect(report.phase).toBe('Degraded');
   expect(report.managedBy).toBe('upstream');
   expect(report.reconciliationStatus).toBe('Failed reconciling kubeconfig secret');
@@ -141,7 +155,10 @@ it('kubeconfig signs for the user against the derived endpoint, and --admin prin
 });
 
 it('join-token takes the token from the Secret upstream writes and estimates its expiry', async () => {
-  const controller = startUpstreamJoinTokenController(kc, ns, () => ({ token: k0sJoinToken('https://127.0.0.1:30443', ca.cert, 'abcdef', '0123456789abcdef'), id: 'abcdef' }));
+  const controller = startUpstreamJoinTokenController(kc, ns, () => ({
+    token: k0sJoinToken('https://127.0.0.1:30443', ca.cert, 'abcdef', '0123456789abcdef'),
+    id: 'abcdef',
+  }));
   try {
     const started = Date.now();
     const r = await k(['join-token', 'edge', '--expiry', '1h', '--name', 'edge-worker']);
@@ -162,7 +179,11 @@ it('join-token takes the token from the Secret upstream writes and estimates its
     const plain = await k(['join-token', 'edge', '--name', 'edge-default']);
     expect(plain.code).toBe(0);
     expect(plain.stderr).toMatch(/Token issued, valid until about \S+; /);
-    const stored = (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ group: 'k0smotron.io', version: 'v1beta2', namespace: ns, plural: 'jointokenrequests', name: 'edge-default' })) as { spec: { expiry?: string } };
+    const stored = (await kc
+      .makeApiClient(CustomObjectsApi)
+      .getNamespacedCustomObject({ group: 'k0smotron.io', version: 'v1beta2', namespace: ns, plural: 'jointokenrequests', name: 'edge-default' })) as {
+      spec: { expiry?: string };
+    };
     expect(stored.spec.expiry).toBe('24h');
   } finally {
     await controller.stop();
@@ -185,11 +206,15 @@ it('install finds the upstream operator, says so and changes nothing unless --fo
   );
   const after = await kc.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name: 'clusters.k0smotron.io' });
   expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
-  await expect(kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: 'k0smotron', name: 'k0smotron-operator' })).rejects.toMatchObject({ code: 404 });
+  await expect(kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: 'k0smotron', name: 'k0smotron-operator' })).rejects.toMatchObject({
+    code: 404,
+  });
   // Asked for: it warns and goes on (a client dry run here, so the cluster stays as it is).
   const forced = await k(['install', '--force', '--dry-run=client'], { namespace: null });
   expect(forced.code).toBe(0);
-  expect(forced.stderr).toMatch(/^warning: the upstream k0smotron operator runs here \(.*\); --force: installing anyway: installing this operator would replace upstream's CRDs/);
+  expect(forced.stderr).toMatch(
+    /^warning: the upstream k0smotron operator runs here \(.*\); --force: installing anyway: installing this operator would replace upstream's CRDs/,
+  );
   expect(forced.stdout).toContain('customresourcedefinition.apiextensions.k8s.io/clusters.k0smotron.io configured (dry run)\n');
 });
 
@@ -197,9 +222,15 @@ it('install without permission to list Deployments says so, and still finds upst
   const core = kc.makeApiClient(CoreV1Api);
   const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
   await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'crd-reader' } } });
-  await rbac.createClusterRole({ body: { metadata: { name: 'crd-reader' }, rules: [{ apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get'] }] } });
+  await rbac.createClusterRole({
+    body: { metadata: { name: 'crd-reader' }, rules: [{ apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get'] }] },
+  });
   await rbac.createClusterRoleBinding({
-    body: { metadata: { name: 'crd-reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'crd-reader' }, subjects: [{ kind: 'ServiceAccount', name: 'crd-reader', namespace: ns }] },
+    body: {
+      metadata: { name: 'crd-reader' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'crd-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'crd-reader', namespace: ns }],
+    },
   });
   const token = await until('the crd-reader token', async () => {
     const secretName = (await core.readNamespacedServiceAccount({ namespace: ns, name: 'crd-reader' })).secrets?.[0]?.name;
@@ -213,5 +244,7 @@ it('install without permission to list Deployments says so, and still finds upst
   expect(r.code).toBe(1);
   expect(r.stdout).toBe('');
   expect(r.stderr).toMatch(/^warning: cannot look for the upstream k0smotron operator's Deployment: forbidden: you cannot list deployments\.apps\n/);
-  expect(r.stderr).toContain('error: the upstream k0smotron operator already runs on this cluster (CRD clusters.k0smotron.io (generated by controller-gen v0.16.1); CRD jointokenrequests.k0smotron.io');
+  expect(r.stderr).toContain(
+    'error: the upstream k0smotron operator already runs on this cluster (CRD clusters.k0smotron.io (generated by controller-gen v0.16.1); CRD jointokenrequests.k0smotron.io',
+  );
 });

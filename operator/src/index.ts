@@ -86,9 +86,8 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       cronJobApiVersion: await servedCronJobApiVersion(opts.kubeConfig),
     });
   metrics.trackSizes(controllers);
-  const le = opts.leaderElection === true
-    ? { namespace: process.env.POD_NAMESPACE || DEFAULT_NAMESPACE, name: DEFAULT_LEASE_NAME }
-    : opts.leaderElection || undefined;
+  const le =
+    opts.leaderElection === true ? { namespace: process.env.POD_NAMESPACE || DEFAULT_NAMESPACE, name: DEFAULT_LEASE_NAME } : opts.leaderElection || undefined;
   if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 1)) {
     throw new Error(`workers must be a whole number ≥ 1, got ${opts.workers}`);
   }
@@ -125,10 +124,11 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
 
   let stopping: Promise<void> | undefined;
   return {
-    stop: () => (stopping ??= (async () => {
-      await manager.stop();
-      await health?.close();
-    })()),
+    stop: () =>
+      (stopping ??= (async () => {
+        await manager.stop();
+        await health?.close();
+      })()),
     metrics: { registry: metrics.registry, text: () => metrics.text(), port: health?.port, url: health?.url },
     requestCounts: () => manager.requestCounts(),
     isLeader: () => manager.isLeader(),

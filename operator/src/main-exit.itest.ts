@@ -41,9 +41,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   let output = '';
   child.stdout.setEncoding('utf8').on('data', d => (output += d));
   child.stderr.setEncoding('utf8').on('data', d => (output += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve => child.on('exit', (code, signal) => resolve({ code, signal })));
   return { output: () => output, exited, kill: s => child.kill(s) };
 }
 
@@ -106,8 +104,21 @@ it('exits 1 without waiting for the graceful stop when a second signal arrives d
   const port = await freePort();
   const kubeconfigFile = path.join(dir, 'proxy.kubeconfig');
   writeFileSync(kubeconfigFile, proxy.kubeConfig.exportConfig());
-  const r = run(['--kubeconfig', kubeconfigFile, '--namespaces', ns, '--leader-elect', '--lease-namespace', ns, '--lease-duration', '120s',
-    '--metrics-address', `127.0.0.1:${port}`, '--log-level', 'info']);
+  const r = run([
+    '--kubeconfig',
+    kubeconfigFile,
+    '--namespaces',
+    ns,
+    '--leader-elect',
+    '--lease-namespace',
+    ns,
+    '--lease-duration',
+    '120s',
+    '--metrics-address',
+    `127.0.0.1:${port}`,
+    '--log-level',
+    'info',
+  ]);
   try {
     const msgs = () =>
       r
@@ -167,7 +178,14 @@ async function startHoldingProxy(upstream: KubeConfig) {
       return;
     }
     const up = https.request(
-      { hostname: target.hostname, port: target.port, path: url, method, agent, headers: { ...req.headers, ...(tls.headers as Record<string, string>), host: target.host } },
+      {
+        hostname: target.hostname,
+        port: target.port,
+        path: url,
+        method,
+        agent,
+        headers: { ...req.headers, ...(tls.headers as Record<string, string>), host: target.host },
+      },
       upRes => {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.pipe(res);
@@ -227,10 +245,26 @@ it('does not let a reconcile waiting on an API server that stopped answering hol
   // reconcile is in flight, waiting on the API server, when the signal arrives.
   proxy.setHold((method, url) => method !== 'GET' && url.includes(`/namespaces/${ns}/`) && !url.includes('/events'));
   const port = await freePort();
-  const r = run(['--kubeconfig', proxy.kubeconfigFile, '--namespaces', ns, '--shutdown-grace-period', '20s', '--metrics-address', `127.0.0.1:${port}`, '--log-level', 'info']);
+  const r = run([
+    '--kubeconfig',
+    proxy.kubeconfigFile,
+    '--namespaces',
+    ns,
+    '--shutdown-grace-period',
+    '20s',
+    '--metrics-address',
+    `127.0.0.1:${port}`,
+    '--log-level',
+    'info',
+  ]);
   try {
     await eventually('/readyz 200', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 60_000, 200);
-    await new K0smotronClient(kubeConfig).createCluster({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'held', namespace: ns }, spec: {} });
+    await new K0smotronClient(kubeConfig).createCluster({
+      apiVersion: 'k0smotron.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name: 'held', namespace: ns },
+      spec: {},
+    });
     await eventually('a held write of the reconcile', () => proxy.held.length > 0, 60_000, 50);
     const signalled = Date.now();
     r.kill('SIGTERM');
@@ -256,8 +290,23 @@ it('exits 1 with a line saying so when the graceful stop outlasts --shutdown-gra
   // 120 s keeps the renew deadline, and the "leader election lost" exit, far away.
   const proxy = await startHoldingProxy(kubeConfig);
   const port = await freePort();
-  const r = run(['--kubeconfig', proxy.kubeconfigFile, '--namespaces', ns, '--leader-elect', '--lease-namespace', ns, '--lease-duration', '120s',
-    '--shutdown-grace-period', '1s', '--metrics-address', `127.0.0.1:${port}`, '--log-level', 'info']);
+  const r = run([
+    '--kubeconfig',
+    proxy.kubeconfigFile,
+    '--namespaces',
+    ns,
+    '--leader-elect',
+    '--lease-namespace',
+    ns,
+    '--lease-duration',
+    '120s',
+    '--shutdown-grace-period',
+    '1s',
+    '--metrics-address',
+    `127.0.0.1:${port}`,
+    '--log-level',
+    'info',
+  ]);
   try {
     // Ready means startOperator has returned, and the signal handlers are installed right after.
     await eventually('/readyz 200', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 60_000, 200);

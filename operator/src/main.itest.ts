@@ -22,11 +22,27 @@ it('the bundled operator starts from flags, becomes ready and leader, and exits 
     expect(await buildOperatorBundle(bundle)).toBeGreaterThan(100_000);
 
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, [bundle, '--namespaces', ns, '--leader-elect', '--lease-namespace', ns, '--lease-duration', '4s',
-      '--metrics-address', `127.0.0.1:${port}`, '--log-level', 'info'], {
-      env: { ...process.env, KUBECONFIG: kubeconfigPath, KUBERNETES_SERVICE_HOST: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        bundle,
+        '--namespaces',
+        ns,
+        '--leader-elect',
+        '--lease-namespace',
+        ns,
+        '--lease-duration',
+        '4s',
+        '--metrics-address',
+        `127.0.0.1:${port}`,
+        '--log-level',
+        'info',
+      ],
+      {
+        env: { ...process.env, KUBECONFIG: kubeconfigPath, KUBERNETES_SERVICE_HOST: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.setEncoding('utf8').on('data', d => (output += d));
     child.stderr.setEncoding('utf8').on('data', d => (output += d));
@@ -35,7 +51,10 @@ it('the bundled operator starts from flags, becomes ready and leader, and exits 
       await eventually('/readyz 200', async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, 60_000, 200);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toMatch(/k0smotron_leader 1/);
-      const lines = output.trim().split('\n').map(l => JSON.parse(l) as { level: string; msg: string });
+      const lines = output
+        .trim()
+        .split('\n')
+        .map(l => JSON.parse(l) as { level: string; msg: string });
       expect(lines.map(l => l.msg)).toEqual(expect.arrayContaining(['operator starting', 'became leader']));
     } catch (err) {
       child.kill('SIGKILL');
@@ -62,11 +81,29 @@ it('the bundled operator, partitioned from the API server while it leads, exits 
     const kubeconfigFile = path.join(dir, 'proxy.kubeconfig');
     writeFileSync(kubeconfigFile, proxy.kubeConfig.exportConfig());
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const child = spawn(process.execPath, [bundle, '--kubeconfig', kubeconfigFile, '--namespaces', ns, '--leader-elect', '--lease-namespace', ns,
-      '--lease-duration', '4s', '--metrics-address', `127.0.0.1:${port}`, '--log-level', 'info'], {
-      env: { ...process.env, KUBERNETES_SERVICE_HOST: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        bundle,
+        '--kubeconfig',
+        kubeconfigFile,
+        '--namespaces',
+        ns,
+        '--leader-elect',
+        '--lease-namespace',
+        ns,
+        '--lease-duration',
+        '4s',
+        '--metrics-address',
+        `127.0.0.1:${port}`,
+        '--log-level',
+        'info',
+      ],
+      {
+        env: { ...process.env, KUBERNETES_SERVICE_HOST: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.setEncoding('utf8').on('data', d => (output += d));
     child.stderr.setEncoding('utf8').on('data', d => (output += d));
@@ -78,13 +115,16 @@ it('the bundled operator, partitioned from the API server while it leads, exits 
       // Generous bound (a loaded machine can never miss it): the renew deadline is 2.7 s.
       const code = await Promise.race([exited, new Promise<'timeout'>(r => setTimeout(() => r('timeout'), 30_000).unref())]);
       expect(code).toBe(1);
-      const lines = output.trim().split('\n').flatMap(l => {
-        try {
-          return [JSON.parse(l) as { level: string; msg: string; ts: string }];
-        } catch {
-          return [];
-        }
-      });
+      const lines = output
+        .trim()
+        .split('\n')
+        .flatMap(l => {
+          try {
+            return [JSON.parse(l) as { level: string; msg: string; ts: string }];
+          } catch {
+            return [];
+          }
+        });
       const lost = lines.filter(l => l.msg === 'leader election lost');
       expect(lost.length).toBeGreaterThan(0);
       expect(lost.every(l => l.level === 'error')).toBe(true);

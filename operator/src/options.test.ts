@@ -3,12 +3,23 @@ import { normaliseArgv, parseAddress, parseDuration, parseMainOptions } from './
 describe('operator flags', () => {
   it('defaults: all namespaces, 2 workers, :8080, no leader election, 10m resync', () => {
     const o = parseMainOptions([], {});
-    expect(o).toMatchObject({ namespaces: undefined, workers: 2, metrics: { host: '0.0.0.0', port: 8080 }, leaderElection: undefined, logLevel: 'info', resyncPeriodMs: 600_000, childApi: 'auto' });
+    expect(o).toMatchObject({
+      namespaces: undefined,
+      workers: 2,
+      metrics: { host: '0.0.0.0', port: 8080 },
+      leaderElection: undefined,
+      logLevel: 'info',
+      resyncPeriodMs: 600_000,
+      childApi: 'auto',
+    });
   });
 
   it('flags win over env; env fills the rest', () => {
     const o = parseMainOptions(normaliseArgv(['--namespaces', 'a, b', '--leader-elect', '--workers=4']), {
-      K0SMOTRON_WORKERS: '9', K0SMOTRON_LOG_LEVEL: 'debug', POD_NAMESPACE: 'ops', K0SMOTRON_METRICS_ADDRESS: '127.0.0.1:0',
+      K0SMOTRON_WORKERS: '9',
+      K0SMOTRON_LOG_LEVEL: 'debug',
+      POD_NAMESPACE: 'ops',
+      K0SMOTRON_METRICS_ADDRESS: '127.0.0.1:0',
     });
     expect(o.namespaces).toEqual(['a', 'b']);
     expect(o.workers).toBe(4);

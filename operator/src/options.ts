@@ -103,12 +103,21 @@ export function parseMainOptions(argv: string[], env: NodeJS.ProcessEnv): MainOp
   if (!/^\d+$/.test(workersText) || workers < 1 || workers > 64) {
     throw new Error(`--workers "${workersText}" must be a whole number from 1 to 64`);
   }
-  const namespaces = (pick('namespaces', 'K0SMOTRON_NAMESPACES') ?? '').split(',').map(s => s.trim()).filter(Boolean);
+  const namespaces = (pick('namespaces', 'K0SMOTRON_NAMESPACES') ?? '')
+    .split(',')
+    .map(s => s.trim())
+    .filter(Boolean);
   for (const ns of namespaces) {
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63) throw new Error(`--namespaces: "${ns}" is not a valid namespace name`);
   }
   const imagesText = pick('allowed-image-repositories', 'K0SMOTRON_ALLOWED_IMAGE_REPOSITORIES');
-  const imageRepositories = imagesText === undefined ? undefined : imagesText.split(',').map((s) => s.trim()).filter(Boolean);
+  const imageRepositories =
+    imagesText === undefined
+      ? undefined
+      : imagesText
+          .split(',')
+          .map(s => s.trim())
+          .filter(Boolean);
   if (imageRepositories && imageRepositories.length === 0) {
     throw new Error('--allowed-image-repositories: name at least one repository, e.g. registry.example.com/k0sproject/');
   }

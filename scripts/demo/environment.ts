@@ -54,9 +54,7 @@ const newestMtime = (dir: string): number => {
 /** Builds the frontend bundle the backend serves, unless it is newer than every source. */
 export function buildAppIfStale(progress: (msg: string) => void): void {
   const index = join(APP_DIR, 'dist', 'index.html');
-  const sources = ['packages/app/src', 'plugins/k0smotron/src', 'plugins/k0smotron-common/src', 'crds/src'].map(d =>
-    newestMtime(join(ROOT, d)),
-  );
+  const sources = ['packages/app/src', 'plugins/k0smotron/src', 'plugins/k0smotron-common/src', 'crds/src'].map(d => newestMtime(join(ROOT, d)));
   if (existsSync(index) && statSync(index).mtimeMs > Math.max(...sources)) {
     progress('frontend bundle is up to date');
     return;

@@ -30,7 +30,11 @@ describe('binary locations', () => {
       fs.writeFileSync(path.join(dir, 'kubemark'), '#!/bin/sh\n', { mode: 0o644 });
       fs.writeFileSync(path.join(dir, 'kube-scheduler'), '', { mode: 0o755 });
       expect(missingBinaries(dir, path.join(dir, 'etcd'))).toEqual([
-        'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubemark', `etcd (${dir}/etcd)`,
+        'kube-apiserver',
+        'kube-controller-manager',
+        'kube-scheduler',
+        'kubemark',
+        `etcd (${dir}/etcd)`,
       ]);
       const all = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubemark'];
       expect(staleComponents(dir)).toEqual(all);

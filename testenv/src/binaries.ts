@@ -87,8 +87,7 @@ export function ensureBinaries(env: NodeJS.ProcessEnv = process.env): { binDir: 
   if (missing.length === 0 && stale.length === 0) return { binDir: dir, etcd: etcdPath(env), installed: false };
   if (env.K0SMOTRON_TEST_BIN_DIR) {
     throw new Error(
-      `K0SMOTRON_TEST_BIN_DIR=${dir} lacks ${missing.join(', ')}. ` +
-        'Put those binaries there, or unset K0SMOTRON_TEST_BIN_DIR to build them into the cache.',
+      `K0SMOTRON_TEST_BIN_DIR=${dir} lacks ${missing.join(', ')}. ` + 'Put those binaries there, or unset K0SMOTRON_TEST_BIN_DIR to build them into the cache.',
     );
   }
   const why = missing.length > 0 ? `missing ${missing.join(', ')}` : `${stale.join(', ')} predate the current build recipe`;

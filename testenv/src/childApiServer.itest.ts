@@ -33,9 +33,9 @@ async function rsaCa(): Promise<{ certPem: string; keyPem: string }> {
 function get(url: string, tls: https.RequestOptions): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     https
-      .get(url, { ...tls, timeout: 5000, agent: false }, (res) => {
+      .get(url, { ...tls, timeout: 5000, agent: false }, res => {
         let body = '';
-        res.on('data', (c) => (body += c));
+        res.on('data', c => (body += c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       })
       .on('error', reject);

@@ -97,15 +97,7 @@ export const K0S_BOOTSTRAP_RBAC: ReadonlyArray<{ name: string; clusterRole: stri
  * tokencleaner deletes expired bootstrap tokens and bootstrapsigner signs cluster-info with them,
  * as in k0s; nodelifecycle marks a node whose kubelet stopped reporting NotReady (Unknown).
  */
-export const CHILD_CONTROLLERS = [
-  'serviceaccount-token',
-  'csrapproving',
-  'csrsigning',
-  'csrcleaner',
-  'tokencleaner',
-  'bootstrapsigner',
-  'nodelifecycle',
-];
+export const CHILD_CONTROLLERS = ['serviceaccount-token', 'csrapproving', 'csrsigning', 'csrcleaner', 'tokencleaner', 'bootstrapsigner', 'nodelifecycle'];
 
 function decode(data: Record<string, string> | undefined, key: string, secret: string): string {
   const b64 = data?.[key];
@@ -143,8 +135,8 @@ export async function signLeafCert(
   req: { commonName: string; organizations?: string[]; usage: 'server' | 'client'; dnsNames?: string[]; ipAddresses?: string[] },
 ): Promise<{ certPem: string; keyPem: string }> {
   const sans = [
-    ...(req.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
-    ...(req.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
+    ...(req.dnsNames ?? []).map(value => ({ type: 'dns' as const, value })),
+    ...(req.ipAddresses ?? []).map(value => ({ type: 'ip' as const, value })),
   ];
   const caKey = createPrivateKey(caKeyPem);
   const der = caKey.export({ type: 'pkcs8', format: 'der' });
@@ -164,8 +156,10 @@ export async function signLeafCert(
   const caCert = new x509.X509Certificate(caCertPem);
   const now = Date.now();
   const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
-    subject: [...(req.organizations ?? []).map((o) => `O=${o}`), `CN=${req.commonName}`].join(', '),
+    serialNumber: randomBytes(16)
+      .toString('hex')
+      .replace(/^[89a-f]/, '1'),
+    subject: [...(req.organizations ?? []).map(o => `O=${o}`), `CN=${req.commonName}`].join(', '),
     issuer: caCert.subject,
     notBefore: new Date(now - 5 * 60_000),
     notAfter: new Date(now + 7 * 86_400_000),
@@ -175,9 +169,7 @@ export async function signLeafCert(
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension([
-        req.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
-      ]),
+      new x509.ExtendedKeyUsageExtension([req.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
       ...(sans.length ? [new x509.SubjectAlternativeNameExtension(sans)] : []),
       await x509.AuthorityKeyIdentifierExtension.create(caCert),
     ],
@@ -201,9 +193,9 @@ async function applyBootstrapRbac(url: string, caPem: string, admin: { certPem: 
       const req = https.request(
         `${url}/apis/rbac.authorization.k8s.io/v1/clusterrolebindings`,
         { method: 'POST', ca: caPem, cert: admin.certPem, key: admin.keyPem, agent: false, timeout: 10_000, headers: { 'content-type': 'application/json' } },
-        (res) => {
+        res => {
           let text = '';
-          res.on('data', (c) => (text += c));
+          res.on('data', c => (text += c));
           res.on('end', () => resolve({ code: res.statusCode ?? 0, text }));
         },
       );
@@ -228,10 +220,10 @@ function defaultBaseDir(): string {
 }
 
 function probe(get: (cb: (res: http.IncomingMessage) => void) => http.ClientRequest): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = get((res) => {
+  return new Promise(resolve => {
+    const req = get(res => {
       let body = '';
-      res.on('data', (c) => (body += c));
+      res.on('data', c => (body += c));
       res.on('end', () => resolve(res.statusCode === 200 && body.length > 0));
     });
     req.on('error', () => resolve(false));
@@ -255,7 +247,7 @@ export async function startChildApiServer(opts: ChildApiServerOptions): Promise<
   const logFile = (n: string) => path.join(dir, 'logs', `${n}.log`);
   const logs = (lines = 30) =>
     supervisor.processes
-      .map((p) => `==> ${p.name} (pid ${p.pid}${p.exit ? `, exited ${p.exit.code ?? p.exit.signal}` : ''})\n${tailFile(p.logFile, lines)}`)
+      .map(p => `==> ${p.name} (pid ${p.pid}${p.exit ? `, exited ${p.exit.code ?? p.exit.signal}` : ''})\n${tailFile(p.logFile, lines)}`)
       .join('\n');
   try {
     const pkiDir = path.join(dir, 'pki');
@@ -313,12 +305,10 @@ export async function startChildApiServer(opts: ChildApiServerOptions): Promise<
           told = Date.now();
           log(`still waiting for ${what} (${Math.round((told - since) / 1000)} s)`);
         }
-        await new Promise((r) => setTimeout(r, 250));
+        await new Promise(r => setTimeout(r, 250));
       }
     };
-    await waitFor('etcd /health', () =>
-      probe((cb) => http.get({ host: '127.0.0.1', port: etcdClient, path: '/health', timeout: 2000, agent: false }, cb)),
-    );
+    await waitFor('etcd /health', () => probe(cb => http.get({ host: '127.0.0.1', port: etcdClient, path: '/health', timeout: 2000, agent: false }, cb)));
     supervisor.start(
       {
         name: 'child-kube-apiserver',
@@ -356,9 +346,7 @@ export async function startChildApiServer(opts: ChildApiServerOptions): Promise<
     );
     const url = `https://127.0.0.1:${port}`;
     // /readyz is open to anonymous users; checking it with the CA also proves the serving chain.
-    await waitFor('kube-apiserver /readyz', () =>
-      probe((cb) => https.get(`${url}/readyz`, { ca: opts.pki.caCertPem, timeout: 2000, agent: false }, cb)),
-    );
+    await waitFor('kube-apiserver /readyz', () => probe(cb => https.get(`${url}/readyz`, { ca: opts.pki.caCertPem, timeout: 2000, agent: false }, cb)));
     const admin = await signLeafCert(opts.pki.caCertPem, opts.pki.caKeyPem, {
       commonName: 'testenv-child-admin',
       organizations: ['system:masters'],
@@ -367,7 +355,14 @@ export async function startChildApiServer(opts: ChildApiServerOptions): Promise<
     const adminKubeconfigPath = path.join(dir, 'admin.kubeconfig');
     fs.writeFileSync(
       adminKubeconfigPath,
-      renderKubeconfig({ server: url, caPem: opts.pki.caCertPem, clientCertPem: admin.certPem, clientKeyPem: admin.keyPem, clusterName: 'child', userName: 'testenv-child-admin' }),
+      renderKubeconfig({
+        server: url,
+        caPem: opts.pki.caCertPem,
+        clientCertPem: admin.certPem,
+        clientKeyPem: admin.keyPem,
+        clusterName: 'child',
+        userName: 'testenv-child-admin',
+      }),
       { mode: 0o600 },
     );
     await applyBootstrapRbac(url, opts.pki.caCertPem, admin);
@@ -376,7 +371,14 @@ export async function startChildApiServer(opts: ChildApiServerOptions): Promise<
       const kcmKubeconfig = path.join(dir, 'controller-manager.kubeconfig');
       fs.writeFileSync(
         kcmKubeconfig,
-        renderKubeconfig({ server: url, caPem: opts.pki.caCertPem, clientCertPem: kcm.certPem, clientKeyPem: kcm.keyPem, clusterName: 'child', userName: 'kube-controller-manager' }),
+        renderKubeconfig({
+          server: url,
+          caPem: opts.pki.caCertPem,
+          clientCertPem: kcm.certPem,
+          clientKeyPem: kcm.keyPem,
+          clusterName: 'child',
+          userName: 'kube-controller-manager',
+        }),
         { mode: 0o600 },
       );
       supervisor.start(
@@ -412,7 +414,7 @@ export async function startChildApiServer(opts: ChildApiServerOptions): Promise<
       servingCertPem: serving.certPem,
       dir,
       adminKubeconfigPath,
-      pids: () => supervisor.processes.map((p) => p.pid),
+      pids: () => supervisor.processes.map(p => p.pid),
       logs,
       stop: () => supervisor.stop(),
     };

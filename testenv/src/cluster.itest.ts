@@ -97,28 +97,38 @@ describe('startTestCluster (own 1-node cluster)', () => {
     const api = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
     for (let i = 0; i < 10; i++) {
       await api.createNamespacedCustomObject({
-      group: 'testenv.k0smotron.io', version: 'v1', namespace: 'default', plural: 'widgets',
-      // Many labels and annotations: the metadata map iteration that crashed kube-apiserver
-      // built with Go >= 1.18 and reflect2 1.0.1 (see install-binaries.sh).
-      body: {
-        apiVersion: 'testenv.k0smotron.io/v1',
-        kind: 'Widget',
-        metadata: {
-          name: `w${i}`,
-          labels: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`l${i}`, `v${i}`])),
-          annotations: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`a${i}`, `v${i}`])),
+        group: 'testenv.k0smotron.io',
+        version: 'v1',
+        namespace: 'default',
+        plural: 'widgets',
+        // Many labels and annotations: the metadata map iteration that crashed kube-apiserver
+        // built with Go >= 1.18 and reflect2 1.0.1 (see install-binaries.sh).
+        body: {
+          apiVersion: 'testenv.k0smotron.io/v1',
+          kind: 'Widget',
+          metadata: {
+            name: `w${i}`,
+            labels: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`l${i}`, `v${i}`])),
+            annotations: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`a${i}`, `v${i}`])),
+          },
+          spec: { size: 2, amount: i % 2 ? '10Gi' : 3, extra: { anything: { goes: [1] } } },
         },
-        spec: { size: 2, amount: i % 2 ? '10Gi' : 3, extra: { anything: { goes: [1] } } },
-      },
       });
     }
     const list = (await api.listNamespacedCustomObject({
-      group: 'testenv.k0smotron.io', version: 'v1', namespace: 'default', plural: 'widgets',
+      group: 'testenv.k0smotron.io',
+      version: 'v1',
+      namespace: 'default',
+      plural: 'widgets',
     })) as { items: unknown[] };
     expect(list.items).toHaveLength(10);
     // The x-kubernetes-* schema keys survived the install: int-or-string and unknown fields kept.
     const w1 = (await api.getNamespacedCustomObject({
-      group: 'testenv.k0smotron.io', version: 'v1', namespace: 'default', plural: 'widgets', name: 'w1',
+      group: 'testenv.k0smotron.io',
+      version: 'v1',
+      namespace: 'default',
+      plural: 'widgets',
+      name: 'w1',
     })) as { spec: unknown };
     expect(w1.spec).toEqual({ size: 2, amount: '10Gi', extra: { anything: { goes: [1] } } });
     const bad = await kubectl(['apply', '-f', '-'], {
@@ -155,26 +165,36 @@ describe('startTestCluster (own 1-node cluster)', () => {
           template: {
             metadata: { labels },
             spec: {
-              containers: [{
-                name: 'web', image: 'example.invalid/web:1', ports: [{ containerPort: 8080 }],
-                readinessProbe: { exec: { command: ['true'] } },
-                // subPath mounts need the patched kubemark (install-binaries.sh); k0smotron's pods use them.
-                volumeMounts: [
-                  { name: 'data', mountPath: '/data' },
-                  { name: 'script', mountPath: '/entrypoint.sh', subPath: 'entrypoint.sh' },
-                ],
-              }],
+              containers: [
+                {
+                  name: 'web',
+                  image: 'example.invalid/web:1',
+                  ports: [{ containerPort: 8080 }],
+                  readinessProbe: { exec: { command: ['true'] } },
+                  // subPath mounts need the patched kubemark (install-binaries.sh); k0smotron's pods use them.
+                  volumeMounts: [
+                    { name: 'data', mountPath: '/data' },
+                    { name: 'script', mountPath: '/entrypoint.sh', subPath: 'entrypoint.sh' },
+                  ],
+                },
+              ],
               volumes: [{ name: 'script', configMap: { name: 'web-script', defaultMode: 0o755 } }],
             },
           },
-          volumeClaimTemplates: [{
-            metadata: { name: 'data' },
-            spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
-          }],
+          volumeClaimTemplates: [
+            {
+              metadata: { name: 'data' },
+              spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+            },
+          ],
         },
       },
     });
-    await eventually('StatefulSet 2/2 Ready', async () => (await apps.readNamespacedStatefulSet({ name: 'web', namespace: ns })).status?.readyReplicas === 2, 90_000);
+    await eventually(
+      'StatefulSet 2/2 Ready',
+      async () => (await apps.readNamespacedStatefulSet({ name: 'web', namespace: ns })).status?.readyReplicas === 2,
+      90_000,
+    );
     const pvcs = await core.listNamespacedPersistentVolumeClaim({ namespace: ns });
     expect(pvcs.items.map(p => [p.metadata?.name, p.status?.phase, p.spec?.storageClassName]).sort()).toEqual([
       ['data-web-0', 'Bound', 'standard'],
@@ -198,10 +218,14 @@ describe('startTestCluster (own 1-node cluster)', () => {
 
     // The pool recycles released volumes: after the claims go, every pool volume is Available again.
     await core.deleteCollectionNamespacedPersistentVolumeClaim({ namespace: ns });
-    await eventually('volumes recycled', async () => {
-      const pvs = await core.listPersistentVolume();
-      return pvs.items.length >= 4 && pvs.items.every(pv => pv.status?.phase === 'Available');
-    }, 60_000);
+    await eventually(
+      'volumes recycled',
+      async () => {
+        const pvs = await core.listPersistentVolume();
+        return pvs.items.length >= 4 && pvs.items.every(pv => pv.status?.phase === 'Available');
+      },
+      60_000,
+    );
   }, 240_000);
 
   it('restartApiServer(): same port and flags, clients and controllers reconnect; SIGKILL with an outage too', async () => {
@@ -211,14 +235,21 @@ describe('startTestCluster (own 1-node cluster)', () => {
     const before = await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'kept' }, data: { a: '1' } } });
     const pidsBefore = cluster.pids();
     const watchEnded = new Promise<void>(resolve => {
-      void new Watch(cluster.kubeConfig).watch(`/api/v1/namespaces/${ns}/configmaps`, {}, () => undefined, () => resolve());
+      void new Watch(cluster.kubeConfig).watch(
+        `/api/v1/namespaces/${ns}/configmaps`,
+        {},
+        () => undefined,
+        () => resolve(),
+      );
     });
     progress.length = 0;
 
     let t = Date.now();
     await cluster.restartApiServer();
     const graceful = Date.now() - t;
-    expect(progress.join('\n')).toMatch(/restarting kube-apiserver \(SIGTERM\)[\s\S]*started again as pid \d+[\s\S]*kube-apiserver restarted: healthy again after/);
+    expect(progress.join('\n')).toMatch(
+      /restarting kube-apiserver \(SIGTERM\)[\s\S]*started again as pid \d+[\s\S]*kube-apiserver restarted: healthy again after/,
+    );
     await watchEnded; // the restart really cut the old server's streams
     const pidsAfter = cluster.pids();
     // Only the apiserver (second in start order) is a new process.
@@ -233,14 +264,18 @@ describe('startTestCluster (own 1-node cluster)', () => {
     // A crash and 2 s without an apiserver: requests fail meanwhile, then all is served again.
     t = Date.now();
     const restarting = cluster.restartApiServer({ signal: 'SIGKILL', downMs: 2000 });
-    await eventually('a request failing during the outage', async () => {
-      try {
-        await core.readNamespace({ name: ns });
-        return false;
-      } catch {
-        return true;
-      }
-    }, 10_000);
+    await eventually(
+      'a request failing during the outage',
+      async () => {
+        try {
+          await core.readNamespace({ name: ns });
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      10_000,
+    );
     await restarting;
     process.stderr.write(`[testenv] restartApiServer: SIGTERM ${graceful} ms, SIGKILL + 2 s down ${Date.now() - t} ms (until /readyz)\n`);
     expect(progress.join('\n')).toMatch(/restarting kube-apiserver \(SIGKILL, down for 2000 ms\)/);
@@ -274,7 +309,10 @@ describe('startTestCluster (own 1-node cluster)', () => {
     await Promise.all([cluster.restartEtcd(), cluster.restartApiServer()]);
     const text = progress.join('\n');
     expect(text.indexOf('restarting kube-apiserver')).toBeGreaterThan(text.indexOf('etcd restarted: healthy again'));
-    await core.patchNamespacedConfigMap({ namespace: ns, name: 'kept', body: { data: { a: '2' } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    await core.patchNamespacedConfigMap(
+      { namespace: ns, name: 'kept', body: { data: { a: '2' } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
     expect((await core.readNamespacedConfigMap({ namespace: ns, name: 'kept' })).data).toEqual({ a: '2' });
     expect(cluster.logs(5)).not.toContain('exited');
   }, 120_000);
@@ -301,7 +339,6 @@ describe('startTestCluster (own 1-node cluster)', () => {
 });
 
 describe('no process left behind when the caller dies', () => {
-
   async function holdCluster(): Promise<{ child: ReturnType<typeof spawn>; dir: string; pids: number[] }> {
     // One Node process (no tsx CLI wrapper in between), so the signal reaches the cluster's owner.
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'testdata', 'holdCluster.ts')], {
@@ -315,14 +352,18 @@ describe('no process left behind when the caller dies', () => {
 
   // The signal hooks and the watchdog are tested on plain processes in processes.test.ts; here
   // the worst case on a real cluster: SIGKILL, where no hook of the owner runs.
-  it.each([['SIGKILL']] as const)('%s', async signal => {
-    const { child, dir, pids } = await holdCluster();
-    expect(pids.filter(isAlive)).toHaveLength(4); // etcd, kube-apiserver, controller-manager, scheduler
-    child.kill(signal);
-    // SIGKILL skips every hook: the watchdog notices within a second, then TERM, 2 s, KILL.
-    await eventually('components gone', async () => pids.filter(isAlive).length === 0 && processesMentioning(dir).length === 0, 15_000);
-    await eventually('dir removed', async () => !fs.existsSync(dir), 10_000);
-  }, 90_000);
+  it.each([['SIGKILL']] as const)(
+    '%s',
+    async signal => {
+      const { child, dir, pids } = await holdCluster();
+      expect(pids.filter(isAlive)).toHaveLength(4); // etcd, kube-apiserver, controller-manager, scheduler
+      child.kill(signal);
+      // SIGKILL skips every hook: the watchdog notices within a second, then TERM, 2 s, KILL.
+      await eventually('components gone', async () => pids.filter(isAlive).length === 0 && processesMentioning(dir).length === 0, 15_000);
+      await eventually('dir removed', async () => !fs.existsSync(dir), 10_000);
+    },
+    90_000,
+  );
 });
 
 describe('binaries', () => {

@@ -6,14 +6,7 @@ import * as https from 'node:https';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  ApiextensionsV1Api,
-  CoreV1Api,
-  KubeConfig,
-  loadAllYaml,
-  StorageV1Api,
-  type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, KubeConfig, loadAllYaml, StorageV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { ensureBinaries } from './binaries';
 import { clusterCommands, clusterLayout, SERVICE_CLUSTER_IP, type ClusterLayout } from './components';
 import { renderKubeconfig } from './kubeconfig';
@@ -167,19 +160,14 @@ async function startOnce(options: TestClusterOptions): Promise<TestCluster> {
         admin: { commonName: 'admin', organizations: ['system:masters'] },
         controllerManager: { commonName: 'system:kube-controller-manager' },
         scheduler: { commonName: 'system:kube-scheduler' },
-        ...Object.fromEntries(
-          layout.nodeNames.map(n => [`node:${n}`, { commonName: `system:node:${n}`, organizations: ['system:nodes'] }]),
-        ),
+        ...Object.fromEntries(layout.nodeNames.map(n => [`node:${n}`, { commonName: `system:node:${n}`, organizations: ['system:nodes'] }])),
       },
     });
     writeClusterFiles(layout, pki, server);
 
     const isolateNodes = nodes > 0 && canIsolateNodes();
     if (nodes > 1 && !isolateNodes) {
-      throw new Error(
-        `${nodes} hollow nodes need a private /tmp each ('unshare --mount' as root), which failed here; ` +
-          'run as root or start with nodes: 1',
-      );
+      throw new Error(`${nodes} hollow nodes need a private /tmp each ('unshare --mount' as root), which failed here; ` + 'run as root or start with nodes: 1');
     }
     if (nodes === 1 && !isolateNodes) {
       log("warning: 'unshare --mount' failed; the hollow node uses the shared /tmp/kubelet_remote.sock");
@@ -221,9 +209,7 @@ async function startOnce(options: TestClusterOptions): Promise<TestCluster> {
     let lastReady = -1;
     await waitUntil(waitCtx, `${nodes} node(s) Ready`, async () => {
       const list = await core.listNode();
-      const ready = list.items.filter(n =>
-        n.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True'),
-      ).length;
+      const ready = list.items.filter(n => n.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True')).length;
       if (ready !== lastReady) {
         lastReady = ready;
         if (nodes > 0) log(`${ready}/${nodes} nodes Ready (${elapsed(t)})`);
@@ -243,11 +229,7 @@ async function startOnce(options: TestClusterOptions): Promise<TestCluster> {
     const apiserverReady = () => httpsOk(`${server}/readyz`, tls);
     // One restart at a time: two at once would wait on each other's outage.
     let restarting: Promise<void> = Promise.resolve();
-    const restart = (
-      component: 'etcd' | 'kube-apiserver',
-      options: RestartOptions,
-      healthy: Array<[string, () => Promise<boolean>]>,
-    ): Promise<void> => {
+    const restart = (component: 'etcd' | 'kube-apiserver', options: RestartOptions, healthy: Array<[string, () => Promise<boolean>]>): Promise<void> => {
       const run = async () => {
         const current = supervisor.processes.find(p => p.name === component);
         if (!current) throw new Error(`restart ${component}: it is not running (the cluster is stopped)`);
@@ -264,8 +246,7 @@ async function startOnce(options: TestClusterOptions): Promise<TestCluster> {
       restarting = result.catch(() => undefined);
       return result;
     };
-    const restartApiServer = (options: RestartOptions = {}) =>
-      restart('kube-apiserver', options, [['kube-apiserver /readyz', apiserverReady]]);
+    const restartApiServer = (options: RestartOptions = {}) => restart('kube-apiserver', options, [['kube-apiserver /readyz', apiserverReady]]);
     const restartEtcd = (options: RestartOptions = {}) =>
       restart('etcd', options, [
         ['etcd to answer /health', () => etcdHealthy(ports.etcdClient)],
@@ -415,13 +396,13 @@ async function installStorage(kc: KubeConfig, layout: ClusterLayout, count: numb
 }
 
 /** Applies every CustomResourceDefinition in `dir`/*.yaml; returns how many. */
-async function installCrds(
-  kc: KubeConfig,
-  dir: string,
-  ctx: WaitContext,
-  log: (m: string) => void,
-): Promise<number> {
-  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter(f => /\.ya?ml$/.test(f)).sort() : [];
+async function installCrds(kc: KubeConfig, dir: string, ctx: WaitContext, log: (m: string) => void): Promise<number> {
+  const files = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter(f => /\.ya?ml$/.test(f))
+        .sort()
+    : [];
   if (files.length === 0) {
     log(`no CRD YAMLs in ${dir}; skipping CRD install`);
     return 0;

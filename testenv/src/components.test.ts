@@ -10,8 +10,7 @@ const ports: ClusterPorts = {
     { kubelet: 10003, kubeletReadOnly: 10004 },
   ],
 };
-const flagMap = (args: string[]) =>
-  Object.fromEntries(args.filter(a => a.startsWith('--')).map(a => a.slice(2).split(/=(.*)/s).slice(0, 2)));
+const flagMap = (args: string[]) => Object.fromEntries(args.filter(a => a.startsWith('--')).map(a => a.slice(2).split(/=(.*)/s).slice(0, 2)));
 
 describe('toFlags', () => {
   it('renders --key=value in order', () => {
@@ -86,7 +85,13 @@ describe('clusterCommands', () => {
     expect(n1.args[script + 3]).toBe('/bin/k8s/kubemark');
     const f1 = flagMap(n1.args.slice(script + 4));
     const f2 = flagMap(n2.args.slice(n2.args.indexOf('-c') + 4));
-    expect(f1).toMatchObject({ morph: 'kubelet', name: 'hollow-node-1', kubeconfig: NODE_KUBECONFIG_IN_NAMESPACE, 'kubelet-port': '10001', 'kubelet-read-only-port': '10002' });
+    expect(f1).toMatchObject({
+      morph: 'kubelet',
+      name: 'hollow-node-1',
+      kubeconfig: NODE_KUBECONFIG_IN_NAMESPACE,
+      'kubelet-port': '10001',
+      'kubelet-read-only-port': '10002',
+    });
     expect(f2).toMatchObject({ name: 'hollow-node-2', 'kubelet-port': '10003', 'kubelet-read-only-port': '10004' });
   });
 
@@ -97,8 +102,8 @@ describe('clusterCommands', () => {
   });
 
   it('rejects a port list that does not match the nodes', () => {
-    expect(() =>
-      clusterCommands({ layout, ports: { ...ports, nodes: [] }, binDir: '/b', etcd: '/e', isolateNodes: true }),
-    ).toThrow(/ports.nodes has 0 entries but the layout has 2 nodes/);
+    expect(() => clusterCommands({ layout, ports: { ...ports, nodes: [] }, binDir: '/b', etcd: '/e', isolateNodes: true })).toThrow(
+      /ports.nodes has 0 entries but the layout has 2 nodes/,
+    );
   });
 });

@@ -165,7 +165,7 @@ export function clusterCommands(opts: {
       // logs/exec/port-forward would leave loopback for nothing. Hostnames (hollow-node-N) do not
       // resolve, so those requests fail fast instead.
       'kubelet-preferred-address-types': 'Hostname',
-      'profiling': false,
+      profiling: false,
       v: 1,
     }),
   };

@@ -10,10 +10,15 @@ describe('eventually', () => {
   it('treats a throwing check as not yet, and names what it waited for and the last error when time runs out', async () => {
     let calls = 0;
     await expect(
-      eventually('the Secret', () => {
-        calls++;
-        throw new Error('secrets "x" not found');
-      }, 50, 5),
+      eventually(
+        'the Secret',
+        () => {
+          calls++;
+          throw new Error('secrets "x" not found');
+        },
+        50,
+        5,
+      ),
     ).rejects.toThrow(/^timed out after 50 ms waiting for the Secret: secrets "x" not found$/);
     expect(calls).toBeGreaterThan(1);
   });

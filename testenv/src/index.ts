@@ -3,14 +3,7 @@
 export { startTestCluster, type RestartOptions, type TestCluster, type TestClusterOptions } from './cluster';
 export { binDir, kubectlPath, etcdPath, ensureBinaries, KUBERNETES_VERSION } from './binaries';
 export { kubectl, type KubectlOptions, type KubectlResult } from './kubectl';
-export {
-  sharedTestCluster,
-  createTestNamespace,
-  testNamespaceName,
-  TEST_NAMESPACE_LABEL,
-  TEST_RUN_LABEL,
-  type SharedTestCluster,
-} from './shared';
+export { sharedTestCluster, createTestNamespace, testNamespaceName, TEST_NAMESPACE_LABEL, TEST_RUN_LABEL, type SharedTestCluster } from './shared';
 export { STORAGE_CLASS } from './storage';
 export {
   startChildApiServer,

@@ -47,13 +47,7 @@ export interface ClusterPki {
 /** The default SANs of an apiserver serving certificate for a cluster on this machine. */
 export function apiserverSans(serviceClusterIp = '10.96.0.1'): { dnsNames: string[]; ips: string[] } {
   return {
-    dnsNames: [
-      'localhost',
-      'kubernetes',
-      'kubernetes.default',
-      'kubernetes.default.svc',
-      'kubernetes.default.svc.cluster.local',
-    ],
+    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
     ips: ['127.0.0.1', serviceClusterIp],
   };
 }
@@ -78,7 +72,10 @@ async function publicKeyPem(key: CryptoKey): Promise<string> {
 
 /** Escapes a value for an RFC 4514 distinguished name string. */
 function dnValue(value: string): string {
-  return value.replace(/([,+"\\<>;=])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ');
+  return value
+    .replace(/([,+"\\<>;=])/g, '\\$1')
+    .replace(/^([ #])/, '\\$1')
+    .replace(/ $/, '\\ ');
 }
 
 export function distinguishedName(commonName: string, organizations: string[] = []): string {
@@ -100,10 +97,7 @@ async function createCa(commonName: string, notBefore: Date, notAfter: Date): Pr
     signingAlgorithm,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(
-        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
-        true,
-      ),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -125,10 +119,7 @@ async function issue(ca: Authority, req: LeafRequest, notBefore: Date, notAfter:
   ];
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(
-      x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
-      true,
-    ),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
     new x509.ExtendedKeyUsageExtension(req.usages),
     await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
   ];

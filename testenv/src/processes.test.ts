@@ -43,7 +43,11 @@ describe('ProcessSupervisor (real processes, no cluster)', () => {
     expect(b.exit?.signal).toBe('SIGKILL');
     expect(b2.pid).not.toBe(b.pid);
     expect(isAlive(b2.pid)).toBe(true);
-    expect(sup.processes.map(p => [p.name, p.pid])).toEqual([['a', a.pid], ['b', b2.pid], ['c', c.pid]]);
+    expect(sup.processes.map(p => [p.name, p.pid])).toEqual([
+      ['a', a.pid],
+      ['b', b2.pid],
+      ['c', c.pid],
+    ]);
     expect(sup.firstExited()).toBeUndefined();
     expect(fs.readFileSync(path.join(dir, '.pgids'), 'utf8').trim().split('\n').map(Number)).toEqual([a.pid, b2.pid, c.pid]);
     for (let i = 0; i < 50 && tailFile(b2.logFile) !== 'run\nrun'; i++) await new Promise(r => setTimeout(r, 20));
@@ -96,28 +100,32 @@ describe('no process left behind when the owner dies (real processes, no cluster
     }
   }
 
-  it.each([['SIGINT'], ['SIGTERM'], ['SIGKILL']] as const)('%s', async signal => {
-    // One Node process (no tsx CLI wrapper), so the signal reaches the supervisor's owner.
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      const line = await firstLine(child, 'fixture');
-      const { dir, pids } = JSON.parse(line) as { dir: string; pids: number[] };
-      await until('the grandchild', () => groupMembers(pids[0]).length === 2, 5000);
-      const members = [...groupMembers(pids[0]), pids[1]];
-      const exited = new Promise<NodeJS.Signals | null>(r => child.once('exit', (_code, sig) => r(sig)));
-      child.kill(signal);
-      // The owner still dies of the signal (the hook re-raises it) ...
-      expect(await exited).toBe(signal);
-      if (signal !== 'SIGKILL') {
-        // ... and its signal hook had already reaped everything before it died: not the watchdog.
-        expect(members.filter(isAlive)).toEqual([]);
-        expect(fs.existsSync(dir)).toBe(false);
+  it.each([['SIGINT'], ['SIGTERM'], ['SIGKILL']] as const)(
+    '%s',
+    async signal => {
+      // One Node process (no tsx CLI wrapper), so the signal reaches the supervisor's owner.
+      const child = spawn(process.execPath, ['--import', 'tsx', fixture], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        const line = await firstLine(child, 'fixture');
+        const { dir, pids } = JSON.parse(line) as { dir: string; pids: number[] };
+        await until('the grandchild', () => groupMembers(pids[0]).length === 2, 5000);
+        const members = [...groupMembers(pids[0]), pids[1]];
+        const exited = new Promise<NodeJS.Signals | null>(r => child.once('exit', (_code, sig) => r(sig)));
+        child.kill(signal);
+        // The owner still dies of the signal (the hook re-raises it) ...
+        expect(await exited).toBe(signal);
+        if (signal !== 'SIGKILL') {
+          // ... and its signal hook had already reaped everything before it died: not the watchdog.
+          expect(members.filter(isAlive)).toEqual([]);
+          expect(fs.existsSync(dir)).toBe(false);
+        }
+        // After SIGKILL no hook runs: the watchdog notices within 1 s, then TERM, 2 s, KILL.
+        await until('every process gone', () => members.filter(isAlive).length === 0, 10_000);
+        await until('the dir removed', () => !fs.existsSync(dir), 5000);
+      } finally {
+        child.kill('SIGKILL');
       }
-      // After SIGKILL no hook runs: the watchdog notices within 1 s, then TERM, 2 s, KILL.
-      await until('every process gone', () => members.filter(isAlive).length === 0, 10_000);
-      await until('the dir removed', () => !fs.existsSync(dir), 5000);
-    } finally {
-      child.kill('SIGKILL');
-    }
-  }, 30_000);
+    },
+    30_000,
+  );
 });

@@ -199,10 +199,7 @@ export class ProcessSupervisor {
    * same command again in its place, so it keeps its position in the stop order. Returns the new
    * process; the old one is forgotten (it is dead), so `firstExited()` does not report it.
    */
-  async restart(
-    old: ManagedProcess,
-    opts: { signal?: NodeJS.Signals; timeoutMs?: number; downMs?: number } = {},
-  ): Promise<ManagedProcess> {
+  async restart(old: ManagedProcess, opts: { signal?: NodeJS.Signals; timeoutMs?: number; downMs?: number } = {}): Promise<ManagedProcess> {
     const cmd = this.commands.get(old);
     if (!cmd || !this.processes.includes(old)) throw new Error(`cannot restart ${old.name}: not a running process of this supervisor`);
     if (this.stopped) throw new Error(`cannot restart ${old.name}: the cluster is stopping`);
@@ -252,9 +249,7 @@ export class ProcessSupervisor {
       while (Date.now() < deadline && running(p)) await new Promise(r => setTimeout(r, 25));
     }
     for (const p of procs) signalGroup(p.pid, 'SIGKILL');
-    await Promise.all(
-      procs.map(p => Promise.race([p.exited, new Promise(r => setTimeout(r, 2_000))])),
-    );
+    await Promise.all(procs.map(p => Promise.race([p.exited, new Promise(r => setTimeout(r, 2_000))])));
     this.finish();
   }
 

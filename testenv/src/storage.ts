@@ -66,16 +66,12 @@ export function startVolumeRecycler(kc: KubeConfig, volumesDir: string, minAvail
         if (phase === 'Available' || phase === 'Pending' || phase === 'Released') available++;
         if (phase === 'Released' && pv.spec) {
           // Replace, not patch: a conflict just means we try again next tick.
-          await core
-            .replacePersistentVolume({ name: pv.metadata!.name!, body: { ...pv, spec: { ...pv.spec, claimRef: undefined } } })
-            .catch(() => undefined);
+          await core.replacePersistentVolume({ name: pv.metadata!.name!, body: { ...pv, spec: { ...pv.spec, claimRef: undefined } } }).catch(() => undefined);
         }
       }
       if (!stopped && available < minAvailable) {
         await Promise.all(
-          desiredVolumes(volumesDir, highest + 1, minAvailable - available).map(body =>
-            core.createPersistentVolume({ body }).catch(() => undefined),
-          ),
+          desiredVolumes(volumesDir, highest + 1, minAvailable - available).map(body => core.createPersistentVolume({ body }).catch(() => undefined)),
         );
       }
     } catch {

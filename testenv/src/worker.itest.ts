@@ -27,9 +27,9 @@ function call(url: string, caPem: string, cert: Cert, method = 'GET', body?: unk
     const req = https.request(
       url,
       { method, ca: caPem, cert: cert.certPem, key: cert.keyPem, agent: false, timeout: 10_000, headers: body ? { 'content-type': 'application/json' } : {} },
-      (res) => {
+      res => {
         let text = '';
-        res.on('data', (c) => (text += c));
+        res.on('data', c => (text += c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined }));
       },
     );
@@ -97,7 +97,7 @@ describe('a worker joins the stand-in child control plane', () => {
     admin = await signLeafCert(base.ca.certPem, base.ca.keyPem, { commonName: 'tester', organizations: ['system:masters'], usage: 'client' });
   });
   afterAll(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
+    await Promise.all(workers.map(w => w.stop()));
     await child?.stop();
   });
 
@@ -115,8 +115,8 @@ describe('a worker joins the stand-in child control plane', () => {
     for (const name of ['w1', 'w2']) workers.push(await joinWorker({ token, name, log: () => {} }));
     const nodes = await call(`${child.url}/api/v1/nodes`, caPem, admin);
     const ready = (nodes.json.items as Array<{ metadata: { name: string }; status: { conditions: Array<{ type: string; status: string }> } }>)
-      .filter((n) => n.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'))
-      .map((n) => n.metadata.name);
+      .filter(n => n.status.conditions.some(c => c.type === 'Ready' && c.status === 'True'))
+      .map(n => n.metadata.name);
     expect(ready.sort()).toEqual(['w1', 'w2']);
     for (const w of workers) {
       const csr = await call(`${child.url}/apis/certificates.k8s.io/v1/certificatesigningrequests/${w.csrName}`, caPem, admin);
@@ -140,7 +140,11 @@ describe('a worker joins the stand-in child control plane', () => {
 
   it('an expired token is refused (401) and the token cleaner deletes its Secret', async () => {
     const { id, token } = await newToken(new Date(Date.now() + 4000));
-    await eventually('the token to expire', async () => (await call(`${child.url}/api/v1/namespaces/kube-system/secrets/bootstrap-token-${id}`, caPem, admin)).status === 404, 60_000);
+    await eventually(
+      'the token to expire',
+      async () => (await call(`${child.url}/api/v1/namespaces/kube-system/secrets/bootstrap-token-${id}`, caPem, admin)).status === 404,
+      60_000,
+    );
     const err = await joinWorker({ token, name: 'late', log: () => {} }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkerJoinError);
     expect(err).toMatchObject({ stage: 'bootstrap', httpStatus: 401 });

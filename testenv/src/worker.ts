@@ -80,14 +80,14 @@ export function readWorkerJoinToken(text: string): WorkerJoinToken {
   } catch (err) {
     throw new WorkerJoinError(`failed to load kubeconfig from join token: ${(err as Error).message}`, 'token');
   }
-  const ctx = doc.contexts?.find((c) => c.name === doc['current-context'])?.context;
-  const user = doc.users?.find((u) => u.name === ctx?.user);
+  const ctx = doc.contexts?.find(c => c.name === doc['current-context'])?.context;
+  const user = doc.users?.find(u => u.name === ctx?.user);
   // k0s's GetTokenType: the name of the current context's user.
   const tokenType = user?.name ?? '';
   if (tokenType !== WORKER_TOKEN_USER) {
     throw new WorkerJoinError(`wrong token type ${tokenType}, expected type: ${WORKER_TOKEN_USER}`, 'token');
   }
-  const cluster = doc.clusters?.find((c) => c.name === ctx?.cluster)?.cluster;
+  const cluster = doc.clusters?.find(c => c.name === ctx?.cluster)?.cluster;
   const ca = cluster?.['certificate-authority-data'];
   if (!cluster?.server || !ca || !user?.user?.token) {
     throw new WorkerJoinError('join token kubeconfig lacks the server, the CA or the bootstrap token', 'token');
@@ -120,9 +120,9 @@ function call(
           ...(payload ? { 'content-type': 'application/json' } : {}),
         },
       },
-      (res) => {
+      res => {
         let body = '';
-        res.on('data', (c) => (body += c));
+        res.on('data', c => (body += c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       },
     );
@@ -140,7 +140,7 @@ function statusMessage(r: Reply): string {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 function pemOf(label: string, der: ArrayBuffer): string {
   const b64 = Buffer.from(der).toString('base64');
@@ -209,12 +209,12 @@ export async function bootstrapKubeletCertificate(opts: {
       const obj = JSON.parse(r.body) as {
         status?: { certificate?: string; conditions?: Array<{ type: string; status?: string; reason?: string; message?: string }> };
       };
-      const bad = obj.status?.conditions?.find((c) => (c.type === 'Denied' || c.type === 'Failed') && c.status !== 'False');
+      const bad = obj.status?.conditions?.find(c => (c.type === 'Denied' || c.type === 'Failed') && c.status !== 'False');
       if (bad) throw new WorkerJoinError(`CSR ${csrName} ${bad.type}: ${bad.reason ?? ''} ${bad.message ?? ''}`.trim(), 'approval');
       if (obj.status?.certificate) {
         return { certPem: Buffer.from(obj.status.certificate, 'base64').toString('utf8'), keyPem, csrName };
       }
-      last = obj.status?.conditions?.some((c) => c.type === 'Approved') ? 'approved, not signed yet' : 'not approved yet';
+      last = obj.status?.conditions?.some(c => c.type === 'Approved') ? 'approved, not signed yet' : 'not approved yet';
     } else {
       last = `HTTP ${r.status}: ${r.status ? statusMessage(r) : r.body}`;
     }
@@ -301,11 +301,20 @@ export async function joinWorker(opts: JoinWorkerOptions): Promise<JoinedWorker>
     // The token's address and CA, unchanged: the kubelet talks to what the token names.
     fs.writeFileSync(
       kubeconfigPath,
-      renderKubeconfig({ server: token.server, caPem: token.caPem, clientCertPem: cert.certPem, clientKeyPem: cert.keyPem, clusterName: 'k0s', userName: 'kubelet' }),
+      renderKubeconfig({
+        server: token.server,
+        caPem: token.caPem,
+        clientCertPem: cert.certPem,
+        clientKeyPem: cert.keyPem,
+        clusterName: 'k0s',
+        userName: 'kubelet',
+      }),
       { mode: 0o600 },
     );
     const [kubeletPort, readOnlyPort] = await freePorts(2);
-    const labels = Object.entries({ 'k0smotron.io/testenv-worker': 'true', ...opts.labels }).map(([k, v]) => `${k}=${v}`).join(',');
+    const labels = Object.entries({ 'k0smotron.io/testenv-worker': 'true', ...opts.labels })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     supervisor.start(
       {
         name: `kubelet-${name}`,
@@ -338,10 +347,13 @@ export async function joinWorker(opts: JoinWorkerOptions): Promise<JoinedWorker>
     for (;;) {
       const dead = supervisor.firstExited();
       if (dead) throw new WorkerJoinError(`the kubelet exited (${dead.exit?.code ?? dead.exit?.signal}) before its Node was Ready:\n${logs(25)}`, 'kubelet');
-      const r = await call(`${token.server.replace(/\/$/, '')}/api/v1/nodes/${name}`, { caPem: token.caPem, cert }).catch((err: Error) => ({ status: 0, body: err.message }));
+      const r = await call(`${token.server.replace(/\/$/, '')}/api/v1/nodes/${name}`, { caPem: token.caPem, cert }).catch((err: Error) => ({
+        status: 0,
+        body: err.message,
+      }));
       if (r.status === 200) {
         const node = JSON.parse(r.body) as { status?: { conditions?: Array<{ type: string; status: string }> } };
-        const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+        const ready = node.status?.conditions?.find(c => c.type === 'Ready');
         if (ready?.status === 'True') break;
         state = `registered, Ready=${ready?.status ?? 'not reported'}`;
       } else if (r.status !== 404) {
@@ -358,7 +370,7 @@ export async function joinWorker(opts: JoinWorkerOptions): Promise<JoinedWorker>
       certificatePem: cert.certPem,
       kubeconfigPath,
       dir,
-      pids: () => supervisor.processes.map((p) => p.pid),
+      pids: () => supervisor.processes.map(p => p.pid),
       logs,
       stop: () => supervisor.stop(),
     };

@@ -63,10 +63,14 @@ it('a watch answered with 410 Gone relists, and changes made meanwhile are not m
   await core.deleteNamespacedConfigMap({ namespace: ns, name: configMap });
 
   await tracker!.waitAll(['b'], 90_000, 'gone: b');
-  await until('the deleted ConfigMap re-created', async () => {
-    const cm = await core.readNamespacedConfigMap({ namespace: ns, name: configMap });
-    return cm.metadata!.uid !== oldUid;
-  }, 60_000);
+  await until(
+    'the deleted ConfigMap re-created',
+    async () => {
+      const cm = await core.readNamespacedConfigMap({ namespace: ns, name: configMap });
+      return cm.metadata!.uid !== oldUid;
+    },
+    60_000,
+  );
 
   // Each informer relisted (a plain GET of the collection) after its 410.
   expect(gone.size).toBeGreaterThanOrEqual(4); // clusters, services, configmaps, secrets, statefulsets, …
@@ -124,16 +128,23 @@ it('409, 429 and 5xx answers are retried with backoff: everything converges, a p
   await tracker!.waitAll(names, 60_000, 'errors').catch(async err => {
     // Which faults each stalled Cluster drew and what its status says tell a stall from a backoff.
     const stalled = names.filter(n => tracker!.completeAt(n) === undefined);
-    const details = await Promise.all(stalled.map(async n => {
-      const conditions = (await kmc.getCluster(ns, n).catch(() => undefined))?.status?.conditions ?? [];
-      const drawn = proxy!.log.slice(mark).filter(r => r.injected !== undefined && clusterOf(r.url) === n).map(r => `${r.method} ${r.url.split('?')[0]} → ${r.injected}`);
-      return `${n}: conditions ${JSON.stringify(conditions.map(c => [c.type, c.status, c.reason, c.message]))}; faults ${drawn.join(', ')}`;
-    }));
+    const details = await Promise.all(
+      stalled.map(async n => {
+        const conditions = (await kmc.getCluster(ns, n).catch(() => undefined))?.status?.conditions ?? [];
+        const drawn = proxy!.log
+          .slice(mark)
+          .filter(r => r.injected !== undefined && clusterOf(r.url) === n)
+          .map(r => `${r.method} ${r.url.split('?')[0]} → ${r.injected}`);
+        return `${n}: conditions ${JSON.stringify(conditions.map(c => [c.type, c.status, c.reason, c.message]))}; faults ${drawn.join(', ')}`;
+      }),
+    );
     throw new Error(`${(err as Error).message}\n${details.join('\n')}`);
   });
   const injected = proxy!.log.slice(mark).filter(r => r.injected !== undefined);
   const byStatus = injected.reduce<Record<string, number>>((a, r) => ({ ...a, [String(r.injected)]: (a[String(r.injected)] ?? 0) + 1 }), {});
-  process.stderr.write(`[api-faults] 3 Clusters converged in ${((Date.now() - t0) / 1000).toFixed(1)} s through ${injected.length} injected errors ${JSON.stringify(byStatus)}; ${proxy!.log.length - mark} requests\n`);
+  process.stderr.write(
+    `[api-faults] 3 Clusters converged in ${((Date.now() - t0) / 1000).toFixed(1)} s through ${injected.length} injected errors ${JSON.stringify(byStatus)}; ${proxy!.log.length - mark} requests\n`,
+  );
   for (const s of ['409', '429', '500', '503']) expect(byStatus[s]).toBeGreaterThan(0);
   // Three Clusters need about 100 requests; a retry without backoff would make thousands.
   expect(proxy!.log.length - mark).toBeLessThan(600);

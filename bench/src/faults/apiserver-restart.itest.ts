@@ -144,14 +144,22 @@ async function restartUnderLoad(label: string, restart: () => Promise<void>, evi
   await tracker.waitAll(all, 90_000, `${label}: all`).catch(err => {
     // What the operator last said about the Clusters still incomplete shows whose side stalled.
     const incomplete = all.filter(n => tracker!.completeAt(n) === undefined);
-    const lines = readFileSync(logFile, 'utf8').split('\n').filter(l => incomplete.some(n => l.includes(`"name":"${n}"`)));
+    const lines = readFileSync(logFile, 'utf8')
+      .split('\n')
+      .filter(l => incomplete.some(n => l.includes(`"name":"${n}"`)));
     throw new Error(`${(err as Error).message}\noperator log about them (last 20 lines):\n${lines.slice(-20).join('\n')}`);
   });
   const convergedMs = Date.now() - tHealthy;
-  await until('the deleted ConfigMap re-created', async () =>
-    (await core.readNamespacedConfigMap({ namespace: ns, name: deletedConfigMap })).metadata!.uid !== oldConfigMapUid, 60_000);
-  await until('b01 StatefulSet scaled to 2', async () =>
-    (await apps.readNamespacedStatefulSet({ namespace: ns, name: clusterObjectNames('b01').statefulSet })).spec?.replicas === 2, 60_000);
+  await until(
+    'the deleted ConfigMap re-created',
+    async () => (await core.readNamespacedConfigMap({ namespace: ns, name: deletedConfigMap })).metadata!.uid !== oldConfigMapUid,
+    60_000,
+  );
+  await until(
+    'b01 StatefulSet scaled to 2',
+    async () => (await apps.readNamespacedStatefulSet({ namespace: ns, name: clusterObjectNames('b01').statefulSet })).spec?.replicas === 2,
+    60_000,
+  );
   const changesMs = Date.now() - tHealthy;
 
   // Settle: empty queue and no writes for 2 s; then a quiet window shows no loop is left running.

@@ -49,7 +49,12 @@ it(`SIGKILL during a create of ${COUNT} Clusters, restart: all converge, no dupl
   const proxiedKubeconfig = `${process.env.TMPDIR ?? '/tmp'}/fault-kill-${ns}-proxy.kubeconfig`;
   writeFileSync(proxiedKubeconfig, proxy.kubeConfig.exportConfig(), { mode: 0o600 });
   const start = async (label: string, through: string) => {
-    const p = startOperatorProcess({ kubeconfigPath: through, namespaces: [ns], metricsPort: await freePort(), logFile: `${process.env.TMPDIR ?? '/tmp'}/fault-kill-${ns}-${label}.log` });
+    const p = startOperatorProcess({
+      kubeconfigPath: through,
+      namespaces: [ns],
+      metricsPort: await freePort(),
+      logFile: `${process.env.TMPDIR ?? '/tmp'}/fault-kill-${ns}-${label}.log`,
+    });
     await p.ready(90_000);
     return p;
   };
@@ -81,7 +86,7 @@ it(`SIGKILL during a create of ${COUNT} Clusters, restart: all converge, no dupl
 
   // Settle: nothing in the queue and no more writes.
   let last = await op.metrics();
-  for (let quietSince = Date.now(); Date.now() - quietSince < 2000; ) {
+  for (let quietSince = Date.now(); Date.now() - quietSince < 2000;) {
     await sleep(250);
     const m = await op.metrics();
     if (m.writes !== last.writes || m.clusterQueueDepth > 0) quietSince = Date.now();
@@ -101,7 +106,7 @@ it(`SIGKILL during a create of ${COUNT} Clusters, restart: all converge, no dupl
     ...cms.items.map(o => ({ key: `configmaps/${o.metadata!.name}`, meta: o.metadata! })),
     ...secrets.items.map(o => ({ key: `secrets/${o.metadata!.name}`, meta: o.metadata! })),
     ...stss.items.map(o => ({ key: `statefulsets/${o.metadata!.name}`, meta: o.metadata! })),
-  ].filter(o => o.key !== 'configmaps/kube-root-ca.crt' && !(o.key.startsWith('secrets/default-token-')));
+  ].filter(o => o.key !== 'configmaps/kube-root-ca.crt' && !o.key.startsWith('secrets/default-token-'));
   // Exactly the expected objects: nothing extra (orphans, duplicates under another name), nothing missing.
   expect(actual.map(o => o.key).filter(k => !expected.has(k))).toEqual([]);
   expect(actual.length).toBe(expected.size);
@@ -127,7 +132,11 @@ it(`SIGKILL during a create of ${COUNT} Clusters, restart: all converge, no dupl
     for (const leaf of [cn.apiserverEtcdClientSecret, cn.etcdServerSecret, cn.etcdPeerSecret]) {
       expect({ leaf, signed: cert(leaf).verify(etcdCa.publicKey) }).toEqual({ leaf, signed: true });
     }
-    const kubeconfig = parseYaml(Buffer.from(byName.get(cn.kubeconfigSecret)!.data!.value, 'base64').toString()) as { clusters: { cluster: { 'certificate-authority-data': string } }[] };
-    expect(Buffer.from(kubeconfig.clusters[0].cluster['certificate-authority-data'], 'base64').toString()).toBe(Buffer.from(byName.get(cn.caSecret)!.data!['tls.crt'], 'base64').toString());
+    const kubeconfig = parseYaml(Buffer.from(byName.get(cn.kubeconfigSecret)!.data!.value, 'base64').toString()) as {
+      clusters: { cluster: { 'certificate-authority-data': string } }[];
+    };
+    expect(Buffer.from(kubeconfig.clusters[0].cluster['certificate-authority-data'], 'base64').toString()).toBe(
+      Buffer.from(byName.get(cn.caSecret)!.data!['tls.crt'], 'base64').toString(),
+    );
   }
 }, 120_000);

@@ -32,14 +32,17 @@ afterAll(async () => {
 
 /** Identities with which an operator's JSON log says it became leader. */
 function identitiesThatLed(logFile: string): string[] {
-  return fs.readFileSync(logFile, 'utf8').split('\n').flatMap(line => {
-    try {
-      const entry = JSON.parse(line) as { msg?: string; identity?: string };
-      return entry.msg === 'became leader' && entry.identity ? [entry.identity] : [];
-    } catch {
-      return [];
-    }
-  });
+  return fs
+    .readFileSync(logFile, 'utf8')
+    .split('\n')
+    .flatMap(line => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; identity?: string };
+        return entry.msg === 'became leader' && entry.identity ? [entry.identity] : [];
+      } catch {
+        return [];
+      }
+    });
 }
 
 const until = poller({ timeoutMs: 60_000, everyMs: 100 });
@@ -71,11 +74,15 @@ it(`SIGKILL of the leader of two operator processes during a create of ${COUNT} 
   // Both at once: the Lease decides, not the start order.
   const pair = await Promise.all([start('a'), start('b')]);
   await Promise.all(pair.map(p => p.ready(90_000)));
-  const leaderIndex = await until('one of the two to lead', async () => {
-    const [a, b] = await Promise.all(pair.map(p => operatorCounts(p.url)));
-    if (a.leader === b.leader) return undefined;
-    return { index: a.leader ? 0 : 1 };
-  }, 30_000);
+  const leaderIndex = await until(
+    'one of the two to lead',
+    async () => {
+      const [a, b] = await Promise.all(pair.map(p => operatorCounts(p.url)));
+      if (a.leader === b.leader) return undefined;
+      return { index: a.leader ? 0 : 1 };
+    },
+    30_000,
+  );
   const leader = pair[leaderIndex.index];
   const standby = pair[1 - leaderIndex.index];
   let standbyExited: number | null | undefined;
@@ -101,12 +108,17 @@ it(`SIGKILL of the leader of two operator processes during a create of ${COUNT} 
   // The standby's own clock decides when the Lease has expired; watch it flip, and that it wrote
   // nothing until then.
   const samplesAsStandby: OperatorCounts[] = [standbyBefore];
-  await until('the standby to lead', async () => {
-    const c = await operatorCounts(standby.url);
-    if (c.leader) return true;
-    samplesAsStandby.push(c);
-    return false;
-  }, 60_000, 50); // generous: only a standby that never takes over misses it
+  await until(
+    'the standby to lead',
+    async () => {
+      const c = await operatorCounts(standby.url);
+      if (c.leader) return true;
+      samplesAsStandby.push(c);
+      return false;
+    },
+    60_000,
+    50,
+  ); // generous: only a standby that never takes over misses it
   const takeoverMs = Date.now() - killedAt;
   const lastAsStandby = samplesAsStandby[samplesAsStandby.length - 1];
   const leaseAfter = (await leases.readNamespacedLease({ namespace: ns, name: LEASE })).spec!;

@@ -9,7 +9,9 @@ export function expectedChildren(name: string): { kind: ChildKind; name: string 
   return [
     ...[n.clusterIPService, n.etcdService].map(x => ({ kind: 'services' as const, name: x })),
     ...[n.configMap, n.entrypointConfigMap].map(x => ({ kind: 'configmaps' as const, name: x })),
-    ...[n.caSecret, n.saSecret, n.proxySecret, n.etcdCaSecret, n.apiserverEtcdClientSecret, n.etcdServerSecret, n.etcdPeerSecret, n.kubeconfigSecret].map(x => ({ kind: 'secrets' as const, name: x })),
+    ...[n.caSecret, n.saSecret, n.proxySecret, n.etcdCaSecret, n.apiserverEtcdClientSecret, n.etcdServerSecret, n.etcdPeerSecret, n.kubeconfigSecret].map(
+      x => ({ kind: 'secrets' as const, name: x }),
+    ),
     ...[n.statefulSet, n.etcdStatefulSet].map(x => ({ kind: 'statefulsets' as const, name: x })),
   ];
 }
@@ -27,7 +29,10 @@ export class ChildTracker {
   private readonly aborts: AbortController[] = [];
   private errors = 0;
 
-  private constructor(private readonly kc: KubeConfig, private readonly ns: string) {}
+  private constructor(
+    private readonly kc: KubeConfig,
+    private readonly ns: string,
+  ) {}
 
   /** Starts one watch per child kind in the namespace (restarted if the server ends it). */
   static async start(kc: KubeConfig, ns: string): Promise<ChildTracker> {
@@ -65,7 +70,9 @@ export class ChildTracker {
 
   /** The expected children of the Cluster not seen yet. */
   missing(cluster: string): string[] {
-    return expectedChildren(cluster).map(c => `${c.kind}/${c.name}`).filter(k => !this.seen.has(k));
+    return expectedChildren(cluster)
+      .map(c => `${c.kind}/${c.name}`)
+      .filter(k => !this.seen.has(k));
   }
 
   private stopped = false;
@@ -95,7 +102,9 @@ export class ChildTracker {
       const now = Date.now();
       if (now - started > timeoutMs) {
         const missing = clusters.filter(c => !done.has(c)).map(c => `${c}: ${this.missing(c).join(', ')}`);
-        throw new Error(`${label}: only ${done.size}/${clusters.length} Clusters had all children after ${timeoutMs / 1000} s (watch errors: ${this.errors}); not seen: ${missing.join('; ')}`);
+        throw new Error(
+          `${label}: only ${done.size}/${clusters.length} Clusters had all children after ${timeoutMs / 1000} s (watch errors: ${this.errors}); not seen: ${missing.join('; ')}`,
+        );
       }
       if (now - lastNote > 10_000) {
         lastNote = now;

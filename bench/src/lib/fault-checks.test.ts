@@ -42,8 +42,19 @@ describe('parseOperatorCounts', () => {
 describe('countsDelta / changedPki', () => {
   it('keeps what changed', () => {
     expect(countsDelta({ a: 1, b: 2 }, { a: 1, b: 5, c: 1 })).toEqual({ b: 3, c: 1 });
-    const before = new Map([['x-ca', 'uid 1 rv 5'], ['y-ca', 'uid 2 rv 6']]);
-    expect(changedPki(before, new Map([['x-ca', 'uid 1 rv 5'], ['y-ca', 'uid 3 rv 9']]))).toEqual(['y-ca: uid 2 rv 6 → uid 3 rv 9']);
+    const before = new Map([
+      ['x-ca', 'uid 1 rv 5'],
+      ['y-ca', 'uid 2 rv 6'],
+    ]);
+    expect(
+      changedPki(
+        before,
+        new Map([
+          ['x-ca', 'uid 1 rv 5'],
+          ['y-ca', 'uid 3 rv 9'],
+        ]),
+      ),
+    ).toEqual(['y-ca: uid 2 rv 6 → uid 3 rv 9']);
     expect(changedPki(before, new Map([['x-ca', 'uid 1 rv 5']]))).toEqual(['y-ca: uid 2 rv 6 → gone']);
   });
 });

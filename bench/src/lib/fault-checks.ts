@@ -58,9 +58,7 @@ export async function pkiSecrets(kc: KubeConfig, ns: string, clusters: string[])
   const wanted = new Set(clusters.flatMap(n => PKI_KEYS.map(k => clusterObjectNames(n)[k])));
   const list = await kc.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: ns });
   return new Map(
-    list.items
-      .filter(s => wanted.has(s.metadata!.name!))
-      .map(s => [s.metadata!.name!, `uid ${s.metadata!.uid} rv ${s.metadata!.resourceVersion}`]),
+    list.items.filter(s => wanted.has(s.metadata!.name!)).map(s => [s.metadata!.name!, `uid ${s.metadata!.uid} rv ${s.metadata!.resourceVersion}`]),
   );
 }
 
@@ -92,7 +90,17 @@ export interface OperatorCounts {
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete']);
 
 export function parseOperatorCounts(text: string): OperatorCounts {
-  const c: OperatorCounts = { total: 0, failed: 0, byKey: {}, writesDone: 0, writesButLease: 0, clusterQueueDepth: 0, reconciles: 0, reconcileErrors: 0, leader: false };
+  const c: OperatorCounts = {
+    total: 0,
+    failed: 0,
+    byKey: {},
+    writesDone: 0,
+    writesButLease: 0,
+    clusterQueueDepth: 0,
+    reconciles: 0,
+    reconcileErrors: 0,
+    leader: false,
+  };
   for (const line of text.split('\n')) {
     const m = /^(\w+)(?:\{([^}]*)\})?\s+(\S+)$/.exec(line.trim());
     if (!m) continue;
@@ -125,7 +133,11 @@ export async function operatorCounts(metricsBaseUrl: string): Promise<OperatorCo
 
 /** b - a for each key that changed. */
 export function countsDelta(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v - (a[k] ?? 0)]).filter(([, v]) => v !== 0));
+  return Object.fromEntries(
+    Object.entries(b)
+      .map(([k, v]) => [k, v - (a[k] ?? 0)])
+      .filter(([, v]) => v !== 0),
+  );
 }
 
 /**
@@ -135,9 +147,11 @@ export function countsDelta(a: Record<string, number>, b: Record<string, number>
 export async function waitQuiet(metricsBaseUrl: string, quietMs = 2000, timeoutMs = 30_000): Promise<OperatorCounts> {
   const deadline = Date.now() + timeoutMs;
   let last = await operatorCounts(metricsBaseUrl);
-  for (let quietSince = Date.now(); Date.now() - quietSince < quietMs; ) {
+  for (let quietSince = Date.now(); Date.now() - quietSince < quietMs;) {
     if (Date.now() > deadline) {
-      throw new Error(`the operator did not settle within ${timeoutMs / 1000} s: Cluster queue depth ${last.clusterQueueDepth}, requests ${JSON.stringify(last.byKey)}`);
+      throw new Error(
+        `the operator did not settle within ${timeoutMs / 1000} s: Cluster queue depth ${last.clusterQueueDepth}, requests ${JSON.stringify(last.byKey)}`,
+      );
     }
     await new Promise(r => setTimeout(r, 250));
     const c = await operatorCounts(metricsBaseUrl);

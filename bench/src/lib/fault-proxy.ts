@@ -52,7 +52,9 @@ export async function startFaultProxy(upstream: KubeConfig): Promise<FaultProxy>
       entry.injected = 'watch-gone';
       req.resume();
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'too old resource version (injected)', reason: 'Expired', code: 410 } })}\n`);
+      res.end(
+        `${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'too old resource version (injected)', reason: 'Expired', code: 410 } })}\n`,
+      );
       return;
     }
     if (decision && decision !== 'watch-gone') {

@@ -1,7 +1,7 @@
 import { parseMetrics } from './operator-process';
 
 describe('parseMetrics', () => {
-  it('sums API requests by verb and counts writes; reads the Cluster controller\'s reconciles and queue', () => {
+  it("sums API requests by verb and counts writes; reads the Cluster controller's reconciles and queue", () => {
     const text = [
       '# HELP k0smotron_api_requests_total Kubernetes API requests by verb and HTTP status code (0 = no response).',
       '# TYPE k0smotron_api_requests_total counter',

@@ -102,11 +102,16 @@ export function startOperatorProcess(opts: OperatorProcessOptions): OperatorProc
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const out = fs.openSync(logFile, 'a');
   const flags = [
-    '--kubeconfig', opts.kubeconfigPath,
-    '--namespaces', opts.namespaces.join(','),
-    '--metrics-address', `127.0.0.1:${opts.metricsPort}`,
-    '--log-level', opts.logLevel ?? 'warn',
-    '--resync-period', opts.resyncPeriod ?? '10m',
+    '--kubeconfig',
+    opts.kubeconfigPath,
+    '--namespaces',
+    opts.namespaces.join(','),
+    '--metrics-address',
+    `127.0.0.1:${opts.metricsPort}`,
+    '--log-level',
+    opts.logLevel ?? 'warn',
+    '--resync-period',
+    opts.resyncPeriod ?? '10m',
     ...(opts.args ?? []),
   ];
   const entry = opts.entry ?? BUNDLE;
@@ -117,9 +122,10 @@ export function startOperatorProcess(opts: OperatorProcessOptions): OperatorProc
     ...(process.env.BENCH_OPERATOR_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_OPERATOR_PROFILE}`] : []),
     ...(process.env.BENCH_OPERATOR_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? []),
   ];
-  const child: ChildProcess = entry === 'tsx'
-    ? spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(REPO, 'operator/src/main.ts'), ...flags], { cwd: REPO, stdio: ['ignore', out, out] })
-    : spawn(process.execPath, [...nodeArgs, entry, ...flags], { cwd: REPO, stdio: ['ignore', out, out] });
+  const child: ChildProcess =
+    entry === 'tsx'
+      ? spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(REPO, 'operator/src/main.ts'), ...flags], { cwd: REPO, stdio: ['ignore', out, out] })
+      : spawn(process.execPath, [...nodeArgs, entry, ...flags], { cwd: REPO, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   const startedAt = Date.now();
   const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));

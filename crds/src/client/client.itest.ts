@@ -60,7 +60,12 @@ describe('K0smotronClient', () => {
   });
 
   it('creates a v1beta1 object at v1beta1 and reads it back as v1beta2', async () => {
-    await client.createCluster({ apiVersion: 'k0smotron.io/v1beta1', kind: 'Cluster', metadata: { name: 'legacy', namespace: ns }, spec: { controllerPlaneFlags: ['--debug=true'] } });
+    await client.createCluster({
+      apiVersion: 'k0smotron.io/v1beta1',
+      kind: 'Cluster',
+      metadata: { name: 'legacy', namespace: ns },
+      spec: { controllerPlaneFlags: ['--debug=true'] },
+    });
     const read = await client.getCluster(ns, 'legacy');
     expect(read?.apiVersion).toBe('k0smotron.io/v1beta2');
     expect(read?.spec?.controllerPlaneFlags).toEqual(['--debug=true']);
@@ -111,7 +116,10 @@ describe('K0smotronClient', () => {
     expect(await client.readJoinToken(ns, 'tok')).toBeUndefined();
     expect(await client.readKubeconfig(ns, 'one')).toBeUndefined();
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'tok' }, stringData: { token: 'H4sIAAAA-token' } } });
-    await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'one-kubeconfig' }, stringData: { value: 'apiVersion: v1\nkind: Config\n' } } });
+    await core.createNamespacedSecret({
+      namespace: ns,
+      body: { metadata: { name: 'one-kubeconfig' }, stringData: { value: 'apiVersion: v1\nkind: Config\n' } },
+    });
     expect(await client.readJoinToken(ns, 'tok')).toBe('H4sIAAAA-token');
     expect(await client.readKubeconfig(ns, 'one')).toBe('apiVersion: v1\nkind: Config\n');
 
@@ -134,7 +142,12 @@ describe('K0smotronClient', () => {
   });
 
   it('creates, gets, lists and deletes JoinTokenRequests', async () => {
-    await client.createJoinTokenRequest({ apiVersion: 'k0smotron.io/v1beta1', kind: 'JoinTokenRequest', metadata: { name: 'j1', namespace: ns }, spec: { clusterRef: { name: 'one' }, expiry: '1h' } });
+    await client.createJoinTokenRequest({
+      apiVersion: 'k0smotron.io/v1beta1',
+      kind: 'JoinTokenRequest',
+      metadata: { name: 'j1', namespace: ns },
+      spec: { clusterRef: { name: 'one' }, expiry: '1h' },
+    });
     expect((await client.getJoinTokenRequest(ns, 'j1'))?.spec.expiry).toBe('1h');
     expect((await client.listJoinTokenRequests(ns)).map(j => j.metadata.name)).toEqual(['j1']);
     await client.deleteJoinTokenRequest(ns, 'j1');

@@ -15,10 +15,7 @@ describe('toK0smotronApiError', () => {
     expect(e.reason).toBe('CrdMissing');
     expect(e.message).toContain('the server could not find the requested resource');
     expect(e.message).toContain('kubectl apply -f crds/k0smotron.io_clusters.yaml');
-    const e2 = toK0smotronApiError(
-      new ApiException(404, 'x', status(404, 'NotFound', 'the server could not find the requested resource', {}), {}),
-      ctx,
-    );
+    const e2 = toK0smotronApiError(new ApiException(404, 'x', status(404, 'NotFound', 'the server could not find the requested resource', {}), {}), ctx);
     expect(e2.reason).toBe('CrdMissing');
   });
 
@@ -94,9 +91,7 @@ describe('K0smotronClient against an unreachable server', () => {
     const noNs = await client.createCluster({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'a' } }).catch(e => e);
     expect(noNs.reason).toBe('Invalid');
     expect(noNs.message).toContain('metadata.namespace');
-    const foreign = await client
-      .createCluster({ apiVersion: 'apps/v1', kind: 'Cluster', metadata: { name: 'a', namespace: 'default' } })
-      .catch(e => e);
+    const foreign = await client.createCluster({ apiVersion: 'apps/v1', kind: 'Cluster', metadata: { name: 'a', namespace: 'default' } }).catch(e => e);
     expect(foreign.message).toContain('k0smotron.io/v1beta2');
   });
 });

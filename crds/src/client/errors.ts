@@ -1,14 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 
-export type K0smotronApiErrorReason =
-  | 'NotFound'
-  | 'Forbidden'
-  | 'Unauthorized'
-  | 'Conflict'
-  | 'Invalid'
-  | 'CrdMissing'
-  | 'Unreachable'
-  | 'Other';
+export type K0smotronApiErrorReason = 'NotFound' | 'Forbidden' | 'Unauthorized' | 'Conflict' | 'Invalid' | 'CrdMissing' | 'Unreachable' | 'Other';
 
 export interface K0smotronApiErrorCause {
   field: string;
@@ -26,14 +18,7 @@ export class K0smotronApiError extends Error {
   /** Per-field problems of an Invalid (422) answer. */
   readonly causes?: K0smotronApiErrorCause[];
 
-  constructor(init: {
-    message: string;
-    status: number;
-    reason: K0smotronApiErrorReason;
-    server?: string;
-    causes?: K0smotronApiErrorCause[];
-    cause?: unknown;
-  }) {
+  constructor(init: { message: string; status: number; reason: K0smotronApiErrorReason; server?: string; causes?: K0smotronApiErrorCause[]; cause?: unknown }) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
     this.status = init.status;
     this.reason = init.reason;

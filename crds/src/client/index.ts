@@ -1,13 +1,6 @@
 // Node-only typed access to the k0smotron.io API (`@k0smotron/api/client`). Every failure is a
 // K0smotronApiError whose reason tells what went wrong and whose message tells the fix.
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type CoreV1Event,
-  type KubeConfig,
-} from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
 import {
   API_VERSION,
   CLUSTER_KIND,

@@ -6,14 +6,7 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@k
 import { createTestNamespace, poller, sharedTestCluster } from '@k0smotron/testenv';
 import { ensureCrdsInstalled } from '../testing/install';
 import type { Condition } from '../schema/common';
-import {
-  issueJoinToken,
-  JoinTokenRefusedError,
-  JoinTokenTimeoutError,
-  K0smotronClient,
-  newJoinTokenRequest,
-  type JoinTokenProgress,
-} from './index';
+import { issueJoinToken, JoinTokenRefusedError, JoinTokenTimeoutError, K0smotronClient, newJoinTokenRequest, type JoinTokenProgress } from './index';
 
 jest.setTimeout(60_000);
 
@@ -88,7 +81,7 @@ describe('issueJoinToken', () => {
   it.each([
     ['PolicyViolation', 'spec.expiry "720h" is longer than the tenant policy allows (24h)'],
     ['CrossNamespaceDenied', 'Cluster other/c does not serve join tokens for this namespace'],
-  ])('ends the wait on the tenant policy\'s refusal %s too, and deletes the request', async (reason, why) => {
+  ])("ends the wait on the tenant policy's refusal %s too, and deletes the request", async (reason, why) => {
     const clusterName = `policy-${reason.toLowerCase()}`;
     const issuing = issueJoinToken(client, newJoinTokenRequest({ namespace: ns, clusterName, expiry: '720h' }), {
       timeoutMs: 20_000,
@@ -121,7 +114,7 @@ describe('issueJoinToken', () => {
     expect(await client.getJoinTokenRequest(ns, name)).toBeUndefined();
   });
 
-  it('times out naming the operator\'s last reason, and keeps the request only when asked to', async () => {
+  it("times out naming the operator's last reason, and keeps the request only when asked to", async () => {
     const keep = issueJoinToken(client, newJoinTokenRequest({ namespace: ns, clusterName: 'slow', name: 'slow-kept' }), {
       timeoutMs: 2_000,
       pollMs: 200,

@@ -159,7 +159,7 @@ export class JoinTokenRefusedError extends Error {
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
+  return new Promise<void>(resolve => {
     if (signal?.aborted) return resolve();
     const onAbort = () => {
       clearTimeout(t);

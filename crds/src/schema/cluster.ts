@@ -1,23 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { V1Volume, V1TopologySpreadConstraint, V1PersistentVolumeClaimSpec } from '@kubernetes/client-node';
-import {
-  DEFAULT_API_PORT,
-  DEFAULT_ETCD_IMAGE,
-  DEFAULT_K0S_IMAGE,
-  DEFAULT_K0S_VERSION,
-  DEFAULT_KONNECTIVITY_PORT,
-} from '../constants';
-import {
-  Conditions,
-  DNS1123_SUBDOMAIN_PATTERN,
-  Embedded,
-  NotSupported,
-  ObjectMeta,
-  Quantity,
-  ResourceRequirements,
-  StringEnum,
-  StringMap,
-} from './common';
+import { DEFAULT_API_PORT, DEFAULT_ETCD_IMAGE, DEFAULT_K0S_IMAGE, DEFAULT_K0S_VERSION, DEFAULT_KONNECTIVITY_PORT } from '../constants';
+import { Conditions, DNS1123_SUBDOMAIN_PATTERN, Embedded, NotSupported, ObjectMeta, Quantity, ResourceRequirements, StringEnum, StringMap } from './common';
 
 export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
 export type ServiceType = (typeof SERVICE_TYPES)[number];
@@ -25,15 +9,7 @@ export const STORAGE_TYPES = ['etcd', 'kine'] as const;
 export type StorageType = (typeof STORAGE_TYPES)[number];
 export const PERSISTENCE_TYPES = ['emptyDir', 'hostPath', 'pvc'] as const;
 export type PersistenceType = (typeof PERSISTENCE_TYPES)[number];
-export const CERTIFICATE_REF_TYPES = [
-  'ca',
-  'sa',
-  'proxy',
-  'etcd',
-  'apiserver-etcd-client',
-  'etcd-peer',
-  'etcd-server',
-] as const;
+export const CERTIFICATE_REF_TYPES = ['ca', 'sa', 'proxy', 'etcd', 'apiserver-etcd-client', 'etcd-peer', 'etcd-server'] as const;
 export type CertificateRefType = (typeof CERTIFICATE_REF_TYPES)[number];
 export const PATCH_TYPES = ['json', 'merge', 'strategic'] as const;
 export type PatchType = (typeof PATCH_TYPES)[number];
@@ -42,12 +18,10 @@ export type PatchType = (typeof PATCH_TYPES)[number];
 export const K0S_VERSION_PATTERN = '^v[0-9]+\\.[0-9]+\\.[0-9]+([-+]k0s\\.[0-9]+)?$';
 /** A host name or an IP address, without scheme or port. */
 export const HOST_PATTERN =
-  '^(([0-9]{1,3}\\.){3}[0-9]{1,3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]+|' +
-  '[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*)$';
+  '^(([0-9]{1,3}\\.){3}[0-9]{1,3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]+|' + '[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?(\\.[a-zA-Z0-9]([-a-zA-Z0-9]*[a-zA-Z0-9])?)*)$';
 export const KINE_URL_PATTERN = '^[a-z][a-z0-9+.-]*://.*$';
 
-const Port = (description: string, dflt: number) =>
-  Type.Integer({ minimum: 1, maximum: 65535, default: dflt, description });
+const Port = (description: string, dflt: number) => Type.Integer({ minimum: 1, maximum: 65535, default: dflt, description });
 
 export const ServiceSpec = Type.Object(
   {
@@ -58,9 +32,7 @@ export const ServiceSpec = Type.Object(
       }),
     ),
     apiPort: Type.Optional(Port('Kubernetes API port (also the NodePort number).', DEFAULT_API_PORT)),
-    konnectivityPort: Type.Optional(
-      Port('Konnectivity agent port (also the NodePort number).', DEFAULT_KONNECTIVITY_PORT),
-    ),
+    konnectivityPort: Type.Optional(Port('Konnectivity agent port (also the NodePort number).', DEFAULT_KONNECTIVITY_PORT)),
     annotations: Type.Optional(StringMap({ description: 'Annotations of the Service (v1beta1 field, still honoured).' })),
     labels: Type.Optional(StringMap({ description: 'Labels of the Service (v1beta1 field, still honoured).' })),
     loadBalancerClass: Type.Optional(Type.String({ description: 'LoadBalancer class (v1beta1 field, still honoured).' })),
@@ -91,14 +63,10 @@ export const PersistentVolumeClaim = Type.Object({
 
 export const PersistenceSpec = Type.Object(
   {
-    type: Type.Optional(
-      StringEnum(PERSISTENCE_TYPES, { default: 'emptyDir', description: 'emptyDir, hostPath or pvc.' }),
-    ),
+    type: Type.Optional(StringEnum(PERSISTENCE_TYPES, { default: 'emptyDir', description: 'emptyDir, hostPath or pvc.' })),
     hostPath: Type.Optional(Type.String({ pattern: '^/', description: 'Host directory for type hostPath.' })),
     persistentVolumeClaim: Type.Optional(PersistentVolumeClaim),
-    autoDeletePVCs: Type.Optional(
-      Type.Boolean({ default: false, description: 'Delete the PVCs when the Cluster is deleted.' }),
-    ),
+    autoDeletePVCs: Type.Optional(Type.Boolean({ default: false, description: 'Delete the PVCs when the Cluster is deleted.' })),
   },
   { description: 'Where the k0s controllers keep /var/lib/k0s.' },
 );
@@ -131,9 +99,7 @@ export type EtcdSpec = Static<typeof EtcdSpec>;
 
 export const KineSpec = Type.Object(
   {
-    dataSourceURL: Type.Optional(
-      Type.String({ pattern: KINE_URL_PATTERN, description: 'kine data source, e.g. postgres://user:pass@host/db.' }),
-    ),
+    dataSourceURL: Type.Optional(Type.String({ pattern: KINE_URL_PATTERN, description: 'kine data source, e.g. postgres://user:pass@host/db.' })),
     dataSourceSecretName: Type.Optional(
       Type.String({
         pattern: DNS1123_SUBDOMAIN_PATTERN,
@@ -197,17 +163,11 @@ export const K0sConfig = Type.Unsafe<{ apiVersion?: string; kind?: string } & Re
 });
 
 const specProperties = {
-  replicas: Type.Optional(
-    Type.Integer({ minimum: 0, maximum: 99, default: 1, description: 'Controllers; 0 puts the control plane to sleep.' }),
-  ),
+  replicas: Type.Optional(Type.Integer({ minimum: 0, maximum: 99, default: 1, description: 'Controllers; 0 puts the control plane to sleep.' })),
   image: Type.Optional(Type.String({ minLength: 1, default: DEFAULT_K0S_IMAGE, description: 'k0s image, without tag.' })),
-  version: Type.Optional(
-    Type.String({ pattern: K0S_VERSION_PATTERN, default: DEFAULT_K0S_VERSION, description: 'k0s version, e.g. v1.30.2-k0s.0.' }),
-  ),
+  version: Type.Optional(Type.String({ pattern: K0S_VERSION_PATTERN, default: DEFAULT_K0S_VERSION, description: 'k0s version, e.g. v1.30.2-k0s.0.' })),
   serviceAccount: Type.Optional(Type.String({ pattern: DNS1123_SUBDOMAIN_PATTERN })),
-  externalAddress: Type.Optional(
-    Type.String({ pattern: HOST_PATTERN, description: 'Host name or IP workers use to reach the API, without scheme or port.' }),
-  ),
+  externalAddress: Type.Optional(Type.String({ pattern: HOST_PATTERN, description: 'Host name or IP workers use to reach the API, without scheme or port.' })),
   service: Type.Optional(ServiceSpec),
   persistence: Type.Optional(PersistenceSpec),
   storage: Type.Optional(StorageSpec),
@@ -217,25 +177,17 @@ const specProperties = {
   mounts: Type.Optional(Type.Array(Mount)),
   controlPlaneFlags: Type.Optional(Type.Array(Type.String({ pattern: '^--' }), { description: 'Extra k0s controller flags.' })),
   resources: Type.Optional(ResourceRequirements),
-  topologySpreadConstraints: Type.Optional(
-    Type.Array(Embedded<V1TopologySpreadConstraint>('Spread of the control-plane and etcd pods.')),
-  ),
-  kubeconfigSecretMetadata: Type.Optional(
-    Type.Object({ labels: Type.Optional(StringMap()), annotations: Type.Optional(StringMap()) }),
-  ),
+  topologySpreadConstraints: Type.Optional(Type.Array(Embedded<V1TopologySpreadConstraint>('Spread of the control-plane and etcd pods.'))),
+  kubeconfigSecretMetadata: Type.Optional(Type.Object({ labels: Type.Optional(StringMap()), annotations: Type.Optional(StringMap()) })),
   patches: Type.Optional(Type.Array(ComponentPatch)),
   ingress: Type.Optional(NotSupported('spec.ingress')),
   monitoring: Type.Optional(NotSupported('spec.monitoring')),
   remoteHostCluster: Type.Optional(NotSupported('spec.remoteHostCluster')),
   // v1beta1 field names, accepted on both versions and mapped by normalizeClusterSpec().
   kineDataSourceURL: Type.Optional(Type.String({ pattern: KINE_URL_PATTERN, description: 'v1beta1: use storage.kine.dataSourceURL.' })),
-  kineDataSourceSecretName: Type.Optional(
-    Type.String({ pattern: DNS1123_SUBDOMAIN_PATTERN, description: 'v1beta1: use storage.kine.dataSourceSecretName.' }),
-  ),
+  kineDataSourceSecretName: Type.Optional(Type.String({ pattern: DNS1123_SUBDOMAIN_PATTERN, description: 'v1beta1: use storage.kine.dataSourceSecretName.' })),
   etcd: Type.Optional(EtcdSpec),
-  controllerPlaneFlags: Type.Optional(
-    Type.Array(Type.String({ pattern: '^--' }), { description: 'v1beta1: use controlPlaneFlags.' }),
-  ),
+  controllerPlaneFlags: Type.Optional(Type.Array(Type.String({ pattern: '^--' }), { description: 'v1beta1: use controlPlaneFlags.' })),
   kubeconfigRef: Type.Optional(NotSupported('spec.kubeconfigRef')),
 };
 

@@ -66,4 +66,3 @@ export const JoinTokenRequest = Type.Object({
   status: Type.Optional(JoinTokenRequestStatus),
 });
 export type JoinTokenRequest = Static<typeof JoinTokenRequest>;
-

@@ -165,7 +165,14 @@ export async function createUpstreamOperatorDeployment(kc: KubeConfig): Promise<
 
 const TIME = '2026-03-01T10:00:00Z';
 type Cond = { type: string; status: 'True' | 'False' | 'Unknown'; reason: string; message: string; lastTransitionTime: string; observedGeneration: number };
-const cond = (type: string, status: Cond['status'], reason: string, message = ''): Cond => ({ type, status, reason, message, lastTransitionTime: TIME, observedGeneration: 1 });
+const cond = (type: string, status: Cond['status'], reason: string, message = ''): Cond => ({
+  type,
+  status,
+  reason,
+  message,
+  lastTransitionTime: TIME,
+  observedGeneration: 1,
+});
 
 export interface UpstreamStatusOptions {
   name: string;
@@ -192,7 +199,14 @@ export function upstreamClusterStatus(o: UpstreamStatusOptions): Record<string, 
     updatedReplicas: o.replicas,
     selector: `app=k0smotron,cluster=${o.name},cluster.x-k8s.io/control-plane=true,component=cluster`,
     conditions: [
-      available ? cond('Available', 'True', 'Available') : cond('Available', 'False', o.functionalError ? 'InternalError' : 'NotAvailable', o.functionalError ?? '* ControlPlaneExposed: Waiting for external address.'),
+      available
+        ? cond('Available', 'True', 'Available')
+        : cond(
+            'Available',
+            'False',
+            o.functionalError ? 'InternalError' : 'NotAvailable',
+            o.functionalError ?? '* ControlPlaneExposed: Waiting for external address.',
+          ),
       cond('CertificatesAvailable', 'True', 'Created'),
       functional,
       exposed,
@@ -201,7 +215,12 @@ export function upstreamClusterStatus(o: UpstreamStatusOptions): Record<string, 
       cond('Deleting', 'False', 'NotDeleting'),
       cond('KubeconfigSecretAvailable', 'True', 'Created'),
     ],
-    deprecated: { v1beta1: { reconciliationStatus: o.functionalError ? 'Failed reconciling kubeconfig secret' : 'Reconciliation successful', ready: o.readyReplicas === o.replicas } },
+    deprecated: {
+      v1beta1: {
+        reconciliationStatus: o.functionalError ? 'Failed reconciling kubeconfig secret' : 'Reconciliation successful',
+        ready: o.readyReplicas === o.replicas,
+      },
+    },
   };
 }
 
@@ -235,7 +254,14 @@ export async function createUpstreamCluster(kc: KubeConfig, o: UpstreamClusterOp
     namespace: ns,
     body: { apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: o.name }, spec: o.spec },
   })) as Cluster;
-  const owner: V1OwnerReference = { apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', name: o.name, uid: created.metadata.uid!, controller: true, blockOwnerDeletion: true };
+  const owner: V1OwnerReference = {
+    apiVersion: 'k0smotron.io/v1beta2',
+    kind: 'Cluster',
+    name: o.name,
+    uid: created.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
   const base = { app: 'k0smotron', cluster: o.name, component: 'cluster' };
   const selector = { ...base, 'cluster.x-k8s.io/control-plane': 'true' };
   const type = o.spec.service?.type ?? 'ClusterIP';
@@ -267,7 +293,9 @@ export async function createUpstreamCluster(kc: KubeConfig, o: UpstreamClusterOp
           metadata: { labels: selector },
           spec: {
             automountServiceAccountToken: false,
-            containers: [{ name: 'controller', image: `quay.io/k0sproject/k0s:${o.spec.version ?? 'v1.27.9-k0s.0'}`, args: ['/bin/sh', '-c', '/k0smotron-entrypoint.sh'] }],
+            containers: [
+              { name: 'controller', image: `quay.io/k0sproject/k0s:${o.spec.version ?? 'v1.27.9-k0s.0'}`, args: ['/bin/sh', '-c', '/k0smotron-entrypoint.sh'] },
+            ],
           },
         },
       },
@@ -315,7 +343,11 @@ export function k0sJoinToken(server: string, caPem: string, id: string, secret: 
  * Secret `<request>` with `token` and upstream's labels, owned by the request, then the status
  * upstream writes. Polls until stopped.
  */
-export function startUpstreamJoinTokenController(kc: KubeConfig, namespace: string, tokenFor: (jtr: JoinTokenRequest) => { token: string; id: string }): { stop(): Promise<void> } {
+export function startUpstreamJoinTokenController(
+  kc: KubeConfig,
+  namespace: string,
+  tokenFor: (jtr: JoinTokenRequest) => { token: string; id: string },
+): { stop(): Promise<void> } {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   let running = true;
@@ -340,7 +372,16 @@ export function startUpstreamJoinTokenController(kc: KubeConfig, namespace: stri
                 ...jtr.metadata.labels,
               },
               annotations: jtr.metadata.annotations,
-              ownerReferences: [{ apiVersion: 'k0smotron.io/v1beta2', kind: 'JoinTokenRequest', name: jtr.metadata.name!, uid: jtr.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+              ownerReferences: [
+                {
+                  apiVersion: 'k0smotron.io/v1beta2',
+                  kind: 'JoinTokenRequest',
+                  name: jtr.metadata.name!,
+                  uid: jtr.metadata.uid!,
+                  controller: true,
+                  blockOwnerDeletion: true,
+                },
+              ],
             },
             type: 'Opaque',
             stringData: { token },
@@ -354,7 +395,16 @@ export function startUpstreamJoinTokenController(kc: KubeConfig, namespace: stri
             body: {
               status: {
                 tokenID: id,
-                conditions: [{ type: 'JoinTokenSecretCreated', status: 'True', reason: 'Created', message: '', lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), observedGeneration: 1 }],
+                conditions: [
+                  {
+                    type: 'JoinTokenSecretCreated',
+                    status: 'True',
+                    reason: 'Created',
+                    message: '',
+                    lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+                    observedGeneration: 1,
+                  },
+                ],
                 deprecated: { v1beta1: { reconciliationStatus: 'Reconciliation successful' } },
               },
             },

@@ -7,7 +7,8 @@ describe('command modules', () => {
   it('name every command once, with a handler or subcommands', () => {
     const names = COMMANDS.map(commandName);
     expect(new Set(names).size).toBe(names.length);
-    for (const c of COMMANDS) expect({ name: commandName(c), runs: !!c.handler || !!c.subcommands?.every(s => s.handler) }).toEqual({ name: commandName(c), runs: true });
+    for (const c of COMMANDS)
+      expect({ name: commandName(c), runs: !!c.handler || !!c.subcommands?.every(s => s.handler) }).toEqual({ name: commandName(c), runs: true });
   });
 });
 

@@ -35,7 +35,10 @@ export const createCommand: CommandSpec = {
   },
   examples: [
     ['kubectl k0smotron create demo', '# a Cluster with upstream defaults'],
-    ['kubectl k0smotron create demo --replicas 3 --service-type NodePort --k0s-version v1.30.2-k0s.0 --wait', '# three controllers on NodePorts, wait until Available'],
+    [
+      'kubectl k0smotron create demo --replicas 3 --service-type NodePort --k0s-version v1.30.2-k0s.0 --wait',
+      '# three controllers on NodePorts, wait until Available',
+    ],
     ['kubectl k0smotron create demo --storage kine --kine-secret demo-db', '# kine with the URL from a Secret'],
     ['kubectl k0smotron create demo --dry-run=client -o yaml > demo.yaml', '# render the manifest only'],
     ['kubectl k0smotron create -f demo.yaml', '# from a manifest'],

@@ -8,5 +8,11 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'all-namespaces': { alias: 'A', type: 'boolean', describe: 'Across all namespaces (list, join-token list)', global: true },
   'request-timeout': { type: 'string', describe: 'Timeout of each API request, e.g. 10s, 1m (0 = none)', global: true },
   v: { alias: 'verbose', type: 'count', describe: 'More detail: -v adds sections, -v=6 logs requests', global: true },
-  color: { type: 'string', default: 'auto', describe: 'Colour output: auto, always or never (NO_COLOR is honoured)', global: true, values: ['auto', 'always', 'never'] },
+  color: {
+    type: 'string',
+    default: 'auto',
+    describe: 'Colour output: auto, always or never (NO_COLOR is honoured)',
+    global: true,
+    values: ['auto', 'always', 'never'],
+  },
 };

@@ -26,5 +26,6 @@ export const uninstallCommand: CommandSpec = {
     wait: { type: 'boolean', default: false, describe: 'Wait until everything is gone' },
     timeout: { type: 'string', default: '5m', describe: 'How long --wait waits' },
   },
-  handler: async (args, ctx) => (await loadCommands()).runUninstall(await ctx.session(), args as { force: boolean; dryRun?: string; wait: boolean; timeout: string }),
+  handler: async (args, ctx) =>
+    (await loadCommands()).runUninstall(await ctx.session(), args as { force: boolean; dryRun?: string; wait: boolean; timeout: string }),
 };

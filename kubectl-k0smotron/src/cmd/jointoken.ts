@@ -12,7 +12,12 @@ const create: CommandSpec = {
     expiry: { type: 'string', describe: 'How long the token works, e.g. 1h, 24h (0s = never expires)' },
     role: { type: 'string', describe: 'worker or controller', values: ['worker', 'controller'] },
     name: { type: 'string', describe: 'Name of the JoinTokenRequest (default CLUSTER-TOKEN-random)' },
-    output: { alias: 'o', type: 'string', describe: 'token (default), script, or yaml/json (the JoinTokenRequest, token in status.token)', values: ['token', 'script', 'yaml', 'json'] },
+    output: {
+      alias: 'o',
+      type: 'string',
+      describe: 'token (default), script, or yaml/json (the JoinTokenRequest, token in status.token)',
+      values: ['token', 'script', 'yaml', 'json'],
+    },
     timeout: { type: 'string', default: '2m', describe: 'How long to wait for the token' },
   },
   examples: [

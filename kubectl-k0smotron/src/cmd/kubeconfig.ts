@@ -9,7 +9,11 @@ export const kubeconfigCommand: CommandSpec = {
   positionals: CLUSTER_NAME,
   options: {
     expiry: { type: 'string', describe: 'How long your certificate works, e.g. 1h, 30m (default 8h, at most 168h)' },
-    admin: { type: 'boolean', default: false, describe: 'Break-glass: the stored shared admin kubeconfig (valid 7 days, renewed by the operator, not revocable)' },
+    admin: {
+      type: 'boolean',
+      default: false,
+      describe: 'Break-glass: the stored shared admin kubeconfig (valid 7 days, renewed by the operator, not revocable)',
+    },
     merge: { type: 'boolean', default: false, describe: 'Add it to your kubeconfig (atomically, mode 0600, previous content in FILE.bak)' },
     'context-name': { type: 'string', describe: 'Name of the merged context (default k0smotron-NAMESPACE-NAME)' },
     use: { type: 'boolean', default: false, describe: 'With --merge: make it the current context (never switched otherwise)' },

@@ -20,7 +20,10 @@ export function oneOf<T extends string>(flag: string, value: string | undefined,
 
 /** The same list, but with an empty or missing value allowed. */
 export function clusterNames(clusters: Cluster[]): string[] {
-  return clusters.map(c => c.metadata.name ?? '').filter(Boolean).sort();
+  return clusters
+    .map(c => c.metadata.name ?? '')
+    .filter(Boolean)
+    .sort();
 }
 
 export async function notFoundHint(

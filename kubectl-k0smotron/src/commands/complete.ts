@@ -3,11 +3,7 @@
 import { K0smotronClient } from '@k0smotron/api/client';
 import { loadKube } from '../kube';
 
-export async function completionNames(
-  kind: 'cluster' | 'namespace' | 'context' | 'jtr',
-  flags: Record<string, string>,
-  partial: string,
-): Promise<string[]> {
+export async function completionNames(kind: 'cluster' | 'namespace' | 'context' | 'jtr', flags: Record<string, string>, partial: string): Promise<string[]> {
   const kube = loadKube({
     kubeconfig: flags['--kubeconfig'],
     context: flags['--context'],

@@ -117,11 +117,17 @@ export function buildCluster(args: CreateArgs, namespace: string, namespaceFromF
     const docs = parseAllDocuments(text);
     const first = docs[0];
     if (!first || first.errors.length > 0) {
-      throw new CliError(`--k0s-config ${args.k0sConfig} is not valid YAML${first ? `: ${first.errors[0].message.split('\n')[0]}` : ''}`, 'give a k0s ClusterConfig file');
+      throw new CliError(
+        `--k0s-config ${args.k0sConfig} is not valid YAML${first ? `: ${first.errors[0].message.split('\n')[0]}` : ''}`,
+        'give a k0s ClusterConfig file',
+      );
     }
     const value = first.toJS() as unknown;
     if (!value || typeof value !== 'object' || Array.isArray(value)) {
-      throw new CliError(`--k0s-config ${args.k0sConfig} is not a k0s ClusterConfig object`, 'give a file with apiVersion: k0s.k0sproject.io/v1beta1, kind: ClusterConfig');
+      throw new CliError(
+        `--k0s-config ${args.k0sConfig} is not a k0s ClusterConfig object`,
+        'give a file with apiVersion: k0s.k0sproject.io/v1beta1, kind: ClusterConfig',
+      );
     }
     flags.k0sConfig = value as Record<string, unknown>;
   }
@@ -138,10 +144,7 @@ export function buildCluster(args: CreateArgs, namespace: string, namespaceFromF
     if (!cluster.metadata.name) throw new CliError(`the Cluster in ${source} has no metadata.name`, 'add one, or pass NAME');
     const fileNs = cluster.metadata.namespace;
     if (fileNs && namespaceFromFlag && fileNs !== namespace) {
-      throw new CliError(
-        `the namespace of the Cluster in ${source} ("${fileNs}") does not match -n "${namespace}"`,
-        'drop -n, or change metadata.namespace',
-      );
+      throw new CliError(`the namespace of the Cluster in ${source} ("${fileNs}") does not match -n "${namespace}"`, 'drop -n, or change metadata.namespace');
     }
     cluster.metadata.namespace = fileNs ?? namespace;
     const { labels, annotations } = clusterFromFlags(cluster.metadata.name, namespace, flags).metadata;
@@ -172,9 +175,7 @@ export async function runCreate(s: Session, args: CreateArgs): Promise<void> {
   if (dryRun !== 'client') await chooseFreeNodePorts(s, cluster);
   let result = cluster;
   if (dryRun !== 'client') {
-    result = await s.call({ verb: 'create', resource: CLUSTERS, namespace: ns, name }, () =>
-      s.client.createCluster(cluster, { dryRun: dryRun === 'server' }),
-    );
+    result = await s.call({ verb: 'create', resource: CLUSTERS, namespace: ns, name }, () => s.client.createCluster(cluster, { dryRun: dryRun === 'server' }));
   }
   if (output === 'yaml' || output === 'json') s.print(render(forOutput(result), output));
   else if (output === 'name') s.print(`${CLUSTER_TYPE}/${name}`);

@@ -50,7 +50,11 @@ export function readinessOf(o: OwnedObject): Verdict {
     }
     case 'Pod': {
       const c = conditions.find(x => x.type === 'Ready');
-      return { ready: (c?.status as Readiness) ?? 'Unknown', reason: c?.status === 'True' ? undefined : (c?.reason ?? String(st.phase ?? '')), since: c?.lastTransitionTime ?? created };
+      return {
+        ready: (c?.status as Readiness) ?? 'Unknown',
+        reason: c?.status === 'True' ? undefined : (c?.reason ?? String(st.phase ?? '')),
+        since: c?.lastTransitionTime ?? created,
+      };
     }
     case 'Service': {
       const spec = (o.spec ?? {}) as { type?: string };
@@ -64,7 +68,11 @@ export function readinessOf(o: OwnedObject): Verdict {
       return { ready: st.phase === 'Bound' ? 'True' : 'False', reason: st.phase === 'Bound' ? undefined : String(st.phase ?? 'Pending'), since: created };
     case 'JoinTokenRequest': {
       const c = conditions.find(x => x.type === 'JoinTokenSecretCreated');
-      return { ready: (c?.status as Readiness) ?? 'Unknown', reason: c?.status === 'True' ? undefined : (c?.reason ?? 'Pending'), since: c?.lastTransitionTime ?? created };
+      return {
+        ready: (c?.status as Readiness) ?? 'Unknown',
+        reason: c?.status === 'True' ? undefined : (c?.reason ?? 'Pending'),
+        since: c?.lastTransitionTime ?? created,
+      };
     }
     case 'CronJob':
     case 'ConfigMap':
@@ -72,7 +80,9 @@ export function readinessOf(o: OwnedObject): Verdict {
       return { ready: 'True', since: created };
     default: {
       const c = conditions.find(x => x.type === 'Ready' || x.type === 'Available');
-      return c ? { ready: c.status as Readiness, reason: c.status === 'True' ? undefined : c.reason, since: c.lastTransitionTime } : { ready: '', since: created };
+      return c
+        ? { ready: c.status as Readiness, reason: c.status === 'True' ? undefined : c.reason, since: c.lastTransitionTime }
+        : { ready: '', since: created };
     }
   }
 }

@@ -28,13 +28,25 @@ export function installManifest(): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
-    throw new CliError('this build of the plugin has no operator manifest embedded', 'rebuild it after operator/deploy/install.yaml exists (npm run build -w kubectl-k0smotron)');
+    throw new CliError(
+      'this build of the plugin has no operator manifest embedded',
+      'rebuild it after operator/deploy/install.yaml exists (npm run build -w kubectl-k0smotron)',
+    );
   }
 }
 
 const APPLY_ORDER = [
-  'Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'Secret', 'ConfigMap', 'ClusterRole', 'Role',
-  'ClusterRoleBinding', 'RoleBinding', 'Service', 'Deployment',
+  'Namespace',
+  'CustomResourceDefinition',
+  'ServiceAccount',
+  'Secret',
+  'ConfigMap',
+  'ClusterRole',
+  'Role',
+  'ClusterRoleBinding',
+  'RoleBinding',
+  'Service',
+  'Deployment',
 ];
 
 /**
@@ -48,7 +60,11 @@ export function manifestObjects(text: string): KubernetesObject[] {
     const i = APPLY_ORDER.indexOf(k ?? '');
     return i < 0 ? APPLY_ORDER.length : i;
   };
-  return objs.map(withDefaultProtocols).map((o, i) => ({ o, i })).sort((a, b) => rank(a.o.kind) - rank(b.o.kind) || a.i - b.i).map(x => x.o);
+  return objs
+    .map(withDefaultProtocols)
+    .map((o, i) => ({ o, i }))
+    .sort((a, b) => rank(a.o.kind) - rank(b.o.kind) || a.i - b.i)
+    .map(x => x.o);
 }
 
 /**
@@ -85,7 +101,9 @@ async function waitForDeployments(s: Session, deployments: KubernetesObject[], t
     const name = d.metadata!.name!;
     let last = '';
     for (;;) {
-      const dep: V1Deployment = await s.call({ verb: 'get', resource: 'deployments.apps', namespace, name }, () => apps.readNamespacedDeployment({ namespace, name }));
+      const dep: V1Deployment = await s.call({ verb: 'get', resource: 'deployments.apps', namespace, name }, () =>
+        apps.readNamespacedDeployment({ namespace, name }),
+      );
       const want = dep.spec?.replicas ?? 1;
       const ready = dep.status?.readyReplicas ?? 0;
       const updated = dep.status?.updatedReplicas ?? 0;
@@ -138,7 +156,8 @@ export function isUpstreamOperatorImage(image: string): boolean {
  * from operator/deploy/install.yaml, is never counted.
  */
 export function upstreamOperatorSigns(deployments: DeploymentFacts[], crds: CrdFacts[]): UpstreamOperatorSigns {
-  const ours = (d: DeploymentFacts) => d.metadata?.labels?.['app.kubernetes.io/name'] === 'k0smotron' && d.metadata.labels['app.kubernetes.io/component'] === 'operator';
+  const ours = (d: DeploymentFacts) =>
+    d.metadata?.labels?.['app.kubernetes.io/name'] === 'k0smotron' && d.metadata.labels['app.kubernetes.io/component'] === 'operator';
   const found: UpstreamOperatorSigns = { deployments: [], crds: [] };
   for (const d of deployments) {
     if (ours(d)) continue;
@@ -169,11 +188,13 @@ async function findUpstreamOperator(s: Session): Promise<UpstreamOperatorSigns> 
   const apps = s.kc.makeApiClient(AppsV1Api);
   const ext = s.kc.makeApiClient(ApiextensionsV1Api);
   // Only a refusal is passed over (with a warning); an unreachable API stops here as anywhere.
-  const forbiddenIsEmpty = <T>(what: string) => (err: unknown): T[] => {
-    if (!(err instanceof CliError && err.message.startsWith('forbidden:'))) throw err;
-    s.progress(`${s.err.yellow('warning:')} cannot look for the upstream k0smotron operator's ${what}: ${err.message}`);
-    return [];
-  };
+  const forbiddenIsEmpty =
+    <T>(what: string) =>
+    (err: unknown): T[] => {
+      if (!(err instanceof CliError && err.message.startsWith('forbidden:'))) throw err;
+      s.progress(`${s.err.yellow('warning:')} cannot look for the upstream k0smotron operator's ${what}: ${err.message}`);
+      return [];
+    };
   const deployments: V1Deployment[] = await s
     .call({ verb: 'list', resource: 'deployments.apps' }, async () => (await apps.listDeploymentForAllNamespaces()).items)
     .catch(forbiddenIsEmpty<V1Deployment>('Deployment'));
@@ -198,16 +219,15 @@ async function findUpstreamOperator(s: Session): Promise<UpstreamOperatorSigns> 
 async function guardAgainstUpstream(s: Session, verb: 'install' | 'uninstall', force: boolean): Promise<void> {
   const signs = await findUpstreamOperator(s);
   if (signs.deployments.length === 0 && signs.crds.length === 0) return;
-  const what = [
-    ...signs.deployments.map(d => `deployment ${d}`),
-    ...signs.crds.map(c => `CRD ${c}`),
-  ].join('; ');
+  const what = [...signs.deployments.map(d => `deployment ${d}`), ...signs.crds.map(c => `CRD ${c}`)].join('; ');
   const consequence =
     verb === 'install'
       ? "installing this operator would replace upstream's CRDs and two operators would reconcile the same Clusters"
       : "uninstalling would delete upstream's CRDs, and with them every Cluster, and the k0smotron namespace its operator runs in";
   if (force) {
-    s.progress(`${s.err.yellow('warning:')} the upstream k0smotron operator runs here (${what}); --force: ${verb === 'install' ? 'installing' : 'uninstalling'} anyway: ${consequence}`);
+    s.progress(
+      `${s.err.yellow('warning:')} the upstream k0smotron operator runs here (${what}); --force: ${verb === 'install' ? 'installing' : 'uninstalling'} anyway: ${consequence}`,
+    );
     return;
   }
   throw new CliError(
@@ -241,7 +261,10 @@ export async function runInstall(s: Session, args: { dryRun?: string; output?: s
     const core = s.kc.makeApiClient(CoreV1Api);
     for (const o of objects.filter(x => x.kind === 'Namespace')) {
       const name = o.metadata!.name!;
-      const exists = await core.readNamespace({ name }).then(() => true, () => false);
+      const exists = await core.readNamespace({ name }).then(
+        () => true,
+        () => false,
+      );
       if (!exists) missingNamespaces.add(name);
     }
   }
@@ -256,7 +279,11 @@ export async function runInstall(s: Session, args: { dryRun?: string; output?: s
     s.print(`${describeObj(o)} serverside-applied${suffix}`);
   }
   if (args.wait && dryRun !== 'server') {
-    await waitForDeployments(s, objects.filter(o => o.kind === 'Deployment'), timeoutMs);
+    await waitForDeployments(
+      s,
+      objects.filter(o => o.kind === 'Deployment'),
+      timeoutMs,
+    );
   }
 }
 
@@ -315,9 +342,22 @@ export async function runUninstall(s: Session, args: { force: boolean; dryRun?: 
         await s.client.patchCluster(c.metadata.namespace!, c.metadata.name!, { metadata: { finalizers: null } }).catch(() => undefined);
       }
       for (const j of await s.client.listJoinTokenRequests().catch(() => [])) {
-        await s.call({ verb: 'patch', resource: JOIN_TOKEN_REQUESTS }, () =>
-          api.patch({ apiVersion: j.apiVersion, kind: j.kind, metadata: { name: j.metadata.name, namespace: j.metadata.namespace, finalizers: null as unknown as string[] } }, undefined, undefined, 'kubectl-k0smotron', undefined, PatchStrategy.MergePatch),
-        ).catch(() => undefined);
+        await s
+          .call({ verb: 'patch', resource: JOIN_TOKEN_REQUESTS }, () =>
+            api.patch(
+              {
+                apiVersion: j.apiVersion,
+                kind: j.kind,
+                metadata: { name: j.metadata.name, namespace: j.metadata.namespace, finalizers: null as unknown as string[] },
+              },
+              undefined,
+              undefined,
+              'kubectl-k0smotron',
+              undefined,
+              PatchStrategy.MergePatch,
+            ),
+          )
+          .catch(() => undefined);
       }
     }
   }
@@ -339,10 +379,12 @@ export async function runUninstall(s: Session, args: { force: boolean; dryRun?: 
     const started = Date.now();
     for (const o of objects) {
       for (;;) {
-        const exists = await api.read({ apiVersion: o.apiVersion!, kind: o.kind!, metadata: { name: o.metadata!.name!, namespace: o.metadata?.namespace } }).then(
-          () => true,
-          () => false,
-        );
+        const exists = await api
+          .read({ apiVersion: o.apiVersion!, kind: o.kind!, metadata: { name: o.metadata!.name!, namespace: o.metadata?.namespace } })
+          .then(
+            () => true,
+            () => false,
+          );
         if (!exists) break;
         if (Date.now() - started > timeoutMs) {
           throw new CliError(`timed out after ${formatGoDuration(timeoutMs)} waiting for ${describeObj(o)} to be deleted`, 'check its finalizers');

@@ -9,13 +9,7 @@ import {
   type JoinTokenRequest,
   type JoinRole,
 } from '@k0smotron/api';
-import {
-  issueJoinToken,
-  JoinTokenRefusedError,
-  JoinTokenTimeoutError,
-  newJoinTokenRequest,
-  type IssuedJoinToken,
-} from '@k0smotron/api/client';
+import { issueJoinToken, JoinTokenRefusedError, JoinTokenTimeoutError, newJoinTokenRequest, type IssuedJoinToken } from '@k0smotron/api/client';
 import { CliError } from '../errors';
 import { age } from '../output/age';
 import { renderTable } from '../output/table';
@@ -27,7 +21,14 @@ import { parseTimeout, POLL_MS } from './wait';
 const JTR_TYPE = 'jointokenrequest.k0smotron.io';
 
 export function joinScript(token: string, role: JoinRole, k0sVersion: string): string {
-  return ['#!/bin/sh', '# Joins this machine to the k0smotron cluster; run as a user that can sudo.', 'set -eu', ...workerJoinCommands({ token, role, k0sVersion })].join('\n') + '\n';
+  return (
+    [
+      '#!/bin/sh',
+      '# Joins this machine to the k0smotron cluster; run as a user that can sudo.',
+      'set -eu',
+      ...workerJoinCommands({ token, role, k0sVersion }),
+    ].join('\n') + '\n'
+  );
 }
 
 export interface JoinTokenCreateArgs {
@@ -89,8 +90,7 @@ export async function runJoinTokenCreate(s: Session, args: JoinTokenCreateArgs):
   else s.print(render(withToken(forOutput(current), token), output));
   const phase = joinTokenRequestPhase(current);
   const expiry = phase === 'Issued' || phase === 'Expired' ? joinTokenExpiry(current) : undefined;
-  const validity =
-    expiry?.kind === 'at' ? `, valid until ${expiry.estimated ? 'about ' : ''}${expiry.at}` : expiry?.kind === 'never' ? ', never expires' : '';
+  const validity = expiry?.kind === 'at' ? `, valid until ${expiry.estimated ? 'about ' : ''}${expiry.at}` : expiry?.kind === 'never' ? ', never expires' : '';
   s.progress(`Token issued${validity}; revoke it with \`kubectl k0smotron join-token revoke ${name}\`.`);
 }
 

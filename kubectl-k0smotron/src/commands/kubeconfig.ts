@@ -8,11 +8,7 @@ import { join } from 'node:path';
 import { AuthenticationV1Api, CoreV1Api, type V1Secret } from '@kubernetes/client-node';
 import { clusterCaSecretName, formatGoDuration, statusWriter, tryParseGoDuration, type Cluster } from '@k0smotron/api';
 import { resolveClusterEndpoint } from '@k0smotron/api/client';
-import {
-  DEFAULT_USER_KUBECONFIG_LIFETIME_MS,
-  checkUserKubeconfigLifetime,
-  signUserKubeconfig,
-} from '@k0smotron/operator/pki';
+import { DEFAULT_USER_KUBECONFIG_LIFETIME_MS, checkUserKubeconfigLifetime, signUserKubeconfig } from '@k0smotron/operator/pki';
 import { CliError, toCliError } from '../errors';
 import { mergeKubeconfig } from '../kubeconfig/merge';
 import { FILE_MODE, writeKubeconfigFile } from '../kubeconfig/write';
@@ -32,9 +28,7 @@ export interface KubeconfigArgs {
 async function readAdminKubeconfig(s: Session, name: string): Promise<string> {
   const namespace = s.namespace;
   await requireCluster(s, name);
-  const text = await s.call({ verb: 'get', resource: 'secrets', namespace, name: `${name}-kubeconfig` }, () =>
-    s.client.readKubeconfig(namespace, name),
-  );
+  const text = await s.call({ verb: 'get', resource: 'secrets', namespace, name: `${name}-kubeconfig` }, () => s.client.readKubeconfig(namespace, name));
   if (!text) {
     throw new CliError(
       `the kubeconfig of cluster "${name}" is not ready yet (Secret ${name}-kubeconfig does not exist)`,
@@ -81,7 +75,11 @@ async function readCa(s: Session, cluster: Cluster): Promise<{ cert: string; key
         provided ? 'create it with keys tls.crt and tls.key' : `the operator creates it first; follow with \`kubectl k0smotron status ${clusterName}\``,
       );
     }
-    throw toCliError(err, { verb: 'get', resource: 'secrets', namespace, name: secretName }, { server: s.kube.server, requestTimeoutMs: s.kube.requestTimeoutMs });
+    throw toCliError(
+      err,
+      { verb: 'get', resource: 'secrets', namespace, name: secretName },
+      { server: s.kube.server, requestTimeoutMs: s.kube.requestTimeoutMs },
+    );
   }
   const decode = (key: string) => {
     const b64 = secret.data?.[key];
@@ -90,7 +88,10 @@ async function readCa(s: Session, cluster: Cluster): Promise<{ cert: string; key
   const cert = decode('tls.crt');
   const key = decode('tls.key');
   if (!cert || !key) {
-    throw new CliError(`the CA Secret "${secretName}" in namespace "${namespace}" lacks tls.crt or tls.key`, 'it must hold the CA certificate and key in PEM form');
+    throw new CliError(
+      `the CA Secret "${secretName}" in namespace "${namespace}" lacks tls.crt or tls.key`,
+      'it must hold the CA certificate and key in PEM form',
+    );
   }
   return { cert, key };
 }
@@ -113,7 +114,10 @@ async function currentUser(s: Session): Promise<{ name: string; verified: boolea
   }
   const entry = s.kc.getCurrentUser()?.name;
   if (!entry) {
-    throw new CliError('cannot tell who you are: the API server has no SelfSubjectReview and the kubeconfig context has no user', 'pick a context with a user entry (--context)');
+    throw new CliError(
+      'cannot tell who you are: the API server has no SelfSubjectReview and the kubeconfig context has no user',
+      'pick a context with a user entry (--context)',
+    );
   }
   return { name: entry, verified: false };
 }
@@ -173,7 +177,9 @@ export async function runKubeconfig(s: Session, args: KubeconfigArgs): Promise<n
       return await new Promise<number>((resolve, reject) => {
         const child = spawn(command[0], command.slice(1), { stdio: 'inherit', env: { ...s.io.env, KUBECONFIG: file } });
         child.on('error', err =>
-          reject(new CliError(`cannot run ${command[0]}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, 'check that the command is installed and on PATH')),
+          reject(
+            new CliError(`cannot run ${command[0]}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, 'check that the command is installed and on PATH'),
+          ),
         );
         child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
       });

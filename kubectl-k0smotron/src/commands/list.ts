@@ -33,10 +33,7 @@ export function workersCell(c: Cluster): string {
 }
 
 /** Table rows (pure): NAME READY PHASE VERSION WORKERS AGE; wide adds SERVICE ENDPOINT STORAGE. */
-export function clusterTable(
-  clusters: Cluster[],
-  opts: { wide: boolean; allNamespaces: boolean; now: Date; palette: Palette; noHeaders?: boolean },
-): string {
+export function clusterTable(clusters: Cluster[], opts: { wide: boolean; allNamespaces: boolean; now: Date; palette: Palette; noHeaders?: boolean }): string {
   const headers = ['NAME', 'READY', 'PHASE', 'VERSION', 'WORKERS'];
   if (opts.wide) headers.push('SERVICE', 'ENDPOINT', 'STORAGE');
   headers.push('AGE');
@@ -90,9 +87,7 @@ export async function runList(s: Session, args: ListArgs): Promise<void> {
     }
     clusters = args.names.map(n => clusters.find(c => c.metadata.name === n)!);
   } else {
-    clusters.sort((a, b) =>
-      `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`),
-    );
+    clusters.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
   }
 
   if (output === 'json' || output === 'yaml') {

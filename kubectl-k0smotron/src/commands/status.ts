@@ -28,7 +28,9 @@ export function certificateInfo(type: string, secret: string, tlsCrtBase64: stri
   if (!tlsCrtBase64) return { type, secret, error: 'no tls.crt' };
   const pem = Buffer.from(tlsCrtBase64, 'base64').toString('utf8');
   if (!pem.includes('BEGIN CERTIFICATE')) {
-    return pem.includes('PUBLIC KEY') ? { type, secret, subject: 'key pair', error: undefined, notAfter: undefined } : { type, secret, error: 'tls.crt is not a PEM certificate' };
+    return pem.includes('PUBLIC KEY')
+      ? { type, secret, subject: 'key pair', error: undefined, notAfter: undefined }
+      : { type, secret, error: 'tls.crt is not a PEM certificate' };
   }
   try {
     const cert = new X509Certificate(pem);
@@ -70,7 +72,9 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
   const [sts, etcdSts, svc, pods, kubeconfigSecret, events, jtrs, workers] = await Promise.all([
     attempt<V1StatefulSet>(get('statefulsets.apps', names.statefulSet), () => apps.readNamespacedStatefulSet({ namespace, name: names.statefulSet })),
     spec.storage.type === 'etcd'
-      ? attempt<V1StatefulSet>(get('statefulsets.apps', names.etcdStatefulSet), () => apps.readNamespacedStatefulSet({ namespace, name: names.etcdStatefulSet }))
+      ? attempt<V1StatefulSet>(get('statefulsets.apps', names.etcdStatefulSet), () =>
+          apps.readNamespacedStatefulSet({ namespace, name: names.etcdStatefulSet }),
+        )
       : Promise.resolve(undefined),
     attempt<V1Service>(get('services', svcName), () => core.readNamespacedService({ namespace, name: svcName })),
     attempt<V1Pod[]>(list('pods'), async () => (await core.listNamespacedPod({ namespace, labelSelector: selector })).items),
@@ -91,7 +95,8 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
       const secret = await attempt(get('secrets', secretName), () => core.readNamespacedSecret({ namespace, name: secretName }));
       if (secret) certificates.push(certificateInfo(purpose, secretName, secret.data?.['tls.crt']));
       // Already listed among the failed reads: do not call it missing.
-      else if (unreadable.has(`secrets/${secretName}`)) certificates.push({ type: purpose, secret: secretName, error: 'cannot read the Secret', unreadable: true });
+      else if (unreadable.has(`secrets/${secretName}`))
+        certificates.push({ type: purpose, secret: secretName, error: 'cannot read the Secret', unreadable: true });
       else certificates.push({ type: purpose, secret: secretName, error: 'Secret not found' });
     }),
   );
@@ -162,13 +167,14 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
       readyReplicas: etcdSts?.status?.readyReplicas ?? 0,
       size: spec.storage.type === 'etcd' ? String(spec.storage.etcd?.persistence.size ?? '') : undefined,
       // The URL may hold a password: show only where it comes from.
-      kine: spec.storage.type === 'kine'
-        ? spec.storage.kine?.dataSourceSecretName
-          ? `Secret ${spec.storage.kine.dataSourceSecretName}`
-          : spec.storage.kine?.dataSourceURL
-            ? `${spec.storage.kine.dataSourceURL.split(':')[0]}:// URL in the spec`
-            : '<unset>'
-        : undefined,
+      kine:
+        spec.storage.type === 'kine'
+          ? spec.storage.kine?.dataSourceSecretName
+            ? `Secret ${spec.storage.kine.dataSourceSecretName}`
+            : spec.storage.kine?.dataSourceURL
+              ? `${spec.storage.kine.dataSourceURL.split(':')[0]}:// URL in the spec`
+              : '<unset>'
+          : undefined,
     },
     instances: (pods ?? [])
       .map(p => ({
@@ -205,7 +211,12 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
           name: j.metadata.name ?? '',
           role: j.spec.role ?? 'worker',
           issued: !!j.status?.tokenID,
-          expiration: expiry.kind === 'at' ? `${expiry.at}${expiry.estimated ? ' (estimated)' : ''}` : expiry.kind === 'unknown' && j.status?.tokenID ? '<unknown>' : undefined,
+          expiration:
+            expiry.kind === 'at'
+              ? `${expiry.at}${expiry.estimated ? ' (estimated)' : ''}`
+              : expiry.kind === 'unknown' && j.status?.tokenID
+                ? '<unknown>'
+                : undefined,
         };
       }),
     problems,

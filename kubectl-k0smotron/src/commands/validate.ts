@@ -42,12 +42,7 @@ function hintFor(path: string): string | undefined {
 }
 
 /** Fails with the first problem, named by flag (or by field for -f manifests). */
-function raise(
-  obj: unknown,
-  errors: { path: string; message: string }[],
-  fromFile: string | undefined,
-  flagFor: (path: string) => string | undefined,
-): never {
+function raise(obj: unknown, errors: { path: string; message: string }[], fromFile: string | undefined, flagFor: (path: string) => string | undefined): never {
   const first = errors[0];
   const more = errors.length > 1 ? ` (and ${errors.length - 1} more problem${errors.length > 2 ? 's' : ''})` : '';
   const flag = fromFile ? undefined : flagFor(first.path);

@@ -18,10 +18,9 @@ export function progressLine(c: Cluster): string {
   const desired = c.spec?.replicas ?? 1;
   const ready = c.status?.readyReplicas ?? 0;
   const phase = clusterPhase(c);
-  const notReady = (c.status?.conditions ?? []).find(
-    x => x.status !== 'True' && !['Deleting', 'Paused', 'ControlPlaneScaling'].includes(x.type),
-  );
-  const why = phase !== 'Available' && notReady ? ` — ${notReady.type}: ${notReady.reason}${notReady.message ? ` (${notReady.message.split('\n')[0]})` : ''}` : '';
+  const notReady = (c.status?.conditions ?? []).find(x => x.status !== 'True' && !['Deleting', 'Paused', 'ControlPlaneScaling'].includes(x.type));
+  const why =
+    phase !== 'Available' && notReady ? ` — ${notReady.type}: ${notReady.reason}${notReady.message ? ` (${notReady.message.split('\n')[0]})` : ''}` : '';
   return `${phase}, ${ready}/${desired} ready${why}`;
 }
 
@@ -29,7 +28,9 @@ export function progressLine(c: Cluster): string {
 export function lastCondition(c: Cluster | undefined): string {
   if (!c) return 'the Cluster is gone';
   const available = findCondition(c, 'Available');
-  const blocking = (c.status?.conditions ?? []).find(x => x.status === 'False' && x.type !== 'Available' && x.type !== 'Deleting' && x.type !== 'ControlPlaneScaling');
+  const blocking = (c.status?.conditions ?? []).find(
+    x => x.status === 'False' && x.type !== 'Available' && x.type !== 'Deleting' && x.type !== 'ControlPlaneScaling',
+  );
   const cond = blocking ?? available;
   if (!cond) return 'no conditions reported (is the operator running? see `kubectl k0smotron install`)';
   return `${cond.type}=${cond.status} ${cond.reason}${cond.message ? `: ${cond.message.split('\n')[0]}` : ''}`;

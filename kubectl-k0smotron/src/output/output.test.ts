@@ -41,16 +41,27 @@ describe('colour', () => {
 
 describe('renderTable', () => {
   it('pads columns by three spaces and trims the last', () => {
-    expect(renderTable(['NAME', 'AGE'], [['a', '5s'], ['longer-name', '10m']])).toBe(
-      'NAME          AGE\na             5s\nlonger-name   10m\n',
-    );
+    expect(
+      renderTable(
+        ['NAME', 'AGE'],
+        [
+          ['a', '5s'],
+          ['longer-name', '10m'],
+        ],
+      ),
+    ).toBe('NAME          AGE\na             5s\nlonger-name   10m\n');
   });
   it('ignores colour codes when padding', () => {
     const out = renderTable(['READY', 'X'], [[palette(true).green('True'), 'y']]);
     expect(out.split('\n')[1]).toBe('\x1b[32mTrue\x1b[39m    y');
   });
   it('aligns key/value sections', () => {
-    expect(renderKeyValues([['Name', 'a'], ['Replicas', '1']])).toBe('Name:     a\nReplicas: 1\n');
+    expect(
+      renderKeyValues([
+        ['Name', 'a'],
+        ['Replicas', '1'],
+      ]),
+    ).toBe('Name:     a\nReplicas: 1\n');
   });
 });
 
@@ -174,7 +185,7 @@ describe('renderStatus', () => {
     expect(out).toContain('\x1b[33mProgressing\x1b[39m');
     expect(out).toContain('\x1b[31m- certificate proxy');
   });
-  it('workers: none yet, or the operator\'s count with the reason the nodes were not listed', () => {
+  it("workers: none yet, or the operator's count with the reason the nodes were not listed", () => {
     const none = renderStatus({ ...report, workers: { source: 'child', total: 0, ready: 0, nodes: [] } }, { palette: plain, now, verbose: 0 });
     expect(none).toContain('Workers\nnone joined yet (a token: kubectl k0smotron join-token demo)\n');
     const counted = renderStatus(

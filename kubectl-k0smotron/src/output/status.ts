@@ -186,20 +186,19 @@ export function renderStatus(r: StatusReport, o: StatusRenderOptions): string {
   const replicas =
     cp.desiredReplicas === 0
       ? p.yellow(`0 (sleeping${cp.sleepingFromReplicas ? `; wakes to ${cp.sleepingFromReplicas}` : ''})`)
-      : paint(
-          p,
-          replicasHealth(cp.readyReplicas, cp.desiredReplicas),
-          `${cp.readyReplicas ?? 0}/${cp.desiredReplicas} ready`,
-        ) + (cp.updatedReplicas !== undefined ? `, ${cp.updatedReplicas} up to date` : '');
-  const version =
-    cp.runningVersion && cp.runningVersion !== cp.version
-      ? p.yellow(`${cp.version} (running ${cp.runningVersion})`)
-      : cp.version;
+      : paint(p, replicasHealth(cp.readyReplicas, cp.desiredReplicas), `${cp.readyReplicas ?? 0}/${cp.desiredReplicas} ready`) +
+        (cp.updatedReplicas !== undefined ? `, ${cp.updatedReplicas} up to date` : '');
+  const version = cp.runningVersion && cp.runningVersion !== cp.version ? p.yellow(`${cp.version} (running ${cp.runningVersion})`) : cp.version;
   const cpLines: [string, string][] = [
     ['Replicas', replicas],
     ['Version', version],
     ['Image', cp.image],
-    ['Endpoint', cp.endpoint ? `${cp.endpoint}${cp.endpointSource && cp.endpointSource !== 'status' ? p.dim(` (${ENDPOINT_SOURCES[cp.endpointSource]})`) : ''}` : p.yellow('<pending>')],
+    [
+      'Endpoint',
+      cp.endpoint
+        ? `${cp.endpoint}${cp.endpointSource && cp.endpointSource !== 'status' ? p.dim(` (${ENDPOINT_SOURCES[cp.endpointSource]})`) : ''}`
+        : p.yellow('<pending>'),
+    ],
   ];
   if (cp.service) {
     const s = cp.service;
@@ -276,12 +275,7 @@ export function renderStatus(r: StatusReport, o: StatusRenderOptions): string {
   }
 
   if (r.joinTokens.length > 0) {
-    const rows = r.joinTokens.map(t => [
-      t.name,
-      t.role,
-      t.issued ? p.green('yes') : p.yellow('no'),
-      t.expiration ?? 'never',
-    ]);
+    const rows = r.joinTokens.map(t => [t.name, t.role, t.issued ? p.green('yes') : p.yellow('no'), t.expiration ?? 'never']);
     out.push(section(p, 'Join Tokens', renderTable(['NAME', 'ROLE', 'ISSUED', 'EXPIRES'], rows).trimEnd()));
   }
 

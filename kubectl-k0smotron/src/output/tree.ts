@@ -41,7 +41,11 @@ export function groupChildren(children: TreeNode[]): TreeNode[] {
     if (same && same.length > 2 && same.includes(c)) {
       if (folded.has(c.kind)) continue;
       folded.add(c.kind);
-      const since = same.map(s => s.since).filter((s): s is string => !!s).sort().at(-1);
+      const since = same
+        .map(s => s.since)
+        .filter((s): s is string => !!s)
+        .sort()
+        .at(-1);
       out.push({
         kind: c.kind,
         name: `(${same.length})`,

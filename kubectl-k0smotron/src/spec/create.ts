@@ -1,11 +1,6 @@
 // `create` flags → a Cluster object (pure). Only flags the user gave are written, so the server
 // and the operator apply upstream's defaults exactly as for a hand-written manifest.
-import {
-  API_VERSION,
-  CLUSTER_KIND,
-  type Cluster,
-  type ClusterSpec,
-} from '@k0smotron/api';
+import { API_VERSION, CLUSTER_KIND, type Cluster, type ClusterSpec } from '@k0smotron/api';
 import { CliError } from '../errors';
 
 export interface CreateFlags {
@@ -132,11 +127,23 @@ export function clusterFromFlags(name: string, namespace: string, f: CreateFlags
 /** Which of the spec flags were given (they cannot be combined with -f). */
 export function specFlagsGiven(f: CreateFlags): string[] {
   const names: [keyof CreateFlags, string][] = [
-    ['replicas', '--replicas'], ['version', '--version'], ['image', '--image'], ['serviceType', '--service-type'],
-    ['apiPort', '--api-port'], ['konnectivityPort', '--konnectivity-port'], ['externalAddress', '--external-address'],
-    ['storage', '--storage'], ['kineUrl', '--kine-url'], ['kineSecret', '--kine-secret'], ['etcdSize', '--etcd-size'],
-    ['etcdStorageClass', '--etcd-storage-class'], ['persistence', '--persistence'], ['persistenceSize', '--persistence-size'],
-    ['persistenceStorageClass', '--persistence-storage-class'], ['hostPath', '--host-path'], ['k0sConfig', '--k0s-config'],
+    ['replicas', '--replicas'],
+    ['version', '--version'],
+    ['image', '--image'],
+    ['serviceType', '--service-type'],
+    ['apiPort', '--api-port'],
+    ['konnectivityPort', '--konnectivity-port'],
+    ['externalAddress', '--external-address'],
+    ['storage', '--storage'],
+    ['kineUrl', '--kine-url'],
+    ['kineSecret', '--kine-secret'],
+    ['etcdSize', '--etcd-size'],
+    ['etcdStorageClass', '--etcd-storage-class'],
+    ['persistence', '--persistence'],
+    ['persistenceSize', '--persistence-size'],
+    ['persistenceStorageClass', '--persistence-storage-class'],
+    ['hostPath', '--host-path'],
+    ['k0sConfig', '--k0s-config'],
   ];
   return names.filter(([k]) => f[k] !== undefined).map(([, flag]) => flag);
 }

@@ -76,10 +76,7 @@ export class ChildApiAccess {
     const { name, namespace } = cluster.metadata;
     const target = this.opts.resolver.resolve(cluster);
     if (!target) {
-      throw new ChildAccessError(
-        `the API address of Cluster ${namespace}/${name} is not known yet (no status.endpoint)`,
-        'AddressUnknown',
-      );
+      throw new ChildAccessError(`the API address of Cluster ${namespace}/${name} is not known yet (no status.endpoint)`, 'AddressUnknown');
     }
     const entry = await this.credentials(cluster, opts.readSecret);
     return new ChildApiClient(target, entry.creds, opts.timeoutMs ?? this.opts.timeoutMs ?? DEFAULT_CHILD_TIMEOUT_MS);
@@ -122,7 +119,7 @@ export class ChildApiAccess {
       // Stored only while still the pending flight of its key: a `forget` (Cluster deleted)
       // that came meanwhile wins, so a deleted Cluster's key does not come back.
       const flight: Promise<CacheEntry> = this.refresh(cluster, cached, readSecret).then(
-        (entry) => {
+        entry => {
           if (this.pending.get(key) === flight) {
             this.cache.set(key, entry);
             this.pending.delete(key);

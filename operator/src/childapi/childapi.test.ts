@@ -80,12 +80,12 @@ describe('ChildApiAccess and the functional probe against a real TLS server', ()
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ kind: 'Namespace', metadata: { name: 'kube-system' } }));
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
   afterAll(async () => {
     server.closeAllConnections();
-    await new Promise((r) => server.close(r));
+    await new Promise(r => server.close(r));
   });
 
   it('signs one client certificate per cluster from its CA and reuses it', async () => {

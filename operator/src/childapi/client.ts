@@ -3,15 +3,7 @@
 import { request as httpsRequest } from 'node:https';
 import type { ChildApiTarget } from './resolver';
 
-export type ChildApiErrorReason =
-  | 'Unreachable'
-  | 'Timeout'
-  | 'TLSError'
-  | 'Unauthorized'
-  | 'Forbidden'
-  | 'NotFound'
-  | 'Conflict'
-  | 'Other';
+export type ChildApiErrorReason = 'Unreachable' | 'Timeout' | 'TLSError' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'Conflict' | 'Other';
 
 export class ChildApiError extends Error {
   constructor(
@@ -93,10 +85,10 @@ export class ChildApiClient {
           signal: opts.signal,
           agent: false,
         },
-        (res) => {
+        res => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (err) => reject(new ChildApiError(`reading the answer of ${where}: ${err.message}`, 'Unreachable')));
+          res.on('error', err => reject(new ChildApiError(`reading the answer of ${where}: ${err.message}`, 'Unreachable')));
           res.on('end', () => {
             const status = res.statusCode ?? 0;
             const text = Buffer.concat(chunks).toString('utf8');

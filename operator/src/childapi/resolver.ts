@@ -47,10 +47,7 @@ function endpointTarget(cluster: Cluster): ChildApiTarget | undefined {
   return { server: endpoint.replace(/\/+$/, ''), via: 'status.endpoint' };
 }
 
-export function childApiResolver(
-  mode: ChildApiMode = 'auto',
-  env: NodeJS.ProcessEnv = process.env,
-): ChildApiResolver {
+export function childApiResolver(mode: ChildApiMode = 'auto', env: NodeJS.ProcessEnv = process.env): ChildApiResolver {
   const effective = mode === 'auto' ? (env.KUBERNETES_SERVICE_HOST ? 'service' : 'endpoint') : mode;
   return { resolve: effective === 'service' ? serviceTarget : endpointTarget };
 }

@@ -9,7 +9,17 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import type { RunningOperator } from '../index';
-import { apis, controlPlanePods, eventually, newCluster, reasonsOfEvents, startClusterOperator, waitForCondition, waitForHollowReady, writes } from './testing/helpers';
+import {
+  apis,
+  controlPlanePods,
+  eventually,
+  newCluster,
+  reasonsOfEvents,
+  startClusterOperator,
+  waitForCondition,
+  waitForHollowReady,
+  writes,
+} from './testing/helpers';
 
 const { kubeConfig: kc, kubeconfigPath, kubectlPath } = sharedTestCluster();
 const { core, apps, kmc } = apis(kc);
@@ -44,16 +54,20 @@ describe('certificate renewal', () => {
       (await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-rn' })).spec!.template.metadata!.annotations!['k0smotron.io/config-hash'];
     /** Reconciles again until a pass writes nothing; returns the writes it took. */
     const reconcileUntilQuiet = async (what: string) =>
-      eventually(what, async () => {
-        const before = writes(op!);
-        const done = controller.stats.success;
-        controller.enqueueAll();
-        await eventually('a reconcile', () => controller.stats.success > done);
-        return writes(op!) === before;
-      }, 120_000);
+      eventually(
+        what,
+        async () => {
+          const before = writes(op!);
+          const done = controller.stats.success;
+          controller.enqueueAll();
+          await eventually('a reconcile', () => controller.stats.success > done);
+          return writes(op!) === before;
+        },
+        120_000,
+      );
 
-    const cas = Object.fromEntries(await Promise.all(CAS.map(async (p) => [p, await secret(p)] as const)));
-    const leaves = Object.fromEntries(await Promise.all(LEAVES.map(async (p) => [p, await secret(p)] as const)));
+    const cas = Object.fromEntries(await Promise.all(CAS.map(async p => [p, await secret(p)] as const)));
+    const leaves = Object.fromEntries(await Promise.all(LEAVES.map(async p => [p, await secret(p)] as const)));
     const kubeconfig = await secret('kubeconfig');
     const etcdCa = cert(cas.etcd);
     const clusterCa = cert(cas.ca);
@@ -100,10 +114,14 @@ describe('certificate renewal', () => {
 
     // The control-plane pods roll onto the renewed files (k0s copies them at start).
     const hash1 = await eventually('a new config hash', async () => ((await configHash()) !== hash0 ? configHash() : undefined));
-    await eventually('a control-plane pod with the new hash', async () => {
-      const pods = await controlPlanePods(core, ns, 'rn');
-      return pods.length === 1 && pods[0].metadata!.annotations!['k0smotron.io/config-hash'] === hash1;
-    }, 120_000);
+    await eventually(
+      'a control-plane pod with the new hash',
+      async () => {
+        const pods = await controlPlanePods(core, ns, 'rn');
+        return pods.length === 1 && pods[0].metadata!.annotations!['k0smotron.io/config-hash'] === hash1;
+      },
+      120_000,
+    );
     await waitForCondition(kmc, ns, 'rn', 'ControlPlaneUpToDate', 'True');
     await waitForHollowReady(kmc, ns, 'rn');
 
@@ -132,8 +150,15 @@ describe('certificate renewal', () => {
     const requests = (verb: string) => op!.requestCounts()[`${verb} secrets 200`] ?? 0;
     const [gets, patches] = [requests('get'), requests('patch')];
     await promisify(execFile)(kubectlPath, [
-      '--kubeconfig', kubeconfigPath, '-n', ns, 'annotate', 'secret', 'lg-etcd-peer',
-      'k0smotron.io/certificate-not-before-', 'k0smotron.io/certificate-not-after-',
+      '--kubeconfig',
+      kubeconfigPath,
+      '-n',
+      ns,
+      'annotate',
+      'secret',
+      'lg-etcd-peer',
+      'k0smotron.io/certificate-not-before-',
+      'k0smotron.io/certificate-not-after-',
     ]);
     const restored = await eventually('the annotations written back', async () => {
       const s = await core.readNamespacedSecret({ namespace: ns, name: 'lg-etcd-peer' });

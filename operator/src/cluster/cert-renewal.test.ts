@@ -14,8 +14,18 @@ const LEAVES = ['c1-etcd-server', 'c1-etcd-peer', 'c1-apiserver-etcd-client'];
 
 function setup(spec: Cluster['spec']) {
   const engine = new FakeEngine();
-  engine.put({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: '192.0.2.2' }] } } as KubernetesObject);
-  engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'c1', namespace: 'ns', generation: 1, uid: 'cluster-uid' }, spec } as KubernetesObject);
+  engine.put({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n1' },
+    status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: '192.0.2.2' }] },
+  } as KubernetesObject);
+  engine.put({
+    apiVersion: 'k0smotron.io/v1beta2',
+    kind: 'Cluster',
+    metadata: { name: 'c1', namespace: 'ns', generation: 1, uid: 'cluster-uid' },
+    spec,
+  } as KubernetesObject);
   const controller = clusterController();
   const reconcile = () => controller.reconcile({ namespace: 'ns', name: 'c1' }, engine.context());
   const secret = (name: string) => engine.find(SECRET, 'ns', name) as V1Secret;
@@ -40,7 +50,7 @@ describe('certificate renewal (in-memory engine)', () => {
     await settle();
     const ca = secret('c1-etcd');
     const caCert = new X509Certificate(Buffer.from(ca.data!['tls.crt'], 'base64'));
-    const before = Object.fromEntries(LEAVES.map((n) => [n, cert(n).serialNumber]));
+    const before = Object.fromEntries(LEAVES.map(n => [n, cert(n).serialNumber]));
     const hashBefore = hash();
     // The first reconcile asks to be woken in time for the next renewal (capped at 12 h).
     expect(result).toMatchObject({ requeueAfterMs: expect.any(Number) });
@@ -55,13 +65,13 @@ describe('certificate renewal (in-memory engine)', () => {
     // 59 days on: nothing is due.
     engine.now = new Date(engine.now.getTime() + 59 * DAY);
     await reconcile();
-    expect(engine.writes.filter((w) => w.startsWith('apply Secret c1-etcd') || w.includes('apiserver-etcd-client'))).toEqual([]);
+    expect(engine.writes.filter(w => w.startsWith('apply Secret c1-etcd') || w.includes('apiserver-etcd-client'))).toEqual([]);
 
     // 61 days on: every leaf is renewed, signed by the same CA; no CA is touched.
     engine.now = new Date(engine.now.getTime() + 2 * DAY);
     engine.writes.length = 0;
     await reconcile();
-    expect(engine.writes).toEqual(expect.arrayContaining(LEAVES.map((n) => `apply Secret ${n}`)));
+    expect(engine.writes).toEqual(expect.arrayContaining(LEAVES.map(n => `apply Secret ${n}`)));
     for (const name of ['c1-ca', 'c1-etcd', 'c1-proxy', 'c1-sa']) expect(engine.writes).not.toContain(`apply Secret ${name}`);
     expect(secret('c1-etcd')).toEqual(ca);
     for (const n of LEAVES) {
@@ -71,7 +81,9 @@ describe('certificate renewal (in-memory engine)', () => {
       expect(renewed.checkIssued(caCert)).toBe(true);
       expect(Date.parse(renewed.validTo) - engine.now.getTime()).toBe(90 * DAY);
     }
-    expect(engine.events).toContainEqual(expect.objectContaining({ reason: 'CertificatesRenewed', message: expect.stringContaining('signed by the existing etcd CA') }));
+    expect(engine.events).toContainEqual(
+      expect.objectContaining({ reason: 'CertificatesRenewed', message: expect.stringContaining('signed by the existing etcd CA') }),
+    );
     // The control-plane pods restart with the renewed files.
     expect(hash()).not.toBe(hashBefore);
 
@@ -126,7 +138,7 @@ describe('certificate renewal (in-memory engine)', () => {
     engine.writes.length = 0;
     await reconcile();
     expect(engine.writes).toEqual(expect.arrayContaining(['apply Secret c1-etcd-peer', 'apply Secret c1-apiserver-etcd-client']));
-    expect(engine.writes.filter((w) => w.endsWith(' mine'))).toEqual([]);
+    expect(engine.writes.filter(w => w.endsWith(' mine'))).toEqual([]);
     expect((engine.find(SECRET, 'ns', 'mine') as V1Secret).data).toEqual(generated.data);
   });
 
@@ -157,7 +169,7 @@ describe('a deleted etcd CA', () => {
     engine.store.delete(`v1/Secret/ns/c1-etcd`);
     engine.writes.length = 0;
     await reconcile();
-    expect(engine.writes).toEqual(expect.arrayContaining(['apply Secret c1-etcd', ...LEAVES.map((n) => `apply Secret ${n}`)]));
+    expect(engine.writes).toEqual(expect.arrayContaining(['apply Secret c1-etcd', ...LEAVES.map(n => `apply Secret ${n}`)]));
     const newCa = new X509Certificate(Buffer.from(secret('c1-etcd').data!['tls.crt'], 'base64'));
     expect(secret('c1-etcd').data).not.toEqual(oldCa.data);
     for (const n of LEAVES) expect(cert(n).checkIssued(newCa) && cert(n).verify(newCa.publicKey)).toBe(true);

@@ -46,9 +46,7 @@ export async function ensureCertificates(
   let generatedCa: CertKeyPem | undefined;
   // Absent from the cache: confirm with live reads, all at once.
   const found = await Promise.all(
-    sources.map(
-      (s) => step.cached<V1Secret>(SECRET, s.secretName) ?? client.get<V1Secret>({ ...SECRET, namespace: view.namespace, name: s.secretName }),
-    ),
+    sources.map(s => step.cached<V1Secret>(SECRET, s.secretName) ?? client.get<V1Secret>({ ...SECRET, namespace: view.namespace, name: s.secretName })),
   );
   for (const [i, s] of sources.entries()) {
     names[s.purpose] = s.secretName;
@@ -76,11 +74,11 @@ export async function ensureCertificates(
   const regenerateCa = cluster.metadata.annotations?.[ANNOTATION_REGENERATE_CA] === 'true';
   if (missing.includes('ca') && !regenerateCa) {
     const evidence = caEvidence({
-      otherCertificates: sources.filter((s, i) => s.purpose !== 'ca' && !s.provided && found[i]).map((s) => s.secretName),
+      otherCertificates: sources.filter((s, i) => s.purpose !== 'ca' && !s.provided && found[i]).map(s => s.secretName),
       kubeconfigSecret: step.cached(SECRET, view.names.kubeconfigSecret) ? view.names.kubeconfigSecret : undefined,
       // Also after this rule has turned the condition False, when every Secret may be gone.
       certificatesWereAvailable: (cluster.status?.conditions ?? []).some(
-        (c) => c.type === 'CertificatesAvailable' && (c.status === 'True' || c.reason === CA_SECRET_MISSING),
+        c => c.type === 'CertificatesAvailable' && (c.status === 'True' || c.reason === CA_SECRET_MISSING),
       ),
     });
     if (evidence) {
@@ -99,7 +97,7 @@ export async function ensureCertificates(
   );
   // A new etcd CA (its Secret was deleted) trusts none of the existing leaves: sign them all again.
   const newEtcdCa = missing.includes('etcd');
-  const renewing = newEtcdCa ? existingLeaves.map((l) => l.purpose) : await leavesToRenew(step, existingLeaves, secretVersions);
+  const renewing = newEtcdCa ? existingLeaves.map(l => l.purpose) : await leavesToRenew(step, existingLeaves, secretVersions);
   if (missing.length || renewing.length) {
     const etcdCaName = names.etcd!;
     // Leaves are signed by the etcd CA in its Secret, or by the one generated just now because
@@ -123,14 +121,14 @@ export async function ensureCertificates(
     // would wait for a backup that never existed.
     const write = (purposes: CertificateRefType[]) =>
       settleAll(
-        purposes.map(async (purpose) => {
+        purposes.map(async purpose => {
           const applied = await client.apply(certificateSecret(view, purpose, pki[purpose]!));
           secretVersions[names[purpose]!] = applied.metadata?.resourceVersion ?? '';
         }),
       );
     const toWrite = [...missing, ...renewing];
-    await write(toWrite.filter((p) => p === 'ca'));
-    await write(toWrite.filter((p) => p !== 'ca'));
+    await write(toWrite.filter(p => p === 'ca'));
+    await write(toWrite.filter(p => p !== 'ca'));
     if (missing.length) step.ctx.events.event(cluster, 'Normal', 'CertificatesGenerated', `generated ${missing.join(', ')}`);
     if (renewing.length) {
       const validity = certificateValidity(pki[renewing[0]]!.cert);
@@ -146,11 +144,12 @@ export async function ensureCertificates(
     }
     generatedCa = pki.ca;
   }
-  if (cluster.metadata.annotations?.[ANNOTATION_REGENERATE_CA] !== undefined) await acknowledgeRegenerateCa(step, cluster, names.ca!, !!generatedCa && missing.includes('ca'));
-  const provided = sources.filter((s) => s.provided).map((s) => s.purpose);
+  if (cluster.metadata.annotations?.[ANNOTATION_REGENERATE_CA] !== undefined)
+    await acknowledgeRegenerateCa(step, cluster, names.ca!, !!generatedCa && missing.includes('ca'));
+  const provided = sources.filter(s => s.provided).map(s => s.purpose);
   step.facts.certificates = {
     ok: true,
-    generated: sources.filter((s) => !s.provided).map((s) => s.purpose),
+    generated: sources.filter(s => !s.provided).map(s => s.purpose),
     provided,
   } satisfies CertificatesFact;
   return { caSecretName: names.ca!, generatedCa };
@@ -166,7 +165,12 @@ async function acknowledgeRegenerateCa(step: ClusterStep, cluster: Cluster & Kub
     { metadata: { annotations: { [ANNOTATION_REGENERATE_CA]: null } } },
   );
   if (regenerated) {
-    step.ctx.events.event(cluster, 'Warning', 'CARegenerated', `generated a new cluster CA in Secret ${caSecret} as ${ANNOTATION_REGENERATE_CA} asked; workers must join again and kubeconfigs signed by the old CA no longer work`);
+    step.ctx.events.event(
+      cluster,
+      'Warning',
+      'CARegenerated',
+      `generated a new cluster CA in Secret ${caSecret} as ${ANNOTATION_REGENERATE_CA} asked; workers must join again and kubeconfigs signed by the old CA no longer work`,
+    );
   } else {
     step.ctx.events.event(cluster, 'Normal', 'RegenerateCAIgnored', `removed ${ANNOTATION_REGENERATE_CA}: Secret ${caSecret} exists, so the CA was kept`);
   }

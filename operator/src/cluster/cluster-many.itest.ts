@@ -22,24 +22,34 @@ it('20 Clusters created at once all get as far as hollow pods allow (Ready pods,
   const started = Date.now();
   // The broken one first, so it is also first in the queue.
   await kmc.createCluster(
-    newCluster(ns, 'broken', { service: { type: 'ClusterIP' }, k0sConfig: { apiVersion: 'k0s.k0sproject.io/v1beta1', spec: { api: ['not', 'an', 'object'] } } as never }),
+    newCluster(ns, 'broken', {
+      service: { type: 'ClusterIP' },
+      k0sConfig: { apiVersion: 'k0s.k0sproject.io/v1beta1', spec: { api: ['not', 'an', 'object'] } } as never,
+    }),
   );
-  await Promise.all(names.map((n) => kmc.createCluster(newCluster(ns, n, { service: { type: 'ClusterIP' } }))));
+  await Promise.all(names.map(n => kmc.createCluster(newCluster(ns, n, { service: { type: 'ClusterIP' } }))));
 
   let lastReport = 0;
   // Available is judged in order (certificates, Service, kubeconfig, a Ready replica, then the
   // functional probe): on hollow nodes, ControlPlaneNotFunctional is the last step (helpers.ts).
-  await eventually('all 20 Clusters as far as hollow pods go', async () => {
-    const list = await kmc.listClusters(ns);
-    const available = list.filter((c) => names.includes(c.metadata.name!) && condition(c, 'Available')?.reason === 'ControlPlaneNotFunctional').length;
-    if (Date.now() - lastReport > 10_000) {
-      lastReport = Date.now();
-      process.stderr.write(`[many] ${available}/20 Available after ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-    }
-    return available === 20;
-  }, 240_000, 500);
+  await eventually(
+    'all 20 Clusters as far as hollow pods go',
+    async () => {
+      const list = await kmc.listClusters(ns);
+      const available = list.filter(c => names.includes(c.metadata.name!) && condition(c, 'Available')?.reason === 'ControlPlaneNotFunctional').length;
+      if (Date.now() - lastReport > 10_000) {
+        lastReport = Date.now();
+        process.stderr.write(`[many] ${available}/20 Available after ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+      }
+      return available === 20;
+    },
+    240_000,
+    500,
+  );
   const seconds = (Date.now() - started) / 1000;
-  process.stderr.write(`[many] 20/20 Available in ${seconds.toFixed(1)} s; operator RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (test process)\n`);
+  process.stderr.write(
+    `[many] 20/20 Available in ${seconds.toFixed(1)} s; operator RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB (test process)\n`,
+  );
 
   const broken = await waitForCondition(kmc, ns, 'broken', 'Available', 'False', 'InvalidK0sConfig');
   expect(condition(broken, 'Available')!.message).toMatch(/spec\.k0sConfig\.spec\.api must be an object/);

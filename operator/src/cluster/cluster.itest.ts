@@ -28,7 +28,7 @@ jest.setTimeout(240_000);
 
 const running: RunningOperator[] = [];
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((op) => op.stop()));
+  await Promise.all(running.splice(0).map(op => op.stop()));
 });
 
 async function operatorFor(ns: string, opts: Parameters<typeof startClusterOperator>[2] = {}) {
@@ -48,13 +48,13 @@ describe('a NodePort Cluster (spec: null)', () => {
     const ready = await waitForHollowReady(kmc, ns, 'basic');
     const uid = ready.metadata.uid;
     const owned = (o: { metadata?: { ownerReferences?: Array<{ uid: string; controller?: boolean }> } }) =>
-      o.metadata?.ownerReferences?.some((r) => r.uid === uid && r.controller) ?? false;
+      o.metadata?.ownerReferences?.some(r => r.uid === uid && r.controller) ?? false;
 
     // Service: NodePort with upstream's ports.
     const svc = await core.readNamespacedService({ namespace: ns, name: 'kmc-basic-nodeport' });
     expect(owned(svc)).toBe(true);
     expect(svc.spec!.type).toBe('NodePort');
-    expect(svc.spec!.ports!.map((p) => [p.name, p.port, p.nodePort])).toEqual([
+    expect(svc.spec!.ports!.map(p => [p.name, p.port, p.nodePort])).toEqual([
       ['api', 30443, 30443],
       ['konnectivity', 30132, 30132],
     ]);
@@ -168,10 +168,14 @@ describe('lifecycle', () => {
     // Through the scale subresource, as an HPA would.
     await promisify(execFile)(kubectlPath, ['--kubeconfig', kubeconfigPath, '-n', ns, 'scale', 'clusters.k0smotron.io/sc', '--replicas=2']);
     await eventually('2 Ready control-plane replicas', async () => (await kmc.getCluster(ns, 'sc'))?.status?.readyReplicas === 2, 120_000);
-    await eventually('etcd grown to 3 members', async () => {
-      const e = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-sc-etcd' });
-      return e.spec!.replicas === 3 && e.status?.readyReplicas === 3;
-    }, 120_000);
+    await eventually(
+      'etcd grown to 3 members',
+      async () => {
+        const e = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-sc-etcd' });
+        return e.spec!.replicas === 3 && e.status?.readyReplicas === 3;
+      },
+      120_000,
+    );
     const scaled = await waitForCondition(kmc, ns, 'sc', 'ControlPlaneScaling', 'False', 'ControlPlaneWithDesiredReplicas');
     expect(scaled.status!.replicas).toBe(2);
 
@@ -203,10 +207,16 @@ describe('lifecycle', () => {
     const etcdBefore = (await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-up-etcd' })).metadata!.generation;
 
     await kmc.patchCluster(ns, 'up', { spec: { version: 'v1.31.1+k0s.0' } });
-    await eventually('a pod with the new image', async () => {
-      const pods = await controlPlanePods(core, ns, 'up');
-      return pods.length === 1 && pods[0].spec!.containers[0].image === 'quay.io/k0sproject/k0s:v1.31.1-k0s.0' && pods[0].metadata!.uid !== pod1.metadata!.uid;
-    }, 90_000);
+    await eventually(
+      'a pod with the new image',
+      async () => {
+        const pods = await controlPlanePods(core, ns, 'up');
+        return (
+          pods.length === 1 && pods[0].spec!.containers[0].image === 'quay.io/k0sproject/k0s:v1.31.1-k0s.0' && pods[0].metadata!.uid !== pod1.metadata!.uid
+        );
+      },
+      90_000,
+    );
     const upgraded = await waitForCondition(kmc, ns, 'up', 'ControlPlaneUpToDate', 'True');
     expect(upgraded.status!.version).toBe('v1.31.1+k0s.0');
     await waitForHollowReady(kmc, ns, 'up');
@@ -215,11 +225,17 @@ describe('lifecycle', () => {
 
     const [pod2] = await controlPlanePods(core, ns, 'up');
     const hash2 = pod2.metadata!.annotations!['k0smotron.io/config-hash'];
-    await kmc.patchCluster(ns, 'up', { spec: { k0sConfig: { apiVersion: 'k0s.k0sproject.io/v1beta1', kind: 'ClusterConfig', spec: { network: { podCIDR: '10.250.0.0/16' } } } } });
-    const pod3 = await eventually('a pod rolled by the k0sConfig change', async () => {
-      const pods = await controlPlanePods(core, ns, 'up');
-      return pods.length === 1 && pods[0].metadata!.uid !== pod2.metadata!.uid ? pods[0] : undefined;
-    }, 90_000);
+    await kmc.patchCluster(ns, 'up', {
+      spec: { k0sConfig: { apiVersion: 'k0s.k0sproject.io/v1beta1', kind: 'ClusterConfig', spec: { network: { podCIDR: '10.250.0.0/16' } } } },
+    });
+    const pod3 = await eventually(
+      'a pod rolled by the k0sConfig change',
+      async () => {
+        const pods = await controlPlanePods(core, ns, 'up');
+        return pods.length === 1 && pods[0].metadata!.uid !== pod2.metadata!.uid ? pods[0] : undefined;
+      },
+      90_000,
+    );
     expect(pod3.metadata!.annotations!['k0smotron.io/config-hash']).not.toBe(hash2);
     const cfg = parse((await core.readNamespacedConfigMap({ namespace: ns, name: 'kmc-up-config' })).data!.K0SMOTRON_K0S_YAML);
     expect(cfg.spec.network.podCIDR).toBe('10.250.0.0/16');
@@ -235,8 +251,9 @@ describe('lifecycle', () => {
     await waitForCondition(kmc, ns, 'pz', 'Paused', 'True', 'Paused');
     const patched = await kmc.patchCluster(ns, 'pz', { spec: { replicas: 2 } });
     // Proof that the paused reconcile saw the new spec: the Paused condition reports its generation.
-    await eventually('Paused observed the new generation', async () =>
-      condition(await kmc.getCluster(ns, 'pz'), 'Paused')?.observedGeneration === patched.metadata.generation,
+    await eventually(
+      'Paused observed the new generation',
+      async () => condition(await kmc.getCluster(ns, 'pz'), 'Paused')?.observedGeneration === patched.metadata.generation,
     );
     await processed(op, kc, ns);
     expect((await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-pz' })).spec!.replicas).toBe(1);
@@ -349,7 +366,7 @@ describe('patches, bad input and recovery', () => {
     const admin = new X509Certificate(b64(kubeconfig.users[0].user['client-certificate-data']));
     expect(admin.verify(new X509Certificate(ca.cert).publicKey)).toBe(true);
     const sts = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-byo' });
-    const sources = sts.spec!.template.spec!.volumes!.find((v) => v.name === 'certs')!.projected!.sources!.map((x) => x.secret!.name);
+    const sources = sts.spec!.template.spec!.volumes!.find(v => v.name === 'certs')!.projected!.sources!.map(x => x.secret!.name);
     expect(sources[0]).toBe('my-ca');
   });
 });
@@ -365,26 +382,36 @@ describe('deletion', () => {
       }),
     );
     await waitForHollowReady(kmc, ns, 'del');
-    const pvcs = async () => (await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items.map((p) => p.metadata!.name!).sort();
+    const pvcs = async () => (await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items.map(p => p.metadata!.name!).sort();
     expect(await pvcs()).toEqual(['etcd-data-kmc-del-etcd-0', 'kmc-del-kmc-del-0']);
     await eventually('the data PVC owned by the Cluster', async () => {
       const p = await core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'kmc-del-kmc-del-0' });
-      return p.metadata!.ownerReferences?.some((r) => r.kind === 'Cluster' && r.name === 'del');
+      return p.metadata!.ownerReferences?.some(r => r.kind === 'Cluster' && r.name === 'del');
     });
 
     await kmc.deleteCluster(ns, 'del');
-    await eventually('children garbage-collected', async () => {
-      const [sts, svc, cms, secrets] = await Promise.all([
-        apps.listNamespacedStatefulSet({ namespace: ns }),
-        core.listNamespacedService({ namespace: ns }),
-        core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'app=k0smotron' }),
-        core.listNamespacedSecret({ namespace: ns, labelSelector: 'cluster.x-k8s.io/cluster-name=del' }),
-      ]);
-      return sts.items.length + svc.items.length + cms.items.length + secrets.items.length === 0;
-    }, 90_000);
-    await eventually('the control-plane PVC deleted, the etcd PVC kept', async () => {
-      const names = (await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items.filter((p) => !p.metadata!.deletionTimestamp).map((p) => p.metadata!.name);
-      return names.length === 1 && names[0] === 'etcd-data-kmc-del-etcd-0';
-    }, 90_000);
+    await eventually(
+      'children garbage-collected',
+      async () => {
+        const [sts, svc, cms, secrets] = await Promise.all([
+          apps.listNamespacedStatefulSet({ namespace: ns }),
+          core.listNamespacedService({ namespace: ns }),
+          core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'app=k0smotron' }),
+          core.listNamespacedSecret({ namespace: ns, labelSelector: 'cluster.x-k8s.io/cluster-name=del' }),
+        ]);
+        return sts.items.length + svc.items.length + cms.items.length + secrets.items.length === 0;
+      },
+      90_000,
+    );
+    await eventually(
+      'the control-plane PVC deleted, the etcd PVC kept',
+      async () => {
+        const names = (await core.listNamespacedPersistentVolumeClaim({ namespace: ns })).items
+          .filter(p => !p.metadata!.deletionTimestamp)
+          .map(p => p.metadata!.name);
+        return names.length === 1 && names[0] === 'etcd-data-kmc-del-etcd-0';
+      },
+      90_000,
+    );
   });
 });

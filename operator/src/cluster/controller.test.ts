@@ -12,38 +12,55 @@ const STS = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
 
 function setup(spec: Cluster['spec'], annotations?: Record<string, string>, opts: ClusterControllerOptions = {}) {
   const engine = new FakeEngine();
-  engine.put({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: '192.0.2.2' }] } } as KubernetesObject);
-  engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'c1', namespace: 'ns', generation: 1, uid: 'cluster-uid', annotations }, spec } as KubernetesObject);
+  engine.put({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n1' },
+    status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: '192.0.2.2' }] },
+  } as KubernetesObject);
+  engine.put({
+    apiVersion: 'k0smotron.io/v1beta2',
+    kind: 'Cluster',
+    metadata: { name: 'c1', namespace: 'ns', generation: 1, uid: 'cluster-uid', annotations },
+    spec,
+  } as KubernetesObject);
   const controller = clusterController(opts);
   const reconcile = () => controller.reconcile({ namespace: 'ns', name: 'c1' }, engine.context());
   const cluster = () => engine.find(CLUSTER_GVK, 'ns', 'c1') as unknown as Cluster;
-  const cond = (type: string) => cluster().status?.conditions?.find((c) => c.type === type);
+  const cond = (type: string) => cluster().status?.conditions?.find(c => c.type === type);
   return { engine, reconcile, cluster, cond };
 }
 
 function markReady(engine: FakeEngine, name: string, replicas: number) {
   const sts = engine.find(STS, 'ns', name) as V1StatefulSet;
-  engine.put({ ...sts, status: { replicas, readyReplicas: replicas, updatedReplicas: replicas, currentRevision: 'r', updateRevision: 'r', observedGeneration: 1 } } as KubernetesObject);
+  engine.put({
+    ...sts,
+    status: { replicas, readyReplicas: replicas, updatedReplicas: replicas, currentRevision: 'r', updateRevision: 'r', observedGeneration: 1 },
+  } as KubernetesObject);
 }
 
 describe('Cluster reconcile (in-memory engine)', () => {
   it('creates everything, then converges to zero writes', async () => {
     const { engine, reconcile, cond, cluster } = setup({ service: { type: 'NodePort' } });
     await reconcile();
-    expect(engine.writes).toEqual(expect.arrayContaining([
-      'apply Service kmc-c1-nodeport',
-      'apply Secret c1-ca',
-      'apply Secret c1-etcd-peer',
-      'apply StatefulSet kmc-c1-etcd',
-      'apply ConfigMap kmc-c1-config',
-      'apply ConfigMap kmc-entrypoint-c1-config',
-      'apply ConfigMap kmc-c1-endpoint',
-      'apply StatefulSet kmc-c1',
-      'apply Secret c1-kubeconfig',
-      'apply/status Cluster c1',
-    ]));
+    expect(engine.writes).toEqual(
+      expect.arrayContaining([
+        'apply Service kmc-c1-nodeport',
+        'apply Secret c1-ca',
+        'apply Secret c1-etcd-peer',
+        'apply StatefulSet kmc-c1-etcd',
+        'apply ConfigMap kmc-c1-config',
+        'apply ConfigMap kmc-entrypoint-c1-config',
+        'apply ConfigMap kmc-c1-endpoint',
+        'apply StatefulSet kmc-c1',
+        'apply Secret c1-kubeconfig',
+        'apply/status Cluster c1',
+      ]),
+    );
     // The ClusterIP read back after creating the Service is in the SANs at once (no later roll).
-    const cfg = parse((engine.find({ apiVersion: 'v1', kind: 'ConfigMap' }, 'ns', 'kmc-c1-config') as { data: Record<string, string> }).data.K0SMOTRON_K0S_YAML);
+    const cfg = parse(
+      (engine.find({ apiVersion: 'v1', kind: 'ConfigMap' }, 'ns', 'kmc-c1-config') as { data: Record<string, string> }).data.K0SMOTRON_K0S_YAML,
+    );
     expect(cfg.spec.api.sans).toContain('10.96.0.10');
     expect(cond('Available')).toMatchObject({ status: 'False', reason: 'NoReadyReplicas' });
     expect(cluster().status!.endpoint).toBe('https://192.0.2.2:30443');
@@ -110,7 +127,12 @@ describe('Cluster reconcile (in-memory engine)', () => {
     expect(cond('Available')).toMatchObject({ reason: 'KineSecretNotFound' });
     engine.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'ns' }, data: { other: 'eA==' } } as KubernetesObject);
     await expect(reconcile()).rejects.toThrow(/no key K0SMOTRON_KINE_DATASOURCE_URL/);
-    engine.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'ns' }, data: { K0SMOTRON_KINE_DATASOURCE_URL: Buffer.from('mysql://x').toString('base64') } } as KubernetesObject);
+    engine.put({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', namespace: 'ns' },
+      data: { K0SMOTRON_KINE_DATASOURCE_URL: Buffer.from('mysql://x').toString('base64') },
+    } as KubernetesObject);
     await reconcile();
     expect(cond('Available')).toMatchObject({ reason: 'NoReadyReplicas' });
     expect(engine.find(STS, 'ns', 'kmc-c1-etcd')).toBeUndefined();

@@ -142,13 +142,13 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
       // are the user's and carry none of our labels, so Secrets are watched without a selector;
       // an event on one must wake the Clusters that name it. Only metadata is kept (no data), so
       // this costs a few hundred bytes per Secret in the watched namespaces.
-      { ...SECRET, transform: dropSecretData, map: (s) => index.clustersForSecret(s) },
+      { ...SECRET, transform: dropSecretData, map: s => index.clustersForSecret(s) },
       {
         // PVCs made from our volumeClaimTemplates carry the StatefulSet's selector labels,
         // `app=k0smotron` among them; no other PVC matters here.
         ...PVC,
         labelSelector: OWNED_SELECTOR,
-        map: (pvc) => {
+        map: pvc => {
           const cluster = pvc.metadata?.labels?.cluster;
           return cluster && pvc.metadata?.labels?.app === 'k0smotron' ? [{ namespace: pvc.metadata!.namespace!, name: cluster }] : [];
         },
@@ -233,7 +233,7 @@ class ClusterReconcile implements ClusterStep {
     try {
       const validation = validateClusterSpec(cluster.spec);
       if (!validation.ok) {
-        throw new SpecError('InvalidSpec', validation.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
+        throw new SpecError('InvalidSpec', validation.errors.map(e => `${e.path}: ${e.message}`).join('; '));
       }
       this.facts.unsupported = unsupportedFeatures(cluster.spec);
       const policy = this.opts.policy ?? DEFAULT_TENANT_POLICY;
@@ -245,7 +245,7 @@ class ClusterReconcile implements ClusterStep {
         nodePort: view.service.type === 'NodePort' && !view.externalAddress,
         secrets: [
           ...(view.storage.type === 'kine' && view.storage.generatedDataSourceURL === undefined ? [view.storage.dataSourceSecretName] : []),
-          ...(view.certificateRefs ?? []).map((r) => r.name),
+          ...(view.certificateRefs ?? []).map(r => r.name),
         ],
       });
       for (const secret of released) this.memory.kineChecked.delete(secret);
@@ -260,7 +260,7 @@ class ClusterReconcile implements ClusterStep {
           version: view?.version ?? version,
           ...this.facts,
           failure,
-        }).catch((statusErr) => this.ctx.log.warn('could not write the failure status', { error: String(statusErr) }));
+        }).catch(statusErr => this.ctx.log.warn('could not write the failure status', { error: String(statusErr) }));
       } else {
         this.ctx.events.event(cluster, 'Warning', 'ReconcileError', `reconcile failed, retrying: ${(err as Error).message}`);
       }
@@ -292,7 +292,7 @@ class ClusterReconcile implements ClusterStep {
     const preview = desiredChildren(view, {
       clusterIPs: [],
       endpoint: { known: false, reason: 'WaitingForLoadBalancer', message: '' },
-      certSecretNames: Object.fromEntries(certificateSources(view, requiredPurposes(view.storage.type)).map((s) => [s.purpose, s.secretName])),
+      certSecretNames: Object.fromEntries(certificateSources(view, requiredPurposes(view.storage.type)).map(s => [s.purpose, s.secretName])),
       secretVersions: {},
       existingEtcd: this.cached<V1StatefulSet>(STATEFULSET, view.names.etcdStatefulSet),
       cronJobApiVersion: this.opts.cronJobApiVersion,
@@ -316,16 +316,23 @@ class ClusterReconcile implements ClusterStep {
     // Certificates (generated once, or the user's) and the Services go out together: the Service
     // does not depend on certificate contents, only on their Secret names, which are known now.
     this.step('validate');
-    const certNames = Object.fromEntries(
-      certificateSources(view, requiredPurposes(view.storage.type)).map((s) => [s.purpose, s.secretName]),
-    ) as Partial<Record<CertificateRefType, string>>;
+    const certNames = Object.fromEntries(certificateSources(view, requiredPurposes(view.storage.type)).map(s => [s.purpose, s.secretName])) as Partial<
+      Record<CertificateRefType, string>
+    >;
     let service = this.cached<V1Service>(SERVICE, view.service.name);
     const nodes = cache.list<V1Node>(NODE);
     const existingEtcd = this.cached<V1StatefulSet>(STATEFULSET, view.names.etcdStatefulSet);
     const build = (svc: V1Service | undefined) => {
       const endpoint = resolveEndpoint(view, { service: svc, nodes, currentEndpoint: cluster.status?.endpoint });
       const clusterIPs = svc?.spec?.clusterIPs ?? (svc?.spec?.clusterIP && svc.spec.clusterIP !== 'None' ? [svc.spec.clusterIP] : []);
-      const children = desiredChildren(view, { clusterIPs, endpoint, certSecretNames: certNames, secretVersions, existingEtcd, cronJobApiVersion: this.opts.cronJobApiVersion });
+      const children = desiredChildren(view, {
+        clusterIPs,
+        endpoint,
+        certSecretNames: certNames,
+        secretVersions,
+        existingEtcd,
+        cronJobApiVersion: this.opts.cronJobApiVersion,
+      });
       return { endpoint, children };
     };
     const early = build(service).children;
@@ -349,7 +356,7 @@ class ClusterReconcile implements ClusterStep {
     const { endpoint, children } = build(service);
     for (const stale of staleServiceNames(view)) {
       const old = this.cached<V1Service>(SERVICE, stale);
-      if (old && old.metadata?.ownerReferences?.some((r) => r.uid === view.uid)) {
+      if (old && old.metadata?.ownerReferences?.some(r => r.uid === view.uid)) {
         await client.delete({ ...SERVICE, namespace: view.namespace, name: stale });
         this.ctx.events.event(cluster, 'Normal', 'ServiceDeleted', `deleted Service ${stale}: service.type is now ${view.service.type}`);
       }
@@ -413,7 +420,6 @@ class ClusterReconcile implements ClusterStep {
     await reconcilePvcOwnership(this, view);
     await probeFunctional(this, this.opts.functionalProbe, cluster, sts);
   }
-
 
   /** Writes status through the status subresource, only when it differs; one Event per changed condition. */
   private async writeStatus(cluster: Cluster & KubernetesObject, facts: StatusFacts): Promise<void> {

@@ -13,7 +13,18 @@ import type { Cache, ControllerSpec } from '../engine/contract';
 import type { Cluster } from '@k0smotron/api';
 import { k0smotronClusterController } from '../k0smotroncluster/controller';
 import { ANNOTATION_REGENERATE_CA } from './ca-guard';
-import { apis, condition, eventually, newCluster, reasonsOfEvents, productionClusterController, startClusterOperator, waitForCondition, waitForHollowReady, writes } from './testing/helpers';
+import {
+  apis,
+  condition,
+  eventually,
+  newCluster,
+  reasonsOfEvents,
+  productionClusterController,
+  startClusterOperator,
+  waitForCondition,
+  waitForHollowReady,
+  writes,
+} from './testing/helpers';
 import { processed, quiesce } from './testing/processed';
 
 const { kubeConfig: kc } = sharedTestCluster();
@@ -23,7 +34,7 @@ jest.setTimeout(300_000);
 
 const running: RunningOperator[] = [];
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((op) => op.stop()));
+  await Promise.all(running.splice(0).map(op => op.stop()));
 });
 
 async function operatorFor(ns: string) {
@@ -108,10 +119,19 @@ describe('drift repair', () => {
       core.patchNamespacedService({ namespace: ns, name: 'kmc-dr-etcd', body: { spec: { publishNotReadyAddresses: false } } }, mergePatch),
       core.patchNamespacedConfigMap({ namespace: ns, name: 'kmc-dr-config', body: { data: { K0SMOTRON_K0S_YAML: 'edited: by hand\n' } } }, mergePatch),
       core.patchNamespacedConfigMap({ namespace: ns, name: 'kmc-entrypoint-dr-config', body: { data: { 'k0smotron-entrypoint.sh': 'exit 1\n' } } }, mergePatch),
-      core.patchNamespacedConfigMap({ namespace: ns, name: 'kmc-dr-endpoint', body: { metadata: { labels: { app: 'k0smotron', cluster: 'someone-else' } } } }, mergePatch),
-      core.patchNamespacedSecret({ namespace: ns, name: 'dr-kubeconfig', body: { data: { value: Buffer.from('not a kubeconfig').toString('base64') } } }, mergePatch),
+      core.patchNamespacedConfigMap(
+        { namespace: ns, name: 'kmc-dr-endpoint', body: { metadata: { labels: { app: 'k0smotron', cluster: 'someone-else' } } } },
+        mergePatch,
+      ),
+      core.patchNamespacedSecret(
+        { namespace: ns, name: 'dr-kubeconfig', body: { data: { value: Buffer.from('not a kubeconfig').toString('base64') } } },
+        mergePatch,
+      ),
       core.patchNamespacedSecret({ namespace: ns, name: 'dr-ca', body: { metadata: { labels: { 'cluster.x-k8s.io/cluster-name': null } } } }, mergePatch),
-      core.patchNamespacedSecret({ namespace: ns, name: 'kmc-kn-kine', body: { data: { K0SMOTRON_KINE_DATASOURCE_URL: Buffer.from('mysql://elsewhere').toString('base64') } } }, mergePatch),
+      core.patchNamespacedSecret(
+        { namespace: ns, name: 'kmc-kn-kine', body: { data: { K0SMOTRON_KINE_DATASOURCE_URL: Buffer.from('mysql://elsewhere').toString('base64') } } },
+        mergePatch,
+      ),
     ]);
     await quiesce(op, kc, ns);
 
@@ -133,7 +153,12 @@ describe('drift repair', () => {
     expect(ca.metadata!.labels!['cluster.x-k8s.io/cluster-name']).toBe('dr');
     expect(ca.data).toEqual(original.ca.data);
     expect(ca.metadata!.uid).toBe(original.ca.metadata!.uid);
-    expect(await driftRepairs(op)).toMatchObject({ StatefulSet: expect.any(Number), Service: expect.any(Number), ConfigMap: expect.any(Number), Secret: expect.any(Number) });
+    expect(await driftRepairs(op)).toMatchObject({
+      StatefulSet: expect.any(Number),
+      Service: expect.any(Number),
+      ConfigMap: expect.any(Number),
+      Secret: expect.any(Number),
+    });
 
     // Deleted children come back (a leaf certificate too: only the CA is special, below).
     await Promise.all([
@@ -149,10 +174,14 @@ describe('drift repair', () => {
       core.deleteNamespacedSecret({ namespace: ns, name: 'kmc-kn-kine' }),
     ]);
     // The re-created StatefulSets' pods running, so that their status settles before the checks.
-    await eventually('the re-created StatefulSets ready', async () => {
-      const sets = await Promise.all([read.sts(), read.etcd()]);
-      return sets.every((x) => x.status?.readyReplicas === x.spec!.replicas && x.status?.observedGeneration === x.metadata!.generation);
-    }, 120_000);
+    await eventually(
+      'the re-created StatefulSets ready',
+      async () => {
+        const sets = await Promise.all([read.sts(), read.etcd()]);
+        return sets.every(x => x.status?.readyReplicas === x.spec!.replicas && x.status?.observedGeneration === x.metadata!.generation);
+      },
+      120_000,
+    );
     await waitForHollowReady(kmc, ns, 'dr');
     await quiesce(op, kc, ns);
     for (const [what, get] of Object.entries(read)) {
@@ -175,7 +204,7 @@ describe('drift repair', () => {
 });
 
 describe('no drift where nothing changed', () => {
-  it('for Clusters using many features, and one mirrored from a K0smotronCluster, a full resync writes none of their objects (the server\'s normalisations are no drift)', async () => {
+  it("for Clusters using many features, and one mirrored from a K0smotronCluster, a full resync writes none of their objects (the server's normalisations are no drift)", async () => {
     const ns = await createTestNamespace(kc, 'kmc-rich');
     const op = await startOperator({
       kubeConfig: kc,
@@ -195,7 +224,9 @@ describe('no drift where nothing changed', () => {
         manifests: [{ name: 'extra', configMap: { name: 'my-manifests' } }],
         mounts: [{ path: '/etc/extra', configMap: { name: 'my-files' } }],
         controlPlaneFlags: ['--debug'],
-        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { cluster: 'rich' } } }],
+        topologySpreadConstraints: [
+          { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { cluster: 'rich' } } },
+        ],
         kubeconfigSecretMetadata: { labels: { team: 'blue' } },
         storage: {
           type: 'etcd',
@@ -218,7 +249,12 @@ describe('no drift where nothing changed', () => {
       version: 'v1beta1',
       namespace: ns,
       plural: 'k0smotronclusters',
-      body: { apiVersion: 'k0smotron.io/v1beta1', kind: 'K0smotronCluster', metadata: { name: 'seed', namespace: ns }, spec: { service: { type: 'ClusterIP' } } },
+      body: {
+        apiVersion: 'k0smotron.io/v1beta1',
+        kind: 'K0smotronCluster',
+        metadata: { name: 'seed', namespace: ns },
+        spec: { service: { type: 'ClusterIP' } },
+      },
     });
     await waitForCondition(kmc, ns, 'rich', 'KubeconfigSecretAvailable', 'True');
     await waitForCondition(kmc, ns, 'seed', 'KubeconfigSecretAvailable', 'True');
@@ -226,7 +262,7 @@ describe('no drift where nothing changed', () => {
 
     // Everything was written, and the server did rewrite what the desired objects say.
     const sts = await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-rich' });
-    const container = sts.spec!.template.spec!.containers.find((c) => c.name === 'controller')!;
+    const container = sts.spec!.template.spec!.containers.find(c => c.name === 'controller')!;
     expect(container.resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' }, limits: { cpu: '1500m', memory: '1Gi' } });
     expect(sts.spec!.volumeClaimTemplates![0].spec!.resources!.requests!.storage).toBe('1536Mi');
     await apps.readNamespacedStatefulSet({ namespace: ns, name: 'kmc-seed' });
@@ -241,11 +277,11 @@ describe('no drift where nothing changed', () => {
         .map(([k, n]) => `${k}=${n}`)
         .sort();
     const before = childWrites();
-    const errors = op.manager.controllers.map((c) => c.stats.error);
+    const errors = op.manager.controllers.map(c => c.stats.error);
     for (const c of op.manager.controllers) c.enqueueAll();
     await processed(op, kc, ns);
     expect(childWrites()).toEqual(before);
-    expect(op.manager.controllers.map((c) => c.stats.error)).toEqual(errors); // quiet because converged, not because failing
+    expect(op.manager.controllers.map(c => c.stats.error)).toEqual(errors); // quiet because converged, not because failing
     expect(await driftRepairs(op)).toEqual({});
   });
 });
@@ -318,7 +354,7 @@ describe('behaviours once shown only with the in-memory engine', () => {
       get: <T extends KubernetesObject>(gvk: Parameters<Cache['get']>[0], namespace: string | undefined, name: string) =>
         gvk.kind === 'Secret' && hidden.has(name) ? undefined : cache.get<T>(gvk, namespace, name),
       list: <T extends KubernetesObject>(gvk: Parameters<Cache['list']>[0], opts?: Parameters<Cache['list']>[1]) =>
-        cache.list<T>(gvk, opts).filter((o) => !(gvk.kind === 'Secret' && hidden.has(o.metadata?.name ?? ''))),
+        cache.list<T>(gvk, opts).filter(o => !(gvk.kind === 'Secret' && hidden.has(o.metadata?.name ?? ''))),
       byIndex: (gvk, name, value) => cache.byIndex(gvk, name, value),
     });
     const spec: ControllerSpec = { ...inner, reconcile: (key, ctx) => inner.reconcile(key, { ...ctx, cache: lagging(ctx.cache) }) };
@@ -329,7 +365,7 @@ describe('behaviours once shown only with the in-memory engine', () => {
     expect(op.requestCounts()['get secrets 200']).toBeGreaterThanOrEqual(2); // the live reads
     expect(writes(op)).toBe(0);
     const after = await secrets();
-    const byName = (list: V1Secret[]) => Object.fromEntries(list.map((s) => [s.metadata!.name, `${s.metadata!.uid}@${s.metadata!.resourceVersion}`]));
+    const byName = (list: V1Secret[]) => Object.fromEntries(list.map(s => [s.metadata!.name, `${s.metadata!.uid}@${s.metadata!.resourceVersion}`]));
     expect(byName(after)).toEqual(byName(before));
   });
 
@@ -362,10 +398,10 @@ describe('behaviours once shown only with the in-memory engine', () => {
     await kmc.patchCluster(ns, 'st', { spec: { service: { type: 'NodePort', apiPort: 31643, konnectivityPort: 31632 } } });
     await eventually('the NodePort Service', () => core.readNamespacedService({ namespace: ns, name: 'kmc-st-nodeport' }).catch(() => undefined));
     await eventually('the ClusterIP Service gone', async () =>
-      (await core.listNamespacedService({ namespace: ns })).items.every((s) => s.metadata!.uid !== old.metadata!.uid),
+      (await core.listNamespacedService({ namespace: ns })).items.every(s => s.metadata!.uid !== old.metadata!.uid),
     );
     await eventually('a ServiceDeleted event', async () => (await reasonsOfEvents(kmc, ns, 'st')).includes('Normal:ServiceDeleted'));
     const svc = await core.readNamespacedService({ namespace: ns, name: 'kmc-st-nodeport' });
-    expect(svc.spec!.ports!.map((p) => p.nodePort)).toEqual([31643, 31632]);
+    expect(svc.spec!.ports!.map(p => p.nodePort)).toEqual([31643, 31632]);
   });
 });

@@ -30,7 +30,7 @@ let etcd: ChildProcess | undefined;
 let dir: string | undefined;
 afterEach(async () => {
   if (etcd && etcd.exitCode === null) {
-    const exited = new Promise((r) => etcd!.once('exit', r));
+    const exited = new Promise(r => etcd!.once('exit', r));
     etcd.kill('SIGTERM');
     await exited;
   }
@@ -77,7 +77,7 @@ function servedSerial(port: number, ca: string, client: CertKeyPem, servername?:
 /** GET /health with a client certificate, as the API server's etcd client authenticates. */
 function health(port: number, ca: string, client: CertKeyPem): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = https.get({ host: '127.0.0.1', port, path: '/health', ca, cert: client.cert, key: client.key, servername: 'localhost', agent: false }, (res) => {
+    const req = https.get({ host: '127.0.0.1', port, path: '/health', ca, cert: client.cert, key: client.key, servername: 'localhost', agent: false }, res => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -90,9 +90,9 @@ const serialOf = (pem: string) => new X509Certificate(pem).serialNumber;
 /** Two distinct free ports on 127.0.0.1 (both held open until both are known). */
 async function twoFreePorts(): Promise<[number, number]> {
   const servers = [net.createServer(), net.createServer()];
-  await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  await Promise.all(servers.map(s => new Promise<void>(r => s.listen(0, '127.0.0.1', r))));
+  const ports = servers.map(s => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map(s => new Promise(r => s.close(r))));
   return [ports[0], ports[1]];
 }
 
@@ -136,10 +136,14 @@ describe('etcd and renewed certificate files', () => {
     const pid = etcd.pid;
 
     const client1 = first['apiserver-etcd-client']!;
-    await eventually('etcd healthy over TLS', async () => {
-      if (etcd!.exitCode !== null) throw new Error(`etcd exited: ${stderr}`);
-      return (await health(clientPort, ca.cert, client1).catch(() => 0)) === 200;
-    }, 60_000);
+    await eventually(
+      'etcd healthy over TLS',
+      async () => {
+        if (etcd!.exitCode !== null) throw new Error(`etcd exited: ${stderr}`);
+        return (await health(clientPort, ca.cert, client1).catch(() => 0)) === 200;
+      },
+      60_000,
+    );
     expect(await servedSerial(clientPort, ca.cert, client1, 'localhost')).toBe(serialOf(first['etcd-server']!.cert));
     expect(await servedSerial(peerPort, ca.cert, first['etcd-peer']!, 'localhost')).toBe(serialOf(first['etcd-peer']!.cert));
 

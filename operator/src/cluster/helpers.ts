@@ -5,12 +5,12 @@ import { SpecError } from './desired';
 
 /** A SpecError listing every policy violation, each with its field. */
 export function policyError(violations: PolicyViolation[]): SpecError {
-  return new SpecError('PolicyViolation', `refused by the operator's policy: ${violations.map((v) => `${v.field}: ${v.message}`).join('; ')}`);
+  return new SpecError('PolicyViolation', `refused by the operator's policy: ${violations.map(v => `${v.field}: ${v.message}`).join('; ')}`);
 }
 
 /** Who controls an existing object, for NameConflict messages; undefined when it is this Cluster. */
 export function foreignController(obj: KubernetesObject, uid: string): string | undefined {
-  const ref = obj.metadata?.ownerReferences?.find((r) => r.controller);
+  const ref = obj.metadata?.ownerReferences?.find(r => r.controller);
   if (ref?.uid === uid) return undefined;
   return ref ? `${ref.kind} ${ref.name}` : 'no Cluster (it was created by someone else)';
 }
@@ -31,5 +31,5 @@ export function decodeSecret(secret: V1Secret | undefined, key: string): string 
 export async function settleAll<T extends readonly unknown[] | []>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
   const results = (await Promise.allSettled(promises)) as PromiseSettledResult<unknown>[];
   for (const r of results) if (r.status === 'rejected') throw r.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
+  return results.map(r => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }

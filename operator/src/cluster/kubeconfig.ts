@@ -42,7 +42,15 @@ export async function ensureKubeconfig(
     }
     const kc = await pkiSemaphore.run(() => signAdminKubeconfig({ clusterName: view.name, server: endpoint.url, ca, now: step.ctx.now() }));
     await step.ctx.client.apply(kubeconfigSecret(view, kc, endpoint.url, caVersion));
-    const why = !renewal.renew ? `${edited} was changed by someone else` : { Missing: 'created', EndpointChanged: `endpoint is now ${endpoint.url}`, CaChanged: 'the CA changed', Expiring: 'renewed before expiry', Unreadable: 'replaced an unreadable one' }[renewal.reason!];
+    const why = !renewal.renew
+      ? `${edited} was changed by someone else`
+      : {
+          Missing: 'created',
+          EndpointChanged: `endpoint is now ${endpoint.url}`,
+          CaChanged: 'the CA changed',
+          Expiring: 'renewed before expiry',
+          Unreadable: 'replaced an unreadable one',
+        }[renewal.reason!];
     step.ctx.events.event(cluster, 'Normal', 'KubeconfigSigned', `signed admin kubeconfig ${secretName} (${why})`);
     step.requeue(renewalTime(kc, ADMIN_CERT_VALIDITY_DAYS).getTime() - step.ctx.now().getTime());
   } else if (decision.renewAt) {

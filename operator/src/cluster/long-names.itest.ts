@@ -40,14 +40,18 @@ const b64 = (s: string | undefined) => Buffer.from(s ?? '', 'base64').toString('
 const exec = promisify(execFile);
 
 async function readyStatefulSet(name: string): Promise<V1StatefulSet> {
-  return eventually(`StatefulSet ${name} with 1 Ready pod`, async () => {
-    const sts = await apps.readNamespacedStatefulSet({ namespace: ns, name }).catch(() => undefined);
-    return sts?.status?.readyReplicas === 1 ? sts : undefined;
-  }, 150_000);
+  return eventually(
+    `StatefulSet ${name} with 1 Ready pod`,
+    async () => {
+      const sts = await apps.readNamespacedStatefulSet({ namespace: ns, name }).catch(() => undefined);
+      return sts?.status?.readyReplicas === 1 ? sts : undefined;
+    },
+    150_000,
+  );
 }
 
 describe('a Cluster with a 63-character name (etcd, the default storage)', () => {
-  it('gets every child within its kind\'s limit; the k0s and etcd pods are created and Ready; Secrets and kubeconfig exist', async () => {
+  it("gets every child within its kind's limit; the k0s and etcd pods are created and Ready; Secrets and kubeconfig exist", async () => {
     const spec: Cluster['spec'] = {
       service: { type: 'ClusterIP' },
       storage: { type: 'etcd', etcd: { defragJob: { enabled: true, schedule: '0 3 * * *' } } },
@@ -62,10 +66,10 @@ describe('a Cluster with a 63-character name (etcd, the default storage)', () =>
     expect(names.etcdStatefulSet.length).toBeLessThanOrEqual(52);
     expect(etcd.spec!.serviceName).toBe(names.etcdService);
     const etcdPods = await core.listNamespacedPod({ namespace: ns, labelSelector: `app=k0smotron,cluster=${FIRST},component=etcd` });
-    expect(etcdPods.items.map((p) => p.metadata!.name)).toEqual([`${names.etcdStatefulSet}-0`]);
+    expect(etcdPods.items.map(p => p.metadata!.name)).toEqual([`${names.etcdStatefulSet}-0`]);
     expect(etcdPods.items[0].metadata!.labels!['controller-revision-hash']).toBe(etcd.status!.updateRevision);
     const k0sPods = await controlPlanePods(core, ns, FIRST);
-    expect(k0sPods.map((p) => p.metadata!.name)).toEqual([`${names.statefulSet}-0`]);
+    expect(k0sPods.map(p => p.metadata!.name)).toEqual([`${names.statefulSet}-0`]);
     expect(k0sPods[0].metadata!.labels!['controller-revision-hash']).toBe(k0s.status!.updateRevision);
     // etcd's PersistentVolumeClaim from the volumeClaimTemplate.
     await core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: `etcd-data-${names.etcdStatefulSet}-0` });
@@ -73,7 +77,7 @@ describe('a Cluster with a 63-character name (etcd, the default storage)', () =>
     // The etcd members are reached as <pod>.<headless Service>: the server certificate covers it,
     // and the etcd flags and k0s config name that Service.
     const etcdEnv = etcd.spec!.template.spec!.containers[0].env!;
-    expect(etcdEnv.find((e) => e.name === 'ETCD_INITIAL_CLUSTER')!.value).toBe(
+    expect(etcdEnv.find(e => e.name === 'ETCD_INITIAL_CLUSTER')!.value).toBe(
       `${names.etcdStatefulSet}-0=https://${names.etcdStatefulSet}-0.${names.etcdService}:2380`,
     );
     for (const secret of [names.etcdServerSecret, names.etcdPeerSecret]) {
@@ -122,8 +126,11 @@ describe('a Cluster with a 63-character name (etcd, the default storage)', () =>
     const uidOf = async (c: string) => (await kmc.getCluster(ns, c))!.metadata.uid;
     const [uidA, uidB] = await Promise.all([uidOf(FIRST), uidOf(SECOND)]);
     const controller = (o: { metadata?: { ownerReferences?: Array<{ uid: string; controller?: boolean }> } }) =>
-      o.metadata?.ownerReferences?.find((r) => r.controller)?.uid;
-    for (const [names, uid] of [[a, uidA], [b, uidB]] as const) {
+      o.metadata?.ownerReferences?.find(r => r.controller)?.uid;
+    for (const [names, uid] of [
+      [a, uidA],
+      [b, uidB],
+    ] as const) {
       expect(controller(await apps.readNamespacedStatefulSet({ namespace: ns, name: names.statefulSet }))).toBe(uid);
       expect(controller(await apps.readNamespacedStatefulSet({ namespace: ns, name: names.etcdStatefulSet }))).toBe(uid);
       expect(controller(await core.readNamespacedService({ namespace: ns, name: names.clusterIPService }))).toBe(uid);
@@ -144,12 +151,22 @@ describe('a Cluster with a 63-character name (etcd, the default storage)', () =>
     const names = clusterObjectNames(FIRST);
     // Nothing is missing or misnamed; the only problems are the ones production shows on hollow
     // nodes, whose pods run nothing: the control plane's API does not answer the probe.
-    expect(report.problems.filter((p: string) => !/^(Available is False: ControlPlaneNotFunctional|ControlPlaneFunctional is False: Unreachable)/.test(p))).toEqual([]);
+    expect(
+      report.problems.filter((p: string) => !/^(Available is False: ControlPlaneNotFunctional|ControlPlaneFunctional is False: Unreachable)/.test(p)),
+    ).toEqual([]);
     expect(report.controlPlane).toMatchObject({ readyReplicas: 1, service: { name: names.clusterIPService }, kubeconfigSecret: names.kubeconfigSecret });
     expect(report.datastore).toMatchObject({ type: 'etcd', statefulSet: names.etcdStatefulSet, readyReplicas: 1 });
     expect(report.instances.map((i: { name: string }) => i.name)).toEqual([`${names.statefulSet}-0`]);
     expect(report.certificates.map((c: { secret: string }) => c.secret).sort()).toEqual(
-      [names.caSecret, names.saSecret, names.proxySecret, names.etcdCaSecret, names.apiserverEtcdClientSecret, names.etcdServerSecret, names.etcdPeerSecret].sort(),
+      [
+        names.caSecret,
+        names.saSecret,
+        names.proxySecret,
+        names.etcdCaSecret,
+        names.apiserverEtcdClientSecret,
+        names.etcdServerSecret,
+        names.etcdPeerSecret,
+      ].sort(),
     );
   });
 });

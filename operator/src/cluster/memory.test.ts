@@ -45,15 +45,22 @@ describe('ClusterWatchIndex forgets', () => {
 });
 
 describe('what the cache keeps of owned kinds', () => {
-  it('StatefulSets, Services, ConfigMaps and PVCs by our label only; Secrets unfiltered (referenced Secrets are the user\'s), without data', () => {
+  it("StatefulSets, Services, ConfigMaps and PVCs by our label only; Secrets unfiltered (referenced Secrets are the user's), without data", () => {
     const spec = clusterController();
-    const merged = mergeWatchSpecs([spec.for, ...(spec.owns ?? []), ...(spec.watches ?? []), ...(jointokenRequestController({ access: new ChildApiAccess({ resolver: staticChildApi(() => undefined) }) }).owns ?? [])]);
-    const by = Object.fromEntries(merged.map((s) => [s.kind, s]));
+    const merged = mergeWatchSpecs([
+      spec.for,
+      ...(spec.owns ?? []),
+      ...(spec.watches ?? []),
+      ...(jointokenRequestController({ access: new ChildApiAccess({ resolver: staticChildApi(() => undefined) }) }).owns ?? []),
+    ]);
+    const by = Object.fromEntries(merged.map(s => [s.kind, s]));
     expect(OWNED_SELECTOR).toBe('app=k0smotron');
     for (const kind of ['StatefulSet', 'Service', 'ConfigMap', 'PersistentVolumeClaim']) expect(by[kind].labelSelector).toBe(OWNED_SELECTOR);
     expect(by.Secret.labelSelector).toBeUndefined();
     expect(by.Secret.transform!({ metadata: { name: 's' }, data: { k: 'dg==' } } as KubernetesObject)).toEqual({ metadata: { name: 's' } });
-    expect(by.ConfigMap.transform!({ metadata: { name: 'c' }, data: { a: 'b' }, binaryData: { x: 'eA==' } } as KubernetesObject)).toEqual({ metadata: { name: 'c' } });
+    expect(by.ConfigMap.transform!({ metadata: { name: 'c' }, data: { a: 'b' }, binaryData: { x: 'eA==' } } as KubernetesObject)).toEqual({
+      metadata: { name: 'c' },
+    });
   });
 
   it('a ConfigMap without data still proves a no-op: applyIfChanged compares the hash annotation only', () => {
@@ -66,28 +73,44 @@ describe('what the cache keeps of owned kinds', () => {
 
   it('every child a Cluster generates carries the selector label, also with user labels that try to override it', async () => {
     const engine = new FakeEngine();
-    engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'c1', namespace: 'ns', uid: 'u1', labels: { app: 'mine' } }, spec: { service: { type: 'ClusterIP' }, kubeconfigSecretMetadata: { labels: { app: 'theirs' } } } } as KubernetesObject);
+    engine.put({
+      apiVersion: 'k0smotron.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name: 'c1', namespace: 'ns', uid: 'u1', labels: { app: 'mine' } },
+      spec: { service: { type: 'ClusterIP' }, kubeconfigSecretMetadata: { labels: { app: 'theirs' } } },
+    } as KubernetesObject);
     await clusterController().reconcile(key('c1'), engine.context());
-    const children = [...engine.store.values()].filter((o) => o.kind !== 'Cluster');
+    const children = [...engine.store.values()].filter(o => o.kind !== 'Cluster');
     expect(children.length).toBeGreaterThan(10);
     for (const c of children) expect(`${c.kind}/${c.metadata?.name} app=${c.metadata?.labels?.app}`).toBe(`${c.kind}/${c.metadata?.name} app=k0smotron`);
   });
 });
 
-describe('an object under a child\'s name that the cache does not show (no label)', () => {
+describe("an object under a child's name that the cache does not show (no label)", () => {
   it('is found by a live read: NameConflict, nothing written', async () => {
     const engine = new FakeEngine();
-    engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'c1', namespace: 'ns', uid: 'u1' }, spec: { service: { type: 'ClusterIP' } } } as KubernetesObject);
+    engine.put({
+      apiVersion: 'k0smotron.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name: 'c1', namespace: 'ns', uid: 'u1' },
+      spec: { service: { type: 'ClusterIP' } },
+    } as KubernetesObject);
     engine.put({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kmc-c1-config', namespace: 'ns' }, data: { mine: 'yes' } } as KubernetesObject);
     engine.hiddenFromCache.add('v1/ConfigMap/ns/kmc-c1-config'); // what the label-filtered informer sees
-    await expect(clusterController().reconcile(key('c1'), engine.context())).rejects.toThrow(/ConfigMap kmc-c1-config already exists and belongs to no Cluster/);
-    expect(engine.writes.filter((w) => !w.startsWith('apply/status'))).toEqual([]);
+    await expect(clusterController().reconcile(key('c1'), engine.context())).rejects.toThrow(
+      /ConfigMap kmc-c1-config already exists and belongs to no Cluster/,
+    );
+    expect(engine.writes.filter(w => !w.startsWith('apply/status'))).toEqual([]);
   });
 });
 
 describe('a user patch cannot take a child out of the cache', () => {
   it('changing or removing the app label is rejected', () => {
-    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'ns', labels: { app: 'k0smotron', 'app.kubernetes.io/component': 'cluster-config' } } };
+    const cm = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'ns', labels: { app: 'k0smotron', 'app.kubernetes.io/component': 'cluster-config' } },
+    };
     const patch = (content: string) => ({ target: { kind: 'ConfigMap' }, patch: { type: 'merge' as const, content } });
     expect(() => applyPatches([cm], [patch('{"metadata":{"labels":{"app":null}}}')])).toThrow(/must not change or remove the label app=k0smotron/);
     expect(() => applyPatches([cm], [patch('{"metadata":{"labels":{"app":"mine"}}}')])).toThrow(SpecError);
@@ -98,21 +121,36 @@ describe('a user patch cannot take a child out of the cache', () => {
 describe('the Cluster controller forgets a deleted Cluster', () => {
   it('watch index, kine check, probe memo, probe failures and child-API credentials all go back to zero', async () => {
     const engine = new FakeEngine();
-    engine.put({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: '192.0.2.2' }] } } as KubernetesObject);
-    engine.put({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'ns' }, data: { [KINE_DATASOURCE_SECRET_KEY]: Buffer.from('mysql://x').toString('base64') } } as KubernetesObject);
+    engine.put({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'n1' },
+      status: { conditions: [{ type: 'Ready', status: 'True' }], addresses: [{ type: 'InternalIP', address: '192.0.2.2' }] },
+    } as KubernetesObject);
+    engine.put({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', namespace: 'ns' },
+      data: { [KINE_DATASOURCE_SECRET_KEY]: Buffer.from('mysql://x').toString('base64') },
+    } as KubernetesObject);
     // A real probe over a real credential cache; the address refuses connections at once.
     const access = new ChildApiAccess({ resolver: staticChildApi(() => 'https://127.0.0.1:1') });
     const probe = createFunctionalProbe(access, { timeoutMs: 2000 });
     const controller = clusterController({ functionalProbe: probe });
     const names = ['a', 'b', 'c'];
     for (const n of names) {
-      engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: n, namespace: 'ns', uid: `uid-${n}` }, spec: { service: { type: 'NodePort' }, storage: { type: 'kine', kine: { dataSourceSecretName: 'db' } } } } as KubernetesObject);
+      engine.put({
+        apiVersion: 'k0smotron.io/v1beta2',
+        kind: 'Cluster',
+        metadata: { name: n, namespace: 'ns', uid: `uid-${n}` },
+        spec: { service: { type: 'NodePort' }, storage: { type: 'kine', kine: { dataSourceSecretName: 'db' } } },
+      } as KubernetesObject);
       await controller.reconcile(key(n), engine.context());
       const sts = engine.find(STS, 'ns', `kmc-${n}`) as V1StatefulSet;
       engine.put({ ...sts, status: { replicas: 1, readyReplicas: 1 } } as KubernetesObject);
       await controller.reconcile(key(n), engine.context()); // probes: refused
     }
-    const cond = (engine.find(CLUSTER_GVK, 'ns', 'a') as unknown as Cluster).status?.conditions?.find((c) => c.type === 'ControlPlaneFunctional');
+    const cond = (engine.find(CLUSTER_GVK, 'ns', 'a') as unknown as Cluster).status?.conditions?.find(c => c.type === 'ControlPlaneFunctional');
     expect(cond).toMatchObject({ status: 'False', reason: 'Unreachable' });
     expect(controller.sizes!()).toEqual({
       nodePortClusters: 3,
@@ -131,7 +169,7 @@ describe('the Cluster controller forgets a deleted Cluster', () => {
       engine.store.delete(`${CLUSTER_GVK.apiVersion}/${CLUSTER_GVK.kind}/ns/${n}`);
       await controller.reconcile(key(n), engine.context());
     }
-    expect(Object.values(controller.sizes!()).every((v) => v === 0)).toBe(true);
+    expect(Object.values(controller.sizes!()).every(v => v === 0)).toBe(true);
   });
 
   it('a probe without forget/sizes (a plain function) still works', async () => {
@@ -146,7 +184,7 @@ describe('ChildApiAccess', () => {
   it('forget during a signing in flight: the signed certificate is not stored', async () => {
     const ca = await createCa('kubernetes', new Date(), 1);
     let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => (release = r));
+    const gate = new Promise<void>(r => (release = r));
     const secret: V1Secret = { data: { 'tls.crt': Buffer.from(ca.cert).toString('base64'), 'tls.key': Buffer.from(ca.key).toString('base64') } };
     const access = new ChildApiAccess({
       resolver: staticChildApi(() => 'https://127.0.0.1:1'),
@@ -172,13 +210,23 @@ describe('the JoinTokenRequest controller forgets a deleted request', () => {
     const engine = new FakeEngine();
     const access = new ChildApiAccess({ resolver: staticChildApi(() => 'https://127.0.0.1:1') });
     const clusterCtl = clusterController();
-    engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'c1', namespace: 'ns', uid: 'uid-c1' }, spec: { service: { type: 'ClusterIP' } } } as KubernetesObject);
+    engine.put({
+      apiVersion: 'k0smotron.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name: 'c1', namespace: 'ns', uid: 'uid-c1' },
+      spec: { service: { type: 'ClusterIP' } },
+    } as KubernetesObject);
     await clusterCtl.reconcile(key('c1'), engine.context()); // CA Secret and status.endpoint
     const jtrCtl = jointokenRequestController({ access });
     engine.addIndexes(jtrCtl.indexes);
-    const clusterWatch = jtrCtl.watches!.find((w) => w.kind === 'Cluster')!;
+    const clusterWatch = jtrCtl.watches!.find(w => w.kind === 'Cluster')!;
     for (const n of ['t1', 't2']) {
-      engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'JoinTokenRequest', metadata: { name: n, namespace: 'ns', uid: `uid-${n}` }, spec: { clusterName: 'c1' } } as KubernetesObject);
+      engine.put({
+        apiVersion: 'k0smotron.io/v1beta2',
+        kind: 'JoinTokenRequest',
+        metadata: { name: n, namespace: 'ns', uid: `uid-${n}` },
+        spec: { clusterName: 'c1' },
+      } as KubernetesObject);
       await jtrCtl.reconcile(key(n), engine.context()); // finalizer and owner
       const r = await jtrCtl.reconcile(key(n), engine.context()); // token id recorded, child unreachable
       expect(r).toMatchObject({ requeueAfterMs: expect.any(Number) });
@@ -203,7 +251,12 @@ describe('a sweep forgets objects deleted while nobody reconciled them (a standb
     const access = new ChildApiAccess({ resolver: staticChildApi(() => 'https://127.0.0.1:1') });
     const controller = clusterController({ functionalProbe: createFunctionalProbe(access, { timeoutMs: 2000 }) });
     for (const n of ['a', 'b']) {
-      engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: n, namespace: 'ns', uid: `uid-${n}` }, spec: { service: { type: 'ClusterIP' } } } as KubernetesObject);
+      engine.put({
+        apiVersion: 'k0smotron.io/v1beta2',
+        kind: 'Cluster',
+        metadata: { name: n, namespace: 'ns', uid: `uid-${n}` },
+        spec: { service: { type: 'ClusterIP' } },
+      } as KubernetesObject);
       await controller.reconcile(key(n), engine.context());
       const sts = engine.find(STS, 'ns', `kmc-${n}`) as V1StatefulSet;
       engine.put({ ...sts, status: { replicas: 1, readyReplicas: 1 } } as KubernetesObject);
@@ -222,11 +275,21 @@ describe('a sweep forgets objects deleted while nobody reconciled them (a standb
   it('JoinTokenRequest controller: remembered requests the cache no longer holds', async () => {
     const engine = new FakeEngine();
     const access = new ChildApiAccess({ resolver: staticChildApi(() => 'https://127.0.0.1:1') });
-    engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'c1', namespace: 'ns', uid: 'uid-c1' }, spec: { service: { type: 'ClusterIP' } } } as KubernetesObject);
+    engine.put({
+      apiVersion: 'k0smotron.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name: 'c1', namespace: 'ns', uid: 'uid-c1' },
+      spec: { service: { type: 'ClusterIP' } },
+    } as KubernetesObject);
     await clusterController().reconcile(key('c1'), engine.context());
     const jtrCtl = jointokenRequestController({ access });
     for (const n of ['t1', 't2']) {
-      engine.put({ apiVersion: 'k0smotron.io/v1beta2', kind: 'JoinTokenRequest', metadata: { name: n, namespace: 'ns', uid: `uid-${n}` }, spec: { clusterName: 'c1' } } as KubernetesObject);
+      engine.put({
+        apiVersion: 'k0smotron.io/v1beta2',
+        kind: 'JoinTokenRequest',
+        metadata: { name: n, namespace: 'ns', uid: `uid-${n}` },
+        spec: { clusterName: 'c1' },
+      } as KubernetesObject);
       await jtrCtl.reconcile(key(n), engine.context());
       await jtrCtl.reconcile(key(n), engine.context());
     }

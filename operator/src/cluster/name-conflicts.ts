@@ -35,7 +35,7 @@ async function freeOrHolder(step: ClusterStep, gvk: { apiVersion: string; kind: 
  * plane), and a forced server-side apply would otherwise take over the other one's object.
  */
 export async function assertNoNameConflicts(step: ClusterStep, view: ClusterView, preview: ReturnType<typeof desiredChildren>): Promise<void> {
-  const planned: Array<{ gvk: { apiVersion: string; kind: string }; name: string }> = childList(preview).map((o) => ({
+  const planned: Array<{ gvk: { apiVersion: string; kind: string }; name: string }> = childList(preview).map(o => ({
     gvk: { apiVersion: o.apiVersion!, kind: o.kind! },
     name: o.metadata!.name!,
   }));
@@ -48,7 +48,7 @@ export async function assertNoNameConflicts(step: ClusterStep, view: ClusterView
   }
   const conflicts: string[] = [];
   // settleAll: names found free are remembered even when another read of the round failed.
-  const found = await settleAll(planned.map((p) => freeOrHolder(step, p.gvk, p.name, view.uid)));
+  const found = await settleAll(planned.map(p => freeOrHolder(step, p.gvk, p.name, view.uid)));
   for (const [i, p] of planned.entries()) {
     const existing = found[i];
     const owner = existing && foreignController(existing, view.uid);
@@ -58,10 +58,13 @@ export async function assertNoNameConflicts(step: ClusterStep, view: ClusterView
   // this Cluster's admin kubeconfig, which the other Cluster would then trust).
   for (const ref of view.certificateRefs ?? []) {
     const existing = step.cached<KubernetesObject>(SECRET, ref.name);
-    const owner = existing?.metadata?.ownerReferences?.find((r) => r.controller && r.kind === CLUSTER_KIND && r.uid !== view.uid);
+    const owner = existing?.metadata?.ownerReferences?.find(r => r.controller && r.kind === CLUSTER_KIND && r.uid !== view.uid);
     if (owner) {
       throw policyError([
-        { field: 'spec.certificateRefs', message: `Secret ${ref.name} was generated for Cluster ${owner.name}; a Cluster may only use its own or user-provided certificates` },
+        {
+          field: 'spec.certificateRefs',
+          message: `Secret ${ref.name} was generated for Cluster ${owner.name}; a Cluster may only use its own or user-provided certificates`,
+        },
       ]);
     }
   }
@@ -77,11 +80,11 @@ export async function assertNoNameConflicts(step: ClusterStep, view: ClusterView
  */
 export function nodePortConflict(step: ClusterStep, err: unknown, view: ClusterView, desired: V1Service): SpecError | undefined {
   if (!isApiError(err) || err.status !== 422 || !/port is already allocated/i.test(err.message)) return undefined;
-  const wanted = (desired.spec?.ports ?? []).map((p) => p.nodePort).filter((p): p is number => typeof p === 'number');
+  const wanted = (desired.spec?.ports ?? []).map(p => p.nodePort).filter((p): p is number => typeof p === 'number');
   const holders = step.ctx.cache
     .list<V1Service>(SERVICE, { namespace: view.namespace })
-    .filter((s) => s.metadata?.name !== desired.metadata?.name && (s.spec?.ports ?? []).some((p) => p.nodePort !== undefined && wanted.includes(p.nodePort)));
-  const taken = wanted.filter((port) => new RegExp(`\\b${port}\\b`).test(err.message));
+    .filter(s => s.metadata?.name !== desired.metadata?.name && (s.spec?.ports ?? []).some(p => p.nodePort !== undefined && wanted.includes(p.nodePort)));
+  const taken = wanted.filter(port => new RegExp(`\\b${port}\\b`).test(err.message));
   const ports = (taken.length ? taken : wanted).join(' and ');
   const holder = holders[0];
   const cluster = holder?.metadata?.labels?.cluster;

@@ -58,7 +58,15 @@ describe('an API port below 1024 (LoadBalancer on 443)', () => {
     // its address, as a cloud's controller would.
     await stored('service', `kmc-${name}-lb`);
     const patch = await kubectl([
-      'patch', 'service', `kmc-${name}-lb`, '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: '192.0.2.43' }] } } }),
+      'patch',
+      'service',
+      `kmc-${name}-lb`,
+      '-n',
+      ns,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: '192.0.2.43' }] } } }),
     ]);
     if (patch.code !== 0 && /unknown flag: --subresource/.test(patch.stderr)) {
       // kubectl before 1.24 has no --subresource: write the status through the raw API instead.
@@ -76,9 +84,9 @@ describe('an API port below 1024 (LoadBalancer on 443)', () => {
     const sts = await stored<V1StatefulSet>('statefulset', `kmc-${name}`);
     const pod = sts.spec!.template.spec!;
     expect(pod.securityContext?.sysctls).toEqual([{ name: 'net.ipv4.ip_unprivileged_port_start', value: '443' }]);
-    const controller = pod.containers.find((c) => c.name === 'controller')!;
+    const controller = pod.containers.find(c => c.name === 'controller')!;
     expect(controller.securityContext?.capabilities?.add ?? []).not.toContain('NET_BIND_SERVICE');
-    expect(controller.ports?.find((p) => p.containerPort === 443)).toBeDefined();
+    expect(controller.ports?.find(p => p.containerPort === 443)).toBeDefined();
     // The generated k0s config listens where the Service sends the traffic.
     expect((await k0sConfigOf(name)).spec.api.port).toBe(443);
 
@@ -95,14 +103,22 @@ describe('an API port below 1024 (LoadBalancer on 443)', () => {
     // thing standing in the pod's way must be this sysctl, refused by name.
     const node = await core.readNode({ name: pod0.spec!.nodeName! });
     const kubelet = /^v(\d+)\.(\d+)\./.exec(node.status?.nodeInfo?.kubeletVersion ?? '');
-    const outcome = await eventually(`kmc-${name}-0 admitted and Ready, or refused by its kubelet`, async () => {
-      const p = await stored<V1Pod>('pod', `kmc-${name}-0`);
-      if (p.status?.phase === 'Failed') return { ready: false, reason: p.status.reason, message: p.status.message };
-      return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? { ready: true } : undefined;
-    }, 90_000);
+    const outcome = await eventually(
+      `kmc-${name}-0 admitted and Ready, or refused by its kubelet`,
+      async () => {
+        const p = await stored<V1Pod>('pod', `kmc-${name}-0`);
+        if (p.status?.phase === 'Failed') return { ready: false, reason: p.status.reason, message: p.status.message };
+        return p.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True') ? { ready: true } : undefined;
+      },
+      90_000,
+    );
     if (outcome.ready) return;
     expect(kubelet && Number(kubelet[1]) === 1 && Number(kubelet[2]) < 22).toBe(true);
-    expect(outcome).toEqual({ ready: false, reason: 'SysctlForbidden', message: 'Pod forbidden sysctl: "net.ipv4.ip_unprivileged_port_start" not whitelisted' });
+    expect(outcome).toEqual({
+      ready: false,
+      reason: 'SysctlForbidden',
+      message: 'Pod forbidden sysctl: "net.ipv4.ip_unprivileged_port_start" not whitelisted',
+    });
   });
 });
 
@@ -111,7 +127,11 @@ describe('node-local load balancing on (k0s docs: network.nodeLocalLoadBalancing
     // Ports of their own, so that no other suite of the run competes for the example's 30443/30132.
     const service = { type: 'NodePort' as const, apiPort: 31861, konnectivityPort: 31862 };
     const network = { podCIDR: '10.244.0.0/16', nodeLocalLoadBalancing: { enabled: true, type: 'EnvoyProxy' } };
-    const user = { apiVersion: 'k0s.k0sproject.io/v1beta1', kind: 'ClusterConfig', spec: { network, telemetry: { enabled: false }, api: { sans: ['api.example.com'] } } };
+    const user = {
+      apiVersion: 'k0s.k0sproject.io/v1beta1',
+      kind: 'ClusterConfig',
+      spec: { network, telemetry: { enabled: false }, api: { sans: ['api.example.com'] } },
+    };
     await kmc.createCluster(fromExample('nllb', { service, k0sConfig: user }));
     const c = await waitForCondition(kmc, ns, 'nllb', 'KubeconfigSecretAvailable', 'True');
     const host = new URL(c.status!.endpoint!).hostname;
@@ -141,7 +161,9 @@ describe('node-local load balancing on (k0s docs: network.nodeLocalLoadBalancing
     });
 
     // Switched off on the same Cluster: the address comes back, and only it changes in spec.api.
-    await kmc.patchCluster(ns, 'nllb', { spec: { k0sConfig: { ...user, spec: { ...user.spec, network: { ...network, nodeLocalLoadBalancing: { enabled: false } } } } } });
+    await kmc.patchCluster(ns, 'nllb', {
+      spec: { k0sConfig: { ...user, spec: { ...user.spec, network: { ...network, nodeLocalLoadBalancing: { enabled: false } } } } },
+    });
     const off = await eventually('spec.api.externalAddress back', async () => {
       const cfg = await k0sConfigOf('nllb');
       return cfg.spec.api.externalAddress ? cfg : undefined;

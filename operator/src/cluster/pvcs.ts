@@ -19,7 +19,11 @@ export async function reconcilePvcOwnership(step: ClusterStep, view: ClusterView
     },
   ];
   if (view.storage.type === 'etcd') {
-    groups.push({ prefix: `${ETCD_DATA_VOLUME}-${view.names.etcdStatefulSet}-`, labels: etcdSelectorLabels(view.name), auto: view.storage.etcd.autoDeletePVCs });
+    groups.push({
+      prefix: `${ETCD_DATA_VOLUME}-${view.names.etcdStatefulSet}-`,
+      labels: etcdSelectorLabels(view.name),
+      auto: view.storage.etcd.autoDeletePVCs,
+    });
   }
   const owner = { ...ownerReference(view), controller: false, blockOwnerDeletion: false } satisfies V1OwnerReference;
   for (const g of groups) {
@@ -28,9 +32,9 @@ export async function reconcilePvcOwnership(step: ClusterStep, view: ClusterView
       const name = pvc.metadata?.name ?? '';
       if (!name.startsWith(g.prefix)) continue;
       const refs = pvc.metadata?.ownerReferences ?? [];
-      const has = refs.some((r) => r.uid === view.uid);
+      const has = refs.some(r => r.uid === view.uid);
       if (g.auto === has) continue;
-      const next = g.auto ? [...refs, owner] : refs.filter((r) => r.uid !== view.uid);
+      const next = g.auto ? [...refs, owner] : refs.filter(r => r.uid !== view.uid);
       await step.ctx.client.mergePatch(
         { ...PVC, namespace: view.namespace, name },
         { metadata: { ownerReferences: next, resourceVersion: pvc.metadata?.resourceVersion } },

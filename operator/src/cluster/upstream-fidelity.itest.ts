@@ -145,7 +145,11 @@ describe("upstream's etcd defrag example", () => {
     expect(cron.spec).toMatchObject({ schedule: '0 0 * * *', concurrencyPolicy: 'Forbid' });
     const pod = cron.spec.jobTemplate.spec.template.spec;
     expect(pod.containers[0].args).toEqual(
-      expect.arrayContaining([`--endpoints=https://kmc-${name}-etcd:2379`, '--cluster', '--defrag-rule=dbQuotaUsage > 0.5 || dbSize - dbSizeInUse > 200*1024*1024']),
+      expect.arrayContaining([
+        `--endpoints=https://kmc-${name}-etcd:2379`,
+        '--cluster',
+        '--defrag-rule=dbQuotaUsage > 0.5 || dbSize - dbSizeInUse > 200*1024*1024',
+      ]),
     );
     expect(pod.automountServiceAccountToken).toBe(false);
     // Only the CA certificate, never its key.

@@ -23,11 +23,16 @@ describe('ClusterWatchIndex', () => {
     idx.track({ namespace: 'a', name: 'c1' }, { nodePort: false, secrets: ['db', 'my-ca'] });
     idx.track({ namespace: 'a', name: 'c2' }, { nodePort: false, secrets: ['db'] });
     const secret = (ns: string, name: string) => ({ metadata: { namespace: ns, name } });
-    expect(idx.clustersForSecret(secret('a', 'db')).map((k) => k.name).sort()).toEqual(['c1', 'c2']);
+    expect(
+      idx
+        .clustersForSecret(secret('a', 'db'))
+        .map(k => k.name)
+        .sort(),
+    ).toEqual(['c1', 'c2']);
     expect(idx.clustersForSecret(secret('b', 'db'))).toEqual([]);
     idx.track({ namespace: 'a', name: 'c1' }, { nodePort: false, secrets: [] });
     expect(idx.clustersForSecret(secret('a', 'my-ca'))).toEqual([]);
-    expect(idx.clustersForSecret(secret('a', 'db')).map((k) => k.name)).toEqual(['c2']);
+    expect(idx.clustersForSecret(secret('a', 'db')).map(k => k.name)).toEqual(['c2']);
   });
   it('keeps only what the reconciler reads', () => {
     expect(slimNode(node('n1', 'True', '10.0.0.1'))).toEqual({

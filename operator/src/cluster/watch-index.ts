@@ -30,7 +30,7 @@ export class ClusterWatchIndex {
         released.push(old);
       }
     }
-    const wanted = [...new Set(opts.secrets ?? [])].map((name) => `${key.namespace}/${name}`);
+    const wanted = [...new Set(opts.secrets ?? [])].map(name => `${key.namespace}/${name}`);
     for (const w of wanted) {
       let set = this.referenced.get(w);
       if (!set) this.referenced.set(w, (set = new Map()));
@@ -38,7 +38,7 @@ export class ClusterWatchIndex {
     }
     if (wanted.length) this.referencesOf.set(k, wanted);
     else this.referencesOf.delete(k);
-    return released.filter((r) => !this.referenced.has(r));
+    return released.filter(r => !this.referenced.has(r));
   }
 
   /** The Cluster is gone: drop everything about it; returns the Secrets nobody references now. */
@@ -84,15 +84,18 @@ export class ClusterWatchIndex {
 
 function nodeSignature(n: V1Node): string {
   if (n.metadata?.deletionTimestamp) return 'deleted';
-  const ready = n.status?.conditions?.find((c) => c.type === 'Ready')?.status ?? 'Unknown';
-  const addrs = (n.status?.addresses ?? []).map((a) => `${a.type}=${a.address}`).sort().join(',');
+  const ready = n.status?.conditions?.find(c => c.type === 'Ready')?.status ?? 'Unknown';
+  const addrs = (n.status?.addresses ?? [])
+    .map(a => `${a.type}=${a.address}`)
+    .sort()
+    .join(',');
   return `${ready}|${addrs}`;
 }
 
 /** What the cache keeps of a Node: its Ready condition (without heartbeat times) and addresses. */
 export function slimNode(obj: KubernetesObject): KubernetesObject {
   const n = obj as V1Node;
-  const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+  const ready = n.status?.conditions?.find(c => c.type === 'Ready');
   return {
     apiVersion: 'v1',
     kind: 'Node',

@@ -7,11 +7,7 @@ import { join } from 'node:path';
 import { allows, backstageApiRules } from './install';
 
 const ROOT = join(__dirname, '../../..');
-const SOURCES = [
-  'plugins/k0smotron-backend/src',
-  'plugins/catalog-backend-module-k0smotron/src',
-  'plugins/scaffolder-backend-module-k0smotron/src',
-];
+const SOURCES = ['plugins/k0smotron-backend/src', 'plugins/catalog-backend-module-k0smotron/src', 'plugins/scaffolder-backend-module-k0smotron/src'];
 // Not Backstage's runtime identity: tests, the local dev backend and the bench run as admin.
 const SKIP = /\.(test|itest)\.tsx?$|\/(testing|bench|dev)\//;
 
@@ -23,7 +19,11 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-interface Need { verb: string; group: string; resource: string }
+interface Need {
+  verb: string;
+  group: string;
+  resource: string;
+}
 
 /**
  * K0smotronClient's methods, each with the verb and resource it declares for its error messages
@@ -65,14 +65,20 @@ function callsOf(file: string, methods: Map<string, Need>): Array<{ where: strin
   for (const m of text.matchAll(/\.([a-zA-Z]+)\(/g)) {
     const name = m[1]!;
     const k = methods.get(name);
-    if (k) { out.push({ where: where(name), need: k }); continue; }
+    if (k) {
+      out.push({ where: where(name), need: k });
+      continue;
+    }
     const api = /^(read|list|create|patch|replace|delete)(Namespaced|Cluster)?([A-Z]\w*?)(ForAllNamespaces)?$/.exec(name);
     if (!api || !/Namespaced|Cluster|ForAllNamespaces/.test(name)) continue;
     const [, op, , kind] = api;
     if (kind === 'CustomObject') {
       // Only the Clusters cache lists custom objects; anything else must be mapped here first.
       const line = text.slice(m.index, text.indexOf('\n', m.index));
-      out.push({ where: where(name), need: /plural: CLUSTER_PLURAL/.test(line) ? { verb: VERB_OF[op!]!, group: 'k0smotron.io', resource: 'clusters' } : undefined });
+      out.push({
+        where: where(name),
+        need: /plural: CLUSTER_PLURAL/.test(line) ? { verb: VERB_OF[op!]!, group: 'k0smotron.io', resource: 'clusters' } : undefined,
+      });
       continue;
     }
     const res = CORE_KINDS[kind!];
@@ -81,7 +87,8 @@ function callsOf(file: string, methods: Map<string, Need>): Array<{ where: strin
   for (const m of text.matchAll(/makeInformer(?:<[^>]*>)?\(/g)) {
     // client-node's informer: list + watch; the Clusters cache is the only one.
     const ok = /CLUSTER_PLURAL/.test(text);
-    for (const verb of ['list', 'watch']) out.push({ where: where(`makeInformer (${verb})`), need: ok ? { verb, group: 'k0smotron.io', resource: 'clusters' } : undefined });
+    for (const verb of ['list', 'watch'])
+      out.push({ where: where(`makeInformer (${verb})`), need: ok ? { verb, group: 'k0smotron.io', resource: 'clusters' } : undefined });
     void m;
   }
   for (const m of text.matchAll(/makeApiClient\((\w+)\)/g)) {
@@ -90,7 +97,7 @@ function callsOf(file: string, methods: Map<string, Need>): Array<{ where: strin
   return out;
 }
 
-describe('Backstage RBAC covers the Backstage plugins\' Kubernetes calls', () => {
+describe("Backstage RBAC covers the Backstage plugins' Kubernetes calls", () => {
   const methods = k0smotronClientMethods();
   const calls = SOURCES.flatMap(dir => sourceFiles(join(ROOT, dir))).flatMap(f => callsOf(f, methods));
 
@@ -109,7 +116,8 @@ describe('Backstage RBAC covers the Backstage plugins\' Kubernetes calls', () =>
   it('every call maps to a verb and resource that k0smotron-backstage grants', () => {
     const unmapped = calls.filter(c => !c.need).map(c => c.where);
     expect(unmapped).toEqual([]);
-    const ungranted = calls.filter(c => c.need && !allows(backstageApiRules(), c.need.verb, c.need.group, c.need.resource))
+    const ungranted = calls
+      .filter(c => c.need && !allows(backstageApiRules(), c.need.verb, c.need.group, c.need.resource))
       .map(c => `${c.where} → ${c.need!.verb} ${c.need!.group || 'core'}/${c.need!.resource}`);
     expect(ungranted).toEqual([]);
   });

@@ -38,7 +38,9 @@ async function serviceAccount(namespace: string, name: string): Promise<{ namesp
 /** Node ports are cluster-wide: each Cluster here has its own pair (install.itest.ts uses 32301-32306). */
 function cluster(namespace: string, name: string, apiPort = 32311): Cluster {
   return {
-    apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name, namespace },
+    apiVersion: 'k0smotron.io/v1beta2',
+    kind: 'Cluster',
+    metadata: { name, namespace },
     spec: { service: { type: 'NodePort', apiPort, konnectivityPort: apiPort + 1 }, persistence: { type: 'emptyDir' } },
   } as Cluster;
 }
@@ -97,15 +99,20 @@ describe('Backstage RBAC, namespaced (managementClusters[].namespaces)', () => {
       const patched = await api.patchCluster(served!, 'bs', { metadata: { labels: { team: 'a' } } });
       expect(patched.metadata?.labels?.team).toBe('a');
       const jtr = {
-        apiVersion: 'k0smotron.io/v1beta2', kind: 'JoinTokenRequest',
+        apiVersion: 'k0smotron.io/v1beta2',
+        kind: 'JoinTokenRequest',
         metadata: { name: 'bs-worker', namespace: served },
         spec: { clusterName: 'bs', role: 'worker', expiry: '1h' },
       } as JoinTokenRequest;
       await api.createJoinTokenRequest(jtr);
       expect(await api.readJoinToken(served!, 'bs-worker')).toBeUndefined(); // not issued: no child API here
       // The reconciler takes the request in hand (its finalizer), through the same account.
-      await eventually('the JoinTokenRequest has the reconciler\'s finalizer', async () =>
-        (await api.getJoinTokenRequest(served!, 'bs-worker'))?.metadata?.finalizers?.length ? true : undefined, 30_000, 200);
+      await eventually(
+        "the JoinTokenRequest has the reconciler's finalizer",
+        async () => ((await api.getJoinTokenRequest(served!, 'bs-worker'))?.metadata?.finalizers?.length ? true : undefined),
+        30_000,
+        200,
+      );
       await api.deleteJoinTokenRequest(served!, 'bs-worker');
       await op.manager.waitForIdle({ quietMs: 1000, timeoutMs: 60_000 }).catch(() => undefined);
       await api.deleteCluster(served!, 'bs');
@@ -124,9 +131,12 @@ describe('Backstage RBAC, namespaced (managementClusters[].namespaces)', () => {
         ['delete a Secret in the served namespace', () => c.deleteNamespacedSecret({ namespace: served!, name: clusterObjectNames('bs').caSecret })],
         ['list Clusters in an unserved namespace', () => api.listClusters(other)],
         ['create a Cluster in an unserved namespace', () => api.createCluster(cluster(other!, 'nope'))],
-        ['create a Pod', () => c.createNamespacedPod({ namespace: served!, body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } } })],
+        [
+          'create a Pod',
+          () => c.createNamespacedPod({ namespace: served!, body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } } }),
+        ],
         ['read Pods', () => c.listNamespacedPod({ namespace: served! })],
-        ['read the operator Lease namespace\'s Secrets', () => c.listNamespacedSecret({ namespace: bsNs! })],
+        ["read the operator Lease namespace's Secrets", () => c.listNamespacedSecret({ namespace: bsNs! })],
       ];
       const answers = await Promise.all(denied.map(async ([what, fn]) => [what, await statusOf(fn)] as const));
       expect(answers).toEqual(denied.map(([what]) => [what, 403]));
@@ -149,7 +159,12 @@ describe('Backstage RBAC, namespaced (managementClusters[].namespaces)', () => {
     expect(await api.getCluster(served!, 'api')).toBeDefined();
     await api.patchCluster(served!, 'api', { spec: { replicas: 0 } });
     await api.deleteCluster(served!, 'api');
-    for (const [verb, resource] of [['create', 'secrets'], ['patch', 'statefulsets.apps'], ['patch', 'clusters.k0smotron.io/status'], ['create', 'events']] as const) {
+    for (const [verb, resource] of [
+      ['create', 'secrets'],
+      ['patch', 'statefulsets.apps'],
+      ['patch', 'clusters.k0smotron.io/status'],
+      ['create', 'events'],
+    ] as const) {
       expect([verb, resource, await canI(sa, verb, resource, served)]).toEqual([verb, resource, false]);
     }
     expect(await canI(sa, 'list', 'nodes')).toBe(false);
@@ -157,7 +172,7 @@ describe('Backstage RBAC, namespaced (managementClusters[].namespaces)', () => {
 });
 
 describe('Backstage RBAC, cluster-wide (the default: every namespace)', () => {
-  it('grants the operator\'s ClusterRole and the API ClusterRole, the Lease only in its namespace, and no more', async () => {
+  it("grants the operator's ClusterRole and the API ClusterRole, the Lease only in its namespace, and no more", async () => {
     const admin = sharedTestCluster().kubeConfig;
     const bsNs = await createTestNamespace(admin, 'bsall');
     const sa = await serviceAccount(bsNs, 'backstage');
@@ -174,9 +189,14 @@ describe('Backstage RBAC, cluster-wide (the default: every namespace)', () => {
     expect(await canI(sa, 'list', 'events', 'default')).toBe(true);
     expect(await canI(sa, 'update', 'leases.coordination.k8s.io', bsNs)).toBe(true);
     for (const [verb, resource, ns] of [
-      ['update', 'leases.coordination.k8s.io', 'default'], ['delete', 'secrets', 'default'], ['create', 'pods', 'default'],
-      ['get', 'pods', 'default'], ['create', 'pods/exec', 'default'], ['create', 'clusterrolebindings.rbac.authorization.k8s.io', undefined],
-      ['update', 'clusters.k0smotron.io', 'default'], ['delete', 'nodes', undefined],
+      ['update', 'leases.coordination.k8s.io', 'default'],
+      ['delete', 'secrets', 'default'],
+      ['create', 'pods', 'default'],
+      ['get', 'pods', 'default'],
+      ['create', 'pods/exec', 'default'],
+      ['create', 'clusterrolebindings.rbac.authorization.k8s.io', undefined],
+      ['update', 'clusters.k0smotron.io', 'default'],
+      ['delete', 'nodes', undefined],
     ] as const) {
       expect([verb, resource, ns, await canI(sa, verb, resource, ns)]).toEqual([verb, resource, ns, false]);
     }

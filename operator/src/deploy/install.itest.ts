@@ -21,10 +21,15 @@ const cleanups: Array<string[]> = [];
 
 beforeAll(async () => {
   // A previous run against the same cluster may still be deleting the namespace.
-  await eventually(`namespace ${INSTALL_NAMESPACE} not terminating`, async () => {
-    const r = await kubectl(['get', 'namespace', INSTALL_NAMESPACE, '-o', 'jsonpath={.status.phase}'], { kubeconfig: sharedTestCluster().kubeconfigPath });
-    return r.code !== 0 || r.stdout.trim() !== 'Terminating';
-  }, 90_000, 500);
+  await eventually(
+    `namespace ${INSTALL_NAMESPACE} not terminating`,
+    async () => {
+      const r = await kubectl(['get', 'namespace', INSTALL_NAMESPACE, '-o', 'jsonpath={.status.phase}'], { kubeconfig: sharedTestCluster().kubeconfigPath });
+      return r.code !== 0 || r.stdout.trim() !== 'Terminating';
+    },
+    90_000,
+    500,
+  );
 });
 
 afterAll(async () => {
@@ -41,11 +46,12 @@ afterAll(async () => {
  */
 function testCluster(namespace: string, name: string, apiPort: number): Cluster {
   return {
-    apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name, namespace },
+    apiVersion: 'k0smotron.io/v1beta2',
+    kind: 'Cluster',
+    metadata: { name, namespace },
     spec: { service: { type: 'NodePort', apiPort, konnectivityPort: apiPort + 1 }, persistence: { type: 'emptyDir' } },
   } as Cluster;
 }
-
 
 describe('kubectl apply -f operator/deploy/install.yaml (cluster-wide)', () => {
   it('creates CRDs, namespace, service account, RBAC and the Deployment; RBAC is least-privilege', async () => {
@@ -71,7 +77,9 @@ describe('kubectl apply -f operator/deploy/install.yaml (cluster-wide)', () => {
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(pod.serviceAccountName).toBe(OPERATOR_NAME);
     expect(c.args).toEqual(expect.arrayContaining(['--policy-file', '/etc/k0smotron/policy.yaml']));
-    expect(pod.volumes).toEqual([expect.objectContaining({ name: 'policy', configMap: expect.objectContaining({ name: 'k0smotron-policy', optional: true }) })]);
+    expect(pod.volumes).toEqual([
+      expect.objectContaining({ name: 'policy', configMap: expect.objectContaining({ name: 'k0smotron-policy', optional: true }) }),
+    ]);
 
     // What the API server lets the operator's identity do.
     expect(await canI(SA, 'patch', 'statefulsets.apps', 'default')).toBe(true);
@@ -81,11 +89,20 @@ describe('kubectl apply -f operator/deploy/install.yaml (cluster-wide)', () => {
     expect(await canI(SA, 'list', 'nodes')).toBe(true);
     expect(await canI(SA, 'update', 'leases.coordination.k8s.io', INSTALL_NAMESPACE)).toBe(true);
     for (const [verb, resource, ns] of [
-      ['delete', 'persistentvolumeclaims', 'default'], ['create', 'persistentvolumeclaims', 'default'],
-      ['delete', 'secrets', 'default'], ['delete', 'statefulsets.apps', 'default'], ['update', 'clusters.k0smotron.io', 'default'],
-      ['create', 'pods/exec', 'default'], ['create', 'pods', 'default'], ['get', 'pods', 'default'], ['delete', 'nodes', undefined],
-      ['get', 'nodes', undefined], ['update', 'leases.coordination.k8s.io', 'default'], ['create', 'clusterroles.rbac.authorization.k8s.io', undefined],
-      ['create', 'rolebindings.rbac.authorization.k8s.io', 'default'], ['patch', 'events', 'default'],
+      ['delete', 'persistentvolumeclaims', 'default'],
+      ['create', 'persistentvolumeclaims', 'default'],
+      ['delete', 'secrets', 'default'],
+      ['delete', 'statefulsets.apps', 'default'],
+      ['update', 'clusters.k0smotron.io', 'default'],
+      ['create', 'pods/exec', 'default'],
+      ['create', 'pods', 'default'],
+      ['get', 'pods', 'default'],
+      ['delete', 'nodes', undefined],
+      ['get', 'nodes', undefined],
+      ['update', 'leases.coordination.k8s.io', 'default'],
+      ['create', 'clusterroles.rbac.authorization.k8s.io', undefined],
+      ['create', 'rolebindings.rbac.authorization.k8s.io', 'default'],
+      ['patch', 'events', 'default'],
     ] as const) {
       expect([verb, resource, ns, await canI(SA, verb, resource, ns)]).toEqual([verb, resource, ns, false]);
     }
@@ -95,7 +112,7 @@ describe('kubectl apply -f operator/deploy/install.yaml (cluster-wide)', () => {
     expect(again).not.toMatch(/created|configured/);
   });
 
-  it('is enough for the real controllers: an operator with the ServiceAccount\'s token reconciles a Cluster, no request denied or outside the rules', async () => {
+  it("is enough for the real controllers: an operator with the ServiceAccount's token reconciles a Cluster, no request denied or outside the rules", async () => {
     await run(['apply', '-f', FILE]);
     const asOperator = await serviceAccountKubeConfig(SA);
     const admin = sharedTestCluster().kubeConfig;
@@ -111,7 +128,11 @@ describe('kubectl apply -f operator/deploy/install.yaml (cluster-wide)', () => {
       await new K0smotronClient(admin).createCluster(testCluster(ns, 'rbac', 32301));
       await waitReconciled(admin, ns, 'rbac', () => op.requestCounts());
       const names = clusterObjectNames('rbac');
-      for (const args of [['statefulset', names.statefulSet], ['configmap', names.configMap], ['secret', names.kubeconfigSecret]]) {
+      for (const args of [
+        ['statefulset', names.statefulSet],
+        ['configmap', names.configMap],
+        ['secret', names.kubeconfigSecret],
+      ]) {
         await run(['-n', ns, 'get', ...args]);
       }
       await op.manager.waitForIdle({ quietMs: 1000, timeoutMs: 60_000 }).catch(() => undefined); // the endpoint may requeue
@@ -147,14 +168,23 @@ describe('the namespaced install (Roles in the served namespaces, one ClusterRol
     expect(await canI(sa, 'watch', 'nodes')).toBe(true);
     expect(await canI(sa, 'update', 'leases.coordination.k8s.io', opNs)).toBe(true);
     for (const [verb, resource, ns] of [
-      ['get', 'secrets', other], ['create', 'secrets', other], ['get', 'secrets', 'kube-system'], ['list', 'secrets', 'kube-system'],
-      ['patch', 'statefulsets.apps', other], ['list', 'clusters.k0smotron.io', other], ['update', 'leases.coordination.k8s.io', served1],
-      ['get', 'secrets', opNs], ['create', 'pods', served1], ['get', 'nodes', undefined],
+      ['get', 'secrets', other],
+      ['create', 'secrets', other],
+      ['get', 'secrets', 'kube-system'],
+      ['list', 'secrets', 'kube-system'],
+      ['patch', 'statefulsets.apps', other],
+      ['list', 'clusters.k0smotron.io', other],
+      ['update', 'leases.coordination.k8s.io', served1],
+      ['get', 'secrets', opNs],
+      ['create', 'pods', served1],
+      ['get', 'nodes', undefined],
     ] as const) {
       expect([verb, resource, ns, await canI(sa, verb, resource, ns)]).toEqual([verb, resource, ns, false]);
     }
     // No cluster-scoped list of namespaced kinds (that needs a ClusterRole).
-    const all = await kubectl(['auth', 'can-i', 'list', 'secrets', '--all-namespaces', `--as=system:serviceaccount:${opNs}:${OPERATOR_NAME}`], { kubeconfig: sharedTestCluster().kubeconfigPath });
+    const all = await kubectl(['auth', 'can-i', 'list', 'secrets', '--all-namespaces', `--as=system:serviceaccount:${opNs}:${OPERATOR_NAME}`], {
+      kubeconfig: sharedTestCluster().kubeconfigPath,
+    });
     expect(all.stdout.trim()).toBe('no');
 
     const asOperator = await serviceAccountKubeConfig(sa);
@@ -186,20 +216,38 @@ describe('the namespaced install (Roles in the served namespaces, one ClusterRol
       // PVC (autoDeletePVCs), and deleting the old Service when service.type changes.
       const kmc = new K0smotronClient(admin);
       await kmc.createCluster({
-        apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'pvc', namespace: served1 },
-        spec: { service: { type: 'ClusterIP' }, persistence: { type: 'pvc', autoDeletePVCs: true, persistentVolumeClaim: { spec: { resources: { requests: { storage: '1Gi' } } } } } },
+        apiVersion: 'k0smotron.io/v1beta2',
+        kind: 'Cluster',
+        metadata: { name: 'pvc', namespace: served1 },
+        spec: {
+          service: { type: 'ClusterIP' },
+          persistence: { type: 'pvc', autoDeletePVCs: true, persistentVolumeClaim: { spec: { resources: { requests: { storage: '1Gi' } } } } },
+        },
       } as Cluster);
-      await eventually('a PVC owned by its Cluster', async () =>
-        (await core(admin).listNamespacedPersistentVolumeClaim({ namespace: served1! })).items
-          .some(p => p.metadata?.ownerReferences?.some(r => r.kind === 'Cluster' && r.name === 'pvc')), 120_000, 250);
+      await eventually(
+        'a PVC owned by its Cluster',
+        async () =>
+          (await core(admin).listNamespacedPersistentVolumeClaim({ namespace: served1! })).items.some(p =>
+            p.metadata?.ownerReferences?.some(r => r.kind === 'Cluster' && r.name === 'pvc'),
+          ),
+        120_000,
+        250,
+      );
       await kmc.patchCluster(served2!, 'ns', { spec: { service: { type: 'ClusterIP' } } });
-      await eventually('the NodePort Service deleted after the type change', async () =>
-        (await core(admin).listNamespacedService({ namespace: served2! })).items.every(s => s.spec?.type !== 'NodePort'), 60_000, 250);
+      await eventually(
+        'the NodePort Service deleted after the type change',
+        async () => (await core(admin).listNamespacedService({ namespace: served2! })).items.every(s => s.spec?.type !== 'NodePort'),
+        60_000,
+        250,
+      );
 
       await op.manager.waitForIdle({ quietMs: 1000, timeoutMs: 60_000 }).catch(() => undefined);
       const counts = op.requestCounts();
-      expect(Object.keys(counts).filter(k => /^(patch persistentvolumeclaims|delete services) 200$/.test(k)).sort())
-        .toEqual(['delete services 200', 'patch persistentvolumeclaims 200']);
+      expect(
+        Object.keys(counts)
+          .filter(k => /^(patch persistentvolumeclaims|delete services) 200$/.test(k))
+          .sort(),
+      ).toEqual(['delete services 200', 'patch persistentvolumeclaims 200']);
       expect(Object.keys(counts).filter(k => / 403$/.test(k))).toEqual([]);
       expect(ungranted(counts, [...namespacedRules(), ...nodeRules(), ...leaseRoleRules()])).toEqual([]);
       const untouched = await new K0smotronClient(admin).getCluster(other!, 'ignored');

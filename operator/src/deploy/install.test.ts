@@ -28,8 +28,19 @@ interface Doc {
   subjects?: Array<{ kind: string; name: string; namespace: string }>;
   spec?: unknown;
 }
-interface Container { args: string[]; volumeMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }>; livenessProbe: { httpGet: { path: string } }; readinessProbe: { httpGet: { path: string } }; securityContext: { readOnlyRootFilesystem: boolean }; resources: { limits: { memory?: string } } }
-interface PodSpec { containers: Container[]; volumes: Array<{ name: string; configMap: { name: string; optional: boolean; items: Array<{ key: string; path: string }> } }>; securityContext: { runAsNonRoot: boolean } }
+interface Container {
+  args: string[];
+  volumeMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
+  livenessProbe: { httpGet: { path: string } };
+  readinessProbe: { httpGet: { path: string } };
+  securityContext: { readOnlyRootFilesystem: boolean };
+  resources: { limits: { memory?: string } };
+}
+interface PodSpec {
+  containers: Container[];
+  volumes: Array<{ name: string; configMap: { name: string; optional: boolean; items: Array<{ key: string; path: string }> } }>;
+  securityContext: { runAsNonRoot: boolean };
+}
 
 const docs = (objs: object[]) => JSON.parse(JSON.stringify(objs)) as Doc[];
 const kinds = (objs: object[]) => docs(objs).map(d => `${d.kind}/${d.metadata.namespace ? `${d.metadata.namespace}/` : ''}${d.metadata.name}`);
@@ -103,12 +114,20 @@ describe('cluster-wide install', () => {
   const objs = installObjects();
 
   it('has the CRDs, namespace, RBAC and a probed, non-root, read-only Deployment', () => {
-    expect(kinds(objs)).toEqual(expect.arrayContaining([
-      'CustomResourceDefinition/clusters.k0smotron.io', 'CustomResourceDefinition/jointokenrequests.k0smotron.io',
-      'CustomResourceDefinition/k0smotronclusters.k0smotron.io', 'Namespace/k0smotron', 'ServiceAccount/k0smotron/k0smotron-operator',
-      'ClusterRole/k0smotron-operator', 'ClusterRoleBinding/k0smotron-operator', 'Role/k0smotron/k0smotron-operator-leader-election',
-      'RoleBinding/k0smotron/k0smotron-operator-leader-election', 'Deployment/k0smotron/k0smotron-operator',
-    ]));
+    expect(kinds(objs)).toEqual(
+      expect.arrayContaining([
+        'CustomResourceDefinition/clusters.k0smotron.io',
+        'CustomResourceDefinition/jointokenrequests.k0smotron.io',
+        'CustomResourceDefinition/k0smotronclusters.k0smotron.io',
+        'Namespace/k0smotron',
+        'ServiceAccount/k0smotron/k0smotron-operator',
+        'ClusterRole/k0smotron-operator',
+        'ClusterRoleBinding/k0smotron-operator',
+        'Role/k0smotron/k0smotron-operator-leader-election',
+        'RoleBinding/k0smotron/k0smotron-operator-leader-election',
+        'Deployment/k0smotron/k0smotron-operator',
+      ]),
+    );
     const spec = podSpec(objs);
     const c = spec.containers[0]!;
     expect(c.livenessProbe.httpGet.path).toBe('/healthz');
@@ -149,7 +168,9 @@ describe('namespaced install', () => {
     expect(d.some(o => o.kind === 'CustomResourceDefinition')).toBe(false);
     const roles = d.filter(o => o.kind === 'Role');
     expect(roles.map(o => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
-      'team-a/k0smotron-operator', 'team-b/k0smotron-operator', 'ops/k0smotron-operator-leader-election',
+      'team-a/k0smotron-operator',
+      'team-b/k0smotron-operator',
+      'ops/k0smotron-operator-leader-election',
     ]);
     expect(roles[0]!.rules).toEqual(namespacedRules());
     for (const b of d.filter(o => o.kind === 'RoleBinding')) {
@@ -171,11 +192,13 @@ describe('namespaced install', () => {
 });
 
 describe('Backstage RBAC', () => {
-  it('cluster-wide: the API ClusterRole, the reconciler ClusterRole with the operator\'s exact rules, the Lease Role', () => {
+  it("cluster-wide: the API ClusterRole, the reconciler ClusterRole with the operator's exact rules, the Lease Role", () => {
     const d = docs(backstageRbacObjects());
     expect(kinds(backstageRbacObjects())).toEqual([
-      'ClusterRole/k0smotron-backstage', 'ClusterRoleBinding/k0smotron-backstage:backstage:backstage',
-      'ClusterRole/k0smotron-backstage-reconciler', 'ClusterRoleBinding/k0smotron-backstage-reconciler:backstage:backstage',
+      'ClusterRole/k0smotron-backstage',
+      'ClusterRoleBinding/k0smotron-backstage:backstage:backstage',
+      'ClusterRole/k0smotron-backstage-reconciler',
+      'ClusterRoleBinding/k0smotron-backstage-reconciler:backstage:backstage',
       'Role/k0smotron/k0smotron-backstage-reconciler-leader-election',
       'RoleBinding/k0smotron/k0smotron-backstage-reconciler-leader-election:backstage:backstage',
     ]);
@@ -187,14 +210,19 @@ describe('Backstage RBAC', () => {
   it('namespaced: Roles per namespace plus the Nodes ClusterRole; without the reconciler only the API Roles', () => {
     const objs = backstageRbacObjects({ namespaces: ['team-a'], serviceAccount: { namespace: 'bs', name: 'app' }, leaseNamespace: 'bs' });
     expect(kinds(objs)).toEqual([
-      'Role/team-a/k0smotron-backstage', 'RoleBinding/team-a/k0smotron-backstage:bs:app',
-      'Role/team-a/k0smotron-backstage-reconciler', 'RoleBinding/team-a/k0smotron-backstage-reconciler:bs:app',
-      'ClusterRole/k0smotron-backstage-reconciler-nodes', 'ClusterRoleBinding/k0smotron-backstage-reconciler-nodes:bs:app',
-      'Role/bs/k0smotron-backstage-reconciler-leader-election', 'RoleBinding/bs/k0smotron-backstage-reconciler-leader-election:bs:app',
+      'Role/team-a/k0smotron-backstage',
+      'RoleBinding/team-a/k0smotron-backstage:bs:app',
+      'Role/team-a/k0smotron-backstage-reconciler',
+      'RoleBinding/team-a/k0smotron-backstage-reconciler:bs:app',
+      'ClusterRole/k0smotron-backstage-reconciler-nodes',
+      'ClusterRoleBinding/k0smotron-backstage-reconciler-nodes:bs:app',
+      'Role/bs/k0smotron-backstage-reconciler-leader-election',
+      'RoleBinding/bs/k0smotron-backstage-reconciler-leader-election:bs:app',
     ]);
     expect(docs(objs)[2]!.rules).toEqual(namespacedRules());
     expect(kinds(backstageRbacObjects({ namespaces: ['team-a'], reconciler: false }))).toEqual([
-      'Role/team-a/k0smotron-backstage', 'RoleBinding/team-a/k0smotron-backstage:backstage:backstage',
+      'Role/team-a/k0smotron-backstage',
+      'RoleBinding/team-a/k0smotron-backstage:backstage:backstage',
     ]);
   });
 });
@@ -211,7 +239,7 @@ describe('generate-install flags', () => {
     expect(parseGenerateArgs(['--help'])).toEqual({ kind: 'help' });
   });
 
-  it('--variant namespaced renders a team\'s install', () => {
+  it("--variant namespaced renders a team's install", () => {
     const d = parsed(['--variant', 'namespaced', '--namespaces', 'x,y', '--operator-namespace=ops-x']);
     expect(d.filter(o => o.kind === 'Role').map(o => o.metadata.namespace)).toEqual(['x', 'y', 'ops-x']);
     expect(d.find(o => o.kind === 'ServiceAccount')!.metadata.namespace).toBe('ops-x');

@@ -23,9 +23,18 @@ export const POLICY_DIR = '/etc/k0smotron';
 export const POLICY_FILE = `${POLICY_DIR}/${POLICY_KEY}`;
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
-export interface Rule { apiGroups: string[]; resources: string[]; verbs: Verb[] }
+export interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: Verb[];
+}
 /** One resource's verbs, with the code path that needs them (shown in the docs, never guessed). */
-export interface Permission { apiGroup: string; resource: string; verbs: Verb[]; why: string }
+export interface Permission {
+  apiGroup: string;
+  resource: string;
+  verbs: Verb[];
+  why: string;
+}
 
 const CACHED: Verb[] = ['list', 'watch']; // informers: one list+watch per kind and namespace
 // Server-side apply is a PATCH; when the object does not exist yet the API server also checks
@@ -42,21 +51,76 @@ const LIVE_GET = '; get: a name missing from the label-filtered cache is checked
  * here is ever `update` (PUT) or `deletecollection`.
  */
 export const OPERATOR_PERMISSIONS: readonly Permission[] = [
-  { apiGroup: 'k0smotron.io', resource: 'clusters', verbs: [...CACHED, ...APPLIED], why: 'cached; K0smotronClusters are mirrored into Clusters by server-side apply' },
+  {
+    apiGroup: 'k0smotron.io',
+    resource: 'clusters',
+    verbs: [...CACHED, ...APPLIED],
+    why: 'cached; K0smotronClusters are mirrored into Clusters by server-side apply',
+  },
   { apiGroup: 'k0smotron.io', resource: 'clusters/status', verbs: ['patch'], why: 'conditions and endpoint, applied to the status subresource' },
-  { apiGroup: 'k0smotron.io', resource: 'clusters/finalizers', verbs: ['update'], why: 'children carry an owner reference with blockOwnerDeletion (OwnerReferencesPermissionEnforcement checks this)' },
-  { apiGroup: 'k0smotron.io', resource: 'jointokenrequests', verbs: ['get', ...CACHED, 'patch', 'delete'], why: 'live read before recording a token id; merge patch of the revocation finalizer and the owner reference; delete once its Cluster is gone' },
+  {
+    apiGroup: 'k0smotron.io',
+    resource: 'clusters/finalizers',
+    verbs: ['update'],
+    why: 'children carry an owner reference with blockOwnerDeletion (OwnerReferencesPermissionEnforcement checks this)',
+  },
+  {
+    apiGroup: 'k0smotron.io',
+    resource: 'jointokenrequests',
+    verbs: ['get', ...CACHED, 'patch', 'delete'],
+    why: 'live read before recording a token id; merge patch of the revocation finalizer and the owner reference; delete once its Cluster is gone',
+  },
   { apiGroup: 'k0smotron.io', resource: 'jointokenrequests/status', verbs: ['patch'], why: 'token id, expiry and conditions' },
-  { apiGroup: 'k0smotron.io', resource: 'jointokenrequests/finalizers', verbs: ['update'], why: 'the token Secret has an owner reference with blockOwnerDeletion' },
+  {
+    apiGroup: 'k0smotron.io',
+    resource: 'jointokenrequests/finalizers',
+    verbs: ['update'],
+    why: 'the token Secret has an owner reference with blockOwnerDeletion',
+  },
   { apiGroup: 'k0smotron.io', resource: 'k0smotronclusters', verbs: CACHED, why: 'cached; read only' },
   { apiGroup: 'k0smotron.io', resource: 'k0smotronclusters/status', verbs: ['patch'], why: "mirrors its Cluster's status" },
-  { apiGroup: 'k0smotron.io', resource: 'k0smotronclusters/finalizers', verbs: ['update'], why: 'the mirrored Cluster has an owner reference with blockOwnerDeletion' },
-  { apiGroup: '', resource: 'secrets', verbs: ['get', ...CACHED, ...APPLIED], why: 'PKI, kubeconfig and join-token Secrets; cached without data, so keys are read live (get); never deleted (owner-reference GC does that)' },
-  { apiGroup: '', resource: 'services', verbs: ['get', ...CACHED, ...APPLIED, 'delete'], why: 'control-plane and etcd Services; the old Service is deleted when service.type changes' + LIVE_GET },
-  { apiGroup: '', resource: 'configmaps', verbs: ['get', ...CACHED, ...APPLIED, 'delete'], why: 'k0s config, entrypoint and endpoint ConfigMaps; the endpoint one is deleted when no longer needed' + LIVE_GET },
-  { apiGroup: '', resource: 'persistentvolumeclaims', verbs: [...CACHED, 'patch'], why: "autoDeletePVCs adds or removes the Cluster's owner reference; never created or deleted by the operator" },
-  { apiGroup: 'apps', resource: 'statefulsets', verbs: ['get', ...CACHED, ...APPLIED], why: 'control-plane and etcd StatefulSets; never deleted by the operator (owner-reference GC does that)' + LIVE_GET },
-  { apiGroup: 'batch', resource: 'cronjobs', verbs: ['get', ...CACHED, ...APPLIED, 'delete'], why: 'the etcd defrag CronJob (storage.etcd.defragJob); deleted when the defrag job is switched off' + LIVE_GET },
+  {
+    apiGroup: 'k0smotron.io',
+    resource: 'k0smotronclusters/finalizers',
+    verbs: ['update'],
+    why: 'the mirrored Cluster has an owner reference with blockOwnerDeletion',
+  },
+  {
+    apiGroup: '',
+    resource: 'secrets',
+    verbs: ['get', ...CACHED, ...APPLIED],
+    why: 'PKI, kubeconfig and join-token Secrets; cached without data, so keys are read live (get); never deleted (owner-reference GC does that)',
+  },
+  {
+    apiGroup: '',
+    resource: 'services',
+    verbs: ['get', ...CACHED, ...APPLIED, 'delete'],
+    why: 'control-plane and etcd Services; the old Service is deleted when service.type changes' + LIVE_GET,
+  },
+  {
+    apiGroup: '',
+    resource: 'configmaps',
+    verbs: ['get', ...CACHED, ...APPLIED, 'delete'],
+    why: 'k0s config, entrypoint and endpoint ConfigMaps; the endpoint one is deleted when no longer needed' + LIVE_GET,
+  },
+  {
+    apiGroup: '',
+    resource: 'persistentvolumeclaims',
+    verbs: [...CACHED, 'patch'],
+    why: "autoDeletePVCs adds or removes the Cluster's owner reference; never created or deleted by the operator",
+  },
+  {
+    apiGroup: 'apps',
+    resource: 'statefulsets',
+    verbs: ['get', ...CACHED, ...APPLIED],
+    why: 'control-plane and etcd StatefulSets; never deleted by the operator (owner-reference GC does that)' + LIVE_GET,
+  },
+  {
+    apiGroup: 'batch',
+    resource: 'cronjobs',
+    verbs: ['get', ...CACHED, ...APPLIED, 'delete'],
+    why: 'the etcd defrag CronJob (storage.etcd.defragJob); deleted when the defrag job is switched off' + LIVE_GET,
+  },
   { apiGroup: '', resource: 'events', verbs: ['create'], why: 'one Event per changed condition (de-duplicated in the operator, so never patched)' },
 ];
 
@@ -75,10 +139,25 @@ export const LEASE_PERMISSIONS: readonly Permission[] = [
  * needs are `OPERATOR_PERMISSIONS`): `@k0smotron/api/client` calls and the details route's reads.
  */
 export const BACKSTAGE_API_PERMISSIONS: readonly Permission[] = [
-  { apiGroup: 'k0smotron.io', resource: 'clusters', verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'], why: 'cache (list, watch); details, create (also dry-run), update (merge patch), delete' },
+  {
+    apiGroup: 'k0smotron.io',
+    resource: 'clusters',
+    verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'],
+    why: 'cache (list, watch); details, create (also dry-run), update (merge patch), delete',
+  },
   { apiGroup: 'k0smotron.io', resource: 'jointokenrequests', verbs: ['get', 'create', 'delete'], why: 'join tokens: create, wait for it, delete on timeout' },
-  { apiGroup: '', resource: 'secrets', verbs: ['get'], why: 'the join token; for the kubeconfig route (if kubeconfigAccess is on) the kubeconfig or the CA it signs with; the certificates on the details page' },
-  { apiGroup: '', resource: 'services', verbs: ['get', 'list'], why: 'details: owned objects; create: the NodePorts in use, to give a NodePort Cluster without ports a free pair' },
+  {
+    apiGroup: '',
+    resource: 'secrets',
+    verbs: ['get'],
+    why: 'the join token; for the kubeconfig route (if kubeconfigAccess is on) the kubeconfig or the CA it signs with; the certificates on the details page',
+  },
+  {
+    apiGroup: '',
+    resource: 'services',
+    verbs: ['get', 'list'],
+    why: 'details: owned objects; create: the NodePorts in use, to give a NodePort Cluster without ports a free pair',
+  },
   { apiGroup: '', resource: 'configmaps', verbs: ['get'], why: 'details: owned objects' },
   { apiGroup: 'apps', resource: 'statefulsets', verbs: ['get'], why: 'details: owned objects' },
   { apiGroup: '', resource: 'events', verbs: ['list'], why: "details: the Cluster's recent events" },
@@ -122,7 +201,10 @@ type Obj = Record<string, unknown>;
 const RBAC = 'rbac.authorization.k8s.io/v1';
 const LABELS = { 'app.kubernetes.io/name': 'k0smotron', 'app.kubernetes.io/component': 'operator' };
 
-interface Subject { namespace: string; name: string }
+interface Subject {
+  namespace: string;
+  name: string;
+}
 
 function meta(name: string, namespace: string | undefined, labels: Record<string, string>): Obj {
   return { name, ...(namespace ? { namespace } : {}), labels };
@@ -137,12 +219,24 @@ function grant(name: string, subject: Subject, rules: Rule[], namespaces: string
   if (!namespaces) {
     return [
       { apiVersion: RBAC, kind: 'ClusterRole', metadata: meta(name, undefined, labels), rules },
-      { apiVersion: RBAC, kind: 'ClusterRoleBinding', metadata: meta(bindingName, undefined, labels), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects },
+      {
+        apiVersion: RBAC,
+        kind: 'ClusterRoleBinding',
+        metadata: meta(bindingName, undefined, labels),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+        subjects,
+      },
     ];
   }
   return namespaces.flatMap(ns => [
     { apiVersion: RBAC, kind: 'Role', metadata: meta(name, ns, labels), rules },
-    { apiVersion: RBAC, kind: 'RoleBinding', metadata: meta(bindingName, ns, labels), roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name }, subjects },
+    {
+      apiVersion: RBAC,
+      kind: 'RoleBinding',
+      metadata: meta(bindingName, ns, labels),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects,
+    },
   ]);
 }
 
@@ -179,7 +273,9 @@ export function installObjects(opts: InstallOptions = {}): object[] {
     ...rbac,
     ...grant(`${OPERATOR_NAME}-leader-election`, sa, leaseRoleRules(), [ns], LABELS),
     {
-      apiVersion: 'v1', kind: 'Service', metadata: meta(`${OPERATOR_NAME}-metrics`, ns, LABELS),
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(`${OPERATOR_NAME}-metrics`, ns, LABELS),
       spec: { selector: LABELS, ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }] },
     },
     deployment(ns, served),
@@ -193,7 +289,9 @@ function bindingFor(name: string, operatorNamespace: string): string {
 
 function deployment(ns: string, served: string[] | undefined): Obj {
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: meta(OPERATOR_NAME, ns, LABELS),
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(OPERATOR_NAME, ns, LABELS),
     spec: {
       replicas: 1,
       selector: { matchLabels: LABELS },
@@ -203,36 +301,43 @@ function deployment(ns: string, served: string[] | undefined): Obj {
           serviceAccountName: OPERATOR_NAME,
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
           terminationGracePeriodSeconds: 40,
-          containers: [{
-            name: 'operator',
-            image: OPERATOR_IMAGE,
-            args: [
-              '--leader-elect', `--metrics-address=:${METRICS_PORT}`, '--log-level=info',
-              ...(served ? [`--namespaces=${served.join(',')}`] : []),
-              // The operator uses safe defaults when the file is absent (ConfigMap not created).
-              '--policy-file', POLICY_FILE,
-            ],
-            env: [
-              { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
-              { name: 'NODE_OPTIONS', value: '--max-old-space-size=192' },
-            ],
-            ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
-            livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, initialDelaySeconds: 10, periodSeconds: 20 },
-            readinessProbe: { httpGet: { path: '/readyz', port: 'metrics' }, initialDelaySeconds: 2, periodSeconds: 5 },
-            resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '1', memory: '256Mi' } },
-            securityContext: {
-              allowPrivilegeEscalation: false,
-              readOnlyRootFilesystem: true,
-              capabilities: { drop: ['ALL'] },
+          containers: [
+            {
+              name: 'operator',
+              image: OPERATOR_IMAGE,
+              args: [
+                '--leader-elect',
+                `--metrics-address=:${METRICS_PORT}`,
+                '--log-level=info',
+                ...(served ? [`--namespaces=${served.join(',')}`] : []),
+                // The operator uses safe defaults when the file is absent (ConfigMap not created).
+                '--policy-file',
+                POLICY_FILE,
+              ],
+              env: [
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                { name: 'NODE_OPTIONS', value: '--max-old-space-size=192' },
+              ],
+              ports: [{ name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' }],
+              livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, initialDelaySeconds: 10, periodSeconds: 20 },
+              readinessProbe: { httpGet: { path: '/readyz', port: 'metrics' }, initialDelaySeconds: 2, periodSeconds: 5 },
+              resources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+              // A directory mount, not subPath: kubelet then updates the file when the ConfigMap changes.
+              volumeMounts: [{ name: 'policy', mountPath: POLICY_DIR, readOnly: true }],
             },
-            // A directory mount, not subPath: kubelet then updates the file when the ConfigMap changes.
-            volumeMounts: [{ name: 'policy', mountPath: POLICY_DIR, readOnly: true }],
-          }],
-          volumes: [{
-            name: 'policy',
-            // optional: the pod starts without the ConfigMap (or without the key).
-            configMap: { name: POLICY_CONFIGMAP, optional: true, items: [{ key: POLICY_KEY, path: POLICY_KEY }] },
-          }],
+          ],
+          volumes: [
+            {
+              name: 'policy',
+              // optional: the pod starts without the ConfigMap (or without the key).
+              configMap: { name: POLICY_CONFIGMAP, optional: true, items: [{ key: POLICY_KEY, path: POLICY_KEY }] },
+            },
+          ],
         },
       },
     },
@@ -271,7 +376,14 @@ export function backstageRbacObjects(opts: BackstageRbacOptions = {}): object[] 
     objs.push(
       ...grant(BACKSTAGE_RECONCILER_ROLE, sa, served ? namespacedRules() : clusterRoleRules(), served, labels, binding(BACKSTAGE_RECONCILER_ROLE)),
       ...(served ? grant(`${BACKSTAGE_RECONCILER_ROLE}-nodes`, sa, nodeRules(), undefined, labels, binding(`${BACKSTAGE_RECONCILER_ROLE}-nodes`)) : []),
-      ...grant(`${BACKSTAGE_RECONCILER_ROLE}-leader-election`, sa, leaseRoleRules(), [opts.leaseNamespace ?? INSTALL_NAMESPACE], labels, binding(`${BACKSTAGE_RECONCILER_ROLE}-leader-election`)),
+      ...grant(
+        `${BACKSTAGE_RECONCILER_ROLE}-leader-election`,
+        sa,
+        leaseRoleRules(),
+        [opts.leaseNamespace ?? INSTALL_NAMESPACE],
+        labels,
+        binding(`${BACKSTAGE_RECONCILER_ROLE}-leader-election`),
+      ),
     );
   }
   return objs;
@@ -286,8 +398,7 @@ export function renderYaml(header: string, objects: object[]): string {
 
 const GENERATED = '# Generated by operator/scripts/generate-install.ts from crds/src and operator/src/deploy. Do not edit.\n';
 
-export const INSTALL_HEADER =
-  '# k0smotron: CRDs, namespace, RBAC and the operator. Apply: kubectl apply -f operator/deploy/install.yaml\n' + GENERATED;
+export const INSTALL_HEADER = '# k0smotron: CRDs, namespace, RBAC and the operator. Apply: kubectl apply -f operator/deploy/install.yaml\n' + GENERATED;
 
 export function renderInstallYaml(): string {
   return renderYaml(INSTALL_HEADER, installObjects());
@@ -330,10 +441,7 @@ export function generatedFiles(): Array<{ path: string; content: string }> {
   ];
 }
 
-export type GenerateRequest =
-  | { kind: 'committed' }
-  | { kind: 'help' }
-  | { kind: 'print'; yaml: string };
+export type GenerateRequest = { kind: 'committed' } | { kind: 'help' } | { kind: 'print'; yaml: string };
 
 export const GENERATE_USAGE = `Usage: npx tsx operator/scripts/generate-install.ts [--variant cluster|namespaced|backstage] [flags]
 
@@ -356,7 +464,10 @@ export function parseGenerateArgs(argv: string[]): GenerateRequest {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '-h' || a === '--help') return { kind: 'help' };
-    if (a === '--no-reconciler') { flags.set('reconciler', 'false'); continue; }
+    if (a === '--no-reconciler') {
+      flags.set('reconciler', 'false');
+      continue;
+    }
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
     if (!m) throw new Error(`unexpected argument "${a}"\n${GENERATE_USAGE}`);
     const value = m[2] ?? argv[++i];
@@ -366,8 +477,15 @@ export function parseGenerateArgs(argv: string[]): GenerateRequest {
   if (flags.size === 0) return { kind: 'committed' };
   const known = ['variant', 'operator-namespace', 'namespaces', 'service-account', 'lease-namespace', 'reconciler'];
   for (const f of flags.keys()) if (!known.includes(f)) throw new Error(`unknown flag --${f}\n${GENERATE_USAGE}`);
-  const str = (f: string) => { const v = flags.get(f); return typeof v === 'string' ? v : undefined; };
-  const list = str('namespaces')?.split(',').map(s => s.trim()).filter(Boolean).map(s => checkName(s, '--namespaces'));
+  const str = (f: string) => {
+    const v = flags.get(f);
+    return typeof v === 'string' ? v : undefined;
+  };
+  const list = str('namespaces')
+    ?.split(',')
+    .map(s => s.trim())
+    .filter(Boolean)
+    .map(s => checkName(s, '--namespaces'));
   const opNs = str('operator-namespace') && checkName(str('operator-namespace')!, '--operator-namespace');
   switch (str('variant')) {
     case 'cluster':

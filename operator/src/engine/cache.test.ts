@@ -3,8 +3,15 @@ import { InformerCache } from './cache';
 import type { KubeApi } from './kubeApi';
 
 const cm = (ns: string, name: string, labels: Record<string, string> = {}, ownerUid?: string): KubernetesObject => ({
-  apiVersion: 'v1', kind: 'ConfigMap',
-  metadata: { namespace: ns, name, labels, resourceVersion: '1', ...(ownerUid ? { ownerReferences: [{ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', name: 'c', uid: ownerUid, controller: true }] } : {}) },
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: {
+    namespace: ns,
+    name,
+    labels,
+    resourceVersion: '1',
+    ...(ownerUid ? { ownerReferences: [{ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', name: 'c', uid: ownerUid, controller: true }] } : {}),
+  },
 });
 
 /** Serves lists from memory by path; watches wait until stopped. */
@@ -12,7 +19,8 @@ function fakeApi(byPath: Record<string, KubernetesObject[]>) {
   const listed: string[] = [];
   const api = {
     resource: async (g: { kind: string }) => ({ prefix: '/api/v1', plural: g.kind === 'Node' ? 'nodes' : 'configmaps', namespaced: g.kind !== 'Node' }),
-    path: async (g: { kind: string }, ns?: string) => `/api/v1${ns && g.kind !== 'Node' ? `/namespaces/${ns}` : ''}/${g.kind === 'Node' ? 'nodes' : 'configmaps'}`,
+    path: async (g: { kind: string }, ns?: string) =>
+      `/api/v1${ns && g.kind !== 'Node' ? `/namespaces/${ns}` : ''}/${g.kind === 'Node' ? 'nodes' : 'configmaps'}`,
     request: async (_v: string, _r: string, _m: string, path: string, opts?: { query?: Record<string, unknown> }) => {
       listed.push(`${path}${opts?.query?.labelSelector ? `?${opts.query.labelSelector}` : ''}`);
       return { items: byPath[path] ?? [], metadata: { resourceVersion: '1' } };
@@ -41,13 +49,25 @@ describe('InformerCache', () => {
     expect(cache.hasSynced()).toBe(true);
     expect(listed.sort()).toEqual(['/api/v1/namespaces/a/configmaps?app', '/api/v1/namespaces/b/configmaps?app', '/api/v1/nodes']);
     const CM = { apiVersion: 'v1', kind: 'ConfigMap' };
-    expect(cache.list(CM).map(o => `${o.metadata?.namespace}/${o.metadata?.name}`).sort()).toEqual(['a/x', 'a/y', 'b/x']);
+    expect(
+      cache
+        .list(CM)
+        .map(o => `${o.metadata?.namespace}/${o.metadata?.name}`)
+        .sort(),
+    ).toEqual(['a/x', 'a/y', 'b/x']);
     expect(cache.list(CM, { namespace: 'a' })).toHaveLength(2);
     expect(cache.list(CM, { namespace: 'a', labels: { app: 'k' } }).map(o => o.metadata?.name)).toEqual(['x']);
-    expect(cache.listByOwner(CM, 'u1').map(o => o.metadata?.namespace).sort()).toEqual(['a', 'b']);
+    expect(
+      cache
+        .listByOwner(CM, 'u1')
+        .map(o => o.metadata?.namespace)
+        .sort(),
+    ).toEqual(['a', 'b']);
     expect(cache.get(CM, 'b', 'x')?.metadata?.name).toBe('x');
     expect(cache.get({ apiVersion: 'v1', kind: 'Node' }, undefined, 'n1')?.metadata?.name).toBe('n1');
-    expect(() => cache.get({ apiVersion: 'apps/v1', kind: 'StatefulSet' }, 'a', 'x')).toThrow(/StatefulSet .* is not cached: add it to the controller's owns or watches/);
+    expect(() => cache.get({ apiVersion: 'apps/v1', kind: 'StatefulSet' }, 'a', 'x')).toThrow(
+      /StatefulSet .* is not cached: add it to the controller's owns or watches/,
+    );
     expect(() => cache.addKinds([{ apiVersion: 'v1', kind: 'Secret' }])).toThrow(/after start/);
     await cache.stop();
   });
@@ -58,7 +78,9 @@ describe('InformerCache named indexes', () => {
   /** The Clusters a ConfigMap names in its `refs` label, comma-separated: zero, one or several values. */
   const refs = (o: KubernetesObject) => (o.metadata?.labels?.refs ? o.metadata.labels.refs.split(',').map(r => `${o.metadata?.namespace}/${r}`) : []);
   const named = (ns: string, name: string, refList: string, rv: string): KubernetesObject => ({
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: ns, name, resourceVersion: rv, ...(refList ? { labels: { refs: refList } } : {}) },
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { namespace: ns, name, resourceVersion: rv, ...(refList ? { labels: { refs: refList } } : {}) },
   });
   const names = (objs: KubernetesObject[]) => objs.map(o => o.metadata?.name).sort();
 

@@ -47,9 +47,7 @@ export function mergeWatchSpecs(specs: WatchSpec[]): WatchSpec[] {
       kind: first.kind,
       clusterScoped: group.some(s => s.clusterScoped),
       labelSelector: selectors.size === 1 && first.labelSelector ? first.labelSelector : undefined,
-      transform: unique.length === 0 ? undefined
-        : unique.length === 1 ? unique[0]
-        : (obj: KubernetesObject) => unique.reduce((o, t) => t(o), obj),
+      transform: unique.length === 0 ? undefined : unique.length === 1 ? unique[0] : (obj: KubernetesObject) => unique.reduce((o, t) => t(o), obj),
     };
   });
 }
@@ -67,7 +65,10 @@ class KindStore {
   readonly byOwner = new Map<string, Set<string>>();
   readonly named = new Map<string, NamedIndex>();
 
-  constructor(private readonly log: Logger, private readonly kind: string) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly kind: string,
+  ) {}
 
   addIndex(name: string, fn: CacheIndex['fn']): void {
     if (this.named.has(name)) throw new Error(`index "${name}" on ${this.kind} registered twice`);
@@ -163,23 +164,29 @@ export class InformerCache implements Cache {
       const store = new KindStore(this.log, spec.kind);
       this.stores.set(key, store);
       const namespaces = spec.clusterScoped || !this.opts.namespaces?.length ? [undefined] : this.opts.namespaces;
-      this.informers.set(key, namespaces.map(ns => new Informer({
-        name: `${spec.kind}${ns ? `@${ns}` : ''}`,
-        apiVersion: spec.apiVersion,
-        kind: spec.kind,
-        listWatcher: this.listWatcher(spec, ns),
-        transform: spec.transform,
-        log: this.log,
-        clock: this.opts.clock,
-        backoff: this.opts.backoff,
-        watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
-        onRecovered: () => this.recoveredHandlers.forEach(h => h()),
-        onEvent: (event, obj, old) => {
-          if (event === 'delete') store.remove(obj);
-          else store.put(obj, old);
-          for (const h of this.handlers.get(key) ?? []) h(event, obj, old);
-        },
-      })));
+      this.informers.set(
+        key,
+        namespaces.map(
+          ns =>
+            new Informer({
+              name: `${spec.kind}${ns ? `@${ns}` : ''}`,
+              apiVersion: spec.apiVersion,
+              kind: spec.kind,
+              listWatcher: this.listWatcher(spec, ns),
+              transform: spec.transform,
+              log: this.log,
+              clock: this.opts.clock,
+              backoff: this.opts.backoff,
+              watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
+              onRecovered: () => this.recoveredHandlers.forEach(h => h()),
+              onEvent: (event, obj, old) => {
+                if (event === 'delete') store.remove(obj);
+                else store.put(obj, old);
+                for (const h of this.handlers.get(key) ?? []) h(event, obj, old);
+              },
+            }),
+        ),
+      );
     }
   }
 
@@ -242,7 +249,7 @@ export class InformerCache implements Cache {
 
   list<T extends KubernetesObject>(gvk: GroupVersionKind, opts: { namespace?: string; labels?: Record<string, string> } = {}): T[] {
     const store = this.store(gvk);
-    const keys = opts.namespace !== undefined ? store.byNamespace.get(opts.namespace) ?? [] : store.objects.keys();
+    const keys = opts.namespace !== undefined ? (store.byNamespace.get(opts.namespace) ?? []) : store.objects.keys();
     const out: T[] = [];
     for (const k of keys) {
       const obj = store.objects.get(k);
@@ -280,15 +287,29 @@ export class InformerCache implements Cache {
         const info = await api.resource(gvk);
         const path = await api.path(gvk, namespace);
         const res = await api.request<{ items?: KubernetesObject[]; metadata?: { resourceVersion?: string; continue?: string } }>(
-          'list', info.plural, 'GET', path, { query: { limit, continue: cont, labelSelector: selector }, signal });
+          'list',
+          info.plural,
+          'GET',
+          path,
+          { query: { limit, continue: cont, labelSelector: selector }, signal },
+        );
         return { items: res.items ?? [], resourceVersion: res.metadata?.resourceVersion ?? '', continue: res.metadata?.continue };
       },
       async watch({ resourceVersion, timeoutSeconds, signal }, onEvent) {
         const info = await api.resource(gvk);
         const path = await api.path(gvk, namespace);
-        await api.watch(info.plural, path, {
-          resourceVersion, timeoutSeconds, allowWatchBookmarks: true, labelSelector: selector,
-        }, onEvent, signal);
+        await api.watch(
+          info.plural,
+          path,
+          {
+            resourceVersion,
+            timeoutSeconds,
+            allowWatchBookmarks: true,
+            labelSelector: selector,
+          },
+          onEvent,
+          signal,
+        );
       },
     };
   }

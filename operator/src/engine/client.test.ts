@@ -3,14 +3,15 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from './client';
 import { APPLIED_HASH_ANNOTATION, desiredHash } from './hash';
-import { type RequestOptions , ApiError, KubeApi } from './kubeApi';
+import { type RequestOptions, ApiError, KubeApi } from './kubeApi';
 
 /** Records requests instead of sending them (the real layer is covered by the integration tests). */
 function recordingApi(fail?: ApiError) {
   const requests: Array<{ verb: string; resource: string; method: string; path: string; opts?: RequestOptions }> = [];
   const api = {
     resource: async () => ({ prefix: '/api/v1', plural: 'configmaps', namespaced: true }),
-    path: async (_g: unknown, ns?: string, name?: string, sub?: string) => `/api/v1/namespaces/${ns}/configmaps${name ? `/${name}` : ''}${sub ? `/${sub}` : ''}`,
+    path: async (_g: unknown, ns?: string, name?: string, sub?: string) =>
+      `/api/v1/namespaces/${ns}/configmaps${name ? `/${name}` : ''}${sub ? `/${sub}` : ''}`,
     request: async (verb: string, resource: string, method: string, path: string, opts?: RequestOptions) => {
       requests.push({ verb, resource, method, path, opts });
       if (fail) throw fail;
@@ -26,10 +27,15 @@ describe('KubeClient', () => {
   it('applies with server-side apply, field manager k0smotron, force', async () => {
     const { api, requests } = recordingApi();
     await new KubeClient(api).apply({ ...desired, metadata: { ...desired.metadata, managedFields: [{ manager: 'x' }] } });
-    expect(requests).toEqual([expect.objectContaining({
-      verb: 'patch', resource: 'configmaps', method: 'PATCH', path: '/api/v1/namespaces/n/configmaps/c',
-      opts: expect.objectContaining({ contentType: 'application/apply-patch+yaml', query: { fieldManager: 'k0smotron', force: true, dryRun: undefined } }),
-    })]);
+    expect(requests).toEqual([
+      expect.objectContaining({
+        verb: 'patch',
+        resource: 'configmaps',
+        method: 'PATCH',
+        path: '/api/v1/namespaces/n/configmaps/c',
+        opts: expect.objectContaining({ contentType: 'application/apply-patch+yaml', query: { fieldManager: 'k0smotron', force: true, dryRun: undefined } }),
+      }),
+    ]);
     expect((requests[0].opts!.body as { metadata: object }).metadata).toEqual({ name: 'c', namespace: 'n' });
   });
 
@@ -101,7 +107,9 @@ describe('KubeClient', () => {
     const kc = new KubeConfig();
     kc.loadFromOptions({
       clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
-      users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x',
+      users: [{ name: 'u' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
     });
     const realApi = new KubeApi(kc);
     try {

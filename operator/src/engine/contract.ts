@@ -21,10 +21,7 @@ export interface ObjectRef extends GroupVersionKind {
 /** Read-only view of the informer caches. Objects are shared: never mutate them. */
 export interface Cache {
   get<T extends KubernetesObject>(gvk: GroupVersionKind, namespace: string | undefined, name: string): T | undefined;
-  list<T extends KubernetesObject>(
-    gvk: GroupVersionKind,
-    opts?: { namespace?: string; labels?: Record<string, string> },
-  ): T[];
+  list<T extends KubernetesObject>(gvk: GroupVersionKind, opts?: { namespace?: string; labels?: Record<string, string> }): T[];
   /**
    * Cached objects of this kind that the named index (see `CacheIndex`) maps to `value`, e.g. the
    * JoinTokenRequests naming one Cluster. Throws when no such index was registered.

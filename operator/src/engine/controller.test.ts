@@ -89,11 +89,15 @@ describe('Controller', () => {
     let release!: () => void;
     let seen: ReconcileContext | undefined;
     const started: ObjectKey[] = [];
-    const { c } = controller(async (key, ctx) => {
-      started.push(key);
-      seen = ctx;
-      await new Promise<void>(r => (release = r));
-    }, clock, 1);
+    const { c } = controller(
+      async (key, ctx) => {
+        started.push(key);
+        seen = ctx;
+        await new Promise<void>(r => (release = r));
+      },
+      clock,
+      1,
+    );
     c.start();
     await settle();
     expect(started).toHaveLength(1);
@@ -109,7 +113,7 @@ describe('Controller', () => {
     expect(c.isRunning()).toBe(false);
   });
 
-  it('hands reconciles the client and recorder bound to the run\'s signal; abortInFlight aborts it at once', async () => {
+  it("hands reconciles the client and recorder bound to the run's signal; abortInFlight aborts it at once", async () => {
     const clock = new FakeClock();
     const fencedClient = {} as Client;
     const fencedEvents: EventRecorder = { event: () => undefined };
@@ -117,12 +121,24 @@ describe('Controller', () => {
     let release!: () => void;
     let seen: ReconcileContext | undefined;
     const c = new Controller(
-      { name: 't', for: { apiVersion: 'v1', kind: 'ConfigMap' }, concurrency: 1, reconcile: async (_key, ctx) => {
-        seen = ctx;
-        await new Promise<void>(r => (release = r));
-      } },
-      { cache, client, events, log: silentLogger, metrics: new OperatorMetrics(), clock,
-        fenced: signal => (runs.push(signal), { client: fencedClient, events: fencedEvents }) },
+      {
+        name: 't',
+        for: { apiVersion: 'v1', kind: 'ConfigMap' },
+        concurrency: 1,
+        reconcile: async (_key, ctx) => {
+          seen = ctx;
+          await new Promise<void>(r => (release = r));
+        },
+      },
+      {
+        cache,
+        client,
+        events,
+        log: silentLogger,
+        metrics: new OperatorMetrics(),
+        clock,
+        fenced: signal => (runs.push(signal), { client: fencedClient, events: fencedEvents }),
+      },
     );
     c.start();
     await settle();

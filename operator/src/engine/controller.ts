@@ -58,7 +58,10 @@ export class Controller {
   /** Reconciles finished, by result (tests). */
   readonly stats = { success: 0, error: 0 };
 
-  constructor(readonly spec: ControllerSpec, private readonly deps: ControllerDeps) {
+  constructor(
+    readonly spec: ControllerSpec,
+    private readonly deps: ControllerDeps,
+  ) {
     this.name = spec.name;
     this.clock = deps.clock ?? realClock;
     this.log = deps.log.child({ controller: spec.name });

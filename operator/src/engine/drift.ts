@@ -63,7 +63,7 @@ export function dataFingerprint(obj: KubernetesObject | undefined): Readonly<Fin
   const fp = (obj as WithFingerprint | undefined)?.[FINGERPRINT];
   if (fp === undefined) return undefined;
   // Keys cannot hold "=" or a newline (ConfigMap and Secret keys are [-._a-zA-Z0-9]+).
-  return Object.fromEntries(fp.split('\n').map((line) => [line.slice(0, line.lastIndexOf('=')), line.slice(line.lastIndexOf('=') + 1)]));
+  return Object.fromEntries(fp.split('\n').map(line => [line.slice(0, line.lastIndexOf('=')), line.slice(line.lastIndexOf('=') + 1)]));
 }
 
 /**
@@ -119,7 +119,7 @@ function dataDrift(kind: string, field: string, desired: unknown, live: unknown,
 function isEmptyValue(v: unknown): boolean {
   if (v === null || v === undefined || v === '' || v === false || v === 0) return true;
   if (Array.isArray(v)) return v.length === 0;
-  if (typeof v === 'object') return Object.values(v as object).every((x) => x === undefined);
+  if (typeof v === 'object') return Object.values(v as object).every(x => x === undefined);
   return false;
 }
 
@@ -127,8 +127,22 @@ const QUANTITY_PARENTS = new Set(['requests', 'limits', 'capacity', 'allocatable
 const QUANTITY_KEYS = new Set(['sizeLimit']);
 
 const SUFFIX: Record<string, number> = {
-  '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  '': 1,
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
 };
 
 /** A Kubernetes quantity's value ("500m" → 0.5, "1Gi" → 1073741824), or undefined if not one. */
@@ -146,8 +160,8 @@ export function quantityValue(q: unknown): number | undefined {
 const MERGE_KEYS = ['uid', 'name', 'containerPort', 'port', 'mountPath', 'devicePath', 'ip'] as const;
 
 function mergeKeyOf(list: unknown[]): string | undefined {
-  if (!list.length || !list.every((e) => e !== null && typeof e === 'object' && !Array.isArray(e))) return undefined;
-  return MERGE_KEYS.find((k) => list.every((e) => (e as Record<string, unknown>)[k] !== undefined));
+  if (!list.length || !list.every(e => e !== null && typeof e === 'object' && !Array.isArray(e))) return undefined;
+  return MERGE_KEYS.find(k => list.every(e => (e as Record<string, unknown>)[k] !== undefined));
 }
 
 function scalarEqual(d: unknown, l: unknown, key: string, parentKey: string): boolean {
@@ -171,7 +185,7 @@ function subsetDrift(d: unknown, l: unknown, path: string, key: string, parentKe
     if (mk && mergeKeyOf(l) === mk) {
       for (const de of d as Array<Record<string, unknown>>) {
         const id = de[mk];
-        const le = (l as Array<Record<string, unknown>>).find((x) => String(x[mk]) === String(id));
+        const le = (l as Array<Record<string, unknown>>).find(x => String(x[mk]) === String(id));
         const p = `${path}[${mk}=${String(id)}]`;
         if (!le) return p;
         const drift = subsetDrift(de, le, p, key, parentKey);

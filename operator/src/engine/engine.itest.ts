@@ -160,11 +160,16 @@ describe('leader election', () => {
     const le = { namespace: ns, name: 'engine-test', leaseDurationMs: 4000 };
     // Each replica's info lines, to see that a stopping leader released the lease.
     const lines: Record<string, string[]> = {};
-    const mk = (id: string) => startOperator({
-      kubeConfig: kc, namespaces: [ns], controllers: [parentChildController(`le-${id}`)],
-      leaderElection: { ...le, identity: id }, metricsPort: 0, metricsHost: '127.0.0.1',
-      logger: new JsonLogger({ level: 'info', write: l => (lines[id] ??= []).push(l) }),
-    });
+    const mk = (id: string) =>
+      startOperator({
+        kubeConfig: kc,
+        namespaces: [ns],
+        controllers: [parentChildController(`le-${id}`)],
+        leaderElection: { ...le, identity: id },
+        metricsPort: 0,
+        metricsHost: '127.0.0.1',
+        logger: new JsonLogger({ level: 'info', write: l => (lines[id] ??= []).push(l) }),
+      });
     const a = await mk('a');
     running.push(a);
     await eventually('a leads', () => a.isLeader());
@@ -209,8 +214,12 @@ describe('stop', () => {
     const ns = await createTestNamespace(kc, 'engine-stop');
     const script = path.join(__dirname, 'testing/startStop.ts');
     const out = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--import', 'tsx', script, kubeconfigPath, ns], { timeout: 60_000, cwd: path.join(__dirname, '../../..') },
-        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', script, kubeconfigPath, ns],
+        { timeout: 60_000, cwd: path.join(__dirname, '../../..') },
+        (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)),
+      );
     });
     const result = JSON.parse(out.trim().split('\n').pop()!);
     expect(result).toMatchObject({ leader: false, readyz: 200 });

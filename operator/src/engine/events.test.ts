@@ -27,8 +27,13 @@ describe('KubeEventRecorder', () => {
     await rec.close();
     expect(bodies).toHaveLength(3);
     expect(bodies[0]).toMatchObject({
-      type: 'Normal', reason: 'Scaled', message: 'replicas 1 → 3', reportingComponent: 'k0smotron', reportingInstance: 'pod-1',
-      involvedObject: { kind: 'Cluster', name: 'c1', namespace: 'ns', uid: 'u1' }, metadata: { namespace: 'ns' },
+      type: 'Normal',
+      reason: 'Scaled',
+      message: 'replicas 1 → 3',
+      reportingComponent: 'k0smotron',
+      reportingInstance: 'pod-1',
+      involvedObject: { kind: 'Cluster', name: 'c1', namespace: 'ns', uid: 'u1' },
+      metadata: { namespace: 'ns' },
     });
     expect(lines).toHaveLength(3);
     rec.event(cluster, 'Warning', 'Late', 'after close');

@@ -59,22 +59,33 @@ export class KubeEventRecorder implements EventRecorder {
       kind: 'Event',
       metadata: { name: `${meta.name}.${randomBytes(8).toString('hex')}`, namespace },
       involvedObject: {
-        apiVersion: obj.apiVersion, kind: obj.kind, name: meta.name, namespace: meta.namespace,
-        uid: meta.uid, resourceVersion: meta.resourceVersion,
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        name: meta.name,
+        namespace: meta.namespace,
+        uid: meta.uid,
+        resourceVersion: meta.resourceVersion,
       },
-      type, reason, message: text,
+      type,
+      reason,
+      message: text,
       source: { component: REPORTING_CONTROLLER },
       reportingComponent: REPORTING_CONTROLLER,
       reportingInstance: this.instance,
-      firstTimestamp: ts, lastTimestamp: ts, count: 1,
+      firstTimestamp: ts,
+      lastTimestamp: ts,
+      count: 1,
     };
     const p = this.api
       .request('create', 'events', 'POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, { ...guard, body })
-      .then(() => undefined, err => {
-        // Not sent: forget it, so the next leader term records it again.
-        if (isAborted(err) && this.last.get(id) === text) this.last.delete(id);
-        this.log.debug('could not record event', { error: err instanceof Error ? err.message : String(err), ...fields });
-      })
+      .then(
+        () => undefined,
+        err => {
+          // Not sent: forget it, so the next leader term records it again.
+          if (isAborted(err) && this.last.get(id) === text) this.last.delete(id);
+          this.log.debug('could not record event', { error: err instanceof Error ? err.message : String(err), ...fields });
+        },
+      )
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
   }

@@ -21,7 +21,7 @@ describe('hash', () => {
     const a = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'n' }, data: { k: 'v' } };
     const b = { data: { k: 'v' }, metadata: { namespace: 'n', name: 'x' }, kind: 'ConfigMap', apiVersion: 'v1' };
     expect(desiredHash(a)).toBe(desiredHash(b));
-    expect(desiredHash({ ...a, data: { k: "w" } } as KubernetesObject)).not.toBe(desiredHash(a));
+    expect(desiredHash({ ...a, data: { k: 'w' } } as KubernetesObject)).not.toBe(desiredHash(a));
   });
 
   it('the hash annotation itself does not change the hash, and is stamped on the object', () => {

@@ -28,8 +28,7 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
       const r = opts.readiness();
-      res.writeHead(r.ready ? 200 : 503, { 'Content-Type': 'text/plain' })
-        .end(r.ready ? 'ok\n' : `not ready: ${r.reasons.join('; ')}\n`);
+      res.writeHead(r.ready ? 200 : 503, { 'Content-Type': 'text/plain' }).end(r.ready ? 'ok\n' : `not ready: ${r.reasons.join('; ')}\n`);
     } else if (path === '/metrics') {
       opts.registry.metrics().then(
         text => res.writeHead(200, { 'Content-Type': opts.registry.contentType }).end(text),
@@ -52,9 +51,10 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
   return {
     port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () => new Promise<void>(resolve => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>(resolve => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

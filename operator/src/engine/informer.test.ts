@@ -5,8 +5,12 @@ import { Informer, type InformerEvent, type ListResult, type ListWatcher, slimOb
 import { ApiError } from './kubeApi';
 
 type Ev = [InformerEvent, string];
-const cm = (name: string, rv: string, extra: Partial<KubernetesObject> = {}): KubernetesObject =>
-  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', resourceVersion: rv }, ...extra });
+const cm = (name: string, rv: string, extra: Partial<KubernetesObject> = {}): KubernetesObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'ns', resourceVersion: rv },
+  ...extra,
+});
 
 /** A scripted API: each list/watch call takes the next step; unscripted watches hang until abort. */
 class ScriptedListWatcher implements ListWatcher {
@@ -42,11 +46,23 @@ describe('Informer', () => {
     });
     const events: Ev[] = [];
     const clock = new FakeClock();
-    const inf = new Informer({ name: 't', apiVersion: 'v1', kind: 'ConfigMap', listWatcher: lw, clock, onEvent: (e, o) => events.push([e, o.metadata!.name!]) });
+    const inf = new Informer({
+      name: 't',
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      listWatcher: lw,
+      clock,
+      onEvent: (e, o) => events.push([e, o.metadata!.name!]),
+    });
     inf.start();
     await inf.waitForSync();
     await settle();
-    expect(events).toEqual([['add', 'a'], ['add', 'b'], ['update', 'a'], ['delete', 'b']]);
+    expect(events).toEqual([
+      ['add', 'a'],
+      ['add', 'b'],
+      ['update', 'a'],
+      ['delete', 'b'],
+    ]);
     expect(inf.get('ns/a')?.metadata?.resourceVersion).toBe('12');
     expect(inf.size()).toBe(1);
     expect(inf.restarts).toBe(1);
@@ -56,14 +72,23 @@ describe('Informer', () => {
   it('restarts after an error with backoff and relists, emitting only the differences', async () => {
     const lw = new ScriptedListWatcher();
     lw.lists.push(() => ({ items: [cm('a', '1'), cm('b', '1')], resourceVersion: '5' }));
-    lw.lists.push(() => { throw new ApiError('boom', 500, 'ServerError'); });
+    lw.lists.push(() => {
+      throw new ApiError('boom', 500, 'ServerError');
+    });
     lw.lists.push(() => ({ items: [cm('a', '1'), cm('c', '7')], resourceVersion: '9' }));
-    lw.watches.push(() => { throw new ApiError('connection reset', 0, 'Unreachable'); });
+    lw.watches.push(() => {
+      throw new ApiError('connection reset', 0, 'Unreachable');
+    });
     const events: Ev[] = [];
     const clock = new FakeClock();
     const inf = new Informer({
-      name: 't', apiVersion: 'v1', kind: 'ConfigMap', listWatcher: lw, clock,
-      backoff: { baseMs: 100, maxMs: 1000 }, onEvent: (e, o) => events.push([e, o.metadata!.name!]),
+      name: 't',
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      listWatcher: lw,
+      clock,
+      backoff: { baseMs: 100, maxMs: 1000 },
+      onEvent: (e, o) => events.push([e, o.metadata!.name!]),
     });
     inf.start();
     await settle();
@@ -77,7 +102,12 @@ describe('Informer', () => {
     clock.advance(200);
     await settle();
     expect(inf.lists).toBe(3);
-    expect(events).toEqual([['add', 'a'], ['add', 'b'], ['delete', 'b'], ['add', 'c']]);
+    expect(events).toEqual([
+      ['add', 'a'],
+      ['add', 'b'],
+      ['delete', 'b'],
+      ['add', 'c'],
+    ]);
     expect(lw.watchCalls).toEqual(['5', '9']);
     await inf.stop();
   });
@@ -85,15 +115,27 @@ describe('Informer', () => {
   it('reports recovery once, at the first successful list after failures, and not at the first list', async () => {
     const lw = new ScriptedListWatcher();
     lw.lists.push(() => ({ items: [], resourceVersion: '1' }));
-    lw.lists.push(() => { throw new ApiError('connection refused', 0, 'Unreachable'); });
-    lw.lists.push(() => { throw new ApiError('starting', 503, 'ServerError'); });
+    lw.lists.push(() => {
+      throw new ApiError('connection refused', 0, 'Unreachable');
+    });
+    lw.lists.push(() => {
+      throw new ApiError('starting', 503, 'ServerError');
+    });
     lw.lists.push(() => ({ items: [], resourceVersion: '9' }));
-    lw.watches.push(() => { throw new ApiError('connection reset', 0, 'Unreachable'); });
+    lw.watches.push(() => {
+      throw new ApiError('connection reset', 0, 'Unreachable');
+    });
     const clock = new FakeClock();
     let recovered = 0;
     const inf = new Informer({
-      name: 't', apiVersion: 'v1', kind: 'ConfigMap', listWatcher: lw, clock,
-      backoff: { baseMs: 100, maxMs: 1000 }, onEvent: () => {}, onRecovered: () => recovered++,
+      name: 't',
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      listWatcher: lw,
+      clock,
+      backoff: { baseMs: 100, maxMs: 1000 },
+      onEvent: () => {},
+      onRecovered: () => recovered++,
     });
     inf.start();
     await settle();
@@ -148,20 +190,35 @@ describe('Informer', () => {
     const lw = new ScriptedListWatcher();
     const fat = {
       metadata: {
-        name: 's', namespace: 'ns', resourceVersion: '1', managedFields: [{ manager: 'x' }],
+        name: 's',
+        namespace: 'ns',
+        resourceVersion: '1',
+        managedFields: [{ manager: 'x' }],
         annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"big":true}', keep: 'y' },
       },
       data: { secret: 'c2VjcmV0' },
     } as KubernetesObject;
     lw.lists.push(() => ({ items: [fat], resourceVersion: '1' }));
     const inf = new Informer({
-      name: 't', apiVersion: 'v1', kind: 'Secret', listWatcher: lw, clock: new FakeClock(), onEvent: () => {},
-      transform: o => { const { data: _d, ...rest } = o as KubernetesObject & { data?: unknown }; return rest; },
+      name: 't',
+      apiVersion: 'v1',
+      kind: 'Secret',
+      listWatcher: lw,
+      clock: new FakeClock(),
+      onEvent: () => {},
+      transform: o => {
+        const { data: _d, ...rest } = o as KubernetesObject & { data?: unknown };
+        return rest;
+      },
     });
     inf.start();
     await inf.waitForSync();
     // What would ever be serialised: no data; the hash of each value is kept beside it for drift checks.
-    expect(JSON.parse(JSON.stringify(inf.get('ns/s')))).toEqual({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'ns', resourceVersion: '1', annotations: { keep: 'y' } } });
+    expect(JSON.parse(JSON.stringify(inf.get('ns/s')))).toEqual({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'ns', resourceVersion: '1', annotations: { keep: 'y' } },
+    });
     expect(Object.keys(dataFingerprint(inf.get('ns/s')) ?? {})).toEqual(['data/secret']);
     expect(slimObject(cm('plain', '1'))).toEqual(cm('plain', '1'));
     await inf.stop();

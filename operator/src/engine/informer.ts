@@ -145,10 +145,7 @@ export class Informer {
         const min = this.opts.watchTimeoutSeconds ?? 300;
         const timeoutSeconds = Math.floor(min + Math.random() * min);
         const started = this.clock.now();
-        await this.opts.listWatcher.watch(
-          { resourceVersion: this.resourceVersion!, timeoutSeconds, signal },
-          (type, obj) => this.handle(type, obj),
-        );
+        await this.opts.listWatcher.watch({ resourceVersion: this.resourceVersion!, timeoutSeconds, signal }, (type, obj) => this.handle(type, obj));
         // A watch that ended by itself resumes from the last resourceVersion; one that ended
         // at once (a proxy cutting it, say) backs off like an error so it cannot spin.
         if (this.clock.now() - started > 1000) this.backoff.reset();

@@ -29,7 +29,9 @@ describe('KubeApi', () => {
     const { url, server } = await serve((req, res) => {
       seen.push(`${req.method} ${req.url} ${req.headers.authorization}`);
       if (req.url?.startsWith('/api/v1/namespaces/a/configmaps/missing')) {
-        res.writeHead(404, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'Status', code: 404, message: 'configmaps "missing" not found' }));
+        res
+          .writeHead(404, { 'Content-Type': 'application/json' })
+          .end(JSON.stringify({ kind: 'Status', code: 404, message: 'configmaps "missing" not found' }));
       } else {
         res.writeHead(201, { 'Content-Type': 'application/json' }).end('{"kind":"ConfigMap"}');
       }
@@ -119,9 +121,13 @@ describe('KubeApi', () => {
       const refused = await api.request('patch', 'secrets', 'PATCH', '/api/v1/namespaces/a/secrets/s', { body: {}, signal: ac.signal }).catch(e => e);
       expect(refused).toMatchObject({ reason: 'Aborted', message: expect.stringMatching(/not sent: leader election lost/) });
       expect(isAborted(refused)).toBe(true);
-      const guarded = await api.request('delete', 'secrets', 'DELETE', '/api/v1/namespaces/a/secrets/s', {
-        beforeSend: () => { throw new Error('past the renew deadline'); },
-      }).catch(e => e);
+      const guarded = await api
+        .request('delete', 'secrets', 'DELETE', '/api/v1/namespaces/a/secrets/s', {
+          beforeSend: () => {
+            throw new Error('past the renew deadline');
+          },
+        })
+        .catch(e => e);
       expect(guarded).toMatchObject({ reason: 'Aborted', message: expect.stringMatching(/not sent: past the renew deadline/) });
       expect(seen).toEqual([]);
       expect(api.requestCounts()).toEqual({});

@@ -12,8 +12,18 @@ export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'd
 export const WRITE_VERBS: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delete']);
 
 export type ApiErrorReason =
-  | 'NotFound' | 'Conflict' | 'Gone' | 'Forbidden' | 'Unauthorized' | 'Invalid' | 'TooManyRequests'
-  | 'ServerError' | 'Unreachable' | 'Timeout' | 'Aborted' | 'Other';
+  | 'NotFound'
+  | 'Conflict'
+  | 'Gone'
+  | 'Forbidden'
+  | 'Unauthorized'
+  | 'Invalid'
+  | 'TooManyRequests'
+  | 'ServerError'
+  | 'Unreachable'
+  | 'Timeout'
+  | 'Aborted'
+  | 'Other';
 
 export class ApiError extends Error {
   constructor(
@@ -45,16 +55,26 @@ function abortReason(signal: AbortSignal): string {
 
 function reasonFor(status: number): ApiErrorReason {
   switch (status) {
-    case 0: return 'Unreachable';
-    case 401: return 'Unauthorized';
-    case 403: return 'Forbidden';
-    case 404: return 'NotFound';
-    case 409: return 'Conflict';
-    case 410: return 'Gone';
-    case 422: return 'Invalid';
-    case 429: return 'TooManyRequests';
-    case 504: return 'Timeout';
-    default: return status >= 500 ? 'ServerError' : 'Other';
+    case 0:
+      return 'Unreachable';
+    case 401:
+      return 'Unauthorized';
+    case 403:
+      return 'Forbidden';
+    case 404:
+      return 'NotFound';
+    case 409:
+      return 'Conflict';
+    case 410:
+      return 'Gone';
+    case 422:
+      return 'Invalid';
+    case 429:
+      return 'TooManyRequests';
+    case 504:
+      return 'Timeout';
+    default:
+      return status >= 500 ? 'ServerError' : 'Other';
   }
 }
 
@@ -131,7 +151,9 @@ export class KubeApi {
     if (!info) {
       throw new ApiError(
         `the API server does not serve kind ${gvk.kind} in ${gvk.apiVersion}: install its CustomResourceDefinition (kubectl apply -f crds/)`,
-        404, 'NotFound');
+        404,
+        'NotFound',
+      );
     }
     return info;
   }
@@ -234,8 +256,7 @@ export class KubeApi {
     const inflight = this.discovering.get(prefix);
     if (inflight) return inflight;
     const p = (async () => {
-      const list = await this.request<{ resources?: Array<{ name: string; kind: string; namespaced: boolean }> }>(
-        'get', 'discovery', 'GET', prefix);
+      const list = await this.request<{ resources?: Array<{ name: string; kind: string; namespaced: boolean }> }>('get', 'discovery', 'GET', prefix);
       const kinds = new Map<string, ResourceInfo>();
       for (const r of list.resources ?? []) {
         if (r.name.includes('/')) continue;
@@ -326,8 +347,7 @@ export class KubeApi {
   private async sendOnce(verb: Verb, resource: string, method: string, path: string, opts: RequestOptions): Promise<{ status: number; text: string }> {
     const url = this.url(path, opts.query);
     const options = await this.options(method, url, false);
-    const payload = opts.body === undefined ? undefined
-      : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+    const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
     if (payload !== undefined) {
       (options.headers as Record<string, string>)['Content-Type'] = opts.contentType ?? 'application/json';
       (options.headers as Record<string, string>)['Content-Length'] = String(Buffer.byteLength(payload));
@@ -395,9 +415,8 @@ function parseJson(text: string): unknown {
 }
 
 function toApiError(status: number, body: unknown, method: string, path: string): ApiError {
-  const message = body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string'
-    ? (body as { message: string }).message
-    : `HTTP ${status}`;
+  const message =
+    body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string' ? (body as { message: string }).message : `HTTP ${status}`;
   return new ApiError(`${method} ${path}: ${message}`, status, reasonFor(status), body);
 }
 

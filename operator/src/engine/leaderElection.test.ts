@@ -60,8 +60,13 @@ async function settle() {
 
 function elector(store: LeaseStore, clock: FakeClock, identity: string, log: string[]) {
   return new LeaderElector({
-    store, clock, identity, namespace: 'k0smotron', name: 'lease',
-    leaseDurationMs: 10_000, retryPeriodMs: 2_000,
+    store,
+    clock,
+    identity,
+    namespace: 'k0smotron',
+    name: 'lease',
+    leaseDurationMs: 10_000,
+    retryPeriodMs: 2_000,
     onStartedLeading: () => log.push(`${identity} leads`),
     onStoppedLeading: () => void log.push(`${identity} lost`),
   });
@@ -94,7 +99,11 @@ describe('LeaderElector', () => {
     expect(store.lease?.spec?.holderIdentity).toBe('a');
 
     // "kill" a: it stops renewing without releasing (its store calls fail from now on)
-    const failingForA: LeaseStore = { get: () => Promise.reject(new ApiError('dead', 0, 'Unreachable')), create: () => Promise.reject(new Error('dead')), update: () => Promise.reject(new Error('dead')) };
+    const failingForA: LeaseStore = {
+      get: () => Promise.reject(new ApiError('dead', 0, 'Unreachable')),
+      create: () => Promise.reject(new Error('dead')),
+      update: () => Promise.reject(new Error('dead')),
+    };
     (a as unknown as { opts: { store: LeaseStore } }).opts.store = failingForA; // simulate a partitioned leader
     await tick(clock, 12_000);
     expect(b.isLeader()).toBe(true);
@@ -153,7 +162,12 @@ describe('LeaderElector', () => {
       const store = new HangingLeaseStore();
       const log: string[] = [];
       const a = new LeaderElector({
-        store, clock, identity: 'a', namespace: 'k0smotron', name: 'lease', ...timings,
+        store,
+        clock,
+        identity: 'a',
+        namespace: 'k0smotron',
+        name: 'lease',
+        ...timings,
         onStartedLeading: () => log.push(`leads@${clock.now() - t0}`),
         onStoppedLeading: () => void log.push(`lost@${clock.now() - t0}`),
       });
@@ -219,14 +233,18 @@ describe('LeaderElector', () => {
       a.start();
       await settle();
       // Someone else holds the lease now (e.g. it was taken over by hand).
-      store.lease = { ...store.lease!, metadata: { ...store.lease!.metadata, resourceVersion: String(++store.rv) }, spec: { ...store.lease!.spec, holderIdentity: 'z', renewTime: microTime(clock.now()) } };
+      store.lease = {
+        ...store.lease!,
+        metadata: { ...store.lease!.metadata, resourceVersion: String(++store.rv) },
+        spec: { ...store.lease!.spec, holderIdentity: 'z', renewTime: microTime(clock.now()) },
+      };
       await tick(clock, 2_000, 100);
       expect(log).toEqual(['a leads', 'a lost']);
       expect(clock.now() - 3_000_000).toBeLessThan(6_666); // at its first renew, before its deadline
       await a.stop();
     });
 
-    it('a standby\'s attempt is bounded too: a hanging one does not stop it from campaigning', async () => {
+    it("a standby's attempt is bounded too: a hanging one does not stop it from campaigning", async () => {
       const clock = new FakeClock(4_000_000);
       const store = new HangingLeaseStore();
       store.hang = { mode: 'ignores-signal', method: 'get' };
@@ -242,9 +260,18 @@ describe('LeaderElector', () => {
   });
 
   it('rejects inconsistent timings with a clear message', () => {
-    expect(() => new LeaderElector({
-      store: new MemoryLeaseStore(), namespace: 'n', name: 'l', identity: 'x', leaseDurationMs: 1000, retryPeriodMs: 2000,
-      onStartedLeading: () => {}, onStoppedLeading: () => {},
-    })).toThrow(/retryPeriod < renewDeadline/);
+    expect(
+      () =>
+        new LeaderElector({
+          store: new MemoryLeaseStore(),
+          namespace: 'n',
+          name: 'l',
+          identity: 'x',
+          leaseDurationMs: 1000,
+          retryPeriodMs: 2000,
+          onStartedLeading: () => {},
+          onStoppedLeading: () => {},
+        }),
+    ).toThrow(/retryPeriod < renewDeadline/);
   });
 });

@@ -47,7 +47,11 @@ export interface LeaseStore {
  * that saturate the shared pool would otherwise queue the renew behind their requests.
  */
 export class KubeLeaseStore implements LeaseStore {
-  constructor(private readonly api: KubeApi, private readonly namespace: string, private readonly name: string) {}
+  constructor(
+    private readonly api: KubeApi,
+    private readonly namespace: string,
+    private readonly name: string,
+  ) {}
 
   private path(name?: string): string {
     return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.namespace)}/leases${name ? `/${encodeURIComponent(name)}` : ''}`;
@@ -229,12 +233,15 @@ export class LeaderElector {
       const lease = await this.opts.store.get(signal);
       if (signal?.aborted) return 'not-held';
       if (!lease) {
-        const created = await this.opts.store.create({
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: { name: this.opts.name, namespace: this.opts.namespace },
-          spec: { holderIdentity: me, leaseDurationSeconds: durationSeconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
-        }, signal);
+        const created = await this.opts.store.create(
+          {
+            apiVersion: 'coordination.k8s.io/v1',
+            kind: 'Lease',
+            metadata: { name: this.opts.name, namespace: this.opts.namespace },
+            spec: { holderIdentity: me, leaseDurationSeconds: durationSeconds, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 },
+          },
+          signal,
+        );
         if (signal?.aborted) return 'not-held';
         this.current = created;
         return 'held';
@@ -248,16 +255,19 @@ export class LeaderElector {
       const leaseMs = (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
       if (holder && holder !== me && this.observed.at + leaseMs > now) return 'held-by-other';
       const mine = holder === me;
-      const updated = await this.opts.store.update({
-        ...lease,
-        spec: {
-          holderIdentity: me,
-          leaseDurationSeconds: durationSeconds,
-          acquireTime: mine && spec.acquireTime ? spec.acquireTime : microTime(now),
-          renewTime: microTime(now),
-          leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
+      const updated = await this.opts.store.update(
+        {
+          ...lease,
+          spec: {
+            holderIdentity: me,
+            leaseDurationSeconds: durationSeconds,
+            acquireTime: mine && spec.acquireTime ? spec.acquireTime : microTime(now),
+            renewTime: microTime(now),
+            leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
+          },
         },
-      }, signal);
+        signal,
+      );
       if (signal?.aborted) return 'not-held';
       this.current = updated;
       this.observed = { holder: me, renewTime: updated.spec?.renewTime ?? '', at: now };
@@ -279,15 +289,21 @@ export class LeaderElector {
     // Bounded like a renew, so a stop never hangs on an API server that does not answer.
     const term = new Term(this.clock, this.clock.now() + this.renewDeadlineMs);
     try {
-      await term.run(async s => {
-        await this.opts.store.update({
-          ...lease,
-          spec: { ...lease.spec, holderIdentity: null, leaseDurationSeconds: 1, renewTime: microTime(this.clock.now()), acquireTime: null },
-        }, s);
-        this.log.info('released the lease');
-      }, () => {
-        throw new Error('no answer within the renew deadline');
-      });
+      await term.run(
+        async s => {
+          await this.opts.store.update(
+            {
+              ...lease,
+              spec: { ...lease.spec, holderIdentity: null, leaseDurationSeconds: 1, renewTime: microTime(this.clock.now()), acquireTime: null },
+            },
+            s,
+          );
+          this.log.info('released the lease');
+        },
+        () => {
+          throw new Error('no answer within the renew deadline');
+        },
+      );
     } catch (err) {
       this.log.warn('could not release the lease; another replica takes over when it expires', {
         error: err instanceof Error ? err.message : String(err),
@@ -307,7 +323,11 @@ class Term {
   private readonly timer: TimerHandle;
   private readonly onParentAbort = () => this.ctrl.abort(new Error('stopped'));
 
-  constructor(private readonly clock: Clock, deadline: number, private readonly parent?: AbortSignal) {
+  constructor(
+    private readonly clock: Clock,
+    deadline: number,
+    private readonly parent?: AbortSignal,
+  ) {
     this.timer = clock.setTimeout(() => this.ctrl.abort(new Error('leader election: renew deadline passed')), deadline - clock.now());
     if (parent?.aborted) this.ctrl.abort(parent.reason);
     else parent?.addEventListener('abort', this.onParentAbort, { once: true });

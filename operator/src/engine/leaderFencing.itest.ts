@@ -121,7 +121,11 @@ it('a partitioned leader is fenced: after the standby takes over, none of its wr
   const a = fencingController('a', { held: held.wait, late: late.wait });
   let aLostAt: number | undefined;
   const opA = await startOperator({
-    kubeConfig: proxy.kubeConfig, namespaces: [ns], controllers: [a.spec], logger: quiet, resyncPeriodMs: 0,
+    kubeConfig: proxy.kubeConfig,
+    namespaces: [ns],
+    controllers: [a.spec],
+    logger: quiet,
+    resyncPeriodMs: 0,
     leaderElection: { ...le, identity: 'a' },
     onLeadershipLost: () => (aLostAt ??= Date.now()),
   });
@@ -135,7 +139,11 @@ it('a partitioned leader is fenced: after the standby takes over, none of its wr
   const b = fencingController('b');
   const bSeen = new Map<string, number>();
   const opB = await startOperator({
-    kubeConfig: kc, namespaces: [ns], controllers: [b.spec], logger: noting(bSeen), resyncPeriodMs: 0,
+    kubeConfig: kc,
+    namespaces: [ns],
+    controllers: [b.spec],
+    logger: noting(bSeen),
+    resyncPeriodMs: 0,
     leaderElection: { ...le, identity: 'b' },
   });
   running.push(opB);
@@ -145,8 +153,9 @@ it('a partitioned leader is fenced: after the standby takes over, none of its wr
   const partitionedAt = Date.now();
   proxy.partition();
   held.open();
-  const heldWrite = await eventually('A\'s write of held-child on the wire, held by the partition',
-    () => proxy!.log.find(r => r.method === 'PATCH' && r.url.includes('/secrets/held-child')));
+  const heldWrite = await eventually("A's write of held-child on the wire, held by the partition", () =>
+    proxy!.log.find(r => r.method === 'PATCH' && r.url.includes('/secrets/held-child')),
+  );
   expect(heldWrite.forwardedAt).toBeUndefined();
 
   // A cannot renew: at its renew deadline it aborts its reconciles, which cuts the held write.
@@ -168,14 +177,17 @@ it('a partitioned leader is fenced: after the standby takes over, none of its wr
   // cut. Then A's `late` reconcile, still of A's old term, tries to write.
   proxy.heal();
   late.open();
-  await eventually('A\'s late write refused', () => a.errors.has('late'));
+  await eventually("A's late write refused", () => a.errors.has('late'));
   const lateErr = a.errors.get('late');
   expect(lateErr).toBeInstanceOf(ApiError);
   expect(lateErr).toMatchObject({ reason: 'Aborted', message: expect.stringContaining('not sent') });
   // A campaigns again as a standby: a lease read after the heal is evidence it is talking again.
   const healedAt = Date.now();
-  await eventually('A reads the lease again after the heal', () =>
-    proxy!.log.some(r => r.method === 'GET' && r.url.includes('/leases/fencing') && (r.forwardedAt ?? 0) > healedAt), 30_000);
+  await eventually(
+    'A reads the lease again after the heal',
+    () => proxy!.log.some(r => r.method === 'GET' && r.url.includes('/leases/fencing') && (r.forwardedAt ?? 0) > healedAt),
+    30_000,
+  );
   expect(opA.isLeader()).toBe(false);
 
   // What of A reached the server after the partition began: reads only.
@@ -187,15 +199,21 @@ it('a partitioned leader is fenced: after the standby takes over, none of its wr
   const [h, l] = await Promise.all([child(ns, 'held'), child(ns, 'late')]);
   expect([writerOf(h), writerOf(l)]).toEqual(['b', 'b']);
   expect({ held: h?.metadata?.resourceVersion, late: l?.metadata?.resourceVersion }).toEqual(written);
-  process.stderr.write(`fencing: A lost the lease ${aLostAt! - partitionedAt} ms after the partition, B led ${bSeen.get('became leader')! - aLostAt!} ms later; ` +
-    `A's requests held then dropped: ${proxy.log.filter(r => r.dropped).length}\n`);
+  process.stderr.write(
+    `fencing: A lost the lease ${aLostAt! - partitionedAt} ms after the partition, B led ${bSeen.get('became leader')! - aLostAt!} ms later; ` +
+      `A's requests held then dropped: ${proxy.log.filter(r => r.dropped).length}\n`,
+  );
 });
 
 it('the Lease is renewed on its own connection: a saturated reconciler pool does not starve it', async () => {
   const ns = await createTestNamespace(kc, 'engine-lease-pool');
   const le = { namespace: ns, name: 'pool', leaseDurationMs: 6000, renewDeadlineMs: 2000, retryPeriodMs: 500 };
   const op = await startOperator({
-    kubeConfig: kc, namespaces: [ns], controllers: [fencingController('x').spec], logger: quiet, resyncPeriodMs: 0,
+    kubeConfig: kc,
+    namespaces: [ns],
+    controllers: [fencingController('x').spec],
+    logger: quiet,
+    resyncPeriodMs: 0,
     leaderElection: { ...le, identity: 'x' },
   });
   running.push(op);
@@ -205,20 +223,34 @@ it('the Lease is renewed on its own connection: a saturated reconciler pool does
   // read as plain requests, answered only when their 60 s are up.
   const hold = new AbortController();
   setMaxListeners(64, hold.signal);
-  const hogs = Array.from({ length: 40 }, () => op.manager.api
-    .request('list', 'configmaps', 'GET', `/api/v1/namespaces/${ns}/configmaps`, { query: { watch: true, timeoutSeconds: 60 }, signal: hold.signal, timeoutMs: 90_000 })
-    .catch(() => undefined));
+  const hogs = Array.from({ length: 40 }, () =>
+    op.manager.api
+      .request('list', 'configmaps', 'GET', `/api/v1/namespaces/${ns}/configmaps`, {
+        query: { watch: true, timeoutSeconds: 60 },
+        signal: hold.signal,
+        timeoutMs: 90_000,
+      })
+      .catch(() => undefined),
+  );
   let probeDone = false;
-  const probe = op.manager.api.request('get', 'namespaces', 'GET', `/api/v1/namespaces/${ns}`, { signal: hold.signal }).finally(() => (probeDone = true)).catch(() => undefined);
+  const probe = op.manager.api
+    .request('get', 'namespaces', 'GET', `/api/v1/namespaces/${ns}`, { signal: hold.signal })
+    .finally(() => (probeDone = true))
+    .catch(() => undefined);
   try {
     // Three renews (each renewTime seen to change) while a simple read on the pool stays queued.
     const coordination = kc.makeApiClient(CoordinationV1Api);
     const renewTimes = new Set<string>();
-    await eventually('three renews with the pool saturated', async () => {
-      const lease = await coordination.readNamespacedLease({ namespace: ns, name: 'pool' });
-      renewTimes.add(String(lease.spec?.renewTime));
-      return renewTimes.size >= 4;
-    }, 30_000, 200);
+    await eventually(
+      'three renews with the pool saturated',
+      async () => {
+        const lease = await coordination.readNamespacedLease({ namespace: ns, name: 'pool' });
+        renewTimes.add(String(lease.spec?.renewTime));
+        return renewTimes.size >= 4;
+      },
+      30_000,
+      200,
+    );
     expect(probeDone).toBe(false);
     expect(op.isLeader()).toBe(true);
   } finally {

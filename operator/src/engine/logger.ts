@@ -24,7 +24,10 @@ export class JsonLogger implements Logger {
   private readonly write: (line: string) => void;
   private readonly now: () => Date;
 
-  constructor(opts: JsonLoggerOptions = {}, private readonly fields: Record<string, unknown> = {}) {
+  constructor(
+    opts: JsonLoggerOptions = {},
+    private readonly fields: Record<string, unknown> = {},
+  ) {
     this.min = ORDER[opts.level ?? 'info'];
     this.write = opts.write ?? (line => process.stdout.write(line + '\n'));
     this.now = opts.now ?? (() => new Date());

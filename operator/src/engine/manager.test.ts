@@ -5,7 +5,8 @@ import { ownerKeys } from './manager';
 describe('event routing helpers', () => {
   const cluster = { apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster' };
   const owned = (apiVersion: string, kind: string, controller = true) => ({
-    apiVersion: 'v1', kind: 'Service',
+    apiVersion: 'v1',
+    kind: 'Service',
     metadata: { name: 'kmc-a', namespace: 'ns', ownerReferences: [{ apiVersion, kind, name: 'a', uid: 'u1', controller }] },
   });
 
@@ -17,8 +18,8 @@ describe('event routing helpers', () => {
   });
 
   it('merges specs of one kind: shared selector kept, differing selectors dropped, transforms chained', () => {
-    const t1 = (o: KubernetesObject): KubernetesObject => ({ ...o, a: 1 } as KubernetesObject);
-    const t2 = (o: KubernetesObject): KubernetesObject => ({ ...o, b: 2 } as KubernetesObject);
+    const t1 = (o: KubernetesObject): KubernetesObject => ({ ...o, a: 1 }) as KubernetesObject;
+    const t2 = (o: KubernetesObject): KubernetesObject => ({ ...o, b: 2 }) as KubernetesObject;
     const [same] = mergeWatchSpecs([
       { apiVersion: 'v1', kind: 'Secret', labelSelector: 'x=1', transform: t1 },
       { apiVersion: 'v1', kind: 'Secret', labelSelector: 'x=1', transform: t2 },
@@ -30,6 +31,11 @@ describe('event routing helpers', () => {
       { apiVersion: 'v1', kind: 'Secret' },
     ]);
     expect(diff.labelSelector).toBeUndefined();
-    expect(mergeWatchSpecs([{ apiVersion: 'v1', kind: 'Node', clusterScoped: true }, { apiVersion: 'v1', kind: 'Service' }])).toHaveLength(2);
+    expect(
+      mergeWatchSpecs([
+        { apiVersion: 'v1', kind: 'Node', clusterScoped: true },
+        { apiVersion: 'v1', kind: 'Service' },
+      ]),
+    ).toHaveLength(2);
   });
 });

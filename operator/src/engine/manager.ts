@@ -90,8 +90,7 @@ export class Manager {
     this.clock = opts.clock ?? realClock;
     this.metrics = opts.metrics ?? new OperatorMetrics();
     this.identity = opts.leaderElection?.identity ?? `${hostname()}_${randomBytes(4).toString('hex')}`;
-    const countRequest = (verb: string, _resource: string, code: number) =>
-      this.metrics.apiRequests.inc({ verb, code: String(code) });
+    const countRequest = (verb: string, _resource: string, code: number) => this.metrics.apiRequests.inc({ verb, code: String(code) });
     this.api = new KubeApi(opts.kubeConfig, countRequest);
     this.leaseApi = new KubeApi(opts.kubeConfig, countRequest);
     this.cache = new InformerCache({
@@ -101,14 +100,22 @@ export class Manager {
       clock: opts.clock,
       watchTimeoutSeconds: opts.watchTimeoutSeconds,
     });
-    this.client = new KubeClient(this.api, FIELD_MANAGER, {}, {
-      onDrift: (obj, path) => {
-        this.metrics.driftRepairs.inc({ kind: obj.kind ?? '' });
-        this.log.info('repairing drift: a field the operator sets was changed', {
-          kind: obj.kind, namespace: obj.metadata?.namespace, name: obj.metadata?.name, field: path,
-        });
+    this.client = new KubeClient(
+      this.api,
+      FIELD_MANAGER,
+      {},
+      {
+        onDrift: (obj, path) => {
+          this.metrics.driftRepairs.inc({ kind: obj.kind ?? '' });
+          this.log.info('repairing drift: a field the operator sets was changed', {
+            kind: obj.kind,
+            namespace: obj.metadata?.namespace,
+            name: obj.metadata?.name,
+            field: path,
+          });
+        },
       },
-    });
+    );
     this.events = new KubeEventRecorder(this.api, this.log, this.identity);
 
     const names = new Set<string>();
@@ -125,19 +132,22 @@ export class Manager {
       const woken = this.controllers.reduce((n, c) => n + c.retryBackedOff(), 0);
       if (woken > 0) this.log.info('API server answers again: retrying failed reconciles now', { keys: woken });
     });
-    this.controllers = opts.controllers.map(spec => new Controller(spec, {
-      cache: this.cache,
-      client: this.client,
-      events: this.events,
-      log: this.log,
-      metrics: this.metrics,
-      clock: opts.clock,
-      workers: opts.workers,
-      fenced: signal => {
-        const guard: RequestGuard = { signal, ...(opts.leaderElection ? { beforeSend: () => this.assertLeading() } : {}) };
-        return { client: this.client.fenced(guard), events: this.events.fenced(guard) };
-      },
-    }));
+    this.controllers = opts.controllers.map(
+      spec =>
+        new Controller(spec, {
+          cache: this.cache,
+          client: this.client,
+          events: this.events,
+          log: this.log,
+          metrics: this.metrics,
+          clock: opts.clock,
+          workers: opts.workers,
+          fenced: signal => {
+            const guard: RequestGuard = { signal, ...(opts.leaderElection ? { beforeSend: () => this.assertLeading() } : {}) };
+            return { client: this.client.fenced(guard), events: this.events.fenced(guard) };
+          },
+        }),
+    );
     for (const controller of this.controllers) this.route(controller);
 
     if (opts.leaderElection) {

@@ -14,7 +14,9 @@ describe('secret redaction', () => {
 
   it('redacts fields whose names say secret, keeps the others', () => {
     expect(redactFields({ name: 'c1', token: 'x', nested: { privateKey: 'k', kubeconfig: 'y', replicas: 3 } })).toEqual({
-      name: 'c1', token: REDACTED, nested: { privateKey: REDACTED, kubeconfig: REDACTED, replicas: 3 },
+      name: 'c1',
+      token: REDACTED,
+      nested: { privateKey: REDACTED, kubeconfig: REDACTED, replicas: 3 },
     });
   });
 

@@ -28,9 +28,7 @@ export function redactFields(value: unknown, depth = 0): unknown {
   if (Array.isArray(value)) return value.map(v => redactFields(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_KEY_NAME.test(k) && v !== undefined && typeof v !== 'boolean' && typeof v !== 'number'
-      ? REDACTED
-      : redactFields(v, depth + 1);
+    out[k] = SECRET_KEY_NAME.test(k) && v !== undefined && typeof v !== 'boolean' && typeof v !== 'number' ? REDACTED : redactFields(v, depth + 1);
   }
   return out;
 }

@@ -3,13 +3,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import type { JoinRole } from '@k0smotron/api';
 import { ChildApiError, type ChildApiClient } from '../childapi/client';
-import {
-  BOOTSTRAP_TOKEN_NAMESPACE,
-  bootstrapTokenSecret,
-  bootstrapTokenSecretName,
-  generateTokenSecret,
-  readBootstrapTokenSecret,
-} from './token';
+import { BOOTSTRAP_TOKEN_NAMESPACE, bootstrapTokenSecret, bootstrapTokenSecretName, generateTokenSecret, readBootstrapTokenSecret } from './token';
 
 /** Annotation on the child's bootstrap Secret: which JTR it belongs to. */
 export const ANNOTATION_TOKEN_REQUEST = 'k0smotron.io/token-request';

@@ -23,7 +23,7 @@ const kmc = new K0smotronClient(kc);
 
 const eventually = poller({ timeoutMs: 90_000, everyMs: 300 });
 
-const created = (j: JoinTokenRequest | undefined): Condition | undefined => j?.status?.conditions?.find((c) => c.type === 'JoinTokenSecretCreated');
+const created = (j: JoinTokenRequest | undefined): Condition | undefined => j?.status?.conditions?.find(c => c.type === 'JoinTokenSecretCreated');
 
 let ns = '';
 let operator: RunningOperator | undefined;
@@ -37,13 +37,13 @@ beforeAll(async () => {
     namespaces: [ns],
     logger: silentLogger,
     // The production resolver dials kmc-<n>.<ns>.svc, which only resolves inside the cluster.
-    childApi: staticChildApi((c) => childUrls.get(`${c.metadata.namespace}/${c.metadata.name}`)),
+    childApi: staticChildApi(c => childUrls.get(`${c.metadata.namespace}/${c.metadata.name}`)),
   });
 });
 
 afterAll(async () => {
   await operator?.stop();
-  await Promise.all(children.map((c) => c.stop()));
+  await Promise.all(children.map(c => c.stop()));
 });
 
 function cluster(name: string, spec: Cluster['spec']): Cluster {
@@ -76,7 +76,7 @@ async function refused(name: string): Promise<Condition> {
     const list = await kmc.listEvents(ns, name, 'JoinTokenRequest');
     return list.length ? list : undefined;
   });
-  expect(events.map((e) => [e.type, e.reason, e.message])).toEqual([['Warning', 'StorageNotJoinable', `join token refused: ${cond.message}`]]);
+  expect(events.map(e => [e.type, e.reason, e.message])).toEqual([['Warning', 'StorageNotJoinable', `join token refused: ${cond.message}`]]);
   return cond;
 }
 
@@ -89,7 +89,12 @@ describe('a controller JoinTokenRequest', () => {
     expect(cond.message).toContain('raise spec.replicas');
     expect(cond.message).toContain('spec.storage.type kine with a database every controller reaches');
     // A worker token for the same Cluster is another matter: it is not refused for its storage.
-    await kmc.createJoinTokenRequest({ apiVersion: 'k0smotron.io/v1beta2', kind: 'JoinTokenRequest', metadata: { name: 'etcd-worker', namespace: ns }, spec: { clusterName: 'etcd', expiry: '1h' } });
+    await kmc.createJoinTokenRequest({
+      apiVersion: 'k0smotron.io/v1beta2',
+      kind: 'JoinTokenRequest',
+      metadata: { name: 'etcd-worker', namespace: ns },
+      spec: { clusterName: 'etcd', expiry: '1h' },
+    });
     const worker = await eventually('etcd-worker reconciled', async () => created(await kmc.getJoinTokenRequest(ns, 'etcd-worker')));
     expect(worker.reason).not.toBe('StorageNotJoinable');
   });
@@ -110,7 +115,10 @@ describe('a controller JoinTokenRequest', () => {
   it('for kine on a shared database (URL in a Secret): issued as a controller token by the control plane', async () => {
     await core.createNamespacedSecret({
       namespace: ns,
-      body: { metadata: { name: 'postgres-db' }, stringData: { K0SMOTRON_KINE_DATASOURCE_URL: 'postgres://kine:pw@db.example:5432/kine?sslmode=disable' } } as V1Secret,
+      body: {
+        metadata: { name: 'postgres-db' },
+        stringData: { K0SMOTRON_KINE_DATASOURCE_URL: 'postgres://kine:pw@db.example:5432/kine?sslmode=disable' },
+      } as V1Secret,
     });
     await kmc.createCluster(cluster('shared', { service: { type: 'ClusterIP' }, storage: { type: 'kine', kine: { dataSourceSecretName: 'postgres-db' } } }));
     const pki = await eventually('PKI Secrets of shared', () => readChildApiPki(kc, ns, 'shared'));

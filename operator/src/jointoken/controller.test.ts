@@ -14,7 +14,7 @@ describe('clusterKeyOf', () => {
   it('clusterName is in the same namespace', () => {
     expect(clusterKeyOf(jtr({ clusterName: 'c1' }))).toEqual({ namespace: 'ns1', name: 'c1' });
   });
-  it('clusterRef names where to look, else the same namespace (whether another namespace is served is the policy\'s call)', () => {
+  it("clusterRef names where to look, else the same namespace (whether another namespace is served is the policy's call)", () => {
     expect(clusterKeyOf(jtr({ clusterRef: { name: 'c1', namespace: 'other' } }))).toEqual({ namespace: 'other', name: 'c1' });
     expect(clusterKeyOf(jtr({ clusterRef: { name: 'c1' } }))).toEqual({ namespace: 'ns1', name: 'c1' });
   });
@@ -67,7 +67,9 @@ describe('desiredClusterFor (K0smotronCluster → Cluster)', () => {
       namespace: 'default',
       labels: { team: 'a' },
       annotations: { note: 'n' },
-      ownerReferences: [{ apiVersion: 'k0smotron.io/v1beta1', kind: 'K0smotronCluster', name: 'k0smotron-test', uid: 'u1', controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        { apiVersion: 'k0smotron.io/v1beta1', kind: 'K0smotronCluster', name: 'k0smotron-test', uid: 'u1', controller: true, blockOwnerDeletion: true },
+      ],
     });
     expect(c.spec).toMatchObject({ replicas: 1, service: { type: 'NodePort', apiPort: 30443, konnectivityPort: 30132 }, storage: { type: 'etcd' } });
   });

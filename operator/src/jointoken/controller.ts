@@ -103,7 +103,6 @@ async function joinStorage(ctx: ReconcileContext, cluster: Cluster): Promise<Con
 
 type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
 
-
 export interface JoinTokenRequestControllerOptions {
   access: ChildApiAccess;
   /** Workers (default 2). */
@@ -177,7 +176,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     const finalizers = jtr.metadata.finalizers ?? [];
     const owners = jtr.metadata.ownerReferences ?? [];
     const wantOwner =
-      cluster && cluster.metadata.namespace === jtr.metadata.namespace && cluster.metadata.uid && !owners.some((o) => o.uid === cluster.metadata.uid);
+      cluster && cluster.metadata.namespace === jtr.metadata.namespace && cluster.metadata.uid && !owners.some(o => o.uid === cluster.metadata.uid);
     const wantFinalizer = !finalizers.includes(JTR_FINALIZER);
     if (!wantOwner && !wantFinalizer) return false;
     const ownerRef: OwnerReference | undefined = wantOwner
@@ -187,7 +186,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
           name: cluster!.metadata.name!,
           uid: cluster!.metadata.uid!,
           // Controller only if nothing else controls it already (at most one controller owner).
-          controller: !owners.some((o) => o.controller),
+          controller: !owners.some(o => o.controller),
           blockOwnerDeletion: true,
         }
       : undefined;
@@ -241,11 +240,10 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     if (release) {
       await ctx.client.mergePatch(
         { ...JTR_GVK, namespace: jtr.metadata.namespace, name: jtr.metadata.name! },
-        { metadata: { resourceVersion: jtr.metadata.resourceVersion, finalizers: finalizers.filter((f) => f !== JTR_FINALIZER) } },
+        { metadata: { resourceVersion: jtr.metadata.resourceVersion, finalizers: finalizers.filter(f => f !== JTR_FINALIZER) } },
       );
     }
   }
-
 
   async function reconcile(key: ObjectKey, ctx: ReconcileContext): Promise<ReconcileResult | void> {
     memory.sweep(ctx);
@@ -271,7 +269,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
       return;
     }
     const role: JoinRole = jtr.spec?.role ?? 'worker';
-    const created = jtr.status?.conditions?.find((c) => c.type === JOIN_TOKEN_CONDITION);
+    const created = jtr.status?.conditions?.find(c => c.type === JOIN_TOKEN_CONDITION);
     const issued = !!jtr.status?.tokenID && created?.status === 'True';
     const crossNamespace = clusterKey.namespace !== key.namespace;
     // A controller token shares the Cluster's datastore: refused when k0s would refuse it.
@@ -289,9 +287,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     // Another namespace's Cluster that does not exist is refused exactly like one that exists
     // and does not opt in, so a JoinTokenRequest cannot probe which Clusters exist elsewhere.
     if (!decision.allowed && (cluster || crossNamespace || decision.field === 'spec.expiry')) {
-      const already = issued
-        ? ' (the token issued earlier keeps working until it expires; delete this JoinTokenRequest to revoke it)'
-        : '';
+      const already = issued ? ' (the token issued earlier keeps working until it expires; delete this JoinTokenRequest to revoke it)' : '';
       return refuse(ctx, jtr, decision.reason, decision.message + already);
     }
     const expiryMs = decision.allowed ? decision.expiryMs : undefined;
@@ -307,7 +303,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
     if (
       issued &&
       userSecret?.metadata?.labels?.[LABEL_TOKEN_REQUEST] === key.name &&
-      userSecret.metadata.ownerReferences?.some((o) => o.uid === jtr.metadata.uid)
+      userSecret.metadata.ownerReferences?.some(o => o.uid === jtr.metadata.uid)
     ) {
       return;
     }
@@ -338,7 +334,13 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
             ctx,
             live,
             { tokenID: tokenId, cluster: k(clusterKey), clusterUID: cluster.metadata.uid },
-            { type: JOIN_TOKEN_CONDITION, status: 'False', reason: 'Issuing', message: `writing bootstrap token ${tokenId} to the control plane`, observedGeneration: live.metadata.generation },
+            {
+              type: JOIN_TOKEN_CONDITION,
+              status: 'False',
+              reason: 'Issuing',
+              message: `writing bootstrap token ${tokenId} to the control plane`,
+              observedGeneration: live.metadata.generation,
+            },
             live.metadata.resourceVersion, // optimistic lock: two writers cannot both record an id
           );
         }
@@ -355,7 +357,14 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
 
       // 3. The token for the user.
       const joinToken = encodeJoinToken({ server, caPem, role, token: `${tokenId}.${tokenSecret}` });
-      await ctx.client.apply(joinTokenSecret({ jtr: { ...jtr, apiVersion: jtr.apiVersion ?? API_VERSION, kind: JOIN_TOKEN_REQUEST_KIND }, clusterName: clusterKey.name, role, joinToken }) as KubernetesObject);
+      await ctx.client.apply(
+        joinTokenSecret({
+          jtr: { ...jtr, apiVersion: jtr.apiVersion ?? API_VERSION, kind: JOIN_TOKEN_REQUEST_KIND },
+          clusterName: clusterKey.name,
+          role,
+          joinToken,
+        }) as KubernetesObject,
+      );
       await writeStatus(
         ctx,
         current,
@@ -397,7 +406,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
           if (event === 'delete') access.forget({ metadata: { namespace: obj.metadata?.namespace, name: obj.metadata?.name } });
           return cache
             .byIndex(JTR_GVK, JTR_CLUSTER_INDEX, `${obj.metadata?.namespace}/${obj.metadata?.name}`)
-            .map((jtr) => ({ namespace: jtr.metadata?.namespace ?? '', name: jtr.metadata?.name ?? '' }));
+            .map(jtr => ({ namespace: jtr.metadata?.namespace ?? '', name: jtr.metadata?.name ?? '' }));
         },
       },
     ],
@@ -405,7 +414,7 @@ export function jointokenRequestController(opts: JoinTokenRequestControllerOptio
       {
         ...JTR_GVK,
         name: JTR_CLUSTER_INDEX,
-        fn: (obj) => {
+        fn: obj => {
           const ref = clusterKeyOf(obj as JoinTokenRequest & KubernetesObject);
           return 'error' in ref ? [] : [k(ref)];
         },

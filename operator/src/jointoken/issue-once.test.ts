@@ -54,7 +54,7 @@ describe('JoinTokenRequest: issued once', () => {
     const id = jtr().status?.tokenID;
     expect(id).toMatch(/^[a-z0-9]{6}$/);
     expect(jtr().status).toMatchObject({ cluster: 'ns/c1', clusterUID: 'cluster-uid' });
-    const c = jtr().status!.conditions!.find((x) => x.type === 'JoinTokenSecretCreated')!;
+    const c = jtr().status!.conditions!.find(x => x.type === 'JoinTokenSecretCreated')!;
     expect(c).toMatchObject({ status: 'False', reason: 'ControlPlaneUnreachable' });
     expect(c.message).toMatch(/cannot reach https:\/\/127\.0\.0\.1:1/);
     expect(r1).toEqual({ requeueAfterMs: 2000 });
@@ -86,7 +86,7 @@ describe('JoinTokenRequest: issued once', () => {
     await controller.reconcile(key, engine.context());
     await controller.reconcile(key, engine.context());
     await controller.reconcile(key, engine.context());
-    const statusWrites = engine.writes.filter((w) => w.startsWith('apply/status'));
+    const statusWrites = engine.writes.filter(w => w.startsWith('apply/status'));
     // One write records the id (reason Issuing), one says it is unreachable; the third reconcile none.
     expect(statusWrites).toHaveLength(2);
   });
@@ -97,7 +97,7 @@ describe('JoinTokenRequest: issued once', () => {
     await controller.reconcile(key, engine.context());
     await controller.reconcile(key, engine.context());
     expect(jtr().status?.clusterUID).toBe('cluster-uid');
-    engine.store.delete([...engine.store.keys()].find((k) => k.includes('/Cluster/'))!);
+    engine.store.delete([...engine.store.keys()].find(k => k.includes('/Cluster/'))!);
     await controller.reconcile(key, engine.context());
     expect(engine.writes).toContain('delete JoinTokenRequest w');
     expect(engine.find(JTR_GVK, 'ns', 'w')).toBeUndefined();

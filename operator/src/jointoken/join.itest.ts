@@ -39,14 +39,13 @@ const kmc = new K0smotronClient(kc);
 
 const eventually = poller({ timeoutMs: 90_000, everyMs: 500 });
 
-const cond = (obj: { status?: { conditions?: Condition[] } } | undefined, type: string) =>
-  obj?.status?.conditions?.find((c) => c.type === type);
+const cond = (obj: { status?: { conditions?: Condition[] } } | undefined, type: string) => obj?.status?.conditions?.find(c => c.type === type);
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  await new Promise<void>(r => srv.listen(0, '127.0.0.1', r));
   const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
+  await new Promise(r => srv.close(r));
   return port;
 }
 
@@ -75,9 +74,9 @@ function request(
           ...(payload ? { 'content-type': 'application/json' } : {}),
         },
       },
-      (res) => {
+      res => {
         let body = '';
-        res.on('data', (c) => (body += c));
+        res.on('data', c => (body += c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       },
     );
@@ -139,9 +138,9 @@ class RecordingLogger implements Logger {
 }
 const operatorLog = new RecordingLogger({ reconciles: [], lines: [] });
 const reconcilesOf = (controller: string, namespace: string, name: string) =>
-  operatorLog.sink.reconciles.filter((r) => r.controller === controller && r.namespace === namespace && r.name === name).length;
+  operatorLog.sink.reconciles.filter(r => r.controller === controller && r.namespace === namespace && r.name === name).length;
 const logged = (msg: string, namespace: string, name: string) =>
-  operatorLog.sink.lines.filter((l) => l.msg === msg && l.fields.namespace === namespace && l.fields.name === name).length;
+  operatorLog.sink.lines.filter(l => l.msg === msg && l.fields.namespace === namespace && l.fields.name === name).length;
 
 // ---- the test bed ----------------------------------------------------------------------------
 
@@ -173,13 +172,13 @@ beforeAll(async () => {
     namespaces: [ns, ns2],
     logger: operatorLog,
     // The production resolver dials kmc-<n>.<ns>.svc, which only resolves inside the cluster.
-    childApi: staticChildApi((c) => childUrls.get(`${c.metadata.namespace}/${c.metadata.name}`)),
+    childApi: staticChildApi(c => childUrls.get(`${c.metadata.namespace}/${c.metadata.name}`)),
   });
 });
 
 afterAll(async () => {
   await operator?.stop();
-  await Promise.all(children.map((c) => c.stop()));
+  await Promise.all(children.map(c => c.stop()));
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -247,9 +246,7 @@ describe('a Cluster with a real child API server', () => {
     });
     const cluster = (await kmc.getCluster(ns, 'c1'))!;
     expect(jtr!.metadata.finalizers).toContain(JTR_FINALIZER);
-    expect(jtr!.metadata.ownerReferences).toEqual([
-      expect.objectContaining({ kind: 'Cluster', name: 'c1', uid: cluster.metadata.uid, controller: true }),
-    ]);
+    expect(jtr!.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Cluster', name: 'c1', uid: cluster.metadata.uid, controller: true })]);
     expect(jtr!.status).toMatchObject({ cluster: `${ns}/c1`, clusterUID: cluster.metadata.uid });
     tokenId = jtr!.status!.tokenID!;
     expect(tokenId).toMatch(/^[a-z0-9]{6}$/);
@@ -280,7 +277,9 @@ describe('a Cluster with a real child API server', () => {
 
     // The token's CA verifies the child's serving certificate (https rejects it otherwise).
     expect((await request(`${child.url}/readyz`, { caPem: decoded.caPem })).status).toBe(200);
-    await expect(request(`${child.url}/readyz`, { caPem: (await signLeafCert(pki.caCertPem, pki.caKeyPem, { commonName: 'x', usage: 'client' })).certPem })).rejects.toThrow();
+    await expect(
+      request(`${child.url}/readyz`, { caPem: (await signLeafCert(pki.caCertPem, pki.caKeyPem, { commonName: 'x', usage: 'client' })).certPem }),
+    ).rejects.toThrow();
 
     // The bootstrap Secret in the child, as k0s writes it for workers.
     const boot = await request(`${child.url}/api/v1/namespaces/kube-system/secrets/bootstrap-token-${tokenId}`, { caPem: pki.caCertPem, cert: admin });
@@ -304,7 +303,14 @@ describe('a Cluster with a real child API server', () => {
     // … in group system:bootstrappers: a permission granted only to that group works.
     const grant = (kind: string, body: object) =>
       request(`${child.url}/apis/rbac.authorization.k8s.io/v1/${kind}`, { caPem: pki.caCertPem, cert: admin, method: 'POST', body });
-    expect((await grant('clusterroles', { metadata: { name: 'read-kube-system' }, rules: [{ apiGroups: [''], resources: ['namespaces'], resourceNames: ['kube-system'], verbs: ['get'] }] })).status).toBe(201);
+    expect(
+      (
+        await grant('clusterroles', {
+          metadata: { name: 'read-kube-system' },
+          rules: [{ apiGroups: [''], resources: ['namespaces'], resourceNames: ['kube-system'], verbs: ['get'] }],
+        })
+      ).status,
+    ).toBe(201);
     expect(
       (
         await grant('clusterrolebindings', {
@@ -314,7 +320,10 @@ describe('a Cluster with a real child API server', () => {
         })
       ).status,
     ).toBe(201);
-    await eventually('the group permission to apply', async () => (await request(`${child.url}/api/v1/namespaces/kube-system`, { caPem: pki.caCertPem, token: bearer })).status === 200);
+    await eventually(
+      'the group permission to apply',
+      async () => (await request(`${child.url}/api/v1/namespaces/kube-system`, { caPem: pki.caCertPem, token: bearer })).status === 200,
+    );
   });
 
   it('the issued token is stable: reconciles and an operator restart mint nothing new', async () => {
@@ -326,7 +335,7 @@ describe('a Cluster with a real child API server', () => {
       kubeConfig: kc,
       namespaces: [ns, ns2],
       logger: operatorLog,
-      childApi: staticChildApi((c) => childUrls.get(`${c.metadata.namespace}/${c.metadata.name}`)),
+      childApi: staticChildApi(c => childUrls.get(`${c.metadata.namespace}/${c.metadata.name}`)),
     });
     // The new operator reconciles worker-1 once it has listed it; the JTR is then touched so it
     // is reconciled again. The queue never runs one object twice at once, so the start of a
@@ -342,8 +351,8 @@ describe('a Cluster with a real child API server', () => {
     const jtr = await kmc.getJoinTokenRequest(ns, 'worker-1');
     expect(jtr!.status!.tokenID).toBe(tokenId);
     const list = await request(`${child.url}/api/v1/namespaces/kube-system/secrets`, { caPem: pki.caCertPem, cert: admin });
-    const tokens = (JSON.parse(list.body).items as V1Secret[]).filter((s) => s.type === 'bootstrap.kubernetes.io/token');
-    expect(tokens.map((s) => s.metadata?.name)).toEqual([`bootstrap-token-${tokenId}`]);
+    const tokens = (JSON.parse(list.body).items as V1Secret[]).filter(s => s.type === 'bootstrap.kubernetes.io/token');
+    expect(tokens.map(s => s.metadata?.name)).toEqual([`bootstrap-token-${tokenId}`]);
     expect(decodeJoinToken(b64((await core.readNamespacedSecret({ namespace: ns, name: 'worker-1' })).data?.token)).token).toBe(bearer);
   });
 
@@ -352,10 +361,14 @@ describe('a Cluster with a real child API server', () => {
     await eventually('the JTR to be gone (finalizer released)', async () => (await kmc.getJoinTokenRequest(ns, 'worker-1')) === undefined);
     const gone = await request(`${child.url}/api/v1/namespaces/kube-system/secrets/bootstrap-token-${tokenId}`, { caPem: pki.caCertPem, cert: admin });
     expect(gone.status).toBe(404);
-    const who = await eventually('the child to reject the token', async () => {
-      const w = await tokenUser(child, pki.caCertPem, bearer);
-      return w.status === 401 ? w : undefined;
-    }, 30_000);
+    const who = await eventually(
+      'the child to reject the token',
+      async () => {
+        const w = await tokenUser(child, pki.caCertPem, bearer);
+        return w.status === 401 ? w : undefined;
+      },
+      30_000,
+    );
     expect(who.user).toBeUndefined();
   });
 
@@ -372,10 +385,15 @@ describe('a Cluster with a real child API server', () => {
     });
     const expiresAt = Date.parse(jtr!.status!.expiration!);
     const token = decodeJoinToken((await kmc.readJoinToken(ns, 'short'))!).token;
-    const ok = await eventually('short token to authenticate before expiry', async () => {
-      const w = await tokenUser(child, pki.caCertPem, token);
-      return w.status === 403 ? w : undefined;
-    }, 8_000, 200);
+    const ok = await eventually(
+      'short token to authenticate before expiry',
+      async () => {
+        const w = await tokenUser(child, pki.caCertPem, token);
+        return w.status === 403 ? w : undefined;
+      },
+      8_000,
+      200,
+    );
     expect(Date.now()).toBeLessThan(expiresAt);
     expect(ok.user).toBe(`system:bootstrap:${jtr!.status!.tokenID}`);
     // kube-apiserver checks `expiration` on every authentication: no cleaner needed.
@@ -455,28 +473,37 @@ spec:
     expect((await kmc.getJoinTokenRequest(ns, 'patient'))!.status!.tokenID).toBe(recorded);
 
     ({ child, pki } = await startChild(ns, 'c1', childPort));
-    const done = await eventually('patient JTR issued', async () => {
-      const j = await kmc.getJoinTokenRequest(ns, 'patient');
-      return cond(j, 'JoinTokenSecretCreated')?.status === 'True' ? j : undefined;
-    }, 90_000);
+    const done = await eventually(
+      'patient JTR issued',
+      async () => {
+        const j = await kmc.getJoinTokenRequest(ns, 'patient');
+        return cond(j, 'JoinTokenSecretCreated')?.status === 'True' ? j : undefined;
+      },
+      90_000,
+    );
     expect(done!.status!.tokenID).toBe(recorded);
     // Default expiry 24h.
     const left = Date.parse(done!.status!.expiration!) - Date.now();
     expect(left).toBeGreaterThan(23.9 * 3600_000);
     expect(left).toBeLessThanOrEqual(24 * 3600_000);
     const list = await request(`${child.url}/api/v1/namespaces/kube-system/secrets`, { caPem: pki.caCertPem, cert: admin });
-    const names = (JSON.parse(list.body).items as V1Secret[]).filter((s) => s.type === 'bootstrap.kubernetes.io/token').map((s) => s.metadata?.name);
+    const names = (JSON.parse(list.body).items as V1Secret[]).filter(s => s.type === 'bootstrap.kubernetes.io/token').map(s => s.metadata?.name);
     // The restarted stand-in has a fresh datastore: exactly the one token of this request.
     expect(names).toEqual([`bootstrap-token-${recorded}`]);
   });
 
   it('deleting the Cluster deletes its JoinTokenRequests, also those in other namespaces', async () => {
     await kmc.deleteCluster(ns, 'c1');
-    await eventually('JTRs of c1 gone', async () => {
-      const here = await kmc.listJoinTokenRequests(ns);
-      const there = await kmc.listJoinTokenRequests(ns2);
-      return here.length === 0 && there.length === 0;
-    }, 120_000, 1000);
+    await eventually(
+      'JTRs of c1 gone',
+      async () => {
+        const here = await kmc.listJoinTokenRequests(ns);
+        const there = await kmc.listJoinTokenRequests(ns2);
+        return here.length === 0 && there.length === 0;
+      },
+      120_000,
+      1000,
+    );
   });
 });
 
@@ -491,23 +518,44 @@ spec: null
     const r = await kubectl(['apply', '-n', ns, '-f', '-'], { input: manifest });
     expect(r.stderr).toBe('');
     const cluster = await eventually('Cluster k0smotron-test', () => kmc.getCluster(ns, 'k0smotron-test'));
-    const owner = (await custom.getNamespacedCustomObject({ group: 'k0smotron.io', version: 'v1beta1', namespace: ns, plural: 'k0smotronclusters', name: 'k0smotron-test' })) as Cluster;
-    expect(cluster!.metadata.ownerReferences).toEqual([
-      expect.objectContaining({ kind: 'K0smotronCluster', uid: owner.metadata.uid, controller: true }),
-    ]);
+    const owner = (await custom.getNamespacedCustomObject({
+      group: 'k0smotron.io',
+      version: 'v1beta1',
+      namespace: ns,
+      plural: 'k0smotronclusters',
+      name: 'k0smotron-test',
+    })) as Cluster;
+    expect(cluster!.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'K0smotronCluster', uid: owner.metadata.uid, controller: true })]);
     expect(cluster!.spec).toMatchObject({ replicas: 1, service: { type: 'NodePort', apiPort: 30443, konnectivityPort: 30132 }, storage: { type: 'etcd' } });
 
     await startChild(ns, 'k0smotron-test');
-    const mirrored = await eventually('K0smotronCluster status mirrors a functional Cluster', async () => {
-      const k = (await custom.getNamespacedCustomObject({ group: 'k0smotron.io', version: 'v1beta1', namespace: ns, plural: 'k0smotronclusters', name: 'k0smotron-test' })) as Cluster;
-      return cond(k, 'ControlPlaneFunctional')?.status === 'True' ? k : undefined;
-    }, 120_000, 1000);
+    const mirrored = await eventually(
+      'K0smotronCluster status mirrors a functional Cluster',
+      async () => {
+        const k = (await custom.getNamespacedCustomObject({
+          group: 'k0smotron.io',
+          version: 'v1beta1',
+          namespace: ns,
+          plural: 'k0smotronclusters',
+          name: 'k0smotron-test',
+        })) as Cluster;
+        return cond(k, 'ControlPlaneFunctional')?.status === 'True' ? k : undefined;
+      },
+      120_000,
+      1000,
+    );
     expect(mirrored.status?.endpoint).toMatch(/^https:\/\/192\.0\.2\.\d+:30443$/);
     const now = await kmc.getCluster(ns, 'k0smotron-test');
     expect(mirrored.status?.endpoint).toBe(now?.status?.endpoint);
 
     // Deleting it deletes the Cluster (owner-reference GC).
-    await custom.deleteNamespacedCustomObject({ group: 'k0smotron.io', version: 'v1beta1', namespace: ns, plural: 'k0smotronclusters', name: 'k0smotron-test' });
+    await custom.deleteNamespacedCustomObject({
+      group: 'k0smotron.io',
+      version: 'v1beta1',
+      namespace: ns,
+      plural: 'k0smotronclusters',
+      name: 'k0smotron-test',
+    });
     await eventually('Cluster k0smotron-test gone', async () => (await kmc.getCluster(ns, 'k0smotron-test')) === undefined, 120_000, 1000);
   });
 });

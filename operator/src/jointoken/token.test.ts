@@ -26,7 +26,7 @@ describe('token id and secret', () => {
     expect(ids.size).toBeGreaterThan(195);
   });
   it('use the whole alphabet', () => {
-    const seen = new Set((Array.from({ length: 300 }, generateTokenSecret).join('')).split(''));
+    const seen = new Set(Array.from({ length: 300 }, generateTokenSecret).join('').split(''));
     expect(seen.size).toBe(36);
   });
 });

@@ -5,15 +5,7 @@ import { randomInt } from 'node:crypto';
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import YAML from 'yaml';
 import type { V1Secret } from '@kubernetes/client-node';
-import {
-  JOIN_TOKEN_SECRET_KEY,
-  LABEL_CLUSTER,
-  LABEL_COMPONENT,
-  LABEL_ROLE,
-  LABEL_TOKEN_REQUEST,
-  type JoinRole,
-  type JoinTokenRequest,
-} from '@k0smotron/api';
+import { JOIN_TOKEN_SECRET_KEY, LABEL_CLUSTER, LABEL_COMPONENT, LABEL_ROLE, LABEL_TOKEN_REQUEST, type JoinRole, type JoinTokenRequest } from '@k0smotron/api';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 export const TOKEN_ID_PATTERN = /^[a-z0-9]{6}$/;
@@ -166,9 +158,9 @@ export function decodeJoinToken(joinToken: string): JoinKubeconfig & { kubeconfi
     clusters?: Array<{ name: string; cluster: { server: string; 'certificate-authority-data'?: string } }>;
     users?: Array<{ name: string; user: { token?: string } }>;
   };
-  const ctx = doc.contexts?.find((c) => c.name === doc['current-context']);
-  const cluster = doc.clusters?.find((c) => c.name === ctx?.context.cluster);
-  const user = doc.users?.find((u) => u.name === ctx?.context.user);
+  const ctx = doc.contexts?.find(c => c.name === doc['current-context']);
+  const cluster = doc.clusters?.find(c => c.name === ctx?.context.cluster);
+  const user = doc.users?.find(u => u.name === ctx?.context.user);
   if (!ctx || !cluster || !user?.user.token || !cluster.cluster['certificate-authority-data']) {
     throw new Error('join token kubeconfig lacks the current context, its cluster CA or its user token');
   }
@@ -182,12 +174,7 @@ export function decodeJoinToken(joinToken: string): JoinKubeconfig & { kubeconfi
 }
 
 /** The Secret `<jtr-name>` (key `token`) the user reads, labelled as upstream, owned by the JTR. */
-export function joinTokenSecret(opts: {
-  jtr: JoinTokenRequest;
-  clusterName: string;
-  role: JoinRole;
-  joinToken: string;
-}): V1Secret {
+export function joinTokenSecret(opts: { jtr: JoinTokenRequest; clusterName: string; role: JoinRole; joinToken: string }): V1Secret {
   const { jtr } = opts;
   const name = jtr.metadata.name;
   const uid = jtr.metadata.uid;
@@ -206,9 +193,7 @@ export function joinTokenSecret(opts: {
         [LABEL_COMPONENT]: 'jointoken',
       },
       ...(jtr.metadata.annotations ? { annotations: { ...stripKubectlAnnotation(jtr.metadata.annotations) } } : {}),
-      ownerReferences: [
-        { apiVersion: jtr.apiVersion, kind: jtr.kind, name, uid, controller: true, blockOwnerDeletion: true },
-      ],
+      ownerReferences: [{ apiVersion: jtr.apiVersion, kind: jtr.kind, name, uid, controller: true, blockOwnerDeletion: true }],
     },
     type: 'Opaque',
     data: { [JOIN_TOKEN_SECRET_KEY]: Buffer.from(opts.joinToken).toString('base64') },

@@ -48,13 +48,13 @@ const eventually = poller({ timeoutMs: 120_000, everyMs: 300 });
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  await new Promise<void>(r => srv.listen(0, '127.0.0.1', r));
   const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
+  await new Promise(r => srv.close(r));
   return port;
 }
 
-const cond = (obj: { status?: { conditions?: Condition[] } } | undefined, type: string) => obj?.status?.conditions?.find((c) => c.type === type);
+const cond = (obj: { status?: { conditions?: Condition[] } } | undefined, type: string) => obj?.status?.conditions?.find(c => c.type === type);
 
 type Cert = { certPem: string; keyPem: string };
 
@@ -63,7 +63,14 @@ type Cert = { certPem: string; keyPem: string };
 type ApiObject = any;
 
 /** One request to a child as its admin. */
-function childCall(child: ChildApiServer, caPem: string, admin: Cert, path: string, method = 'GET', body?: unknown): Promise<{ status: number; json: ApiObject }> {
+function childCall(
+  child: ChildApiServer,
+  caPem: string,
+  admin: Cert,
+  path: string,
+  method = 'GET',
+  body?: unknown,
+): Promise<{ status: number; json: ApiObject }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       `${child.url}${path}`,
@@ -76,9 +83,9 @@ function childCall(child: ChildApiServer, caPem: string, admin: Cert, path: stri
         timeout: 10_000,
         headers: body ? { 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' } : {},
       },
-      (res) => {
+      res => {
         let text = '';
-        res.on('data', (c) => (text += c));
+        res.on('data', c => (text += c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined }));
       },
     );
@@ -145,10 +152,14 @@ async function join(token: string, name: string): Promise<JoinedWorker> {
 function bearerStatus(server: string, caPem: string, bearer: string): Promise<number> {
   return new Promise((resolve, reject) => {
     https
-      .get(`${server}/apis/certificates.k8s.io/v1/certificatesigningrequests`, { ca: caPem, agent: false, timeout: 10_000, headers: { authorization: `Bearer ${bearer}` } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      })
+      .get(
+        `${server}/apis/certificates.k8s.io/v1/certificatesigningrequests`,
+        { ca: caPem, agent: false, timeout: 10_000, headers: { authorization: `Bearer ${bearer}` } },
+        res => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      )
       .on('error', reject);
   });
 }
@@ -156,7 +167,7 @@ function bearerStatus(server: string, caPem: string, bearer: string): Promise<nu
 /** What joinWorker threw, for assertions (a worker that joined after all is stopped first). */
 async function refusal(p: Promise<unknown>): Promise<WorkerJoinError> {
   const err = await p.then(
-    async (joined) => {
+    async joined => {
       await (joined as JoinedWorker).stop();
       return undefined;
     },
@@ -181,9 +192,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(workers.map((w) => w.stop()));
+  await Promise.all(workers.map(w => w.stop()));
   await operator?.stop();
-  await Promise.all(children.map((c) => c.stop()));
+  await Promise.all(children.map(c => c.stop()));
 });
 
 describe('workers join a Cluster with its tokens', () => {
@@ -296,7 +307,9 @@ describe('workers join a Cluster with its tokens', () => {
     // kube-controller-manager's tokencleaner deletes the bootstrap Secret once it has expired.
     await eventually(
       'the expired bootstrap Secret to be deleted in the child',
-      async () => (await childCall(c1.child, c1.pki.caCertPem, c1.admin, `/api/v1/namespaces/kube-system/secrets/bootstrap-token-${jtr!.status!.tokenID}`)).status === 404,
+      async () =>
+        (await childCall(c1.child, c1.pki.caCertPem, c1.admin, `/api/v1/namespaces/kube-system/secrets/bootstrap-token-${jtr!.status!.tokenID}`)).status ===
+        404,
     );
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
     await eventually('kube-apiserver to stop accepting the expired token', async () => (await bearerStatus(server, caPem, bearer)) === 401, 30_000);
@@ -324,13 +337,15 @@ describe('workers join a Cluster with its tokens', () => {
       spec: { clusterName: 'c2', expiry: '1h' },
     });
     const own = decodeJoinToken(await issued('for-c2'));
-    expect((await bootstrapKubeletCertificate({ server: own.server, caPem: own.caPem, bearer: own.token, nodeName: 'w-c2' })).certPem).toContain('BEGIN CERTIFICATE');
+    expect((await bootstrapKubeletCertificate({ server: own.server, caPem: own.caPem, bearer: own.token, nodeName: 'w-c2' })).certPem).toContain(
+      'BEGIN CERTIFICATE',
+    );
     // c1 is unaffected.
     await workerCount('c1', { total: 4, ready: 4 });
   });
 
   it('a worker that stops is counted as not Ready once the control plane marks its Node so', async () => {
-    const w = workers.find((x) => x.name === 'w-cli')!;
+    const w = workers.find(x => x.name === 'w-cli')!;
     await w.stop();
     workers.splice(workers.indexOf(w), 1);
     // kube-controller-manager's node lifecycle controller marks the Node Ready=Unknown when its
@@ -369,7 +384,11 @@ describe('workers join a Cluster with its tokens', () => {
     const id = decoded.token.split('.')[0];
     const path = `/api/v1/namespaces/kube-system/secrets/bootstrap-token-${id}`;
     const secret = await childCall(c3.child, c3.pki.caCertPem, c3.admin, path);
-    expect(Object.keys(secret.json.data).filter((k) => k.startsWith('usage-')).sort()).toEqual(['usage-bootstrap-controller-join', 'usage-controller-join']);
+    expect(
+      Object.keys(secret.json.data)
+        .filter(k => k.startsWith('usage-'))
+        .sort(),
+    ).toEqual(['usage-bootstrap-controller-join', 'usage-controller-join']);
     // and that usage alone is what refuses it: with it added, the same token would bootstrap a kubelet.
     const patched = await childCall(c3.child, c3.pki.caCertPem, c3.admin, path, 'PATCH', { stringData: { 'usage-bootstrap-authentication': 'true' } });
     expect(patched.status).toBe(200);

@@ -46,9 +46,7 @@ export function desiredClusterFor(kc: K0smotronCluster): Cluster {
       namespace,
       ...(labels ? { labels } : {}),
       ...(annotations ? { annotations } : {}),
-      ownerReferences: [
-        { apiVersion: API_VERSION_V1BETA1, kind: K0SMOTRON_CLUSTER_KIND, name, uid, controller: true, blockOwnerDeletion: true },
-      ],
+      ownerReferences: [{ apiVersion: API_VERSION_V1BETA1, kind: K0SMOTRON_CLUSTER_KIND, name, uid, controller: true, blockOwnerDeletion: true }],
     },
     // The normalised spec is a valid Cluster spec (v1beta2 names, defaults filled in).
     spec: normalizeClusterSpec(kc.spec ?? null) as ClusterSpec,
@@ -64,7 +62,7 @@ export function k0smotronClusterController(): ControllerSpec {
     const kc = ctx.cache.get<K0smotronCluster & KubernetesObject>(K0SMOTRON_CLUSTER_GVK, key.namespace, key.name);
     if (!kc || kc.metadata.deletionTimestamp) return; // owner-reference GC removes the Cluster
     const cluster = ctx.cache.get<Cluster & KubernetesObject>(CLUSTER_GVK, key.namespace, key.name);
-    if (cluster && !cluster.metadata.ownerReferences?.some((o) => o.uid === kc.metadata.uid)) {
+    if (cluster && !cluster.metadata.ownerReferences?.some(o => o.uid === kc.metadata.uid)) {
       // A Cluster of that name exists and is not ours: never take it over.
       ctx.events.event(
         kc,
@@ -80,7 +78,7 @@ export function k0smotronClusterController(): ControllerSpec {
       await ctx.client.mergePatch(
         { ...K0SMOTRON_CLUSTER_GVK, namespace: key.namespace, name: key.name },
         // A merge patch replaces what we mirrored before; null clears fields the Cluster dropped.
-        { status: { ...Object.fromEntries(Object.keys(kc.status ?? {}).map((f) => [f, null])), ...status } },
+        { status: { ...Object.fromEntries(Object.keys(kc.status ?? {}).map(f => [f, null])), ...status } },
         { subresource: 'status' },
       );
     }

@@ -35,7 +35,7 @@ export function isEtcdLeaf(purpose: CertificateRefType): purpose is EtcdLeafPurp
 export function etcdSans(etcdServiceName: string, namespace: string, clusterDomain = 'cluster.local') {
   const names = [etcdServiceName, `${etcdServiceName}.${namespace}.svc`, `${etcdServiceName}.${namespace}.svc.${clusterDomain}`];
   return {
-    dnsNames: ['localhost', ...names, ...names.map((n) => `*.${n}`)],
+    dnsNames: ['localhost', ...names, ...names.map(n => `*.${n}`)],
     ipAddresses: ['127.0.0.1'],
   };
 }

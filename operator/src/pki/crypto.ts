@@ -6,15 +6,7 @@
 // one per kubeconfig. kube-apiserver, etcd, k0s (cfssl) and kubectl all accept P-256 keys; the
 // service-account signer then issues ES256 tokens, which every Kubernetes client verifies.
 // Certificates signed by a user's CA (spec.certificateRefs) may use an RSA or P-384 key.
-import {
-  X509Certificate,
-  createHash,
-  createPrivateKey,
-  generateKeyPairSync,
-  randomBytes,
-  sign,
-  type KeyObject,
-} from 'node:crypto';
+import { X509Certificate, createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import {
   bitString,
   boolean,
@@ -118,7 +110,7 @@ const CLOCK_SKEW_MS = 5 * 60 * 1000;
 /** A distinguished name: organizations first, then the common name (as Go and OpenSSL print them). */
 function distinguishedName(commonName: string, organizations: string[] = []): Buffer {
   const attribute = (type: string, value: string) => set(sequence(oid(type), directoryString(value)));
-  return sequence(...organizations.map((o) => attribute(OID.organization, o)), attribute(OID.commonName, commonName));
+  return sequence(...organizations.map(o => attribute(OID.organization, o)), attribute(OID.commonName, commonName));
 }
 
 function extension(id: string, critical: boolean, value: Buffer): Buffer {
@@ -220,7 +212,7 @@ export function loadIssuer(ca: CertKeyPem): Issuer {
   const at = fields[0].tag === 0xa0 ? 1 : 0; // [0] version is absent in v1 certificates
   const subject = fields[at + 4].raw;
   let keyIdentifierValue: Buffer | undefined;
-  const extensionsField = fields.find((f) => f.tag === 0xa3);
+  const extensionsField = fields.find(f => f.tag === 0xa3);
   if (extensionsField) {
     for (const ext of children(readElement(extensionsField.contents).contents)) {
       const [id, ...rest] = children(ext.contents);
@@ -236,10 +228,10 @@ export function createLeaf(ca: CertKeyPem | Issuer, req: LeafRequest, now: Date)
   const issuer = 'signer' in ca ? ca : loadIssuer(ca);
   const { publicKey, keyPem } = generateKeyPair();
   const sans = [
-    ...(req.dnsNames ?? []).map((name) => implicitPrimitive(2, Buffer.from(name, 'ascii'))),
-    ...(req.ipAddresses ?? []).map((ip) => implicitPrimitive(7, ipAddressBytes(ip))),
+    ...(req.dnsNames ?? []).map(name => implicitPrimitive(2, Buffer.from(name, 'ascii'))),
+    ...(req.ipAddresses ?? []).map(ip => implicitPrimitive(7, ipAddressBytes(ip))),
   ];
-  const eku = req.usages.map((u) => oid(u === 'server' ? OID.serverAuth : OID.clientAuth));
+  const eku = req.usages.map(u => oid(u === 'server' ? OID.serverAuth : OID.clientAuth));
   const cert = certificatePem({
     issuer: issuer.subject,
     subject: distinguishedName(req.commonName, req.organizations),

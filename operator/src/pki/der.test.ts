@@ -86,7 +86,14 @@ describe('certificates', () => {
     const ca = createCa('etcd-ca', now, 10);
     const leaf = createLeaf(
       ca,
-      { commonName: 'etcd, server', organizations: ['a+b', 'system:masters'], dnsNames: ['etcd', '*.etcd.ns.svc'], ipAddresses: ['127.0.0.1', '::1'], usages: ['server', 'client'], validityDays: 30 },
+      {
+        commonName: 'etcd, server',
+        organizations: ['a+b', 'system:masters'],
+        dnsNames: ['etcd', '*.etcd.ns.svc'],
+        ipAddresses: ['127.0.0.1', '::1'],
+        usages: ['server', 'client'],
+        validityDays: 30,
+      },
       now,
     );
     const cert = new x509.X509Certificate(leaf.cert);
@@ -142,7 +149,13 @@ describe('certificates', () => {
     const ca = createCa('kubernetes', now, 10);
     const caCert = new x509.X509Certificate(ca.cert);
     const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
-    const caKey = await webcrypto.subtle.importKey('pkcs8', createPrivateKey(ca.key).export({ type: 'pkcs8', format: 'der' }), { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+    const caKey = await webcrypto.subtle.importKey(
+      'pkcs8',
+      createPrivateKey(ca.key).export({ type: 'pkcs8', format: 'der' }),
+      { name: 'ECDSA', namedCurve: 'P-256' },
+      false,
+      ['sign'],
+    );
     const foreign = await x509.X509CertificateGenerator.create({
       serialNumber: '02',
       subject: 'CN=kube-apiserver',

@@ -76,13 +76,13 @@ export function namedBits(bits: number[]): Buffer {
   if (bits.length === 0) return tlv(TAG.BIT_STRING, Buffer.from([0]));
   const highest = Math.max(...bits);
   const bytes = Buffer.alloc(Math.floor(highest / 8) + 1);
-  for (const b of bits) bytes[Math.floor(b / 8)] |= 0x80 >> b % 8;
+  for (const b of bits) bytes[Math.floor(b / 8)] |= 0x80 >> (b % 8);
   const unused = 7 - (highest % 8);
   return tlv(TAG.BIT_STRING, Buffer.from([unused]), bytes);
 }
 
 export function oid(dotted: string): Buffer {
-  const arcs = dotted.split('.').map((a) => {
+  const arcs = dotted.split('.').map(a => {
     if (!/^\d+$/.test(a)) throw new Error(`bad OID ${dotted}`);
     return Number(a);
   });
@@ -105,9 +105,7 @@ export function time(date: Date): Buffer {
   const digits = iso.slice(0, 19).replace(/[-T:]/g, '');
   const year = date.getUTCFullYear();
   if (year < 1950 || year > 9999) throw new Error(`certificate time ${iso} is out of range`);
-  return year < 2050
-    ? tlv(TAG.UTC_TIME, Buffer.from(`${digits.slice(2)}Z`, 'ascii'))
-    : tlv(TAG.GENERALIZED_TIME, Buffer.from(`${digits}Z`, 'ascii'));
+  return year < 2050 ? tlv(TAG.UTC_TIME, Buffer.from(`${digits.slice(2)}Z`, 'ascii')) : tlv(TAG.GENERALIZED_TIME, Buffer.from(`${digits}Z`, 'ascii'));
 }
 
 /** The 4 or 16 bytes of an IPv4 or IPv6 address. */
@@ -115,7 +113,7 @@ export function ipAddressBytes(ip: string): Buffer {
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
   if (v4) {
     const parts = v4.slice(1).map(Number);
-    if (parts.every((p) => p <= 255)) return Buffer.from(parts);
+    if (parts.every(p => p <= 255)) return Buffer.from(parts);
   } else if (ip.includes(':')) {
     const halves = ip.split('::');
     if (halves.length <= 2) {
@@ -124,7 +122,7 @@ export function ipAddressBytes(ip: string): Buffer {
       const tail = halves.length === 2 ? group(halves[1]) : [];
       const missing = 8 - head.length - tail.length;
       const all = halves.length === 2 ? [...head, ...Array<string>(Math.max(missing, 0)).fill('0'), ...tail] : head;
-      if (all.length === 8 && (halves.length === 1 || missing >= 1) && all.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) {
+      if (all.length === 8 && (halves.length === 1 || missing >= 1) && all.every(g => /^[0-9a-fA-F]{1,4}$/.test(g))) {
         const out = Buffer.alloc(16);
         all.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), i * 2));
         return out;
@@ -165,7 +163,7 @@ export function readElement(buf: Buffer, offset = 0): Element {
 /** The elements inside a constructed element's contents. */
 export function children(contents: Buffer): Element[] {
   const out: Element[] = [];
-  for (let offset = 0; offset < contents.length; ) {
+  for (let offset = 0; offset < contents.length;) {
     const e = readElement(contents, offset);
     out.push(e);
     offset += e.raw.length;

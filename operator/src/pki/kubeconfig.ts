@@ -39,11 +39,7 @@ export async function signAdminKubeconfig(opts: {
   validityDays?: number;
 }): Promise<AdminKubeconfig> {
   const validityDays = opts.validityDays ?? ADMIN_CERT_VALIDITY_DAYS;
-  const client = createLeaf(
-    opts.ca,
-    { commonName: 'admin', organizations: ['system:masters'], usages: ['client'], validityDays },
-    opts.now,
-  );
+  const client = createLeaf(opts.ca, { commonName: 'admin', organizations: ['system:masters'], usages: ['client'], validityDays }, opts.now);
   const names = adminKubeconfigNames(opts.clusterName);
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   const kubeconfig = {

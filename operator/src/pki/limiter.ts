@@ -10,7 +10,7 @@ export class Semaphore {
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    if (this.active >= this.limit) await new Promise<void>(resolve => this.waiting.push(resolve));
     this.active++;
     try {
       return await fn();

@@ -23,9 +23,7 @@ const now = new Date('2026-01-01T00:00:00Z');
 describe('generatePki', () => {
   it('generates every purpose of an etcd cluster, verified by OpenSSL', async () => {
     const pki = await generatePki({ missing: requiredPurposes('etcd'), etcdServiceName: 'kmc-a-etcd', namespace: 'ns1', now });
-    expect(Object.keys(pki).sort()).toEqual(
-      ['apiserver-etcd-client', 'ca', 'etcd', 'etcd-peer', 'etcd-server', 'proxy', 'sa'].sort(),
-    );
+    expect(Object.keys(pki).sort()).toEqual(['apiserver-etcd-client', 'ca', 'etcd', 'etcd-peer', 'etcd-server', 'proxy', 'sa'].sort());
     for (const purpose of ['ca', 'proxy', 'etcd'] as const) {
       const ca = new X509Certificate(pki[purpose]!.cert);
       expect(ca.ca).toBe(true);
@@ -72,21 +70,22 @@ describe('generatePki', () => {
     const pki = await generatePki({ missing: ['etcd-peer'], existingEtcdCa: etcdCa, etcdServiceName: 's', namespace: 'n', now });
     expect(Object.keys(pki)).toEqual(['etcd-peer']);
     expect(new X509Certificate(pki['etcd-peer']!.cert).verify(new X509Certificate(etcdCa.cert).publicKey)).toBe(true);
-    await expect(generatePki({ missing: ['etcd-server'], etcdServiceName: 's', namespace: 'n', now })).rejects.toThrow(
-      /etcd CA is needed/,
-    );
+    await expect(generatePki({ missing: ['etcd-server'], etcdServiceName: 's', namespace: 'n', now })).rejects.toThrow(/etcd CA is needed/);
   });
 
   it('serves real TLS with mutual authentication using the etcd certificates', async () => {
     const pki = await generatePki({ missing: requiredPurposes('etcd'), etcdServiceName: 'kmc-t-etcd', namespace: 'd', now: new Date() });
-    const server = tls.createServer({
-      cert: pki['etcd-server']!.cert,
-      key: pki['etcd-server']!.key,
-      ca: pki.etcd!.cert,
-      requestCert: true,
-      rejectUnauthorized: true,
-    }, (socket) => socket.end('ok'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = tls.createServer(
+      {
+        cert: pki['etcd-server']!.cert,
+        key: pki['etcd-server']!.key,
+        ca: pki.etcd!.cert,
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      socket => socket.end('ok'),
+    );
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     try {
       const reply = await new Promise<string>((resolve, reject) => {
@@ -99,7 +98,7 @@ describe('generatePki', () => {
           key: pki['apiserver-etcd-client']!.key,
         });
         let data = '';
-        socket.on('data', (d) => (data += d));
+        socket.on('data', d => (data += d));
         socket.on('end', () => resolve(data));
         socket.on('error', reject);
       });
@@ -192,11 +191,11 @@ describe('Semaphore', () => {
     let peak = 0;
     const order: number[] = [];
     await Promise.all(
-      [1, 2, 3, 4, 5].map((i) =>
+      [1, 2, 3, 4, 5].map(i =>
         sem.run(async () => {
           running++;
           peak = Math.max(peak, running);
-          await new Promise((r) => setTimeout(r, 5));
+          await new Promise(r => setTimeout(r, 5));
           order.push(i);
           running--;
         }),

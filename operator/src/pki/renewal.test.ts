@@ -1,6 +1,11 @@
 import { X509Certificate } from 'node:crypto';
 import { createCa, generatePki, ETCD_LEAF_VALIDITY_DAYS, ADMIN_CERT_VALIDITY_DAYS, kubeconfigRenewal, signAdminKubeconfig } from './index';
-import { ANNOTATION_KUBECONFIG_CA_VERSION, ANNOTATION_KUBECONFIG_NOT_AFTER, ANNOTATION_KUBECONFIG_NOT_BEFORE, ANNOTATION_KUBECONFIG_SERVER } from './kubeconfig';
+import {
+  ANNOTATION_KUBECONFIG_CA_VERSION,
+  ANNOTATION_KUBECONFIG_NOT_AFTER,
+  ANNOTATION_KUBECONFIG_NOT_BEFORE,
+  ANNOTATION_KUBECONFIG_SERVER,
+} from './kubeconfig';
 import {
   ANNOTATION_CERTIFICATE_NOT_AFTER,
   ANNOTATION_CERTIFICATE_NOT_BEFORE,
@@ -19,7 +24,7 @@ describe('renewalTime', () => {
     expect(renewalTime({ notBefore: t0, notAfter: at(90) }, 90)).toEqual(at(60));
     expect(renewalTime({ notBefore: t0, notAfter: at(30) }, 90)).toEqual(at(20));
   });
-  it('counts a lifetime longer than today\'s as today\'s, so old long-lived certificates are replaced on the new schedule', () => {
+  it("counts a lifetime longer than today's as today's, so old long-lived certificates are replaced on the new schedule", () => {
     // An upstream (or earlier) etcd leaf valid 10 years is due 60 days after it was signed.
     expect(renewalTime({ notBefore: t0, notAfter: at(3650) }, 90)).toEqual(at(60));
   });
@@ -53,14 +58,23 @@ describe('validity annotations', () => {
     expect(validityFromAnnotations(validityAnnotations(v))).toEqual(v);
     expect(validityFromAnnotations(undefined)).toBeUndefined();
     expect(validityFromAnnotations({})).toBeUndefined();
-    expect(validityFromAnnotations({ [ANNOTATION_CERTIFICATE_NOT_BEFORE]: 'yesterday', [ANNOTATION_CERTIFICATE_NOT_AFTER]: at(1).toISOString() })).toBeUndefined();
-    expect(validityFromAnnotations({ [ANNOTATION_CERTIFICATE_NOT_BEFORE]: at(2).toISOString(), [ANNOTATION_CERTIFICATE_NOT_AFTER]: at(1).toISOString() })).toBeUndefined();
+    expect(
+      validityFromAnnotations({ [ANNOTATION_CERTIFICATE_NOT_BEFORE]: 'yesterday', [ANNOTATION_CERTIFICATE_NOT_AFTER]: at(1).toISOString() }),
+    ).toBeUndefined();
+    expect(
+      validityFromAnnotations({ [ANNOTATION_CERTIFICATE_NOT_BEFORE]: at(2).toISOString(), [ANNOTATION_CERTIFICATE_NOT_AFTER]: at(1).toISOString() }),
+    ).toBeUndefined();
   });
 });
 
 describe('lifetimes', () => {
   it('etcd leaves live 90 days, CAs stay 10 years', async () => {
-    const pki = await generatePki({ missing: ['etcd', 'etcd-server', 'etcd-peer', 'apiserver-etcd-client'], etcdServiceName: 'kmc-a-etcd', namespace: 'ns', now: t0 });
+    const pki = await generatePki({
+      missing: ['etcd', 'etcd-server', 'etcd-peer', 'apiserver-etcd-client'],
+      etcdServiceName: 'kmc-a-etcd',
+      namespace: 'ns',
+      now: t0,
+    });
     const days = (pem: string) => {
       const c = new X509Certificate(pem);
       return (Date.parse(c.validTo) - t0.getTime()) / DAY;
@@ -82,7 +96,10 @@ describe('lifetimes', () => {
     const fresh = kubeconfigRenewal({ ...base, existingAnnotations: annotations(kc.notBefore, kc.notAfter), now: at(4) });
     expect(fresh.renew).toBe(false);
     expect(fresh.renewAt!.getTime()).toBe(kc.notBefore.getTime() + (7 * DAY * 2) / 3);
-    expect(kubeconfigRenewal({ ...base, existingAnnotations: annotations(kc.notBefore, kc.notAfter), now: at(5) })).toMatchObject({ renew: true, reason: 'Expiring' });
+    expect(kubeconfigRenewal({ ...base, existingAnnotations: annotations(kc.notBefore, kc.notAfter), now: at(5) })).toMatchObject({
+      renew: true,
+      reason: 'Expiring',
+    });
     const yearLong = annotations(t0, at(365));
     expect(kubeconfigRenewal({ ...base, existingAnnotations: yearLong, now: at(4) }).renew).toBe(false);
     expect(kubeconfigRenewal({ ...base, existingAnnotations: yearLong, now: at(5) })).toMatchObject({ renew: true, reason: 'Expiring' });

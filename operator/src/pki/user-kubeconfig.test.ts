@@ -12,7 +12,9 @@ describe('signUserKubeconfig', () => {
     const kc = signUserKubeconfig({ clusterName: 'demo', server: 'https://192.0.2.1:30443', ca, user: 'user:default/alice', lifetimeMs: 8 * 3_600_000, now });
     const doc = parse(kc.yaml);
     expect(doc['current-context']).toBe('user:default/alice@demo-k0s');
-    expect(doc.clusters).toEqual([{ name: 'demo-k0s', cluster: { server: 'https://192.0.2.1:30443', 'certificate-authority-data': Buffer.from(ca.cert).toString('base64') } }]);
+    expect(doc.clusters).toEqual([
+      { name: 'demo-k0s', cluster: { server: 'https://192.0.2.1:30443', 'certificate-authority-data': Buffer.from(ca.cert).toString('base64') } },
+    ]);
     const cert = new X509Certificate(Buffer.from(doc.users[0].user['client-certificate-data'], 'base64'));
     expect(cert.subject.split('\n')).toEqual(['O=system:masters', 'CN=user:default/alice']);
     expect(cert.verify(new X509Certificate(ca.cert).publicKey)).toBe(true);
@@ -37,6 +39,16 @@ describe('signUserKubeconfig', () => {
 describe('clusterCaSecretName', () => {
   it('is the certificateRefs entry of type ca, else <name>-ca', () => {
     expect(clusterCaSecretName({ metadata: { name: 'demo' }, spec: {} })).toBe('demo-ca');
-    expect(clusterCaSecretName({ metadata: { name: 'demo' }, spec: { certificateRefs: [{ type: 'etcd', name: 'e' }, { type: 'ca', name: 'corp-ca' }] } })).toBe('corp-ca');
+    expect(
+      clusterCaSecretName({
+        metadata: { name: 'demo' },
+        spec: {
+          certificateRefs: [
+            { type: 'etcd', name: 'e' },
+            { type: 'ca', name: 'corp-ca' },
+          ],
+        },
+      }),
+    ).toBe('corp-ca');
   });
 });

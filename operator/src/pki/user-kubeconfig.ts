@@ -78,11 +78,7 @@ export function signUserKubeconfig(req: UserKubeconfigRequest): UserKubeconfig {
   }
   const groups = [...USER_KUBECONFIG_GROUPS];
   // createLeaf counts in days; a fraction of a day is fine (the DER time has second precision).
-  const leaf = createLeaf(
-    req.ca,
-    { commonName: user, organizations: groups, usages: ['client'], validityDays: req.lifetimeMs / DAY_MS },
-    req.now,
-  );
+  const leaf = createLeaf(req.ca, { commonName: user, organizations: groups, usages: ['client'], validityDays: req.lifetimeMs / DAY_MS }, req.now);
   const names = userKubeconfigNames(req.clusterName, user);
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   const doc = {

@@ -4,13 +4,7 @@
 // must be refused with a reason naming the field, write nothing, and leave the operator healthy
 // and what already ran untouched.
 import { AppsV1Api, CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
-import {
-  ANNOTATION_JOIN_TOKEN_NAMESPACES,
-  DEFAULT_TENANT_POLICY,
-  JOIN_TOKEN_CONDITION,
-  type Cluster,
-  type JoinTokenRequest,
-} from '@k0smotron/api';
+import { ANNOTATION_JOIN_TOKEN_NAMESPACES, DEFAULT_TENANT_POLICY, JOIN_TOKEN_CONDITION, type Cluster, type JoinTokenRequest } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { createTestNamespace, kubectl, sharedTestCluster } from '@k0smotron/testenv';
 import { defaultControllers, JsonLogger, startOperator, type RunningOperator } from '../index';
@@ -46,7 +40,7 @@ async function childrenOf(ns: string, name: string): Promise<string[]> {
     core.listNamespacedConfigMap({ namespace: ns, labelSelector }),
     core.listNamespacedSecret({ namespace: ns, labelSelector }),
   ]);
-  return [...sts.items, ...svc.items, ...cm.items, ...sec.items].map((o) => `${o.kind ?? ''} ${o.metadata?.name}`);
+  return [...sts.items, ...svc.items, ...cm.items, ...sec.items].map(o => `${o.kind ?? ''} ${o.metadata?.name}`);
 }
 
 /** A version of every child of a Cluster, to prove nothing of it changed. */
@@ -61,7 +55,8 @@ async function versionsOf(ns: string, name: string): Promise<Record<string, stri
   const out: Record<string, string> = {};
   lists.forEach((l, i) => {
     // StatefulSets: the generation (their status moves on its own as pods become Ready).
-    for (const o of l.items as KubernetesObject[]) out[`${i}/${o.metadata?.name}`] = i === 0 ? `generation ${o.metadata?.generation}` : (o.metadata?.resourceVersion ?? '');
+    for (const o of l.items as KubernetesObject[])
+      out[`${i}/${o.metadata?.name}`] = i === 0 ? `generation ${o.metadata?.generation}` : (o.metadata?.resourceVersion ?? '');
   });
   return out;
 }
@@ -124,12 +119,48 @@ interface ClusterAttempt {
 }
 
 const clusterAttempts: ClusterAttempt[] = [
-  { what: 'an image from another registry', name: 'image', spec: { ...clusterIP, image: 'evil.example.com/k0s' }, reason: 'PolicyViolation', field: 'spec.image' },
-  { what: 'an etcd image from another registry', name: 'etcd-image', spec: { ...clusterIP, storage: { type: 'etcd', etcd: { image: 'evil.example.com/etcd:v3' } } }, reason: 'PolicyViolation', field: 'spec.storage.etcd.image' },
-  { what: 'hostPath persistence on /etc', name: 'hostpath', spec: { ...clusterIP, persistence: { type: 'hostPath', hostPath: '/etc' } }, reason: 'PolicyViolation', field: 'spec.persistence.type' },
-  { what: 'a hostPath mount of /', name: 'mount-hostpath', spec: { ...clusterIP, mounts: [{ path: '/host', hostPath: { path: '/' } }] }, reason: 'PolicyViolation', field: 'spec.mounts[0].hostPath' },
-  { what: 'a hostPath manifests volume', name: 'manifest-hostpath', spec: { ...clusterIP, manifests: [{ name: 'm', hostPath: { path: '/etc/kubernetes' } }] }, reason: 'PolicyViolation', field: 'spec.manifests[0].hostPath' },
-  { what: 'an nfs mount', name: 'mount-nfs', spec: { ...clusterIP, mounts: [{ path: '/nfs', nfs: { server: '192.0.2.9', path: '/' } }] }, reason: 'PolicyViolation', field: 'spec.mounts[0].nfs' },
+  {
+    what: 'an image from another registry',
+    name: 'image',
+    spec: { ...clusterIP, image: 'evil.example.com/k0s' },
+    reason: 'PolicyViolation',
+    field: 'spec.image',
+  },
+  {
+    what: 'an etcd image from another registry',
+    name: 'etcd-image',
+    spec: { ...clusterIP, storage: { type: 'etcd', etcd: { image: 'evil.example.com/etcd:v3' } } },
+    reason: 'PolicyViolation',
+    field: 'spec.storage.etcd.image',
+  },
+  {
+    what: 'hostPath persistence on /etc',
+    name: 'hostpath',
+    spec: { ...clusterIP, persistence: { type: 'hostPath', hostPath: '/etc' } },
+    reason: 'PolicyViolation',
+    field: 'spec.persistence.type',
+  },
+  {
+    what: 'a hostPath mount of /',
+    name: 'mount-hostpath',
+    spec: { ...clusterIP, mounts: [{ path: '/host', hostPath: { path: '/' } }] },
+    reason: 'PolicyViolation',
+    field: 'spec.mounts[0].hostPath',
+  },
+  {
+    what: 'a hostPath manifests volume',
+    name: 'manifest-hostpath',
+    spec: { ...clusterIP, manifests: [{ name: 'm', hostPath: { path: '/etc/kubernetes' } }] },
+    reason: 'PolicyViolation',
+    field: 'spec.manifests[0].hostPath',
+  },
+  {
+    what: 'an nfs mount',
+    name: 'mount-nfs',
+    spec: { ...clusterIP, mounts: [{ path: '/nfs', nfs: { server: '192.0.2.9', path: '/' } }] },
+    reason: 'PolicyViolation',
+    field: 'spec.mounts[0].nfs',
+  },
   {
     what: 'a projected service-account token mount',
     name: 'mount-token',
@@ -138,10 +169,34 @@ const clusterAttempts: ClusterAttempt[] = [
     field: 'spec.mounts[0].projected',
   },
   { what: 'a service account', name: 'sa', spec: { ...clusterIP, serviceAccount: 'default' }, reason: 'PolicyViolation', field: 'spec.serviceAccount' },
-  { what: 'a json patch making the container privileged', name: 'json-privileged', spec: { ...clusterIP, patches: [controlPlane('json', [{ op: 'add', path: `${container0}/securityContext/privileged`, value: true }])] }, reason: 'PolicyViolation', field: 'securityContext.privileged' },
-  { what: 'a json patch re-enabling the service-account token', name: 'json-token', spec: { ...clusterIP, patches: [controlPlane('json', [{ op: 'replace', path: '/spec/template/spec/automountServiceAccountToken', value: true }])] }, reason: 'PolicyViolation', field: 'automountServiceAccountToken' },
-  { what: 'a json patch sharing the host PID namespace', name: 'json-hostpid', spec: { ...clusterIP, patches: [controlPlane('json', [{ op: 'add', path: '/spec/template/spec/hostPID', value: true }])] }, reason: 'PolicyViolation', field: 'spec.hostPID' },
-  { what: 'a merge patch sharing the host network', name: 'merge-hostnet', spec: { ...clusterIP, patches: [controlPlane('merge', { spec: { template: { spec: { hostNetwork: true } } } })] }, reason: 'PolicyViolation', field: 'spec.hostNetwork' },
+  {
+    what: 'a json patch making the container privileged',
+    name: 'json-privileged',
+    spec: { ...clusterIP, patches: [controlPlane('json', [{ op: 'add', path: `${container0}/securityContext/privileged`, value: true }])] },
+    reason: 'PolicyViolation',
+    field: 'securityContext.privileged',
+  },
+  {
+    what: 'a json patch re-enabling the service-account token',
+    name: 'json-token',
+    spec: { ...clusterIP, patches: [controlPlane('json', [{ op: 'replace', path: '/spec/template/spec/automountServiceAccountToken', value: true }])] },
+    reason: 'PolicyViolation',
+    field: 'automountServiceAccountToken',
+  },
+  {
+    what: 'a json patch sharing the host PID namespace',
+    name: 'json-hostpid',
+    spec: { ...clusterIP, patches: [controlPlane('json', [{ op: 'add', path: '/spec/template/spec/hostPID', value: true }])] },
+    reason: 'PolicyViolation',
+    field: 'spec.hostPID',
+  },
+  {
+    what: 'a merge patch sharing the host network',
+    name: 'merge-hostnet',
+    spec: { ...clusterIP, patches: [controlPlane('merge', { spec: { template: { spec: { hostNetwork: true } } } })] },
+    reason: 'PolicyViolation',
+    field: 'spec.hostNetwork',
+  },
   {
     what: 'a merge patch adding a hostPath volume',
     name: 'merge-hostpath',
@@ -149,14 +204,45 @@ const clusterAttempts: ClusterAttempt[] = [
     reason: 'PolicyViolation',
     field: 'hostPath',
   },
-  { what: 'a json patch adding SYS_ADMIN', name: 'json-sysadmin', spec: { ...clusterIP, patches: [controlPlane('json', [{ op: 'add', path: `${container0}/securityContext/capabilities/add/-`, value: 'SYS_ADMIN' }])] }, reason: 'PolicyViolation', field: 'capabilities.add' },
-  { what: 'a json patch removing the securityContext', name: 'json-nosc', spec: { ...clusterIP, patches: [controlPlane('json', [{ op: 'remove', path: `${container0}/securityContext` }])] }, reason: 'PolicyViolation', field: 'capabilities.drop' },
-  { what: 'a json patch swapping the image', name: 'json-image', spec: { ...clusterIP, patches: [controlPlane('json', [{ op: 'replace', path: `${container0}/image`, value: 'evil.example.com/k0s:1' }])] }, reason: 'PolicyViolation', field: 'containers[0].image' },
-  { what: 'a json patch naming a service account', name: 'json-sa', spec: { ...clusterIP, patches: [controlPlane('json', [{ op: 'add', path: '/spec/template/spec/serviceAccountName', value: 'builder' }])] }, reason: 'PolicyViolation', field: 'serviceAccountName' },
+  {
+    what: 'a json patch adding SYS_ADMIN',
+    name: 'json-sysadmin',
+    spec: { ...clusterIP, patches: [controlPlane('json', [{ op: 'add', path: `${container0}/securityContext/capabilities/add/-`, value: 'SYS_ADMIN' }])] },
+    reason: 'PolicyViolation',
+    field: 'capabilities.add',
+  },
+  {
+    what: 'a json patch removing the securityContext',
+    name: 'json-nosc',
+    spec: { ...clusterIP, patches: [controlPlane('json', [{ op: 'remove', path: `${container0}/securityContext` }])] },
+    reason: 'PolicyViolation',
+    field: 'capabilities.drop',
+  },
+  {
+    what: 'a json patch swapping the image',
+    name: 'json-image',
+    spec: { ...clusterIP, patches: [controlPlane('json', [{ op: 'replace', path: `${container0}/image`, value: 'evil.example.com/k0s:1' }])] },
+    reason: 'PolicyViolation',
+    field: 'containers[0].image',
+  },
+  {
+    what: 'a json patch naming a service account',
+    name: 'json-sa',
+    spec: { ...clusterIP, patches: [controlPlane('json', [{ op: 'add', path: '/spec/template/spec/serviceAccountName', value: 'builder' }])] },
+    reason: 'PolicyViolation',
+    field: 'serviceAccountName',
+  },
   {
     what: 'a merge patch replacing the containers with a privileged one',
     name: 'merge-containers',
-    spec: { ...clusterIP, patches: [controlPlane('merge', { spec: { template: { spec: { containers: [{ name: 'controller', image: 'evil.example.com/x:1', securityContext: { privileged: true } }] } } } })] },
+    spec: {
+      ...clusterIP,
+      patches: [
+        controlPlane('merge', {
+          spec: { template: { spec: { containers: [{ name: 'controller', image: 'evil.example.com/x:1', securityContext: { privileged: true } }] } } },
+        }),
+      ],
+    },
     reason: 'PolicyViolation',
     field: 'privileged',
   },
@@ -167,9 +253,28 @@ const clusterAttempts: ClusterAttempt[] = [
     reason: 'PolicyViolation',
     field: 'StatefulSet kmc-json-etcd-etcd',
   },
-  { what: 'a Cluster in kube-system', namespace: () => 'kube-system', name: kubeSystemName, spec: clusterIP, reason: 'PolicyViolation', field: 'metadata.namespace' },
-  { what: "the neighbour's CA as a certificateRef", name: 'borrow-ca', spec: { ...clusterIP, certificateRefs: [{ type: 'ca', name: 'neighbour-ca' }] }, reason: 'PolicyViolation', field: 'spec.certificateRefs' },
-  { what: "a name whose control plane is another Cluster's etcd", name: 'foo-etcd', spec: clusterIP, reason: 'NameConflict', field: 'StatefulSet kmc-foo-etcd already exists and belongs to Cluster foo' },
+  {
+    what: 'a Cluster in kube-system',
+    namespace: () => 'kube-system',
+    name: kubeSystemName,
+    spec: clusterIP,
+    reason: 'PolicyViolation',
+    field: 'metadata.namespace',
+  },
+  {
+    what: "the neighbour's CA as a certificateRef",
+    name: 'borrow-ca',
+    spec: { ...clusterIP, certificateRefs: [{ type: 'ca', name: 'neighbour-ca' }] },
+    reason: 'PolicyViolation',
+    field: 'spec.certificateRefs',
+  },
+  {
+    what: "a name whose control plane is another Cluster's etcd",
+    name: 'foo-etcd',
+    spec: clusterIP,
+    reason: 'NameConflict',
+    field: 'StatefulSet kmc-foo-etcd already exists and belongs to Cluster foo',
+  },
 ];
 
 interface TokenAttempt {
@@ -182,14 +287,70 @@ interface TokenAttempt {
 }
 
 const tokenAttempts = (): TokenAttempt[] => [
-  { what: "a worker token for another namespace's Cluster that does not opt in", apiVersion: 'k0smotron.io/v1beta2', name: 'x-closed', spec: { clusterRef: { name: 'closed', namespace: victimNs } }, reason: 'CrossNamespaceDenied', message: /does not allow join tokens from namespace/ },
-  { what: 'the same through v1beta1', apiVersion: 'k0smotron.io/v1beta1', name: 'x-closed-v1', spec: { clusterRef: { name: 'closed', namespace: victimNs } }, reason: 'CrossNamespaceDenied', message: /does not allow join tokens from namespace/ },
-  { what: 'a controller token from a namespace allowed only worker tokens', apiVersion: 'k0smotron.io/v1beta2', name: 'x-controller', spec: { clusterRef: { name: 'victim', namespace: victimNs }, role: 'controller', expiry: '0s' }, reason: 'CrossNamespaceDenied', message: /does not allow controller join tokens/ },
-  { what: 'a controller token through v1beta1', apiVersion: 'k0smotron.io/v1beta1', name: 'x-controller-v1', spec: { clusterRef: { name: 'victim', namespace: victimNs }, role: 'controller' }, reason: 'CrossNamespaceDenied', message: /does not allow controller join tokens/ },
-  { what: 'a token for a Cluster that does not exist in another namespace (no existence oracle)', apiVersion: 'k0smotron.io/v1beta2', name: 'x-missing', spec: { clusterRef: { name: 'nothing-here', namespace: victimNs } }, reason: 'CrossNamespaceDenied', message: /does not allow join tokens from namespace/ },
-  { what: 'a token that never expires', apiVersion: 'k0smotron.io/v1beta2', name: 'never', spec: { clusterName: 'own', expiry: '0s' }, reason: 'PolicyViolation', message: /never expires/ },
-  { what: 'a token for a year', apiVersion: 'k0smotron.io/v1beta2', name: 'year', spec: { clusterName: 'own', expiry: '8760h' }, reason: 'PolicyViolation', message: /longer than the operator's policy allows/ },
-  { what: 'a token for a year from an allowed namespace', apiVersion: 'k0smotron.io/v1beta2', name: 'x-year', spec: { clusterRef: { name: 'victim', namespace: victimNs }, expiry: '8760h' }, reason: 'PolicyViolation', message: /longer than/ },
+  {
+    what: "a worker token for another namespace's Cluster that does not opt in",
+    apiVersion: 'k0smotron.io/v1beta2',
+    name: 'x-closed',
+    spec: { clusterRef: { name: 'closed', namespace: victimNs } },
+    reason: 'CrossNamespaceDenied',
+    message: /does not allow join tokens from namespace/,
+  },
+  {
+    what: 'the same through v1beta1',
+    apiVersion: 'k0smotron.io/v1beta1',
+    name: 'x-closed-v1',
+    spec: { clusterRef: { name: 'closed', namespace: victimNs } },
+    reason: 'CrossNamespaceDenied',
+    message: /does not allow join tokens from namespace/,
+  },
+  {
+    what: 'a controller token from a namespace allowed only worker tokens',
+    apiVersion: 'k0smotron.io/v1beta2',
+    name: 'x-controller',
+    spec: { clusterRef: { name: 'victim', namespace: victimNs }, role: 'controller', expiry: '0s' },
+    reason: 'CrossNamespaceDenied',
+    message: /does not allow controller join tokens/,
+  },
+  {
+    what: 'a controller token through v1beta1',
+    apiVersion: 'k0smotron.io/v1beta1',
+    name: 'x-controller-v1',
+    spec: { clusterRef: { name: 'victim', namespace: victimNs }, role: 'controller' },
+    reason: 'CrossNamespaceDenied',
+    message: /does not allow controller join tokens/,
+  },
+  {
+    what: 'a token for a Cluster that does not exist in another namespace (no existence oracle)',
+    apiVersion: 'k0smotron.io/v1beta2',
+    name: 'x-missing',
+    spec: { clusterRef: { name: 'nothing-here', namespace: victimNs } },
+    reason: 'CrossNamespaceDenied',
+    message: /does not allow join tokens from namespace/,
+  },
+  {
+    what: 'a token that never expires',
+    apiVersion: 'k0smotron.io/v1beta2',
+    name: 'never',
+    spec: { clusterName: 'own', expiry: '0s' },
+    reason: 'PolicyViolation',
+    message: /never expires/,
+  },
+  {
+    what: 'a token for a year',
+    apiVersion: 'k0smotron.io/v1beta2',
+    name: 'year',
+    spec: { clusterName: 'own', expiry: '8760h' },
+    reason: 'PolicyViolation',
+    message: /longer than the operator's policy allows/,
+  },
+  {
+    what: 'a token for a year from an allowed namespace',
+    apiVersion: 'k0smotron.io/v1beta2',
+    name: 'x-year',
+    spec: { clusterRef: { name: 'victim', namespace: victimNs }, expiry: '8760h' },
+    reason: 'PolicyViolation',
+    message: /longer than/,
+  },
 ];
 
 describe('a hostile tenant', () => {
@@ -208,8 +369,8 @@ describe('a hostile tenant', () => {
       const tokens = tokenAttempts();
       expect(clusterAttempts.length + tokens.length + 1).toBeGreaterThanOrEqual(25);
       await Promise.all([
-        ...clusterAttempts.map((a) => kmc.createCluster(newCluster(a.namespace?.() ?? tenant, a.name, a.spec))),
-        ...tokens.map((a) =>
+        ...clusterAttempts.map(a => kmc.createCluster(newCluster(a.namespace?.() ?? tenant, a.name, a.spec))),
+        ...tokens.map(a =>
           kubectl(['apply', '-f', '-'], {
             input: JSON.stringify({ apiVersion: a.apiVersion, kind: 'JoinTokenRequest', metadata: { name: a.name, namespace: tenant }, spec: a.spec }),
           }),
@@ -231,13 +392,17 @@ describe('a hostile tenant', () => {
       for (const a of tokens) {
         const jtr = await eventually(`${a.name} refused`, async () => {
           const j = await kmc.getJoinTokenRequest(tenant, a.name);
-          const cond = j?.status?.conditions?.find((x) => x.type === JOIN_TOKEN_CONDITION);
+          const cond = j?.status?.conditions?.find(x => x.type === JOIN_TOKEN_CONDITION);
           return cond?.reason === a.reason ? cond : undefined;
         });
-        expect({ what: a.what, status: jtr.status, message: jtr.message }).toEqual({ what: a.what, status: 'False', message: expect.stringMatching(a.message) });
+        expect({ what: a.what, status: jtr.status, message: jtr.message }).toEqual({
+          what: a.what,
+          status: 'False',
+          message: expect.stringMatching(a.message),
+        });
         await expect(core.readNamespacedSecret({ namespace: tenant, name: a.name })).rejects.toMatchObject({ code: 404 });
         const events = await kmc.listEvents(tenant, a.name, 'JoinTokenRequest');
-        expect(events.map((e) => `${e.type}:${e.reason}`)).toContain(`Warning:${a.reason}`);
+        expect(events.map(e => `${e.type}:${e.reason}`)).toContain(`Warning:${a.reason}`);
       }
       const own = await waitForCondition(kmc, tenant, 'own', 'Available', 'False', 'PolicyViolation');
       expect(condition(own, 'Available')!.message).toContain('spec.hostPID');

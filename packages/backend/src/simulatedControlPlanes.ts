@@ -56,11 +56,7 @@ export class SimulatedControlPlanes {
 
   private async sync(): Promise<void> {
     const clusters = await new K0smotronClient(this.kc).listClusters();
-    const wanted = new Map(
-      clusters
-        .filter(c => !c.metadata.deletionTimestamp && (c.status?.readyReplicas ?? 0) > 0)
-        .map(c => [key(c), c] as const),
-    );
+    const wanted = new Map(clusters.filter(c => !c.metadata.deletionTimestamp && (c.status?.readyReplicas ?? 0) > 0).map(c => [key(c), c] as const));
     for (const [k, server] of this.running) {
       if (wanted.has(k)) continue;
       this.running.delete(k);

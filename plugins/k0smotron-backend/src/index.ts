@@ -4,12 +4,7 @@
 export { k0smotronBackendFeatures as default, k0smotronPlugin } from './plugin';
 export { managementClusterAccessServiceFactory, createManagementClusterAccess } from './managementClusterAccess';
 // The service's ref and types are the node package's; re-exported for code that imports them from here.
-export {
-  managementClustersServiceRef,
-  type ManagementCluster,
-  type ManagementClustersService,
-  type ChildApiResolver,
-} from '@k0smotron/plugin-k0smotron-node';
+export { managementClustersServiceRef, type ManagementCluster, type ManagementClustersService, type ChildApiResolver } from '@k0smotron/plugin-k0smotron-node';
 export { createManagementClusters, BACKSTAGE_FIELD_MANAGER } from './service/managementClusters';
 export {
   k0smotronClusterPermissionResourceRef,
@@ -23,11 +18,7 @@ export {
   type ClusterDecision,
   type ClusterCriteria,
 } from './permissions/clusterPermissions';
-export {
-  K0smotronTenantPermissionPolicy,
-  type K0smotronGrant,
-  type K0smotronTenantPolicyOptions,
-} from './permissions/tenantPermissionPolicy';
+export { K0smotronTenantPermissionPolicy, type K0smotronGrant, type K0smotronTenantPolicyOptions } from './permissions/tenantPermissionPolicy';
 export { clusterOwner, normalizeEntityRef } from './service/managementClusters';
 export { checkOwnerClaim } from './service/ownerClaim';
 export { redactUrlCredentials, shortErrorMessage } from './service/redact';

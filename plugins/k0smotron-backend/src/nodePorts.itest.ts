@@ -41,7 +41,10 @@ afterAll(async () => {
 });
 
 const create = (name: string, service: Record<string, unknown>) =>
-  request(t.backend.server).post('/api/k0smotron/clusters/test').set('Authorization', user).send({ namespace: ns, name, spec: { replicas: 1, service } });
+  request(t.backend.server)
+    .post('/api/k0smotron/clusters/test')
+    .set('Authorization', user)
+    .send({ namespace: ns, name, spec: { replicas: 1, service } });
 
 async function allServices(): Promise<V1Service[]> {
   return (await core.listServiceForAllNamespaces()).items;
@@ -90,7 +93,10 @@ it('gives two NodePort Clusters without ports different free pairs, says which, 
   expect(t.logs.text()).toContain(`${b.apiPort} (API) and ${b.konnectivityPort} (konnectivity)`);
 
   // Accepted: the reconciler made both NodePort Services on exactly those ports, with no conflict.
-  for (const [name, pair] of [['np-a', a], ['np-b', b]] as const) {
+  for (const [name, pair] of [
+    ['np-a', a],
+    ['np-b', b],
+  ] as const) {
     const svc = await nodePortService(name);
     expect((svc.spec?.ports ?? []).map(p => p.nodePort).sort()).toEqual([pair.apiPort, pair.konnectivityPort].sort());
     const conditions = (await client.getCluster(ns, name))?.status?.conditions ?? [];
@@ -104,7 +110,11 @@ it('keeps the ports the user gave, and leaves ClusterIP Clusters alone', async (
   const given = await create('np-given', { type: 'NodePort', apiPort: free.apiPort, konnectivityPort: free.konnectivityPort });
   expect(given.status).toBe(201);
   expect(given.body).not.toHaveProperty('nodePorts');
-  expect((await client.getCluster(ns, 'np-given'))?.spec?.service).toEqual({ type: 'NodePort', apiPort: free.apiPort, konnectivityPort: free.konnectivityPort });
+  expect((await client.getCluster(ns, 'np-given'))?.spec?.service).toEqual({
+    type: 'NodePort',
+    apiPort: free.apiPort,
+    konnectivityPort: free.konnectivityPort,
+  });
   const clusterIp = await create('np-cip', { type: 'ClusterIP' });
   expect(clusterIp.status).toBe(201);
   expect(clusterIp.body).not.toHaveProperty('nodePorts');
@@ -157,10 +167,14 @@ it('with Services listable only in the served namespaces, chooses from what it s
   const namespacedKc = impersonating('namespaced');
   const mc = { kubeConfig: namespacedKc, client: new K0smotronClient(namespacedKc), namespaces: [ns] };
   const held = nodePortsInUse((await core.listNamespacedService({ namespace: ns })).items);
-  const { cluster, nodePorts } = await eventually('the Role to take effect', async () => {
-    const r = await withFreeNodePorts(mc, nodePortCluster('np-namespaced'));
-    return r.nodePorts?.chosen ? r : undefined;
-  }, 15_000);
+  const { cluster, nodePorts } = await eventually(
+    'the Role to take effect',
+    async () => {
+      const r = await withFreeNodePorts(mc, nodePortCluster('np-namespaced'));
+      return r.nodePorts?.chosen ? r : undefined;
+    },
+    15_000,
+  );
   expect(nodePorts!.message).toContain(`only Services and Clusters of namespace ${ns} could be read`);
   expect(held.has(nodePorts!.apiPort) || held.has(nodePorts!.konnectivityPort)).toBe(false);
   expect(cluster.spec?.service).toEqual({ type: 'NodePort', apiPort: nodePorts!.apiPort, konnectivityPort: nodePorts!.konnectivityPort });
@@ -170,5 +184,7 @@ it('with Services listable only in the served namespaces, chooses from what it s
   const denied = await withFreeNodePorts({ kubeConfig: noneKc, client: new K0smotronClient(noneKc), namespaces: [ns] }, nodePortCluster('np-nobody'));
   expect(denied.cluster.spec).toEqual({ service: { type: 'NodePort' } });
   expect(denied.nodePorts).toMatchObject({ chosen: false, apiPort: 30443, konnectivityPort: 30132 });
-  expect(denied.nodePorts!.message).toMatch(/could not read Services to find free NodePorts \(all namespaces: forbidden: cannot list services: .*; namespace bs-nodeports-\w+: forbidden: cannot list services in namespace .*\); asking for the defaults 30443\/30132/);
+  expect(denied.nodePorts!.message).toMatch(
+    /could not read Services to find free NodePorts \(all namespaces: forbidden: cannot list services: .*; namespace bs-nodeports-\w+: forbidden: cannot list services in namespace .*\); asking for the defaults 30443\/30132/,
+  );
 });

@@ -24,11 +24,7 @@ import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-
 import type { Entity } from '@backstage/catalog-model';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
-import {
-  k0smotronClusterUpdatePermission,
-  k0smotronPermissions,
-  type ClusterListResponse,
-} from '@k0smotron/plugin-k0smotron-common';
+import { k0smotronClusterUpdatePermission, k0smotronPermissions, type ClusterListResponse } from '@k0smotron/plugin-k0smotron-common';
 import { createK0smotronClusterCreateAction, createK0smotronJoinTokenCreateAction } from '@k0smotron/plugin-scaffolder-backend-module-k0smotron';
 import catalogModule, { K0smotronEntityProvider } from '@k0smotron/plugin-catalog-backend-module-k0smotron';
 import k0smotronPlugin, { managementClustersServiceRef, type ManagementClustersService } from '.';
@@ -118,8 +114,16 @@ function policyModule() {
               admins: [PLATFORM],
               // On "west" nobody is a namespace owner: the teams get their namespace there by grant.
               grants: [
-                { claims: [TEAM_A], permissions: everyClusterPermission, conditions: { allOf: [isInManagementCluster({ managementClusters: ['west'] }), isInNamespace({ namespaces: [nsA] })] } },
-                { claims: [TEAM_B], permissions: everyClusterPermission, conditions: { allOf: [isInManagementCluster({ managementClusters: ['west'] }), isInNamespace({ namespaces: [nsB] })] } },
+                {
+                  claims: [TEAM_A],
+                  permissions: everyClusterPermission,
+                  conditions: { allOf: [isInManagementCluster({ managementClusters: ['west'] }), isInNamespace({ namespaces: [nsA] })] },
+                },
+                {
+                  claims: [TEAM_B],
+                  permissions: everyClusterPermission,
+                  conditions: { allOf: [isInManagementCluster({ managementClusters: ['west'] }), isInNamespace({ namespaces: [nsB] })] },
+                },
               ],
             }),
           );
@@ -164,7 +168,9 @@ beforeAll(async () => {
   // Anyone who may write Clusters in nsB could claim another owner with the annotation.
   await client.createCluster(cluster(nsB, 'forged', { 'backstage.io/owner': TEAM_A }));
   backend = await startTestBackend({
-    extensionPoints: [[catalogProcessingExtensionPoint, { addEntityProvider: (...p: Array<EntityProvider | EntityProvider[]>) => void providers.push(...p.flat()) }]],
+    extensionPoints: [
+      [catalogProcessingExtensionPoint, { addEntityProvider: (...p: Array<EntityProvider | EntityProvider[]>) => void providers.push(...p.flat()) }],
+    ],
     features: [
       k0smotronPlugin,
       import('@backstage/plugin-permission-backend'),
@@ -202,7 +208,9 @@ describe('REST API', () => {
     // the annotation is not trusted (the default owner, then bob's namespace grant).
     expect(await visible(bob)).toEqual([`east/${nsB}/b1`, `east/${nsB}/forged`, `west/${nsB}/b1`, `west/${nsB}/forged`]);
     expect(await visible(pat)).toHaveLength(6);
-    const filtered = await request(backend.server).get(api(`/clusters?managementCluster=east&namespace=${nsB}`)).set('Authorization', header(alice));
+    const filtered = await request(backend.server)
+      .get(api(`/clusters?managementCluster=east&namespace=${nsB}`))
+      .set('Authorization', header(alice));
     expect(filtered.body.items).toEqual([]);
   });
 
@@ -222,13 +230,21 @@ describe('REST API', () => {
 
   it.each(clusterAccess)('%s reads, pauses, resumes and asks a join token for %s: %d', async (user, template, status) => {
     const ref = clusterRef(template);
-    const read = await request(backend.server).get(api(`/clusters/${ref}`)).set('Authorization', header(user));
+    const read = await request(backend.server)
+      .get(api(`/clusters/${ref}`))
+      .set('Authorization', header(user));
     expect(read.status).toBe(status);
     for (const paused of [true, false]) {
-      const patch = await request(backend.server).patch(api(`/clusters/${ref}`)).set('Authorization', header(user)).send({ paused });
+      const patch = await request(backend.server)
+        .patch(api(`/clusters/${ref}`))
+        .set('Authorization', header(user))
+        .send({ paused });
       expect(patch.status).toBe(status);
     }
-    const join = await request(backend.server).post(api(`/clusters/${ref}/join-tokens`)).set('Authorization', header(user)).send({ role: 'worker', expiry: '0s' });
+    const join = await request(backend.server)
+      .post(api(`/clusters/${ref}/join-tokens`))
+      .set('Authorization', header(user))
+      .send({ role: 'worker', expiry: '0s' });
     // Allowed users get as far as the tenant policy, which refuses a never-expiring token.
     expect(join.status).toBe(status === 404 ? 404 : 400);
   });
@@ -236,12 +252,18 @@ describe('REST API', () => {
   // Deleting is tried where it must fail only (a refused delete changes nothing, so the rows
   // above still hold); allowed deletes are in the create test.
   it.each(clusterAccess.filter(([, , status]) => status === 404))('%s cannot delete %s: %d', async (user, template) => {
-    const del = await request(backend.server).delete(api(`/clusters/${clusterRef(template)}`)).set('Authorization', header(user));
+    const del = await request(backend.server)
+      .delete(api(`/clusters/${clusterRef(template)}`))
+      .set('Authorization', header(user));
     expect(del.status).toBe(404);
   });
 
-  it('creates only in the team\'s own namespace and management cluster, with an owner the user holds', async () => {
-    const create = (user: string, mc: string, body: object) => request(backend.server).post(api(`/clusters/${mc}`)).set('Authorization', header(user)).send(body);
+  it("creates only in the team's own namespace and management cluster, with an owner the user holds", async () => {
+    const create = (user: string, mc: string, body: object) =>
+      request(backend.server)
+        .post(api(`/clusters/${mc}`))
+        .set('Authorization', header(user))
+        .send(body);
     expect((await create(alice, 'east', { namespace: nsA, name: 'a2', spec: { replicas: 1 } })).status).toBe(201);
     expect((await create(alice, 'west', { namespace: nsA, name: 'a3', spec: {} })).status).toBe(201);
     const crossNs = await create(alice, 'east', { namespace: nsB, name: 'a4', spec: {} });
@@ -254,12 +276,27 @@ describe('REST API', () => {
     expect((await create(pat, 'east', { namespace: nsA, name: 'a6', spec: { k0sConfig: {} } })).status).toBe(201);
     expect((await client.listClusters(nsB)).map(c => c.metadata.name).sort()).toEqual(['b1', 'forged']);
     // Deleting: alice her own, never bob's.
-    expect((await request(backend.server).delete(api(`/clusters/east/${nsA}/a2`)).set('Authorization', header(alice))).status).toBe(202);
-    expect((await request(backend.server).delete(api(`/clusters/east/${nsB}/b1`)).set('Authorization', header(alice))).status).toBe(404);
+    expect(
+      (
+        await request(backend.server)
+          .delete(api(`/clusters/east/${nsA}/a2`))
+          .set('Authorization', header(alice))
+      ).status,
+    ).toBe(202);
+    expect(
+      (
+        await request(backend.server)
+          .delete(api(`/clusters/east/${nsB}/b1`))
+          .set('Authorization', header(alice))
+      ).status,
+    ).toBe(404);
   });
 
   it('controller join tokens need their own permission, which team members do not hold', async () => {
-    const res = await request(backend.server).post(api(`/clusters/east/${nsB}/b1/join-tokens`)).set('Authorization', header(bob)).send({ role: 'controller', expiry: '1h' });
+    const res = await request(backend.server)
+      .post(api(`/clusters/east/${nsB}/b1/join-tokens`))
+      .set('Authorization', header(bob))
+      .send({ role: 'controller', expiry: '1h' });
     expect(res.status).toBe(403);
     expect(res.body.error.message).toContain('k0smotron.jointoken.controller.create');
     expect(await client.listJoinTokenRequests(nsB)).toEqual([]);
@@ -311,13 +348,13 @@ describe('scaffolder actions', () => {
     await expect(createAction().handler(context(alice, { ...base, managementCluster: 'west', namespace: nsB, name: 's3' }))).rejects.toThrow(
       "permission 'k0smotron.cluster.create' is required",
     );
-    await expect(
-      createAction().handler(context(bob, { ...base, managementCluster: 'east', namespace: nsB, name: 's4', owner: TEAM_A })),
-    ).rejects.toThrow('neither you nor a group you belong to');
+    await expect(createAction().handler(context(bob, { ...base, managementCluster: 'east', namespace: nsB, name: 's4', owner: TEAM_A }))).rejects.toThrow(
+      'neither you nor a group you belong to',
+    );
     expect((await client.listClusters(nsB)).map(c => c.metadata.name).sort()).toEqual(['b1', 'forged']);
   });
 
-  it('issues join tokens only for the team\'s own Clusters, within the tenant policy', async () => {
+  it("issues join tokens only for the team's own Clusters, within the tenant policy", async () => {
     const join = (user: string, input: Record<string, unknown>) => joinAction().handler(context(user, { managementCluster: 'east', ...input }));
     await expect(join(alice, { namespace: nsB, name: 'b1', role: 'worker', expiry: '1h' })).rejects.toThrow('not found');
     await expect(join(bob, { namespace: nsB, name: 'b1', role: 'controller', expiry: '1h' })).rejects.toThrow('k0smotron.jointoken.controller.create');
@@ -341,8 +378,14 @@ describe('catalog module', () => {
     expect(owners[`east/${nsB}/forged`]).toBe(TEAM_B);
     expect(owners[`west/${nsB}/forged`]).toBe(PLATFORM);
     // What the catalog's IS_ENTITY_OWNER gives a team equals the Clusters it owns in k0smotron.
-    for (const [user, team] of [[alice, TEAM_A], [bob, TEAM_B]]) {
-      const owned = entities.filter(e => e.spec?.owner === team).map(e => e.metadata.annotations?.['k0smotron.io/cluster']).sort();
+    for (const [user, team] of [
+      [alice, TEAM_A],
+      [bob, TEAM_B],
+    ]) {
+      const owned = entities
+        .filter(e => e.spec?.owner === team)
+        .map(e => e.metadata.annotations?.['k0smotron.io/cluster'])
+        .sort();
       const restVisibleOnEast = (await visible(user)).filter(r => r.startsWith('east/'));
       expect(owned).toEqual(restVisibleOnEast);
     }

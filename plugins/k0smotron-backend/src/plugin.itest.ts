@@ -124,10 +124,14 @@ describe('routes', () => {
     expect(summary.uid).toBeTruthy();
 
     // The list is served from the watch cache: the new Cluster shows up within a few seconds.
-    const listed = await eventually('web in GET /clusters', async () => {
-      const res = await request(t.backend.server).get(api('/clusters')).set('Authorization', user);
-      return (res.body as ClusterListResponse).items.find(c => c.name === 'web');
-    }, 5_000);
+    const listed = await eventually(
+      'web in GET /clusters',
+      async () => {
+        const res = await request(t.backend.server).get(api('/clusters')).set('Authorization', user);
+        return (res.body as ClusterListResponse).items.find(c => c.name === 'web');
+      },
+      5_000,
+    );
     expect(listed.labels).toEqual({ env: 'test' });
 
     const filtered = await request(t.backend.server)
@@ -135,7 +139,9 @@ describe('routes', () => {
       .set('Authorization', user);
     expect(filtered.status).toBe(200);
     expect((filtered.body as ClusterListResponse).items).toEqual([]);
-    const notServed = await request(t.backend.server).get(api(`/clusters?namespace=${other}`)).set('Authorization', user);
+    const notServed = await request(t.backend.server)
+      .get(api(`/clusters?namespace=${other}`))
+      .set('Authorization', user);
     expect(notServed.body.items).toEqual([]);
 
     // Details: generated objects, events and certificate expiry, with no secret material.
@@ -157,7 +163,9 @@ describe('routes', () => {
         lastTimestamp: new Date(),
       },
     });
-    const details = await request(t.backend.server).get(api(`/clusters/test/${ns}/web`)).set('Authorization', user);
+    const details = await request(t.backend.server)
+      .get(api(`/clusters/test/${ns}/web`))
+      .set('Authorization', user);
     expect(details.status).toBe(200);
     const d = details.body as ClusterDetails;
     expect(d.spec.replicas).toBe(1);
@@ -169,9 +177,13 @@ describe('routes', () => {
     expect(d.certificates).toEqual([{ name: 'web-ca', purpose: 'ca', notAfter: expect.stringMatching(/^\d{4}-/) }]);
     expect(JSON.stringify(d)).not.toContain('PRIVATE KEY');
 
-    const missing = await request(t.backend.server).get(api(`/clusters/test/${ns}/nope`)).set('Authorization', user);
+    const missing = await request(t.backend.server)
+      .get(api(`/clusters/test/${ns}/nope`))
+      .set('Authorization', user);
     expect(missing.status).toBe(404);
-    const unknownMc = await request(t.backend.server).get(api(`/clusters/prod/${ns}/web`)).set('Authorization', user);
+    const unknownMc = await request(t.backend.server)
+      .get(api(`/clusters/prod/${ns}/web`))
+      .set('Authorization', user);
     expect(unknownMc.status).toBe(404);
     // The same answer as for a missing Cluster, and no list of what is configured.
     expect(unknownMc.body.error.message).toBe(`Cluster ${ns}/web not found in management cluster 'prod'`);
@@ -186,7 +198,10 @@ describe('routes', () => {
       .send({ replicas: 3, version: 'v1.30.2-k0s.0', paused: true });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ replicas: 3, version: 'v1.30.2-k0s.0', paused: true, phase: 'Paused' });
-    const unpaused = await request(t.backend.server).patch(api(`/clusters/test/${ns}/web`)).set('Authorization', user).send({ paused: false });
+    const unpaused = await request(t.backend.server)
+      .patch(api(`/clusters/test/${ns}/web`))
+      .set('Authorization', user)
+      .send({ paused: false });
     expect(unpaused.body.paused).toBe(false);
     const live = await client.getCluster(ns, 'web');
     expect(live?.metadata.annotations?.['k0smotron.io/paused']).toBeUndefined();
@@ -196,26 +211,38 @@ describe('routes', () => {
     expect(again.status).toBe(409);
 
     // Delete: 202, then gone from the list.
-    const deleted = await request(t.backend.server).delete(api(`/clusters/test/${ns}/web`)).set('Authorization', user);
+    const deleted = await request(t.backend.server)
+      .delete(api(`/clusters/test/${ns}/web`))
+      .set('Authorization', user);
     expect(deleted.status).toBe(202);
-    await eventually('web gone from GET /clusters', async () => {
-      const res = await request(t.backend.server).get(api('/clusters')).set('Authorization', user);
-      return !(res.body as ClusterListResponse).items.some(c => c.name === 'web');
-    }, 5_000);
+    await eventually(
+      'web gone from GET /clusters',
+      async () => {
+        const res = await request(t.backend.server).get(api('/clusters')).set('Authorization', user);
+        return !(res.body as ClusterListResponse).items.some(c => c.name === 'web');
+      },
+      5_000,
+    );
     expect(t.logs.text()).toMatch(/cluster-create/);
     expect(t.logs.text()).toMatch(/cluster-delete/);
   });
 
-  it('serves a kubeconfig of the user\'s own (never the stored admin one) only when enabled, and audits it', async () => {
+  it("serves a kubeconfig of the user's own (never the stored admin one) only when enabled, and audits it", async () => {
     await client.createCluster({ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'kc', namespace: ns }, spec: {} });
-    const notYet = await request(t.backend.server).get(api(`/clusters/test/${ns}/kc/kubeconfig`)).set('Authorization', user);
+    const notYet = await request(t.backend.server)
+      .get(api(`/clusters/test/${ns}/kc/kubeconfig`))
+      .set('Authorization', user);
     expect(notYet.status).toBe(404);
     expect(notYet.body.error.message).toContain('no status.endpoint');
-    await kubeConfig.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
-      { group: 'k0smotron.io', version: 'v1beta2', namespace: ns, plural: 'clusters', name: 'kc', body: { status: { endpoint: 'https://192.0.2.7:30443' } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
-    const noCa = await request(t.backend.server).get(api(`/clusters/test/${ns}/kc/kubeconfig`)).set('Authorization', user);
+    await kubeConfig
+      .makeApiClient(CustomObjectsApi)
+      .patchNamespacedCustomObjectStatus(
+        { group: 'k0smotron.io', version: 'v1beta2', namespace: ns, plural: 'clusters', name: 'kc', body: { status: { endpoint: 'https://192.0.2.7:30443' } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    const noCa = await request(t.backend.server)
+      .get(api(`/clusters/test/${ns}/kc/kubeconfig`))
+      .set('Authorization', user);
     expect(noCa.status).toBe(404);
     expect(noCa.body.error.message).toContain('Secret kc-ca');
 
@@ -225,7 +252,9 @@ describe('routes', () => {
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'kc-kubeconfig' }, stringData: { value: kubeconfig } } });
     const ca = createCa('kubernetes', new Date(), 1);
     await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'kc-ca' }, stringData: { 'tls.crt': ca.cert, 'tls.key': ca.key } } });
-    const ok = await request(t.backend.server).get(api(`/clusters/test/${ns}/kc/kubeconfig`)).set('Authorization', user);
+    const ok = await request(t.backend.server)
+      .get(api(`/clusters/test/${ns}/kc/kubeconfig`))
+      .set('Authorization', user);
     expect(ok.status).toBe(200);
     expect(ok.text).not.toContain('SECRETKEYDATA');
     const handed = new KubeConfig();
@@ -235,7 +264,9 @@ describe('routes', () => {
     expect(ok.headers['cache-control']).toBe('no-store');
     expect(t.logs.text()).toMatch(/kubeconfig-read/);
 
-    const off = await request(disabled.backend.server).get(api(`/clusters/test/${ns}/kc/kubeconfig`)).set('Authorization', user);
+    const off = await request(disabled.backend.server)
+      .get(api(`/clusters/test/${ns}/kc/kubeconfig`))
+      .set('Authorization', user);
     expect(off.status).toBe(404);
     expect(off.body.error.message).toContain('k0smotron.kubeconfigAccess.enabled');
   });
@@ -251,11 +282,16 @@ describe('routes', () => {
     });
     for (const name of ['corp-ca', 'byo-ca']) {
       const ca = await createCa(name, new Date(), 30);
-      await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': ca.cert, 'tls.key': ca.key } } });
+      await core.createNamespacedSecret({
+        namespace: ns,
+        body: { metadata: { name }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': ca.cert, 'tls.key': ca.key } },
+      });
       secretsWritten.push(ca.key);
     }
     const d = await eventually('the details of byo', async () => {
-      const res = await request(t.backend.server).get(api(`/clusters/test/${ns}/byo`)).set('Authorization', user);
+      const res = await request(t.backend.server)
+        .get(api(`/clusters/test/${ns}/byo`))
+        .set('Authorization', user);
       return res.status === 200 ? (res.body as ClusterDetails) : undefined;
     });
     expect(d.certificates).toEqual([{ name: 'corp-ca', purpose: 'ca', notAfter: expect.stringMatching(/^\d{4}-/) }]);
@@ -334,7 +370,11 @@ describe('400 for bad bodies, with nothing written', () => {
   ];
 
   it.each(bad)('%s', async (_what, body, path) => {
-    const json = JSON.parse(JSON.stringify(body).replace(/"NS"/g, JSON.stringify(ns)).replace(/"OTHER"/g, JSON.stringify(other)));
+    const json = JSON.parse(
+      JSON.stringify(body)
+        .replace(/"NS"/g, JSON.stringify(ns))
+        .replace(/"OTHER"/g, JSON.stringify(other)),
+    );
     const res = await request(t.backend.server).post(api('/clusters/test')).set('Authorization', user).send(json);
     expect(res.status).toBe(400);
     expect(res.body.error.name).toBe('InputError');
@@ -344,12 +384,22 @@ describe('400 for bad bodies, with nothing written', () => {
   });
 
   it('400s invalid JSON, bad updates and bad join-token bodies', async () => {
-    const raw = await request(t.backend.server).post(api('/clusters/test')).set('Authorization', user).set('Content-Type', 'application/json').send('{"namespace":');
+    const raw = await request(t.backend.server)
+      .post(api('/clusters/test'))
+      .set('Authorization', user)
+      .set('Content-Type', 'application/json')
+      .send('{"namespace":');
     expect(raw.status).toBe(400);
-    const upd = await request(t.backend.server).patch(api(`/clusters/test/${ns}/kc`)).set('Authorization', user).send({ replicas: 'three' });
+    const upd = await request(t.backend.server)
+      .patch(api(`/clusters/test/${ns}/kc`))
+      .set('Authorization', user)
+      .send({ replicas: 'three' });
     expect(upd.status).toBe(400);
     expect(upd.body.fieldErrors[0].path).toBe('replicas');
-    const jt = await request(t.backend.server).post(api(`/clusters/test/${ns}/kc/join-tokens`)).set('Authorization', user).send({ role: 'admin' });
+    const jt = await request(t.backend.server)
+      .post(api(`/clusters/test/${ns}/kc/join-tokens`))
+      .set('Authorization', user)
+      .send({ role: 'admin' });
     expect(jt.status).toBe(400);
     expect(jt.body.fieldErrors[0].path).toBe('role');
     const phase = await request(t.backend.server).get(api('/clusters?phase=Running')).set('Authorization', user);
@@ -379,14 +429,23 @@ describe('tenant policy, self-service fields and redaction', () => {
   });
 
   it('refuses an owner the user does not belong to', async () => {
-    const res = await request(t.backend.server).post(api('/clusters/test')).set('Authorization', user).send({ namespace: ns, name: 'own', spec: {}, owner: 'group:default/team-b' });
+    const res = await request(t.backend.server)
+      .post(api('/clusters/test'))
+      .set('Authorization', user)
+      .send({ namespace: ns, name: 'own', spec: {}, owner: 'group:default/team-b' });
     expect(res.status).toBe(403);
     expect(res.body.error.message).toContain("owner 'group:default/team-b' is neither you nor a group you belong to");
   });
 
   it('refuses join tokens the tenant policy does not allow, before writing anything', async () => {
-    for (const [expiry, message] of [['0s', 'never expires'], ['48h', 'longer than the operator\'s policy allows']]) {
-      const res = await request(t.backend.server).post(api(`/clusters/test/${ns}/kc/join-tokens`)).set('Authorization', user).send({ role: 'worker', expiry });
+    for (const [expiry, message] of [
+      ['0s', 'never expires'],
+      ['48h', "longer than the operator's policy allows"],
+    ]) {
+      const res = await request(t.backend.server)
+        .post(api(`/clusters/test/${ns}/kc/join-tokens`))
+        .set('Authorization', user)
+        .send({ role: 'worker', expiry });
       expect(res.status).toBe(400);
       expect(res.body.fieldErrors).toEqual([{ path: 'expiry', message: expect.stringContaining(message) }]);
     }
@@ -395,10 +454,15 @@ describe('tenant policy, self-service fields and redaction', () => {
 
   it('refuses a controller token for storage no other controller can join, saying why, before writing anything', async () => {
     // kc keeps its data in the etcd k0smotron runs beside it: k0s would refuse the controller.
-    const res = await request(t.backend.server).post(api(`/clusters/test/${ns}/kc/join-tokens`)).set('Authorization', user).send({ role: 'controller', expiry: '1h' });
+    const res = await request(t.backend.server)
+      .post(api(`/clusters/test/${ns}/kc/join-tokens`))
+      .set('Authorization', user)
+      .send({ role: 'controller', expiry: '1h' });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/^the Cluster's storage does not allow this join token: /);
-    expect(res.body.fieldErrors).toEqual([{ path: 'role', message: expect.stringMatching(new RegExp(`^Cluster ${ns}/kc cannot take another controller: .*raise spec\\.replicas`)) }]);
+    expect(res.body.fieldErrors).toEqual([
+      { path: 'role', message: expect.stringMatching(new RegExp(`^Cluster ${ns}/kc cannot take another controller: .*raise spec\\.replicas`)) },
+    ]);
     expect(await client.listJoinTokenRequests(ns)).toEqual([]);
   });
 
@@ -418,7 +482,10 @@ describe('tenant policy, self-service fields and redaction', () => {
       .set('Authorization', user)
       .send({ role: 'controller', expiry: '1h' })
       .then(r => r);
-    const name = await eventually('the JoinTokenRequest of kinesec', async () => (await client.listJoinTokenRequests(ns, `${LABEL_CLUSTER}=kinesec`))[0]?.metadata.name);
+    const name = await eventually(
+      'the JoinTokenRequest of kinesec',
+      async () => (await client.listJoinTokenRequests(ns, `${LABEL_CLUSTER}=kinesec`))[0]?.metadata.name,
+    );
     expect(name).toMatch(/^kinesec-controller-[0-9a-f]{6}$/);
     await custom.patchNamespacedCustomObjectStatus(
       {
@@ -427,7 +494,19 @@ describe('tenant policy, self-service fields and redaction', () => {
         namespace: ns,
         plural: 'jointokenrequests',
         name: name!,
-        body: { status: { conditions: [{ type: 'JoinTokenSecretCreated', status: 'False', reason: 'StorageNotJoinable', message: why, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }] } },
+        body: {
+          status: {
+            conditions: [
+              {
+                type: 'JoinTokenSecretCreated',
+                status: 'False',
+                reason: 'StorageNotJoinable',
+                message: why,
+                lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+              },
+            ],
+          },
+        },
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
@@ -447,7 +526,9 @@ describe('tenant policy, self-service fields and redaction', () => {
       spec: { storage: { type: 'kine', kine: { dataSourceURL: 'postgres://kine:s3cr3t-pw@db.example:5432/kine' } } },
     });
     secretsWritten.push('s3cr3t-pw');
-    const res = await request(t.backend.server).get(api(`/clusters/test/${ns}/kine`)).set('Authorization', user);
+    const res = await request(t.backend.server)
+      .get(api(`/clusters/test/${ns}/kine`))
+      .set('Authorization', user);
     expect(res.status).toBe(200);
     expect(res.text).not.toContain('s3cr3t-pw');
     expect((res.body as ClusterDetails).spec.storage?.kine?.dataSourceURL).toBe('postgres://kine:[redacted]@db.example:5432/kine');

@@ -1,11 +1,7 @@
 import { coreServices, createBackendFeatureLoader, createBackendPlugin } from '@backstage/backend-plugin-api';
 import { k0smotronReconcilerExtensionPoint, type ChildApiResolver, type FunctionalProbeOptions } from '@k0smotron/plugin-k0smotron-node';
 import { k0smotronPermissions, parseClusterAnnotation } from '@k0smotron/plugin-k0smotron-common';
-import {
-  k0smotronClusterPermissionResourceRef,
-  k0smotronClusterPermissionRules,
-  type ClusterResource,
-} from './permissions/clusterPermissions';
+import { k0smotronClusterPermissionResourceRef, k0smotronClusterPermissionRules, type ClusterResource } from './permissions/clusterPermissions';
 import { managementClustersServiceRef } from './service/managementClusters';
 import { createRouter } from './service/router';
 import { readKubeconfigLifetimeMs } from './service/userKubeconfig';

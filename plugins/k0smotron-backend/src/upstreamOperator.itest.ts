@@ -33,7 +33,8 @@ let cluster: TestCluster;
 let kc: KubeConfig;
 let t: K0smotronTestBackend | undefined;
 // Nothing listens there: a route that tries the control plane fails at once, on this machine.
-const adminKubeconfig = (name: string) => `apiVersion: v1\nkind: Config\nclusters:\n- name: ${name}-k0s\n  cluster:\n    server: https://127.0.0.1:1\ncurrent-context: ''\n`;
+const adminKubeconfig = (name: string) =>
+  `apiVersion: v1\nkind: Config\nclusters:\n- name: ${name}-k0s\n  cluster:\n    server: https://127.0.0.1:1\ncurrent-context: ''\n`;
 const api = (path: string) => `/api/k0smotron/clusters${path}`;
 
 beforeAll(async () => {
@@ -64,7 +65,14 @@ beforeAll(async () => {
     spec: { replicas: 1, externalAddress: '127.0.0.1', service: { type: 'NodePort', apiPort: 30444, konnectivityPort: 30133 } },
     ca,
     adminKubeconfig: adminKubeconfig('broken'),
-    status: () => upstreamClusterStatus({ name: 'broken', replicas: 1, readyReplicas: 1, exposed: true, functionalError: "failed to get namespace 'kube-system': connection refused" }),
+    status: () =>
+      upstreamClusterStatus({
+        name: 'broken',
+        replicas: 1,
+        readyReplicas: 1,
+        exposed: true,
+        functionalError: "failed to get namespace 'kube-system': connection refused",
+      }),
   });
   t = await startK0smotronTestBackend({
     features: [k0smotronPlugin],
@@ -100,7 +108,9 @@ it('lists upstream Clusters with their phase, readiness and a derived endpoint',
 });
 
 it('details show what upstream made under the Cluster and its conditions as upstream wrote them', async () => {
-  const res = await request(t!.backend.server).get(api(`/test/${ns}/inside`)).set('Authorization', user);
+  const res = await request(t!.backend.server)
+    .get(api(`/test/${ns}/inside`))
+    .set('Authorization', user);
   expect(res.status).toBe(200);
   const d = res.body as ClusterDetails;
   expect(d.phase).toBe('Available');
@@ -112,10 +122,16 @@ it('details show what upstream made under the Cluster and its conditions as upst
 });
 
 it('issues a join token from the Secret upstream writes, with the expiry it implies', async () => {
-  const controller = startUpstreamJoinTokenController(kc, ns, () => ({ token: k0sJoinToken('https://127.0.0.1:30443', ca.cert, 'ghijkl', '0123456789ghijkl'), id: 'ghijkl' }));
+  const controller = startUpstreamJoinTokenController(kc, ns, () => ({
+    token: k0sJoinToken('https://127.0.0.1:30443', ca.cert, 'ghijkl', '0123456789ghijkl'),
+    id: 'ghijkl',
+  }));
   try {
     const before = Date.now();
-    const res = await request(t!.backend.server).post(api(`/test/${ns}/edge/join-tokens`)).set('Authorization', user).send({ role: 'worker', expiry: '1h' });
+    const res = await request(t!.backend.server)
+      .post(api(`/test/${ns}/edge/join-tokens`))
+      .set('Authorization', user)
+      .send({ role: 'worker', expiry: '1h' });
     expect(res.status).toBe(201);
     const body = res.body as JoinTokenResponse;
     expect(gunzipSync(Buffer.from(body.token, 'base64')).toString()).toContain('token: ghijkl.0123456789ghijkl');
@@ -130,12 +146,16 @@ it('issues a join token from the Secret upstream writes, with the expiry it impl
 });
 
 it('signs a user kubeconfig for the derived endpoint, and the workers route tries that endpoint', async () => {
-  const res = await request(t!.backend.server).get(api(`/test/${ns}/edge/kubeconfig`)).set('Authorization', user);
+  const res = await request(t!.backend.server)
+    .get(api(`/test/${ns}/edge/kubeconfig`))
+    .set('Authorization', user);
   expect(res.status).toBe(200);
   const cfg = parse(res.text) as { clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }> };
   expect(cfg.clusters[0].cluster.server).toBe('https://127.0.0.1:30443');
   expect(Buffer.from(cfg.clusters[0].cluster['certificate-authority-data'], 'base64').toString()).toBe(ca.cert);
-  const workers = await request(t!.backend.server).get(api(`/test/${ns}/broken/workers`)).set('Authorization', user);
+  const workers = await request(t!.backend.server)
+    .get(api(`/test/${ns}/broken/workers`))
+    .set('Authorization', user);
   expect(workers.status).toBe(503);
   expect(workers.body.error.message).toMatch(new RegExp(`^the control plane of ${ns}/broken did not list its nodes at https://127\\.0\\.0\\.1:30444: `));
 });

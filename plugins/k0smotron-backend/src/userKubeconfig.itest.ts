@@ -88,7 +88,10 @@ beforeAll(async () => {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
   const ref = { group: 'k0smotron.io', version: 'v1beta2', namespace: ns, plural: 'clusters' };
   await api.createNamespacedCustomObject({ ...ref, body: { apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', metadata: { name: 'demo' }, spec: {} } });
-  await api.patchNamespacedCustomObjectStatus({ ...ref, name: 'demo', body: { status: { endpoint: child.url } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  await api.patchNamespacedCustomObjectStatus(
+    { ...ref, name: 'demo', body: { status: { endpoint: child.url } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
   t = await startK0smotronTestBackend({
     features: [k0smotronPlugin],
     config: {

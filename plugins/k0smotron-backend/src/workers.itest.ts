@@ -42,11 +42,15 @@ it('lists the Node a worker registered with a token from the REST route, as the 
   const worker = await joinWorker({ token: (token.body as JoinTokenResponse).token, name: 'listed-worker', log: () => {} });
   bed!.workers.push(worker);
 
-  const listed = await eventually('the joined worker listed Ready', async () => {
-    const res = await workersOf('nodes');
-    const body = res.body as ClusterWorkersResponse;
-    return res.status === 200 && body.nodes.some(n => n.name === 'listed-worker' && n.ready === 'True') ? body : undefined;
-  }, 120_000);
+  const listed = await eventually(
+    'the joined worker listed Ready',
+    async () => {
+      const res = await workersOf('nodes');
+      const body = res.body as ClusterWorkersResponse;
+      return res.status === 200 && body.nodes.some(n => n.name === 'listed-worker' && n.ready === 'True') ? body : undefined;
+    },
+    120_000,
+  );
   expect(listed.total).toBe(1);
   expect(listed.ready).toBe(1);
   const node = listed.nodes[0];

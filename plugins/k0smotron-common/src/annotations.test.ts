@@ -50,9 +50,7 @@ describe('k0smotronPermissions', () => {
 describe('clusterEntityName', () => {
   it('joins management cluster, namespace and name', () => {
     expect(clusterEntityName({ managementCluster: 'local', namespace: 'team-a', name: 'web' })).toBe('local-team-a-web');
-    expect(clusterEntityRef({ managementCluster: 'local', namespace: 'team-a', name: 'web' })).toBe(
-      'resource:default/local-team-a-web',
-    );
+    expect(clusterEntityRef({ managementCluster: 'local', namespace: 'team-a', name: 'web' })).toBe('resource:default/local-team-a-web');
   });
 
   it('shortens long names to 63 characters, keeping them distinct and valid', () => {

@@ -3,11 +3,7 @@ import CloudQueueIcon from '@material-ui/icons/CloudQueue';
 import ExtensionIcon from '@material-ui/icons/Extension';
 import { createDevApp } from '@backstage/dev-utils';
 import { Content, Header, Page, SidebarItem, TabbedLayout } from '@backstage/core-components';
-import {
-  createApiFactory,
-  createPlugin,
-  createRoutableExtension,
-} from '@backstage/core-plugin-api';
+import { createApiFactory, createPlugin, createRoutableExtension } from '@backstage/core-plugin-api';
 import { catalogApiRef, EntityProvider, entityRouteRef, useEntity } from '@backstage/plugin-catalog-react';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
@@ -15,13 +11,7 @@ import { InMemoryCatalogClient } from '@backstage/catalog-client/testUtils';
 import type { Entity } from '@backstage/catalog-model';
 import { K0SMOTRON_CLUSTER_ANNOTATION, formatClusterAnnotation } from '@k0smotron/plugin-k0smotron-common';
 import { useParams } from 'react-router-dom';
-import {
-  EntityK0smotronClusterCard,
-  EntityK0smotronContent,
-  K0smotronClustersPage,
-  k0smotronApiRef,
-  k0smotronPlugin,
-} from '../src';
+import { EntityK0smotronClusterCard, EntityK0smotronContent, K0smotronClustersPage, k0smotronApiRef, k0smotronPlugin } from '../src';
 import { FixtureK0smotronApi } from './FixtureK0smotronApi';
 
 // `npm start -w @k0smotron/plugin-k0smotron`: the card, the tab and the page against fixture

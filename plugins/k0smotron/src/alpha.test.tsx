@@ -9,13 +9,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { SWRConfig } from 'swr';
 import { clusterDetailsFixture } from './__fixtures__/clusters';
 import { DEFAULT_SETTINGS, clusterEntity, mockK0smotronApi } from './testing/render';
-import k0smotronPlugin, {
-  k0smotronApi,
-  k0smotronApiRef,
-  k0smotronClusterEntityCard,
-  k0smotronClusterEntityContent,
-  k0smotronClustersPage,
-} from './alpha';
+import k0smotronPlugin, { k0smotronApi, k0smotronApiRef, k0smotronClusterEntityCard, k0smotronClusterEntityContent, k0smotronClustersPage } from './alpha';
 
 function permissions(deny: string[] = []) {
   return mockApis.permission({
@@ -49,7 +43,12 @@ describe('new frontend system plugin', () => {
       <SWRConfig value={{ provider: () => new Map() }}>
         <EntityProvider entity={clusterEntity()}>{tester.reactElement()}</EntityProvider>
       </SWRConfig>,
-      { apis: [[k0smotronApiRef, api], [permissionApiRef, permissions()]] },
+      {
+        apis: [
+          [k0smotronApiRef, api],
+          [permissionApiRef, permissions()],
+        ],
+      },
     );
     expect(await screen.findByText('k0smotron control plane')).toBeInTheDocument();
     expect(await screen.findByText('3/3 ready')).toBeInTheDocument();

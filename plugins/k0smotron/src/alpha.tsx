@@ -1,11 +1,4 @@
-import {
-  ApiBlueprint,
-  PageBlueprint,
-  createFrontendPlugin,
-  createRouteRef,
-  discoveryApiRef,
-  fetchApiRef,
-} from '@backstage/frontend-plugin-api';
+import { ApiBlueprint, PageBlueprint, createFrontendPlugin, createRouteRef, discoveryApiRef, fetchApiRef } from '@backstage/frontend-plugin-api';
 import { EntityCardBlueprint, EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import CloudQueueIcon from '@material-ui/icons/CloudQueue';
 import { K0SMOTRON_CLUSTER_ANNOTATION } from '@k0smotron/plugin-k0smotron-common';

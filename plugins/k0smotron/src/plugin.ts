@@ -1,11 +1,4 @@
-import {
-  createApiFactory,
-  createComponentExtension,
-  createPlugin,
-  createRoutableExtension,
-  discoveryApiRef,
-  fetchApiRef,
-} from '@backstage/core-plugin-api';
+import { createApiFactory, createComponentExtension, createPlugin, createRoutableExtension, discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
 import { K0smotronClient, k0smotronApiRef } from './api';
 import { rootRouteRef } from './routes';
 

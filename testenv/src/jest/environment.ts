@@ -13,8 +13,7 @@ export default class IntegrationEnvironment extends TestEnvironment {
     const kubeconfig = process.env[ENV.kubeconfig];
     if (kubectl && kubeconfig) {
       for (const ns of namespaces) {
-        const run = (args: string[]) =>
-          spawnSync(kubectl, ['--kubeconfig', kubeconfig, ...args], { stdio: 'ignore', timeout: 30_000 });
+        const run = (args: string[]) => spawnSync(kubectl, ['--kubeconfig', kubeconfig, ...args], { stdio: 'ignore', timeout: 30_000 });
         run(['delete', 'services', '--all', '-n', ns, '--wait=false']);
         run(['delete', 'namespace', ns, '--wait=false']);
       }

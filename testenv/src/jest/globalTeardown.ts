@@ -25,7 +25,5 @@ export default async function globalTeardown(): Promise<void> {
   kc.loadFromFile(kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
   const list = await core.listNamespace({ labelSelector: `${TEST_RUN_LABEL}=${state.runId}` });
-  await Promise.all(
-    list.items.map(ns => core.deleteNamespace({ name: ns.metadata!.name! }).catch(() => undefined)),
-  );
+  await Promise.all(list.items.map(ns => core.deleteNamespace({ name: ns.metadata!.name! }).catch(() => undefined)));
 }

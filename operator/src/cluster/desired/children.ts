@@ -83,7 +83,7 @@ export function desiredChildren(view: ClusterView, facts: ChildFacts): Children 
   const children: Children = { service, etcdService, etcdStatefulSet, configMap, entrypoint, endpointConfigMap, statefulSet, etcdDefragCronJob };
   if (!view.patches.length) return children;
   const patched = applyPatches(childList(children), view.patches);
-  const byKey = new Map(patched.map((o) => [`${o.kind}/${o.metadata?.name}`, o]));
+  const byKey = new Map(patched.map(o => [`${o.kind}/${o.metadata?.name}`, o]));
   const pick = <T extends KubernetesObject | undefined>(o: T): T => (o ? (byKey.get(`${o.kind}/${o.metadata?.name}`) as T) : o);
   return {
     service: pick(service),

@@ -131,9 +131,24 @@ describe('resolveEndpoint', () => {
     expect(resolveEndpoint(v, { nodes: [] })).toEqual({ known: true, host: 'api.example.com', source: 'spec', url: 'https://api.example.com:30443' });
   });
   it('NodePort: a Ready node ExternalIP, else InternalIP; never a NotReady node', () => {
-    const nodes = [readyNode('a', [['InternalIP', '192.0.2.9']]), readyNode('b', [['InternalIP', '10.0.0.1'], ['ExternalIP', '203.0.113.5']], false)];
+    const nodes = [
+      readyNode('a', [['InternalIP', '192.0.2.9']]),
+      readyNode(
+        'b',
+        [
+          ['InternalIP', '10.0.0.1'],
+          ['ExternalIP', '203.0.113.5'],
+        ],
+        false,
+      ),
+    ];
     expect(resolveEndpoint(np, { nodes })).toMatchObject({ host: '192.0.2.9', url: 'https://192.0.2.9:30443' });
-    nodes.push(readyNode('c', [['InternalIP', '10.0.0.2'], ['ExternalDNS', 'c.example.com']]));
+    nodes.push(
+      readyNode('c', [
+        ['InternalIP', '10.0.0.2'],
+        ['ExternalDNS', 'c.example.com'],
+      ]),
+    );
     expect(resolveEndpoint(np, { nodes })).toMatchObject({ host: 'c.example.com' });
     expect(resolveEndpoint(np, { nodes: [] })).toMatchObject({ known: false, reason: 'NoReadyNode' });
   });
@@ -177,7 +192,15 @@ describe('k0s config', () => {
     expect(cfg.spec.api.port).toBe(30443);
     expect(cfg.spec.api.externalAddress).toBe('192.0.2.2');
     expect(cfg.spec.api.sans).toEqual(
-      ['10.96.0.20', '192.0.2.2', 'kmc-demo-nodeport', 'kmc-demo-nodeport.ns1', 'kmc-demo-nodeport.ns1.svc', 'kmc-demo-nodeport.ns1.svc.cluster.local', 'zz.example.com'].sort(),
+      [
+        '10.96.0.20',
+        '192.0.2.2',
+        'kmc-demo-nodeport',
+        'kmc-demo-nodeport.ns1',
+        'kmc-demo-nodeport.ns1.svc',
+        'kmc-demo-nodeport.ns1.svc.cluster.local',
+        'zz.example.com',
+      ].sort(),
     );
     expect(cfg.spec.konnectivity).toEqual({ adminPort: 8133, agentPort: 30132 });
     expect(cfg.spec.storage).toEqual({
@@ -220,9 +243,13 @@ describe('k0s config', () => {
   });
   it('dedupes SANs', () => {
     const v = clusterView(cluster({ service: { type: 'ClusterIP' } }));
-    expect(apiSans(v, { userSans: ['kmc-demo'], clusterIPs: ['10.0.0.1', '10.0.0.1'] })).toEqual(
-      ['10.0.0.1', 'kmc-demo', 'kmc-demo.ns1', 'kmc-demo.ns1.svc', 'kmc-demo.ns1.svc.cluster.local'],
-    );
+    expect(apiSans(v, { userSans: ['kmc-demo'], clusterIPs: ['10.0.0.1', '10.0.0.1'] })).toEqual([
+      '10.0.0.1',
+      'kmc-demo',
+      'kmc-demo.ns1',
+      'kmc-demo.ns1.svc',
+      'kmc-demo.ns1.svc.cluster.local',
+    ]);
   });
 });
 
@@ -261,7 +288,7 @@ describe('StatefulSet', () => {
     expect(pod.spec!.automountServiceAccountToken).toBe(false);
     expect(pod.spec!.serviceAccountName).toBe('sa1');
     expect(pod.spec!.topologySpreadConstraints).toHaveLength(1);
-    expect(pod.spec!.affinity!.podAntiAffinity!.preferredDuringSchedulingIgnoredDuringExecution!.map((t) => [t.weight, t.podAffinityTerm.topologyKey])).toEqual([
+    expect(pod.spec!.affinity!.podAntiAffinity!.preferredDuringSchedulingIgnoredDuringExecution!.map(t => [t.weight, t.podAffinityTerm.topologyKey])).toEqual([
       [100, 'topology.kubernetes.io/zone'],
       [50, 'kubernetes.io/hostname'],
     ]);
@@ -269,22 +296,26 @@ describe('StatefulSet', () => {
     expect(pod.spec!.initContainers).toBeUndefined();
     expect(entrypointScript(v)).toContain('cp -L /k0smotron-certs/* /var/lib/k0s/pki/');
     const c = pod.spec!.containers[0];
-    expect(c).toMatchObject({ name: 'controller', image: 'quay.io/k0sproject/k0s:v1.27.9-k0s.0', args: ['/bin/sh', '-c', '/k0smotron-entrypoint/k0smotron-entrypoint.sh'] });
+    expect(c).toMatchObject({
+      name: 'controller',
+      image: 'quay.io/k0sproject/k0s:v1.27.9-k0s.0',
+      args: ['/bin/sh', '-c', '/k0smotron-entrypoint/k0smotron-entrypoint.sh'],
+    });
     expect(c.resources).toEqual({ limits: { cpu: '1' } });
     expect(c.readinessProbe!.exec!.command).toEqual(['k0s', 'status']);
     expect(c.livenessProbe!.exec!.command).toEqual(['k0s', 'status']);
-    expect(c.ports!.map((p) => p.containerPort)).toEqual([30443, 30132]);
-    const mounts = Object.fromEntries(c.volumeMounts!.map((m) => [m.mountPath, m]));
+    expect(c.ports!.map(p => p.containerPort)).toEqual([30443, 30132]);
+    const mounts = Object.fromEntries(c.volumeMounts!.map(m => [m.mountPath, m]));
     expect(mounts['/var/lib/k0s'].name).toBe('kmc-demo');
     expect(mounts['/k0smotron-entrypoint']).toEqual({ name: 'entrypoint', mountPath: '/k0smotron-entrypoint', readOnly: true });
     expect(mounts['/var/lib/k0s/manifests/extra']).toMatchObject({ name: 'extra', readOnly: true });
     expect(mounts['/etc/extra']).toMatchObject({ name: mountVolumeName('/etc/extra'), readOnly: true });
     expect(mounts['/var/lib/k0s/manifests/control-plane-endpoint']).toBeDefined();
     expect(mounts['/k0smotron-certs']).toMatchObject({ name: 'certs', readOnly: true });
-    const vols = Object.fromEntries(pod.spec!.volumes!.map((x) => [x.name, x]));
+    const vols = Object.fromEntries(pod.spec!.volumes!.map(x => [x.name, x]));
     expect(vols['kmc-demo'].emptyDir).toEqual({});
     expect(vols.entrypoint.configMap).toEqual({ name: 'kmc-entrypoint-demo-config', defaultMode: 0o744 });
-    const projected = vols.certs.projected!.sources!.map((s) => [s.secret!.name, s.secret!.items!.map((i) => i.path)]);
+    const projected = vols.certs.projected!.sources!.map(s => [s.secret!.name, s.secret!.items!.map(i => i.path)]);
     expect(projected).toEqual([
       ['demo-ca', ['ca.crt', 'ca.key']],
       ['demo-sa', ['sa.pub', 'sa.key']],
@@ -312,7 +343,7 @@ describe('StatefulSet', () => {
   });
   it('persistence: hostPath and PVC volumeClaimTemplate', () => {
     const hp = desiredChildren(clusterView(cluster({ persistence: { type: 'hostPath', hostPath: '/data/k0s' } })), facts()).statefulSet;
-    expect(hp.spec!.template.spec!.volumes!.find((x) => x.name === 'kmc-demo')!.hostPath).toEqual({ path: '/data/k0s', type: 'DirectoryOrCreate' });
+    expect(hp.spec!.template.spec!.volumes!.find(x => x.name === 'kmc-demo')!.hostPath).toEqual({ path: '/data/k0s', type: 'DirectoryOrCreate' });
     const pvc = desiredChildren(
       clusterView(
         cluster({
@@ -333,7 +364,7 @@ describe('StatefulSet', () => {
         spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '2Gi' } } },
       },
     ]);
-    expect(pvc.spec!.template.spec!.volumes!.find((x) => x.name === 'kmc-demo')).toBeUndefined();
+    expect(pvc.spec!.template.spec!.volumes!.find(x => x.name === 'kmc-demo')).toBeUndefined();
     // k8s 1.20 has no persistentVolumeClaimRetentionPolicy; autoDeletePVCs is done by owner references instead.
     expect(pvc.spec).not.toHaveProperty('persistentVolumeClaimRetentionPolicy');
   });
@@ -358,13 +389,28 @@ describe('etcd', () => {
     const v = clusterView(
       cluster({
         replicas: 2,
-        storage: { type: 'etcd', etcd: { image: 'my/etcd:1', args: ['--quota-backend-bytes=1'], persistence: { size: '5Gi', storageClass: 'fast' }, resources: { requests: { cpu: '100m' } } } },
+        storage: {
+          type: 'etcd',
+          etcd: {
+            image: 'my/etcd:1',
+            args: ['--quota-backend-bytes=1'],
+            persistence: { size: '5Gi', storageClass: 'fast' },
+            resources: { requests: { cpu: '100m' } },
+          },
+        },
       }),
     );
     const c = desiredChildren(v, facts());
     expect(c.etcdService!.metadata!.name).toBe('kmc-demo-etcd');
-    expect(c.etcdService!.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, selector: { app: 'k0smotron', cluster: 'demo', component: 'etcd' } });
-    expect(c.etcdService!.spec!.ports!.map((p) => [p.name, p.port])).toEqual([['client', 2379], ['peer', 2380]]);
+    expect(c.etcdService!.spec).toMatchObject({
+      clusterIP: 'None',
+      publishNotReadyAddresses: true,
+      selector: { app: 'k0smotron', cluster: 'demo', component: 'etcd' },
+    });
+    expect(c.etcdService!.spec!.ports!.map(p => [p.name, p.port])).toEqual([
+      ['client', 2379],
+      ['peer', 2380],
+    ]);
     const sts = c.etcdStatefulSet!;
     expect(sts.metadata!.labels).toMatchObject({ component: 'etcd', 'app.kubernetes.io/component': 'etcd' });
     expect(sts.spec).toMatchObject({ replicas: 3, serviceName: 'kmc-demo-etcd', podManagementPolicy: 'Parallel' });
@@ -373,12 +419,16 @@ describe('etcd', () => {
     expect(etcd.image).toBe('my/etcd:1');
     expect(etcd.command).toEqual(expect.arrayContaining(['--quota-backend-bytes=1', '--data-dir=/var/lib/k0s/etcd', '--client-cert-auth=true']));
     expect(etcd.resources).toEqual({ requests: { cpu: '100m' } });
-    expect(etcd.env!.find((e) => e.name === 'ETCD_INITIAL_CLUSTER')!.value).toBe(
+    expect(etcd.env!.find(e => e.name === 'ETCD_INITIAL_CLUSTER')!.value).toBe(
       'kmc-demo-etcd-0=https://kmc-demo-etcd-0.kmc-demo-etcd:2380,kmc-demo-etcd-1=https://kmc-demo-etcd-1.kmc-demo-etcd:2380,kmc-demo-etcd-2=https://kmc-demo-etcd-2.kmc-demo-etcd:2380',
     );
     expect(sts.spec!.template.spec!.securityContext).toEqual({ fsGroup: 1001, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(sts.spec!.volumeClaimTemplates![0].spec).toEqual({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } });
-    const certs = sts.spec!.template.spec!.volumes![0].projected!.sources!.map((s) => s.secret!.name);
+    expect(sts.spec!.volumeClaimTemplates![0].spec).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      storageClassName: 'fast',
+      resources: { requests: { storage: '5Gi' } },
+    });
+    const certs = sts.spec!.template.spec!.volumes![0].projected!.sources!.map(s => s.secret!.name);
     expect(certs).toEqual(['demo-etcd', 'demo-etcd-server', 'demo-etcd-peer']);
     expect(sts.spec!.template.spec!.initContainers).toBeUndefined();
     expect(etcd.command!.slice(0, 2)).toEqual(['/bin/sh', '-c']);
@@ -389,7 +439,11 @@ describe('etcd', () => {
     const name = 'a'.repeat(30) + '-' + 'b'.repeat(32);
     const v = clusterView(
       cluster(
-        { replicas: 3, persistence: { type: 'pvc', persistentVolumeClaim: { spec: { resources: { requests: { storage: '1Gi' } } } } }, storage: { type: 'etcd', etcd: { defragJob: { enabled: true, schedule: '0 3 * * *' } } } },
+        {
+          replicas: 3,
+          persistence: { type: 'pvc', persistentVolumeClaim: { spec: { resources: { requests: { storage: '1Gi' } } } } },
+          storage: { type: 'etcd', etcd: { defragJob: { enabled: true, schedule: '0 3 * * *' } } },
+        },
         { name },
       ),
     );
@@ -404,10 +458,8 @@ describe('etcd', () => {
     expect(sts).not.toBe(svc);
     expect(c.etcdStatefulSet!.spec!.serviceName).toBe(svc);
     const etcd = c.etcdStatefulSet!.spec!.template.spec!.containers[0];
-    expect(etcd.env!.find((e) => e.name === 'ETCD_INITIAL_CLUSTER')!.value).toBe(
-      [0, 1, 2].map((i) => `${sts}-${i}=https://${sts}-${i}.${svc}:2380`).join(','),
-    );
-    expect(etcd.env!.find((e) => e.name === 'SVC')!.value).toBe(svc);
+    expect(etcd.env!.find(e => e.name === 'ETCD_INITIAL_CLUSTER')!.value).toBe([0, 1, 2].map(i => `${sts}-${i}=https://${sts}-${i}.${svc}:2380`).join(','));
+    expect(etcd.env!.find(e => e.name === 'SVC')!.value).toBe(svc);
     expect(etcd.command).toContain(`--advertise-client-urls=https://$(HOSTNAME).${svc}:2379`);
     expect(parse(c.configMap.data!.K0SMOTRON_K0S_YAML).spec.storage.etcd.externalCluster.endpoints).toEqual([`https://${svc}:2379`]);
     // Pod volume names are DNS-1123 labels: the k0s data volume (named after its StatefulSet) fits.
@@ -431,7 +483,10 @@ describe('patches', () => {
     const v = clusterView(
       cluster({
         patches: [
-          { target: { kind: 'StatefulSet', component: 'control-plane' }, patch: { type: 'json', content: '[{"op":"add","path":"/spec/template/metadata/labels/patched","value":"yes"}]' } },
+          {
+            target: { kind: 'StatefulSet', component: 'control-plane' },
+            patch: { type: 'json', content: '[{"op":"add","path":"/spec/template/metadata/labels/patched","value":"yes"}]' },
+          },
           { target: { kind: 'Service', component: 'control-plane' }, patch: { type: 'merge', content: 'metadata:\n  annotations:\n    x: "1"\n' } },
         ],
       }),
@@ -445,11 +500,17 @@ describe('patches', () => {
   it('reports bad patches as SpecErrors naming the patch', () => {
     const objs = childList(desiredChildren(clusterView(cluster({})), facts()));
     const run = (p: object) => () => applyPatches(objs, [p as never]);
-    expect(run({ target: { kind: 'Service' }, patch: { type: 'strategic', content: '[]' } })).toThrow(/spec\.patches\[0\]\.patch\.content must be a strategic merge patch/);
+    expect(run({ target: { kind: 'Service' }, patch: { type: 'strategic', content: '[]' } })).toThrow(
+      /spec\.patches\[0\]\.patch\.content must be a strategic merge patch/,
+    );
     expect(run({ target: { kind: 'Service' }, patch: { type: 'yaml', content: '{}' } })).toThrow(/must be "json", "merge" or "strategic"/);
-    expect(run({ target: { kind: 'Ingress' }, patch: { type: 'merge', content: '{}' } })).toThrow(/spec\.patches\[0\] targets Ingress, which this Cluster does not generate/);
+    expect(run({ target: { kind: 'Ingress' }, patch: { type: 'merge', content: '{}' } })).toThrow(
+      /spec\.patches\[0\] targets Ingress, which this Cluster does not generate/,
+    );
     expect(run({ target: { kind: 'Service', component: 'nope' }, patch: { type: 'merge', content: '{}' } })).toThrow(/PatchTargetNotFound|does not generate/);
-    expect(run({ target: { kind: 'Service' }, patch: { type: 'json', content: '[{"op":"replace","path":"/spec/nothere/x","value":1}]' } })).toThrow(/spec\.patches\[0\] \(json\) failed on Service/);
+    expect(run({ target: { kind: 'Service' }, patch: { type: 'json', content: '[{"op":"replace","path":"/spec/nothere/x","value":1}]' } })).toThrow(
+      /spec\.patches\[0\] \(json\) failed on Service/,
+    );
     expect(run({ target: { kind: 'Service' }, patch: { type: 'json', content: '{"a":1}' } })).toThrow(/must be a JSON patch/);
     expect(run({ target: { kind: 'Service' }, patch: { type: 'merge', content: '{"metadata":{"name":"other"}}' } })).toThrow(/must not change the kind, name/);
     expect(run({ target: { kind: 'Service' }, patch: { type: 'merge', content: '{ not: [yaml' } })).toThrow(/neither JSON nor YAML/);
@@ -470,9 +531,12 @@ describe('patches', () => {
 describe('metadata and Secrets', () => {
   it('copies Cluster annotations except kubectl and k0smotron ones, plus kubeconfigSecretMetadata', () => {
     const v = clusterView(
-      cluster({ kubeconfigSecretMetadata: { labels: { l: '1' }, annotations: { a: '2' } } }, {
-        annotations: { keep: 'x', 'kubectl.kubernetes.io/last-applied-configuration': '{}', 'k0smotron.io/paused': 'true' },
-      }),
+      cluster(
+        { kubeconfigSecretMetadata: { labels: { l: '1' }, annotations: { a: '2' } } },
+        {
+          annotations: { keep: 'x', 'kubectl.kubernetes.io/last-applied-configuration': '{}', 'k0smotron.io/paused': 'true' },
+        },
+      ),
     );
     expect(inheritedAnnotations(v)).toEqual({ keep: 'x', a: '2' });
     expect(desiredChildren(v, facts()).configMap.metadata!.labels!.l).toBe('1');

@@ -8,17 +8,16 @@ import type { ClusterView } from './view';
 export type EndpointSource = 'spec' | 'loadBalancer' | 'node' | 'serviceDNS';
 
 export type EndpointResult =
-  | { known: true; host: string; source: EndpointSource; url: string }
-  | { known: false; reason: 'WaitingForLoadBalancer' | 'NoReadyNode'; message: string };
+  { known: true; host: string; source: EndpointSource; url: string } | { known: false; reason: 'WaitingForLoadBalancer' | 'NoReadyNode'; message: string };
 
 function isReady(node: V1Node): boolean {
-  return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  return node.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 function nodeAddress(node: V1Node): string | undefined {
   const addrs = node.status?.addresses ?? [];
-  const external = addrs.find((a) => a.type === 'ExternalIP' || a.type === 'ExternalDNS');
-  return (external ?? addrs.find((a) => a.type === 'InternalIP'))?.address;
+  const external = addrs.find(a => a.type === 'ExternalIP' || a.type === 'ExternalDNS');
+  return (external ?? addrs.find(a => a.type === 'InternalIP'))?.address;
 }
 
 /** `https://host:port`, with brackets for IPv6 literals. */
@@ -41,10 +40,7 @@ function hostOfUrl(url: string | undefined): string | undefined {
  * the current host while it stays valid so a node list change does not roll the pods;
  * ClusterIP → the Service's DNS name.
  */
-export function resolveEndpoint(
-  view: ClusterView,
-  facts: { service?: V1Service; nodes: V1Node[]; currentEndpoint?: string },
-): EndpointResult {
+export function resolveEndpoint(view: ClusterView, facts: { service?: V1Service; nodes: V1Node[]; currentEndpoint?: string }): EndpointResult {
   const port = view.service.apiPort;
   const known = (host: string, source: EndpointSource): EndpointResult => ({ known: true, host, source, url: endpointUrl(host, port) });
   if (view.externalAddress) return known(view.externalAddress, 'spec');
@@ -60,15 +56,18 @@ export function resolveEndpoint(
       };
     }
     case 'NodePort': {
-      const candidates = facts.nodes.filter(isReady).map(nodeAddress).filter((a): a is string => !!a);
+      const candidates = facts.nodes
+        .filter(isReady)
+        .map(nodeAddress)
+        .filter((a): a is string => !!a);
       const current = hostOfUrl(facts.currentEndpoint);
       if (current && candidates.includes(current)) return known(current, 'node');
       const sorted = [...candidates].sort();
       // ExternalIP/DNS nodes first: their address is reachable from outside the cluster.
       const preferred = facts.nodes
         .filter(isReady)
-        .flatMap((n) => (n.status?.addresses ?? []).filter((a) => a.type === 'ExternalIP' || a.type === 'ExternalDNS'))
-        .map((a) => a.address)
+        .flatMap(n => (n.status?.addresses ?? []).filter(a => a.type === 'ExternalIP' || a.type === 'ExternalDNS'))
+        .map(a => a.address)
         .sort()[0];
       const host = preferred ?? sorted[0];
       if (host) return known(host, 'node');

@@ -28,7 +28,7 @@ function shellQuote(s: string): string {
 }
 
 function hasFlag(flags: string[], name: string): boolean {
-  return flags.some((f) => f === name || f.startsWith(`${name}=`));
+  return flags.some(f => f === name || f.startsWith(`${name}=`));
 }
 
 export function entrypointScript(view: ClusterView): string {

@@ -35,7 +35,9 @@ const run = promisify(execFile);
 /** Fails with what to do when a tool the test needs is missing (never skips). */
 function which(tool: string): string {
   try {
-    return execFileSync('sh', ['-c', `command -v ${tool}`]).toString().trim();
+    return execFileSync('sh', ['-c', `command -v ${tool}`])
+      .toString()
+      .trim();
   } catch {
     throw new Error(`${tool} is not installed: run scripts/setup.sh (it installs Debian's etcd-client and etcd-server)`);
   }
@@ -60,7 +62,7 @@ function parseMemberList(text: string): Member[] {
     .trim()
     .split('\n')
     .filter(Boolean)
-    .map((line) => {
+    .map(line => {
       const [id, status, name, peerURLs, clientURLs] = line.split(', ');
       return { id, status, name, peerURLs, clientURLs };
     });
@@ -104,7 +106,12 @@ class Bed {
 
   async init(members: number): Promise<void> {
     const { namespace } = this.view;
-    const out = await generatePki({ missing: ['etcd', 'etcd-server', 'etcd-peer', 'apiserver-etcd-client'], etcdServiceName: this.svc, namespace, now: new Date() });
+    const out = await generatePki({
+      missing: ['etcd', 'etcd-server', 'etcd-peer', 'apiserver-etcd-client'],
+      etcdServiceName: this.svc,
+      namespace,
+      now: new Date(),
+    });
     this.pki = { etcd: out.etcd!, 'etcd-server': out['etcd-server']!, 'etcd-peer': out['etcd-peer']!, 'apiserver-etcd-client': out['apiserver-etcd-client']! };
     for (let i = 0; i < members; i++) {
       const name = `${this.view.names.etcdStatefulSet}-${i}`;
@@ -144,14 +151,16 @@ class Bed {
 
   /** The StatefulSet the operator applies now, given the one that exists (as its reconcile does). */
   statefulSet(existing?: { sts: V1StatefulSet; ready: number }): V1StatefulSet {
-    const facts = existing ? { ...testFacts, existingEtcd: { ...existing.sts, status: { replicas: existing.sts.spec!.replicas!, readyReplicas: existing.ready } } } : testFacts;
+    const facts = existing
+      ? { ...testFacts, existingEtcd: { ...existing.sts, status: { replicas: existing.sts.spec!.replicas!, readyReplicas: existing.ready } } }
+      : testFacts;
     return desiredChildren(this.view, facts).etcdStatefulSet!;
   }
 
   /** Starts pod `i` of `sts` the way the kubelet runs its container. */
   start(sts: V1StatefulSet, i: number): Pod {
     const pod = this.pods[i];
-    const container = sts.spec!.template.spec!.containers.find((c) => c.name === 'etcd')!;
+    const container = sts.spec!.template.spec!.containers.find(c => c.name === 'etcd')!;
     const env: Record<string, string> = {};
     for (const e of container.env ?? []) {
       if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = pod.name;
@@ -162,9 +171,9 @@ class Bed {
     const expand = (arg: string) => arg.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v: string) => env[v] ?? m);
     const argv = container
       .command!.map(expand)
-      .map((a) => a.replaceAll('/var/lib/k0s', pod.root))
-      .map((a) => (/^--listen-(peer|client)-urls=/.test(a) ? a.replace('0.0.0.0', pod.ip) : a))
-      .filter((a) => !a.startsWith('--tls-min-version='));
+      .map(a => a.replaceAll('/var/lib/k0s', pod.root))
+      .map(a => (/^--listen-(peer|client)-urls=/.test(a) ? a.replace('0.0.0.0', pod.ip) : a))
+      .filter(a => !a.startsWith('--tls-min-version='));
     const [cmd, args] = inHostsNamespace(this.hostsFile, argv);
     const proc = spawn(cmd, args, { env: { PATH: `${this.bin}:/usr/sbin:/usr/bin:/sbin:/bin`, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     pod.output = '';
@@ -176,7 +185,7 @@ class Bed {
     proc.stdout!.on('data', keep);
     proc.stderr!.on('data', keep);
     pod.proc = proc;
-    pod.exited = new Promise((r) => proc.once('exit', (code) => r(code)));
+    pod.exited = new Promise(r => proc.once('exit', code => r(code)));
     return pod;
   }
 
@@ -201,8 +210,12 @@ class Bed {
     const endpoint = `https://${this.pods[i].name}.${this.svc}:${ETCD_CLIENT_PORT}`;
     const [cmd, argv] = inHostsNamespace(this.hostsFile, [
       path.join(this.bin, 'etcdctl'),
-      `--cacert=${pki}/ca.crt`, `--cert=${pki}/client.crt`, `--key=${pki}/client.key`,
-      `--endpoints=${endpoint}`, '--command-timeout=5s', ...args,
+      `--cacert=${pki}/ca.crt`,
+      `--cert=${pki}/client.crt`,
+      `--key=${pki}/client.key`,
+      `--endpoints=${endpoint}`,
+      '--command-timeout=5s',
+      ...args,
     ]);
     const { stdout } = await run(cmd, argv, { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ETCDCTL_API: '3' } });
     return stdout;
@@ -215,11 +228,16 @@ class Bed {
   /** Waits until pod `i` answers and the member list (asked there) has `n` started members. */
   async waitStarted(i: number, n: number): Promise<Member[]> {
     const pod = this.pods[i];
-    return eventually(`${pod.name} serving with ${n} started members`, async () => {
-      if (pod.proc?.exitCode !== null && pod.proc?.exitCode !== undefined) throw new Error(`${pod.name} exited ${pod.proc.exitCode}:\n${pod.output}`);
-      const list = await this.members(i);
-      return list.length === n && list.every((m) => m.status === 'started') && (await this.ctl(i, 'endpoint', 'health'), list);
-    }, 90_000, 500).catch((err: Error) => {
+    return eventually(
+      `${pod.name} serving with ${n} started members`,
+      async () => {
+        if (pod.proc?.exitCode !== null && pod.proc?.exitCode !== undefined) throw new Error(`${pod.name} exited ${pod.proc.exitCode}:\n${pod.output}`);
+        const list = await this.members(i);
+        return list.length === n && list.every(m => m.status === 'started') && (await this.ctl(i, 'endpoint', 'health'), list);
+      },
+      90_000,
+      500,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}\n--- ${pod.name} output ---\n${pod.output}`);
     });
   }
@@ -243,7 +261,7 @@ class Bed {
 /** A /24 of the loopback range where every pod's client and peer ports are free. */
 async function freeLoopbackBlock(pods: number): Promise<string> {
   const canBind = (host: string, port: number) =>
-    new Promise<boolean>((resolve) => {
+    new Promise<boolean>(resolve => {
       const s = net.createServer();
       s.once('error', () => resolve(false));
       s.listen(port, host, () => s.close(() => resolve(true)));
@@ -281,13 +299,13 @@ async function newBed(replicas: number, pods: number): Promise<Bed> {
 describe('the etcd start script with real etcd members', () => {
   it('bootstraps the first member, adds each new one as the operator scales 1 → 3, replaces a member that lost its data, and keeps one that restarts with it', async () => {
     const b = await newBed(1, 3);
-    const ids = (list: Member[]) => Object.fromEntries(list.map((m) => [m.name, m.id]));
+    const ids = (list: Member[]) => Object.fromEntries(list.map(m => [m.name, m.id]));
 
     // A one-replica Cluster: one member, bootstrapped from ETCD_INITIAL_CLUSTER.
     const sts1 = b.statefulSet();
     expect(sts1.spec!.replicas).toBe(1);
     b.start(sts1, 0);
-    expect((await b.waitStarted(0, 1)).map((m) => m.name)).toEqual([b.pods[0].name]);
+    expect((await b.waitStarted(0, 1)).map(m => m.name)).toEqual([b.pods[0].name]);
     await b.ctl(0, 'put', 'greeting', 'hello');
 
     // Scaled to 3: the operator grows etcd one Ready member at a time and keeps the bootstrap
@@ -304,8 +322,8 @@ describe('the etcd start script with real etcd members', () => {
     expect(sts3.spec!.replicas).toBe(3);
     b.start(sts3, 2);
     const three = await b.waitStarted(2, 3);
-    expect(three.map((m) => [m.name, m.peerURLs, m.clientURLs]).sort()).toEqual(
-      [0, 1, 2].map((i) => [b.pods[i].name, b.peerURL(i), `https://${b.pods[i].name}.${b.svc}:${ETCD_CLIENT_PORT}`]),
+    expect(three.map(m => [m.name, m.peerURLs, m.clientURLs]).sort()).toEqual(
+      [0, 1, 2].map(i => [b.pods[i].name, b.peerURL(i), `https://${b.pods[i].name}.${b.svc}:${ETCD_CLIENT_PORT}`]),
     );
     // The data written before the members joined is on the newest one.
     expect(await b.ctl(2, 'get', 'greeting', '--print-value-only')).toBe('hello\n');
@@ -320,9 +338,9 @@ describe('the etcd start script with real etcd members', () => {
     const replaced = await b.waitStarted(1, 3);
     expect(b.pods[1].head).toContain(`removing the member ${before[b.pods[1].name]} of ${b.pods[1].name}: its data is gone`);
     const after = ids(replaced);
-    expect(Object.keys(after).sort()).toEqual(b.pods.map((p) => p.name));
+    expect(Object.keys(after).sort()).toEqual(b.pods.map(p => p.name));
     expect(after[b.pods[1].name]).not.toBe(before[b.pods[1].name]);
-    expect(replaced.map((m) => m.id)).not.toContain(before[b.pods[1].name]);
+    expect(replaced.map(m => m.id)).not.toContain(before[b.pods[1].name]);
     expect(after[b.pods[0].name]).toBe(before[b.pods[0].name]);
     expect(await b.ctl(1, 'get', 'greeting', '--print-value-only')).toBe('hello\n');
 
@@ -342,18 +360,25 @@ describe('the etcd start script with real etcd members', () => {
     b.start(sts, 0);
     b.start(sts, 1);
     let seen: Member[] = [];
-    await eventually('two of three members started', async () => {
-      seen = await b.members(0);
-      return seen.length === 3 && seen.filter((m) => m.clientURLs !== '').length === 2;
-    }, 60_000, 500).catch((err: Error) => {
-      throw new Error(`${err.message}\nlast member list: ${JSON.stringify(seen)}\n${b.pods.map((p) => `--- ${p.name} output ---\n${p.output.slice(-1500)}`).join('\n')}`);
+    await eventually(
+      'two of three members started',
+      async () => {
+        seen = await b.members(0);
+        return seen.length === 3 && seen.filter(m => m.clientURLs !== '').length === 2;
+      },
+      60_000,
+      500,
+    ).catch((err: Error) => {
+      throw new Error(
+        `${err.message}\nlast member list: ${JSON.stringify(seen)}\n${b.pods.map(p => `--- ${p.name} output ---\n${p.output.slice(-1500)}`).join('\n')}`,
+      );
     });
-    const late = seen.find((m) => m.name === b.pods[2].name)!;
+    const late = seen.find(m => m.name === b.pods[2].name)!;
     expect(late.clientURLs).toBe('');
     b.start(sts, 2);
     const list = await b.waitStarted(2, 3);
-    expect(list.map((m) => m.name).sort()).toEqual(b.pods.map((p) => p.name));
-    expect(list.find((m) => m.name === b.pods[2].name)!.id).toBe(late.id);
+    expect(list.map(m => m.name).sort()).toEqual(b.pods.map(p => p.name));
+    expect(list.find(m => m.name === b.pods[2].name)!.id).toBe(late.id);
     expect(b.pods[2].head).toContain(`joining as the member of ${b.pods[2].name} that never started`);
   });
 
@@ -367,12 +392,12 @@ describe('the etcd start script with real etcd members', () => {
     // What the script's `member add` of an earlier run of pod 1 left: a member with no name yet.
     // Two members, one started: no quorum, so it cannot be removed again, only started.
     await b.ctl(0, 'member', 'add', b.pods[1].name, `--peer-urls=${b.peerURL(1)}`);
-    const pending = (await b.members(0)).find((m) => m.peerURLs === b.peerURL(1))!;
+    const pending = (await b.members(0)).find(m => m.peerURLs === b.peerURL(1))!;
     expect(pending).toMatchObject({ name: '', status: 'unstarted' });
     b.start(sts2, 1);
     const list = await b.waitStarted(1, 2);
-    expect(list.map((m) => m.name).sort()).toEqual(b.pods.map((p) => p.name));
-    expect(list.find((m) => m.name === b.pods[1].name)!.id).toBe(pending.id);
+    expect(list.map(m => m.name).sort()).toEqual(b.pods.map(p => p.name));
+    expect(list.find(m => m.name === b.pods[1].name)!.id).toBe(pending.id);
     expect(b.pods[1].head).toContain(`joining as the member of ${b.pods[1].name} that never started`);
   });
 });

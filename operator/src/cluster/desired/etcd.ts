@@ -114,8 +114,8 @@ exec etcd "$@"`;
 
 /** The bootstrap member count written in an existing etcd StatefulSet (kept so scaling never rolls etcd). */
 export function bootstrapMembersOf(existing: V1StatefulSet | undefined): number | undefined {
-  const env = existing?.spec?.template?.spec?.containers?.find((c) => c.name === 'etcd')?.env;
-  const value = env?.find((e) => e.name === 'ETCD_INITIAL_CLUSTER')?.value;
+  const env = existing?.spec?.template?.spec?.containers?.find(c => c.name === 'etcd')?.env;
+  const value = env?.find(e => e.name === 'ETCD_INITIAL_CLUSTER')?.value;
   return value ? value.split(',').length : undefined;
 }
 
@@ -158,8 +158,24 @@ export function desiredEtcdStatefulSet(
       defaultMode: 0o400,
       sources: [
         { secret: { name: opts.certSecrets.ca, items: [{ key: 'tls.crt', path: 'etcd-ca.crt' }] } },
-        { secret: { name: opts.certSecrets.server, items: [{ key: 'tls.crt', path: 'etcd-server.crt' }, { key: 'tls.key', path: 'etcd-server.key' }] } },
-        { secret: { name: opts.certSecrets.peer, items: [{ key: 'tls.crt', path: 'etcd-peer.crt' }, { key: 'tls.key', path: 'etcd-peer.key' }] } },
+        {
+          secret: {
+            name: opts.certSecrets.server,
+            items: [
+              { key: 'tls.crt', path: 'etcd-server.crt' },
+              { key: 'tls.key', path: 'etcd-server.key' },
+            ],
+          },
+        },
+        {
+          secret: {
+            name: opts.certSecrets.peer,
+            items: [
+              { key: 'tls.crt', path: 'etcd-peer.crt' },
+              { key: 'tls.key', path: 'etcd-peer.key' },
+            ],
+          },
+        },
       ],
     },
   };
@@ -257,7 +273,9 @@ export function desiredEtcdDefragCronJob(
   view: ClusterView,
   etcd: EtcdView,
   opts: { apiVersion: CronJobApiVersion; certSecrets: { ca: string; client: string } },
-): KubernetesObject & { spec: { schedule: string; jobTemplate: { spec: { template: V1PodTemplateSpec } & Record<string, unknown> } } & Record<string, unknown> } {
+): KubernetesObject & {
+  spec: { schedule: string; jobTemplate: { spec: { template: V1PodTemplateSpec } & Record<string, unknown> } } & Record<string, unknown>;
+} {
   const defrag = etcd.defrag!;
   const meta = childMeta(view, view.names.etcdDefragCronJob, 'etcd');
   return {
@@ -303,7 +321,15 @@ export function desiredEtcdDefragCronJob(
                     defaultMode: 0o400,
                     sources: [
                       { secret: { name: opts.certSecrets.ca, items: [{ key: 'tls.crt', path: 'ca.crt' }] } },
-                      { secret: { name: opts.certSecrets.client, items: [{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls.key', path: 'client.key' }] } },
+                      {
+                        secret: {
+                          name: opts.certSecrets.client,
+                          items: [
+                            { key: 'tls.crt', path: 'client.crt' },
+                            { key: 'tls.key', path: 'client.key' },
+                          ],
+                        },
+                      },
                     ],
                   },
                 },

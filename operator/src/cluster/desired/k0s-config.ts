@@ -37,17 +37,14 @@ export function apiSans(view: ClusterView, opts: { userSans: string[]; externalH
     `${svc}.${ns}.svc.cluster.local`,
     ...opts.clusterIPs,
   ];
-  return [...new Set(all.filter((s) => s))].sort();
+  return [...new Set(all.filter(s => s))].sort();
 }
 
 /** The k0s ClusterConfig the controllers run with (an object; the ConfigMap holds its YAML). */
 export function k0sConfig(view: ClusterView, facts: { externalHost?: string; clusterIPs: string[] }): Obj {
   const user: Obj = view.k0sConfig ? structuredClone(view.k0sConfig) : {};
   if (user.apiVersion !== undefined && user.apiVersion !== K0S_CONFIG_API_VERSION) {
-    throw new SpecError(
-      'InvalidK0sConfig',
-      `spec.k0sConfig.apiVersion is ${JSON.stringify(user.apiVersion)}; only ${K0S_CONFIG_API_VERSION} is accepted`,
-    );
+    throw new SpecError('InvalidK0sConfig', `spec.k0sConfig.apiVersion is ${JSON.stringify(user.apiVersion)}; only ${K0S_CONFIG_API_VERSION} is accepted`);
   }
   const spec = objectAt(user, 'spec', 'spec.k0sConfig.spec');
   const api = objectAt(spec, 'api', 'spec.k0sConfig.spec.api');
@@ -58,7 +55,7 @@ export function k0sConfig(view: ClusterView, facts: { externalHost?: string; clu
   // the API through their own local proxy), so the address goes only into the SANs, as upstream.
   const nodeLocalLoadBalancing = isObject(nllb) && nllb.enabled === true;
   const userSans = api.sans;
-  if (userSans !== undefined && !(Array.isArray(userSans) && userSans.every((s) => typeof s === 'string'))) {
+  if (userSans !== undefined && !(Array.isArray(userSans) && userSans.every(s => typeof s === 'string'))) {
     throw new SpecError('InvalidK0sConfig', 'spec.k0sConfig.spec.api.sans must be a list of strings');
   }
   const storage =

@@ -36,13 +36,16 @@ export function applyPatches<T extends KubernetesObject>(objects: T[], patches: 
     }
     const content = parseContent(p.patch.content, where);
     if (p.patch.type === 'json' && !Array.isArray(content)) {
-      throw new SpecError('InvalidPatch', `${where}.patch.content must be a JSON patch: a list of operations such as [{"op":"add","path":"/metadata/labels/x","value":"y"}]`);
+      throw new SpecError(
+        'InvalidPatch',
+        `${where}.patch.content must be a JSON patch: a list of operations such as [{"op":"add","path":"/metadata/labels/x","value":"y"}]`,
+      );
     }
     if (p.patch.type !== 'json' && (typeof content !== 'object' || content === null || Array.isArray(content))) {
       throw new SpecError('InvalidPatch', `${where}.patch.content must be a ${p.patch.type} merge patch: an object such as {"metadata":{"labels":{"x":"y"}}}`);
     }
     let matched = 0;
-    out = out.map((obj) => {
+    out = out.map(obj => {
       if (!matches(obj, p.target)) return obj;
       matched++;
       let patched: T;
@@ -63,13 +66,16 @@ export function applyPatches<T extends KubernetesObject>(objects: T[], patches: 
       // The operator lists and watches its children by this label only: a child without it
       // would be invisible to the cache and applied again on every reconcile.
       if (patched.metadata?.labels?.app !== obj.metadata?.labels?.app) {
-        throw new SpecError('PatchFailed', `${where} must not change or remove the label app=${obj.metadata?.labels?.app} of ${obj.kind} ${obj.metadata?.name}`);
+        throw new SpecError(
+          'PatchFailed',
+          `${where} must not change or remove the label app=${obj.metadata?.labels?.app} of ${obj.kind} ${obj.metadata?.name}`,
+        );
       }
       return patched;
     });
     if (matched === 0) {
       const comp = p.target.component === undefined ? '' : ` with ${LABEL_COMPONENT}=${p.target.component}`;
-      const kinds = [...new Set(objects.map((o) => `${o.kind}/${o.metadata?.labels?.[LABEL_COMPONENT] ?? '-'}`))].sort().join(', ');
+      const kinds = [...new Set(objects.map(o => `${o.kind}/${o.metadata?.labels?.[LABEL_COMPONENT] ?? '-'}`))].sort().join(', ');
       throw new SpecError('PatchTargetNotFound', `${where} targets ${p.target.kind}${comp}, which this Cluster does not generate (it generates ${kinds})`);
     }
   });

@@ -18,10 +18,19 @@ import { testCluster as cluster, testFacts as facts } from './testdata/fixtures'
 describe('generated pods meet Pod Security baseline and the tenant policy', () => {
   const variants: Array<[string, Cluster['spec']]> = [
     ['spec: null', undefined],
-    ['etcd storage, 3 replicas, pvc persistence', { replicas: 3, persistence: { type: 'pvc', persistentVolumeClaim: { spec: { resources: { requests: { storage: '1Gi' } } } } } }],
+    [
+      'etcd storage, 3 replicas, pvc persistence',
+      { replicas: 3, persistence: { type: 'pvc', persistentVolumeClaim: { spec: { resources: { requests: { storage: '1Gi' } } } } } },
+    ],
     ['kine with an inline URL', { storage: { type: 'kine', kine: { dataSourceURL: 'postgres://u:p@db/kine' } } }],
-    ['mounts and manifests from ConfigMaps and Secrets', { mounts: [{ path: '/etc/x', configMap: { name: 'x' } }], manifests: [{ name: 'm', secret: { secretName: 'm' } }] }],
-    ['a merge patch on resources', { patches: [{ target: { kind: 'StatefulSet', component: 'control-plane' }, patch: { type: 'merge', content: '{"metadata":{"labels":{"team":"a"}}}' } }] }],
+    [
+      'mounts and manifests from ConfigMaps and Secrets',
+      { mounts: [{ path: '/etc/x', configMap: { name: 'x' } }], manifests: [{ name: 'm', secret: { secretName: 'm' } }] },
+    ],
+    [
+      'a merge patch on resources',
+      { patches: [{ target: { kind: 'StatefulSet', component: 'control-plane' }, patch: { type: 'merge', content: '{"metadata":{"labels":{"team":"a"}}}' } }] },
+    ],
   ];
 
   it.each(variants)('%s', (_what, spec) => {
@@ -38,14 +47,18 @@ describe('generated pods meet Pod Security baseline and the tenant policy', () =
       expect(sts.spec!.template.spec!.automountServiceAccountToken).toBe(false);
       expect(sts.spec!.template.spec!.securityContext?.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     }
-    const caps = (name: string) => children.statefulSet.spec!.template.spec!.containers.find((c) => c.name === name)?.securityContext?.capabilities?.add;
+    const caps = (name: string) => children.statefulSet.spec!.template.spec!.containers.find(c => c.name === name)?.securityContext?.capabilities?.add;
     expect(caps('controller')).toEqual(Object.keys(K0S_CAPABILITIES));
-    const etcd = children.etcdStatefulSet?.spec?.template.spec?.containers.find((c) => c.name === 'etcd');
+    const etcd = children.etcdStatefulSet?.spec?.template.spec?.containers.find(c => c.name === 'etcd');
     if (etcd) expect(etcd.securityContext?.capabilities?.add).toEqual(Object.keys(ETCD_CAPABILITIES));
   });
 
   it.each<[string, string, RegExp]>([
-    ['json', '[{"op":"add","path":"/spec/template/spec/containers/0/securityContext/privileged","value":true}]', /containers\[0\]\.securityContext\.privileged/],
+    [
+      'json',
+      '[{"op":"add","path":"/spec/template/spec/containers/0/securityContext/privileged","value":true}]',
+      /containers\[0\]\.securityContext\.privileged/,
+    ],
     ['json', '[{"op":"replace","path":"/spec/template/spec/automountServiceAccountToken","value":true}]', /automountServiceAccountToken/],
     ['json', '[{"op":"add","path":"/spec/template/spec/hostPID","value":true}]', /spec\.hostPID/],
     ['merge', '{"spec":{"template":{"spec":{"hostNetwork":true}}}}', /spec\.hostNetwork/],
@@ -54,16 +67,20 @@ describe('generated pods meet Pod Security baseline and the tenant policy', () =
     ['json', '[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"evil.example.com/k0s:1"}]', /containers\[0\]\.image/],
     ['json', '[{"op":"add","path":"/spec/template/spec/serviceAccountName","value":"admin"}]', /serviceAccountName/],
   ])('a %s patch cannot re-enable what the policy refuses (%s)', (type, content, field) => {
-    const view = clusterView(cluster({ patches: [{ target: { kind: 'StatefulSet', component: 'control-plane' }, patch: { type: type as 'json' | 'merge', content } }] }));
+    const view = clusterView(
+      cluster({ patches: [{ target: { kind: 'StatefulSet', component: 'control-plane' }, patch: { type: type as 'json' | 'merge', content } }] }),
+    );
     const violations = childPodViolations(view, desiredChildren(view, facts), DEFAULT_TENANT_POLICY);
-    expect(violations.map((v) => v.field).join(' ')).toMatch(field);
+    expect(violations.map(v => v.field).join(' ')).toMatch(field);
     expect(violations[0].field).toMatch(/^StatefulSet kmc-demo spec\.template/);
   });
 
   it('allows hostPath persistence only when the policy allows its prefix', () => {
     const view = clusterView(cluster({ persistence: { type: 'hostPath', hostPath: '/var/lib/k0smotron/demo' } }));
     const children = desiredChildren(view, facts);
-    expect(childPodViolations(view, children, DEFAULT_TENANT_POLICY).map((v) => v.field)).toEqual(['StatefulSet kmc-demo spec.template.spec.volumes[2].hostPath']);
+    expect(childPodViolations(view, children, DEFAULT_TENANT_POLICY).map(v => v.field)).toEqual([
+      'StatefulSet kmc-demo spec.template.spec.volumes[2].hostPath',
+    ]);
     const allowing = parseTenantPolicy({ hostPathPersistence: { allowed: true, pathPrefixes: ['/var/lib/k0smotron'] } });
     expect(childPodViolations(view, children, allowing)).toEqual([]);
   });
@@ -100,7 +117,7 @@ describe('upstream behaviours that touch the pods and the k0s config', () => {
       ...cluster(undefined),
       metadata: { ...cluster(undefined).metadata, annotations: { 'container.apparmor.security.beta.kubernetes.io/controller': 'unconfined' } },
     });
-    expect(childPodViolations(unconfined, desiredChildren(unconfined, facts), DEFAULT_TENANT_POLICY).map((v) => v.field)).toContain(
+    expect(childPodViolations(unconfined, desiredChildren(unconfined, facts), DEFAULT_TENANT_POLICY).map(v => v.field)).toContain(
       'StatefulSet kmc-demo spec.template.metadata.annotations[container.apparmor.security.beta.kubernetes.io/controller]',
     );
   });
@@ -117,7 +134,11 @@ describe('upstream behaviours that touch the pods and the k0s config', () => {
     const k0s = (k0sConfig: Record<string, unknown> | undefined) =>
       parse(desiredChildren(clusterView(cluster({ k0sConfig: k0sConfig as never })), facts).configMap.data![K0S_CONFIG_KEY]).spec.api;
     expect(k0s(undefined).externalAddress).toBe('192.0.2.2');
-    const nllb = k0s({ apiVersion: 'k0s.k0sproject.io/v1beta1', kind: 'ClusterConfig', spec: { network: { nodeLocalLoadBalancing: { enabled: true, type: 'EnvoyProxy' } } } });
+    const nllb = k0s({
+      apiVersion: 'k0s.k0sproject.io/v1beta1',
+      kind: 'ClusterConfig',
+      spec: { network: { nodeLocalLoadBalancing: { enabled: true, type: 'EnvoyProxy' } } },
+    });
     expect(nllb.externalAddress).toBeUndefined();
     expect(nllb.sans).toContain('192.0.2.2');
     expect(k0s({ spec: { network: { nodeLocalLoadBalancing: { enabled: false } } } }).externalAddress).toBe('192.0.2.2');
@@ -131,14 +152,25 @@ describe('the etcd defrag CronJob', () => {
     const view = clusterView(defrag);
     const children = desiredChildren(view, { ...facts, cronJobApiVersion: 'batch/v1beta1' });
     const cron = children.etcdDefragCronJob!;
-    expect(cron).toMatchObject({ apiVersion: 'batch/v1beta1', kind: 'CronJob', metadata: { name: 'kmc-demo-defrag' }, spec: { schedule: '0 3 * * *', concurrencyPolicy: 'Forbid' } });
+    expect(cron).toMatchObject({
+      apiVersion: 'batch/v1beta1',
+      kind: 'CronJob',
+      metadata: { name: 'kmc-demo-defrag' },
+      spec: { schedule: '0 3 * * *', concurrencyPolicy: 'Forbid' },
+    });
     const pod = cron.spec.jobTemplate.spec.template;
     expect(baselineViolations(pod, 'T')).toEqual([]);
     expect(childPodViolations(view, children, DEFAULT_TENANT_POLICY)).toEqual([]);
-    const sources = pod.spec!.volumes![0].projected!.sources!.map((s) => s.secret);
+    const sources = pod.spec!.volumes![0].projected!.sources!.map(s => s.secret);
     expect(sources).toEqual([
       { name: 'demo-etcd', items: [{ key: 'tls.crt', path: 'ca.crt' }] },
-      { name: 'demo-apiserver-etcd-client', items: [{ key: 'tls.crt', path: 'client.crt' }, { key: 'tls.key', path: 'client.key' }] },
+      {
+        name: 'demo-apiserver-etcd-client',
+        items: [
+          { key: 'tls.crt', path: 'client.crt' },
+          { key: 'tls.key', path: 'client.key' },
+        ],
+      },
     ]);
   });
 
@@ -152,10 +184,15 @@ describe('the etcd defrag CronJob', () => {
       ...defrag,
       spec: {
         ...defrag.spec,
-        patches: [{ target: { kind: 'CronJob', component: 'etcd' }, patch: { type: 'json', content: '[{"op":"add","path":"/spec/jobTemplate/spec/template/spec/hostPID","value":true}]' } }],
+        patches: [
+          {
+            target: { kind: 'CronJob', component: 'etcd' },
+            patch: { type: 'json', content: '[{"op":"add","path":"/spec/jobTemplate/spec/template/spec/hostPID","value":true}]' },
+          },
+        ],
       },
     });
-    expect(childPodViolations(view, desiredChildren(view, { ...facts, cronJobApiVersion: 'batch/v1' }), DEFAULT_TENANT_POLICY).map((v) => v.field)).toContain(
+    expect(childPodViolations(view, desiredChildren(view, { ...facts, cronJobApiVersion: 'batch/v1' }), DEFAULT_TENANT_POLICY).map(v => v.field)).toContain(
       'CronJob kmc-demo-defrag spec.jobTemplate.spec.template.spec.hostPID',
     );
   });

@@ -38,16 +38,18 @@ function run(spec: Cluster['spec'], env: Record<string, string>) {
   return {
     config: parse(readFileSync(join(dir, 'etc-k0s', 'k0s.yaml'), 'utf8')),
     args: readFileSync(join(dir, 'k0s-args'), 'utf8').trimEnd().split('\n'),
-    keyMode: execFileSync('stat', ['-c', '%a', join(dir, 'var-lib-k0s', 'pki', 'ca.key')]).toString().trim(),
+    keyMode: execFileSync('stat', ['-c', '%a', join(dir, 'var-lib-k0s', 'pki', 'ca.key')])
+      .toString()
+      .trim(),
   };
 }
 
 describe('the entrypoint script under sh', () => {
   it.each([
     'postgres://user:p&ss|w\\rd@db.example.com:5432/kine?sslmode=disable&x=1',
-    "mysql://user:it's\"quoted\"@tcp(db:3306)/kine",
+    'mysql://user:it\'s"quoted"@tcp(db:3306)/kine',
     'postgres://u:%26%7C@db/kine',
-  ])('puts the kine URL %s into k0s.yaml byte for byte', (url) => {
+  ])('puts the kine URL %s into k0s.yaml byte for byte', url => {
     const { config, args } = run({ storage: { type: 'kine', kine: { dataSourceSecretName: 'db' } } }, { [KINE_DATASOURCE_SECRET_KEY]: url });
     expect(config.spec.storage).toEqual({ type: 'kine', kine: { dataSource: url } });
     expect(args[0]).toBe('controller');
@@ -55,7 +57,13 @@ describe('the entrypoint script under sh', () => {
 
   it('starts k0s with the user flags as separate arguments, quotes and spaces intact, and keeps keys private', () => {
     const { args, keyMode, config } = run({ controlPlaneFlags: ['--debug=true', "--labels=team=a b,it's=x"] }, {});
-    expect(args).toEqual(['controller', '--debug=true', "--labels=team=a b,it's=x", '--config=/etc/k0s/k0s.yaml'.replace('/etc/k0s', join(dir, 'etc-k0s')), '--enable-dynamic-config']);
+    expect(args).toEqual([
+      'controller',
+      '--debug=true',
+      "--labels=team=a b,it's=x",
+      '--config=/etc/k0s/k0s.yaml'.replace('/etc/k0s', join(dir, 'etc-k0s')),
+      '--enable-dynamic-config',
+    ]);
     expect(keyMode).toBe('600');
     expect(config.spec.api.externalAddress).toBe('192.0.2.2');
   });
@@ -80,7 +88,9 @@ describe('the etcd start script under sh', () => {
     stub('getent', 'exit 0');
     writeFileSync(join(dir, 'members'), memberList);
     writeFileSync(join(dir, 'add-failures'), String(addFailures));
-    stub('etcdctl', `
+    stub(
+      'etcdctl',
+      `
 for a in "$@"; do case "$a" in --*) ;; *) printf '%s ' "$a" >> "${calls}";; esac; done; echo >> "${calls}"
 case "$*" in
   *"member list"*) [ -s "${join(dir, 'members')}" ] || { echo "Error: context deadline exceeded" >&2; exit 1; }; cat "${join(dir, 'members')}";;
@@ -88,15 +98,31 @@ case "$*" in
     n=$(cat "${join(dir, 'add-failures')}")
     if [ "$n" -gt 0 ]; then echo $((n-1)) > "${join(dir, 'add-failures')}"; echo "Error: etcdserver: unhealthy cluster" >&2; exit 1; fi
     printf 'Member 99 added\\n\\nETCD_NAME="kmc-demo-etcd-1"\\nETCD_INITIAL_CLUSTER="kmc-demo-etcd-0=${peer(0)},kmc-demo-etcd-1=${peer(1)}"\\nETCD_INITIAL_ADVERTISE_PEER_URLS="${peer(1)}"\\nETCD_INITIAL_CLUSTER_STATE="existing"\\n';;
-esac`);
+esac`,
+    );
     stub('etcd', `printf '%s\\n%s\\n' "$ETCD_INITIAL_CLUSTER" "$ETCD_INITIAL_CLUSTER_STATE" > "${join(dir, 'etcd-env')}"`);
     writeFileSync(join(dir, 'etcd.sh'), ETCD_START_SCRIPT.replaceAll('/var/lib/k0s', root));
     const out = execFileSync('sh', [join(dir, 'etcd.sh'), 'etcd', '--name=kmc-demo-etcd-1'], {
-      env: { PATH: `${join(dir, 'bin')}:/usr/bin:/bin`, HOSTNAME: 'kmc-demo-etcd-1', SVC: 'kmc-demo-etcd', NAMESPACE: 'team-a', ETCD_INITIAL_CLUSTER: 'kmc-demo-etcd-0=x', ETCD_INITIAL_CLUSTER_STATE: 'new' },
+      env: {
+        PATH: `${join(dir, 'bin')}:/usr/bin:/bin`,
+        HOSTNAME: 'kmc-demo-etcd-1',
+        SVC: 'kmc-demo-etcd',
+        NAMESPACE: 'team-a',
+        ETCD_INITIAL_CLUSTER: 'kmc-demo-etcd-0=x',
+        ETCD_INITIAL_CLUSTER_STATE: 'new',
+      },
       stdio: 'pipe',
     }).toString();
     const [initialCluster, state] = readFileSync(join(dir, 'etcd-env'), 'utf8').trimEnd().split('\n');
-    return { out, calls: readFileSync(calls, 'utf8').trimEnd().split('\n').map((l) => l.trim()), initialCluster, state };
+    return {
+      out,
+      calls: readFileSync(calls, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map(l => l.trim()),
+      initialCluster,
+      state,
+    };
   }
 
   it('joins as its own member that was added but never started (no name yet), without member add or remove', () => {
@@ -108,7 +134,10 @@ esac`);
   });
 
   it('removes its member that ran before (data lost) and adds itself again, retrying while etcd refuses the add', () => {
-    const r = runEtcd(`8e9e05c52164694d, started, kmc-demo-etcd-0, ${peer(0)}, ${client(0)}, false\n91bc3c398fb3c146, started, kmc-demo-etcd-1, ${peer(1)}, ${client(1)}, false\n`, 1);
+    const r = runEtcd(
+      `8e9e05c52164694d, started, kmc-demo-etcd-0, ${peer(0)}, ${client(0)}, false\n91bc3c398fb3c146, started, kmc-demo-etcd-1, ${peer(1)}, ${client(1)}, false\n`,
+      1,
+    );
     expect(r.calls).toEqual([
       'member list',
       'member remove 91bc3c398fb3c146',

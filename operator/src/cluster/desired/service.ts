@@ -32,5 +32,5 @@ export function desiredService(view: ClusterView): V1Service {
 /** Services of the other two types, left behind when `service.type` changed. */
 export function staleServiceNames(view: ClusterView): string[] {
   const all = [view.names.clusterIPService, view.names.nodePortService, view.names.loadBalancerService];
-  return all.filter((n) => n !== view.service.name);
+  return all.filter(n => n !== view.service.name);
 }

@@ -137,9 +137,7 @@ export function desiredStatefulSet(view: ClusterView, inputs: PodInputs, opts: {
               ],
               envFrom: [
                 { configMapRef: { name: view.names.configMap } },
-                ...(view.storage.type === 'kine'
-                  ? [{ secretRef: { name: view.storage.dataSourceSecretName } }]
-                  : []),
+                ...(view.storage.type === 'kine' ? [{ secretRef: { name: view.storage.dataSourceSecretName } }] : []),
               ],
               ...(view.resources ? { resources: view.resources } : {}),
               // A startup probe instead of upstream's fixed 60 s/90 s initial delays: pods are Ready

@@ -25,12 +25,12 @@ const healthy: StatusFacts = {
   kubeconfig: { ok: true, secretName: 'demo-kubeconfig' },
 };
 
-const cond = (s: ReturnType<typeof computeStatus>, type: string) => s.conditions!.find((c) => c.type === type)!;
+const cond = (s: ReturnType<typeof computeStatus>, type: string) => s.conditions!.find(c => c.type === type)!;
 
 describe('computeStatus', () => {
   it('a healthy cluster is Available with every condition explained', () => {
     const s = computeStatus(healthy);
-    expect(s.conditions!.map((c) => c.type)).toEqual([
+    expect(s.conditions!.map(c => c.type)).toEqual([
       'Available',
       'ControlPlaneFunctional',
       'KubeconfigSecretAvailable',
@@ -65,7 +65,7 @@ describe('computeStatus', () => {
     const s = computeStatus({ ...healthy, unsupported: [{ field: 'spec.monitoring', message }] });
     expect(cond(s, 'FeaturesSupported')).toMatchObject({ status: 'False', reason: 'Unsupported', message });
     expect(cond(s, 'Available')).toMatchObject({ status: 'True', reason: 'Available' });
-    expect(computeStatus({ ...healthy, unsupported: [] }).conditions!.map((c) => c.type)).not.toContain('FeaturesSupported');
+    expect(computeStatus({ ...healthy, unsupported: [] }).conditions!.map(c => c.type)).not.toContain('FeaturesSupported');
   });
 
   it('is identical when nothing changed, keeping lastTransitionTime', () => {
@@ -80,7 +80,7 @@ describe('computeStatus', () => {
     expect(cond(down, 'Available')).toMatchObject({ status: 'False', reason: 'NoReadyReplicas', lastTransitionTime: '2026-03-01T11:00:00Z' });
     expect(cond(down, 'Available').message).toContain('kubectl -n ns1 get pods -l');
     expect(cond(down, 'CertificatesAvailable').lastTransitionTime).toBe('2026-03-01T10:00:00Z');
-    expect(conditionChanges(first.conditions, down.conditions!).map((c) => c.type)).toEqual(['Available', 'ControlPlaneScaling']);
+    expect(conditionChanges(first.conditions, down.conditions!).map(c => c.type)).toEqual(['Available', 'ControlPlaneScaling']);
   });
 
   it('a ClusterIP cluster can be Available', () => {
@@ -97,8 +97,14 @@ describe('computeStatus', () => {
   });
 
   it('scaling and rolling updates', () => {
-    expect(cond(computeStatus({ ...healthy, desiredReplicas: 3, statefulSet: sts(1, 1) }), 'ControlPlaneScaling')).toMatchObject({ status: 'True', reason: 'ScalingUp' });
-    expect(cond(computeStatus({ ...healthy, desiredReplicas: 1, statefulSet: sts(3, 3) }), 'ControlPlaneScaling')).toMatchObject({ status: 'True', reason: 'ScalingDown' });
+    expect(cond(computeStatus({ ...healthy, desiredReplicas: 3, statefulSet: sts(1, 1) }), 'ControlPlaneScaling')).toMatchObject({
+      status: 'True',
+      reason: 'ScalingUp',
+    });
+    expect(cond(computeStatus({ ...healthy, desiredReplicas: 1, statefulSet: sts(3, 3) }), 'ControlPlaneScaling')).toMatchObject({
+      status: 'True',
+      reason: 'ScalingDown',
+    });
     const rolling = computeStatus({ ...healthy, desiredReplicas: 3, statefulSet: sts(3, 3, 1, true) });
     expect(cond(rolling, 'ControlPlaneUpToDate')).toMatchObject({ status: 'False', reason: 'NotAllReplicasUpToDate' });
     expect(cond(rolling, 'ControlPlaneUpToDate').message).toMatch(/1 of 3 replicas/);
@@ -153,7 +159,14 @@ describe('computeStatus', () => {
 
   it('keeps earlier conditions for facts not observed this time', () => {
     const first = computeStatus(healthy);
-    const partial = computeStatus({ ...healthy, now: later, previous: first, certificates: undefined, kubeconfig: undefined, failure: { reason: 'PatchFailed', message: 'x' } });
+    const partial = computeStatus({
+      ...healthy,
+      now: later,
+      previous: first,
+      certificates: undefined,
+      kubeconfig: undefined,
+      failure: { reason: 'PatchFailed', message: 'x' },
+    });
     expect(cond(partial, 'CertificatesAvailable')).toEqual(cond(first, 'CertificatesAvailable'));
     expect(cond(partial, 'KubeconfigSecretAvailable')).toEqual(cond(first, 'KubeconfigSecretAvailable'));
   });
@@ -161,7 +174,7 @@ describe('computeStatus', () => {
 
 describe('notableConditionChanges', () => {
   const notable = (before: ReturnType<typeof computeStatus> | undefined, after: ReturnType<typeof computeStatus>) =>
-    notableConditionChanges(before?.conditions, after.conditions!).map((c) => `${c.healthy ? 'Normal' : 'Warning'}:${c.type}=${c.status}`);
+    notableConditionChanges(before?.conditions, after.conditions!).map(c => `${c.healthy ? 'Normal' : 'Warning'}:${c.type}=${c.status}`);
 
   it('a new Cluster coming up announces only Available turning True', () => {
     const starting = computeStatus({ ...healthy, statefulSet: undefined });
@@ -173,7 +186,12 @@ describe('notableConditionChanges', () => {
 
   it('problems are Warnings, recoveries Normal, on first sight too', () => {
     const ok = computeStatus(healthy);
-    const broken = computeStatus({ ...healthy, now: later, previous: ok, certificates: { ok: false, reason: 'CertificateSecretNotFound', message: 'Secret x is missing' } });
+    const broken = computeStatus({
+      ...healthy,
+      now: later,
+      previous: ok,
+      certificates: { ok: false, reason: 'CertificateSecretNotFound', message: 'Secret x is missing' },
+    });
     expect(notable(ok, broken)).toContain('Warning:CertificatesAvailable=False');
     expect(notable(undefined, broken)).toContain('Warning:CertificatesAvailable=False');
     const fixed = computeStatus({ ...healthy, now: later, previous: broken });

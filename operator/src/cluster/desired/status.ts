@@ -2,7 +2,14 @@
 // status, and lastTransitionTime only moves when a condition's status changes, so an unchanged
 // Cluster produces an identical status and no write.
 import type { V1StatefulSet } from '@kubernetes/client-node';
-import { clusterObjectNames, controlPlaneSelectorLabels, formatLabelSelector, type ClusterConditionType, type ClusterStatus, type Condition } from '@k0smotron/api';
+import {
+  clusterObjectNames,
+  controlPlaneSelectorLabels,
+  formatLabelSelector,
+  type ClusterConditionType,
+  type ClusterStatus,
+  type Condition,
+} from '@k0smotron/api';
 import type { EndpointResult } from './endpoint';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -15,9 +22,7 @@ export interface FunctionalResult {
   workers?: { total: number; ready: number };
 }
 
-export type CertificatesFact =
-  | { ok: true; generated: string[]; provided: string[] }
-  | { ok: false; reason: string; message: string };
+export type CertificatesFact = { ok: true; generated: string[]; provided: string[] } | { ok: false; reason: string; message: string };
 
 export type KubeconfigFact = { ok: true; secretName: string } | { ok: false; reason: string; message: string };
 
@@ -45,7 +50,7 @@ export interface StatusFacts {
 type Draft = { status: ConditionStatus; reason: string; message: string };
 
 function setCondition(previous: Condition[] | undefined, type: ClusterConditionType, d: Draft, generation: number, now: Date): Condition {
-  const old = previous?.find((c) => c.type === type);
+  const old = previous?.find(c => c.type === type);
   const lastTransitionTime = old && old.status === d.status ? old.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   return { type, status: d.status, observedGeneration: generation, lastTransitionTime, reason: d.reason, message: d.message };
 }
@@ -58,17 +63,14 @@ function replicasOf(sts: V1StatefulSet | undefined) {
     ready: s?.readyReplicas ?? 0,
     updated: s?.updatedReplicas ?? 0,
     // The StatefulSet controller has seen the latest template and finished rolling it out.
-    rolledOut:
-      !!sts &&
-      (s?.observedGeneration ?? 0) >= (sts.metadata?.generation ?? 0) &&
-      (!s?.updateRevision || s.currentRevision === s.updateRevision),
+    rolledOut: !!sts && (s?.observedGeneration ?? 0) >= (sts.metadata?.generation ?? 0) && (!s?.updateRevision || s.currentRevision === s.updateRevision),
   };
 }
 
 export function computeStatus(f: StatusFacts): ClusterStatus {
   const prev = f.previous?.conditions;
   const keep = (type: ClusterConditionType, fallback: Draft): Draft => {
-    const old = prev?.find((c) => c.type === type);
+    const old = prev?.find(c => c.type === type);
     return old ? { status: old.status, reason: old.reason, message: old.message } : fallback;
   };
   const unknown = (reason: string, message: string): Draft => ({ status: 'Unknown', reason, message });
@@ -120,14 +122,20 @@ export function computeStatus(f: StatusFacts): ClusterStatus {
   const upToDate: Draft = !r.exists
     ? { status: 'False', reason: 'NotCreated', message: `StatefulSet ${stsName} does not exist yet` }
     : r.rolledOut && r.updated >= Math.min(want, r.replicas)
-      ? { status: 'True', reason: 'AllReplicasUpToDate', message: sleeping ? 'no replicas (asleep)' : `all ${want} replicas run version ${f.version} and the current config` }
+      ? {
+          status: 'True',
+          reason: 'AllReplicasUpToDate',
+          message: sleeping ? 'no replicas (asleep)' : `all ${want} replicas run version ${f.version} and the current config`,
+        }
       : {
           status: 'False',
           reason: 'NotAllReplicasUpToDate',
           message: `${r.updated} of ${want} replicas run the current template (version ${f.version}); rolling update in progress`,
         };
 
-  const functional: Draft = f.functional ? { status: f.functional.status, reason: f.functional.reason, message: f.functional.message } : { status: 'Unknown', reason: 'NotChecked', message: 'the control plane API has not been probed' };
+  const functional: Draft = f.functional
+    ? { status: f.functional.status, reason: f.functional.reason, message: f.functional.message }
+    : { status: 'Unknown', reason: 'NotChecked', message: 'the control plane API has not been probed' };
   const deleting: Draft = f.deleting
     ? { status: 'True', reason: 'Deleting', message: 'the Cluster is being deleted; its children go with it (garbage collection)' }
     : { status: 'False', reason: 'NotDeleting', message: 'not being deleted' };
@@ -147,10 +155,8 @@ export function computeStatus(f: StatusFacts): ClusterStatus {
       reason: 'Sleeping',
       message: 'spec.replicas is 0: the control plane is asleep (no pods; data and certificates are kept); set spec.replicas to 1 or more to wake it',
     };
-  else if (r.ready < 1)
-    available = { status: 'False', reason: 'NoReadyReplicas', message: `0 of ${want} control-plane replicas Ready yet; see ${podsHint}` };
-  else if (functional.status === 'False')
-    available = { status: 'False', reason: 'ControlPlaneNotFunctional', message: functional.message };
+  else if (r.ready < 1) available = { status: 'False', reason: 'NoReadyReplicas', message: `0 of ${want} control-plane replicas Ready yet; see ${podsHint}` };
+  else if (functional.status === 'False') available = { status: 'False', reason: 'ControlPlaneNotFunctional', message: functional.message };
   else available = { status: 'True', reason: 'Available', message: `${r.ready} of ${want} replicas Ready` };
 
   const drafts: Array<[ClusterConditionType, Draft]> = [
@@ -166,12 +172,10 @@ export function computeStatus(f: StatusFacts): ClusterStatus {
   ];
   // Only while a switched-on feature is ignored: most Clusters never carry this condition.
   if (f.unsupported?.length) {
-    drafts.push(['FeaturesSupported', { status: 'False', reason: 'Unsupported', message: f.unsupported.map((u) => u.message).join(' ') }]);
+    drafts.push(['FeaturesSupported', { status: 'False', reason: 'Unsupported', message: f.unsupported.map(u => u.message).join(' ') }]);
   }
   // While paused nothing else is re-evaluated: only Paused changes.
-  const conditions = drafts.map(([type, d]) =>
-    setCondition(prev, type, f.paused && type !== 'Paused' ? keep(type, d) : d, f.generation, f.now),
-  );
+  const conditions = drafts.map(([type, d]) => setCondition(prev, type, f.paused && type !== 'Paused' ? keep(type, d) : d, f.generation, f.now));
 
   const status: ClusterStatus = {
     conditions,
@@ -182,11 +186,7 @@ export function computeStatus(f: StatusFacts): ClusterStatus {
     selector: formatLabelSelector(controlPlaneSelectorLabels(f.name)),
     version: f.version,
     ready: available.status === 'True' && r.ready >= want,
-    reconciliationStatus: f.failure
-      ? `Failed: ${f.failure.message}`
-      : f.paused
-        ? 'Paused'
-        : 'Reconciliation successful',
+    reconciliationStatus: f.failure ? `Failed: ${f.failure.message}` : f.paused ? 'Paused' : 'Reconciliation successful',
   };
   const endpointUrl = f.endpoint?.known ? f.endpoint.url : f.endpoint ? undefined : f.previous?.endpoint;
   if (endpointUrl) status.endpoint = endpointUrl;
@@ -206,8 +206,8 @@ export function computeStatus(f: StatusFacts): ClusterStatus {
 
 /** Conditions whose status or reason changed: each becomes one Event. */
 export function conditionChanges(before: Condition[] | undefined, after: Condition[]): Condition[] {
-  return after.filter((c) => {
-    const b = before?.find((x) => x.type === c.type);
+  return after.filter(c => {
+    const b = before?.find(x => x.type === c.type);
     return !b || b.status !== c.status || b.reason !== c.reason;
   });
 }
@@ -226,7 +226,7 @@ export function notableConditionChanges(before: Condition[] | undefined, after: 
   const out: Array<Condition & { healthy: boolean }> = [];
   for (const c of conditionChanges(before, after)) {
     const healthy = isHealthy(c);
-    const b = before?.find((x) => x.type === c.type);
+    const b = before?.find(x => x.type === c.type);
     if (!healthy) out.push({ ...c, healthy });
     else if (b && !isHealthy(b)) out.push({ ...c, healthy });
     else if (b && ANNOUNCED_WHEN_HEALTHY.has(c.type) && b.status !== c.status) out.push({ ...c, healthy });

@@ -58,7 +58,11 @@ describe('strategic merge patches on generated objects', () => {
                 template: {
                   spec: {
                     containers: [
-                      { name: 'log-shipper', image: `${DEFAULT_K0S_IMAGE}:v1`, securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } },
+                      {
+                        name: 'log-shipper',
+                        image: `${DEFAULT_K0S_IMAGE}:v1`,
+                        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+                      },
                       { name: 'controller', volumeMounts: [{ name: 'extra', mountPath: '/extra' }] },
                     ],
                     volumes: [{ name: 'extra', emptyDir: {} }],
@@ -72,7 +76,7 @@ describe('strategic merge patches on generated objects', () => {
     );
     const plain = desiredChildren(clusterView(cluster(undefined)), facts).statefulSet.spec!.template.spec!;
     const pod = desiredChildren(view, facts).statefulSet.spec!.template.spec!;
-    expect(pod.containers.map((c) => c.name)).toEqual(['controller', 'log-shipper']);
+    expect(pod.containers.map(c => c.name)).toEqual(['controller', 'log-shipper']);
     expect(pod.containers[0].volumeMounts).toEqual([...plain.containers[0].volumeMounts!, { name: 'extra', mountPath: '/extra' }]);
     expect(pod.volumes).toEqual([...plain.volumes!, { name: 'extra', emptyDir: {} }]);
   });
@@ -86,7 +90,14 @@ describe('strategic merge patches on generated objects', () => {
           metadata: { labels: { a: '1', b: '2' } },
           spec: {
             containers: [
-              { name: 'c', env: [{ name: 'KEEP', value: '1' }, { name: 'DROP', value: '2' }], ports: [{ containerPort: 1 }, { containerPort: 2 }] },
+              {
+                name: 'c',
+                env: [
+                  { name: 'KEEP', value: '1' },
+                  { name: 'DROP', value: '2' },
+                ],
+                ports: [{ containerPort: 1 }, { containerPort: 2 }],
+              },
               { name: 'gone' },
             ],
           },
@@ -123,7 +134,14 @@ describe('strategic merge patches on generated objects', () => {
     const svc: V1Service = {
       kind: 'Service',
       metadata: { finalizers: ['a', 'b'] },
-      spec: { ports: [{ name: 'api', port: 30443 }, { name: 'konnectivity', port: 30132 }], externalIPs: ['192.0.2.1'], selector: { x: '1', y: '2' } },
+      spec: {
+        ports: [
+          { name: 'api', port: 30443 },
+          { name: 'konnectivity', port: 30132 },
+        ],
+        externalIPs: ['192.0.2.1'],
+        selector: { x: '1', y: '2' },
+      },
     };
     const out = strategicMerge(
       svc,
@@ -133,7 +151,10 @@ describe('strategic merge patches on generated objects', () => {
       },
       'Service',
     );
-    expect(out.spec!.ports).toEqual([{ name: 'api', port: 30443, nodePort: 30443 }, { name: 'konnectivity', port: 30132 }]);
+    expect(out.spec!.ports).toEqual([
+      { name: 'api', port: 30443, nodePort: 30443 },
+      { name: 'konnectivity', port: 30132 },
+    ]);
     expect(out.spec!.externalIPs).toEqual(['192.0.2.9']);
     expect(out.spec!.selector).toEqual({ x: '3' });
     expect(out.metadata!.finalizers).toEqual(['b']);
@@ -151,16 +172,26 @@ describe('strategic merge patches on generated objects', () => {
   it('refuses malformed patches with the path', () => {
     expect(() => strategicMerge({}, [], 'StatefulSet')).toThrow(StrategicMergeError);
     expect(() => strategicMerge({}, { spec: { $patch: 'explode' } }, 'StatefulSet')).toThrow(/spec: unknown \$patch directive "explode"/);
-    expect(() => strategicMerge({ spec: { template: { spec: { containers: [] } } } }, { spec: { template: { spec: { containers: [{ image: 'x' }] } } } }, 'StatefulSet')).toThrow(
-      /spec\.template\.spec\.containers: every element needs its merge key name/,
-    );
+    expect(() =>
+      strategicMerge({ spec: { template: { spec: { containers: [] } } } }, { spec: { template: { spec: { containers: [{ image: 'x' }] } } } }, 'StatefulSet'),
+    ).toThrow(/spec\.template\.spec\.containers: every element needs its merge key name/);
   });
 
   it('cannot get around the policy: a privileged sidecar is refused after the merge', () => {
     const view = clusterView(
-      cluster({ patches: [strategic('StatefulSet', 'control-plane', JSON.stringify({ spec: { template: { spec: { containers: [{ name: 'x', image: `${DEFAULT_K0S_IMAGE}:v1`, securityContext: { privileged: true } }] } } } }))] }),
+      cluster({
+        patches: [
+          strategic(
+            'StatefulSet',
+            'control-plane',
+            JSON.stringify({
+              spec: { template: { spec: { containers: [{ name: 'x', image: `${DEFAULT_K0S_IMAGE}:v1`, securityContext: { privileged: true } }] } } },
+            }),
+          ),
+        ],
+      }),
     );
-    expect(childPodViolations(view, desiredChildren(view, facts), DEFAULT_TENANT_POLICY).map((v) => v.field)).toContain(
+    expect(childPodViolations(view, desiredChildren(view, facts), DEFAULT_TENANT_POLICY).map(v => v.field)).toContain(
       'StatefulSet kmc-demo spec.template.spec.containers[1].securityContext.privileged',
     );
   });

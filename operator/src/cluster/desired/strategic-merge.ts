@@ -80,7 +80,7 @@ function mergeMap(original: Obj | undefined, patch: Obj, type: string | undefine
       const field = key.slice(DELETE_FROM.length);
       if (!Array.isArray(value)) throw new StrategicMergeError(`${path}${key}: must be a list of values to delete`);
       const current = out[field];
-      if (Array.isArray(current)) out[field] = current.filter((v) => !value.some((d) => JSON.stringify(d) === JSON.stringify(v)));
+      if (Array.isArray(current)) out[field] = current.filter(v => !value.some(d => JSON.stringify(d) === JSON.stringify(v)));
       continue;
     }
     const at = `${path}${path ? '.' : ''}${key}`;
@@ -104,7 +104,7 @@ function mergeMap(original: Obj | undefined, patch: Obj, type: string | undefine
   }
   const retain = patch[RETAIN_KEYS];
   if (retain !== undefined) {
-    if (!Array.isArray(retain) || retain.some((k) => typeof k !== 'string')) throw new StrategicMergeError(`${path}$retainKeys: must be a list of field names`);
+    if (!Array.isArray(retain) || retain.some(k => typeof k !== 'string')) throw new StrategicMergeError(`${path}$retainKeys: must be a list of field names`);
     for (const k of Object.keys(out)) if (!(retain as string[]).includes(k)) delete out[k];
   }
   for (const [key, order] of Object.entries(patch)) {
@@ -117,20 +117,20 @@ function mergeList(original: Json | undefined, patch: Json[], rule: FieldRule | 
   const current = Array.isArray(original) ? original : [];
   if (rule && 'list' in rule && rule.list === 'set') {
     const out = [...current];
-    for (const v of patch) if (!out.some((o) => JSON.stringify(o) === JSON.stringify(v))) out.push(v);
+    for (const v of patch) if (!out.some(o => JSON.stringify(o) === JSON.stringify(v))) out.push(v);
     return out;
   }
-  if (!rule || !('list' in rule) || rule.list !== 'merge') return patch.map((v) => (isObj(v) ? stripDirectives(v) : v));
+  if (!rule || !('list' in rule) || rule.list !== 'merge') return patch.map(v => (isObj(v) ? stripDirectives(v) : v));
   // `- $patch: replace` as an element: the list becomes the other elements.
-  if (patch.some((v) => isObj(v) && v[DIRECTIVE] === 'replace' && Object.keys(v).length === 1)) {
-    return patch.filter((v) => !(isObj(v) && v[DIRECTIVE] === 'replace')).map((v) => (isObj(v) ? stripDirectives(v) : v));
+  if (patch.some(v => isObj(v) && v[DIRECTIVE] === 'replace' && Object.keys(v).length === 1)) {
+    return patch.filter(v => !(isObj(v) && v[DIRECTIVE] === 'replace')).map(v => (isObj(v) ? stripDirectives(v) : v));
   }
   const out = [...current];
   for (const element of patch) {
     if (!isObj(element)) throw new StrategicMergeError(`${path}: elements must be objects with ${rule.key}`);
     const key = keyOf(element, rule.key);
     if (key === undefined) throw new StrategicMergeError(`${path}: every element needs its merge key ${rule.key}`);
-    const i = out.findIndex((o) => JSON.stringify(keyOf(o, rule.key)) === JSON.stringify(key));
+    const i = out.findIndex(o => JSON.stringify(keyOf(o, rule.key)) === JSON.stringify(key));
     if (element[DIRECTIVE] === 'delete') {
       if (i >= 0) out.splice(i, 1);
       continue;

@@ -17,7 +17,7 @@ export const PKI_FILES: Partial<Record<CertificateRefType, { crt: string; key: s
 /** Projected volume of the Secrets the k0s controller needs, renamed to k0s's file names. */
 export function certsProjection(secretNames: Partial<Record<CertificateRefType, string>>, storageType: 'etcd' | 'kine'): V1Volume {
   const purposes: CertificateRefType[] = ['ca', 'sa', 'proxy', 'etcd', ...(storageType === 'etcd' ? ['apiserver-etcd-client' as const] : [])];
-  const sources: V1VolumeProjection[] = purposes.map((purpose) => {
+  const sources: V1VolumeProjection[] = purposes.map(purpose => {
     const files = PKI_FILES[purpose]!;
     return {
       secret: {
@@ -34,7 +34,12 @@ export function certsProjection(secretNames: Partial<Record<CertificateRefType, 
 
 /** A stable volume name for a mount path: readable prefix plus a short hash (paths are unique). */
 export function mountVolumeName(path: string): string {
-  const slug = path.replace(/[^a-z0-9]+/gi, '-').replace(/^-+|-+$/g, '').toLowerCase().slice(0, 40) || 'root';
+  const slug =
+    path
+      .replace(/[^a-z0-9]+/gi, '-')
+      .replace(/^-+|-+$/g, '')
+      .toLowerCase()
+      .slice(0, 40) || 'root';
   return `mount-${slug}-${createHash('sha256').update(path).digest('hex').slice(0, 6)}`;
 }
 

@@ -2,20 +2,10 @@
 // plays both the API server and an always-synced cache. The real engine is exercised by the
 // integration tests against a real API server.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type {
-  ApplyOptions,
-  Cache,
-  CacheIndex,
-  Client,
-  EventRecorder,
-  GroupVersionKind,
-  ObjectRef,
-  ReconcileContext,
-} from '../../engine/contract';
+import type { ApplyOptions, Cache, CacheIndex, Client, EventRecorder, GroupVersionKind, ObjectRef, ReconcileContext } from '../../engine/contract';
 import { canonicalJson as canonical } from '../../engine/hash';
 
 const HASH = 'k0smotron.io/applied-hash';
-
 
 const keyOf = (gvk: GroupVersionKind, ns: string | undefined, name: string) => `${gvk.apiVersion}/${gvk.kind}/${ns ?? ''}/${name}`;
 
@@ -54,12 +44,12 @@ export class FakeEngine {
       [...this.store.entries()]
         .filter(([k]) => k.startsWith(`${gvk.apiVersion}/${gvk.kind}/`) && !this.hiddenFromCache.has(k))
         .map(([, o]) => o)
-        .filter((o) => !opts.namespace || o.metadata?.namespace === opts.namespace)
-        .filter((o) => Object.entries(opts.labels ?? {}).every(([lk, lv]) => o.metadata?.labels?.[lk] === lv)) as T[],
+        .filter(o => !opts.namespace || o.metadata?.namespace === opts.namespace)
+        .filter(o => Object.entries(opts.labels ?? {}).every(([lk, lv]) => o.metadata?.labels?.[lk] === lv)) as T[],
     byIndex: <T extends KubernetesObject>(gvk: GroupVersionKind, name: string, value: string) => {
-      const index = this.indexes.find((i) => i.apiVersion === gvk.apiVersion && i.kind === gvk.kind && i.name === name);
+      const index = this.indexes.find(i => i.apiVersion === gvk.apiVersion && i.kind === gvk.kind && i.name === name);
       if (!index) throw new Error(`no index "${name}" on ${gvk.kind} (${gvk.apiVersion}): add it to the controller's indexes`);
-      return this.cache.list<T>(gvk).filter((o) => index.fn(o).includes(value));
+      return this.cache.list<T>(gvk).filter(o => index.fn(o).includes(value));
     },
   };
 

@@ -47,7 +47,7 @@ export function newCluster(namespace: string, name: string, spec: Cluster['spec'
 }
 
 export function condition(c: Cluster | undefined, type: string): Condition | undefined {
-  return c?.status?.conditions?.find((x) => x.type === type);
+  return c?.status?.conditions?.find(x => x.type === type);
 }
 
 /** Waits until the Cluster has condition `type` with `status` (and `reason` if given). */
@@ -60,13 +60,18 @@ export async function waitForCondition(
   reason?: string,
   timeoutMs = 90_000,
 ): Promise<Cluster> {
-  return eventually(`${ns}/${name} ${type}=${status}${reason ? ` (${reason})` : ''}`, async () => {
-    const c = await kmc.getCluster(ns, name);
-    const cond = condition(c, type);
-    if (cond?.status === status && (!reason || cond.reason === reason)) return c;
-    if (cond) throw new Error(`now ${cond.status} ${cond.reason}: ${cond.message}`);
-    return undefined;
-  }, timeoutMs, 250);
+  return eventually(
+    `${ns}/${name} ${type}=${status}${reason ? ` (${reason})` : ''}`,
+    async () => {
+      const c = await kmc.getCluster(ns, name);
+      const cond = condition(c, type);
+      if (cond?.status === status && (!reason || cond.reason === reason)) return c;
+      if (cond) throw new Error(`now ${cond.status} ${cond.reason}: ${cond.message}`);
+      return undefined;
+    },
+    timeoutMs,
+    250,
+  );
 }
 
 /**
@@ -84,7 +89,7 @@ export async function waitForHollowReady(kmc: K0smotronClient, ns: string, name:
 
 export async function controlPlanePods(core: CoreV1Api, ns: string, name: string): Promise<V1Pod[]> {
   const list = await core.listNamespacedPod({ namespace: ns, labelSelector: `app=k0smotron,cluster=${name},cluster.x-k8s.io/control-plane=true` });
-  return list.items.filter((p) => !p.metadata?.deletionTimestamp);
+  return list.items.filter(p => !p.metadata?.deletionTimestamp);
 }
 
 /** Writes made by an operator so far (creates, patches, updates, deletes). Events excluded: they are not state. */
@@ -94,5 +99,5 @@ export function writes(op: RunningOperator): number {
 
 export async function reasonsOfEvents(kmc: K0smotronClient, ns: string, name: string): Promise<string[]> {
   const events = await kmc.listEvents(ns, name, 'Cluster');
-  return events.map((e) => `${e.type}:${e.reason}`);
+  return events.map(e => `${e.type}:${e.reason}`);
 }

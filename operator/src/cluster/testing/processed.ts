@@ -28,7 +28,7 @@ const KINDS = [
 
 function versions(items: Listed[]): string {
   return items
-    .map((o) => `${o.metadata?.name}@${o.metadata?.resourceVersion}`)
+    .map(o => `${o.metadata?.name}@${o.metadata?.resourceVersion}`)
     .sort()
     .join(',');
 }
@@ -40,21 +40,21 @@ async function liveVersions(kc: KubeConfig, ns: string): Promise<string[]> {
   const { core, apps, kmc } = clients.get(kc)!;
   const owned = { namespace: ns, labelSelector: OWNED_SELECTOR };
   const lists = await Promise.all([
-    apps.listNamespacedStatefulSet(owned).then((l) => l.items),
-    core.listNamespacedService(owned).then((l) => l.items),
-    core.listNamespacedConfigMap(owned).then((l) => l.items),
-    core.listNamespacedSecret({ namespace: ns }).then((l) => l.items),
-    core.listNamespacedPersistentVolumeClaim(owned).then((l) => l.items),
+    apps.listNamespacedStatefulSet(owned).then(l => l.items),
+    core.listNamespacedService(owned).then(l => l.items),
+    core.listNamespacedConfigMap(owned).then(l => l.items),
+    core.listNamespacedSecret({ namespace: ns }).then(l => l.items),
+    core.listNamespacedPersistentVolumeClaim(owned).then(l => l.items),
     kmc.listClusters(ns),
   ]);
-  return lists.map((items) => versions(items as Listed[]));
+  return lists.map(items => versions(items as Listed[]));
 }
 
 /** Steps 1 and 2 above. */
 export async function processed(op: RunningOperator, kc: KubeConfig, ns: string): Promise<void> {
   await eventually('the operator cache to hold what the API server holds', async () => {
     const live = await liveVersions(kc, ns);
-    const cached = KINDS.map((gvk) => versions(op.manager.cache.list<KubernetesObject>(gvk, { namespace: ns })));
+    const cached = KINDS.map(gvk => versions(op.manager.cache.list<KubernetesObject>(gvk, { namespace: ns })));
     return live.every((v, i) => v === cached[i]);
   });
   await op.manager.waitForIdle({ quietMs: 0 });

@@ -24,7 +24,15 @@ export function applyYaml(yaml: string): Promise<string> {
 export async function canI(sa: { namespace: string; name: string }, verb: string, resource: string, namespace?: string): Promise<boolean> {
   const [res, sub] = resource.split('/');
   const r = await kubectl(
-    ['auth', 'can-i', verb, res!, ...(sub ? [`--subresource=${sub}`] : []), `--as=system:serviceaccount:${sa.namespace}:${sa.name}`, ...(namespace ? ['-n', namespace] : [])],
+    [
+      'auth',
+      'can-i',
+      verb,
+      res!,
+      ...(sub ? [`--subresource=${sub}`] : []),
+      `--as=system:serviceaccount:${sa.namespace}:${sa.name}`,
+      ...(namespace ? ['-n', namespace] : []),
+    ],
     { kubeconfig: sharedTestCluster().kubeconfigPath },
   );
   return r.stdout.trim() === 'yes';
@@ -35,8 +43,10 @@ export async function canI(sa: { namespace: string; name: string }, verb: string
  * wrote for it: exactly the identity a pod with this account would have.
  */
 export async function serviceAccountKubeConfig(sa: { namespace: string; name: string }): Promise<KubeConfig> {
-  const secretName = await eventually(`the token Secret of ServiceAccount ${sa.namespace}/${sa.name}`, async () =>
-    (await run(['-n', sa.namespace, 'get', 'serviceaccount', sa.name, '-o', 'jsonpath={.secrets[0].name}'])).trim() || undefined);
+  const secretName = await eventually(
+    `the token Secret of ServiceAccount ${sa.namespace}/${sa.name}`,
+    async () => (await run(['-n', sa.namespace, 'get', 'serviceaccount', sa.name, '-o', 'jsonpath={.secrets[0].name}'])).trim() || undefined,
+  );
   const token = Buffer.from(await run(['-n', sa.namespace, 'get', 'secret', secretName, '-o', 'jsonpath={.data.token}']), 'base64').toString();
   const cluster = sharedTestCluster().kubeConfig.getCurrentCluster()!;
   const kc = new KubeConfig();
@@ -74,12 +84,19 @@ export async function waitReconciled(kc: KubeConfig, namespace: string, name: st
   const cond = (type: string) => last?.status?.conditions?.find(c => c.type === type);
   try {
     // Generous: pods on hollow nodes become Ready within seconds, but the machine is shared.
-    return await eventually(`Cluster ${namespace}/${name} reconciled as far as the test cluster allows`, async () => {
-      last = await kmc.getCluster(namespace, name);
-      const done = ['CertificatesAvailable', 'ControlPlaneExposed', 'KubeconfigSecretAvailable', 'ControlPlaneUpToDate'].every(t => cond(t)?.status === 'True');
-      const probed = !['NotChecked', 'NoReadyReplicas', undefined].includes(cond('ControlPlaneFunctional')?.reason);
-      return done && probed ? last : undefined;
-    }, 120_000, 250);
+    return await eventually(
+      `Cluster ${namespace}/${name} reconciled as far as the test cluster allows`,
+      async () => {
+        last = await kmc.getCluster(namespace, name);
+        const done = ['CertificatesAvailable', 'ControlPlaneExposed', 'KubeconfigSecretAvailable', 'ControlPlaneUpToDate'].every(
+          t => cond(t)?.status === 'True',
+        );
+        const probed = !['NotChecked', 'NoReadyReplicas', undefined].includes(cond('ControlPlaneFunctional')?.reason);
+        return done && probed ? last : undefined;
+      },
+      120_000,
+      250,
+    );
   } catch (err) {
     const conditions = last?.status?.conditions?.map(c => `${c.type}=${c.status} ${c.reason ?? ''}: ${c.message ?? ''}`);
     throw new Error(`${(err as Error).message}\nconditions: ${JSON.stringify(conditions, null, 1)}\n${JSON.stringify(extra())}`);

@@ -15,7 +15,16 @@ export function parentChildController(name = 'parent-child'): ControllerSpec & {
     reconciled,
     for: { ...PARENT, labelSelector: 'engine-test=parent' },
     // The cache keeps no Secret data: the hash annotation is enough to know nothing changed.
-    owns: [{ ...CHILD, labelSelector: 'engine-test=child', transform: o => { const { data: _d, ...rest } = o as ConfigMap; return rest; } }],
+    owns: [
+      {
+        ...CHILD,
+        labelSelector: 'engine-test=child',
+        transform: o => {
+          const { data: _d, ...rest } = o as ConfigMap;
+          return rest;
+        },
+      },
+    ],
     async reconcile(key, ctx) {
       reconciled.push(`${key.namespace}/${key.name}`);
       const parent = ctx.cache.get<ConfigMap>(PARENT, key.namespace, key.name);

@@ -68,19 +68,18 @@ export async function startPartitionProxy(upstream: KubeConfig): Promise<Partiti
       }
       entry.forwardedAt = Date.now();
       const headers: http.OutgoingHttpHeaders = { ...req.headers, ...authHeaders, host: target.host };
-      up = https.request(
-        { protocol: target.protocol, hostname: target.hostname, port: target.port, path: url, method: req.method, headers, agent },
-        upRes => {
-          pass(() => res.writeHead(upRes.statusCode ?? 502, upRes.headers));
-          upRes.on('data', (chunk: Buffer) => pass(() => res.write(chunk)));
-          upRes.on('end', () => pass(() => res.end()));
-          upRes.on('error', () => pass(() => res.destroy()));
-        },
+      up = https.request({ protocol: target.protocol, hostname: target.hostname, port: target.port, path: url, method: req.method, headers, agent }, upRes => {
+        pass(() => res.writeHead(upRes.statusCode ?? 502, upRes.headers));
+        upRes.on('data', (chunk: Buffer) => pass(() => res.write(chunk)));
+        upRes.on('end', () => pass(() => res.end()));
+        upRes.on('error', () => pass(() => res.destroy()));
+      });
+      up.on('error', err =>
+        pass(() => {
+          if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain' });
+          res.end(`partition proxy: ${err.message}`);
+        }),
       );
-      up.on('error', err => pass(() => {
-        if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain' });
-        res.end(`partition proxy: ${err.message}`);
-      }));
       req.pipe(up);
     });
   });

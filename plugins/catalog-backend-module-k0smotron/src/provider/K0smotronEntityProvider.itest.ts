@@ -3,16 +3,17 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import type { SchedulerServiceTaskRunner } from '@backstage/backend-plugin-api';
-import { type EntityProvider, type EntityProviderConnection, type EntityProviderMutation , catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import {
+  type EntityProvider,
+  type EntityProviderConnection,
+  type EntityProviderMutation,
+  catalogProcessingExtensionPoint,
+} from '@backstage/plugin-catalog-node';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { createCa } from '@k0smotron/operator/pki';
 import type { ManagementClustersService } from '@k0smotron/plugin-k0smotron-node';
-import {
-  createManagementClusterAccess,
-  createManagementClusters,
-  managementClusterAccessServiceFactory,
-} from '@k0smotron/plugin-k0smotron-backend';
+import { createManagementClusterAccess, createManagementClusters, managementClusterAccessServiceFactory } from '@k0smotron/plugin-k0smotron-backend';
 import { CapturingLogger, eventually, secretPatterns } from '@k0smotron/plugin-k0smotron-backend/testing';
 import { K0smotronEntityProvider } from './K0smotronEntityProvider';
 import catalogModule from '../index';
@@ -100,8 +101,12 @@ it('publishes every Cluster in a full mutation on connect', async () => {
 it('adds a new Cluster by a delta from the watch, then its endpoint and CA, and removes it on delete', async () => {
   const started = Date.now();
   await client.createCluster(cluster('p2'));
-  const added = await eventually('a delta adding p2', async () =>
-    deltas().find(d => d.added.some(a => a.entity.metadata.name === `test-${ns}-p2`)), 10_000, 50);
+  const added = await eventually(
+    'a delta adding p2',
+    async () => deltas().find(d => d.added.some(a => a.entity.metadata.name === `test-${ns}-p2`)),
+    10_000,
+    50,
+  );
   const addedMs = Date.now() - started;
   process.stderr.write(`[catalog-k0smotron] new Cluster in the catalog after ${addedMs} ms\n`);
   expect(added.added[0].entity.spec).toEqual({ type: 'kubernetes-cluster', owner: 'group:default/platform' });
@@ -116,18 +121,27 @@ it('adds a new Cluster by a delta from the watch, then its endpoint and CA, and 
     { group: 'k0smotron.io', version: 'v1beta2', namespace: ns, plural: 'clusters', name: 'p2', body: { status: { endpoint: 'https://192.0.2.2:30443' } } },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
-  const withApi = await eventually('a delta with the API server annotations', async () =>
-    deltas()
-      .flatMap(d => d.added)
-      .find(a => a.entity.metadata.annotations?.['kubernetes.io/api-server'] === 'https://192.0.2.2:30443'), 10_000, 50);
+  const withApi = await eventually(
+    'a delta with the API server annotations',
+    async () =>
+      deltas()
+        .flatMap(d => d.added)
+        .find(a => a.entity.metadata.annotations?.['kubernetes.io/api-server'] === 'https://192.0.2.2:30443'),
+    10_000,
+    50,
+  );
   const annotations = withApi.entity.metadata.annotations!;
   expect(Buffer.from(annotations['kubernetes.io/api-server-certificate-authority'], 'base64').toString()).toBe(ca.cert);
   expect(JSON.stringify(mutations)).not.toContain('PRIVATE KEY');
   expect(JSON.stringify(mutations)).not.toContain(Buffer.from(ca.key).toString('base64').slice(0, 40));
 
   await client.deleteCluster(ns, 'p2');
-  await eventually('a delta removing p2', async () =>
-    deltas().find(d => d.removed.some(r => 'entity' in r && r.entity.metadata.name === `test-${ns}-p2`)), 10_000, 50);
+  await eventually(
+    'a delta removing p2',
+    async () => deltas().find(d => d.removed.some(r => 'entity' in r && r.entity.metadata.name === `test-${ns}-p2`)),
+    10_000,
+    50,
+  );
 });
 
 it('a scheduled full refresh no longer lists a deleted Cluster', async () => {
@@ -140,7 +154,9 @@ it('a scheduled full refresh no longer lists a deleted Cluster', async () => {
 it('the module adds the provider to the catalog', async () => {
   const providers: EntityProvider[] = [];
   const backend = await startTestBackend({
-    extensionPoints: [[catalogProcessingExtensionPoint, { addEntityProvider: (...p: Array<EntityProvider | EntityProvider[]>) => void providers.push(...p.flat()) }]],
+    extensionPoints: [
+      [catalogProcessingExtensionPoint, { addEntityProvider: (...p: Array<EntityProvider | EntityProvider[]>) => void providers.push(...p.flat()) }],
+    ],
     features: [catalogModule, managementClusterAccessServiceFactory, mockServices.rootConfig.factory({ data: config() })],
   });
   await backend.stop();

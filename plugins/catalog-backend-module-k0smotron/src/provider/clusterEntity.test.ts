@@ -39,7 +39,7 @@ describe('clusterToEntity', () => {
     expect(locationKeyOf('local')).toBe('k0smotron:local');
   });
 
-  it('carries the operator\'s worker count in annotations and in the searchable description, and nothing while it is unknown', () => {
+  it("carries the operator's worker count in annotations and in the searchable description, and nothing while it is unknown", () => {
     const e = clusterToEntity('local', cluster({}, { workers: { total: 2, ready: 1 } }), defaults, undefined, 'group:default/platform');
     expect(e.metadata.annotations).toMatchObject({ 'k0smotron.io/workers-ready': '1', 'k0smotron.io/workers-total': '2' });
     expect(e.metadata.description).toBe('k0smotron control plane team-a/web on management cluster local; workers: 1/2 Ready');
@@ -61,7 +61,13 @@ describe('clusterToEntity', () => {
       spec,
       status: { replicas: 1, readyReplicas: 1, ready: true, reconciliationStatus: 'Reconciliation successful' },
     });
-    const nodePort = clusterToEntity('local', upstream({ service: { type: 'NodePort', apiPort: 31443 }, externalAddress: '198.51.100.7' }), defaults, undefined, 'o');
+    const nodePort = clusterToEntity(
+      'local',
+      upstream({ service: { type: 'NodePort', apiPort: 31443 }, externalAddress: '198.51.100.7' }),
+      defaults,
+      undefined,
+      'o',
+    );
     expect(nodePort.metadata.annotations?.['kubernetes.io/api-server']).toBe('https://198.51.100.7:31443');
     expect(nodePort.metadata.links).toEqual([{ url: 'https://198.51.100.7:31443', title: 'Kubernetes API', type: 'api' }]);
     const clusterIp = clusterToEntity('local', upstream({ service: { type: 'ClusterIP' } }), defaults, undefined, 'o');
@@ -70,11 +76,17 @@ describe('clusterToEntity', () => {
     const unexposed = clusterToEntity('local', upstream({ service: { type: 'NodePort' } }), defaults, undefined, 'o');
     expect(unexposed.metadata.annotations).not.toHaveProperty('kubernetes.io/api-server');
     // The same spec under our operator, which has not reported an endpoint yet: none either.
-    const ours = clusterToEntity('local', { ...cluster(), spec: { service: { type: 'ClusterIP' } }, status: { observedGeneration: 1 } }, defaults, undefined, 'o');
+    const ours = clusterToEntity(
+      'local',
+      { ...cluster(), spec: { service: { type: 'ClusterIP' } }, status: { observedGeneration: 1 } },
+      defaults,
+      undefined,
+      'o',
+    );
     expect(ours.metadata.annotations).not.toHaveProperty('kubernetes.io/api-server');
   });
 
-  it('takes the owner it is given (never the Cluster\'s own annotation), and the system from annotations, labels, defaults', () => {
+  it("takes the owner it is given (never the Cluster's own annotation), and the system from annotations, labels, defaults", () => {
     const byAnnotation = clusterToEntity(
       'local',
       cluster({ annotations: { 'backstage.io/owner': 'group:default/team-a', 'backstage.io/system': 'shop' }, labels: { 'backstage.io/owner': 'team-b' } }),

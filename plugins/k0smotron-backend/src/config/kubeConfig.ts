@@ -23,7 +23,12 @@ export function kubeConfigFor(name: string, access: ManagementClusterAccess): Ku
         if (!kc.getContextObject(access.context)) {
           throw new Error(
             `management cluster '${name}': context '${access.context}' is not in the kubeconfig ` +
-              `(${access.path ?? 'default'}); available: ${kc.getContexts().map(c => c.name).join(', ') || 'none'}`,
+              `(${access.path ?? 'default'}); available: ${
+                kc
+                  .getContexts()
+                  .map(c => c.name)
+                  .join(', ') || 'none'
+              }`,
           );
         }
         kc.setCurrentContext(access.context);

@@ -28,7 +28,12 @@ describe('readK0smotronConfig', () => {
       },
     });
     expect(cfg.managementClusters).toEqual([
-      { name: 'dev', access: { type: 'kubeconfig', path: '/tmp/kc', context: 'dev-ctx' }, namespaces: ['a', 'b'], namespaceOwners: { a: 'group:default/team-a' } },
+      {
+        name: 'dev',
+        access: { type: 'kubeconfig', path: '/tmp/kc', context: 'dev-ctx' },
+        namespaces: ['a', 'b'],
+        namespaceOwners: { a: 'group:default/team-a' },
+      },
       {
         name: 'prod',
         access: { type: 'token', url: 'https://10.0.0.1:6443', token: 'secret-token', caData: 'Q0E=', skipTLSVerify: false },
@@ -57,7 +62,10 @@ describe('readK0smotronConfig', () => {
     // A service-account token is never sent over plain HTTP.
     [{ managementClusters: [{ name: 'a', url: 'http://10.0.0.1:6443', serviceAccountToken: 't' }] }, /must start with https/],
     [{ managementClusters: [{ name: 'a', namespaces: ['team-a', 'kube-system'] }] }, /lists 'kube-system', which k0smotron.policy.deniedNamespaces denies/],
-    [{ managementClusters: [{ name: 'a', namespaces: ['team-a'], namespaceOwners: { 'team-b': 'group:default/b' } }] }, /names 'team-b', which is not in its namespaces/],
+    [
+      { managementClusters: [{ name: 'a', namespaces: ['team-a'], namespaceOwners: { 'team-b': 'group:default/b' } }] },
+      /names 'team-b', which is not in its namespaces/,
+    ],
     [{ policy: { maxJoinTokenExpiry: '1y' } }, /k0smotron.policy.maxJoinTokenExpiry/],
     [{ policy: { allowNeverExpiringTokens: true } }, /unknown key "allowNeverExpiringTokens"/],
     [{ managementClusters: [{ name: 'a', inCluster: true, kubeconfigPath: '/k' }] }, /choose one way to connect/],
@@ -68,7 +76,7 @@ describe('readK0smotronConfig', () => {
 });
 
 describe('k0smotron.policy and ownership', () => {
-  it('reads the tenant policy with the operator\'s keys, and the owner sources', () => {
+  it("reads the tenant policy with the operator's keys, and the owner sources", () => {
     const cfg = read({
       catalog: { providers: { k0smotron: { defaultOwner: 'group:default/platform' } } },
       k0smotron: { policy: { maxJoinTokenExpiry: '2h', allowNeverExpiringJoinTokens: true }, ownership: { trustOwnerAnnotation: true } },

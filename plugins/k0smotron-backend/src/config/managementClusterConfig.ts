@@ -66,9 +66,7 @@ export function readK0smotronConfig(root: Config): K0smotronBackendConfig {
   const seen = new Set<string>();
   for (const mc of managementClusters) {
     if (seen.has(mc.name)) {
-      throw new InputError(
-        `k0smotron.managementClusters: the name '${mc.name}' is used twice; give each cluster a unique name`,
-      );
+      throw new InputError(`k0smotron.managementClusters: the name '${mc.name}' is used twice; give each cluster a unique name`);
     }
     seen.add(mc.name);
   }
@@ -77,10 +75,7 @@ export function readK0smotronConfig(root: Config): K0smotronBackendConfig {
   const reconcilerClusters = rec?.getOptionalStringArray('managementClusters');
   for (const n of reconcilerClusters ?? []) {
     if (!seen.has(n)) {
-      throw new InputError(
-        `k0smotron.reconciler.managementClusters: '${n}' is not a configured management cluster ` +
-          `(known: ${[...seen].join(', ')})`,
-      );
+      throw new InputError(`k0smotron.reconciler.managementClusters: '${n}' is not a configured management cluster ` + `(known: ${[...seen].join(', ')})`);
     }
   }
   const lease = rec?.getOptionalConfig('lease');
@@ -89,10 +84,7 @@ export function readK0smotronConfig(root: Config): K0smotronBackendConfig {
     policy,
     ownership: {
       trustOwnerAnnotation: ownership?.getOptionalBoolean('trustOwnerAnnotation') ?? false,
-      defaultOwner:
-        ownership?.getOptionalString('defaultOwner') ??
-        root.getOptionalString('catalog.providers.k0smotron.defaultOwner') ??
-        'unknown',
+      defaultOwner: ownership?.getOptionalString('defaultOwner') ?? root.getOptionalString('catalog.providers.k0smotron.defaultOwner') ?? 'unknown',
     },
     managementClusters,
     kubeconfigAccessEnabled: cfg?.getOptionalBoolean('kubeconfigAccess.enabled') ?? false,
@@ -114,9 +106,7 @@ function readManagementCluster(c: Config, index: number, policy: TenantPolicy): 
   const where = `k0smotron.managementClusters[${index}]`;
   const name = c.getString('name');
   if (!NAME_PATTERN.test(name)) {
-    throw new InputError(
-      `${where}.name '${name}' is not valid: use letters, digits, '-', '_' or '.' (no '/'), e.g. 'prod-eu'`,
-    );
+    throw new InputError(`${where}.name '${name}' is not valid: use letters, digits, '-', '_' or '.' (no '/'), e.g. 'prod-eu'`);
   }
   const url = c.getOptionalString('url');
   const inCluster = c.getOptionalBoolean('inCluster') ?? false;
@@ -124,9 +114,7 @@ function readManagementCluster(c: Config, index: number, policy: TenantPolicy): 
   const context = c.getOptionalString('context');
   const modes = [url !== undefined, inCluster, kubeconfigPath !== undefined || context !== undefined].filter(Boolean);
   if (modes.length > 1) {
-    throw new InputError(
-      `${where} ('${name}'): choose one way to connect: kubeconfigPath/context, url + serviceAccountToken, or inCluster`,
-    );
+    throw new InputError(`${where} ('${name}'): choose one way to connect: kubeconfigPath/context, url + serviceAccountToken, or inCluster`);
   }
   let access: ManagementClusterAccess;
   if (url !== undefined) {
@@ -153,9 +141,7 @@ function readManagementCluster(c: Config, index: number, policy: TenantPolicy): 
   const namespaces = c.getOptionalStringArray('namespaces');
   for (const ns of namespaces ?? []) {
     if (policy.deniedNamespaces.includes(ns)) {
-      throw new InputError(
-        `${where}.namespaces ('${name}') lists '${ns}', which k0smotron.policy.deniedNamespaces denies; serve tenant namespaces only`,
-      );
+      throw new InputError(`${where}.namespaces ('${name}') lists '${ns}', which k0smotron.policy.deniedNamespaces denies; serve tenant namespaces only`);
     }
   }
   const namespaceOwners: Record<string, string> = {};

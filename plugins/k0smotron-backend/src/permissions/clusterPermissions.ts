@@ -1,11 +1,6 @@
 import type { BackstageCredentials, PermissionsService } from '@backstage/backend-plugin-api';
 import { NotAllowedError } from '@backstage/errors';
-import {
-  AuthorizeResult,
-  type PermissionCondition,
-  type PermissionCriteria,
-  type ResourcePermission,
-} from '@backstage/plugin-permission-common';
+import { AuthorizeResult, type PermissionCondition, type PermissionCriteria, type ResourcePermission } from '@backstage/plugin-permission-common';
 import {
   createConditionAuthorizer,
   createConditionExports,
@@ -65,8 +60,7 @@ export const isInNamespace = createPermissionRule({
 
 export const isClusterOwner = createPermissionRule({
   name: 'IS_CLUSTER_OWNER',
-  description:
-    'Allow Clusters whose catalog owner is one of the claims (pass the user\'s ownershipEntityRefs, as for the catalog\'s IS_ENTITY_OWNER)',
+  description: "Allow Clusters whose catalog owner is one of the claims (pass the user's ownershipEntityRefs, as for the catalog's IS_ENTITY_OWNER)",
   resourceRef: k0smotronClusterPermissionResourceRef,
   paramsSchema: z.object({ claims: z.array(z.string()).describe('Entity refs, e.g. group:default/team-a') }),
   apply: (resource, { claims }) => claims.map(normalizeEntityRef).includes(normalizeEntityRef(resource.owner)),

@@ -1,10 +1,5 @@
 import type { UserInfoService } from '@backstage/backend-plugin-api';
-import {
-  AuthorizeResult,
-  isPermission,
-  isResourcePermission,
-  type PolicyDecision,
-} from '@backstage/plugin-permission-common';
+import { AuthorizeResult, isPermission, isResourcePermission, type PolicyDecision } from '@backstage/plugin-permission-common';
 import type { PermissionPolicy, PolicyQuery, PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
   K0SMOTRON_CLUSTER_RESOURCE_TYPE,
@@ -12,11 +7,7 @@ import {
   k0smotronControllerJoinTokenCreatePermission,
   k0smotronPermissions,
 } from '@k0smotron/plugin-k0smotron-common';
-import {
-  createK0smotronClusterConditionalDecision,
-  k0smotronClusterConditions,
-  type ClusterCriteria,
-} from './clusterPermissions';
+import { createK0smotronClusterConditionalDecision, k0smotronClusterConditions, type ClusterCriteria } from './clusterPermissions';
 import { normalizeEntityRef } from '../service/managementClusters';
 
 /** A grant beyond "your own Clusters": who, which permissions, on which Clusters. */

@@ -46,9 +46,7 @@ export class ClusterCache {
     const api = kubeConfig.makeApiClient(CustomObjectsApi);
     const targets: Array<string | undefined> = namespaces ?? [undefined];
     this.informers = targets.map(namespace => {
-      const path = namespace
-        ? `/apis/${GROUP}/${V1BETA2}/namespaces/${namespace}/${CLUSTER_PLURAL}`
-        : `/apis/${GROUP}/${V1BETA2}/${CLUSTER_PLURAL}`;
+      const path = namespace ? `/apis/${GROUP}/${V1BETA2}/namespaces/${namespace}/${CLUSTER_PLURAL}` : `/apis/${GROUP}/${V1BETA2}/${CLUSTER_PLURAL}`;
       // client-node's KubernetesObject types metadata with Dates; the wire has strings, which
       // is what our Cluster type says, so the informer holds plain objects cast at the edge.
       const list = async (): Promise<KubernetesListObject<KubernetesObject>> =>

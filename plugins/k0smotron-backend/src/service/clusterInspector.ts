@@ -98,12 +98,8 @@ export class ClusterInspector {
   async certificates(cluster: Cluster): Promise<CertificateSummary[]> {
     const namespace = cluster.metadata.namespace ?? 'default';
     const wanted = expectedCertificates(cluster).filter(c => c.purpose !== 'sa');
-    const secrets = await Promise.all(
-      wanted.map(c => maybe(() => this.core.readNamespacedSecret({ namespace, name: c.secretName }))),
-    );
-    return wanted
-      .map((c, i) => certificateOf(secrets[i], c.purpose))
-      .filter((c): c is CertificateSummary => c !== undefined);
+    const secrets = await Promise.all(wanted.map(c => maybe(() => this.core.readNamespacedSecret({ namespace, name: c.secretName }))));
+    return wanted.map((c, i) => certificateOf(secrets[i], c.purpose)).filter((c): c is CertificateSummary => c !== undefined);
   }
 
   /** The CA certificate (PEM, base64 as stored) of a Cluster, the user's own when certificateRefs names one; never its key. */

@@ -50,9 +50,7 @@ export async function startEmbeddedReconciler(
   opts: { childApi?: ChildApiResolver; functionalProbe?: FunctionalProbeOptions } = {},
 ): Promise<EmbeddedReconciler> {
   const { reconciler } = managementClusters.config;
-  const selected = managementClusters
-    .list()
-    .filter(mc => !reconciler.managementClusters || reconciler.managementClusters.includes(mc.name));
+  const selected = managementClusters.list().filter(mc => !reconciler.managementClusters || reconciler.managementClusters.includes(mc.name));
   const running: Array<{ name: string; op: RunningOperator }> = [];
   try {
     for (const mc of selected) {

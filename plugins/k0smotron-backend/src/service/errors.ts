@@ -5,8 +5,14 @@ import { shortErrorMessage } from './redact';
 
 /** Errors of ours and of @backstage/errors: their messages are written for the client. */
 const CLIENT_FACING = new Set([
-  'InputError', 'NotAllowedError', 'NotFoundError', 'ConflictError', 'ServiceUnavailableError',
-  'AuthenticationError', 'NotModifiedError', 'NotImplementedError',
+  'InputError',
+  'NotAllowedError',
+  'NotFoundError',
+  'ConflictError',
+  'ServiceUnavailableError',
+  'AuthenticationError',
+  'NotModifiedError',
+  'NotImplementedError',
 ]);
 
 /** A 400 whose body lists field errors; the router answers it itself. */
@@ -50,9 +56,7 @@ export function toHttpError(err: unknown, managementCluster: string): Error {
         (err.causes ?? []).map(c => ({ path: c.field, message: c.message })),
       );
     case 'Forbidden':
-      return new NotAllowedError(
-        `the ${where} refused Backstage's service account: ${err.message}. Grant it the k0smotron RBAC rules`,
-      );
+      return new NotAllowedError(`the ${where} refused Backstage's service account: ${err.message}. Grant it the k0smotron RBAC rules`);
     case 'CrdMissing':
     case 'Unreachable':
     case 'Unauthorized':

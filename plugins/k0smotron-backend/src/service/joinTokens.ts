@@ -38,12 +38,7 @@ export const CREATED_BY_BACKSTAGE = 'backstage';
 /** The request names, the wait and the refusals are @k0smotron/api's (the CLI issues tokens the same way). */
 export { JoinTokenRefusedError, JoinTokenTimeoutError, joinTokenRequestName };
 
-export function desiredJoinTokenRequest(
-  cluster: Cluster,
-  body: JoinTokenRequestBody,
-  name: string,
-  requestedBy: string | undefined,
-): JoinTokenRequest {
+export function desiredJoinTokenRequest(cluster: Cluster, body: JoinTokenRequestBody, name: string, requestedBy: string | undefined): JoinTokenRequest {
   return newJoinTokenRequest({
     namespace: cluster.metadata.namespace ?? 'default',
     clusterName: cluster.metadata.name ?? '',

@@ -1,10 +1,4 @@
-import {
-  coreServices,
-  createServiceFactory,
-  createServiceRef,
-  type LoggerService,
-  type RootConfigService,
-} from '@backstage/backend-plugin-api';
+import { coreServices, createServiceFactory, createServiceRef, type LoggerService, type RootConfigService } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { K0smotronClient } from '@k0smotron/api/client';

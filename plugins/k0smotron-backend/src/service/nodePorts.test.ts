@@ -20,7 +20,7 @@ describe('needsNodePortChoice', () => {
 });
 
 describe('clusterNodePorts', () => {
-  it("collects the NodePorts NodePort Clusters ask for, the defaults where they name none, and nothing of other types", () => {
+  it('collects the NodePorts NodePort Clusters ask for, the defaults where they name none, and nothing of other types', () => {
     const used = clusterNodePorts([
       spec({ service: { type: 'NodePort', apiPort: 31000, konnectivityPort: 31001 } }),
       spec({ service: { type: 'NodePort' } }),

@@ -17,9 +17,7 @@ export async function checkOwnerClaim(
   const ref = owner.includes(':') ? owner : `group:default/${owner}`;
   const { ownershipEntityRefs } = await userInfo.getUserInfo(credentials);
   if (!ownershipEntityRefs.map(normalizeEntityRef).includes(normalizeEntityRef(ref))) {
-    throw new NotAllowedError(
-      `owner '${owner}' is neither you nor a group you belong to; pick one of ${ownershipEntityRefs.join(', ') || '(none)'}`,
-    );
+    throw new NotAllowedError(`owner '${owner}' is neither you nor a group you belong to; pick one of ${ownershipEntityRefs.join(', ') || '(none)'}`);
   }
   return ref;
 }

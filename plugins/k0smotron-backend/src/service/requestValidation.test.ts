@@ -1,9 +1,4 @@
-import {
-  checkCreateClusterRequest,
-  checkJoinTokenRequestBody,
-  checkUpdateClusterRequest,
-  updateToMergePatch,
-} from './requestValidation';
+import { checkCreateClusterRequest, checkJoinTokenRequestBody, checkUpdateClusterRequest, updateToMergePatch } from './requestValidation';
 
 describe('checkCreateClusterRequest', () => {
   it('accepts a minimal request and defaults the spec', () => {

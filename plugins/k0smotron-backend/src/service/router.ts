@@ -49,13 +49,7 @@ import { checkOwnerClaim } from './ownerClaim';
 import { redactUrlCredentials } from './redact';
 import type { ManagementCluster, ManagementClustersService } from './managementClusters';
 import { FieldValidationError, fieldErrorSummary, toHttpError } from './errors';
-import {
-  checkCreateClusterRequest,
-  checkJoinTokenRequestBody,
-  checkUpdateClusterRequest,
-  unsafeCreateFields,
-  updateToMergePatch,
-} from './requestValidation';
+import { checkCreateClusterRequest, checkJoinTokenRequestBody, checkUpdateClusterRequest, unsafeCreateFields, updateToMergePatch } from './requestValidation';
 import { cachedClusterSummary, compareSummaries, filterSummaries, toClusterDetails, toClusterSummary } from './summaries';
 import { ClusterInspector } from './clusterInspector';
 import { JoinTokenTimeoutError, issueJoinToken } from './joinTokens';
@@ -516,7 +510,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       return;
     }
     if (err instanceof SyntaxError && (err as { type?: string }).type === 'entity.parse.failed') {
-      res.status(400).json({ error: { name: 'InputError', message: 'the body is not valid JSON' }, fieldErrors: [{ path: '', message: 'the body is not valid JSON' }] });
+      res
+        .status(400)
+        .json({ error: { name: 'InputError', message: 'the body is not valid JSON' }, fieldErrors: [{ path: '', message: 'the body is not valid JSON' }] });
       return;
     }
     next(err);
@@ -524,4 +520,3 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   return router;
 }
-

@@ -1,20 +1,6 @@
-import {
-  ANNOTATION_PAUSED,
-  DEFAULT_K0S_VERSION,
-  clusterEndpoint,
-  clusterPhase,
-  normalizeClusterSpec,
-  statusWriter,
-  type Cluster,
-} from '@k0smotron/api';
+import { ANNOTATION_PAUSED, DEFAULT_K0S_VERSION, clusterEndpoint, clusterPhase, normalizeClusterSpec, statusWriter, type Cluster } from '@k0smotron/api';
 import type { CoreV1Event } from '@kubernetes/client-node';
-import type {
-  CertificateSummary,
-  ClusterDetails,
-  ClusterEvent,
-  ClusterSummary,
-  OwnedObjectSummary,
-} from '@k0smotron/plugin-k0smotron-common';
+import type { CertificateSummary, ClusterDetails, ClusterEvent, ClusterSummary, OwnedObjectSummary } from '@k0smotron/plugin-k0smotron-common';
 
 // Pure mappings from Kubernetes objects to the REST bodies. Nothing secret leaves here: only
 // names, counts, conditions and certificate expiry dates.
@@ -81,29 +67,26 @@ export interface ClusterListFilter {
 
 /** Filters summaries by namespace and phase. */
 export function filterSummaries(summaries: readonly ClusterSummary[], filter: ClusterListFilter): ClusterSummary[] {
-  return summaries.filter(
-    s => (!filter.namespace || s.namespace === filter.namespace) && (!filter.phase || s.phase === filter.phase),
-  );
+  return summaries.filter(s => (!filter.namespace || s.namespace === filter.namespace) && (!filter.phase || s.phase === filter.phase));
 }
 
 /** Stable order for lists: management cluster, namespace, name. */
 export function compareSummaries(a: ClusterSummary, b: ClusterSummary): number {
-  return (
-    a.managementCluster.localeCompare(b.managementCluster) ||
-    a.namespace.localeCompare(b.namespace) ||
-    a.name.localeCompare(b.name)
-  );
+  return a.managementCluster.localeCompare(b.managementCluster) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name);
 }
 
 /** The most recent events, newest first (`events` come oldest first). */
 export function toClusterEvents(events: CoreV1Event[], limit = 20): ClusterEvent[] {
-  return events.slice(-limit).reverse().map(e => ({
-    type: e.type ?? 'Normal',
-    reason: e.reason ?? '',
-    message: e.message ?? '',
-    count: e.count ?? 1,
-    lastTimestamp: isoTime(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp),
-  }));
+  return events
+    .slice(-limit)
+    .reverse()
+    .map(e => ({
+      type: e.type ?? 'Normal',
+      reason: e.reason ?? '',
+      message: e.message ?? '',
+      count: e.count ?? 1,
+      lastTimestamp: isoTime(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp),
+    }));
 }
 
 function isoTime(t: Date | string | undefined): string {

@@ -12,13 +12,17 @@ const cluster = (namespace: string, annotations?: Record<string, string>, labels
 describe('clusterOwner', () => {
   const owners = { 'team-a': 'group:default/team-a' };
   it('takes the namespace owner first, whatever the Cluster claims', () => {
-    expect(clusterOwner(cluster('team-a', { 'backstage.io/owner': 'group:default/team-b' }), owners, { trustOwnerAnnotation: true, defaultOwner: 'x' })).toBe('group:default/team-a');
+    expect(clusterOwner(cluster('team-a', { 'backstage.io/owner': 'group:default/team-b' }), owners, { trustOwnerAnnotation: true, defaultOwner: 'x' })).toBe(
+      'group:default/team-a',
+    );
   });
   it('ignores the annotation and label unless trusted, then falls back to the default', () => {
     const claimed = cluster('other', { 'backstage.io/owner': 'group:default/team-b' });
     expect(clusterOwner(claimed, owners, { trustOwnerAnnotation: false, defaultOwner: 'group:default/platform' })).toBe('group:default/platform');
     expect(clusterOwner(claimed, owners, { trustOwnerAnnotation: true, defaultOwner: 'group:default/platform' })).toBe('group:default/team-b');
-    expect(clusterOwner(cluster('other', undefined, { 'backstage.io/owner': 'team-c' }), owners, { trustOwnerAnnotation: true, defaultOwner: 'p' })).toBe('group:default/team-c');
+    expect(clusterOwner(cluster('other', undefined, { 'backstage.io/owner': 'team-c' }), owners, { trustOwnerAnnotation: true, defaultOwner: 'p' })).toBe(
+      'group:default/team-c',
+    );
   });
 });
 
@@ -48,15 +52,28 @@ describe('unsafeCreateFields', () => {
       storage: { type: 'kine' as const, kine: { dataSourceURL: 'postgres://u:p@h/db' } },
       kineDataSourceURL: 'postgres://u:p@h/db',
     };
-    expect(unsafeCreateFields({ namespace: 'a', name: 'b', spec: spec as never, annotations: { x: 'y' }, labels: { 'backstage.io/owner': 'team-b' } }).sort()).toEqual(
-      ['annotations', 'labels.backstage.io/owner', 'spec.image', 'spec.kineDataSourceURL', 'spec.patches', 'spec.service.annotations', 'spec.storage.kine.dataSourceURL'].sort(),
+    expect(
+      unsafeCreateFields({ namespace: 'a', name: 'b', spec: spec as never, annotations: { x: 'y' }, labels: { 'backstage.io/owner': 'team-b' } }).sort(),
+    ).toEqual(
+      [
+        'annotations',
+        'labels.backstage.io/owner',
+        'spec.image',
+        'spec.kineDataSourceURL',
+        'spec.patches',
+        'spec.service.annotations',
+        'spec.storage.kine.dataSourceURL',
+      ].sort(),
     );
   });
 });
 
 describe('redaction', () => {
   it('replaces the password of URLs anywhere in a body and keeps the rest', () => {
-    const body = { spec: { storage: { kine: { dataSourceURL: 'postgres://kine:s3cr3t@db.example:5432/kine?sslmode=require' } } }, events: [{ message: 'dial mysql://root:hunter2@10.0.0.1:3306/x failed' }] };
+    const body = {
+      spec: { storage: { kine: { dataSourceURL: 'postgres://kine:s3cr3t@db.example:5432/kine?sslmode=require' } } },
+      events: [{ message: 'dial mysql://root:hunter2@10.0.0.1:3306/x failed' }],
+    };
     const out = redactUrlCredentials(body);
     expect(JSON.stringify(out)).not.toMatch(/s3cr3t|hunter2/);
     expect(out.spec.storage.kine.dataSourceURL).toBe('postgres://kine:[redacted]@db.example:5432/kine?sslmode=require');

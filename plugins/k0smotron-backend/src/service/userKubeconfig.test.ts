@@ -12,7 +12,9 @@ describe('readKubeconfigLifetimeMs', () => {
 
   it('refuses what is not a duration, and lifetimes under 1s or over 168h, naming the key', () => {
     expect(() => read({ certificateLifetime: 'a day' })).toThrow(/^k0smotron\.kubeconfigAccess\.certificateLifetime: "a day" is not a valid duration/);
-    expect(() => read({ certificateLifetime: '0s' })).toThrow('k0smotron.kubeconfigAccess.certificateLifetime: the kubeconfig lifetime must be at least 1s (e.g. 8h, 1h30m)');
+    expect(() => read({ certificateLifetime: '0s' })).toThrow(
+      'k0smotron.kubeconfigAccess.certificateLifetime: the kubeconfig lifetime must be at least 1s (e.g. 8h, 1h30m)',
+    );
     expect(() => read({ certificateLifetime: '200h' })).toThrow('at most 168h');
   });
 });

@@ -8,12 +8,7 @@ import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { clusterCaSecretName, DurationError, parseGoDuration, statusWriter, type Cluster } from '@k0smotron/api';
 import { resolveClusterEndpoint } from '@k0smotron/api/client';
-import {
-  DEFAULT_USER_KUBECONFIG_LIFETIME_MS,
-  checkUserKubeconfigLifetime,
-  signUserKubeconfig,
-  type UserKubeconfig,
-} from '@k0smotron/operator/pki';
+import { DEFAULT_USER_KUBECONFIG_LIFETIME_MS, checkUserKubeconfigLifetime, signUserKubeconfig, type UserKubeconfig } from '@k0smotron/operator/pki';
 
 export const KUBECONFIG_LIFETIME_KEY = 'k0smotron.kubeconfigAccess.certificateLifetime';
 

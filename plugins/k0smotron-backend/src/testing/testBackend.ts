@@ -69,12 +69,7 @@ export async function startK0smotronTestBackend(opts: {
   const logs = opts.logs ?? new CapturingLogger();
   const denied = new Set<string>();
   const backend = await startTestBackend({
-    features: [
-      ...(opts.features ?? []),
-      mockServices.rootConfig.factory({ data: opts.config }),
-      permissionsDenying(denied),
-      capturingRootLoggerFactory(logs),
-    ],
+    features: [...(opts.features ?? []), mockServices.rootConfig.factory({ data: opts.config }), permissionsDenying(denied), capturingRootLoggerFactory(logs)],
   });
   return { backend, logs, denied };
 }

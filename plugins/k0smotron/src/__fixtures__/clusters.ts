@@ -37,14 +37,29 @@ export function clusterDetailsFixture(options: ClusterFixtureOptions = {}): Clus
   const recent = minutesAgo(now, 12);
   const ok = phase === 'Available' || phase === 'Paused';
   const conditions: Condition[] = [
-    condition('Available', ok ? 'True' : 'False', ok ? 'Available' : phase === 'Degraded' ? 'ControlPlaneNotFunctional' : 'Progressing',
-      ok ? '' : phase === 'Degraded' ? 'The API server does not answer' : 'Waiting for the controllers to become ready', recent),
-    condition('ControlPlaneFunctional', ok ? 'True' : 'False', ok ? 'KubeSystemNamespaceFound' : 'NotFound',
-      ok ? '' : 'Namespace kube-system not found yet', recent),
+    condition(
+      'Available',
+      ok ? 'True' : 'False',
+      ok ? 'Available' : phase === 'Degraded' ? 'ControlPlaneNotFunctional' : 'Progressing',
+      ok ? '' : phase === 'Degraded' ? 'The API server does not answer' : 'Waiting for the controllers to become ready',
+      recent,
+    ),
+    condition(
+      'ControlPlaneFunctional',
+      ok ? 'True' : 'False',
+      ok ? 'KubeSystemNamespaceFound' : 'NotFound',
+      ok ? '' : 'Namespace kube-system not found yet',
+      recent,
+    ),
     condition('KubeconfigSecretAvailable', readyReplicas > 0 ? 'True' : 'False', readyReplicas > 0 ? 'Created' : 'NoReadyReplicas', '', created),
     condition('ControlPlaneExposed', 'True', 'ClusterWithExternalAddress', '', created),
-    condition('ControlPlaneScaling', readyReplicas === replicas ? 'False' : 'True',
-      readyReplicas === replicas ? 'ControlPlaneWithDesiredReplicas' : 'ScalingUp', '', recent),
+    condition(
+      'ControlPlaneScaling',
+      readyReplicas === replicas ? 'False' : 'True',
+      readyReplicas === replicas ? 'ControlPlaneWithDesiredReplicas' : 'ScalingUp',
+      '',
+      recent,
+    ),
   ];
   if (phase === 'Paused') conditions.push(condition('Paused', 'True', 'Paused', 'Reconciliation is paused', recent));
   const owned = (kind: string, objName: string, ready?: boolean, message?: string) => ({ kind, name: objName, ready, message });

@@ -99,7 +99,7 @@ describe('K0smotronClient', () => {
 });
 
 describe('K0smotronClient errors', () => {
-  it('keeps the field errors of the router\'s 400 bodies', async () => {
+  it("keeps the field errors of the router's 400 bodies", async () => {
     const { client } = setup(() =>
       jsonResponse(400, {
         error: { name: 'InputError', message: 'Invalid cluster' },

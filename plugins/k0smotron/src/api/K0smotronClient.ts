@@ -40,9 +40,7 @@ async function toResponseError(response: Response): Promise<ResponseError> {
   } catch {
     // Not JSON: ResponseError keeps the text as the message.
   }
-  return ResponseError.fromResponse(
-    new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers }),
-  );
+  return ResponseError.fromResponse(new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers }));
 }
 
 /** Talks to the k0smotron backend plugin; failed calls throw a `ResponseError`. */

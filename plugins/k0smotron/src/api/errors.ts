@@ -8,9 +8,7 @@ import type { FieldError } from '@k0smotron/plugin-k0smotron-common';
 export function describeApiError(error: unknown): string {
   if (error instanceof ResponseError) {
     const body = error.body as unknown as { fieldErrors?: FieldError[] };
-    const fields = Array.isArray(body.fieldErrors)
-      ? body.fieldErrors.map(f => `${f.path}: ${f.message}`).join('; ')
-      : '';
+    const fields = Array.isArray(body.fieldErrors) ? body.fieldErrors.map(f => `${f.path}: ${f.message}`).join('; ') : '';
     const message = error.cause?.message || error.message;
     return fields ? `${message} (${fields})` : message;
   }

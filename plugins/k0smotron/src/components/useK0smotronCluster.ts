@@ -1,12 +1,7 @@
 import { useApi } from '@backstage/core-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import {
-  K0SMOTRON_CLUSTER_ANNOTATION,
-  parseClusterAnnotation,
-  type ClusterDetails,
-  type ClusterRef,
-} from '@k0smotron/plugin-k0smotron-common';
+import { K0SMOTRON_CLUSTER_ANNOTATION, parseClusterAnnotation, type ClusterDetails, type ClusterRef } from '@k0smotron/plugin-k0smotron-common';
 import { k0smotronApiRef } from '../api';
 import { usePolledAsync } from './usePolledAsync';
 
@@ -18,10 +13,7 @@ export function isK0smotronClusterAvailable(entity: Entity): boolean {
   return Boolean(entity.metadata.annotations?.[K0SMOTRON_CLUSTER_ANNOTATION]);
 }
 
-export type EntityClusterRef =
-  | { kind: 'missing' }
-  | { kind: 'invalid'; value: string }
-  | { kind: 'ok'; ref: ClusterRef };
+export type EntityClusterRef = { kind: 'missing' } | { kind: 'invalid'; value: string } | { kind: 'ok'; ref: ClusterRef };
 
 export function entityClusterRef(entity: Entity): EntityClusterRef {
   const value = entity.metadata.annotations?.[K0SMOTRON_CLUSTER_ANNOTATION];
@@ -45,10 +37,7 @@ export interface ClusterState {
 }
 
 /** Fetches the Cluster named by a ref, then re-reads it every `pollIntervalMs` (0: once). */
-export function useK0smotronCluster(
-  ref: ClusterRef | undefined,
-  pollIntervalMs: number = DEFAULT_POLL_INTERVAL_MS,
-): ClusterState {
+export function useK0smotronCluster(ref: ClusterRef | undefined, pollIntervalMs: number = DEFAULT_POLL_INTERVAL_MS): ClusterState {
   const api = useApi(k0smotronApiRef);
   const key = ref ? `${ref.managementCluster}/${ref.namespace}/${ref.name}` : '';
   const state = usePolledAsync(async () => (ref ? api.getCluster(ref) : undefined), [api, key], ref ? pollIntervalMs : 0);
@@ -57,9 +46,7 @@ export function useK0smotronCluster(
 }
 
 /** The entity's annotation parsed, and its Cluster fetched and kept fresh. */
-export function useEntityK0smotronCluster(
-  pollIntervalMs?: number,
-): ClusterState & { entityRef: EntityClusterRef } {
+export function useEntityK0smotronCluster(pollIntervalMs?: number): ClusterState & { entityRef: EntityClusterRef } {
   const { entity } = useEntity();
   const entityRef = entityClusterRef(entity);
   const state = useK0smotronCluster(entityRef.kind === 'ok' ? entityRef.ref : undefined, pollIntervalMs);

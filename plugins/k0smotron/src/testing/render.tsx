@@ -59,11 +59,7 @@ export interface RenderOptions {
    */
   deny?: string[];
   extraApis?: ComponentProps<typeof TestApiProvider>['apis'];
-  mountedRoutes?: Parameters<typeof renderInTestApp>[1] extends infer O
-    ? O extends { mountedRoutes?: infer M }
-      ? M
-      : never
-    : never;
+  mountedRoutes?: Parameters<typeof renderInTestApp>[1] extends infer O ? (O extends { mountedRoutes?: infer M } ? M : never) : never;
 }
 
 export function renderWithApis(element: ReactElement, options: RenderOptions) {
@@ -76,20 +72,14 @@ export function renderWithApis(element: ReactElement, options: RenderOptions) {
   }
   const permissionApi = mockApis.permission({
     authorize: request =>
-      deny.has(request.permission.name) || deny.has(`${request.permission.name}@${request.resourceRef}`)
-        ? AuthorizeResult.DENY
-        : AuthorizeResult.ALLOW,
+      deny.has(request.permission.name) || deny.has(`${request.permission.name}@${request.resourceRef}`) ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
   });
   const content = options.entity ? <EntityProvider entity={options.entity}>{element}</EntityProvider> : element;
   // usePermission caches decisions in a module-wide SWR cache; a fresh cache per render keeps one
   // test's decisions out of the next.
   return renderInTestApp(
     <SWRConfig value={{ provider: () => new Map() }}>
-    <TestApiProvider
-      apis={[[k0smotronApiRef, options.api], [permissionApiRef, permissionApi], ...(options.extraApis ?? [])]}
-    >
-      {content}
-    </TestApiProvider>
+      <TestApiProvider apis={[[k0smotronApiRef, options.api], [permissionApiRef, permissionApi], ...(options.extraApis ?? [])]}>{content}</TestApiProvider>
     </SWRConfig>,
     { mountedRoutes: options.mountedRoutes },
   );

@@ -133,8 +133,16 @@ describe('k0smotron:cluster:create', () => {
     const ports = [a.get('apiPort'), a.get('konnectivityPort'), b.get('apiPort'), b.get('konnectivityPort')];
     for (const p of ports) expect(typeof p).toBe('number');
     expect(new Set(ports).size).toBe(4);
-    expect((await client.getCluster(ns, 'np-1'))?.spec?.service).toEqual({ type: 'NodePort', apiPort: a.get('apiPort'), konnectivityPort: a.get('konnectivityPort') });
-    expect((await client.getCluster(ns, 'np-2'))?.spec?.service).toEqual({ type: 'NodePort', apiPort: b.get('apiPort'), konnectivityPort: b.get('konnectivityPort') });
+    expect((await client.getCluster(ns, 'np-1'))?.spec?.service).toEqual({
+      type: 'NodePort',
+      apiPort: a.get('apiPort'),
+      konnectivityPort: a.get('konnectivityPort'),
+    });
+    expect((await client.getCluster(ns, 'np-2'))?.spec?.service).toEqual({
+      type: 'NodePort',
+      apiPort: b.get('apiPort'),
+      konnectivityPort: b.get('konnectivityPort'),
+    });
     expect(logs.text()).toContain(`${b.get('apiPort')} (API) and ${b.get('konnectivityPort')} (konnectivity)`);
 
     // A retry that lost its checkpoint adopts its Cluster: the outputs are that Cluster's pair,
@@ -169,7 +177,10 @@ describe('k0smotron:cluster:create', () => {
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-    const ctx = context({ ...baseInput('upstream'), apiPort: 32711, konnectivityPort: 32712, externalAddress: '198.51.100.9' }, { taskId: 'task-up', store: checkpointStore() });
+    const ctx = context(
+      { ...baseInput('upstream'), apiPort: 32711, konnectivityPort: 32712, externalAddress: '198.51.100.9' },
+      { taskId: 'task-up', store: checkpointStore() },
+    );
     await action().handler(ctx);
     expect(ctx.output).toHaveBeenCalledWith('endpoint', 'https://198.51.100.9:32711');
   });
@@ -231,7 +242,11 @@ it('the module registers both actions with the scaffolder', async () => {
   const added: string[] = [];
   const backend = await startTestBackend({
     extensionPoints: [[scaffolderActionsExtensionPoint, { addActions: (...actions: Array<{ id: string }>) => added.push(...actions.map(a => a.id)) }]],
-    features: [module, k0smotronBackend, mockServices.rootConfig.factory({ data: { k0smotron: { managementClusters: [{ name: 'test', kubeconfigPath, namespaces: [ns] }] } } })],
+    features: [
+      module,
+      k0smotronBackend,
+      mockServices.rootConfig.factory({ data: { k0smotron: { managementClusters: [{ name: 'test', kubeconfigPath, namespaces: [ns] }] } } }),
+    ],
   });
   await backend.stop();
   expect(added).toEqual(['k0smotron:cluster:create', 'k0smotron:jointoken:create']);

@@ -1,10 +1,4 @@
-import {
-  API_VERSION,
-  CLUSTER_KIND,
-  clusterObjectNames,
-  type Cluster,
-  type ClusterSpec,
-} from '@k0smotron/api';
+import { API_VERSION, CLUSTER_KIND, clusterObjectNames, type Cluster, type ClusterSpec } from '@k0smotron/api';
 import { CLUSTER_OWNER_KEY, CLUSTER_SYSTEM_KEY } from '@k0smotron/plugin-k0smotron-common';
 
 /** Annotation naming the scaffolder task that created a Cluster: a retried task adopts it. */

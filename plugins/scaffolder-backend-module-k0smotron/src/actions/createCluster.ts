@@ -12,12 +12,7 @@ import {
   type Cluster,
 } from '@k0smotron/api';
 import { K0smotronApiError } from '@k0smotron/api/client';
-import {
-  CLUSTER_OWNER_KEY,
-  clusterEntityRef,
-  formatClusterAnnotation,
-  k0smotronClusterCreatePermission,
-} from '@k0smotron/plugin-k0smotron-common';
+import { CLUSTER_OWNER_KEY, clusterEntityRef, formatClusterAnnotation, k0smotronClusterCreatePermission } from '@k0smotron/plugin-k0smotron-common';
 import type { ManagementCluster, ManagementClustersService } from '@k0smotron/plugin-k0smotron-node';
 import { SCAFFOLDER_TASK_ANNOTATION, clusterFromInput, kubeconfigSecretName, type ClusterCreateInput } from './clusterFromInput';
 
@@ -83,11 +78,7 @@ export function createK0smotronClusterCreateAction(deps: ActionDeps) {
         managementCluster: z => z.string().optional().describe('Configured management cluster; default the first'),
         namespace: z => z.string().regex(new RegExp(DNS1123_LABEL_PATTERN)).default('default').describe('Namespace of the Cluster'),
         name: z =>
-          z
-            .string()
-            .max(MAX_CLUSTER_NAME_LENGTH)
-            .regex(new RegExp(DNS1123_LABEL_PATTERN), 'lowercase letters, digits and -')
-            .describe('Name of the Cluster'),
+          z.string().max(MAX_CLUSTER_NAME_LENGTH).regex(new RegExp(DNS1123_LABEL_PATTERN), 'lowercase letters, digits and -').describe('Name of the Cluster'),
         replicas: z => z.number().int().min(0).max(99).default(1).describe('Controllers (0 = asleep)'),
         version: z => z.string().regex(new RegExp(K0S_VERSION_PATTERN)).optional().describe('k0s version, e.g. v1.30.2-k0s.0'),
         serviceType: z => z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP').describe('How the API is exposed'),
@@ -138,12 +129,14 @@ export function createK0smotronClusterCreateAction(deps: ActionDeps) {
       const credentials = await initiatorUser(ctx);
       const input: ClusterCreateInput = { ...raw, owner: await deps.managementClusters.checkOwnerClaim(deps.userInfo, credentials, raw.owner) };
       const asked = clusterFromInput(input, ctx.task.id);
-      await deps.managementClusters.permissionEvaluator(deps.permissions).require(
-        k0smotronClusterCreatePermission,
-        credentials,
-        { managementCluster: mc.name, namespace: input.namespace, name: input.name, owner: mc.ownerOf(asked) },
-        `creating Cluster ${input.namespace}/${input.name} in management cluster '${mc.name}'`,
-      );
+      await deps.managementClusters
+        .permissionEvaluator(deps.permissions)
+        .require(
+          k0smotronClusterCreatePermission,
+          credentials,
+          { managementCluster: mc.name, namespace: input.namespace, name: input.name, owner: mc.ownerOf(asked) },
+          `creating Cluster ${input.namespace}/${input.name} in management cluster '${mc.name}'`,
+        );
       const validation = validateCluster(asked);
       if (!validation.ok) {
         throw new InputError(`invalid cluster: ${validation.errors.map(e => `${e.path}: ${e.message}`).join('; ')}`);

@@ -1,10 +1,6 @@
 import { Grid } from '@material-ui/core';
 import { EntityAboutCard, EntityLayout, EntitySwitch, EntityLinksCard } from '@backstage/plugin-catalog';
-import {
-  EntityK0smotronClusterCard,
-  EntityK0smotronContent,
-  isK0smotronClusterAvailable,
-} from '@k0smotron/plugin-k0smotron';
+import { EntityK0smotronClusterCard, EntityK0smotronContent, isK0smotronClusterAvailable } from '@k0smotron/plugin-k0smotron';
 
 const resourcePage = (
   <EntityLayout>

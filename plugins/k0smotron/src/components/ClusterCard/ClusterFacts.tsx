@@ -65,7 +65,12 @@ export function ClusterFacts(props: { cluster: ClusterSummary; now?: Date }) {
     ['Endpoint', cluster.endpoint ?? 'not exposed yet'],
     ['Datastore', cluster.storageType],
     ['Service', cluster.serviceType],
-    ['Age', <time dateTime={cluster.creationTimestamp} title={cluster.creationTimestamp}>{formatAge(cluster.creationTimestamp, props.now)}</time>],
+    [
+      'Age',
+      <time dateTime={cluster.creationTimestamp} title={cluster.creationTimestamp}>
+        {formatAge(cluster.creationTimestamp, props.now)}
+      </time>,
+    ],
   ];
   return (
     <>

@@ -33,7 +33,7 @@ describe('EntityK0smotronClusterCard', () => {
     expect(screen.queryByText('Sleeping')).not.toBeInTheDocument();
   });
 
-  it('shows the operator\'s worker count, and says so when there are none or nobody knows', async () => {
+  it("shows the operator's worker count, and says so when there are none or nobody knows", async () => {
     const cases: Array<[ClusterDetails['workers'], string]> = [
       [{ total: 2, ready: 2 }, '2/2 Ready'],
       [{ total: 3, ready: 1 }, '1/3 Ready'],

@@ -16,10 +16,7 @@ export interface EntityK0smotronClusterCardProps {
 export function EntityK0smotronClusterCard(props: EntityK0smotronClusterCardProps) {
   const state = useEntityK0smotronCluster(props.pollIntervalMs);
   const { entityRef, cluster } = state;
-  const subheader =
-    entityRef.kind === 'ok'
-      ? `${entityRef.ref.managementCluster} · ${entityRef.ref.namespace}/${entityRef.ref.name}`
-      : undefined;
+  const subheader = entityRef.kind === 'ok' ? `${entityRef.ref.managementCluster} · ${entityRef.ref.namespace}/${entityRef.ref.name}` : undefined;
   return (
     <InfoCard title={props.title ?? 'k0smotron control plane'} subheader={subheader} variant={props.variant}>
       {renderClusterStates(state) ??

@@ -115,9 +115,12 @@ export function DeleteDialog(props: DialogProps & { onDelete: () => Promise<void
       }}
     >
       <Typography paragraph>
-        This deletes the control plane <strong>{namespace}/{name}</strong> in management cluster{' '}
-        <strong>{managementCluster}</strong>, with its certificates, kubeconfig and (unless kept by its
-        persistence settings) its data. Workers that joined it stop working. This cannot be undone.
+        This deletes the control plane{' '}
+        <strong>
+          {namespace}/{name}
+        </strong>{' '}
+        in management cluster <strong>{managementCluster}</strong>, with its certificates, kubeconfig and (unless kept by its persistence settings) its data.
+        Workers that joined it stop working. This cannot be undone.
       </Typography>
       <TextField
         // eslint-disable-next-line jsx-a11y/no-autofocus -- a modal dialog moves focus into itself; its one field is where the user acts

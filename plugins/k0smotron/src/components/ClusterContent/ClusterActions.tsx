@@ -105,12 +105,7 @@ export function ClusterActions(props: { cluster: ClusterSummary; clusterRef: Clu
             </Button>
             {/* Upstream k0smotron's operator ignores the pause annotation: no button that does nothing. */}
             {cluster.managedBy !== 'upstream' && (
-              <Button
-                variant="outlined"
-                startIcon={cluster.paused ? <PlayArrowIcon /> : <PauseIcon />}
-                onClick={togglePause}
-                disabled={deleting || pausing}
-              >
+              <Button variant="outlined" startIcon={cluster.paused ? <PlayArrowIcon /> : <PauseIcon />} onClick={togglePause} disabled={deleting || pausing}>
                 {cluster.paused ? 'Resume' : 'Pause'}
               </Button>
             )}
@@ -127,13 +122,7 @@ export function ClusterActions(props: { cluster: ClusterSummary; clusterRef: Clu
           </Button>
         )}
         {remove.allowed && (
-          <Button
-            variant="outlined"
-            className={classes.delete}
-            startIcon={<DeleteIcon />}
-            onClick={() => setDialog('delete')}
-            disabled={deleting}
-          >
+          <Button variant="outlined" className={classes.delete} startIcon={<DeleteIcon />} onClick={() => setDialog('delete')} disabled={deleting}>
             Delete
           </Button>
         )}

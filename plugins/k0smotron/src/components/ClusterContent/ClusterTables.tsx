@@ -3,13 +3,7 @@ import { Table, type TableColumn } from '@backstage/core-components';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import type { Condition } from '@k0smotron/api';
-import type {
-  CertificateSummary,
-  ClusterEvent,
-  ClusterPhase,
-  OwnedObjectSummary,
-  WorkerNode,
-} from '@k0smotron/plugin-k0smotron-common';
+import type { CertificateSummary, ClusterEvent, ClusterPhase, OwnedObjectSummary, WorkerNode } from '@k0smotron/plugin-k0smotron-common';
 import { ConditionStatus, StatusText } from '../shared/status';
 import { daysUntil, describeExpiry, formatAge } from '../shared/time';
 
@@ -65,7 +59,9 @@ export function OwnedObjectsTable(props: { objects: OwnedObjectSummary[] }) {
       field: 'ready',
       render: o =>
         o.ready === undefined ? (
-          <Typography variant="body2" color="textSecondary">n/a</Typography>
+          <Typography variant="body2" color="textSecondary">
+            n/a
+          </Typography>
         ) : (
           <StatusText level={o.ready ? 'ok' : 'pending'}>{o.ready ? 'Ready' : 'Not ready'}</StatusText>
         ),

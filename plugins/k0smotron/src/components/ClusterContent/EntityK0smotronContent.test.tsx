@@ -75,13 +75,12 @@ describe('EntityK0smotronContent', () => {
     expect(screen.getByText('1/2 Ready')).toBeInTheDocument();
   });
 
-  it('re-reads the nodes at once when the operator\'s count changes, without waiting for its own poll', async () => {
+  it("re-reads the nodes at once when the operator's count changes, without waiting for its own poll", async () => {
     const user = userEvent.setup();
     let count = { total: 0, ready: 0 };
     const api = mockK0smotronApi({
       getCluster: async () => ({ ...clusterDetailsFixture(), workers: count }),
-      getWorkers: async () =>
-        count.total ? { ...count, nodes: [{ name: 'worker-new', ready: 'True' }] } : { total: 0, ready: 0, nodes: [] },
+      getWorkers: async () => (count.total ? { ...count, nodes: [{ name: 'worker-new', ready: 'True' }] } : { total: 0, ready: 0, nodes: [] }),
       updateCluster: async () => clusterDetailsFixture(),
     });
     // No polling at all: only the page's reload after an action re-reads the Cluster.
@@ -146,7 +145,7 @@ describe('EntityK0smotronContent', () => {
     expect(screen.queryByRole('button', { name: 'Delete' })).not.toBeInTheDocument();
   });
 
-  it('asks per Cluster: a decision for another Cluster does not hide this one\'s actions', async () => {
+  it("asks per Cluster: a decision for another Cluster does not hide this one's actions", async () => {
     const api = mockK0smotronApi({ getCluster: async () => clusterDetailsFixture() });
     await renderWithApis(<EntityK0smotronContent />, {
       api,
@@ -230,9 +229,7 @@ describe('EntityK0smotronContent', () => {
     await user.type(input, 'v1.29.1+k0s.0');
     await user.click(within(dialog).getByRole('button', { name: 'Upgrade' }));
 
-    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
-      'Invalid update (spec.version: is older than the running version)',
-    );
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('Invalid update (spec.version: is older than the running version)');
     expect(api.updateCluster).toHaveBeenCalledWith(ref, { version: 'v1.29.1+k0s.0' });
     expect(screen.getByRole('dialog', { name: 'Upgrade kmc-demo' })).toBeInTheDocument();
   });

@@ -30,13 +30,7 @@ function ClusterWorkers(props: { clusterRef: ClusterRef; pollIntervalMs: number;
     lastCount.current = props.count;
     reload();
   }, [props.count, reload]);
-  return (
-    <WorkersTable
-      nodes={state.value?.nodes}
-      loading={state.loading}
-      error={state.error ? describeApiError(state.error) : undefined}
-    />
-  );
+  return <WorkersTable nodes={state.value?.nodes} loading={state.loading} error={state.error ? describeApiError(state.error) : undefined} />;
 }
 
 /** The entity tab: status, actions, conditions, owned objects, events and certificates. */
@@ -53,11 +47,7 @@ export function EntityK0smotronContent(props: EntityK0smotronContentProps) {
         </Grid>
       )}
       <Grid item xs={12} md={6}>
-        <InfoCard
-          title={cluster.name}
-          subheader={`${cluster.managementCluster} · ${cluster.namespace}`}
-          variant="gridItem"
-        >
+        <InfoCard title={cluster.name} subheader={`${cluster.managementCluster} · ${cluster.namespace}`} variant="gridItem">
           <ClusterFacts cluster={cluster} />
         </InfoCard>
       </Grid>

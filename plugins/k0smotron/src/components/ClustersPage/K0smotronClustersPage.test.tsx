@@ -65,10 +65,7 @@ describe('K0smotronClustersPage', () => {
     expect(web).toHaveTextContent('Available');
     expect(web).toHaveTextContent('3/3');
     expect(web).toHaveTextContent('v1.30.2-k0s.0');
-    expect(within(web).getByRole('link', { name: 'web' })).toHaveAttribute(
-      'href',
-      '/catalog/default/resource/local-team-a-web',
-    );
+    expect(within(web).getByRole('link', { name: 'web' })).toHaveAttribute('href', '/catalog/default/resource/local-team-a-web');
     // Not (yet) in the catalog: shown, but not linked.
     expect(within(rowOf('batch')).queryByRole('link')).not.toBeInTheDocument();
     expect(rowOf('edge')).toHaveTextContent('eu');

@@ -4,17 +4,7 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import AddIcon from '@material-ui/icons/Add';
-import {
-  Content,
-  ContentHeader,
-  Header,
-  LinkButton,
-  Page,
-  ResponseErrorPanel,
-  Table,
-  WarningPanel,
-  type TableColumn,
-} from '@backstage/core-components';
+import { Content, ContentHeader, Header, LinkButton, Page, ResponseErrorPanel, Table, WarningPanel, type TableColumn } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
 import { catalogApiRef, EntityRefLink } from '@backstage/plugin-catalog-react';
 import { CLUSTER_PHASES } from '@k0smotron/api';
@@ -47,13 +37,7 @@ const useStyles = makeStyles(theme => ({
 
 type Row = ClusterSummary & { id: string; entityRef?: string };
 
-function FilterSelect(props: {
-  id: string;
-  label: string;
-  value: string;
-  options: readonly string[];
-  onChange: (value: string) => void;
-}) {
+function FilterSelect(props: { id: string; label: string; value: string; options: readonly string[]; onChange: (value: string) => void }) {
   const classes = useStyles();
   return (
     <TextField
@@ -78,10 +62,7 @@ function FilterSelect(props: {
   );
 }
 
-export function filterClusters(
-  items: ClusterSummary[],
-  filter: { phase: string; namespace: string; managementCluster: string },
-): ClusterSummary[] {
+export function filterClusters(items: ClusterSummary[], filter: { phase: string; namespace: string; managementCluster: string }): ClusterSummary[] {
   return items.filter(
     c =>
       (filter.phase === ALL || c.phase === filter.phase) &&
@@ -139,11 +120,7 @@ export function K0smotronClustersPage(props: K0smotronClustersPageProps) {
       field: 'name',
       highlight: true,
       render: row =>
-        row.entityRef ? (
-          <EntityRefLink entityRef={row.entityRef}>{row.name}</EntityRefLink>
-        ) : (
-          <span title="Not in the catalog yet">{row.name}</span>
-        ),
+        row.entityRef ? <EntityRefLink entityRef={row.entityRef}>{row.name}</EntityRefLink> : <span title="Not in the catalog yet">{row.name}</span>,
     },
     { title: 'Management cluster', field: 'managementCluster' },
     { title: 'Namespace', field: 'namespace' },
@@ -163,62 +140,58 @@ export function K0smotronClustersPage(props: K0smotronClustersPageProps) {
   ];
 
   const partialErrors = state.value?.list.errors ?? [];
-  const body = state.error && !state.value ? (
-    <ResponseErrorPanel error={state.error} title="Could not list the k0smotron clusters" />
-  ) : (
-    <>
-      <RefreshFailedNote error={state.error} />
-      {partialErrors.length > 0 && (
-        <div className={classes.warning}>
-          <WarningPanel severity="warning" title="Some management clusters could not be read">
-            <ul>
-              {partialErrors.map(e => (
-                <li key={e.managementCluster}>
-                  <strong>{e.managementCluster}</strong>: {e.message}
-                </li>
-              ))}
-            </ul>
-          </WarningPanel>
-        </div>
-      )}
-      <div className={classes.filters} role="search" aria-label="Filter clusters">
-        <FilterSelect id="k0smotron-filter-phase" label="Phase" value={phase} options={CLUSTER_PHASES} onChange={setPhase} />
-        <FilterSelect id="k0smotron-filter-namespace" label="Namespace" value={namespace} options={namespaces} onChange={setNamespace} />
-        {managementClusters.length > 1 && (
-          <FilterSelect
-            id="k0smotron-filter-management-cluster"
-            label="Management cluster"
-            value={managementCluster}
-            options={managementClusters}
-            onChange={setManagementCluster}
-          />
+  const body =
+    state.error && !state.value ? (
+      <ResponseErrorPanel error={state.error} title="Could not list the k0smotron clusters" />
+    ) : (
+      <>
+        <RefreshFailedNote error={state.error} />
+        {partialErrors.length > 0 && (
+          <div className={classes.warning}>
+            <WarningPanel severity="warning" title="Some management clusters could not be read">
+              <ul>
+                {partialErrors.map(e => (
+                  <li key={e.managementCluster}>
+                    <strong>{e.managementCluster}</strong>: {e.message}
+                  </li>
+                ))}
+              </ul>
+            </WarningPanel>
+          </div>
         )}
-      </div>
-      <Table<Row>
-        title={`Control planes (${rows.length})`}
-        isLoading={state.loading && !state.value}
-        columns={columns}
-        data={rows}
-        options={{ paging: rows.length > 20, pageSize: 20, search: true, padding: 'dense' }}
-        emptyContent={
-          <Typography variant="body2" color="textSecondary" className={classes.filter}>
-            {items?.length ? 'No control plane matches these filters.' : 'No control planes yet.'}
-          </Typography>
-        }
-      />
-    </>
-  );
+        <div className={classes.filters} role="search" aria-label="Filter clusters">
+          <FilterSelect id="k0smotron-filter-phase" label="Phase" value={phase} options={CLUSTER_PHASES} onChange={setPhase} />
+          <FilterSelect id="k0smotron-filter-namespace" label="Namespace" value={namespace} options={namespaces} onChange={setNamespace} />
+          {managementClusters.length > 1 && (
+            <FilterSelect
+              id="k0smotron-filter-management-cluster"
+              label="Management cluster"
+              value={managementCluster}
+              options={managementClusters}
+              onChange={setManagementCluster}
+            />
+          )}
+        </div>
+        <Table<Row>
+          title={`Control planes (${rows.length})`}
+          isLoading={state.loading && !state.value}
+          columns={columns}
+          data={rows}
+          options={{ paging: rows.length > 20, pageSize: 20, search: true, padding: 'dense' }}
+          emptyContent={
+            <Typography variant="body2" color="textSecondary" className={classes.filter}>
+              {items?.length ? 'No control plane matches these filters.' : 'No control planes yet.'}
+            </Typography>
+          }
+        />
+      </>
+    );
 
   const content = (
     <Content>
       <ContentHeader title={props.noHeader ? 'k0smotron clusters' : ''}>
         {createAllowed && (
-          <LinkButton
-            to={props.createTemplatePath ?? DEFAULT_CREATE_TEMPLATE_PATH}
-            variant="contained"
-            color="primary"
-            startIcon={<AddIcon />}
-          >
+          <LinkButton to={props.createTemplatePath ?? DEFAULT_CREATE_TEMPLATE_PATH} variant="contained" color="primary" startIcon={<AddIcon />}>
             Create
           </LinkButton>
         )}

@@ -1,11 +1,6 @@
 import { CATALOG_FILTER_EXISTS, type CatalogApi } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import {
-  K0SMOTRON_CLUSTER_ANNOTATION,
-  clusterEntityRef,
-  formatClusterAnnotation,
-  type ClusterRef,
-} from '@k0smotron/plugin-k0smotron-common';
+import { K0SMOTRON_CLUSTER_ANNOTATION, clusterEntityRef, formatClusterAnnotation, type ClusterRef } from '@k0smotron/plugin-k0smotron-common';
 
 /** Maps a Cluster (by its `k0smotron.io/cluster` value) to the ref of its catalog entity. */
 export type ClusterEntityRefs = { lookup: (ref: ClusterRef) => string | undefined; fromCatalog: boolean };

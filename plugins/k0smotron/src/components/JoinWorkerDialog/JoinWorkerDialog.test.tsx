@@ -14,11 +14,7 @@ const response: JoinTokenResponse = {
   token: TOKEN,
   role: 'worker',
   expiresAt: '2026-11-22T12:00:00Z',
-  commands: [
-    "echo '<token>' > /etc/k0s/join-token",
-    'k0s install worker --token-file /etc/k0s/join-token',
-    'k0s start',
-  ],
+  commands: ["echo '<token>' > /etc/k0s/join-token", 'k0s install worker --token-file /etc/k0s/join-token', 'k0s start'],
 };
 
 /** The dialog behind a button, as the tab uses it. */
@@ -98,7 +94,7 @@ describe('JoinWorkerDialog', () => {
     expect(options).toEqual(['1 hour', '24 hours']);
   });
 
-  it('offers the policy\'s own maximum when it is not a preset', () => {
+  it("offers the policy's own maximum when it is not a preset", () => {
     expect(allowedExpiries({ maxExpiry: '48h', maxExpirySeconds: 172_800, allowNeverExpiring: false })).toEqual([
       { value: '1h', label: '1 hour' },
       { value: '24h', label: '24 hours' },
@@ -167,16 +163,20 @@ describe('JoinWorkerDialog', () => {
 
     async function showToken(api: ReturnType<typeof mockK0smotronApi>, options: { onWorkerJoined?: () => void; config?: object } = {}) {
       const user = userEvent.setup();
-      await renderWithApis(
-        <JoinWorkerDialog open clusterRef={ref} onClose={() => {}} watchIntervalMs={5} onWorkerJoined={options.onWorkerJoined} />,
-        { api, extraApis: options.config ? [[configApiRef, new ConfigReader(options.config)]] : [] },
-      );
+      await renderWithApis(<JoinWorkerDialog open clusterRef={ref} onClose={() => {}} watchIntervalMs={5} onWorkerJoined={options.onWorkerJoined} />, {
+        api,
+        extraApis: options.config ? [[configApiRef, new ConfigReader(options.config)]] : [],
+      });
       await user.click(await screen.findByRole('button', { name: 'Create token' }));
       return screen.findByRole('dialog', { name: /^Join a (worker|controller) to kmc-demo$/ });
     }
 
     it('watches for a node that was not there before and says when it has joined and turned Ready', async () => {
-      const answers = [list(node('old-1', 'True')), list(node('old-1', 'True'), node('worker-a', 'False')), list(node('old-1', 'True'), node('worker-a', 'True'))];
+      const answers = [
+        list(node('old-1', 'True')),
+        list(node('old-1', 'True'), node('worker-a', 'False')),
+        list(node('old-1', 'True'), node('worker-a', 'True')),
+      ];
       let call = 0;
       const api = mockK0smotronApi({
         createJoinToken: async () => response,

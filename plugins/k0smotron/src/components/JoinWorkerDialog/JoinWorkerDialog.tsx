@@ -37,9 +37,10 @@ export const JOIN_TOKEN_EXPIRIES: { value: string; label: string; seconds: numbe
  * allows never-expiring tokens, and the maximum itself when it is not one of the presets.
  */
 export function allowedExpiries(limits: SettingsResponse['joinTokens']): { value: string; label: string }[] {
-  const out = JOIN_TOKEN_EXPIRIES.filter(o =>
-    o.seconds === 0 ? limits.allowNeverExpiring : o.seconds <= limits.maxExpirySeconds,
-  ).map(({ value, label }) => ({ value, label }));
+  const out = JOIN_TOKEN_EXPIRIES.filter(o => (o.seconds === 0 ? limits.allowNeverExpiring : o.seconds <= limits.maxExpirySeconds)).map(({ value, label }) => ({
+    value,
+    label,
+  }));
   if (!JOIN_TOKEN_EXPIRIES.some(o => o.seconds === limits.maxExpirySeconds)) {
     const finite = out.filter(o => o.value !== '0s');
     out.splice(finite.length, 0, { value: limits.maxExpiry, label: `${limits.maxExpiry} (the longest allowed)` });
@@ -130,7 +131,10 @@ export function JoinWorkerDialog(props: JoinWorkerDialogProps) {
       open={props.open}
       // A stray click beside the dialog must not throw away a token the user has not copied yet.
       onClose={(_event, reason) => reason !== 'backdropClick' && props.onClose()}
-      aria-labelledby="k0smotron-join-title" fullWidth maxWidth="md">
+      aria-labelledby="k0smotron-join-title"
+      fullWidth
+      maxWidth="md"
+    >
       {props.open && (
         <JoinWorkerContent
           clusterRef={props.clusterRef}
@@ -157,9 +161,7 @@ function JoinWorkerContent(props: {
   const [role, setRole] = useState<JoinRole>('worker');
   // Until the backend answers: the default policy's choices (the backend checks again anyway).
   const [expiry, setExpiry] = useState('24h');
-  const [expiries, setExpiries] = useState(() =>
-    allowedExpiries({ maxExpiry: '24h', maxExpirySeconds: 86_400, allowNeverExpiring: false }),
-  );
+  const [expiries, setExpiries] = useState(() => allowedExpiries({ maxExpiry: '24h', maxExpirySeconds: 86_400, allowNeverExpiring: false }));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [result, setResult] = useState<JoinTokenResponse>();
@@ -203,11 +205,12 @@ function JoinWorkerContent(props: {
     const commands = result.commands.join('\n');
     return (
       <>
-        <DialogTitle id="k0smotron-join-title">Join a {result.role} to {name}</DialogTitle>
+        <DialogTitle id="k0smotron-join-title">
+          Join a {result.role} to {name}
+        </DialogTitle>
         <DialogContent>
           <Alert severity="warning" role="alert">
-            This token is shown only once and cannot be displayed again. Copy it now and keep it secret: anyone
-            who has it can join a machine to this cluster
+            This token is shown only once and cannot be displayed again. Copy it now and keep it secret: anyone who has it can join a machine to this cluster
             {result.expiresAt ? ` until ${new Date(result.expiresAt).toLocaleString()}` : ''}.
           </Alert>
           <Typography variant="subtitle2" component="h3" className={classes.section} id="k0smotron-join-token-label">
@@ -236,9 +239,8 @@ function JoinWorkerContent(props: {
                 Demo: join a simulated worker instead
               </Typography>
               <Typography variant="body2" paragraph>
-                This demo has no machines to join. On the machine running the demo, this starts a simulated worker
-                (a hollow kubelet that joins through the real TLS bootstrap with this token and registers a real
-                Node, but runs no containers):
+                This demo has no machines to join. On the machine running the demo, this starts a simulated worker (a hollow kubelet that joins through the real
+                TLS bootstrap with this token and registers a real Node, but runs no containers):
               </Typography>
               <CodeSnippet text={`echo '${result.token}' | ${simulatedWorkerCommand}`} language="bash" showCopyCodeButton />
             </div>
@@ -263,8 +265,8 @@ function JoinWorkerContent(props: {
       <DialogTitle id="k0smotron-join-title">Join a machine to {name}</DialogTitle>
       <DialogContent>
         <Typography paragraph>
-          Creates a k0s join token for the control plane {namespace}/{name}. Workers run your workloads;
-          controllers are only needed for a control plane outside k0smotron.
+          Creates a k0s join token for the control plane {namespace}/{name}. Workers run your workloads; controllers are only needed for a control plane outside
+          k0smotron.
         </Typography>
         <FormControl component="fieldset" className={classes.field}>
           <FormLabel component="legend">Role</FormLabel>
@@ -275,11 +277,7 @@ function JoinWorkerContent(props: {
         </FormControl>
         <FormControl fullWidth className={classes.field}>
           <InputLabel id="k0smotron-join-expiry-label">Token expires after</InputLabel>
-          <Select
-            labelId="k0smotron-join-expiry-label"
-            value={expiry}
-            onChange={e => setExpiry(String(e.target.value))}
-          >
+          <Select labelId="k0smotron-join-expiry-label" value={expiry} onChange={e => setExpiry(String(e.target.value))}>
             {expiries.map(o => (
               <MenuItem key={o.value} value={o.value}>
                 {o.label}

@@ -1,12 +1,5 @@
 import { type JSX, type ReactNode } from 'react';
-import {
-  StatusAborted,
-  StatusError,
-  StatusOK,
-  StatusPending,
-  StatusRunning,
-  StatusWarning,
-} from '@backstage/core-components';
+import { StatusAborted, StatusError, StatusOK, StatusPending, StatusRunning, StatusWarning } from '@backstage/core-components';
 import type { Condition } from '@k0smotron/api';
 import type { ClusterPhase } from '@k0smotron/plugin-k0smotron-common';
 
@@ -64,10 +57,6 @@ export function conditionLevel(condition: Condition | undefined, phase: ClusterP
 /** "True", "False (NotFound)" or "Unknown", with its indicator. */
 export function ConditionStatus(props: { condition: Condition | undefined; phase: ClusterPhase }) {
   const { condition, phase } = props;
-  const text = !condition
-    ? 'Unknown'
-    : condition.status === 'True' || !condition.reason
-      ? condition.status
-      : `${condition.status} (${condition.reason})`;
+  const text = !condition ? 'Unknown' : condition.status === 'True' || !condition.reason ? condition.status : `${condition.status} (${condition.reason})`;
   return <StatusText level={conditionLevel(condition, phase)}>{text}</StatusText>;
 }
