@@ -7,14 +7,11 @@ import { runStage, type Stage } from './run-stage';
 const root = join(__dirname, '..');
 const results = join(root, 'artifacts', 'test-results');
 const pkgHasScript = (dir: string, script: string) =>
-  existsSync(join(root, dir, 'package.json')) &&
-  Boolean(JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')).scripts?.[script]);
+  existsSync(join(root, dir, 'package.json')) && Boolean(JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')).scripts?.[script]);
 const hasFiles = (dir: string, re: RegExp): boolean => {
   const walk = (d: string): boolean =>
     existsSync(d) &&
-    readdirSync(d, { withFileTypes: true }).some(e =>
-      e.isDirectory() ? e.name !== 'node_modules' && walk(join(d, e.name)) : re.test(e.name),
-    );
+    readdirSync(d, { withFileTypes: true }).some(e => (e.isDirectory() ? e.name !== 'node_modules' && walk(join(d, e.name)) : re.test(e.name)));
   return walk(join(root, dir));
 };
 
@@ -43,9 +40,6 @@ const stages: Array<Stage & { when?: () => boolean }> = [
   { name: 'bench', cmd: ['npm', 'run', 'bench'], when: () => pkgHasScript('.', 'bench') },
 ];
 
-// Stages a plain `npm test` leaves out; they run when named: `npm test -- --only lint`.
-const optIn = new Set<string>(['lint']);
-
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg >= 0 ? new Set(process.argv[onlyArg + 1]?.split(',')) : undefined;
 
@@ -56,10 +50,6 @@ const lines: string[] = [];
 const broken: string[] = [];
 for (const stage of stages) {
   if (only && !only.has(stage.name)) continue;
-  if (!only && optIn.has(stage.name)) {
-    lines.push(`${stage.name.padEnd(12)} not run by default (npm test -- --only ${stage.name})`);
-    continue;
-  }
   if (stage.when && !stage.when()) {
     lines.push(`${stage.name.padEnd(12)} skipped (nothing to run yet)`);
     continue;
