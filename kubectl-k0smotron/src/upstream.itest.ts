@@ -12,14 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiextensionsV1Api, AppsV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { startTestCluster, type TestCluster } from '@k0smotron/testenv';
-import {
-  createUpstreamCluster,
-  createUpstreamOperatorDeployment,
-  installUpstreamCrds,
-  k0sJoinToken,
-  startUpstreamJoinTokenController,
-  upstreamClusterStatus,
-} from '@k0smotron/api/testing';
+import { k0sJoinToken, seedUpstreamManagementCluster, startUpstreamJoinTokenController } from '@k0smotron/api/testing';
 import { createCa } from '@k0smotron/operator/pki';
 import { deadKubeconfig, pluginCli, pluginPathDir, until } from './testing/plugin';
 
@@ -39,42 +32,7 @@ beforeAll(async () => {
   pathDir = pluginPathDir();
   cluster = await startTestCluster({ nodes: 1, installCrds: false });
   kc = cluster.kubeConfig;
-  await installUpstreamCrds(kc);
-  await createUpstreamOperatorDeployment(kc);
-  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
-  // Exposed: upstream wrote the node address it found into spec.externalAddress, and says Available.
-  await createUpstreamCluster(kc, {
-    namespace: ns,
-    name: 'edge',
-    spec: { replicas: 1, version: 'v1.30.2-k0s.0', externalAddress: '127.0.0.1', service: { type: 'NodePort', apiPort: 30443, konnectivityPort: 30132 } },
-    ca,
-    adminKubeconfig: adminKubeconfig('edge'),
-    status: () => upstreamClusterStatus({ name: 'edge', replicas: 1, readyReplicas: 1, exposed: true }),
-  });
-  // ClusterIP without an external address: serving, but upstream never marks it Available.
-  await createUpstreamCluster(kc, {
-    namespace: ns,
-    name: 'inside',
-    spec: { replicas: 1, service: { type: 'ClusterIP', apiPort: 30443, konnectivityPort: 30132 } },
-    ca,
-    adminKubeconfig: adminKubeconfig('inside'),
-    status: () => upstreamClusterStatus({ name: 'inside', replicas: 1, readyReplicas: 1, exposed: false }),
-  });
-  await createUpstreamCluster(kc, {
-    namespace: ns,
-    name: 'broken',
-    spec: { replicas: 1, externalAddress: '127.0.0.1', service: { type: 'NodePort', apiPort: 30444, konnectivityPort: 30133 } },
-    ca,
-    adminKubeconfig: adminKubeconfig('broken'),
-    status: () =>
-      upstreamClusterStatus({
-        name: 'broken',
-        replicas: 1,
-        readyReplicas: 1,
-        exposed: true,
-        functionalError: "failed to get namespace 'kube-system': connection refused",
-      }),
-  });
+  await seedUpstreamManagementCluster(kc, { namespace: ns, ca, adminKubeconfig });
 }, 300_000);
 
 afterAll(async () => {

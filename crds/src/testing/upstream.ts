@@ -325,6 +325,51 @@ export async function createUpstreamCluster(kc: KubeConfig, o: UpstreamClusterOp
 }
 
 /** A k0s worker join token (base64 of a gzipped kubeconfig, k0s pkg/token) with bootstrap token `<id>.<secret>`. */
+/**
+ * A management cluster as upstream k0smotron leaves it, for the faces' tests: upstream's CRDs and
+ * operator Deployment, and in `namespace` three Clusters in upstream's status shape — `edge`
+ * (NodePort, an external address, Available), `inside` (ClusterIP without an external address:
+ * serving, but upstream never marks it Available) and `broken` (its functional check fails).
+ * `adminKubeconfig(name)` is what each stores in `<name>-kubeconfig`.
+ */
+export async function seedUpstreamManagementCluster(
+  kc: KubeConfig,
+  o: { namespace: string; ca: { cert: string; key: string }; adminKubeconfig: (name: string) => string },
+): Promise<void> {
+  await installUpstreamCrds(kc);
+  await createUpstreamOperatorDeployment(kc);
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: o.namespace } } });
+  const base = { namespace: o.namespace, ca: o.ca };
+  await createUpstreamCluster(kc, {
+    ...base,
+    name: 'edge',
+    spec: { replicas: 1, version: 'v1.30.2-k0s.0', externalAddress: '127.0.0.1', service: { type: 'NodePort', apiPort: 30443, konnectivityPort: 30132 } },
+    adminKubeconfig: o.adminKubeconfig('edge'),
+    status: () => upstreamClusterStatus({ name: 'edge', replicas: 1, readyReplicas: 1, exposed: true }),
+  });
+  await createUpstreamCluster(kc, {
+    ...base,
+    name: 'inside',
+    spec: { replicas: 1, service: { type: 'ClusterIP', apiPort: 30443, konnectivityPort: 30132 } },
+    adminKubeconfig: o.adminKubeconfig('inside'),
+    status: () => upstreamClusterStatus({ name: 'inside', replicas: 1, readyReplicas: 1, exposed: false }),
+  });
+  await createUpstreamCluster(kc, {
+    ...base,
+    name: 'broken',
+    spec: { replicas: 1, externalAddress: '127.0.0.1', service: { type: 'NodePort', apiPort: 30444, konnectivityPort: 30133 } },
+    adminKubeconfig: o.adminKubeconfig('broken'),
+    status: () =>
+      upstreamClusterStatus({
+        name: 'broken',
+        replicas: 1,
+        readyReplicas: 1,
+        exposed: true,
+        functionalError: "failed to get namespace 'kube-system': connection refused",
+      }),
+  });
+}
+
 export function k0sJoinToken(server: string, caPem: string, id: string, secret: string): string {
   const kubeconfig = stringify({
     apiVersion: 'v1',
