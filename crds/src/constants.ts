@@ -13,7 +13,7 @@ export const CLUSTER_SHORT_NAME = 'kmc';
 export const JOIN_TOKEN_REQUEST_KIND = 'JoinTokenRequest';
 export const JOIN_TOKEN_REQUEST_PLURAL = 'jointokenrequests';
 export const JOIN_TOKEN_REQUEST_SHORT_NAME = 'jtr';
-/** The kind of the seed README: a thin v1beta1 alias whose spec is the Cluster spec. */
+/** A thin v1beta1 alias kind whose spec is the Cluster spec, kept for manifests that use it. */
 export const K0SMOTRON_CLUSTER_KIND = 'K0smotronCluster';
 export const K0SMOTRON_CLUSTER_PLURAL = 'k0smotronclusters';
 

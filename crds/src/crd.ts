@@ -221,7 +221,7 @@ export function joinTokenRequestCrd(): CustomResourceDefinition {
   );
 }
 
-/** `k0smotronclusters.k0smotron.io`: the seed README's kind, a v1beta1 alias with a Cluster spec. */
+/** `k0smotronclusters.k0smotron.io`: a v1beta1 alias kind with a Cluster spec, kept for manifests that use it. */
 export function k0smotronClusterCrd(): CustomResourceDefinition {
   // `spec: null` is kept (nullable) and the ClusterSpec-level default is not applied: the
   // operator reads this kind through normalizeClusterSpec, which defaults null like upstream.
@@ -237,7 +237,7 @@ export function k0smotronClusterCrd(): CustomResourceDefinition {
         storage: true,
         schema: {
           openAPIV3Schema: rootSchema({
-            description: 'Alias of Cluster (the seed README kind); the operator turns it into a Cluster of the same name.',
+            description: 'Alias of Cluster, kept for manifests that use this kind; the operator turns it into a Cluster of the same name.',
             spec: { ...spec, nullable: true },
             status: toCrdSchema(ClusterStatus),
             metadata: clusterMetadata,

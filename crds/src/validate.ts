@@ -411,7 +411,7 @@ export function validateClusterSpec(spec: unknown): ValidationResult {
   return { ok: result.length === 0, errors: result, warnings: unsupportedFeatures(spec).map(f => ({ path: f.field, message: f.message })) };
 }
 
-/** Validates a whole Cluster (or the seed README's K0smotronCluster) as `kubectl apply` would send it. */
+/** Validates a whole Cluster (or its v1beta1 alias, a K0smotronCluster) as `kubectl apply` would send it. */
 export function validateCluster(obj: unknown): ValidationResult {
   if (!obj || typeof obj !== 'object' || Array.isArray(obj)) {
     return { ok: false, errors: [{ path: '', message: `a Cluster must be an object with apiVersion, kind, metadata and spec (got ${typeName(obj)})` }] };

@@ -12,12 +12,16 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { CONDITION_TYPES } from '@k0smotron/api';
 import { KubeApi } from '../src/engine/kubeApi';
 import { silentLogger } from '../src/engine/logger';
 import { startOperator } from '../src/index';
 import { defaultControllers } from '../src/controllers';
 import { mergeWatchSpecs } from '../src/engine/cache';
 import type { WatchSpec } from '../src/engine/contract';
+
+/** The conditions of a converged Cluster (FeaturesSupported appears only while a spec asks for an unsupported feature). */
+const STEADY_CONDITIONS = CONDITION_TYPES.filter(type => type !== 'FeaturesSupported');
 
 // The default controllers' watch specs, merged as the cache merges them: the measured informers
 // use the same selectors and transforms (dropped Secret and ConfigMap data) as the operator.
@@ -75,17 +79,7 @@ async function create(ns: string): Promise<void> {
     });
     const uid = cluster.metadata!.uid!;
     const owner = [{ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', name, uid, controller: true }];
-    const conditions = [
-      'Available',
-      'ControlPlaneFunctional',
-      'KubeconfigSecretAvailable',
-      'ControlPlaneExposed',
-      'ControlPlaneScaling',
-      'ControlPlaneUpToDate',
-      'CertificatesAvailable',
-      'Deleting',
-      'Paused',
-    ].map(type => ({
+    const conditions = STEADY_CONDITIONS.map(type => ({
       type,
       status: 'True',
       reason: 'Ready',
@@ -197,17 +191,7 @@ function syntheticObjects(n: number): Record<string, KubernetesObject[]> {
   for (let i = 0; i < n; i++) {
     const uid = randomBytes(16).toString('hex');
     const owner = [{ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', name: `c${i}`, uid, controller: true, blockOwnerDeletion: true }];
-    const conditions = [
-      'Available',
-      'ControlPlaneFunctional',
-      'KubeconfigSecretAvailable',
-      'ControlPlaneExposed',
-      'ControlPlaneScaling',
-      'ControlPlaneUpToDate',
-      'CertificatesAvailable',
-      'Deleting',
-      'Paused',
-    ].map(type => ({
+    const conditions = STEADY_CONDITIONS.map(type => ({
       type,
       status: 'True',
       reason: 'Ready',

@@ -231,6 +231,6 @@ export const Cluster = Type.Object({
 });
 export type Cluster = Static<typeof Cluster>;
 
-/** The seed README's kind: `k0smotron.io/v1beta1 K0smotronCluster`, whose spec is a Cluster spec. */
+/** The alias kind `k0smotron.io/v1beta1 K0smotronCluster`, kept for manifests that use it; its spec is a Cluster spec. */
 export const K0smotronCluster = Cluster;
 export type K0smotronCluster = Cluster;

@@ -58,7 +58,7 @@ describe('desiredClusterFor (K0smotronCluster → Cluster)', () => {
         labels: { team: 'a' },
         annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}', note: 'n' },
       },
-      spec: null as unknown as Cluster['spec'], // what `spec: null` in the seed README decodes to
+      spec: null as unknown as Cluster['spec'], // what a manifest's `spec: null` decodes to
     });
     expect(c.apiVersion).toBe('k0smotron.io/v1beta2');
     expect(c.kind).toBe('Cluster');

@@ -507,7 +507,7 @@ spec:
   });
 });
 
-describe("the seed README's K0smotronCluster", () => {
+describe('the v1beta1 alias kind K0smotronCluster', () => {
   it('applies verbatim, becomes an owned Cluster with upstream defaults, and mirrors its status', async () => {
     const manifest = `apiVersion: k0smotron.io/v1beta1
 kind: K0smotronCluster

@@ -1,4 +1,4 @@
-// The seed README's kind: each `k0smotron.io/v1beta1 K0smotronCluster` becomes a `Cluster` of the
+// The v1beta1 alias kind: each `k0smotron.io/v1beta1 K0smotronCluster` becomes a `Cluster` of the
 // same name and namespace, controller-owned by it (so deleting it deletes the Cluster), with the
 // spec passed through normalizeClusterSpec (v1beta1 names, `spec: null` defaults). The Cluster's
 // status is mirrored back, so `kubectl get k0smotronclusters` shows the endpoint and conditions.
