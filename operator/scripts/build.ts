@@ -1,4 +1,5 @@
-// Bundle the standalone operator into one CommonJS file, dist/main.js, for the container image.
+// Bundle the standalone operator into one CommonJS file, dist-bundle/main.js, for the container
+// image (dist/ is the library build that npm publishes).
 // Usage: npx tsx operator/scripts/build.ts
 import * as path from 'node:path';
 import { build } from 'esbuild';
@@ -6,7 +7,7 @@ import { build } from 'esbuild';
 const root = path.resolve(__dirname, '..');
 
 /** Bundles src/main.ts into `outfile`; returns its size in bytes. */
-export async function buildOperatorBundle(outfile = path.join(root, 'dist/main.js')): Promise<number> {
+export async function buildOperatorBundle(outfile = path.join(root, 'dist-bundle/main.js')): Promise<number> {
   const result = await build({
     entryPoints: [path.join(root, 'src/main.ts')],
     outfile,
@@ -29,7 +30,7 @@ export async function buildOperatorBundle(outfile = path.join(root, 'dist/main.j
 if (require.main === module) {
   const started = Date.now();
   buildOperatorBundle().then(
-    bytes => process.stdout.write(`operator/dist/main.js: ${Math.round(bytes / 1024)} KiB in ${Date.now() - started} ms\n`),
+    bytes => process.stdout.write(`operator/dist-bundle/main.js: ${Math.round(bytes / 1024)} KiB in ${Date.now() - started} ms\n`),
     err => {
       process.stderr.write(`build failed: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);
