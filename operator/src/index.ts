@@ -20,7 +20,7 @@ export { clusterController, CLUSTER_GVK } from './cluster';
 export type { ClusterControllerOptions, ClusterFunctionalProbe } from './cluster';
 export { OPERATOR_NODE_FLAGS } from './runtime';
 export { defaultControllers } from './controllers';
-export type { DefaultControllerOptions } from './controllers';
+export type { DefaultClusterControllerOptions, DefaultControllerOptions } from './controllers';
 // What a worker does with a join token (read the kubeconfig inside), for the faces' tests that
 // join real workers with tokens the operator issued.
 export { decodeJoinToken, type JoinKubeconfig } from './jointoken/token';
