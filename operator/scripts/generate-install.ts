@@ -1,4 +1,5 @@
-// Writes the committed installs (operator/deploy/install.yaml, install-namespaced.yaml) and
+// Writes the Kustomize layout (operator/deploy/{base,crds,cluster-wide,namespaced}), the committed
+// installs rendered from it (operator/deploy/install.yaml, install-namespaced.yaml) and
 // Backstage's RBAC (plugins/k0smotron-backend/deploy/rbac*.yaml), or prints one variant for other
 // namespaces and names. Run: npx tsx operator/scripts/generate-install.ts --help
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -152,7 +152,9 @@ describe('the namespaced install (Roles in the served namespaces, one ClusterRol
     const [opNs, served1, served2, other] = await Promise.all(['nsinst-op', 'nsinst-a', 'nsinst-b', 'nsinst-other'].map(p => createTestNamespace(admin, p)));
     const sa = { namespace: opNs!, name: OPERATOR_NAME };
     const objs = installObjects({ namespace: opNs, namespaces: [served1!, served2!] });
-    cleanups.push(['clusterrolebinding', `${OPERATOR_NAME}-nodes-${opNs}`], ['clusterrole', `${OPERATOR_NAME}-nodes`]);
+    // The Nodes ClusterRole is shared with kustomize.itest.ts's installs (running at the same
+    // time): only this install's binding is removed afterwards.
+    cleanups.push(['clusterrolebinding', `${OPERATOR_NAME}-nodes-${opNs}`]);
     await applyYaml(renderYaml('', objs));
 
     // The API server stored the rules; nothing cluster-wide but the Nodes ClusterRole.

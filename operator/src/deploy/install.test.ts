@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import {
   allows,
   backstageApiRules,
@@ -8,10 +8,13 @@ import {
   clusterRoleRules,
   EXAMPLE_NAMESPACES,
   generatedFiles,
+  IMAGE_NAME,
   installObjects,
   leaseRoleRules,
   namespacedRules,
   nodeRules,
+  OPERATOR_IMAGE,
+  ownNamespaceInstallObjects,
   parseGenerateArgs,
   POLICY_FILE,
   renderInstallYaml,
@@ -260,7 +263,60 @@ describe('generate-install flags', () => {
     expect(() => parseGenerateArgs(['--variant', 'x'])).toThrow(/must be cluster/);
   });
 
-  it('the committed namespaced files use the example namespaces', () => {
-    expect(generatedFiles().find(f => f.path.endsWith('install-namespaced.yaml'))!.content).toContain(`--namespaces=${EXAMPLE_NAMESPACES.join(',')}`);
+  it('the committed Backstage namespaced RBAC uses the example namespaces', () => {
+    const content = generatedFiles().find(f => f.path.endsWith('rbac-namespaced.yaml'))!.content;
+    for (const ns of EXAMPLE_NAMESPACES) expect(content).toContain(`namespace: ${ns}\n`);
+  });
+});
+
+describe('the install serving its own namespace (deploy/namespaced, install-namespaced.yaml)', () => {
+  const objs = ownNamespaceInstallObjects('team-x');
+
+  it('has Roles in its namespace; the only cluster-scoped objects are the read-only Nodes grant, named after the namespace', () => {
+    const d = docs(objs);
+    expect(d.filter(o => !o.metadata.namespace).map(o => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'ClusterRole/k0smotron-operator-nodes',
+      'ClusterRoleBinding/k0smotron-operator-nodes-team-x',
+    ]);
+    expect(table(d.find(o => o.kind === 'ClusterRole')!.rules!)).toEqual(['core nodes: list,watch']);
+    expect(new Set(d.filter(o => o.metadata.namespace).map(o => o.metadata.namespace))).toEqual(new Set(['team-x']));
+    expect(d.find(o => o.kind === 'Role' && o.metadata.name === 'k0smotron-operator')!.rules).toEqual(namespacedRules());
+    for (const b of d.filter(o => /Binding$/.test(o.kind)))
+      expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'k0smotron-operator', namespace: 'team-x' }]);
+    // The namespace is the team's: no Namespace object (delete -k must not remove it), no CRDs.
+    expect(d.some(o => o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition')).toBe(false);
+  });
+
+  it("serves the pod's own namespace through the downward API, not a fixed --namespaces", () => {
+    const c = podSpec(objs).containers[0]! as Container & { env: Array<{ name: string; valueFrom?: unknown }> };
+    expect(c.args.some(a => a.startsWith('--namespaces'))).toBe(false);
+    expect(c.env.find(e => e.name === 'K0SMOTRON_NAMESPACES')).toEqual({
+      name: 'K0SMOTRON_NAMESPACES',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+    });
+  });
+
+  it('rejects a namespace that is not a DNS label', () => {
+    expect(() => ownNamespaceInstallObjects('Team_X')).toThrow(/not a valid namespace/);
+  });
+});
+
+describe('the image reference', () => {
+  const version = (JSON.parse(readFileSync(join(ROOT, 'operator/package.json'), 'utf8')) as { version: string }).version;
+  const file = (path: string) => generatedFiles().find(f => f.path === path)!.content;
+
+  it("is named once, in the Kustomize base's images:, with operator/package.json's version as the tag", () => {
+    expect(OPERATOR_IMAGE).toBe(`k0smotron-operator:${version}`);
+    const k = parseDocument(file('operator/deploy/base/kustomization.yaml')).toJSON() as { images: unknown[] };
+    expect(k.images).toEqual([{ name: IMAGE_NAME, newName: IMAGE_NAME, newTag: version }]);
+    // The base's Deployment carries only the name, so the kustomization is the one place of the tag.
+    expect(file('operator/deploy/base/deployment.yaml')).toContain(`image: ${IMAGE_NAME}\n`);
+    const tagged = generatedFiles().filter(f => f.path.startsWith('operator/deploy/') && f.content.includes(`${IMAGE_NAME}:`));
+    expect(tagged.map(f => f.path).sort()).toEqual(['operator/deploy/install-namespaced.yaml', 'operator/deploy/install.yaml']);
+  });
+
+  it('the rendered installs use the tagged image', () => {
+    expect(podSpec(installObjects()).containers[0]).toMatchObject({ image: OPERATOR_IMAGE });
+    expect(podSpec(ownNamespaceInstallObjects('a')).containers[0]).toMatchObject({ image: OPERATOR_IMAGE });
   });
 });

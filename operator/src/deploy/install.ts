@@ -3,17 +3,27 @@
 // install and Backstage's RBAC cannot drift apart. Pure: scripts/generate-install.ts writes the
 // files, a unit test checks the committed ones are not stale.
 //
-//   operator/deploy/install.yaml             CRDs + operator, ClusterRole for every namespace
-//   operator/deploy/install-namespaced.yaml  operator for a list of namespaces: Roles only, plus
-//                                            one ClusterRole that reads Nodes; no CRDs
+//   operator/deploy/{base,crds,cluster-wide,namespaced}/
+//                                            the Kustomize layout (base + overlays)
+//   operator/deploy/install.yaml             `kubectl kustomize deploy/cluster-wide`: CRDs +
+//                                            operator, ClusterRole for every namespace
+//   operator/deploy/install-namespaced.yaml  `kubectl kustomize deploy/namespaced`: the operator
+//                                            serving its own namespace: Roles, plus one
+//                                            ClusterRole that reads Nodes; no CRDs
 //   plugins/k0smotron-backend/deploy/rbac.yaml, rbac-namespaced.yaml
 //                                            what Backstage's service account needs
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { allCrds } from '@k0smotron/api';
 import { stringify } from 'yaml';
 
 export const INSTALL_NAMESPACE = 'k0smotron';
 export const OPERATOR_NAME = 'k0smotron-operator';
-export const OPERATOR_IMAGE = 'k0smotron-operator:0.1.0';
+/** The image's name; a team points it at its registry with Kustomize `images:` (see the README). */
+export const IMAGE_NAME = 'k0smotron-operator';
+/** operator/package.json's version: the image tag, in the Kustomize base and the rendered installs. */
+export const OPERATOR_VERSION: string = (JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+export const OPERATOR_IMAGE = `${IMAGE_NAME}:${OPERATOR_VERSION}`;
 export const METRICS_PORT = 8080;
 export const LEASE_NAME = 'k0smotron-leader';
 /** Optional ConfigMap in the operator's namespace; the Deployment mounts its `policy.yaml`. */
@@ -261,16 +271,48 @@ export function installObjects(opts: InstallOptions = {}): object[] {
         ...grant(OPERATOR_NAME, sa, namespacedRules(), served, LABELS, bindingFor(OPERATOR_NAME, ns)),
         // Nodes are cluster-scoped: no Role can grant them. A shared, read-only ClusterRole; one
         // binding per operator namespace, so several namespaced installs can coexist.
-        ...grant(`${OPERATOR_NAME}-nodes`, sa, nodeRules(), undefined, LABELS, `${OPERATOR_NAME}-nodes-${ns}`),
+        ...nodeGrant(sa),
       ]
-    : grant(OPERATOR_NAME, sa, clusterRoleRules(), undefined, LABELS);
+    : clusterWideRbac(ns);
+  const [serviceAccount, ...rest] = baseObjects(ns, { image: OPERATOR_IMAGE, served });
   return [
     // CRDs are cluster-scoped and shared by every install: the namespaced install leaves them to
     // whoever administers the cluster (crds/*.yaml or install.yaml).
-    ...(served ? [] : allCrds().map(c => JSON.parse(JSON.stringify(c)) as object)),
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: LABELS } },
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(OPERATOR_NAME, ns, LABELS) },
+    ...(served ? [] : crdObjects()),
+    namespaceObject(ns),
+    serviceAccount!,
     ...rbac,
+    ...rest,
+  ];
+}
+
+/**
+ * The install `deploy/namespaced` renders: the operator runs in `namespace` and serves only that
+ * namespace (it reads its own namespace from the pod, so a Kustomize `namespace:` moves both).
+ * No CRDs and no Namespace object: the namespace belongs to its team, and `kubectl delete -k`
+ * must not take it along.
+ */
+export function ownNamespaceInstallObjects(namespace: string): object[] {
+  checkName(namespace, 'namespace');
+  const [serviceAccount, ...rest] = baseObjects(namespace, { image: OPERATOR_IMAGE, watchOwnNamespace: true });
+  return [serviceAccount!, ...ownNamespaceRbac(namespace), ...rest];
+}
+
+const crdObjects = () => allCrds().map(c => JSON.parse(JSON.stringify(c)) as object);
+const namespaceObject = (name: string): Obj => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: LABELS } });
+const clusterWideRbac = (ns: string) => grant(OPERATOR_NAME, { namespace: ns, name: OPERATOR_NAME }, clusterRoleRules(), undefined, LABELS);
+const nodeGrant = (sa: Subject) => grant(`${OPERATOR_NAME}-nodes`, sa, nodeRules(), undefined, LABELS, `${OPERATOR_NAME}-nodes-${sa.namespace}`);
+/** The operator's Role in its own namespace, plus the read-only Nodes grant every namespaced install needs. */
+const ownNamespaceRbac = (ns: string) => {
+  const sa = { namespace: ns, name: OPERATOR_NAME };
+  return [...grant(OPERATOR_NAME, sa, namespacedRules(), [ns], LABELS), ...nodeGrant(sa)];
+};
+
+/** What every install has besides its RBAC: ServiceAccount (first), Lease Role, metrics Service, Deployment. */
+function baseObjects(ns: string, d: DeploymentOptions): Obj[] {
+  const sa: Subject = { namespace: ns, name: OPERATOR_NAME };
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(OPERATOR_NAME, ns, LABELS) },
     ...grant(`${OPERATOR_NAME}-leader-election`, sa, leaseRoleRules(), [ns], LABELS),
     {
       apiVersion: 'v1',
@@ -278,7 +320,7 @@ export function installObjects(opts: InstallOptions = {}): object[] {
       metadata: meta(`${OPERATOR_NAME}-metrics`, ns, LABELS),
       spec: { selector: LABELS, ports: [{ name: 'metrics', port: METRICS_PORT, targetPort: 'metrics', protocol: 'TCP' }] },
     },
-    deployment(ns, served),
+    deployment(ns, d),
   ];
 }
 
@@ -287,7 +329,21 @@ function bindingFor(name: string, operatorNamespace: string): string {
   return operatorNamespace === INSTALL_NAMESPACE ? name : `${name}-${operatorNamespace}`;
 }
 
-function deployment(ns: string, served: string[] | undefined): Obj {
+interface DeploymentOptions {
+  /** The container image reference. */
+  image: string;
+  /** Served namespaces, passed as `--namespaces`; undefined = all. */
+  served?: string[];
+  /** Serve the pod's own namespace (K0SMOTRON_NAMESPACES from the downward API). */
+  watchOwnNamespace?: boolean;
+}
+
+/** The env entry that makes the operator serve its own namespace (the namespaced overlay's patch). */
+const CONTAINER = 'operator';
+const WATCH_OWN_NAMESPACE_ENV = { name: 'K0SMOTRON_NAMESPACES', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } };
+
+function deployment(ns: string, d: DeploymentOptions): Obj {
+  const served = d.served;
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -303,8 +359,8 @@ function deployment(ns: string, served: string[] | undefined): Obj {
           terminationGracePeriodSeconds: 40,
           containers: [
             {
-              name: 'operator',
-              image: OPERATOR_IMAGE,
+              name: CONTAINER,
+              image: d.image,
               args: [
                 '--leader-elect',
                 `--metrics-address=:${METRICS_PORT}`,
@@ -315,6 +371,8 @@ function deployment(ns: string, served: string[] | undefined): Obj {
                 POLICY_FILE,
               ],
               env: [
+                // First: where the namespaced overlay's strategic-merge patch puts it.
+                ...(d.watchOwnNamespace ? [WATCH_OWN_NAMESPACE_ENV] : []),
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'NODE_OPTIONS', value: '--max-old-space-size=192' },
               ],
@@ -342,6 +400,116 @@ function deployment(ns: string, served: string[] | undefined): Obj {
       },
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Kustomize layout (operator/deploy/{base,crds,cluster-wide,namespaced})
+//
+// The same builders as above, written as Kustomize files: namespaced objects carry no namespace
+// (the kustomization's `namespace:` sets it), and what must follow the operator's namespace but
+// which `namespace:` does not touch (binding subjects, the Nodes binding's name, the Namespace
+// object) is the variable $(K0SMOTRON_OPERATOR_NAMESPACE), read from the ServiceAccount. `bases:`
+// and `vars:` because the kustomize inside kubectl 1.20 knows nothing newer; kustomize 5 still
+// builds them (with a deprecation warning).
+
+/** Kustomize variable for the operator's namespace (taken from its ServiceAccount). */
+export const NAMESPACE_VAR = 'K0SMOTRON_OPERATOR_NAMESPACE';
+const NS_REF = `$(${NAMESPACE_VAR})`;
+const KUSTOMIZE_API = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization' };
+/** Where the namespaced overlay puts the operator until a team sets its own namespace. */
+export const NAMESPACED_EXAMPLE_NAMESPACE = 'team-a';
+const LAYOUT = 'operator/deploy';
+
+/** Fields the variable may appear in (kustomize substitutes only listed fields). */
+const VAR_REFERENCES = {
+  varReference: [
+    { kind: 'RoleBinding', path: 'subjects/namespace' },
+    { kind: 'ClusterRoleBinding', path: 'subjects/namespace' },
+    { kind: 'ClusterRoleBinding', path: 'metadata/name' },
+    { kind: 'Namespace', path: 'metadata/name' },
+  ],
+};
+
+/** A namespaced object as a Kustomize resource: no `metadata.namespace`. */
+function unnamespaced(o: Obj): Obj {
+  const m = o.metadata as Record<string, unknown>;
+  if (!('namespace' in m)) return o;
+  const { namespace: _dropped, ...rest } = m;
+  return { ...o, metadata: rest };
+}
+
+function layoutFile(dir: string, name: string, header: string, objects: object[]): { path: string; content: string } {
+  return { path: `${LAYOUT}/${dir}/${name}`, content: renderYaml(header + GENERATED, objects) };
+}
+
+function kustomization(dir: string, header: string, k: Record<string, unknown>): { path: string; content: string } {
+  return {
+    path: `${LAYOUT}/${dir}/kustomization.yaml`,
+    content: header + GENERATED + stringify({ ...KUSTOMIZE_API, ...k }, { lineWidth: 0, aliasDuplicateObjects: false }),
+  };
+}
+
+/** The layout's files, relative to the repository root. */
+export function kustomizeFiles(): Array<{ path: string; content: string }> {
+  const [serviceAccount, leaseRole, leaseBinding, service, deploy] = baseObjects(NS_REF, { image: IMAGE_NAME }).map(unnamespaced);
+  const crds = crdObjects() as Array<{ metadata: { name: string } }>;
+  const varConfig = (dir: string) => ({
+    path: `${LAYOUT}/${dir}/kustomizeconfig.yaml`,
+    content: `# The fields kustomize substitutes $(${NAMESPACE_VAR}) in.\n${GENERATED}${stringify(VAR_REFERENCES)}`,
+  });
+  return [
+    kustomization('base', '# The operator without its RBAC: ServiceAccount, Lease Role, metrics Service, Deployment.\n', {
+      namespace: INSTALL_NAMESPACE,
+      resources: ['service-account.yaml', 'leader-election-rbac.yaml', 'metrics-service.yaml', 'deployment.yaml'],
+      // The one place the image is named; the tag is operator/package.json's version.
+      images: [{ name: IMAGE_NAME, newName: IMAGE_NAME, newTag: OPERATOR_VERSION }],
+      vars: [{ name: NAMESPACE_VAR, objref: { apiVersion: 'v1', kind: 'ServiceAccount', name: OPERATOR_NAME }, fieldref: { fieldpath: 'metadata.namespace' } }],
+      configurations: ['kustomizeconfig.yaml'],
+    }),
+    varConfig('base'),
+    layoutFile('base', 'service-account.yaml', '', [serviceAccount!]),
+    layoutFile('base', 'leader-election-rbac.yaml', "# Leader election on one Lease in the operator's namespace.\n", [leaseRole!, leaseBinding!]),
+    layoutFile('base', 'metrics-service.yaml', '', [service!]),
+    layoutFile('base', 'deployment.yaml', '# The image is set by images: in kustomization.yaml.\n', [deploy!]),
+    kustomization('crds', "# k0smotron's CustomResourceDefinitions only (cluster-scoped, shared by every install).\n", {
+      resources: crds.map(c => `${c.metadata.name}.yaml`),
+    }),
+    ...crds.map(c => layoutFile('crds', `${c.metadata.name}.yaml`, '', [c])),
+    kustomization('cluster-wide', '# CRDs, the namespace and the operator serving every namespace (one ClusterRole).\n', {
+      bases: ['../crds', '../base'],
+      resources: ['namespace.yaml', 'rbac.yaml'],
+      configurations: ['kustomizeconfig.yaml'],
+    }),
+    varConfig('cluster-wide'),
+    layoutFile('cluster-wide', 'namespace.yaml', "# Named after the operator's namespace (the kustomization's namespace:).\n", [namespaceObject(NS_REF)]),
+    layoutFile('cluster-wide', 'rbac.yaml', '# The rules of every namespace, and Nodes.\n', clusterWideRbac(NS_REF)),
+    kustomization(
+      'namespaced',
+      '# The operator serving only its own namespace: Roles there, one read-only ClusterRole for Nodes.\n# Needs the CRDs (../crds) and the namespace to exist.\n',
+      {
+        namespace: NAMESPACED_EXAMPLE_NAMESPACE,
+        bases: ['../base'],
+        resources: ['rbac.yaml'],
+        patchesStrategicMerge: ['watch-own-namespace.yaml'],
+        configurations: ['kustomizeconfig.yaml'],
+      },
+    ),
+    varConfig('namespaced'),
+    layoutFile(
+      'namespaced',
+      'rbac.yaml',
+      "# The operator's rules in its own namespace; Nodes are cluster-scoped, so no Role can grant them.\n",
+      ownNamespaceRbac(NS_REF).map(unnamespaced),
+    ),
+    layoutFile('namespaced', 'watch-own-namespace.yaml', "# Serve the pod's own namespace only.\n", [
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: OPERATOR_NAME },
+        spec: { template: { spec: { containers: [{ name: CONTAINER, env: [WATCH_OWN_NAMESPACE_ENV] }] } } },
+      },
+    ]),
+  ];
 }
 
 export interface BackstageRbacOptions {
@@ -398,16 +566,31 @@ export function renderYaml(header: string, objects: object[]): string {
 
 const GENERATED = '# Generated by operator/scripts/generate-install.ts from crds/src and operator/src/deploy. Do not edit.\n';
 
-export const INSTALL_HEADER = '# k0smotron: CRDs, namespace, RBAC and the operator. Apply: kubectl apply -f operator/deploy/install.yaml\n' + GENERATED;
+export const INSTALL_HEADER =
+  '# k0smotron: CRDs, namespace, RBAC and the operator. Apply: kubectl apply -f operator/deploy/install.yaml\n' +
+  '# The same objects as `kubectl kustomize operator/deploy/cluster-wide`.\n' +
+  GENERATED;
 
 export function renderInstallYaml(): string {
   return renderYaml(INSTALL_HEADER, installObjects());
 }
 
-/** Example namespaces of the committed namespaced files; teams generate their own (see the README). */
+/** Example namespaces of the committed Backstage files; teams generate their own (see the README). */
 export const EXAMPLE_NAMESPACES = ['team-a', 'team-b'];
 
-export function renderNamespacedInstallYaml(opts: { namespace?: string; namespaces: string[] } = { namespaces: EXAMPLE_NAMESPACES }): string {
+/** The committed install-namespaced.yaml: the namespaced overlay, rendered. */
+export function renderOwnNamespaceInstallYaml(namespace = NAMESPACED_EXAMPLE_NAMESPACE): string {
+  return renderYaml(
+    `# k0smotron operator in namespace ${namespace}, serving that namespace only (Roles; one read-only ClusterRole for Nodes).\n` +
+      `# The same objects as \`kubectl kustomize operator/deploy/namespaced\`. Needs the CRDs (operator/deploy/crds) and the namespace\n` +
+      `# to exist. Another namespace: an overlay of operator/deploy/namespaced with namespace: (operator/README.md).\n` +
+      GENERATED,
+    ownNamespaceInstallObjects(namespace),
+  );
+}
+
+/** One operator serving several namespaces (`--variant namespaced`; no Kustomize overlay for this). */
+export function renderNamespacedInstallYaml(opts: { namespace?: string; namespaces: string[] }): string {
   const ns = opts.namespace ?? INSTALL_NAMESPACE;
   return renderYaml(
     `# k0smotron operator serving namespaces ${opts.namespaces.join(', ')} (Roles only; one read-only ClusterRole for Nodes).\n` +
@@ -435,7 +618,8 @@ export function renderBackstageRbacYaml(opts: BackstageRbacOptions = {}): string
 export function generatedFiles(): Array<{ path: string; content: string }> {
   return [
     { path: 'operator/deploy/install.yaml', content: renderInstallYaml() },
-    { path: 'operator/deploy/install-namespaced.yaml', content: renderNamespacedInstallYaml() },
+    { path: 'operator/deploy/install-namespaced.yaml', content: renderOwnNamespaceInstallYaml() },
+    ...kustomizeFiles(),
     { path: 'plugins/k0smotron-backend/deploy/rbac.yaml', content: renderBackstageRbacYaml() },
     { path: 'plugins/k0smotron-backend/deploy/rbac-namespaced.yaml', content: renderBackstageRbacYaml({ namespaces: EXAMPLE_NAMESPACES }) },
   ];
@@ -445,7 +629,7 @@ export type GenerateRequest = { kind: 'committed' } | { kind: 'help' } | { kind:
 
 export const GENERATE_USAGE = `Usage: npx tsx operator/scripts/generate-install.ts [--variant cluster|namespaced|backstage] [flags]
 
-Without flags: rewrites the committed files (install.yaml, install-namespaced.yaml, Backstage rbac*.yaml).
+Without flags: rewrites the committed files (the Kustomize layout, install.yaml, install-namespaced.yaml, Backstage rbac*.yaml).
 With --variant: prints one variant to stdout.
   --variant cluster       [--operator-namespace NS]
   --variant namespaced    --namespaces a,b [--operator-namespace NS]
