@@ -85,11 +85,16 @@ function callsOf(file: string, methods: Map<string, Need>): Array<{ where: strin
     out.push({ where: where(name), need: res ? { verb: VERB_OF[op!]!, ...res } : undefined });
   }
   for (const m of text.matchAll(/makeInformer(?:<[^>]*>)?\(/g)) {
-    // client-node's informer: list + watch; the Clusters cache is the only one.
-    const ok = /CLUSTER_PLURAL/.test(text);
-    for (const verb of ['list', 'watch'])
-      out.push({ where: where(`makeInformer (${verb})`), need: ok ? { verb, group: 'k0smotron.io', resource: 'clusters' } : undefined });
+    // client-node's informer: list + watch of a path this scan cannot map; no plugin may use one.
+    for (const verb of ['list', 'watch']) out.push({ where: where(`makeInformer (${verb})`) });
     void m;
+  }
+  for (const m of text.matchAll(/\.addKinds\(\[([^\]]*)\]\)/g)) {
+    // The operator's informer cache: list + watch of each kind; the Clusters cache is the only
+    // one, registering `CLUSTER_GVK` defined in the same file as the Cluster kind.
+    const ok = m[1]!.trim() === 'CLUSTER_GVK' && /const CLUSTER_GVK = \{ apiVersion: `\$\{GROUP\}\/\$\{V1BETA2\}`, kind: CLUSTER_KIND \};/.test(text);
+    for (const verb of ['list', 'watch'])
+      out.push({ where: where(`informer cache (${verb} ${m[1]!.trim()})`), need: ok ? { verb, group: 'k0smotron.io', resource: 'clusters' } : undefined });
   }
   for (const m of text.matchAll(/makeApiClient\((\w+)\)/g)) {
     if (!KNOWN_API_CLASSES.includes(m[1]!)) out.push({ where: where(`makeApiClient(${m[1]})`) });
@@ -109,7 +114,14 @@ describe("Backstage RBAC covers the Backstage plugins' Kubernetes calls", () => 
 
   it('finds the calls (the scan is not vacuous)', () => {
     const found = [...new Set(calls.map(c => c.where.replace(/^.*: /, '')))];
-    const expected = ['createCluster', 'deleteCluster', 'readNamespacedSecret', 'readNamespacedStatefulSet', 'listEvents', 'makeInformer (watch)'];
+    const expected = [
+      'createCluster',
+      'deleteCluster',
+      'readNamespacedSecret',
+      'readNamespacedStatefulSet',
+      'listEvents',
+      'informer cache (watch CLUSTER_GVK)',
+    ];
     expect(expected.filter(e => !found.includes(e))).toEqual([]);
   });
 

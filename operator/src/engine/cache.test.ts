@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { InformerCache } from './cache';
-import type { KubeApi } from './kubeApi';
+import { ApiError, type KubeApi } from './kubeApi';
+import { FakeClock } from './clock';
 
 const cm = (ns: string, name: string, labels: Record<string, string> = {}, ownerUid?: string): KubernetesObject => ({
   apiVersion: 'v1',
@@ -178,6 +179,104 @@ describe('InformerCache named indexes', () => {
     expect(names(cache.byIndex(CM, 'refs', 'a/c1'))).toEqual(['x']);
     expect(cache.get(CM, 'a', 'bad')).toBeDefined();
     expect(errors).toEqual(['cache index function failed']);
+    await cache.stop();
+  });
+});
+
+describe('InformerCache namespaces, failures and sync', () => {
+  const CM = { apiVersion: 'v1', kind: 'ConfigMap' };
+  const names = (objs: KubernetesObject[]) => objs.map(o => `${o.metadata?.namespace}/${o.metadata?.name}`).sort();
+
+  /** Lists by path; a path in `failing` answers with that error. Watches wait until stopped. */
+  function failingApi(byPath: Record<string, KubernetesObject[]>, failing: Map<string, ApiError>) {
+    return {
+      resource: async () => ({ prefix: '/api/v1', plural: 'configmaps', namespaced: true }),
+      path: async (_g: unknown, ns?: string) => `/api/v1${ns ? `/namespaces/${ns}` : ''}/configmaps`,
+      request: async (_v: string, _r: string, _m: string, path: string) => {
+        const err = failing.get(path);
+        if (err) throw err;
+        return { items: byPath[path] ?? [], metadata: { resourceVersion: '1' } };
+      },
+      watch: (_r: string, _p: string, _q: unknown, _on: unknown, signal: AbortSignal) =>
+        new Promise<void>(resolve => signal.addEventListener('abort', () => resolve())),
+    } as unknown as KubeApi;
+  }
+
+  async function settle() {
+    for (let i = 0; i < 20; i++) await new Promise(r => setImmediate(r));
+  }
+
+  it('leaves excluded namespaces out of every answer, whether all namespaces or a list are watched', async () => {
+    const all = [cm('a', 'x'), cm('hidden', 'y'), cm('b', 'z')];
+    const events: string[] = [];
+    const wide = new InformerCache({ api: failingApi({ '/api/v1/configmaps': all }, new Map()), excludeNamespaces: ['hidden'] });
+    wide.addKinds([CM]);
+    wide.on(CM, (e, o) => events.push(`${e} ${o.metadata?.namespace}/${o.metadata?.name}`));
+    wide.start();
+    await wide.waitForSync();
+    expect(names(wide.list(CM))).toEqual(['a/x', 'b/z']);
+    expect(wide.list(CM, { namespace: 'hidden' })).toEqual([]);
+    expect(wide.get(CM, 'hidden', 'y')).toBeUndefined();
+    expect(events.sort()).toEqual(['add a/x', 'add b/z']);
+    await wide.stop();
+
+    const listed = new InformerCache({
+      api: failingApi({ '/api/v1/namespaces/a/configmaps': [cm('a', 'x')], '/api/v1/namespaces/hidden/configmaps': [cm('hidden', 'y')] }, new Map()),
+      namespaces: ['a', 'hidden'],
+      excludeNamespaces: ['hidden'],
+    });
+    listed.addKinds([CM]);
+    listed.start();
+    await listed.waitForSync();
+    expect(listed.lists()).toBe(1); // no informer for the excluded namespace
+    expect(names(listed.list(CM))).toEqual(['a/x']);
+    await listed.stop();
+  });
+
+  it('reports failures per informer, waits for a first attempt, and is in sync once every informer listed again', async () => {
+    const clock = new FakeClock();
+    const failing = new Map([['/api/v1/namespaces/b/configmaps', new ApiError('forbidden', 403, 'Forbidden')]]);
+    const cache = new InformerCache({
+      api: failingApi({ '/api/v1/namespaces/a/configmaps': [cm('a', 'x')], '/api/v1/namespaces/b/configmaps': [cm('b', 'y')] }, failing),
+      namespaces: ['a', 'b'],
+      clock,
+      backoff: { baseMs: 100, maxMs: 1000 },
+    });
+    cache.addKinds([CM]);
+    const reported: string[] = [];
+    cache.onError(f => reported.push(`${f.kind} ${f.namespace} ${(f.error as ApiError).status} ${f.retryInMs}`));
+    expect(cache.failures()).toEqual([]);
+    cache.start();
+    await cache.waitForFirstAttempt();
+    expect(reported).toEqual(['ConfigMap b 403 100']);
+    expect([cache.hasSynced(), cache.inSync()]).toEqual([false, false]);
+    expect(cache.failures().map(f => `${f.kind} ${f.namespace} ${(f.error as ApiError).status}`)).toEqual(['ConfigMap b 403']);
+    expect(names(cache.list(CM))).toEqual(['a/x']); // the healthy namespace is served meanwhile
+
+    // A timeout answers false; the wait then ends true once the failing informer lists.
+    const timedOut = cache.waitForInSync(50);
+    clock.advance(50);
+    expect(await timedOut).toBe(false);
+    const waiting = cache.waitForInSync(10_000);
+    clock.advance(100);
+    await settle();
+    expect(reported).toEqual(['ConfigMap b 403 100', 'ConfigMap b 403 200']);
+    failing.clear();
+    clock.advance(200);
+    expect(await waiting).toBe(true);
+    expect([cache.hasSynced(), cache.inSync(), cache.failures()]).toEqual([true, true, []]);
+    expect(names(cache.list(CM))).toEqual(['a/x', 'b/y']);
+    expect(await cache.waitForInSync(10)).toBe(true);
+
+    // Stopping ends pending waits with the current answer instead of leaving them hanging.
+    failing.set('/api/v1/namespaces/b/configmaps', new ApiError('gone', 0, 'Unreachable'));
+    const stuck = new InformerCache({ api: failingApi({}, failing), namespaces: ['b'], clock, backoff: { baseMs: 100, maxMs: 1000 } });
+    stuck.addKinds([CM]);
+    stuck.start();
+    const never = stuck.waitForInSync(60_000);
+    await stuck.stop();
+    expect(await never).toBe(false);
+    expect(await stuck.waitForInSync(60_000)).toBe(false);
     await cache.stop();
   });
 });

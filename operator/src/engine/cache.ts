@@ -3,7 +3,7 @@
 // controllers register (`addIndex`). Controllers subscribe to its events to fill their queues.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { BackoffOptions } from './backoff';
-import type { Clock } from './clock';
+import { type Clock, realClock } from './clock';
 import type { Cache, CacheIndex, GroupVersionKind, Logger, WatchSpec } from './contract';
 import { Informer, type InformerEvent, type ListResult, type ListWatcher, objectKey } from './informer';
 import { type KubeApi } from './kubeApi';
@@ -14,6 +14,15 @@ export function gvkKey(gvk: GroupVersionKind): string {
 }
 
 export type CacheHandler = (event: InformerEvent, obj: KubernetesObject, old?: KubernetesObject) => void;
+
+/** Where one informer of the cache failed: its kind, its namespace (none when cluster-wide) and why. */
+export interface InformerFailure {
+  kind: string;
+  namespace?: string;
+  error: unknown;
+}
+
+export type FailureHandler = (failure: InformerFailure & { retryInMs: number }) => void;
 
 /** The controller owner reference of an object, if any. */
 export function controllerOwner(obj: KubernetesObject) {
@@ -141,13 +150,22 @@ export interface InformerCacheOptions {
   clock?: Clock;
   backoff?: BackoffOptions;
   watchTimeoutSeconds?: number;
+  /**
+   * Namespaces never cached: their objects are neither stored nor reported, even when all
+   * namespaces are watched, and a watched namespace listed here gets no informer.
+   */
+  excludeNamespaces?: readonly string[];
 }
 
 export class InformerCache implements Cache {
   private readonly stores = new Map<string, KindStore>();
-  private readonly informers = new Map<string, Informer[]>();
+  private readonly informers = new Map<string, Array<{ namespace?: string; informer: Informer }>>();
   private readonly handlers = new Map<string, CacheHandler[]>();
   private readonly recoveredHandlers: Array<() => void> = [];
+  private readonly failureHandlers: FailureHandler[] = [];
+  /** Re-checked whenever an informer lists or fails (see `until`). */
+  private readonly stateWaiters = new Set<() => void>();
+  private stopped = false;
   private readonly log: Logger;
   private started = false;
 
@@ -163,29 +181,43 @@ export class InformerCache implements Cache {
       if (this.informers.has(key)) throw new Error(`kind ${key} registered twice: pass all specs in one addKinds call`);
       const store = new KindStore(this.log, spec.kind);
       this.stores.set(key, store);
-      const namespaces = spec.clusterScoped || !this.opts.namespaces?.length ? [undefined] : this.opts.namespaces;
+      const excluded = new Set(this.opts.excludeNamespaces ?? []);
+      const namespaces = spec.clusterScoped || !this.opts.namespaces?.length ? [undefined] : this.opts.namespaces.filter(ns => !excluded.has(ns));
+      const keep = excluded.size && !spec.clusterScoped ? (obj: KubernetesObject) => !excluded.has(obj.metadata?.namespace ?? '') : undefined;
       this.informers.set(
         key,
-        namespaces.map(
-          ns =>
-            new Informer({
-              name: `${spec.kind}${ns ? `@${ns}` : ''}`,
-              apiVersion: spec.apiVersion,
-              kind: spec.kind,
-              listWatcher: this.listWatcher(spec, ns),
-              transform: spec.transform,
-              log: this.log,
-              clock: this.opts.clock,
-              backoff: this.opts.backoff,
-              watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
-              onRecovered: () => this.recoveredHandlers.forEach(h => h()),
-              onEvent: (event, obj, old) => {
-                if (event === 'delete') store.remove(obj);
-                else store.put(obj, old);
-                for (const h of this.handlers.get(key) ?? []) h(event, obj, old);
-              },
-            }),
-        ),
+        namespaces.map(ns => ({
+          namespace: ns,
+          informer: new Informer({
+            name: `${spec.kind}${ns ? `@${ns}` : ''}`,
+            apiVersion: spec.apiVersion,
+            kind: spec.kind,
+            listWatcher: this.listWatcher(spec, ns),
+            transform: spec.transform,
+            log: this.log,
+            clock: this.opts.clock,
+            backoff: this.opts.backoff,
+            watchTimeoutSeconds: this.opts.watchTimeoutSeconds,
+            keep,
+            onRecovered: () => this.recoveredHandlers.forEach(h => h()),
+            onListed: () => this.stateChanged(),
+            onError: (error, retryInMs) => {
+              for (const h of this.failureHandlers) {
+                try {
+                  h({ kind: spec.kind, namespace: ns, error, retryInMs });
+                } catch (err) {
+                  this.log.error('informer failure handler failed', { error: err instanceof Error ? err.message : String(err) });
+                }
+              }
+              this.stateChanged();
+            },
+            onEvent: (event, obj, old) => {
+              if (event === 'delete') store.remove(obj);
+              else store.put(obj, old);
+              for (const h of this.handlers.get(key) ?? []) h(event, obj, old);
+            },
+          }),
+        })),
       );
     }
   }
@@ -216,31 +248,97 @@ export class InformerCache implements Cache {
     this.recoveredHandlers.push(handler);
   }
 
+  /**
+   * Called for every failed list or watch of any informer, with the wait before its next attempt
+   * (the informer keeps serving what it last knew meanwhile).
+   */
+  onError(handler: FailureHandler): void {
+    this.failureHandlers.push(handler);
+  }
+
   start(): void {
     this.started = true;
-    for (const list of this.informers.values()) list.forEach(i => i.start());
+    for (const i of this.all()) i.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.informers.values()].flat().map(i => i.stop()));
+    this.stopped = true;
+    await Promise.all(this.all().map(i => i.stop()));
+    this.stateChanged();
   }
 
   hasSynced(): boolean {
-    return [...this.informers.values()].flat().every(i => i.hasSynced());
+    return this.all().every(i => i.hasSynced());
   }
 
   /** Resolves when every informer has listed once. */
   async waitForSync(): Promise<void> {
-    await Promise.all([...this.informers.values()].flat().map(i => i.waitForSync()));
+    await Promise.all(this.all().map(i => i.waitForSync()));
+  }
+
+  /** Whether every informer has listed since its last failure (stricter than `hasSynced`). */
+  inSync(): boolean {
+    return this.all().every(i => i.inSync());
+  }
+
+  /** The informers whose latest list or watch failed and that have not listed since. */
+  failures(): InformerFailure[] {
+    const out: InformerFailure[] = [];
+    for (const [key, list] of this.informers) {
+      const kind = key.slice(key.lastIndexOf('/') + 1);
+      for (const { namespace, informer } of list) {
+        const error = informer.lastError();
+        if (error !== undefined) out.push({ kind, ...(namespace ? { namespace } : {}), error });
+      }
+    }
+    return out;
+  }
+
+  /** Resolves true once `inSync()`, false when `timeoutMs` passed first or the cache stopped. */
+  waitForInSync(timeoutMs: number): Promise<boolean> {
+    return this.until(() => this.inSync(), timeoutMs);
+  }
+
+  /**
+   * Resolves once every informer has either listed or failed at least once (or the cache
+   * stopped): the moment `inSync()` and `failures()` first say something about every informer.
+   */
+  async waitForFirstAttempt(): Promise<void> {
+    await this.until(() => this.all().every(i => i.hasSynced() || i.lastError() !== undefined));
   }
 
   /** Informer restarts after errors, summed (tests and metrics). */
   restarts(): number {
-    return [...this.informers.values()].flat().reduce((n, i) => n + i.restarts, 0);
+    return this.all().reduce((n, i) => n + i.restarts, 0);
   }
 
   lists(): number {
-    return [...this.informers.values()].flat().reduce((n, i) => n + i.lists, 0);
+    return this.all().reduce((n, i) => n + i.lists, 0);
+  }
+
+  private all(): Informer[] {
+    return [...this.informers.values()].flat().map(i => i.informer);
+  }
+
+  private stateChanged(): void {
+    for (const w of [...this.stateWaiters]) w();
+  }
+
+  /** Resolves with `check()` once it holds, after `timeoutMs`, or when the cache stops. */
+  private until(check: () => boolean, timeoutMs?: number): Promise<boolean> {
+    if (check() || this.stopped) return Promise.resolve(check());
+    return new Promise(resolve => {
+      const timer = timeoutMs === undefined ? undefined : (this.opts.clock ?? realClock).setTimeout(() => finish(), timeoutMs);
+      const waiter = () => {
+        if (check() || this.stopped) finish();
+      };
+      const finish = () => {
+        timer?.cancel();
+        this.stateWaiters.delete(waiter);
+        resolve(check());
+      };
+      this.stateWaiters.add(waiter);
+    });
   }
 
   get<T extends KubernetesObject>(gvk: GroupVersionKind, namespace: string | undefined, name: string): T | undefined {

@@ -3,6 +3,7 @@ export * from './contract';
 export { Manager, ownerKeys } from './manager';
 export type { ManagerOptions, LeaderElectionOptions } from './manager';
 export { InformerCache, controllerOwner, gvkKey, mergeWatchSpecs } from './cache';
+export type { InformerCacheOptions, InformerFailure, FailureHandler, CacheHandler } from './cache';
 export { Informer, slimObject, objectKey } from './informer';
 export { WorkQueue } from './workqueue';
 export { Backoff, PerKeyBackoff, backoffDelay } from './backoff';

@@ -223,4 +223,130 @@ describe('Informer', () => {
     expect(slimObject(cm('plain', '1'))).toEqual(cm('plain', '1'));
     await inf.stop();
   });
+
+  it('reports each failure with its retry delay and as lastError until a list succeeds, keeping the store meanwhile', async () => {
+    const lw = new ScriptedListWatcher();
+    lw.lists.push(() => {
+      throw new ApiError('connection refused', 0, 'Unreachable');
+    });
+    lw.lists.push(() => ({ items: [cm('a', '1')], resourceVersion: '5' }));
+    lw.lists.push(() => {
+      throw new ApiError('forbidden', 403, 'Forbidden');
+    });
+    lw.lists.push(() => ({ items: [cm('a', '2')], resourceVersion: '9' }));
+    lw.watches.push(() => {
+      throw new ApiError('connection reset', 0, 'Unreachable');
+    });
+    const clock = new FakeClock();
+    const seen: string[] = [];
+    const inf = new Informer({
+      name: 't',
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      listWatcher: lw,
+      clock,
+      backoff: { baseMs: 100, maxMs: 1000 },
+      onEvent: () => {},
+      onListed: () => seen.push('listed'),
+      onError: (err, retryInMs) => seen.push(`${(err as Error).message} ${retryInMs}`),
+    });
+    expect([inf.hasSynced(), inf.inSync(), inf.lastError()]).toEqual([false, false, undefined]);
+    inf.start();
+    await settle();
+    expect(seen).toEqual(['connection refused 100']);
+    expect((inf.lastError() as ApiError).status).toBe(0);
+    expect([inf.hasSynced(), inf.inSync()]).toEqual([false, false]);
+    clock.advance(100);
+    await settle();
+    // Listed, then the watch broke: synced once, no longer in sync, the listed object still served.
+    expect(seen).toEqual(['connection refused 100', 'listed', 'connection reset 200']);
+    expect([inf.hasSynced(), inf.inSync(), (inf.lastError() as Error).message]).toEqual([true, false, 'connection reset']);
+    expect(inf.get('ns/a')?.metadata?.resourceVersion).toBe('1');
+    clock.advance(200);
+    await settle();
+    expect(seen.slice(3)).toEqual(['forbidden 400']);
+    expect((inf.lastError() as ApiError).status).toBe(403);
+    clock.advance(400);
+    await settle();
+    expect(seen.slice(4)).toEqual(['listed']);
+    expect([inf.inSync(), inf.lastError()]).toEqual([true, undefined]);
+    expect(inf.get('ns/a')?.metadata?.resourceVersion).toBe('2');
+    await inf.stop();
+  });
+
+  it('a listed or error hook that throws is logged and the informer carries on', async () => {
+    const lw = new ScriptedListWatcher();
+    lw.lists.push(() => {
+      throw new ApiError('down', 0, 'Unreachable');
+    });
+    lw.lists.push(() => ({ items: [cm('a', '1')], resourceVersion: '5' }));
+    const clock = new FakeClock();
+    const errors: string[] = [];
+    const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m: string) => errors.push(m), child: () => log };
+    const inf = new Informer({
+      name: 't',
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      listWatcher: lw,
+      clock,
+      log,
+      backoff: { baseMs: 100, maxMs: 1000 },
+      onEvent: () => {},
+      onListed: () => {
+        throw new Error('listed hook');
+      },
+      onError: () => {
+        throw new Error('error hook');
+      },
+    });
+    inf.start();
+    await settle();
+    clock.advance(100);
+    await settle();
+    expect(errors).toEqual(['error handler failed', 'listed handler failed']);
+    expect(inf.inSync()).toBe(true);
+    expect(inf.size()).toBe(1);
+    await inf.stop();
+  });
+
+  it('never stores nor reports objects keep refuses; one that stops passing is reported deleted', async () => {
+    const lw = new ScriptedListWatcher();
+    const other = (name: string, rv: string) => ({ ...cm(name, rv), metadata: { name, namespace: 'hidden', resourceVersion: rv } });
+    lw.lists.push(() => ({ items: [cm('a', '1'), other('h', '1')], resourceVersion: '10' }));
+    lw.watches.push(emit => {
+      emit('ADDED', other('h2', '11') as unknown as Record<string, unknown>);
+      emit('MODIFIED', other('h', '12') as unknown as Record<string, unknown>);
+      emit('DELETED', other('h', '13') as unknown as Record<string, unknown>);
+      emit(
+        'MODIFIED',
+        cm('a', '14', { metadata: { name: 'a', namespace: 'ns', resourceVersion: '14', labels: { hide: 'yes' } } }) as unknown as Record<string, unknown>,
+      );
+      emit('ADDED', cm('b', '15') as unknown as Record<string, unknown>);
+      emit('ADDED', other('h3', '16') as unknown as Record<string, unknown>);
+      clock.advance(60_000); // the server's timeoutSeconds ran out
+    });
+    const clock = new FakeClock();
+    const events: Ev[] = [];
+    const inf = new Informer({
+      name: 't',
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      listWatcher: lw,
+      clock,
+      keep: o => o.metadata?.namespace !== 'hidden' && o.metadata?.labels?.hide !== 'yes',
+      onEvent: (e, o) => events.push([e, o.metadata!.name!]),
+    });
+    inf.start();
+    await inf.waitForSync();
+    await settle();
+    expect(events).toEqual([
+      ['add', 'a'],
+      ['delete', 'a'],
+      ['add', 'b'],
+    ]);
+    expect([...inf.values()].map(o => o.metadata?.name)).toEqual(['b']);
+    // The hidden objects' events still moved the resourceVersion the next watch resumes from.
+    expect(lw.watchCalls).toEqual(['10', '16']);
+    await inf.stop();
+  });
 });

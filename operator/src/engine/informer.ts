@@ -46,6 +46,21 @@ export interface InformerOptions {
    * moment to retry it instead of letting it wait minutes longer.
    */
   onRecovered?: () => void;
+  /**
+   * Called after every successful list (the first and each relist), once the store holds its
+   * result: from here on `lastError()` is undefined until the next failure.
+   */
+  onListed?: () => void;
+  /**
+   * Called for every failed list or watch, with the wait before the next attempt; the failure is
+   * also `lastError()` until a list succeeds. A 410 Gone is not a failure (it relists at once).
+   */
+  onError?: (err: unknown, retryInMs: number) => void;
+  /**
+   * Objects this informer never stores nor reports, e.g. those of namespaces that must not be
+   * served. Asked of every listed and watched object; one that stops passing is reported deleted.
+   */
+  keep?: (obj: KubernetesObject) => boolean;
   /** Watch length asked from the server, randomised per watch in [min, 2*min). */
   watchTimeoutSeconds?: number;
   pageSize?: number;
@@ -85,6 +100,7 @@ export class Informer {
   private synced = false;
   private syncWaiters: Array<() => void> = [];
   private loop: Promise<void> | undefined;
+  private failure: { error: unknown } | undefined;
   /** Times the loop (re)listed, for tests and logs. */
   lists = 0;
   restarts = 0;
@@ -109,6 +125,16 @@ export class Informer {
 
   hasSynced(): boolean {
     return this.synced;
+  }
+
+  /** The failure of the latest list or watch, until a list succeeds again; undefined when none. */
+  lastError(): unknown {
+    return this.failure?.error;
+  }
+
+  /** Whether a list has succeeded since the last failure: the store is the server's state. */
+  inSync(): boolean {
+    return this.synced && !this.failure;
   }
 
   /** Resolves once the first list is stored (or the informer stops). */
@@ -136,7 +162,10 @@ export class Informer {
       try {
         if (this.resourceVersion === undefined) {
           await this.relist(signal);
+          if (signal.aborted) break;
+          this.failure = undefined;
           this.markSynced();
+          this.notify(this.opts.onListed, 'listed');
           if (failedSinceList && !signal.aborted) {
             failedSinceList = false;
             this.emitRecovered();
@@ -160,6 +189,8 @@ export class Informer {
         this.restarts++;
         failedSinceList = true;
         const delay = this.backoff.next();
+        this.failure = { error: err };
+        this.notify(() => this.opts.onError?.(err, delay), 'error');
         this.log.warn('list/watch failed, restarting', {
           error: err instanceof Error ? err.message : String(err),
           status: err instanceof ApiError ? err.status : undefined,
@@ -204,6 +235,7 @@ export class Informer {
         throw err;
       }
       for (const item of page.items) {
+        if (this.opts.keep && !this.opts.keep(item)) continue;
         const obj = this.prepare(item);
         seen.set(objectKey(obj), obj);
       }
@@ -239,6 +271,17 @@ export class Informer {
       if (rv) this.resourceVersion = rv;
       return;
     }
+    if (this.opts.keep && !this.opts.keep(obj)) {
+      // Never stored, or stored before it stopped passing: then it is gone for our readers.
+      const key = objectKey(obj);
+      const old = this.store.get(key);
+      if (old) {
+        this.store.delete(key);
+        this.emit('delete', old);
+      }
+      if (rv) this.resourceVersion = rv;
+      return;
+    }
     const prepared = this.prepare(obj);
     const key = objectKey(prepared);
     if (type === 'ADDED' || type === 'MODIFIED') {
@@ -255,10 +298,15 @@ export class Informer {
   }
 
   private emitRecovered(): void {
+    this.notify(this.opts.onRecovered, 'recovery');
+  }
+
+  /** Runs a hook; a hook that throws is logged, never allowed to break the loop. */
+  private notify(hook: (() => void) | undefined, what: string): void {
     try {
-      this.opts.onRecovered?.();
+      hook?.();
     } catch (err) {
-      this.log.error('recovery handler failed', { error: err instanceof Error ? err.message : String(err) });
+      this.log.error(`${what} handler failed`, { error: err instanceof Error ? err.message : String(err) });
     }
   }
 
