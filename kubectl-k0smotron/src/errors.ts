@@ -161,3 +161,25 @@ export function toCliError(err: unknown, op: Operation, ctx: ApiErrorContext): C
 export function firstLine(s: string): string {
   return s.split('\n')[0].trim();
 }
+
+/** Prints a failure as `error: …` and `hint: …` on stderr. */
+export function reportError(err: unknown, io: { stderr: NodeJS.WritableStream }): void {
+  const e = isCliError(err) ? err : toUnexpected(err);
+  const oneLine = e.message.split('\n')[0];
+  io.stderr.write(`error: ${oneLine}\n`);
+  if (e.hint) io.stderr.write(`hint: ${e.hint}\n`);
+}
+
+/** A yargs or unforeseen error as a CliError, worded for the user. */
+export function toUnexpected(err: unknown): CliError {
+  const msg = err instanceof Error ? err.message : String(err);
+  const m = /^Unknown arguments?: (.*)$/.exec(msg);
+  if (m) return new CliError(`unknown command, flag or argument: ${m[1]}`, 'run `kubectl k0smotron --help` for usage');
+  if ((err as { name?: string }).name === 'YError' || /^(Not enough|Missing required|Invalid values|Did you mean)/.test(msg)) {
+    return new CliError(
+      msg.split('\n')[0].replace(/^./, c => c.toLowerCase()),
+      'run `kubectl k0smotron COMMAND --help` for usage',
+    );
+  }
+  return new CliError(msg, 'rerun with -v=6 to see the requests made');
+}

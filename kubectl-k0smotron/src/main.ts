@@ -3,10 +3,13 @@
 // Errors become "error: …" plus "hint: …" on stderr and exit code 1.
 import yargs, { type Argv, type Options } from 'yargs';
 import { COMMANDS, GLOBAL_OPTIONS, type CommandContext, type CommandSpec } from './cmd/index';
-import { CliError, isCliError } from './errors';
+import { CliError, isCliError, reportError, toUnexpected } from './errors';
 import type { GlobalFlags, Io, Session } from './session';
 import { loadCommands } from './lazy';
 import { runComplete } from './completion';
+import { extractVerbosity } from './verbosity';
+
+export { extractVerbosity };
 
 /** Command names, in `--help` order. */
 export const COMMAND_NAMES: readonly string[] = COMMANDS.map(c => c.command.split(' ')[0]);
@@ -110,52 +113,6 @@ function checkColorFlag(value: unknown): void {
   if (value !== undefined && !['auto', 'always', 'never'].includes(String(value))) {
     throw new CliError(`invalid --color "${String(value)}"`, 'valid values: auto, always, never');
   }
-}
-
-/**
- * kubectl spells verbosity `-v=6`, `--v=6`, `-v6` or `-v 6`; yargs counts `-v -v`. All are
- * accepted: a number after `-v` is its level (as in kubectl), never a positional argument.
- */
-export function extractVerbosity(argv: string[]): { argv: string[]; level: number } {
-  let level = 0;
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      out.push(...argv.slice(i));
-      break;
-    }
-    const joined = /^(?:--?v(?:erbose)?=|-v)([0-9]+)$/.exec(a);
-    if (joined) {
-      level = Math.max(level, Number(joined[1]));
-    } else if (/^--?v(?:erbose)?$/.test(a) && /^[0-9]+$/.test(argv[i + 1] ?? '')) {
-      level = Math.max(level, Number(argv[i + 1]));
-      i++;
-    } else {
-      out.push(a);
-    }
-  }
-  return { argv: out, level };
-}
-
-function reportError(err: unknown, io: Io): void {
-  const e = isCliError(err) ? err : toUnexpected(err);
-  const oneLine = e.message.split('\n')[0];
-  io.stderr.write(`error: ${oneLine}\n`);
-  if (e.hint) io.stderr.write(`hint: ${e.hint}\n`);
-}
-
-function toUnexpected(err: unknown): CliError {
-  const msg = err instanceof Error ? err.message : String(err);
-  const m = /^Unknown arguments?: (.*)$/.exec(msg);
-  if (m) return new CliError(`unknown command, flag or argument: ${m[1]}`, 'run `kubectl k0smotron --help` for usage');
-  if ((err as { name?: string }).name === 'YError' || /^(Not enough|Missing required|Invalid values|Did you mean)/.test(msg)) {
-    return new CliError(
-      msg.split('\n')[0].replace(/^./, c => c.toLowerCase()),
-      'run `kubectl k0smotron COMMAND --help` for usage',
-    );
-  }
-  return new CliError(msg, 'rerun with -v=6 to see the requests made');
 }
 
 export type { Argv };

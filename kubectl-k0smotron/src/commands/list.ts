@@ -62,6 +62,18 @@ export function clusterTable(clusters: Cluster[], opts: { wide: boolean; allName
   return opts.noHeaders ? table.split('\n').slice(1).join('\n') : table;
 }
 
+/**
+ * Orders by namespace/name, as `localeCompare` would: Kubernetes names hold only lowercase
+ * letters, digits, '-' and '.', which the locale's collation orders as their character codes do.
+ * A plain comparison, because the first `localeCompare` of a process sets up ICU's collator
+ * (~8 ms, a visible part of a `list` run).
+ */
+export function byNamespacedName(a: Cluster, b: Cluster): number {
+  const x = `${a.metadata.namespace}/${a.metadata.name}`;
+  const y = `${b.metadata.namespace}/${b.metadata.name}`;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 /** The Clusters of one namespace (all when undefined), optionally matching a label selector. */
 export async function listClusters(s: Session, namespace: string | undefined, selector?: string): Promise<Cluster[]> {
   const where = namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
@@ -87,7 +99,7 @@ export async function runList(s: Session, args: ListArgs): Promise<void> {
     }
     clusters = args.names.map(n => clusters.find(c => c.metadata.name === n)!);
   } else {
-    clusters.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    clusters.sort(byNamespacedName);
   }
 
   if (output === 'json' || output === 'yaml') {
