@@ -134,13 +134,13 @@ it('watching all namespaces: the denied one is in no answer and no change; liste
 });
 
 it('watching a list of namespaces: one informer each, nothing from any other namespace', async () => {
-  await client.createCluster(cluster(served, 'b'));
-  const cache = new ClusterCache(kubeConfig, [served, other], new CapturingLogger());
+  const mine = await createTestNamespace(kubeConfig, 'bs-cache-list');
+  await client.createCluster(cluster(mine, 'b'));
+  const cache = new ClusterCache(kubeConfig, [mine, other], new CapturingLogger());
   try {
     await cache.start();
     expect(await cache.waitForSync(30_000)).toBe(true);
-    // `after-stop` is the first test's.
-    expect(names(cache.list())).toEqual([`${served}/after-stop`, `${served}/b`, `${other}/o`]);
+    expect(names(cache.list())).toEqual([`${mine}/b`, `${other}/o`]);
     expect(names(cache.list(other))).toEqual([`${other}/o`]);
     // Not watched (nor denied): the Cluster there exists, and is not in this cache.
     expect(cache.list(denied)).toEqual([]);
