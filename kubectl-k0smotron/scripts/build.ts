@@ -29,36 +29,39 @@ const common: BuildOptions = {
 };
 
 /**
- * Replaces src/lazy.ts with a loader that compiles an embedded payload on first use: the command
- * bundle, or the small `list` bundle. Compiling megabytes of JavaScript dominates a command's run
+ * Replaces src/lazy.ts with a loader that compiles an embedded payload on first use: the CLI
+ * (yargs and every command's definition), the command bundle, or the small `list` bundle. What
+ * runs before is only the entry (cli.ts: the yargs-free `list` reader and this loader), so a
+ * plain `list` never parses the CLI. Compiling megabytes of JavaScript dominates a command's run
  * time, so the compiled code is kept in V8's code cache under ~/.cache/kubectl-k0smotron (keyed by
- * a hash of the code); later runs skip the compile. Any cache problem falls back to a plain
- * compile. Only the payload that runs is read from the file: a footer gives each one's offsets.
+ * a hash of the payload, which the footer gives); later runs skip the compile. Any cache problem
+ * falls back to a plain compile. Only the payload that runs is read from the file: the footer
+ * gives each one's offsets.
  */
-function embedPayloads(buildId: string): Plugin {
-  return {
-    name: 'embed-payloads',
-    setup(b) {
-      b.onResolve({ filter: /^\.\.?\/lazy$/ }, () => ({ path: 'lazy', namespace: 'embedded' }));
-      b.onLoad({ filter: /.*/, namespace: 'embedded' }, () => ({
-        loader: 'js',
-        contents: `
+const embedPayloads: Plugin = {
+  name: 'embed-payloads',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\/lazy$/ }, () => ({ path: 'lazy', namespace: 'embedded' }));
+    b.onLoad({ filter: /.*/, namespace: 'embedded' }, () => ({
+      loader: 'js',
+      contents: `
 const Module = require('module');
 const vm = require('vm');
-const zlib = require('zlib');
 const fs = require('fs');
 const path = require('path');
 const os = require('os');
 const loaded = {};
-function cacheFile(name) {
+function cacheFile(name, hash) {
   const base = process.env.KUBECTL_K0SMOTRON_CACHE_DIR ||
     path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'kubectl-k0smotron');
-  return path.join(base, name + '-${buildId}.v8');
+  return path.join(base, name + '-' + hash + '.v8');
 }
 /**
- * A payload rides in a comment after the CLI code, brotli-compressed and in base64 (which has no
- * "*" to end the comment early): Node reads and V8 scans the whole file on every run, so it is
- * kept small. The footer says where each payload is.
+ * A payload rides in comments after the CLI code: the big command bundle brotli-compressed in
+ * base64 (which has no "*" to end the comment early), the CLI and the small \`list\` bundle as they
+ * are (cut at each "*" "/" into several comments), since decompressing costs a run more than Node
+ * reading and V8 skipping their comments. The footer gives each payload's pieces and hash:
+ * { z: compressed, s: [[from, to], ...], h }.
  */
 function payload(name) {
   const damaged = () => new Error('kubectl-k0smotron: the bundle is damaged (no ' + name + ' payload); reinstall it');
@@ -71,19 +74,22 @@ function payload(name) {
     const i = text.lastIndexOf(${JSON.stringify(FOOTER_TAG)});
     const at = i >= 0 && JSON.parse(text.slice(i + ${FOOTER_TAG.length}))[name];
     if (!at) throw damaged();
-    const buf = Buffer.alloc(at[1] - at[0]);
-    fs.readSync(fd, buf, 0, buf.length, at[0]);
-    return zlib.brotliDecompressSync(Buffer.from(buf.toString('latin1'), 'base64')).toString('latin1');
+    const from = at.s[0][0];
+    const buf = Buffer.allocUnsafe(at.s[at.s.length - 1][1] - from);
+    if (fs.readSync(fd, buf, 0, buf.length, from) !== buf.length) throw damaged();
+    const code = at.s.map(([a, b]) => buf.latin1Slice(a - from, b - from)).join('');
+    return { hash: at.h, code: at.z ? require('zlib').brotliDecompressSync(Buffer.from(code, 'base64')).toString('latin1') : code };
   } finally {
     fs.closeSync(fd);
   }
 }
 function load(name) {
   if (loaded[name]) return Promise.resolve(loaded[name]);
-  const file = process.env.KUBECTL_K0SMOTRON_NO_CODE_CACHE ? undefined : cacheFile(name);
+  const { code, hash } = payload(name);
+  const file = process.env.KUBECTL_K0SMOTRON_NO_CODE_CACHE ? undefined : cacheFile(name, hash);
   let cachedData;
   if (file) { try { cachedData = fs.readFileSync(file); } catch {} }
-  const script = new vm.Script(Module.wrap(payload(name)), { filename: __filename + '#' + name, cachedData });
+  const script = new vm.Script(Module.wrap(code), { filename: __filename + '#' + name, cachedData });
   const m = new Module(__filename, module);
   m.filename = __filename;
   m.paths = Module._nodeModulePaths(__dirname);
@@ -96,9 +102,9 @@ function load(name) {
         const tmp = file + '.' + process.pid;
         fs.writeFileSync(tmp, script.createCachedData());
         fs.renameSync(tmp, file);
-        // Caches of earlier builds are dead weight.
+        // This payload's caches from earlier builds are dead weight.
         for (const f of fs.readdirSync(path.dirname(file))) {
-          if (/^[a-z]+-[0-9a-f]+\\.v8$/.test(f) && !f.endsWith('-${buildId}.v8')) fs.rmSync(path.join(path.dirname(file), f), { force: true });
+          if (f.startsWith(name + '-') && /^[a-z]+-[0-9a-f]+\\.v8$/.test(f) && f !== path.basename(file)) fs.rmSync(path.join(path.dirname(file), f), { force: true });
         }
       } catch {}
     });
@@ -108,14 +114,14 @@ function load(name) {
 }
 export function loadCommands() { return load('commands'); }
 export function loadListCommand() { return load('list'); }
+export function loadMain() { return load('main'); }
 `,
-      }));
-    },
-  };
-}
+    }));
+  },
+};
 
 const FOOTER_TAG = '//@@kubectl-k0smotron payloads';
-const FOOTER_MAX = 256;
+const FOOTER_MAX = 1024;
 
 /**
  * For the `list` bundle: client-node's KubeConfig without the generated API. config.js imports
@@ -136,6 +142,49 @@ const kubeConfigOnly: Plugin = {
       contents: `const absent = () => { throw new Error('kubectl-k0smotron: the generated Kubernetes API is not in the list bundle'); };
 export const createConfiguration = absent;
 export class ServerConfiguration { constructor() { absent(); } }`,
+    }));
+  },
+};
+
+/**
+ * For the `list` bundle: @k0smotron/api's modules have no side effects, so esbuild may drop the
+ * ones `list` does not use. Without this it keeps every module the package index re-exports, and
+ * runs their top level on every `list`: the TypeBox schemas and ajv (~180 KiB) among them.
+ */
+const apiWithoutSideEffects: Plugin = {
+  name: 'api-without-side-effects',
+  setup(b) {
+    const api = join(root, '..', 'crds', 'src');
+    b.onResolve({ filter: /.*/ }, async args => {
+      if (args.pluginData === 'api-resolved') return undefined;
+      if (args.path !== '@k0smotron/api' && !args.importer.startsWith(api)) return undefined;
+      const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: 'api-resolved' });
+      if (r.errors.length > 0 || !r.path.startsWith(api)) return undefined;
+      return { path: r.path, sideEffects: false };
+    });
+  },
+};
+
+/**
+ * For the `list` bundle: client-node's SOCKS proxy support (socks-proxy-agent and the socks and
+ * ip-address packages under it, whose set-up costs every run a few ms) loads only when a
+ * kubeconfig's proxy-url asks for SOCKS. client-node only ever calls `new SocksProxyAgent(...)`.
+ */
+const lazySocksProxy: Plugin = {
+  name: 'lazy-socks-proxy',
+  setup(b) {
+    b.onResolve({ filter: /^socks-proxy-agent$/ }, args =>
+      args.namespace === 'lazy-socks-proxy' ? undefined : { path: args.resolveDir, namespace: 'lazy-socks-proxy' },
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-socks-proxy' }, args => ({
+      loader: 'js',
+      resolveDir: args.path,
+      contents: `export class SocksProxyAgent {
+  constructor(...args) {
+    const { SocksProxyAgent: Agent } = require('socks-proxy-agent');
+    return new Agent(...args);
+  }
+}`,
     }));
   },
 };
@@ -218,28 +267,56 @@ async function main(): Promise<void> {
     ...(manifest !== undefined ? { __INSTALL_YAML__: JSON.stringify(manifest) } : {}),
   };
   const commands = (await build({ ...common, entryPoints: [join(root, 'src', 'commands', 'index.ts')], define, plugins: [stubUnused] })).outputFiles![0].text;
-  const list = (await build({ ...common, entryPoints: [join(root, 'src', 'commands', 'list-entry.ts')], define, plugins: [stubUnused, kubeConfigOnly] }))
-    .outputFiles![0].text;
-  const payloads = { commands, list };
-  const buildId = createHash('sha256').update(commands).update(list).digest('hex').slice(0, 16);
+  const list = (
+    await build({
+      ...common,
+      entryPoints: [join(root, 'src', 'commands', 'list-entry.ts')],
+      define,
+      plugins: [apiWithoutSideEffects, stubUnused, kubeConfigOnly, lazySocksProxy],
+    })
+  ).outputFiles![0].text;
+  const main = (
+    await build({
+      ...common,
+      entryPoints: [join(root, 'src', 'main.ts')],
+      define,
+      plugins: [embedPayloads, cliuiWordWrap, yargsNoVersionGuess],
+    })
+  ).outputFiles![0].text;
+  const payloads = { main, commands, list };
   const cli = await build({
     ...common,
     entryPoints: [join(root, 'src', 'cli.ts')],
     banner: { js: '#!/usr/bin/env node' },
     define,
-    plugins: [embedPayloads(buildId), cliuiWordWrap, yargsNoVersionGuess],
+    plugins: [embedPayloads],
   });
   // Each payload sits inside a block comment. The file is ASCII, so character offsets are byte offsets.
   let text = cli.outputFiles![0].text;
-  const at: Record<string, [number, number]> = {};
+  const at: Record<string, { z: 0 | 1; s: [number, number][]; h: string }> = {};
   for (const [name, code] of Object.entries(payloads)) {
     // ASCII, so that the loader may decode it as latin1 (cheaper than UTF-8).
     if (/[\u0080-\uffff]/.test(code)) throw new Error(`the ${name} bundle is not ASCII`);
+    const h = createHash('sha256').update(code).digest('hex').slice(0, 16);
+    if (name !== 'commands') {
+      // Comment i holds the code between the i-th and the next "*/", with the "*" at its end and
+      // the "/" at the start of the next: joined, they give the code back.
+      const cuts = code.split('*/');
+      const s: [number, number][] = [];
+      cuts.forEach((piece, i) => {
+        const body = `${i > 0 ? '/' : ''}${piece}${i < cuts.length - 1 ? '*' : ''}`;
+        text += '\n/*';
+        s.push([text.length, text.length + body.length]);
+        text += `${body}*/`;
+      });
+      at[name] = { z: 0, s, h };
+      continue;
+    }
     text += PAYLOAD_START;
     const packed = brotliCompressSync(code, {
       params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: code.length },
     }).toString('base64');
-    at[name] = [text.length, text.length + packed.length];
+    at[name] = { z: 1, s: [[text.length, text.length + packed.length]], h };
     text += packed + PAYLOAD_END;
   }
   const footer = `${FOOTER_TAG} ${JSON.stringify(at)}\n`;

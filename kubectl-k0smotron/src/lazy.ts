@@ -3,6 +3,7 @@
 // (Type-only imports are erased: nothing here loads the modules before the call.)
 import type * as Commands from './commands/index';
 import type * as ListCommand from './commands/list-entry';
+import type * as Main from './main';
 
 export function loadCommands(): Promise<typeof Commands> {
   return import('./commands/index');
@@ -15,4 +16,9 @@ export function loadCommands(): Promise<typeof Commands> {
  */
 export function loadListCommand(): Promise<typeof ListCommand> {
   return import('./commands/list-entry');
+}
+
+/** The CLI (yargs and every command's definition), which a plain `list` does without (cli.ts). */
+export function loadMain(): Promise<typeof Main> {
+  return import('./main');
 }
