@@ -12,7 +12,7 @@ const backstagePackages = ['plugins/**', 'packages/**'];
 
 module.exports = {
   root: true,
-  ignorePatterns: ['**/node_modules/**', '**/dist/**', '**/dist-types/**', 'artifacts/**', 'coverage/**', '!/.eslintrc.js'],
+  ignorePatterns: ['**/node_modules/**', '**/dist/**', '**/dist-types/**', '**/dist-bundle/**', 'artifacts/**', 'coverage/**', '!/.eslintrc.js'],
   reportUnusedDisableDirectives: true,
   overrides: [
     {

@@ -1,5 +1,5 @@
 // Runs every test stage in order and closes with one summary line ("N passed, N failed").
-// Usage: npm test [-- --only typecheck,lint,unit,frontend,build,integration,e2e,bench]
+// Usage: npm test [-- --only typecheck,lint,api-reports,unit,frontend,build,integration,e2e,bench]
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runStage, type Stage } from './run-stage';
@@ -23,6 +23,12 @@ const stages: Array<Stage & { when?: () => boolean }> = [
     name: 'lint',
     cmd: ['bash', '-c', 'npm run -s format:check; format=$?; npm run -s lint; lint=$?; exit $((format || lint))'],
   },
+  {
+    // The public API of every published package, as API Extractor sees its type declarations,
+    // must match the committed report*.api.md files (`npm run build:api-reports` updates them).
+    name: 'api-reports',
+    cmd: ['npm', 'run', '-s', 'check:api-reports'],
+  },
   { name: 'unit', cmd: ['npx', 'jest', '--selectProjects', 'unit'], jest: true },
   {
     name: 'frontend',
@@ -31,8 +37,9 @@ const stages: Array<Stage & { when?: () => boolean }> = [
     when: () => hasFiles('plugins/k0smotron/src', /\.test\.tsx?$/),
   },
   {
+    // The published packages' dist/ builds (type declarations included) and the kubectl plugin's bundle.
     name: 'build',
-    cmd: ['npm', 'run', 'build', '-w', 'kubectl-k0smotron'],
+    cmd: ['bash', '-c', 'npm run -s build:packages && npm run build -w kubectl-k0smotron'],
     when: () => pkgHasScript('kubectl-k0smotron', 'build'),
   },
   { name: 'integration', cmd: ['npx', 'jest', '--selectProjects', 'integration'], jest: true },

@@ -28,8 +28,9 @@ function isPaused(cluster: Cluster): boolean {
 }
 
 /**
- * Deleting > Paused > Sleeping (replicas 0) > Degraded (a condition failed for a reason waiting
- * will not fix) > Available (and the current generation observed) > Progressing.
+ * The phase shown for a Cluster, the first that applies, in this order: Deleting, Paused,
+ * Sleeping (replicas 0), Degraded (a condition failed for a reason waiting will not fix),
+ * Available (and the current generation observed), Progressing.
  */
 export function clusterPhase(cluster: Cluster): ClusterPhase {
   if (cluster.metadata?.deletionTimestamp) return 'Deleting';

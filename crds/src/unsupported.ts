@@ -11,14 +11,15 @@ export interface UnsupportedFeature {
   message: string;
 }
 
-type Spec = Record<string, unknown> | null | undefined;
+/** A spec section as the checks below read it: any object, or absent. */
+export type UnsupportedFieldSpec = Record<string, unknown> | null | undefined;
 
 const text = (v: unknown): boolean => typeof v === 'string' && v.trim() !== '';
 const at = (o: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((v, k) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>)[k] : undefined), o);
 
 /** Each unsupported field: when it counts as switched on, and what to do instead. */
-export const UNSUPPORTED_FIELDS: ReadonlyArray<{ field: string; hint: string; enabled: (spec: Spec) => boolean }> = [
+export const UNSUPPORTED_FIELDS: ReadonlyArray<{ field: string; hint: string; enabled: (spec: UnsupportedFieldSpec) => boolean }> = [
   { field: 'spec.monitoring', hint: 'Scrape the control-plane pods with your own Prometheus.', enabled: s => at(s, 'monitoring', 'enabled') === true },
   {
     field: 'spec.ingress',

@@ -18,6 +18,12 @@ export * from './engine';
 export * from './childapi';
 export { clusterController, CLUSTER_GVK } from './cluster';
 export type { ClusterControllerOptions, ClusterFunctionalProbe } from './cluster';
+// Types the exports above take or return, so callers can name them.
+export type { ConditionStatus, FunctionalResult } from './cluster/desired/status';
+export type { CronJobApiVersion } from './cluster/desired/etcd';
+export type { InformerEvent } from './engine/informer';
+export type { Fingerprint } from './engine/drift';
+export type { HealthServer, HealthServerOptions } from './engine/health';
 export { OPERATOR_NODE_FLAGS } from './runtime';
 export { defaultControllers } from './controllers';
 export type { DefaultClusterControllerOptions, DefaultControllerOptions } from './controllers';

@@ -19,7 +19,10 @@ import type { JoinTokenRequest } from '../schema/jointokenrequest';
 import { K0smotronApiError, toK0smotronApiError, type RequestContext } from './errors';
 
 export { K0smotronApiError, toK0smotronApiError, INSTALL_CRDS_COMMAND } from './errors';
-export type { K0smotronApiErrorReason, K0smotronApiErrorCause } from './errors';
+export type { K0smotronApiErrorReason, K0smotronApiErrorCause, RequestContext } from './errors';
+// Every type of the root entry, so a consumer of `@k0smotron/api/client` can name what this
+// entry's functions take and return without a second import.
+export type * from '../index';
 export { installCrds, type InstallCrdsOptions } from './install';
 export { resolveClusterEndpoint } from './endpoint';
 export {
@@ -33,6 +36,7 @@ export {
   type IssueJoinTokenOptions,
   type IssuedJoinToken,
   type JoinTokenApi,
+  type JoinTokenFailureFacts,
   type JoinTokenProgress,
   type JoinTokenStep,
   type NewJoinTokenRequest,

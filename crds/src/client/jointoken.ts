@@ -124,7 +124,7 @@ export interface IssuedJoinToken {
   request: JoinTokenRequest;
 }
 
-interface JoinTokenFailureFacts {
+export interface JoinTokenFailureFacts {
   name: string;
   namespace: string;
   clusterName: string;

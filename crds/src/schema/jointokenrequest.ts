@@ -2,8 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_JOIN_TOKEN_EXPIRY } from '../constants';
 import { Conditions, DNS1123_LABEL_PATTERN, GO_DURATION_PATTERN, ObjectMeta } from './common';
 
-export const JOIN_ROLES = ['worker', 'controller'] as const;
-export type JoinRole = (typeof JOIN_ROLES)[number];
+export type JoinRole = 'worker' | 'controller';
+export const JOIN_ROLES: readonly JoinRole[] = ['worker', 'controller'];
 
 export const JoinTokenRequestSpec = Type.Unsafe<{
   clusterName?: string;

@@ -31,6 +31,11 @@ import { stringify } from 'yaml';
 import type { Cluster, ClusterSpec } from '../schema/cluster';
 import type { JoinTokenRequest } from '../schema/jointokenrequest';
 
+// The API types the helpers below take and return, so a test importing only this entry can name them.
+export type { Cluster, ClusterSpec, JoinTokenRequest };
+// Every other type of the package's root entry, so the helpers' signatures can be named from here.
+export type * from '../index';
+
 export const UPSTREAM_OPERATOR_IMAGE = 'quay.io/k0sproject/k0smotron:v1.5.0';
 export const UPSTREAM_CONTROLLER_GEN_VERSION = 'v0.16.1';
 

@@ -60,12 +60,13 @@ export interface FunctionalProbeOptions {
   retryMaxMs?: number;
 }
 
-interface NodeList {
+/** The part of a v1 NodeList that counting workers reads. */
+export interface ChildNodeList {
   items?: Array<{ status?: { conditions?: Array<{ type?: string; status?: string }> } }>;
 }
 
 /** Every Node is a worker: k0smotron's controllers run as pods, never as Nodes of the child. */
-export function countWorkers(list: NodeList): WorkerCount {
+export function countWorkers(list: ChildNodeList): WorkerCount {
   const items = list.items ?? [];
   const ready = items.filter(n => n.status?.conditions?.some(c => c.type === 'Ready' && c.status === 'True')).length;
   return { total: items.length, ready };
@@ -96,7 +97,7 @@ export function createFunctionalProbe(access: ChildApiAccess, opts: FunctionalPr
       failures.delete(key);
       // One more small read on the same visit: the workers every face of the product shows. A
       // failure here says nothing about the control plane, so the answer stays True without a count.
-      const workers = await client.request<NodeList>('GET', '/api/v1/nodes', undefined, { timeoutMs, signal: probeCtx.signal }).then(
+      const workers = await client.request<ChildNodeList>('GET', '/api/v1/nodes', undefined, { timeoutMs, signal: probeCtx.signal }).then(
         r => countWorkers(r.body),
         () => undefined,
       );

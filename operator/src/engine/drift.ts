@@ -23,7 +23,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 /** Symbol-keyed, so `JSON.stringify`, YAML and request bodies never carry it; spreads keep it. */
 const FINGERPRINT = Symbol('k0smotron.dataFingerprint');
 
-type Fingerprint = Record<string, string>;
+export type Fingerprint = Record<string, string>;
 /** Stored as one string (`data/key=hash` lines), which costs a fraction of an object per key. */
 type WithFingerprint = KubernetesObject & { [FINGERPRINT]?: string };
 

@@ -40,7 +40,7 @@ export interface SigningKey {
   algorithm: SigningAlgorithm;
 }
 
-interface GeneratedKeys {
+export interface GeneratedKeys {
   privateKey: KeyObject;
   publicKey: KeyObject;
   keyPem: string;

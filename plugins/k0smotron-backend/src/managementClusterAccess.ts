@@ -52,7 +52,7 @@ export function createManagementClusterAccess(svc: ManagementClustersService): S
 }
 
 /**
- * Provides `managementClustersServiceRef` of @k0smotron/plugin-k0smotron-node. The plugin's
+ * Provides `managementClustersServiceRef` of `@k0smotron/plugin-k0smotron-node`. The plugin's
  * default export installs it; add it alone to run the catalog or scaffolder module without the
  * REST API.
  */

@@ -86,7 +86,7 @@ export const k0smotronPlugin = createBackendPlugin({
 
 /**
  * The package's default export: the plugin and the implementation of the management-cluster
- * service of @k0smotron/plugin-k0smotron-node, which the catalog and scaffolder modules use.
+ * service of `@k0smotron/plugin-k0smotron-node`, which the catalog and scaffolder modules use.
  */
 export const k0smotronBackendFeatures = createBackendFeatureLoader({
   loader: () => [k0smotronPlugin, managementClusterAccessServiceFactory],

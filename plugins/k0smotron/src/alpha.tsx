@@ -63,3 +63,4 @@ const k0smotronPlugin = createFrontendPlugin({
 
 export default k0smotronPlugin;
 export { k0smotronApiRef, K0SMOTRON_CLUSTER_ANNOTATION, isK0smotronClusterAvailable };
+export type { K0smotronApi, ClusterListFilter } from './api';

@@ -1,5 +1,9 @@
 import { createApiFactory, createComponentExtension, createPlugin, createRoutableExtension, discoveryApiRef, fetchApiRef } from '@backstage/core-plugin-api';
+import type { JSX } from 'react';
 import { K0smotronClient, k0smotronApiRef } from './api';
+import type { EntityK0smotronClusterCardProps } from './components/ClusterCard';
+import type { EntityK0smotronContentProps } from './components/ClusterContent';
+import type { K0smotronClustersPageProps } from './components/ClustersPage';
 import { rootRouteRef } from './routes';
 
 /** The k0smotron frontend plugin for the legacy frontend system (`createApp` of app-defaults). */
@@ -16,7 +20,7 @@ export const k0smotronPlugin = createPlugin({
 });
 
 /** Entity card: status at a glance of the entity's k0smotron Cluster. */
-export const EntityK0smotronClusterCard = k0smotronPlugin.provide(
+export const EntityK0smotronClusterCard: (props: EntityK0smotronClusterCardProps) => JSX.Element = k0smotronPlugin.provide(
   createComponentExtension({
     name: 'EntityK0smotronClusterCard',
     component: { lazy: () => import('./components/ClusterCard').then(m => m.EntityK0smotronClusterCard) },
@@ -24,7 +28,7 @@ export const EntityK0smotronClusterCard = k0smotronPlugin.provide(
 );
 
 /** Entity tab: conditions, owned objects, events, certificates and the actions. */
-export const EntityK0smotronContent = k0smotronPlugin.provide(
+export const EntityK0smotronContent: (props: EntityK0smotronContentProps) => JSX.Element | null = k0smotronPlugin.provide(
   createComponentExtension({
     name: 'EntityK0smotronContent',
     component: { lazy: () => import('./components/ClusterContent').then(m => m.EntityK0smotronContent) },
@@ -32,7 +36,7 @@ export const EntityK0smotronContent = k0smotronPlugin.provide(
 );
 
 /** Page listing every Cluster of every management cluster. */
-export const K0smotronClustersPage = k0smotronPlugin.provide(
+export const K0smotronClustersPage: (props: K0smotronClustersPageProps) => JSX.Element = k0smotronPlugin.provide(
   createRoutableExtension({
     name: 'K0smotronClustersPage',
     component: () => import('./components/ClustersPage').then(m => m.K0smotronClustersPage),

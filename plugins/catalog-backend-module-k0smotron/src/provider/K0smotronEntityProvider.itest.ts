@@ -13,8 +13,14 @@ import { K0smotronClient } from '@k0smotron/api/client';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { createCa } from '@k0smotron/operator/pki';
 import type { ManagementClustersService } from '@k0smotron/plugin-k0smotron-node';
-import { createManagementClusterAccess, createManagementClusters, managementClusterAccessServiceFactory } from '@k0smotron/plugin-k0smotron-backend';
-import { CapturingLogger, eventually, secretPatterns } from '@k0smotron/plugin-k0smotron-backend/testing';
+import {
+  startTestManagementClusterAccess,
+  type TestManagementClusterAccess,
+  CapturingLogger,
+  eventually,
+  secretPatterns,
+} from '@k0smotron/plugin-k0smotron-backend/testing';
+import { managementClusterAccessServiceFactory } from '@k0smotron/plugin-k0smotron-backend';
 import { K0smotronEntityProvider } from './K0smotronEntityProvider';
 import catalogModule from '../index';
 
@@ -37,7 +43,7 @@ const runNow: SchedulerServiceTaskRunner = { run: async task => void (await task
 
 let ns: string;
 // The backend plugin's own service (stopped after the tests) and the modules' view of it.
-let plugin: ReturnType<typeof createManagementClusters> | undefined;
+let plugin: TestManagementClusterAccess | undefined;
 let managementClusters: ManagementClustersService;
 let provider: K0smotronEntityProvider;
 // These Clusters are written by the test only, so the owner annotation is trusted here.
@@ -61,8 +67,8 @@ function deltas() {
 beforeAll(async () => {
   ns = await createTestNamespace(kubeConfig, 'bs-catalog');
   await client.createCluster(cluster('p1', { 'backstage.io/owner': 'group:default/team-a' }));
-  plugin = createManagementClusters(mockServices.rootConfig({ data: config() }), logs);
-  managementClusters = createManagementClusterAccess(plugin);
+  plugin = startTestManagementClusterAccess(mockServices.rootConfig({ data: config() }), logs);
+  managementClusters = plugin.service;
   provider = new K0smotronEntityProvider({
     managementClusters,
     logger: logs,

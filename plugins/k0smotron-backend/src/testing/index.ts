@@ -5,3 +5,4 @@
 export * from './testBackend';
 export * from './workerJoinBed';
 export * from './workerJoinBackend';
+export * from './managementClusterAccess';

@@ -7,8 +7,12 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/c
 import { K0smotronClient } from '@k0smotron/api/client';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import type { ManagementClustersService } from '@k0smotron/plugin-k0smotron-node';
-import { createManagementClusterAccess, createManagementClusters } from '@k0smotron/plugin-k0smotron-backend';
-import { CapturingLogger, secretPatterns } from '@k0smotron/plugin-k0smotron-backend/testing';
+import {
+  startTestManagementClusterAccess,
+  type TestManagementClusterAccess,
+  CapturingLogger,
+  secretPatterns,
+} from '@k0smotron/plugin-k0smotron-backend/testing';
 import { createK0smotronClusterCreateAction } from './createCluster';
 import { createK0smotronJoinTokenCreateAction } from './createJoinToken';
 
@@ -19,7 +23,7 @@ const client = new K0smotronClient(kubeConfig);
 const logs = new CapturingLogger();
 let ns: string;
 // The backend plugin's own service (stopped after the tests) and the modules' view of it.
-let plugin: ReturnType<typeof createManagementClusters> | undefined;
+let plugin: TestManagementClusterAccess | undefined;
 let managementClusters: ManagementClustersService;
 const allow = mockServices.permissions({ result: AuthorizeResult.ALLOW });
 const deny = mockServices.permissions({ result: AuthorizeResult.DENY });
@@ -62,11 +66,11 @@ const baseInput = (name: string) => ({
 
 beforeAll(async () => {
   ns = await createTestNamespace(kubeConfig, 'bs-scaffolder');
-  plugin = createManagementClusters(
+  plugin = startTestManagementClusterAccess(
     mockServices.rootConfig({ data: { k0smotron: { managementClusters: [{ name: 'test', kubeconfigPath, namespaces: [ns] }] } } }),
     logs,
   );
-  managementClusters = createManagementClusterAccess(plugin);
+  managementClusters = plugin.service;
 });
 
 afterAll(async () => {

@@ -8,8 +8,14 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import { createTestNamespace, joinWorker, sharedTestCluster } from '@k0smotron/testenv';
 import type { ManagementClustersService } from '@k0smotron/plugin-k0smotron-node';
-import { createManagementClusterAccess, createManagementClusters } from '@k0smotron/plugin-k0smotron-backend';
-import { CapturingLogger, secretPatterns, startWorkerJoinBed, type WorkerJoinBed } from '@k0smotron/plugin-k0smotron-backend/testing';
+import {
+  startTestManagementClusterAccess,
+  type TestManagementClusterAccess,
+  CapturingLogger,
+  secretPatterns,
+  startWorkerJoinBed,
+  type WorkerJoinBed,
+} from '@k0smotron/plugin-k0smotron-backend/testing';
 import { createK0smotronJoinTokenCreateAction } from './createJoinToken';
 
 jest.setTimeout(300_000);
@@ -19,18 +25,18 @@ const logs = new CapturingLogger();
 let ns = '';
 let bed: WorkerJoinBed | undefined;
 // The backend plugin's own service (stopped after the test) and the modules' view of it.
-let plugin: ReturnType<typeof createManagementClusters> | undefined;
+let plugin: TestManagementClusterAccess | undefined;
 let managementClusters: ManagementClustersService | undefined;
 const issued = { secretName: '', token: '' };
 
 beforeAll(async () => {
   ns = await createTestNamespace(kubeConfig, 'bs-scaffolder-join');
   bed = await startWorkerJoinBed(kubeConfig, ns);
-  plugin = createManagementClusters(
+  plugin = startTestManagementClusterAccess(
     mockServices.rootConfig({ data: { k0smotron: { managementClusters: [{ name: 'test', kubeconfigPath, namespaces: [ns] }] } } }),
     logs,
   );
-  managementClusters = createManagementClusterAccess(plugin);
+  managementClusters = plugin.service;
 });
 
 afterAll(async () => {
