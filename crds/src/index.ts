@@ -1,5 +1,6 @@
-// The browser-safe entry of the k0smotron.io API: types, schemas, names, defaults, validation.
-// Node-only helpers (a typed client) live in `@k0smotron/api/client`.
+// The browser-safe entry of the k0smotron.io API: types, schemas, names, defaults, status reading.
+// What only servers and the CLI need has its own entry: the validator (`@k0smotron/api/validation`,
+// ajv), the CRD builders (`@k0smotron/api/crds`) and the typed client (`@k0smotron/api/client`).
 export * from './constants';
 export * from './schema/common';
 export * from './schema/cluster';
@@ -13,9 +14,7 @@ export { md5Hex } from './md5';
 export * from './normalize';
 export * from './policy';
 export * from './joinable';
-export * from './validate';
 export * from './unsupported';
-export * from './crd';
 export * from './conditions';
 export * from './summary';
 export * from './status';

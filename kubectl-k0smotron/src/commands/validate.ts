@@ -1,15 +1,7 @@
 // Flag values are checked by the shared API validator before any request; its findings are
 // worded in terms of the flags the user typed, with the valid values.
-import {
-  JOIN_ROLES,
-  PERSISTENCE_TYPES,
-  SERVICE_TYPES,
-  STORAGE_TYPES,
-  validateCluster,
-  validateJoinTokenRequest,
-  type Cluster,
-  type JoinTokenRequest,
-} from '@k0smotron/api';
+import { JOIN_ROLES, PERSISTENCE_TYPES, SERVICE_TYPES, STORAGE_TYPES, type Cluster, type JoinTokenRequest } from '@k0smotron/api';
+import { validateCluster, validateJoinTokenRequest } from '@k0smotron/api/validation';
 import { CliError } from '../errors';
 import { flagForPath } from '../spec/create';
 

@@ -12,12 +12,12 @@ import {
   DEFAULT_TENANT_POLICY,
   clusterPolicyViolations,
   unsupportedFeatures,
-  validateClusterSpec,
   type TenantPolicy,
   type CertificateRefType,
   type Cluster,
   type ClusterStatus,
 } from '@k0smotron/api';
+import { validateClusterSpec } from '@k0smotron/api/validation';
 import type { ControllerSpec, ObjectKey, ReconcileContext, ReconcileResult } from '../engine/contract';
 import { canonicalJson } from '../engine/hash';
 import { requiredPurposes } from '../pki';

@@ -14,7 +14,7 @@
 //                                            what Backstage's service account needs
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allCrds } from '@k0smotron/api';
+import { allCrds } from '@k0smotron/api/crds';
 import { stringify } from 'yaml';
 
 export const INSTALL_NAMESPACE = 'k0smotron';

@@ -21,10 +21,10 @@ import {
   isClusterPhase,
   joinTokenDecision,
   controllerJoinStorage,
-  validateCluster,
   type Cluster,
   type TenantPolicy,
 } from '@k0smotron/api';
+import { validateCluster } from '@k0smotron/api/validation';
 import {
   CLUSTER_OWNER_KEY,
   type K0SMOTRON_CLUSTER_RESOURCE_TYPE,

@@ -5,12 +5,12 @@ import {
   clusterEndpoint,
   clusterPhase,
   clusterPolicyViolations,
-  validateCluster,
   DNS1123_LABEL_PATTERN,
   K0S_VERSION_PATTERN,
   MAX_CLUSTER_NAME_LENGTH,
   type Cluster,
 } from '@k0smotron/api';
+import { validateCluster } from '@k0smotron/api/validation';
 import { K0smotronApiError } from '@k0smotron/api/client';
 import { CLUSTER_OWNER_KEY, clusterEntityRef, formatClusterAnnotation, k0smotronClusterCreatePermission } from '@k0smotron/plugin-k0smotron-common';
 import type { ManagementCluster, ManagementClustersService } from '@k0smotron/plugin-k0smotron-node';
