@@ -1,39 +1,46 @@
 // What the JoinTokenRequest controller remembers between reconciles, per request, and how it is
 // forgotten: when the reconcile finds the request gone, or by a sweep for requests deleted while
-// this instance was not reconciling.
+// this instance was not reconciling. Which requests name a Cluster is not kept here: the engine
+// cache's index (cluster-ref.ts) answers that.
+import type { JoinTokenRequest } from '@k0smotron/api';
 import type { ReconcileContext, ReconcileResult } from '../engine/contract';
 import { JTR_GVK } from './kinds';
+import { controlPlaneWaitMs } from './wait-schedule';
 
 /** How often the controller looks for remembered requests that are gone (see `sweep`). */
 export const JTR_MEMORY_SWEEP_MS = 5 * 60_000;
 
-/**
- * While the child cannot be reached: 2 s doubling to 30 s, so a JTR completes soon after the
- * control plane is up. Waiting for a control plane is normal, not an error, so it does not go
- * through the engine's failure backoff (5 ms doubling to 5 min, logged as a failed reconcile).
- */
-export const CHILD_RETRY_BASE_MS = 2_000;
-export const CHILD_RETRY_MAX_MS = 30_000;
-
 export class JoinTokenMemory {
-  /** "ns/name" → attempts that found the child unreachable in a row. */
+  /** "ns/name" → attempts that found the child unreachable in a row (the wait schedule's position). */
   readonly failures = new Map<string, number>();
   // Token ids this process recorded, by JTR uid: a status write from a cache that lags behind
   // our own earlier write must never drop the id (server-side apply removes omitted fields).
   readonly recorded = new Map<string, string>();
-  readonly recordedKeys = new Map<string, string>(); // "ns/name" → uid, to forget deleted JTRs
+  // "ns/name" → uid, to forget the ids of deleted JTRs. Not something a cache index can serve:
+  // it is read exactly when the cache no longer holds the request.
+  readonly recordedKeys = new Map<string, string>();
   private lastSweep: number | undefined;
 
-  noteUid(jtrKey: string, uid: string): void {
+  /** The reconcile found `jtr` in the cache: remember its uid and the token id its status holds. */
+  noteRequest(jtrKey: string, jtr: JoinTokenRequest): void {
+    const uid = jtr.metadata.uid;
+    if (!uid) return;
     const prev = this.recordedKeys.get(jtrKey);
     if (prev && prev !== uid) this.recorded.delete(prev); // re-created under the same name
     this.recordedKeys.set(jtrKey, uid);
+    if (jtr.status?.tokenID) this.recorded.set(uid, jtr.status.tokenID);
   }
 
-  retryLater(jtrKey: string): ReconcileResult {
+  /** The child could not be reached (again): requeue on the control-plane wait schedule. */
+  waitForControlPlane(jtrKey: string): ReconcileResult {
     const n = (this.failures.get(jtrKey) ?? 0) + 1;
     this.failures.set(jtrKey, n);
-    return { requeueAfterMs: Math.min(CHILD_RETRY_BASE_MS * 2 ** (n - 1), CHILD_RETRY_MAX_MS) };
+    return { requeueAfterMs: controlPlaneWaitMs(n) };
+  }
+
+  /** The child answered: the next wait starts from the beginning of the schedule. */
+  controlPlaneReached(jtrKey: string): void {
+    this.failures.delete(jtrKey);
   }
 
   /** The request is gone: drop everything remembered about it. */
