@@ -147,25 +147,6 @@ export class ServerConfiguration { constructor() { absent(); } }`,
 };
 
 /**
- * For the `list` bundle: @k0smotron/api's modules have no side effects, so esbuild may drop the
- * ones `list` does not use. Without this it keeps every module the package index re-exports, and
- * runs their top level on every `list`: the TypeBox schemas and ajv (~180 KiB) among them.
- */
-const apiWithoutSideEffects: Plugin = {
-  name: 'api-without-side-effects',
-  setup(b) {
-    const api = join(root, '..', 'crds', 'src');
-    b.onResolve({ filter: /.*/ }, async args => {
-      if (args.pluginData === 'api-resolved') return undefined;
-      if (args.path !== '@k0smotron/api' && !args.importer.startsWith(api)) return undefined;
-      const r = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, importer: args.importer, pluginData: 'api-resolved' });
-      if (r.errors.length > 0 || !r.path.startsWith(api)) return undefined;
-      return { path: r.path, sideEffects: false };
-    });
-  },
-};
-
-/**
  * For the `list` bundle: client-node's SOCKS proxy support (socks-proxy-agent and the socks and
  * ip-address packages under it, whose set-up costs every run a few ms) loads only when a
  * kubeconfig's proxy-url asks for SOCKS. client-node only ever calls `new SocksProxyAgent(...)`.
@@ -272,7 +253,7 @@ async function main(): Promise<void> {
       ...common,
       entryPoints: [join(root, 'src', 'commands', 'list-entry.ts')],
       define,
-      plugins: [apiWithoutSideEffects, stubUnused, kubeConfigOnly, lazySocksProxy],
+      plugins: [stubUnused, kubeConfigOnly, lazySocksProxy],
     })
   ).outputFiles![0].text;
   const main = (
