@@ -1,7 +1,7 @@
 // Which Cluster a JoinTokenRequest names, and the engine cache index that answers the reverse
 // question (which requests name this Cluster) for the Cluster watch.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { JoinTokenRequest } from '@k0smotron/api';
+import type { Cluster, JoinTokenRequest } from '@k0smotron/api';
 import type { Cache, CacheIndex, ObjectKey } from '../engine/contract';
 import { JTR_GVK } from './kinds';
 
@@ -46,7 +46,7 @@ export function requestsNaming(cache: Cache, cluster: KubernetesObject): ObjectK
  * The Cluster this request's token was issued for is gone (missing, or re-created under the same
  * name with another uid): so is the request.
  */
-export function issuedClusterGone(jtr: JoinTokenRequest, cluster: KubernetesObject | undefined): boolean {
+export function issuedClusterGone(jtr: JoinTokenRequest, cluster: Cluster | undefined): boolean {
   const issuedFor = jtr.status?.clusterUID;
-  return !!issuedFor && (!cluster || cluster.metadata?.uid !== issuedFor);
+  return !!issuedFor && (!cluster || cluster.metadata.uid !== issuedFor);
 }

@@ -103,3 +103,52 @@ describe('JoinTokenRequest: issued once', () => {
     expect(engine.find(JTR_GVK, 'ns', 'w')).toBeUndefined();
   });
 });
+
+describe('JoinTokenRequest: a no-op reconcile writes nothing', () => {
+  it('an issued request whose Secret is in place: no write, no event, no requeue', async () => {
+    const { engine, controller, jtr } = await setup();
+    const key = { namespace: 'ns', name: 'w' };
+    const current = jtr();
+    engine.put({
+      ...current,
+      metadata: {
+        ...current.metadata,
+        finalizers: [JTR_FINALIZER],
+        ownerReferences: [{ apiVersion: 'k0smotron.io/v1beta2', kind: 'Cluster', name: 'c1', uid: 'cluster-uid', controller: true, blockOwnerDeletion: true }],
+      },
+      status: {
+        tokenID: 'abcdef',
+        cluster: 'ns/c1',
+        clusterUID: 'cluster-uid',
+        conditions: [{ type: 'JoinTokenSecretCreated', status: 'True', reason: 'Created', message: 'm', lastTransitionTime: '2026-05-01T00:00:00Z' }],
+      },
+    } as JoinTokenRequest as KubernetesObject);
+    engine.put({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: 'w',
+        namespace: 'ns',
+        labels: { 'k0smotron.io/token-request': 'w', 'app.kubernetes.io/component': 'jointoken' },
+        ownerReferences: [{ apiVersion: 'k0smotron.io/v1beta2', kind: 'JoinTokenRequest', name: 'w', uid: 'jtr-uid', controller: true }],
+      },
+    } as KubernetesObject);
+    expect(await controller.reconcile(key, engine.context())).toBeUndefined();
+    expect(await controller.reconcile(key, engine.context())).toBeUndefined();
+    expect(engine.writes).toEqual([]);
+    expect(engine.events).toEqual([]);
+  });
+
+  it('a refused request: one status write and one Warning, then nothing', async () => {
+    const { engine, controller, jtr } = await setup();
+    const key = { namespace: 'ns', name: 'w' };
+    engine.put({ ...jtr(), spec: { clusterName: 'c1', expiry: '0s' } } as JoinTokenRequest as KubernetesObject);
+    await controller.reconcile(key, engine.context());
+    await controller.reconcile(key, engine.context());
+    expect(engine.writes).toEqual(['apply/status JoinTokenRequest w']);
+    expect(engine.events).toEqual([
+      { type: 'Warning', reason: 'PolicyViolation', message: expect.stringMatching(/^join token refused: spec\.expiry "0s" means the token never expires/) },
+    ]);
+    expect(jtr().status?.conditions?.[0]).toMatchObject({ status: 'False', reason: 'PolicyViolation' });
+  });
+});
