@@ -5,9 +5,11 @@ import { createApp } from '@backstage/app-defaults';
 import { AppRouter, FlatRoutes } from '@backstage/core-app-api';
 import { AlertDisplay, OAuthRequestDialog, SignInPage } from '@backstage/core-components';
 import { CatalogEntityPage, CatalogIndexPage } from '@backstage/plugin-catalog';
+import { apis } from './apis';
 import { entityPage } from './components/catalog/EntityPage';
 
 const app = createApp({
+  apis,
   components: {
     SignInPage: props => <SignInPage {...props} auto providers={['guest']} />,
   },
