@@ -3,15 +3,7 @@
 // bootstrap Secret for that id, so a crash or a stale cache never mints a second token. Then the
 // token (Cluster CA, join URL, id.secret) goes to the user in Secret `<jtr-name>`.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import {
-  API_VERSION,
-  JOIN_TOKEN_CONDITION,
-  JOIN_TOKEN_REQUEST_KIND,
-  JOIN_TOKEN_SECRET_KEY,
-  type Cluster,
-  type JoinRole,
-  type JoinTokenRequest,
-} from '@k0smotron/api';
+import { API_VERSION, JOIN_TOKEN_REQUEST_KIND, type Cluster, type JoinRole, type JoinTokenRequest } from '@k0smotron/api';
 import { ChildApiError, type ChildApiClient } from '../childapi/client';
 import type { ObjectKey, ReconcileResult } from '../engine/contract';
 import { ensureChildSecret } from './child-token';
@@ -19,7 +11,7 @@ import { keyString } from './cluster-ref';
 import { reachChild } from './control-plane';
 import { JTR_GVK } from './kinds';
 import type { JoinTokenStep } from './reconcile-step';
-import { latest, notYet, writeStatus, type ConditionInput } from './status';
+import { createdCondition, issuingCondition, latest, notYet, writeStatus } from './status';
 import { encodeJoinToken, generateTokenId, joinTokenSecret } from './token';
 import { controlPlaneWaitReason } from './wait-schedule';
 
@@ -33,28 +25,6 @@ export interface IssueRequest {
   server: string;
   /** How long the token is valid; undefined: it never expires. */
   expiryMs: number | undefined;
-}
-
-/** The condition while the id is recorded and the child not yet written. */
-export function issuingCondition(jtr: JoinTokenRequest, tokenId: string): ConditionInput {
-  return {
-    type: JOIN_TOKEN_CONDITION,
-    status: 'False',
-    reason: 'Issuing',
-    message: `writing bootstrap token ${tokenId} to the control plane`,
-    observedGeneration: jtr.metadata.generation,
-  };
-}
-
-/** The condition once the user's Secret holds the token. */
-export function createdCondition(jtr: JoinTokenRequest, tokenId: string, secretName: string, expiration: string | undefined): ConditionInput {
-  return {
-    type: JOIN_TOKEN_CONDITION,
-    status: 'True',
-    reason: 'Created',
-    message: `token ${tokenId} is in Secret ${secretName} (key ${JOIN_TOKEN_SECRET_KEY}), ${expiration ? `valid until ${expiration}` : 'never expires'}`,
-    observedGeneration: jtr.metadata.generation,
-  };
 }
 
 /**

@@ -1,7 +1,16 @@
 // The JoinTokenRequest's status: what it says (pure: desiredStatus and the conditions), and the
-// one way it is written (server-side apply to the status subresource), only when it changes.
+// one way it is written (server-side apply to the status subresource); a waiting or refused
+// request is written only when its condition changes.
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { API_VERSION, JOIN_TOKEN_CONDITION, JOIN_TOKEN_REQUEST_KIND, type Condition, type JoinTokenRequest, type JoinTokenRequestStatus } from '@k0smotron/api';
+import {
+  API_VERSION,
+  JOIN_TOKEN_CONDITION,
+  JOIN_TOKEN_REQUEST_KIND,
+  JOIN_TOKEN_SECRET_KEY,
+  type Condition,
+  type JoinTokenRequest,
+  type JoinTokenRequestStatus,
+} from '@k0smotron/api';
 import type { ObjectKey, ReconcileContext } from '../engine/contract';
 import { conditionUnchanged, setCondition } from './conditions';
 import { JTR_GVK } from './kinds';
@@ -22,6 +31,28 @@ export function tokenIssued(jtr: JoinTokenRequest): boolean {
 /** A False JoinTokenSecretCreated condition: refused, or waiting for something, with why. */
 export function notCreatedCondition(jtr: JoinTokenRequest, reason: string, message: string): ConditionInput {
   return { type: JOIN_TOKEN_CONDITION, status: 'False', reason, message, observedGeneration: jtr.metadata.generation };
+}
+
+/** The condition while the id is recorded and the child not yet written. */
+export function issuingCondition(jtr: JoinTokenRequest, tokenId: string): ConditionInput {
+  return {
+    type: JOIN_TOKEN_CONDITION,
+    status: 'False',
+    reason: 'Issuing',
+    message: `writing bootstrap token ${tokenId} to the control plane`,
+    observedGeneration: jtr.metadata.generation,
+  };
+}
+
+/** The condition once the user's Secret holds the token. */
+export function createdCondition(jtr: JoinTokenRequest, tokenId: string, secretName: string, expiration: string | undefined): ConditionInput {
+  return {
+    type: JOIN_TOKEN_CONDITION,
+    status: 'True',
+    reason: 'Created',
+    message: `token ${tokenId} is in Secret ${secretName} (key ${JOIN_TOKEN_SECRET_KEY}), ${expiration ? `valid until ${expiration}` : 'never expires'}`,
+    observedGeneration: jtr.metadata.generation,
+  };
 }
 
 /**

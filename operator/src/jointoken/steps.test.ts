@@ -9,7 +9,7 @@ import { issuedClusterGone } from './cluster-ref';
 import { joinability } from './joinability';
 import { JTR_FINALIZER, finalizerAndOwnerPatch, releaseFinalizerPatch } from './metadata';
 import { keepTryingToRevoke, notRevokedMessage, REVOKE_GIVE_UP_MS, revocation } from './revoke';
-import { desiredStatus, notCreatedCondition, tokenIssued } from './status';
+import { createdCondition, desiredStatus, issuingCondition, notCreatedCondition, tokenIssued } from './status';
 import { CHILD_RETRY_BASE_MS, CHILD_RETRY_MAX_MS, controlPlaneWaitMs, controlPlaneWaitReason } from './wait-schedule';
 
 const now = new Date('2026-05-01T00:00:00Z');
@@ -194,6 +194,21 @@ describe('status', () => {
     const s = desiredStatus(request(), 'abcdef', {}, notCreatedCondition(request(), 'R', 'm'), now);
     expect(s.tokenID).toBe('abcdef');
     expect(desiredStatus(request({ status: { tokenID: 'zzzzzz' } }), 'abcdef', {}, notCreatedCondition(request(), 'R', 'm'), now).tokenID).toBe('zzzzzz');
+  });
+  it('the condition while issuing, and once the Secret holds the token', () => {
+    expect(issuingCondition(request(), 'abcdef')).toEqual({
+      type: 'JoinTokenSecretCreated',
+      status: 'False',
+      reason: 'Issuing',
+      message: 'writing bootstrap token abcdef to the control plane',
+      observedGeneration: 3,
+    });
+    expect(createdCondition(request(), 'abcdef', 'w', '2026-05-02T00:00:00Z')).toMatchObject({
+      status: 'True',
+      reason: 'Created',
+      message: 'token abcdef is in Secret w (key token), valid until 2026-05-02T00:00:00Z',
+    });
+    expect(createdCondition(request(), 'abcdef', 'w', undefined).message).toBe('token abcdef is in Secret w (key token), never expires');
   });
   it('issued means an id and a True condition', () => {
     expect(tokenIssued(request({ status: { tokenID: 'abcdef', conditions: [created] } }))).toBe(true);
