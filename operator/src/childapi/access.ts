@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import { clusterCaSecretName, type Cluster } from '@k0smotron/api';
 import { createLeaf } from '../pki';
-import { ChildApiClient, DEFAULT_CHILD_TIMEOUT_MS, type ChildCredentials } from './client';
+import { ChildApiClient, childKubeApi, DEFAULT_CHILD_TIMEOUT_MS, type ChildCredentials } from './client';
 import type { ChildApiResolver } from './resolver';
 
 export const OPERATOR_CHILD_USER = 'k0smotron-operator';
@@ -79,7 +79,11 @@ export class ChildApiAccess {
       throw new ChildAccessError(`the API address of Cluster ${namespace}/${name} is not known yet (no status.endpoint)`, 'AddressUnknown');
     }
     const entry = await this.credentials(cluster, opts.readSecret);
-    return new ChildApiClient(target, entry.creds, opts.timeoutMs ?? this.opts.timeoutMs ?? DEFAULT_CHILD_TIMEOUT_MS);
+    // A request layer per client, not per Cluster: its requests share one connection, which
+    // closes soon after the last (see CHILD_IDLE_SOCKET_MS), and nothing but the credentials
+    // stays in memory between visits. Keeping one per Cluster would let the next visit resume the
+    // TLS session, but holds an agent and a copy of the credentials per Cluster for it.
+    return new ChildApiClient(target, entry.creds, childKubeApi(target, entry.creds), opts.timeoutMs ?? this.opts.timeoutMs ?? DEFAULT_CHILD_TIMEOUT_MS);
   }
 
   /** The CA PEM of the Cluster (what join tokens carry). */

@@ -7,6 +7,8 @@ import { createCa, createLeaf, parseCertificate } from '../pki';
 import { ChildApiAccess, ChildAccessError, OPERATOR_CHILD_USER } from './access';
 import { childApiResolver, parseChildApiMode, staticChildApi } from './resolver';
 import { createFunctionalProbe, PROBE_HEALTHY_PERIOD_MS } from './probe';
+import { ApiError, type ApiErrorReason } from '../engine/kubeApi';
+import { ChildApiError, childApiErrorReason, resourceOfPath, toChildApiError } from './client';
 
 const cluster = (over: Partial<Cluster> = {}): Cluster => ({
   apiVersion: 'k0smotron.io/v1beta2',
@@ -53,6 +55,8 @@ describe('ChildApiAccess and the functional probe against a real TLS server', ()
   let url = '';
   let answer: 'ok' | 'missing' | 'hang' = 'ok';
   const seenClients: string[] = [];
+  let handshakes = 0;
+  let openSockets = 0;
   const node = (ready: string | undefined) => ({ status: { conditions: ready ? [{ type: 'Ready', status: ready }] : [] } });
   // The child's Nodes; undefined = /api/v1/nodes fails (404).
   let nodes: unknown[] | undefined = [node('True'), node('False'), node(undefined)];
@@ -79,6 +83,12 @@ describe('ChildApiAccess and the functional probe against a real TLS server', ()
       }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ kind: 'Namespace', metadata: { name: 'kube-system' } }));
+    });
+    server.keepAliveTimeout = 60_000;
+    server.on('secureConnection', (s: TLSSocket) => {
+      handshakes++;
+      openSockets++;
+      s.on('close', () => openSockets--);
     });
     await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
     url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -164,5 +174,91 @@ describe('ChildApiAccess and the functional probe against a real TLS server', ()
     };
     const probe = createFunctionalProbe(new ChildApiAccess({ resolver: staticChildApi(() => url), readSecret: async () => secret }));
     expect(await probe(cluster())).toMatchObject({ status: 'False', reason: 'TLSError' });
+  });
+
+  it('probe: one TLS connection per visit, closed when the visit ends', async () => {
+    answer = 'ok';
+    nodes = [node('True')];
+    const probe = createFunctionalProbe(new ChildApiAccess({ resolver: staticChildApi(() => url), readSecret }), { timeoutMs: 2000 });
+    for (let i = 0; i < 200 && openSockets > 0; i++) await new Promise(r => setTimeout(r, 10));
+    const before = handshakes;
+    expect(await probe(cluster())).toMatchObject({ status: 'True', workers: { total: 1, ready: 1 } });
+    // Both reads (kube-system, then the Nodes) went over one handshake.
+    expect(handshakes - before).toBe(1);
+    for (let i = 0; i < 200 && openSockets > 0; i++) await new Promise(r => setTimeout(r, 10));
+    expect(openSockets).toBe(0);
+  });
+
+  it('client: counts its requests, refuses an aborted signal unsent, says where it could not reach', async () => {
+    answer = 'ok';
+    const client = await new ChildApiAccess({ resolver: staticChildApi(() => url), readSecret }).client(cluster());
+    try {
+      const sent = seenClients.length;
+      const ac = new AbortController();
+      ac.abort(new Error('leader election lost'));
+      const refused = await client
+        .request('DELETE', '/api/v1/namespaces/kube-system/secrets/bootstrap-token-abcdef', undefined, { signal: ac.signal })
+        .catch(e => e);
+      expect(refused).toBeInstanceOf(ChildApiError);
+      expect(refused).toMatchObject({ reason: 'Unreachable', message: expect.stringMatching(/not sent: leader election lost/) });
+      expect(seenClients.length).toBe(sent);
+      await client.request('GET', '/api/v1/namespaces/kube-system');
+      expect(client.requestCounts()).toEqual({ 'get namespaces 200': 1 });
+    } finally {
+      client.close();
+    }
+    const down = await new ChildApiAccess({ resolver: staticChildApi(() => 'https://127.0.0.1:1'), readSecret }).client(cluster());
+    const err = await down.request('GET', '/api/v1/nodes').catch(e => e);
+    expect(err).toMatchObject({
+      reason: 'Unreachable',
+      message: expect.stringMatching(/^cannot reach https:\/\/127\.0\.0\.1:1 \(configured address\): ECONNREFUSED \(connect ECONNREFUSED/),
+    });
+  });
+});
+
+describe("the child's error reasons from KubeApi's", () => {
+  it('keeps the condition reasons: only 401/403/404/409 answers have their own, failures without an answer say which', () => {
+    const table: Array<[ApiErrorReason, number, string]> = [
+      ['Unauthorized', 401, 'Unauthorized'],
+      ['Forbidden', 403, 'Forbidden'],
+      ['NotFound', 404, 'NotFound'],
+      ['Conflict', 409, 'Conflict'],
+      ['Gone', 410, 'Other'],
+      ['Invalid', 422, 'Other'],
+      ['TooManyRequests', 429, 'Other'],
+      ['ServerError', 500, 'Other'],
+      ['Timeout', 504, 'Other'],
+      ['Other', 400, 'Other'],
+      ['Unreachable', 0, 'Unreachable'],
+      ['TLSError', 0, 'TLSError'],
+      ['Timeout', 0, 'Timeout'],
+      ['Aborted', 0, 'Unreachable'],
+    ];
+    for (const [reason, status, child] of table) expect([reason, status, childApiErrorReason(reason, status)]).toEqual([reason, status, child]);
+  });
+
+  it('messages name the server, and for answers the status and the API message', () => {
+    const req = { method: 'GET', path: '/api/v1/nodes', where: 'https://x:6443 (status.endpoint)', timeoutMs: 10_000 };
+    const answered = toChildApiError(
+      new ApiError('GET /api/v1/nodes: nodes is forbidden', 403, 'Forbidden', { kind: 'Status', message: 'nodes is forbidden' }),
+      req,
+    );
+    expect(answered).toMatchObject({
+      reason: 'Forbidden',
+      status: 403,
+      message: 'GET /api/v1/nodes on https://x:6443 (status.endpoint): 403 nodes is forbidden',
+    });
+    const html = toChildApiError(new ApiError('GET /api/v1/nodes: HTTP 502', 502, 'ServerError', '<html>bad gateway</html>'), req);
+    expect(html.message).toBe('GET /api/v1/nodes on https://x:6443 (status.endpoint): 502 <html>bad gateway</html>');
+    const late = toChildApiError(new ApiError('GET /api/v1/nodes: no answer within 10 s', 0, 'Timeout'), req);
+    expect(late).toMatchObject({ reason: 'Timeout', message: 'https://x:6443 (status.endpoint) did not answer within 10 s' });
+  });
+
+  it('resourceOfPath: the resource a path names', () => {
+    expect(resourceOfPath('/api/v1/namespaces/kube-system')).toBe('namespaces');
+    expect(resourceOfPath('/api/v1/nodes')).toBe('nodes');
+    expect(resourceOfPath('/api/v1/namespaces/kube-system/secrets/bootstrap-token-a')).toBe('secrets');
+    expect(resourceOfPath('/apis/apps/v1/namespaces/a/deployments?limit=1')).toBe('deployments');
+    expect(resourceOfPath('/version')).toBe('version');
   });
 });

@@ -5,7 +5,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import type { Cluster } from '@k0smotron/api';
 import type { Client } from '../engine/contract';
 import { ChildAccessError, type ChildApiAccess, type SecretReader } from './access';
-import { ChildApiError } from './client';
+import { ChildApiError, type ChildApiClient } from './client';
 
 export const FUNCTIONAL_TRUE_REASON = 'KubeSystemNamespaceFound';
 export const PROBE_TIMEOUT_MS = 10_000;
@@ -90,9 +90,10 @@ export function createFunctionalProbe(access: ChildApiAccess, opts: FunctionalPr
       const recheckAfterMs = Math.min(retryBaseMs * 2 ** (n - 1), retryMaxMs);
       return { status: 'False', reason, message, recheckAfterMs };
     };
+    let client: ChildApiClient | undefined;
     try {
       const readSecret = probeCtx.client ? secretReaderOf(probeCtx.client) : undefined;
-      const client = await access.client(cluster, { timeoutMs, readSecret });
+      client = await access.client(cluster, { timeoutMs, readSecret });
       await client.request('GET', '/api/v1/namespaces/kube-system', undefined, { timeoutMs, signal: probeCtx.signal });
       failures.delete(key);
       // One more small read on the same visit: the workers every face of the product shows. A
@@ -116,6 +117,9 @@ export function createFunctionalProbe(access: ChildApiAccess, opts: FunctionalPr
         return fail(err.reason, err.message);
       }
       return fail('InternalError', (err as Error).message);
+    } finally {
+      // The visit is over: no socket waits for the next one, a minute away.
+      client?.close();
     }
   };
   return Object.assign(probe, {

@@ -24,7 +24,7 @@ export type { LogLevel } from './logger';
 export { redactText, redactFields } from './redact';
 export { Controller, encodeKey, decodeKey, keyOf } from './controller';
 // Types the exports above take or return, so callers can name them.
-export type { ApiErrorReason, RequestOptions, ResourceInfo, Verb, WatchEventHandler } from './kubeApi';
+export type { ApiErrorReason, KubeApiOptions, RequestOptions, ResourceInfo, Verb, WatchEventHandler } from './kubeApi';
 export type { Attempt, LeaderElectorOptions, LeaseSpec } from './leaderElection';
 export type { BackoffOptions } from './backoff';
 export type { ControllerDeps } from './controller';

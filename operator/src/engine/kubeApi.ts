@@ -1,8 +1,9 @@
-// The one layer every Kubernetes request goes through: authentication from the caller's
-// KubeConfig, a keep-alive agent per operator instance (destroyed on close so nothing outlives
-// `stop()`), discovery of resource paths, errors with status and reason, and a count of every
-// request by verb, resource and status code. Tests read the counts to prove that a no-op
-// reconcile writes nothing.
+// The one layer every Kubernetes request goes through, to the management cluster and to every
+// child API server alike: authentication and TLS from the caller's KubeConfig, a keep-alive agent
+// per instance (destroyed on close so nothing outlives `stop()`), a timeout and an abort signal per
+// request, discovery of resource paths, errors with status and reason (failures before any answer
+// are told apart: unreachable, TLS, timeout, aborted), and a count of every request by verb,
+// resource and status code. Tests read the counts to prove that a no-op reconcile writes nothing.
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -21,19 +22,27 @@ export type ApiErrorReason =
   | 'TooManyRequests'
   | 'ServerError'
   | 'Unreachable'
+  | 'TLSError'
   | 'Timeout'
   | 'Aborted'
   | 'Other';
 
 export class ApiError extends Error {
+  /** The network error's code (ECONNREFUSED, CERT_HAS_EXPIRED, ...) when no answer came. */
+  readonly code?: string;
+
   constructor(
     message: string,
     readonly status: number,
     readonly reason: ApiErrorReason,
     readonly body?: unknown,
+    /** The network error behind a failure without an answer (status 0). */
+    cause?: Error,
   ) {
-    super(message);
+    super(message, cause ? { cause } : undefined);
     this.name = 'ApiError';
+    const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+    if (code) this.code = code;
   }
 }
 
@@ -46,6 +55,40 @@ export function isConflict(err: unknown): boolean {
 /** The request was refused before it was sent, or cut while in flight, because its signal aborted. */
 export function isAborted(err: unknown): boolean {
   return err instanceof ApiError && err.reason === 'Aborted';
+}
+
+/** Codes Node gives a TLS handshake that failed: the server's certificate or the session itself. */
+const TLS_ERROR_CODES: ReadonlySet<string> = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'EPROTO',
+]);
+
+/** The request's timeout ran out before the answer was complete. */
+class RequestTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs / 1000} s`);
+    this.name = 'RequestTimeoutError';
+    (this as NodeJS.ErrnoException).code = 'ETIMEDOUT';
+  }
+}
+
+/** Why a request got no answer, from the error Node gave it. */
+export function networkErrorReason(err: Error): ApiErrorReason {
+  if (err instanceof RequestTimeoutError) return 'Timeout';
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (code === 'ETIMEDOUT') return 'Timeout';
+  // A server that rejects the client certificate ends the handshake with an alert, which Node
+  // reports with OpenSSL's text ("...:tlsv13 alert certificate required") rather than a code.
+  if (TLS_ERROR_CODES.has(code) || /^ERR_(SSL|TLS)_/.test(code) || /certificate|tls|ssl/i.test(err.message)) return 'TLSError';
+  return 'Unreachable';
 }
 
 function abortReason(signal: AbortSignal): string {
@@ -100,8 +143,22 @@ export interface RequestOptions {
    * aborts `signal` has not fired yet (a busy event loop runs timers late).
    */
   beforeSend?: () => void;
+  /** Time without progress before the request is given up as 'Timeout' (default 30 s). */
   timeoutMs?: number;
 }
+
+export interface KubeApiOptions {
+  /** How long past its timeoutSeconds a silent watch is declared dead (default 30 s). */
+  watchGraceMs?: number;
+  /**
+   * How long a kept-alive connection may sit idle before it is closed (default 30 s). A client
+   * that visits a server in short bursts (a probe every minute) closes early and holds no socket
+   * between visits.
+   */
+  idleSocketMs?: number;
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export type WatchEventHandler = (type: string, object: Record<string, unknown>) => void;
 
@@ -113,16 +170,24 @@ export class KubeApi {
   private readonly discovering = new Map<string, Promise<Map<string, ResourceInfo>>>();
   private readonly counts = new Map<string, number>();
   private closed = false;
+  private readonly watchGraceMs: number;
+  private readonly idleSocketMs: number;
 
   constructor(
     private readonly kc: KubeConfig,
     private readonly onRequest?: (verb: string, resource: string, code: number) => void,
-    /** How long past its timeoutSeconds a silent watch is declared dead (default 30 s). */
-    private readonly watchGraceMs = 30_000,
+    opts: KubeApiOptions = {},
   ) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster: set current-context to a context with a cluster');
     this.server = new URL(cluster.server);
+    this.watchGraceMs = opts.watchGraceMs ?? 30_000;
+    this.idleSocketMs = opts.idleSocketMs ?? 30_000;
+  }
+
+  /** The API server's URL, as the KubeConfig names it. */
+  get serverUrl(): string {
+    return this.server.href.replace(/\/$/, '');
   }
 
   /** Requests so far, keyed "verb resource code", e.g. "patch statefulsets 200". */
@@ -169,10 +234,15 @@ export class KubeApi {
   }
 
   async request<T>(verb: Verb, resource: string, method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    return (await this.requestWithStatus<T>(verb, resource, method, path, opts)).body;
+  }
+
+  /** `request`, answering the 2xx status code too (201 Created versus 200 OK). */
+  async requestWithStatus<T>(verb: Verb, resource: string, method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; body: T }> {
     const { status, text } = await this.send(verb, resource, method, path, opts);
     const body = parseJson(text);
     if (status < 200 || status >= 300) throw toApiError(status, body, method, path);
-    return body as T;
+    return { status, body: body as T };
   }
 
   /**
@@ -238,7 +308,7 @@ export class KubeApi {
       });
       req.on('error', e => {
         if (!settled) this.count('watch', resource, 0);
-        finish(new ApiError(`watch ${path}: ${e.message}`, 0, 'Unreachable'));
+        finish(new ApiError(`watch ${path}: ${e.message}`, 0, networkErrorReason(e), undefined, e));
       });
       // A half-open connection sends nothing forever; the server ends every watch after
       // timeoutSeconds, so silence well beyond that means the connection is gone.
@@ -291,7 +361,7 @@ export class KubeApi {
   }
 
   private async options(method: string, url: URL, forWatch: boolean): Promise<https.RequestOptions> {
-    if (this.closed) throw new ApiError('the operator is stopping: no more API requests', 0, 'Unreachable');
+    if (this.closed) throw new ApiError(`the client of ${this.serverUrl} is closed (its owner is stopping): no more requests`, 0, 'Unreachable');
     const auth: https.RequestOptions = {};
     await this.kc.applyToHTTPSOptions(auth);
     const headers: Record<string, string> = { Accept: 'application/json' };
@@ -312,7 +382,7 @@ export class KubeApi {
 
   private makeAgent(url: URL, auth: https.RequestOptions, keepAlive: boolean): http.Agent {
     // LIFO reuse and a 30 s idle timeout: fewer sockets the server has already closed.
-    const pool = { keepAlive, maxSockets: keepAlive ? 32 : Infinity, scheduling: 'lifo' as const, ...(keepAlive ? { timeout: 30_000 } : {}) };
+    const pool = { keepAlive, maxSockets: keepAlive ? 32 : Infinity, scheduling: 'lifo' as const, ...(keepAlive ? { timeout: this.idleSocketMs } : {}) };
     if (url.protocol === 'http:') return new http.Agent(pool);
     return new https.Agent({
       ...pool,
@@ -380,7 +450,7 @@ export class KubeApi {
             return reject(new StaleSocketError(err.message));
           }
           this.count(verb, resource, 0);
-          reject(new ApiError(`${method} ${path}: ${err.message}`, 0, aborted ? 'Aborted' : 'Unreachable'));
+          reject(new ApiError(`${method} ${path}: ${err.message}`, 0, aborted ? 'Aborted' : networkErrorReason(err), undefined, err));
         } else {
           this.count(verb, resource, value!.status);
           resolve(value!);
@@ -395,7 +465,8 @@ export class KubeApi {
         res.on('end', () => done(undefined, { status: res.statusCode ?? 0, text }));
         res.on('error', e => done(e));
       });
-      req.setTimeout(opts.timeoutMs ?? 30_000, () => req.destroy(new Error('request timed out')));
+      const timeoutMs = opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+      req.setTimeout(timeoutMs, () => req.destroy(new RequestTimeoutError(timeoutMs)));
       req.on('error', e => done(e));
       signal?.addEventListener('abort', onAbort, { once: true });
       req.end(payload);
