@@ -1,5 +1,5 @@
 // Runs every test stage in order and closes with one summary line ("N passed, N failed").
-// Usage: npm test [-- --only typecheck,lint,api-reports,unit,frontend,build,integration,e2e,bench]
+// Usage: npm test [-- --only typecheck,lint,unit,frontend,build,integration,e2e,adopter,bench]
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runStage, type Stage } from './run-stage';
@@ -44,6 +44,14 @@ const stages: Array<Stage & { when?: () => boolean }> = [
   },
   { name: 'integration', cmd: ['npx', 'jest', '--selectProjects', 'integration'], jest: true },
   { name: 'e2e', cmd: ['npx', 'tsx', '--test', '--test-reporter=spec', 'e2e/demo.e2e.ts'], nodeTest: true },
+  {
+    // The packed packages in a new Backstage app outside the checkout, installed by following
+    // their READMEs (scripts/adopter/README.md). Run in-process (no --test) so its progress
+    // reaches stderr as it happens: node --test would hold it until the file ends.
+    name: 'adopter',
+    cmd: ['npx', 'tsx', '--test-reporter=spec', 'scripts/adopter/adopter.e2e.ts'],
+    nodeTest: true,
+  },
   { name: 'bench', cmd: ['npm', 'run', 'bench'], when: () => pkgHasScript('.', 'bench') },
 ];
 

@@ -4,7 +4,7 @@
 // legacy frontend system in packages/app, the new one in packages/app-next) and its own backend
 // against the local test cluster; Chromium then shows the clusters page and the entity card of a
 // Cluster in both frontends. Screenshots go to artifacts/screenshots/adopter-*.png.
-// Run: npx tsx --test --test-reporter=spec scripts/adopter/adopter.e2e.ts
+// Run: npx tsx --test-reporter=spec scripts/adopter/adopter.e2e.ts
 // (K0SMOTRON_ADOPTER_KEEP=1 keeps the app directory; K0SMOTRON_ADOPTER_APP=<that dir> reuses it.)
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
