@@ -13,7 +13,7 @@
 // - metadata.ts: the finalizer and the owner reference;
 // - joinability.ts: whether the Cluster can be joined now, and the URL a joining machine dials;
 // - issue.ts: the token, issued once (id recorded first), child-token.ts writing it to the child;
-// - status.ts, conditions.ts: the status and its condition, written only when they change;
+// - status.ts, conditions.ts: the status and its conditions (a waiting request costs no writes);
 // - wait-schedule.ts: the requeue schedule while the control plane is still starting;
 // - revoke.ts: revoking the token when the request is deleted;
 // - request-memory.ts: what is kept per request between reconciles.
