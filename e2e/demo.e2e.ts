@@ -8,12 +8,11 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { X509Certificate } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { parse as parseYaml } from 'yaml';
-import { joinWorker, type JoinedWorker } from '@k0smotron/testenv';
+import { joinWorker, launchHeadlessChromium, type JoinedWorker } from '@k0smotron/testenv';
 import { startDemo, ROOT, type Demo } from '../scripts/demo/environment';
 
-const CHROMIUM = process.env.K0SMOTRON_CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = join(ROOT, 'artifacts', 'screenshots');
 const DOC_SHOTS = join(ROOT, 'docs', 'screenshots');
 const entityUrl = (name: string) => `/catalog/default/resource/local-default-${name}`;
@@ -59,19 +58,7 @@ async function waitForAvailableCard(name: string, timeoutMs = 180_000): Promise<
 
 before(async () => {
   demo = await startDemo({ port: Number(process.env.K0SMOTRON_E2E_PORT ?? 7017), sampleCluster: 'demo' });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchHeadlessChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.setDefaultTimeout(60_000);
   // A confirm() would mean the guest provider is missing in the backend: fail instead of accepting it.

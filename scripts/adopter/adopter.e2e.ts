@@ -12,13 +12,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startTestCluster, type TestCluster } from '@k0smotron/testenv';
+import type { Browser, Page } from 'playwright-core';
+import { launchHeadlessChromium, startTestCluster, type TestCluster } from '@k0smotron/testenv';
 import { API_VERSION, CLUSTER_KIND } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { ROOT, createApp, followReadme, packPackages, readmesInOrder, run, type StepContext } from './adopter-app';
 
-const CHROMIUM = process.env.K0SMOTRON_CHROMIUM ?? '/usr/bin/chromium';
 const PORT = Number(process.env.K0SMOTRON_ADOPTER_PORT ?? 7027);
 const URL = `http://localhost:${PORT}`;
 const SHOTS = join(ROOT, 'artifacts', 'screenshots');
@@ -238,19 +237,7 @@ before(async () => {
     cluster = cluster ?? (await clusterStarting.catch(() => undefined));
     throw err;
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchHeadlessChromium();
 });
 
 after(async () => {

@@ -30,3 +30,4 @@ export {
   type JoinStage,
 } from './worker';
 export { eventually, poller, type Poll, type PollCheck, type PollOptions } from './eventually';
+export { launchHeadlessChromium, CHROMIUM_PATH } from './browser';
