@@ -7,22 +7,14 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { publishedPackages } from '../packaging/published';
 import { applyCodeBlock, mergeYaml, parseNpmInstall, readInstallSteps, type InstallStep } from './readme-steps';
 
 export const ROOT = join(__dirname, '..', '..');
 const TEMPLATE = join(__dirname, 'template');
 
-/** Workspace dir → package name of every package that is published, in README order. */
-export const PUBLISHED: Array<{ dir: string; name: string; backstage: boolean }> = [
-  { dir: 'crds', name: '@k0smotron/api', backstage: false },
-  { dir: 'operator', name: '@k0smotron/operator', backstage: false },
-  { dir: 'plugins/k0smotron-common', name: '@k0smotron/plugin-k0smotron-common', backstage: true },
-  { dir: 'plugins/k0smotron-node', name: '@k0smotron/plugin-k0smotron-node', backstage: true },
-  { dir: 'plugins/k0smotron-backend', name: '@k0smotron/plugin-k0smotron-backend', backstage: true },
-  { dir: 'plugins/catalog-backend-module-k0smotron', name: '@k0smotron/plugin-catalog-backend-module-k0smotron', backstage: true },
-  { dir: 'plugins/scaffolder-backend-module-k0smotron', name: '@k0smotron/plugin-scaffolder-backend-module-k0smotron', backstage: true },
-  { dir: 'plugins/k0smotron', name: '@k0smotron/plugin-k0smotron', backstage: true },
-];
+/** The published packages a Backstage app installs: all but the kubectl plugin, a command with a `bin`. */
+export const PUBLISHED = publishedPackages().filter(p => !JSON.parse(readFileSync(join(ROOT, p.dir, 'package.json'), 'utf8')).bin);
 
 export type Progress = (msg: string) => void;
 
