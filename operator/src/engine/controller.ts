@@ -1,6 +1,7 @@
 // One controller: a work queue of keys of its `for` kind and N workers calling its reconcile.
 // The queue guarantees that a key is never reconciled by two workers at once; failures back off
 // per key (5 ms doubling to 5 min), success resets the backoff; `requeueAfterMs` re-adds later.
+import { setMaxListeners } from 'node:events';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { PerKeyBackoff } from './backoff';
 import { type Clock, realClock } from './clock';
@@ -86,6 +87,9 @@ export class Controller {
     });
     this.abort = new AbortController();
     const signal = this.abort.signal;
+    // Every request of every in-flight reconcile listens on this one signal (and removes its
+    // listener when it ends), so more than Node's default of 10 at once is normal, not a leak.
+    setMaxListeners(0, signal);
     const scope = this.deps.fenced?.(signal) ?? { client: this.deps.client, events: this.deps.events };
     const n = Math.max(1, this.spec.concurrency ?? this.deps.workers ?? 2);
     this.workers = Array.from({ length: n }, () => this.work(this.queue!, { signal, ...scope }));
