@@ -41,7 +41,7 @@ import { foreignController, isApiError, policyError, settleAll } from './helpers
 import { checkKineSecret } from './kine-secret';
 import { CLUSTER_GVK, CONFIGMAP, NODE, PVC, SECRET, SERVICE, STATEFULSET } from './kinds';
 import { ensureKubeconfig } from './kubeconfig';
-import { assertNoNameConflicts, nodePortConflict } from './name-conflicts';
+import { assertNoNameConflicts, clustersWaitingForNodePorts, nodePortConflict, nodePortConflictIndex } from './name-conflicts';
 import { ProbeMemo, probeFunctional, type ClusterFunctionalProbe } from './probe-cache';
 import { reconcilePvcOwnership } from './pvcs';
 import type { ClusterMemory, ClusterStep } from './reconcile-step';
@@ -138,6 +138,8 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
     ],
     watches: [
       { ...NODE, clusterScoped: true, transform: slimNode, map: (n, event) => index.clustersForNode(n, event) },
+      // A NodePort freed by another Cluster's Service wakes the Clusters waiting for one.
+      { ...SERVICE, labelSelector: OWNED_SELECTOR, map: clustersWaitingForNodePorts },
       // Secrets a Cluster references but does not own (the kine data source, certificateRefs)
       // are the user's and carry none of our labels, so Secrets are watched without a selector;
       // an event on one must wake the Clusters that name it. Only metadata is kept (no data), so
@@ -154,6 +156,7 @@ export function clusterController(opts: ClusterControllerOptions = {}): Controll
         },
       },
     ],
+    indexes: [nodePortConflictIndex],
     // Reconciles wait on the API server far more than on CPU (PKI work has its own semaphore).
     concurrency: opts.concurrency ?? 8,
     reconcile: (key, engineCtx) => {

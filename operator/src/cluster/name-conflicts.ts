@@ -1,11 +1,12 @@
 // Names a Cluster's children would take that someone else already holds: found before any
 // write, so one Cluster never takes over another's objects.
 import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
-import { CLUSTER_KIND } from '@k0smotron/api';
+import { CLUSTER_KIND, type Cluster } from '@k0smotron/api';
+import type { Cache, CacheIndex, ObjectKey } from '../engine/contract';
 import { requiredPurposes } from '../pki';
 import { SpecError, certificateSources, childList, type ClusterView, type desiredChildren } from './desired';
 import { foreignController, isApiError, policyError, settleAll } from './helpers';
-import { SECRET, SERVICE } from './kinds';
+import { CLUSTER_GVK, SECRET, SERVICE } from './kinds';
 import type { ClusterStep } from './reconcile-step';
 
 /**
@@ -95,4 +96,26 @@ export function nodePortConflict(step: ClusterStep, err: unknown, view: ClusterV
     'NodePortConflict',
     `NodePort ${ports} is already allocated: ${who}. Set other ports in spec.service.apiPort and spec.service.konnectivityPort (each NodePort Cluster needs its own pair within the cluster's NodePort range, e.g. 30444 and 30133), or use service type LoadBalancer or ClusterIP`,
   );
+}
+
+const NODE_PORT_CONFLICT_INDEX = 'waitingForNodePort';
+
+/** Clusters whose Service could not take its NodePorts (Available=False, NodePortConflict). */
+export const nodePortConflictIndex: CacheIndex = {
+  ...CLUSTER_GVK,
+  name: NODE_PORT_CONFLICT_INDEX,
+  fn: obj => ((obj as Cluster).status?.conditions?.some(c => c.type === 'Available' && c.status === 'False' && c.reason === 'NodePortConflict') ? ['yes'] : []),
+};
+
+/**
+ * When a Service holding NodePorts (type NodePort or LoadBalancer) goes away or changes, the
+ * Clusters waiting for a NodePort try again at once: the port may be free now, and nothing else
+ * would wake them but their failure backoff, which has grown to minutes by the time a slow
+ * garbage collector removes the holder.
+ */
+export function clustersWaitingForNodePorts(svc: KubernetesObject, event: 'add' | 'update' | 'delete', cache: Cache): ObjectKey[] {
+  if (event === 'add' || !((svc as V1Service).spec?.ports ?? []).some(p => p.nodePort !== undefined)) return [];
+  return cache
+    .byIndex(CLUSTER_GVK, NODE_PORT_CONFLICT_INDEX, 'yes')
+    .flatMap(c => (c.metadata?.namespace && c.metadata.name ? [{ namespace: c.metadata.namespace, name: c.metadata.name }] : []));
 }

@@ -104,6 +104,25 @@ describe('two NodePort Clusters that want the same ports', () => {
     await waitForCondition(kmc, ns, 'np-second', 'KubeconfigSecretAvailable', 'True');
   });
 
+  it('tries again as soon as the holder of its port goes, however long it has been refused', async () => {
+    const failures = async () => Number(/^k0smotron_reconcile_errors_total\{controller="cluster"\} (\d+)$/m.exec(await op.metrics.text())?.[1] ?? 0);
+    // A Service with the operator's label holds the port, as another Cluster's Service would.
+    const holder = `apiVersion: v1
+kind: Service
+metadata: { name: port-holder, namespace: ${ns}, labels: { app: k0smotron } }
+spec: { type: NodePort, selector: { app: nothing }, ports: [{ port: 443, nodePort: 31871 }] }
+`;
+    expect((await kubectl(['apply', '-f', '-'], { input: holder })).code).toBe(0);
+    const before = await failures();
+    await kmc.createCluster(nodePort('np-waiting', 31871));
+    await waitForCondition(kmc, ns, 'np-waiting', 'Available', 'False', 'NodePortConflict');
+    // Thirteen failed reconciles: the failure backoff (5 ms, doubling) is now 40 s or more, so
+    // only the Service watch can bring the Cluster back within the wait below.
+    await eventually('13 failed reconciles', async () => (await failures()) - before >= 13, 120_000);
+    expect((await kubectl(['delete', 'service', 'port-holder', '-n', ns])).code).toBe(0);
+    await waitForCondition(kmc, ns, 'np-waiting', 'KubeconfigSecretAvailable', 'True', undefined, 10_000);
+  });
+
   it('does not name a Service of another namespace', async () => {
     const other = await createTestNamespace(kc, 'upstream-other');
     const otherOp = await startClusterOperator(kc, [other]);
