@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchHeadlessChromium, startTestCluster, type TestCluster } from '@k0smotron/testenv';
+import { eventually, launchHeadlessChromium, startTestCluster, type TestCluster } from '@k0smotron/testenv';
 import { API_VERSION, CLUSTER_KIND } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { ROOT, createApp, followReadme, packPackages, readmesInOrder, run, type StepContext } from './adopter-app';
@@ -151,12 +151,17 @@ async function phaseFromRest(): Promise<string> {
   return body.phase;
 }
 
+/** In a new page of the shared browser: the clusters page and the entity card, a screenshot if they fail. */
 async function checkPages(label: string): Promise<void> {
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.setDefaultTimeout(60_000);
   try {
     await checkPagesOf(label);
   } catch (err) {
     await page.screenshot({ path: join(SHOTS, `adopter-${label}-failure.png`), fullPage: true }).catch(() => undefined);
     throw err;
+  } finally {
+    await page.close();
   }
 }
 
@@ -255,27 +260,24 @@ test('the backend with the README config answers REST and sees the Cluster', asy
   const mcs = await fetch(`${URL}/api/k0smotron/management-clusters`, { headers: { authorization: `Bearer ${token}` } });
   await expectOk(mcs, 'GET /management-clusters');
   assert.match(await mcs.text(), new RegExp(`"${mcName}"`));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const res = await fetch(`${URL}/api/k0smotron/clusters/${mcName}/default/${CLUSTER}`, { headers: { authorization: `Bearer ${token}` } });
-    if (res.status === 200) break;
-    if (Date.now() > deadline) throw new Error(`the backend does not see the Cluster: ${res.status} ${await res.text()}`);
-    await new Promise(r => setTimeout(r, 1000));
-  }
+  await eventually(
+    'the backend to see the Cluster',
+    async () => {
+      const res = await fetch(`${URL}/api/k0smotron/clusters/${mcName}/default/${CLUSTER}`, { headers: { authorization: `Bearer ${token}` } });
+      if (res.status !== 200) throw new Error(`${res.status} ${await res.text()}`);
+      return true;
+    },
+    60_000,
+    1000,
+  );
 });
 
 test('legacy frontend system: the clusters page and the entity card show the Cluster', async () => {
   await startBackend('app');
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  page.setDefaultTimeout(60_000);
   await checkPages('legacy');
-  await page.close();
 });
 
 test('new frontend system: the clusters page and the entity card show the Cluster', async () => {
   await startBackend('app-next');
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  page.setDefaultTimeout(60_000);
   await checkPages('new');
-  await page.close();
 });
