@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { CONDITION_TYPES } from '@k0smotron/api';
-import { KubeApi } from '../src/engine/kubeApi';
+import { KubeApi } from '@k0smotron/api/kube';
 import { silentLogger } from '../src/engine/logger';
 import { startOperator } from '../src/index';
 import { defaultControllers } from '../src/controllers';

@@ -7,7 +7,7 @@ import { createCa, createLeaf, parseCertificate } from '../pki';
 import { ChildApiAccess, ChildAccessError, OPERATOR_CHILD_USER } from './access';
 import { childApiResolver, parseChildApiMode, staticChildApi } from './resolver';
 import { createFunctionalProbe, PROBE_HEALTHY_PERIOD_MS } from './probe';
-import { ApiError, type ApiErrorReason } from '../engine/kubeApi';
+import { ApiError, type ApiErrorReason } from '@k0smotron/api/kube';
 import { ChildApiError, childApiErrorReason, resourceOfPath, toChildApiError } from './client';
 
 const cluster = (over: Partial<Cluster> = {}): Cluster => ({

@@ -4,7 +4,7 @@
 // live in one place. What this file adds is the child's own error vocabulary: the reasons the
 // Cluster and JoinTokenRequest conditions show, which are user-visible API and stay as they are.
 import { KubeConfig } from '@kubernetes/client-node';
-import { ApiError, KubeApi, type ApiErrorReason, type Verb } from '../engine/kubeApi';
+import { ApiError, KubeApi, type ApiErrorReason, type Verb } from '@k0smotron/api/kube';
 import type { ChildApiTarget } from './resolver';
 
 export type ChildApiErrorReason = 'Unreachable' | 'Timeout' | 'TLSError' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'Conflict' | 'Other';

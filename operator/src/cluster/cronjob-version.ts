@@ -2,7 +2,7 @@
 // `batch/v1beta1` before (and `batch/v1beta1` is gone from 1.25), so the defrag CronJob is written
 // in whichever exists. Asked once at start; the answer does not change while the operator runs.
 import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeApi } from '../engine/kubeApi';
+import { KubeApi } from '@k0smotron/api/kube';
 import type { CronJobApiVersion } from './desired';
 
 export async function servedCronJobApiVersion(kubeConfig: KubeConfig): Promise<CronJobApiVersion> {

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { startOperator, type RunningOperator } from '../index';
 import { JsonLogger } from '../engine/logger';
-import { WRITE_VERBS } from '../engine/kubeApi';
+import { WRITE_VERBS } from '@k0smotron/api/kube';
 import type { Cache, ControllerSpec } from '../engine/contract';
 import type { Cluster } from '@k0smotron/api';
 import { k0smotronClusterController } from '../k0smotroncluster/controller';

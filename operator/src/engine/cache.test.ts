@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { InformerCache } from './cache';
-import { ApiError, type KubeApi } from './kubeApi';
+import { ApiError, type KubeApi } from '@k0smotron/api/kube';
 import { FakeClock } from './clock';
 
 const cm = (ns: string, name: string, labels: Record<string, string> = {}, ownerUid?: string): KubernetesObject => ({

@@ -6,7 +6,7 @@ import type { BackoffOptions } from './backoff';
 import { type Clock, realClock } from './clock';
 import type { Cache, CacheIndex, GroupVersionKind, Logger, WatchSpec } from './contract';
 import { Informer, type InformerEvent, type ListResult, type ListWatcher, objectKey } from './informer';
-import { type KubeApi } from './kubeApi';
+import { type KubeApi } from '@k0smotron/api/kube';
 import { silentLogger } from './logger';
 
 export function gvkKey(gvk: GroupVersionKind): string {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeClient } from './client';
 import { APPLIED_HASH_ANNOTATION, desiredHash } from './hash';
-import { type RequestOptions, ApiError, KubeApi } from './kubeApi';
+import { type RequestOptions, ApiError, KubeApi } from '@k0smotron/api/kube';
 
 /** Records requests instead of sending them (the real layer is covered by the integration tests). */
 function recordingApi(fail?: ApiError) {

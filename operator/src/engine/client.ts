@@ -7,7 +7,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { ApplyOptions, Client, ObjectRef } from './contract';
 import { driftOf } from './drift';
 import { withAppliedHash, APPLIED_HASH_ANNOTATION } from './hash';
-import { isNotFound, type KubeApi, type RequestOptions } from './kubeApi';
+import { isNotFound, type KubeApi, type RequestOptions } from '@k0smotron/api/kube';
 
 /** What every request of a fenced client carries (see `RequestOptions`). */
 export type RequestGuard = Pick<RequestOptions, 'signal' | 'beforeSend'>;

@@ -2,11 +2,9 @@
 // reconcilers built on it. Reconcilers see only these interfaces, so they run the same in the
 // standalone operator, embedded in Backstage, and in tests.
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { GroupVersionKind } from '@k0smotron/api/kube';
 
-export interface GroupVersionKind {
-  apiVersion: string; // "v1", "apps/v1", "k0smotron.io/v1beta2"
-  kind: string;
-}
+export type { GroupVersionKind };
 
 export interface ObjectKey {
   namespace: string;

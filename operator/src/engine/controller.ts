@@ -6,7 +6,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import type { PerKeyBackoff } from './backoff';
 import { type Clock, realClock } from './clock';
 import type { Cache, Client, ControllerSpec, EventRecorder, Logger, ObjectKey } from './contract';
-import { ApiError } from './kubeApi';
+import { ApiError } from '@k0smotron/api/kube';
 import type { OperatorMetrics } from './metrics';
 import { WorkQueue } from './workqueue';
 

@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { dataFingerprint, driftOf, quantityValue, withDataFingerprint } from './drift';
 import { KubeClient } from './client';
 import { withAppliedHash } from './hash';
-import type { KubeApi, RequestOptions } from './kubeApi';
+import type { KubeApi, RequestOptions } from '@k0smotron/api/kube';
 
 const obj = (o: object) => o as KubernetesObject;
 

@@ -7,7 +7,7 @@ import { CoreV1Api, type KubernetesObject } from '@kubernetes/client-node';
 import { createTestNamespace, eventually, sharedTestCluster } from '@k0smotron/testenv';
 import { startOperator, type RunningOperator } from '../index';
 import { InformerCache } from './cache';
-import { KubeApi, writeRequests } from './kubeApi';
+import { KubeApi, writeRequests } from '@k0smotron/api/kube';
 import { JsonLogger } from './logger';
 import { CHILD, PARENT, parentChildController } from './testing/parentChildController';
 

@@ -1,5 +1,5 @@
 import { KubeEventRecorder } from './events';
-import type { KubeApi, RequestOptions } from './kubeApi';
+import type { KubeApi, RequestOptions } from '@k0smotron/api/kube';
 import { JsonLogger } from './logger';
 
 function recorder() {

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { EventRecorder, EventType, Logger } from './contract';
 import type { RequestGuard } from './client';
-import { isAborted, type KubeApi } from './kubeApi';
+import { isAborted, type KubeApi } from '@k0smotron/api/kube';
 import { redactText } from './redact';
 
 export const REPORTING_CONTROLLER = 'k0smotron';

@@ -9,7 +9,7 @@ export { WorkQueue } from './workqueue';
 export { Backoff, PerKeyBackoff, backoffDelay } from './backoff';
 export { FakeClock, realClock, sleep } from './clock';
 export type { Clock, TimerHandle } from './clock';
-export { KubeApi, ApiError, isNotFound, isConflict, isAborted, WRITE_VERBS, writeRequests } from './kubeApi';
+export { KubeApi, ApiError, isNotFound, isConflict, isAborted, WRITE_VERBS, writeRequests } from '@k0smotron/api/kube';
 export { KubeClient, FIELD_MANAGER } from './client';
 export type { RequestGuard, ClientHooks } from './client';
 export { driftOf, withDataFingerprint, dataFingerprint, hashDataValue, quantityValue } from './drift';
@@ -24,7 +24,7 @@ export type { LogLevel } from './logger';
 export { redactText, redactFields } from './redact';
 export { Controller, encodeKey, decodeKey, keyOf } from './controller';
 // Types the exports above take or return, so callers can name them.
-export type { ApiErrorReason, KubeApiOptions, RequestOptions, ResourceInfo, Verb, WatchEventHandler } from './kubeApi';
+export type { ApiErrorReason, KubeApiOptions, RequestOptions, ResourceInfo, Verb, WatchEventHandler } from '@k0smotron/api/kube';
 export type { Attempt, LeaderElectorOptions, LeaseSpec } from './leaderElection';
 export type { BackoffOptions } from './backoff';
 export type { ControllerDeps } from './controller';

@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { FakeClock } from './clock';
 import { dataFingerprint } from './drift';
 import { Informer, type InformerEvent, type ListResult, type ListWatcher, slimObject } from './informer';
-import { ApiError } from './kubeApi';
+import { ApiError } from '@k0smotron/api/kube';
 
 type Ev = [InformerEvent, string];
 const cm = (name: string, rv: string, extra: Partial<KubernetesObject> = {}): KubernetesObject => ({

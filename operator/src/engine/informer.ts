@@ -8,7 +8,7 @@ import { Backoff, type BackoffOptions } from './backoff';
 import { type Clock, realClock, sleep } from './clock';
 import { withDataFingerprint } from './drift';
 import type { Logger } from './contract';
-import { ApiError } from './kubeApi';
+import { ApiError } from '@k0smotron/api/kube';
 import { silentLogger } from './logger';
 
 export interface ListResult {

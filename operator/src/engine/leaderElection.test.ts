@@ -1,5 +1,5 @@
 import { FakeClock } from './clock';
-import { ApiError } from './kubeApi';
+import { ApiError } from '@k0smotron/api/kube';
 import { type Lease, LeaderElector, type LeaseStore, microTime } from './leaderElection';
 
 /** An in-memory Lease with resourceVersion checks, like the API server's optimistic locking. */

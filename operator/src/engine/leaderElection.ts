@@ -14,7 +14,7 @@
 // refuse writes past the deadline even before that timer has run.
 import { type Clock, realClock, sleep, type TimerHandle } from './clock';
 import type { Logger } from './contract';
-import { ApiError, isConflict, isNotFound, type KubeApi } from './kubeApi';
+import { ApiError, isConflict, isNotFound, type KubeApi } from '@k0smotron/api/kube';
 import { silentLogger } from './logger';
 
 export interface LeaseSpec {

@@ -11,7 +11,7 @@ import { CoordinationV1Api, CoreV1Api, type KubernetesObject, type V1Secret } fr
 import { createTestNamespace, eventually, sharedTestCluster } from '@k0smotron/testenv';
 import { startOperator, type RunningOperator } from '../index';
 import type { ControllerSpec, Logger, ObjectKey } from './contract';
-import { ApiError } from './kubeApi';
+import { ApiError } from '@k0smotron/api/kube';
 import { JsonLogger } from './logger';
 import { startPartitionProxy, type PartitionProxy } from './testing/partitionProxy';
 

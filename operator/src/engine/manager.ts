@@ -16,7 +16,7 @@ import { type Clock, realClock, type TimerHandle } from './clock';
 import type { ControllerSpec, GroupVersionKind, Logger, ObjectKey, WatchSpec } from './contract';
 import { Controller, keyOf } from './controller';
 import { KubeEventRecorder } from './events';
-import { KubeApi } from './kubeApi';
+import { KubeApi } from '@k0smotron/api/kube';
 import { KubeLeaseStore, LeaderElector } from './leaderElection';
 import { silentLogger } from './logger';
 import { OperatorMetrics } from './metrics';

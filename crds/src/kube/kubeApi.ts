@@ -7,7 +7,12 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { GroupVersionKind } from './contract';
+
+/** A kind of object as the API names it: `{ apiVersion: "apps/v1", kind: "StatefulSet" }`. */
+export interface GroupVersionKind {
+  apiVersion: string; // "v1", "apps/v1", "k0smotron.io/v1beta2"
+  kind: string;
+}
 
 export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete';
 export const WRITE_VERBS: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'delete']);
