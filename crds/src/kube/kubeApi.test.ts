@@ -23,11 +23,6 @@ function kubeConfig(server: string): KubeConfig {
   return kc;
 }
 
-async function close(server: http.Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise(r => server.close(r));
-}
-
 describe('KubeApi', () => {
   it('sends the bearer token, parses Status errors, counts requests by verb, resource and code', async () => {
     const seen: string[] = [];
