@@ -48,6 +48,8 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ECO
 function aborted(e: ErrorLike | undefined, depth = 0): boolean {
   if (!e || depth > 4) return false;
   if (e.type === 'aborted' || e.type === 'request-timeout' || e.name === 'AbortError' || e.name === 'TimeoutError') return true;
+  // The request layer's own timeout (an ApiError, possibly the cause of a K0smotronApiError).
+  if (e.name === 'ApiError' && e.reason === 'Timeout') return true;
   return aborted(e.cause as ErrorLike | undefined, depth + 1);
 }
 
@@ -62,6 +64,13 @@ function networkCode(e: ErrorLike | undefined, depth = 0): string | undefined {
     if (/aborted|timed? ?out/i.test(e.message) && e.status === undefined && typeof e.code !== 'number') return 'TIMEOUT';
   }
   return networkCode(e.cause as ErrorLike | undefined, depth + 1);
+}
+
+/** The request layer's TLS failure in the error or its causes: Node's code, or its message. */
+function tlsFailure(e: ErrorLike | undefined, depth = 0): string | undefined {
+  if (!e || depth > 4) return undefined;
+  if (e.name === 'ApiError' && e.reason === 'TLSError') return typeof e.code === 'string' ? e.code : firstLine(e.message ?? 'TLS error');
+  return tlsFailure(e.cause as ErrorLike | undefined, depth + 1);
 }
 
 function httpStatus(e: ErrorLike): number | undefined {
@@ -105,6 +114,13 @@ export function toCliError(err: unknown, op: Operation, ctx: ApiErrorContext): C
   const where = op.namespace ? ` in namespace "${op.namespace}"` : '';
   const target = op.name ? `${op.resource} "${op.name}"` : op.resource;
 
+  const tls = tlsFailure(e);
+  if (tls) {
+    return new CliError(
+      `the TLS handshake with the Kubernetes API at ${e.server ?? ctx.server} failed (${tls})`,
+      "check the context's certificate-authority data, its server name and its client certificate",
+    );
+  }
   const net = networkCode(e);
   if (e.reason === 'Unreachable' || net) {
     const server = e.server ?? ctx.server;

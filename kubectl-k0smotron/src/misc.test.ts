@@ -1,4 +1,6 @@
 import { formatGoDuration as formatDuration, tryParseGoDuration as parseDuration } from '@k0smotron/api';
+import { K0smotronApiError } from '@k0smotron/api/client';
+import { ApiError } from '@k0smotron/api/kube';
 import { toCliError, CliError } from './errors';
 import { extractVerbosity } from './main';
 import { planCompletion, DIRECTIVE } from './completion';
@@ -37,6 +39,24 @@ describe('toCliError', () => {
       ctx,
     );
     expect(e.message).toBe('cannot reach the Kubernetes API at https://127.0.0.1:6443 (ECONNREFUSED)');
+  });
+  it("words the request layer's timeout, TLS failure and bare 404 of the API as the typed client's", () => {
+    const op = { verb: 'list', resource: 'clusters.k0smotron.io' } as const;
+    const timeout = new ApiError('GET /apis: no answer within 2 s', 0, 'Timeout');
+    expect(toCliError(timeout, op, { ...ctx, requestTimeoutMs: 2000 }).message).toBe('the Kubernetes API at https://127.0.0.1:6443 did not answer after 2s');
+    const wrapped = new K0smotronApiError({ status: 0, reason: 'Unreachable', message: 'x', cause: timeout });
+    expect(toCliError(wrapped, op, { ...ctx, requestTimeoutMs: 2000 }).message).toBe('the Kubernetes API at https://127.0.0.1:6443 did not answer after 2s');
+    const tls = new ApiError(
+      'GET /apis: self-signed certificate',
+      0,
+      'TLSError',
+      undefined,
+      Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+    );
+    const tlsError = toCliError(new K0smotronApiError({ status: 0, reason: 'Unreachable', message: 'x', cause: tls }), op, ctx);
+    expect(tlsError.message).toBe('the TLS handshake with the Kubernetes API at https://127.0.0.1:6443 failed (DEPTH_ZERO_SELF_SIGNED_CERT)');
+    expect(tlsError.hint).toContain('certificate-authority');
+    expect(toCliError(new ApiError('GET /apis/k0smotron.io: 404', 404, 'NotFound', '404 page not found\n'), op, ctx).message).toContain('not installed');
   });
   it('names verb and resource when forbidden', () => {
     const e = toCliError(

@@ -72,7 +72,11 @@ export class Session {
   get client(): K0smotronClient {
     const Client = this.loaders.K0smotronClient;
     if (!Client) throw new Error('this command was loaded without the Kubernetes client');
-    this.k0s ??= new Client(this.kc, { fieldManager: FIELD_MANAGER });
+    this.k0s ??= new Client(this.kc, {
+      fieldManager: FIELD_MANAGER,
+      requestTimeoutMs: this.kube.requestTimeoutMs,
+      onSend: (method, url) => this.log(6, `${method} ${url}`),
+    });
     return this.k0s;
   }
 

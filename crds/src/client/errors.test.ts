@@ -1,6 +1,7 @@
 import { ApiException, KubeConfig } from '@kubernetes/client-node';
 import * as net from 'node:net';
 import { K0smotronApiError, K0smotronClient, toK0smotronApiError } from '@k0smotron/api/client';
+import { ApiError } from '@k0smotron/api/kube';
 
 const ctx = { verb: 'create', resource: 'clusters.k0smotron.io', namespace: 'ns1', name: 'c1', server: 'https://127.0.0.1:6443', custom: true } as const;
 
@@ -47,6 +48,22 @@ describe('toK0smotronApiError', () => {
     expect(toK0smotronApiError(new ApiException(409, 'x', status(409, 'AlreadyExists', 'exists', { name: 'c1' }), {}), ctx).reason).toBe('Conflict');
     expect(toK0smotronApiError(new ApiException(401, 'x', 'Unauthorized', {}), ctx).reason).toBe('Unauthorized');
   });
+
+  it('reads an answer the request layer got as it reads one from the generated client', () => {
+    const parsed = (code: number, reason: string, message: string, details?: object) => JSON.parse(status(code, reason, message, details)) as unknown;
+    const answers: Array<[ApiError, string]> = [
+      [new ApiError('x', 404, 'NotFound', '404 page not found\n'), 'CrdMissing'],
+      [new ApiError('x', 404, 'NotFound', parsed(404, 'NotFound', 'not found', { name: 'c1' })), 'NotFound'],
+      [new ApiError('x', 403, 'Forbidden', parsed(403, 'Forbidden', 'no')), 'Forbidden'],
+      [new ApiError('x', 409, 'Conflict', parsed(409, 'AlreadyExists', 'exists', { name: 'c1' })), 'Conflict'],
+      [new ApiError('x', 422, 'Invalid', parsed(422, 'Invalid', 'bad', { causes: [{ field: 'spec.replicas', message: 'must be odd' }] })), 'Invalid'],
+      [new ApiError('x', 500, 'ServerError', parsed(500, 'InternalError', 'boom')), 'Other'],
+    ];
+    for (const [err, reason] of answers) expect({ status: err.status, reason: toK0smotronApiError(err, ctx).reason }).toEqual({ status: err.status, reason });
+    const invalid = toK0smotronApiError(answers[4][0], ctx);
+    expect(invalid.causes).toEqual([{ field: 'spec.replicas', message: 'must be odd' }]);
+    expect(toK0smotronApiError(answers[5][0], ctx).message).toBe('cannot create clusters.k0smotron.io "c1" in namespace ns1: boom (HTTP 500)');
+  });
 });
 
 describe('K0smotronClient against an unreachable server', () => {
@@ -84,6 +101,42 @@ describe('K0smotronClient against an unreachable server', () => {
     const err = await new K0smotronClient(kubeConfigFor(server)).getCluster('default', 'x').catch(e => e);
     expect(err.reason).toBe('Unreachable');
     expect(err.message).toContain('no-such-host.invalid');
+  });
+
+  it('reports a failed TLS handshake as Unreachable, naming the certificate authority to check', async () => {
+    // A plain TCP server answers the TLS hello with bytes that are not TLS.
+    const srv = net.createServer(socket => {
+      socket.on('data', () => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>(r => srv.listen(0, '127.0.0.1', r));
+    const server = `https://127.0.0.1:${(srv.address() as net.AddressInfo).port}`;
+    try {
+      const err = await new K0smotronClient(kubeConfigFor(server)).listClusters().catch(e => e);
+      expect(err).toMatchObject({ reason: 'Unreachable', status: 0, server });
+      expect(err.message).toContain(`the TLS handshake with ${server} failed`);
+    } finally {
+      await new Promise(r => srv.close(r));
+    }
+  });
+
+  it('gives up after the request timeout, as Unreachable with ETIMEDOUT', async () => {
+    const sockets: net.Socket[] = [];
+    const srv = net.createServer(socket => sockets.push(socket)); // accepts, never answers
+    await new Promise<void>(r => srv.listen(0, '127.0.0.1', r));
+    const server = `http://127.0.0.1:${(srv.address() as net.AddressInfo).port}`;
+    const sent: string[] = [];
+    const client = new K0smotronClient(kubeConfigFor(server), { requestTimeoutMs: 200, onSend: (method, url) => sent.push(`${method} ${url}`) });
+    try {
+      const err = await client.listClusters('team-a', 'env=dev').catch(e => e);
+      expect(err).toMatchObject({ reason: 'Unreachable', status: 0 });
+      expect(err.message).toContain('ETIMEDOUT');
+      expect(sent).toEqual([`GET ${server}/apis/k0smotron.io/v1beta2/namespaces/team-a/clusters?labelSelector=env%3Ddev`]);
+    } finally {
+      client.close();
+      for (const s of sockets) s.destroy();
+      await new Promise(r => srv.close(r));
+    }
   });
 
   it('rejects objects without namespace or with a foreign apiVersion before calling the server', async () => {

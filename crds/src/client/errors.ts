@@ -1,4 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
+import { ApiError } from '../kube/kubeApi';
 
 export type K0smotronApiErrorReason = 'NotFound' | 'Forbidden' | 'Unauthorized' | 'Conflict' | 'Invalid' | 'CrdMissing' | 'Unreachable' | 'Other';
 
@@ -104,10 +105,17 @@ export function toK0smotronApiError(err: unknown, ctx: RequestContext): K0smotro
   if (err instanceof K0smotronApiError) return err;
   const server = ctx.server;
 
-  if (err instanceof ApiException) {
-    const status = err.code;
-    const body = parseStatus(err.body);
-    const serverMessage = body?.message ?? (typeof err.body === 'string' ? err.body.trim() : `HTTP ${status}`);
+  // An answer from the API server, through the request layer or client-node's generated client.
+  const answer =
+    err instanceof ApiError && err.status > 0
+      ? { status: err.status, rawBody: err.body }
+      : err instanceof ApiException
+        ? { status: err.code, rawBody: err.body as unknown }
+        : undefined;
+  if (answer) {
+    const { status, rawBody } = answer;
+    const body = parseStatus(rawBody);
+    const serverMessage = body?.message ?? (typeof rawBody === 'string' ? rawBody.trim() : `HTTP ${status}`);
     switch (status) {
       case 404: {
         // A missing object answers with a Status naming it; a missing CRD answers with a
@@ -176,7 +184,19 @@ export function toK0smotronApiError(err: unknown, ctx: RequestContext): K0smotro
     }
   }
 
-  const code = networkCode(err);
+  if (err instanceof ApiError && err.reason === 'TLSError') {
+    return new K0smotronApiError({
+      status: 0,
+      reason: 'Unreachable',
+      server,
+      message: `the TLS handshake with ${server} failed (${err.code ?? err.message}): check the kubeconfig's certificate authority and server name`,
+      cause: err,
+    });
+  }
+  const code =
+    err instanceof ApiError
+      ? (err.code ?? (err.reason === 'Timeout' ? 'ETIMEDOUT' : err.reason === 'Unreachable' ? 'no connection' : undefined))
+      : networkCode(err);
   if (code) {
     return new K0smotronApiError({
       status: 0,

@@ -1,6 +1,6 @@
 // Node-only typed access to the k0smotron.io API (`@k0smotron/api/client`). Every failure is a
 // K0smotronApiError whose reason tells what went wrong and whose message tells the fix.
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
+import type { CoreV1Event, KubeConfig, V1ObjectMeta } from '@kubernetes/client-node';
 import {
   API_VERSION,
   CLUSTER_KIND,
@@ -16,6 +16,7 @@ import {
 } from '../constants';
 import type { Cluster } from '../schema/cluster';
 import type { JoinTokenRequest } from '../schema/jointokenrequest';
+import { KubeApi, type RequestOptions, type Verb } from '../kube/kubeApi';
 import { K0smotronApiError, toK0smotronApiError, type RequestContext } from './errors';
 
 export { K0smotronApiError, toK0smotronApiError, INSTALL_CRDS_COMMAND } from './errors';
@@ -45,7 +46,22 @@ export {
 export interface K0smotronClientOptions {
   /** Field manager of create and patch calls; default `k0smotron`. */
   fieldManager?: string;
+  /** Gives up a request after this long without an answer; 0 means never. Default 30 s. */
+  requestTimeoutMs?: number;
+  /** Called with the method and URL of each request as it goes out (a CLI's `-v 6`). */
+  onSend?: (method: string, url: string) => void;
 }
+
+/**
+ * An Event as the API server sends it. client-node's CoreV1Event types its times as Date, which
+ * only its generated client's deserializer makes; on the wire they are RFC 3339 strings.
+ */
+export type KubeEvent = Omit<CoreV1Event, 'eventTime' | 'firstTimestamp' | 'lastTimestamp' | 'metadata'> & {
+  eventTime?: string;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  metadata: Omit<V1ObjectMeta, 'creationTimestamp' | 'deletionTimestamp'> & { creationTimestamp?: string; deletionTimestamp?: string };
+};
 
 interface KubeList<T> {
   items?: T[];
@@ -53,6 +69,17 @@ interface KubeList<T> {
 
 const CLUSTERS = `${CLUSTER_PLURAL}.${GROUP}`;
 const JOIN_TOKEN_REQUESTS = `${JOIN_TOKEN_REQUEST_PLURAL}.${GROUP}`;
+
+/** The path of a collection (no name) or an object of one of our kinds. */
+function customPath(version: string, plural: string, namespace?: string, name?: string): string {
+  const scope = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  return `/apis/${GROUP}/${version}${scope}/${plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+}
+
+/** The path of a core (v1) object. */
+function corePath(plural: string, namespace: string, name?: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/${plural}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+}
 
 /** The served version named by an object's apiVersion; the storage version when absent. */
 function versionOf(obj: { apiVersion?: string }, kind: string): string {
@@ -87,36 +114,45 @@ function decodeSecretValue(data: Record<string, string> | undefined, key: string
   return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
 }
 
-function eventTime(e: CoreV1Event): number {
+function eventTime(e: KubeEvent): number {
   const t = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
-  return t ? new Date(t as unknown as string).getTime() : 0;
+  return t ? new Date(t).getTime() : 0;
 }
 
 export class K0smotronClient {
-  private readonly custom: CustomObjectsApi;
-  private readonly core: CoreV1Api;
+  private readonly kc: KubeConfig;
+  private readonly opts: K0smotronClientOptions;
+  private kubeApi?: KubeApi;
   private readonly fieldManager: string;
   readonly server: string;
 
   constructor(kc: KubeConfig, opts: K0smotronClientOptions = {}) {
-    this.custom = kc.makeApiClient(CustomObjectsApi);
-    this.core = kc.makeApiClient(CoreV1Api);
+    this.kc = kc;
+    this.opts = opts;
     this.fieldManager = opts.fieldManager ?? FIELD_MANAGER;
     this.server = kc.getCurrentCluster()?.server ?? '(no server in the kubeconfig)';
   }
 
-  private async call<T>(ctx: Omit<RequestContext, 'server'>, fn: () => Promise<T>): Promise<T> {
+  /** Closes the kept-alive connections; later calls fail. */
+  close(): void {
+    this.kubeApi?.close();
+  }
+
+  /** Sends one request through the request layer; every failure becomes a K0smotronApiError. */
+  private async send<T>(ctx: Omit<RequestContext, 'server'>, method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     try {
-      return await fn();
+      // Made on first use: a kubeconfig without a current cluster fails the call, not the constructor.
+      this.kubeApi ??= new KubeApi(this.kc, undefined, { requestTimeoutMs: this.opts.requestTimeoutMs, onSend: this.opts.onSend });
+      return await this.kubeApi.request<T>(ctx.verb as Verb, ctx.resource, method, path, opts);
     } catch (err) {
       throw toK0smotronApiError(err, { ...ctx, server: this.server });
     }
   }
 
   /** Runs a get and turns an object NotFound into undefined (a missing CRD still throws). */
-  private async getOrUndefined<T>(ctx: Omit<RequestContext, 'server'>, fn: () => Promise<T>): Promise<T | undefined> {
+  private async getOrUndefined<T>(ctx: Omit<RequestContext, 'server'>, path: string): Promise<T | undefined> {
     try {
-      return await this.call(ctx, fn);
+      return await this.send<T>(ctx, 'GET', path);
     } catch (err) {
       if (err instanceof K0smotronApiError && err.reason === 'NotFound') return undefined;
       throw err;
@@ -125,18 +161,12 @@ export class K0smotronClient {
 
   async listClusters(namespace?: string, labelSelector?: string): Promise<Cluster[]> {
     const ctx = { verb: 'list', resource: CLUSTERS, namespace, custom: true } as const;
-    const list: KubeList<Cluster> = await this.call(ctx, () =>
-      namespace
-        ? this.custom.listNamespacedCustomObject({ group: GROUP, version: V1BETA2, namespace, plural: CLUSTER_PLURAL, labelSelector })
-        : this.custom.listClusterCustomObject({ group: GROUP, version: V1BETA2, plural: CLUSTER_PLURAL, labelSelector }),
-    );
+    const list = await this.send<KubeList<Cluster>>(ctx, 'GET', customPath(V1BETA2, CLUSTER_PLURAL, namespace), { query: { labelSelector } });
     return list.items ?? [];
   }
 
   getCluster(namespace: string, name: string): Promise<Cluster | undefined> {
-    return this.getOrUndefined({ verb: 'get', resource: CLUSTERS, namespace, name, custom: true }, () =>
-      this.custom.getNamespacedCustomObject({ group: GROUP, version: V1BETA2, namespace, plural: CLUSTER_PLURAL, name }),
-    );
+    return this.getOrUndefined({ verb: 'get', resource: CLUSTERS, namespace, name, custom: true }, customPath(V1BETA2, CLUSTER_PLURAL, namespace, name));
   }
 
   /** Creates the Cluster at the version its apiVersion names (v1beta2 when empty). */
@@ -144,77 +174,70 @@ export class K0smotronClient {
     const namespace = requireNamespace(cluster, CLUSTER_KIND);
     const version = versionOf(cluster, CLUSTER_KIND);
     const body = { ...cluster, apiVersion: `${GROUP}/${version}`, kind: cluster.kind || CLUSTER_KIND };
-    return this.call({ verb: 'create', resource: CLUSTERS, namespace, name: cluster.metadata?.name, custom: true }, () =>
-      this.custom.createNamespacedCustomObject({
-        group: GROUP,
-        version,
-        namespace,
-        plural: CLUSTER_PLURAL,
+    return this.send(
+      { verb: 'create', resource: CLUSTERS, namespace, name: cluster.metadata?.name, custom: true },
+      'POST',
+      customPath(version, CLUSTER_PLURAL, namespace),
+      {
         body,
-        fieldManager: this.fieldManager,
-        dryRun: opts.dryRun ? 'All' : undefined,
-      }),
+        query: { fieldManager: this.fieldManager, dryRun: opts.dryRun ? 'All' : undefined },
+      },
     );
   }
 
   /** RFC 7386 JSON merge patch of a Cluster (e.g. `{ spec: { replicas: 3 } }`). */
   patchCluster(namespace: string, name: string, mergePatch: object): Promise<Cluster> {
-    return this.call({ verb: 'patch', resource: CLUSTERS, namespace, name, custom: true }, () =>
-      this.custom.patchNamespacedCustomObject(
-        { group: GROUP, version: V1BETA2, namespace, plural: CLUSTER_PLURAL, name, body: mergePatch, fieldManager: this.fieldManager },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      ),
-    );
+    return this.send({ verb: 'patch', resource: CLUSTERS, namespace, name, custom: true }, 'PATCH', customPath(V1BETA2, CLUSTER_PLURAL, namespace, name), {
+      body: mergePatch,
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager: this.fieldManager },
+    });
   }
 
   async deleteCluster(namespace: string, name: string): Promise<void> {
-    await this.call({ verb: 'delete', resource: CLUSTERS, namespace, name, custom: true }, () =>
-      this.custom.deleteNamespacedCustomObject({ group: GROUP, version: V1BETA2, namespace, plural: CLUSTER_PLURAL, name }),
-    );
+    await this.send({ verb: 'delete', resource: CLUSTERS, namespace, name, custom: true }, 'DELETE', customPath(V1BETA2, CLUSTER_PLURAL, namespace, name));
   }
 
   async createJoinTokenRequest(jtr: JoinTokenRequest): Promise<JoinTokenRequest> {
     const namespace = requireNamespace(jtr, JOIN_TOKEN_REQUEST_KIND);
     const version = versionOf(jtr, JOIN_TOKEN_REQUEST_KIND);
     const body = { ...jtr, apiVersion: `${GROUP}/${version}`, kind: jtr.kind || JOIN_TOKEN_REQUEST_KIND };
-    return this.call({ verb: 'create', resource: JOIN_TOKEN_REQUESTS, namespace, name: jtr.metadata?.name, custom: true }, () =>
-      this.custom.createNamespacedCustomObject({
-        group: GROUP,
-        version,
-        namespace,
-        plural: JOIN_TOKEN_REQUEST_PLURAL,
-        body,
-        fieldManager: this.fieldManager,
-      }),
+    return this.send(
+      { verb: 'create', resource: JOIN_TOKEN_REQUESTS, namespace, name: jtr.metadata?.name, custom: true },
+      'POST',
+      customPath(version, JOIN_TOKEN_REQUEST_PLURAL, namespace),
+      { body, query: { fieldManager: this.fieldManager } },
     );
   }
 
   getJoinTokenRequest(namespace: string, name: string): Promise<JoinTokenRequest | undefined> {
-    return this.getOrUndefined({ verb: 'get', resource: JOIN_TOKEN_REQUESTS, namespace, name, custom: true }, () =>
-      this.custom.getNamespacedCustomObject({ group: GROUP, version: V1BETA2, namespace, plural: JOIN_TOKEN_REQUEST_PLURAL, name }),
+    return this.getOrUndefined(
+      { verb: 'get', resource: JOIN_TOKEN_REQUESTS, namespace, name, custom: true },
+      customPath(V1BETA2, JOIN_TOKEN_REQUEST_PLURAL, namespace, name),
     );
   }
 
   async listJoinTokenRequests(namespace?: string, labelSelector?: string): Promise<JoinTokenRequest[]> {
     const ctx = { verb: 'list', resource: JOIN_TOKEN_REQUESTS, namespace, custom: true } as const;
-    const list: KubeList<JoinTokenRequest> = await this.call(ctx, () =>
-      namespace
-        ? this.custom.listNamespacedCustomObject({ group: GROUP, version: V1BETA2, namespace, plural: JOIN_TOKEN_REQUEST_PLURAL, labelSelector })
-        : this.custom.listClusterCustomObject({ group: GROUP, version: V1BETA2, plural: JOIN_TOKEN_REQUEST_PLURAL, labelSelector }),
-    );
+    const list = await this.send<KubeList<JoinTokenRequest>>(ctx, 'GET', customPath(V1BETA2, JOIN_TOKEN_REQUEST_PLURAL, namespace), {
+      query: { labelSelector },
+    });
     return list.items ?? [];
   }
 
   async deleteJoinTokenRequest(namespace: string, name: string): Promise<void> {
-    await this.call({ verb: 'delete', resource: JOIN_TOKEN_REQUESTS, namespace, name, custom: true }, () =>
-      this.custom.deleteNamespacedCustomObject({ group: GROUP, version: V1BETA2, namespace, plural: JOIN_TOKEN_REQUEST_PLURAL, name }),
+    await this.send(
+      { verb: 'delete', resource: JOIN_TOKEN_REQUESTS, namespace, name, custom: true },
+      'DELETE',
+      customPath(V1BETA2, JOIN_TOKEN_REQUEST_PLURAL, namespace, name),
     );
   }
 
   /** The join token issued for a JoinTokenRequest (Secret `<jtr>`, key `token`); undefined until issued. */
   async readJoinToken(namespace: string, jtrName: string): Promise<string | undefined> {
-    const secret = await this.getOrUndefined({ verb: 'get', resource: 'secrets', namespace, name: jtrName, custom: false }, () =>
-      this.core.readNamespacedSecret({ namespace, name: jtrName }),
+    const secret = await this.getOrUndefined<{ data?: Record<string, string> }>(
+      { verb: 'get', resource: 'secrets', namespace, name: jtrName, custom: false },
+      corePath('secrets', namespace, jtrName),
     );
     return decodeSecretValue(secret?.data, JOIN_TOKEN_SECRET_KEY);
   }
@@ -223,19 +246,20 @@ export class K0smotronClient {
   async readKubeconfig(namespace: string, clusterName: string): Promise<string | undefined> {
     // Upstream never shortens this Secret's name.
     const name = `${clusterName}-kubeconfig`;
-    const secret = await this.getOrUndefined({ verb: 'get', resource: 'secrets', namespace, name, custom: false }, () =>
-      this.core.readNamespacedSecret({ namespace, name }),
+    const secret = await this.getOrUndefined<{ data?: Record<string, string> }>(
+      { verb: 'get', resource: 'secrets', namespace, name, custom: false },
+      corePath('secrets', namespace, name),
     );
     return decodeSecretValue(secret?.data, KUBECONFIG_SECRET_KEY);
   }
 
   /** Events about one object, oldest first. */
-  async listEvents(namespace: string, involvedName: string, involvedKind?: string): Promise<CoreV1Event[]> {
+  async listEvents(namespace: string, involvedName: string, involvedKind?: string): Promise<KubeEvent[]> {
     const selector = [`involvedObject.name=${involvedName}`];
     if (involvedKind) selector.push(`involvedObject.kind=${involvedKind}`);
-    const list = await this.call({ verb: 'list', resource: 'events', namespace, custom: false }, () =>
-      this.core.listNamespacedEvent({ namespace, fieldSelector: selector.join(',') }),
-    );
-    return [...list.items].sort((a, b) => eventTime(a) - eventTime(b));
+    const list = await this.send<KubeList<KubeEvent>>({ verb: 'list', resource: 'events', namespace, custom: false }, 'GET', corePath('events', namespace), {
+      query: { fieldSelector: selector.join(',') },
+    });
+    return [...(list.items ?? [])].sort((a, b) => eventTime(a) - eventTime(b));
   }
 }

@@ -53,6 +53,35 @@ describe('KubeApi', () => {
     }
   });
 
+  it('gives up a silent request after the client-wide timeout, 0 meaning none, and reports each request before it is sent', async () => {
+    let answer = true;
+    const { url, server } = await serve((_req, res) => {
+      if (!answer) return; // silent: neither headers nor a body
+      setTimeout(() => res.end('{}'), 300);
+    });
+    const sent: string[] = [];
+    const quick = new KubeApi(kubeConfig(url), undefined, { requestTimeoutMs: 100, onSend: (method, u) => sent.push(`${method} ${u}`) });
+    const patient = new KubeApi(kubeConfig(url), undefined, { requestTimeoutMs: 0 });
+    try {
+      const err = await quick.request('list', 'pods', 'GET', '/api/v1/pods', { query: { labelSelector: 'a=b' } }).catch(e => e);
+      expect(err).toMatchObject({ status: 0, reason: 'Timeout' });
+      expect(sent).toEqual([`GET ${url}/api/v1/pods?labelSelector=a%3Db`]);
+      // A per-request timeout still overrides the client's.
+      await expect(quick.request('list', 'pods', 'GET', '/api/v1/pods', { timeoutMs: 2000 })).resolves.toEqual({});
+      // Without a timeout an answer that takes its time still arrives.
+      await expect(patient.request('list', 'pods', 'GET', '/api/v1/pods')).resolves.toEqual({});
+      answer = false;
+      const cut = new AbortController();
+      setTimeout(() => cut.abort(), 500);
+      await expect(patient.request('list', 'pods', 'GET', '/api/v1/pods', { signal: cut.signal })).rejects.toMatchObject({ reason: 'Aborted' });
+    } finally {
+      quick.close();
+      patient.close();
+      server.closeAllConnections();
+      await new Promise(r => server.close(r));
+    }
+  });
+
   it('declares a silent watch dead shortly after its server-side timeout', async () => {
     const { url, server } = await serve((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });

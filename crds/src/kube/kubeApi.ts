@@ -148,7 +148,7 @@ export interface RequestOptions {
    * aborts `signal` has not fired yet (a busy event loop runs timers late).
    */
   beforeSend?: () => void;
-  /** Time without progress before the request is given up as 'Timeout' (default 30 s). */
+  /** Time without progress before the request is given up as 'Timeout' (default: the client's, 30 s); 0 means none. */
   timeoutMs?: number;
 }
 
@@ -161,6 +161,13 @@ export interface KubeApiOptions {
    * between visits.
    */
   idleSocketMs?: number;
+  /** Timeout of every request that sets none of its own; 0 means none (default 30 s). */
+  requestTimeoutMs?: number;
+  /**
+   * Called right before each request (and watch) goes out, with its method and URL: what a CLI
+   * prints at `-v 6`. Credentials travel in headers and TLS, never in the URL.
+   */
+  onSend?: (method: string, url: string) => void;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
@@ -177,6 +184,8 @@ export class KubeApi {
   private closed = false;
   private readonly watchGraceMs: number;
   private readonly idleSocketMs: number;
+  private readonly requestTimeoutMs: number;
+  private readonly onSend?: (method: string, url: string) => void;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -188,6 +197,8 @@ export class KubeApi {
     this.server = new URL(cluster.server);
     this.watchGraceMs = opts.watchGraceMs ?? 30_000;
     this.idleSocketMs = opts.idleSocketMs ?? 30_000;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.onSend = opts.onSend;
   }
 
   /** The API server's URL, as the KubeConfig names it. */
@@ -323,6 +334,7 @@ export class KubeApi {
       }
       req.on('socket', socket => socket.setKeepAlive(true, 30_000));
       signal.addEventListener('abort', onAbort, { once: true });
+      this.onSend?.('GET', url.href);
       req.end();
     });
   }
@@ -470,10 +482,11 @@ export class KubeApi {
         res.on('end', () => done(undefined, { status: res.statusCode ?? 0, text }));
         res.on('error', e => done(e));
       });
-      const timeoutMs = opts.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-      req.setTimeout(timeoutMs, () => req.destroy(new RequestTimeoutError(timeoutMs)));
+      const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
+      if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new RequestTimeoutError(timeoutMs)));
       req.on('error', e => done(e));
       signal?.addEventListener('abort', onAbort, { once: true });
+      this.onSend?.(method, url.href);
       req.end(payload);
     });
   }

@@ -79,7 +79,7 @@ export async function listClusters(s: Session, namespace: string | undefined, se
   const where = namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
   const query = selector ? `?labelSelector=${encodeURIComponent(selector)}` : '';
   const list = await s.call({ verb: 'list', resource: CLUSTERS, namespace }, () =>
-    getJson<{ items?: Cluster[] }>(s.kube, `/apis/${GROUP}/v1beta2${where}/clusters${query}`, line => s.log(6, line)),
+    getJson<{ items?: Cluster[] }>(s.kube, CLUSTERS, `/apis/${GROUP}/v1beta2${where}/clusters${query}`, line => s.log(6, line)),
   );
   return list.items ?? [];
 }

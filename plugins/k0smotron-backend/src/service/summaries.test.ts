@@ -1,5 +1,5 @@
 import type { Cluster } from '@k0smotron/api';
-import type { CoreV1Event } from '@kubernetes/client-node';
+import type { KubeEvent } from '@k0smotron/api/client';
 import { cachedClusterSummary, compareSummaries, filterSummaries, toClusterEvents, toClusterSummary } from './summaries';
 
 const base: Cluster = {
@@ -84,8 +84,15 @@ describe('filterSummaries / compareSummaries / cachedClusterSummary', () => {
 
 describe('toClusterEvents', () => {
   it('keeps the newest events first', () => {
-    const ev = (reason: string, t: string): CoreV1Event =>
-      ({ involvedObject: {}, metadata: {}, reason, message: reason, type: 'Normal', count: 1, lastTimestamp: new Date(t) }) as CoreV1Event;
+    const ev = (reason: string, t: string): KubeEvent => ({
+      involvedObject: {},
+      metadata: {},
+      reason,
+      message: reason,
+      type: 'Normal',
+      count: 1,
+      lastTimestamp: t,
+    });
     const out = toClusterEvents([ev('a', '2026-01-01T00:00:00Z'), ev('b', '2026-01-02T00:00:00Z'), ev('c', '2026-01-03T00:00:00Z')], 2);
     expect(out.map(e => e.reason)).toEqual(['c', 'b']);
     expect(out[0].lastTimestamp).toBe('2026-01-03T00:00:00.000Z');

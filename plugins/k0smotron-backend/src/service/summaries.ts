@@ -1,5 +1,5 @@
 import { ANNOTATION_PAUSED, DEFAULT_K0S_VERSION, clusterEndpoint, clusterPhase, normalizeClusterSpec, statusWriter, type Cluster } from '@k0smotron/api';
-import type { CoreV1Event } from '@kubernetes/client-node';
+import type { KubeEvent } from '@k0smotron/api/client';
 import type { CertificateSummary, ClusterDetails, ClusterEvent, ClusterSummary, OwnedObjectSummary } from '@k0smotron/plugin-k0smotron-common';
 
 // Pure mappings from Kubernetes objects to the REST bodies. Nothing secret leaves here: only
@@ -76,7 +76,7 @@ export function compareSummaries(a: ClusterSummary, b: ClusterSummary): number {
 }
 
 /** The most recent events, newest first (`events` come oldest first). */
-export function toClusterEvents(events: CoreV1Event[], limit = 20): ClusterEvent[] {
+export function toClusterEvents(events: KubeEvent[], limit = 20): ClusterEvent[] {
   return events
     .slice(-limit)
     .reverse()
@@ -89,15 +89,17 @@ export function toClusterEvents(events: CoreV1Event[], limit = 20): ClusterEvent
     }));
 }
 
-function isoTime(t: Date | string | undefined): string {
+/** The time in one ISO form (with milliseconds), whatever precision the server wrote. */
+function isoTime(t: string | undefined): string {
   if (!t) return '';
-  return t instanceof Date ? t.toISOString() : String(t);
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? t : d.toISOString();
 }
 
 export function toClusterDetails(
   managementCluster: string,
   cluster: Cluster,
-  extra: { ownedObjects: OwnedObjectSummary[]; events: CoreV1Event[]; certificates: CertificateSummary[] },
+  extra: { ownedObjects: OwnedObjectSummary[]; events: KubeEvent[]; certificates: CertificateSummary[] },
 ): ClusterDetails {
   return {
     ...toClusterSummary(managementCluster, cluster),
