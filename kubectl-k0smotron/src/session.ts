@@ -1,6 +1,9 @@
 // What every command gets: the global flags, the output streams, colours, and (loaded only when
-// a command talks to the API) the kubeconfig, the typed client and error translation.
+// a command talks to the API) the kubeconfig, the request layer, the typed client and error
+// translation. Every request of a run goes through one KubeApi, so --request-timeout and -v
+// apply to all of them alike.
 import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApi, KubeObjects } from '@k0smotron/api/kube';
 import type { K0smotronClient } from '@k0smotron/api/client';
 import { colorEnabled, palette, type ColorMode, type Palette } from './output/color';
 import { CliError, toCliError, type Operation } from './errors';
@@ -30,6 +33,8 @@ export class Session {
   readonly verbosity: number;
   private target?: KubeTarget;
   private k0s?: K0smotronClient;
+  private kubeApi?: KubeApi;
+  private kubeObjects?: KubeObjects;
 
   constructor(
     readonly flags: GlobalFlags,
@@ -69,14 +74,25 @@ export class Session {
     return this.kube.namespace;
   }
 
-  get client(): K0smotronClient {
-    const Client = this.loaders.K0smotronClient;
-    if (!Client) throw new Error('this command was loaded without the Kubernetes client');
-    this.k0s ??= new Client(this.kc, {
-      fieldManager: FIELD_MANAGER,
+  /** The request layer of this run, with the context's credentials, --request-timeout and -v logging. */
+  get api(): KubeApi {
+    this.kubeApi ??= new KubeApi(this.kc, undefined, {
       requestTimeoutMs: this.kube.requestTimeoutMs,
       onSend: (method, url) => this.log(6, `${method} ${url}`),
     });
+    return this.kubeApi;
+  }
+
+  /** Typed reads and writes of built-in objects (Secrets, Services, StatefulSets, …). */
+  get objects(): KubeObjects {
+    this.kubeObjects ??= new KubeObjects(this.api);
+    return this.kubeObjects;
+  }
+
+  get client(): K0smotronClient {
+    const Client = this.loaders.K0smotronClient;
+    if (!Client) throw new Error('this command was loaded without the Kubernetes client');
+    this.k0s ??= new Client(this.kc, { fieldManager: FIELD_MANAGER, kubeApi: this.api });
     return this.k0s;
   }
 

@@ -1,6 +1,6 @@
 // Node-only typed access to the k0smotron.io API (`@k0smotron/api/client`). Every failure is a
 // K0smotronApiError whose reason tells what went wrong and whose message tells the fix.
-import type { CoreV1Event, KubeConfig, V1ObjectMeta } from '@kubernetes/client-node';
+import type { CoreV1Event, KubeConfig } from '@kubernetes/client-node';
 import {
   API_VERSION,
   CLUSTER_KIND,
@@ -17,6 +17,7 @@ import {
 import type { Cluster } from '../schema/cluster';
 import type { JoinTokenRequest } from '../schema/jointokenrequest';
 import { KubeApi, type RequestOptions, type Verb } from '../kube/kubeApi';
+import type { Wire } from '../kube/objects';
 import { K0smotronApiError, toK0smotronApiError, type RequestContext } from './errors';
 
 export { K0smotronApiError, toK0smotronApiError, INSTALL_CRDS_COMMAND } from './errors';
@@ -50,18 +51,15 @@ export interface K0smotronClientOptions {
   requestTimeoutMs?: number;
   /** Called with the method and URL of each request as it goes out (a CLI's `-v 6`). */
   onSend?: (method: string, url: string) => void;
+  /**
+   * The request layer to send through, shared with the caller's other requests (its timeout and
+   * logging then apply, and the two options above are not used); default: one of its own.
+   */
+  kubeApi?: KubeApi;
 }
 
-/**
- * An Event as the API server sends it. client-node's CoreV1Event types its times as Date, which
- * only its generated client's deserializer makes; on the wire they are RFC 3339 strings.
- */
-export type KubeEvent = Omit<CoreV1Event, 'eventTime' | 'firstTimestamp' | 'lastTimestamp' | 'metadata'> & {
-  eventTime?: string;
-  firstTimestamp?: string;
-  lastTimestamp?: string;
-  metadata: Omit<V1ObjectMeta, 'creationTimestamp' | 'deletionTimestamp'> & { creationTimestamp?: string; deletionTimestamp?: string };
-};
+/** An Event as the API server sends it (times are RFC 3339 strings). */
+export type KubeEvent = Wire<CoreV1Event>;
 
 interface KubeList<T> {
   items?: T[];
@@ -129,13 +127,14 @@ export class K0smotronClient {
   constructor(kc: KubeConfig, opts: K0smotronClientOptions = {}) {
     this.kc = kc;
     this.opts = opts;
+    this.kubeApi = opts.kubeApi;
     this.fieldManager = opts.fieldManager ?? FIELD_MANAGER;
     this.server = kc.getCurrentCluster()?.server ?? '(no server in the kubeconfig)';
   }
 
-  /** Closes the kept-alive connections; later calls fail. */
+  /** Closes the kept-alive connections of the client's own request layer (not of one passed in); later calls fail. */
   close(): void {
-    this.kubeApi?.close();
+    if (this.kubeApi !== this.opts.kubeApi) this.kubeApi?.close();
   }
 
   /** Sends one request through the request layer; every failure becomes a K0smotronApiError. */

@@ -7,6 +7,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { builtinResource } from './builtins';
 
 /** A kind of object as the API names it: `{ apiVersion: "apps/v1", kind: "StatefulSet" }`. */
 export interface GroupVersionKind {
@@ -224,8 +225,11 @@ export class KubeApi {
     this.watchAgent?.destroy();
   }
 
+  /** Where a kind is served: known for the built-in kinds, else from the server's discovery (cached). */
   async resource(gvk: GroupVersionKind): Promise<ResourceInfo> {
     const prefix = gvk.apiVersion.includes('/') ? `/apis/${gvk.apiVersion}` : `/api/${gvk.apiVersion}`;
+    const builtin = builtinResource(gvk.apiVersion, gvk.kind);
+    if (builtin) return { prefix, plural: builtin.plural, namespaced: builtin.namespaced };
     let kinds = this.discovered.get(prefix);
     if (!kinds?.has(gvk.kind)) kinds = await this.discover(prefix);
     const info = kinds.get(gvk.kind);

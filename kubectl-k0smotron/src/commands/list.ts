@@ -7,7 +7,6 @@ import { age } from '../output/age';
 import { renderTable } from '../output/table';
 import type { Palette } from '../output/color';
 import type { Session } from '../session';
-import { getJson } from '../rest';
 import { asList, CLUSTERS, CLUSTER_TYPE, forOutput, notFoundHint, oneOf, render } from './common';
 
 export const LIST_OUTPUTS = ['wide', 'json', 'yaml', 'name'] as const;
@@ -77,9 +76,8 @@ export function byNamespacedName(a: Cluster, b: Cluster): number {
 /** The Clusters of one namespace (all when undefined), optionally matching a label selector. */
 export async function listClusters(s: Session, namespace: string | undefined, selector?: string): Promise<Cluster[]> {
   const where = namespace === undefined ? '' : `/namespaces/${encodeURIComponent(namespace)}`;
-  const query = selector ? `?labelSelector=${encodeURIComponent(selector)}` : '';
   const list = await s.call({ verb: 'list', resource: CLUSTERS, namespace }, () =>
-    getJson<{ items?: Cluster[] }>(s.kube, CLUSTERS, `/apis/${GROUP}/v1beta2${where}/clusters${query}`, line => s.log(6, line)),
+    s.api.request<{ items?: Cluster[] }>('list', CLUSTERS, 'GET', `/apis/${GROUP}/v1beta2${where}/clusters`, { query: { labelSelector: selector } }),
   );
   return list.items ?? [];
 }
