@@ -1,7 +1,10 @@
 // Installs (or updates) the k0smotron.io CRDs through the API, for programs that set up a
 // cluster (test environments, demos, an installer command). Node-only.
-import { ApiextensionsV1Api, ApiException, loadYaml, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { allCrds, crdToYaml } from '../crd';
+import type { KubeConfig, V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { FIELD_MANAGER } from '../constants';
+import { allCrds } from '../crd';
+import { isConflict, KubeApi } from '../kube/kubeApi';
+import { builtinPath, KubeObjects, type Wire } from '../kube/objects';
 import { K0smotronApiError, toK0smotronApiError } from './errors';
 
 export interface InstallCrdsOptions {
@@ -11,29 +14,37 @@ export interface InstallCrdsOptions {
   onProgress?: (message: string) => void;
 }
 
-/**
- * Creates or replaces every CRD of the API and waits until each is Established. The objects go
- * through client-node's typed model (loadYaml) on purpose: a raw object passed as `body` loses
- * every `x-kubernetes-*` keyword in client-node's serializer, which breaks the schema.
- */
+const CRDS = 'customresourcedefinitions';
+
+/** Creates or replaces every CRD of the API and waits until each is Established. */
 export async function installCrds(kc: KubeConfig, opts: InstallCrdsOptions = {}): Promise<string[]> {
-  const api = kc.makeApiClient(ApiextensionsV1Api);
-  const server = kc.getCurrentCluster()?.server ?? '(no server in the kubeconfig)';
+  const objects = new KubeObjects(new KubeApi(kc));
+  try {
+    return await install(objects, kc.getCurrentCluster()?.server ?? '(no server in the kubeconfig)', opts);
+  } finally {
+    objects.api.close();
+  }
+}
+
+async function install(objects: KubeObjects, server: string, opts: InstallCrdsOptions): Promise<string[]> {
   const progress = opts.onProgress ?? (() => undefined);
   const names: string[] = [];
   for (const crd of allCrds()) {
     const name = crd.metadata.name;
-    const body = loadYaml<V1CustomResourceDefinition>(crdToYaml(crd));
-    const ctx = { resource: 'customresourcedefinitions', name, server, custom: false } as const;
+    const body = crd as unknown as Wire<V1CustomResourceDefinition>;
+    const ctx = { resource: CRDS, name, server, custom: false } as const;
     try {
-      await api.createCustomResourceDefinition({ body });
+      await objects.create('CustomResourceDefinition', undefined, body, { fieldManager: FIELD_MANAGER });
       progress(`created ${name}`);
     } catch (err) {
-      if (!(err instanceof ApiException && err.code === 409)) throw toK0smotronApiError(err, { ...ctx, verb: 'create' });
+      if (!isConflict(err)) throw toK0smotronApiError(err, { ...ctx, verb: 'create' });
       try {
-        const current = await api.readCustomResourceDefinition({ name });
-        body.metadata = { ...body.metadata, resourceVersion: current.metadata?.resourceVersion };
-        await api.replaceCustomResourceDefinition({ name, body });
+        const current = await objects.get('CustomResourceDefinition', undefined, name);
+        const replacement = { ...body, metadata: { ...body.metadata, resourceVersion: current?.metadata?.resourceVersion } };
+        await objects.api.request('update', CRDS, 'PUT', builtinPath('CustomResourceDefinition', undefined, name), {
+          body: replacement,
+          query: { fieldManager: FIELD_MANAGER },
+        });
         progress(`updated ${name}`);
       } catch (e) {
         throw toK0smotronApiError(e, { ...ctx, verb: 'patch' });
@@ -45,10 +56,10 @@ export async function installCrds(kc: KubeConfig, opts: InstallCrdsOptions = {})
   for (const name of names) {
     const deadline = Date.now() + timeoutMs;
     for (let attempt = 0; ; attempt++) {
-      const live = await api.readCustomResourceDefinition({ name }).catch(e => {
-        throw toK0smotronApiError(e, { verb: 'get', resource: 'customresourcedefinitions', name, server, custom: false });
+      const live = await objects.get('CustomResourceDefinition', undefined, name).catch(e => {
+        throw toK0smotronApiError(e, { verb: 'get', resource: CRDS, name, server, custom: false });
       });
-      const conditions = live.status?.conditions ?? [];
+      const conditions = live?.status?.conditions ?? [];
       if (conditions.some(c => c.type === 'Established' && c.status === 'True')) break;
       if (Date.now() > deadline) {
         throw new K0smotronApiError({
