@@ -3,7 +3,8 @@
 // follows it until Available.
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
+import type { V1Service } from '@kubernetes/client-node';
+import type { Wire } from '@k0smotron/api/kube';
 import {
   API_VERSION,
   CLUSTER_KIND,
@@ -198,13 +199,12 @@ async function chooseFreeNodePorts(s: Session, cluster: Cluster): Promise<void> 
   const service = cluster.spec?.service;
   if (normalizeClusterSpec(cluster.spec).service.type !== 'NodePort') return;
   if (service?.apiPort !== undefined || service?.konnectivityPort !== undefined) return;
-  const core = s.kc.makeApiClient(CoreV1Api);
-  let services: V1Service[];
+  let services: Array<Wire<V1Service>>;
   try {
-    services = (await core.listServiceForAllNamespaces()).items;
+    services = await s.objects.list('Service');
   } catch {
     try {
-      services = (await core.listNamespacedService({ namespace: cluster.metadata.namespace! })).items;
+      services = await s.objects.list('Service', { namespace: cluster.metadata.namespace! });
     } catch (err) {
       s.progress(`could not read Services to find free NodePorts (${(err as Error).message.split('\n')[0]}); asking for the defaults`);
       return;

@@ -1,6 +1,6 @@
 // `describe`: the Cluster and everything it owns (through ownerReferences), as a tree with
 // readiness, like `clusterctl describe cluster`. Lists run in parallel, one per kind.
-import { AppsV1Api, CoreV1Api, type V1OwnerReference } from '@kubernetes/client-node';
+import type { V1OwnerReference } from '@kubernetes/client-node';
 import { findCondition, clusterPhase, type Cluster } from '@k0smotron/api';
 import { age } from '../output/age';
 import { renderTree, type Readiness, type TreeNode } from '../output/tree';
@@ -138,13 +138,11 @@ function sortNodes(nodes: TreeNode[]): void {
 export async function runDescribe(s: Session, args: { name: string; grouping: boolean }): Promise<void> {
   const namespace = s.namespace;
   const cluster = await requireCluster(s, args.name);
-  const core = s.kc.makeApiClient(CoreV1Api);
-  const apps = s.kc.makeApiClient(AppsV1Api);
   const problems: string[] = [];
-  const list = async (kind: string, fn: () => Promise<{ items: unknown[] }>): Promise<OwnedObject[]> => {
+  const list = async (kind: string, fn: () => Promise<unknown[]>): Promise<OwnedObject[]> => {
     try {
       // Secrets are listed for their metadata only: data is dropped right away.
-      return (await fn()).items.map(i => ({ ...(i as OwnedObject), kind, ...(kind === 'Secret' ? { data: undefined } : {}) }));
+      return (await fn()).map(i => ({ ...(i as OwnedObject), kind, ...(kind === 'Secret' ? { data: undefined } : {}) }));
     } catch (err) {
       const code = (err as { code?: number; status?: number }).code ?? (err as { status?: number }).status;
       problems.push(`cannot list ${kind}s: ${code === 403 ? 'forbidden' : ((err as Error).message ?? '').split('\n')[0]}`);
@@ -152,13 +150,13 @@ export async function runDescribe(s: Session, args: { name: string; grouping: bo
     }
   };
   const lists = await Promise.all([
-    list('Service', () => core.listNamespacedService({ namespace })),
-    list('StatefulSet', () => apps.listNamespacedStatefulSet({ namespace })),
-    list('Pod', () => core.listNamespacedPod({ namespace })),
-    list('PersistentVolumeClaim', () => core.listNamespacedPersistentVolumeClaim({ namespace })),
-    list('ConfigMap', () => core.listNamespacedConfigMap({ namespace })),
-    list('Secret', () => core.listNamespacedSecret({ namespace })),
-    list('JoinTokenRequest', async () => ({ items: await s.client.listJoinTokenRequests(namespace) })),
+    list('Service', () => s.objects.list('Service', { namespace })),
+    list('StatefulSet', () => s.objects.list('StatefulSet', { namespace })),
+    list('Pod', () => s.objects.list('Pod', { namespace })),
+    list('PersistentVolumeClaim', () => s.objects.list('PersistentVolumeClaim', { namespace })),
+    list('ConfigMap', () => s.objects.list('ConfigMap', { namespace })),
+    list('Secret', () => s.objects.list('Secret', { namespace })),
+    list('JoinTokenRequest', () => s.client.listJoinTokenRequests(namespace)),
   ]);
   const tree = buildTree(cluster, lists.flat());
   s.print(renderTree(tree, { grouping: args.grouping, now: new Date(), palette: s.out, age: (t, now) => age(t, now) }));

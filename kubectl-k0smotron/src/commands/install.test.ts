@@ -1,7 +1,7 @@
 // Detecting upstream k0smotron's operator before `install`/`uninstall` touch anything. The
 // upstream objects follow its kustomize manifests (config/manager/manager.yaml with the
 // `k0smotron-` name prefix of config/default) and its controller-gen CRDs.
-import { isUpstreamOperatorImage, upstreamOperatorSigns } from './install';
+import { isUpstreamOperatorImage, manifestObjects, upstreamOperatorSigns } from './install';
 
 const upstreamDeployment = {
   metadata: {
@@ -56,5 +56,47 @@ describe('upstreamOperatorSigns', () => {
     const takenOver = { metadata: { ...upstreamCrd.metadata, labels: { 'app.kubernetes.io/name': 'k0smotron', 'app.kubernetes.io/part-of': 'k0smotron' } } };
     expect(upstreamOperatorSigns([], [takenOver]).crds).toEqual([]);
     expect(upstreamOperatorSigns([], [{ metadata: { name: 'clusters.k0smotron.io', labels: { 'app.kubernetes.io/name': 'k0smotron' } } }]).crds).toEqual([]);
+  });
+});
+
+describe('manifestObjects', () => {
+  it('keeps every field under its wire name, orders by kind, and spells out default port protocols', () => {
+    const text = [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: { name: op, namespace: ns }',
+      'spec: { template: { spec: { containers: [{ name: c, ports: [{ containerPort: 8080 }, { containerPort: 53, protocol: UDP }] }] } } }',
+      '---',
+      'apiVersion: apiextensions.k8s.io/v1',
+      'kind: CustomResourceDefinition',
+      'metadata: { name: things.example.io, creationTimestamp: null }',
+      'spec:',
+      '  versions:',
+      '    - name: v1',
+      '      schema: { openAPIV3Schema: { properties: { size: { x-kubernetes-int-or-string: true } } } }',
+      '---',
+      '# an empty document',
+      '---',
+      'apiVersion: v1',
+      'kind: Namespace',
+      'metadata: { name: ns }',
+    ].join('\n');
+    const objects = manifestObjects(text);
+    expect(objects.map(o => o.kind)).toEqual(['Namespace', 'CustomResourceDefinition', 'Deployment']);
+    // Sent as JSON exactly as written: no model renames the extension field, no null becomes a Date.
+    expect(JSON.parse(JSON.stringify(objects[1]))).toEqual({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'things.example.io', creationTimestamp: null },
+      spec: { versions: [{ name: 'v1', schema: { openAPIV3Schema: { properties: { size: { 'x-kubernetes-int-or-string': true } } } } }] },
+    });
+    expect((objects[2] as unknown as { spec: { template: { spec: { containers: { ports: unknown[] }[] } } } }).spec.template.spec.containers[0].ports).toEqual([
+      { containerPort: 8080, protocol: 'TCP' },
+      { containerPort: 53, protocol: 'UDP' },
+    ]);
+  });
+
+  it('refuses a manifest that is not valid YAML', () => {
+    expect(() => manifestObjects('kind: Namespace\nmetadata: { name: [unclosed\n')).toThrow(/the embedded operator manifest is not valid YAML/);
   });
 });

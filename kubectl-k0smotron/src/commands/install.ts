@@ -2,20 +2,12 @@
 // (operator/deploy/install.yaml at build time) with server-side apply.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  ApiextensionsV1Api,
-  AppsV1Api,
-  CoreV1Api,
-  KubernetesObjectApi,
-  PatchStrategy,
-  loadAllYaml,
-  type KubernetesObject,
-  type V1CustomResourceDefinition,
-  type V1Deployment,
-} from '@kubernetes/client-node';
-import { API_VERSION, CLUSTER_KIND, formatGoDuration } from '@k0smotron/api';
+import { parseAllDocuments } from 'yaml';
+import type { KubernetesObject, V1CustomResourceDefinition, V1Deployment } from '@kubernetes/client-node';
+import { API_VERSION, CLUSTER_KIND, JOIN_TOKEN_REQUEST_KIND, formatGoDuration } from '@k0smotron/api';
+import { builtinPath, type Wire } from '@k0smotron/api/kube';
 import { CliError } from '../errors';
-import type { Session } from '../session';
+import { FIELD_MANAGER, type Session } from '../session';
 import { CLUSTERS, JOIN_TOKEN_REQUESTS, oneOf, sleep } from './common';
 import { parseTimeout } from './wait';
 
@@ -50,12 +42,16 @@ const APPLY_ORDER = [
 ];
 
 /**
- * The manifest's objects in apply order. Loaded into client-node's typed models, because
- * KubernetesObjectApi serializes through them: a plain parsed object would lose every field
- * whose wire name differs from the model's (e.g. `x-kubernetes-int-or-string` in a CRD schema).
+ * The manifest's objects in apply order, as plain parsed YAML: they are sent as JSON just as
+ * written, so every field keeps its wire name (e.g. `x-kubernetes-int-or-string` in a CRD schema).
  */
 export function manifestObjects(text: string): KubernetesObject[] {
-  const objs = (loadAllYaml(text) as (KubernetesObject | null)[]).filter((o): o is KubernetesObject => !!o && typeof o === 'object' && !!o.kind);
+  const objs = parseAllDocuments(text)
+    .map(d => {
+      if (d.errors.length > 0) throw new Error(`the embedded operator manifest is not valid YAML: ${d.errors[0].message.split('\n')[0]}`);
+      return d.toJS() as KubernetesObject | null;
+    })
+    .filter((o): o is KubernetesObject => !!o && typeof o === 'object' && !!o.kind);
   const rank = (k?: string) => {
     const i = APPLY_ORDER.indexOf(k ?? '');
     return i < 0 ? APPLY_ORDER.length : i;
@@ -88,21 +84,26 @@ function describeObj(o: KubernetesObject): string {
   return `${(o.kind ?? '').toLowerCase()}${group}/${o.metadata?.name}`;
 }
 
+/** Where a manifest object lives: known for the built-in kinds, else found by discovery. */
+function pathOf(s: Session, o: KubernetesObject): Promise<string> {
+  return s.api.path({ apiVersion: o.apiVersion ?? '', kind: o.kind ?? '' }, o.metadata?.namespace, o.metadata?.name);
+}
+
 function resourceOf(o: KubernetesObject): string {
   const group = (o.apiVersion ?? '').includes('/') ? `.${o.apiVersion!.split('/')[0]}` : '';
   return `${(o.kind ?? '').toLowerCase()}s${group}`;
 }
 
 async function waitForDeployments(s: Session, deployments: KubernetesObject[], timeoutMs: number): Promise<void> {
-  const apps = s.kc.makeApiClient(AppsV1Api);
   const started = Date.now();
   for (const d of deployments) {
     const namespace = d.metadata!.namespace!;
     const name = d.metadata!.name!;
     let last = '';
     for (;;) {
-      const dep: V1Deployment = await s.call({ verb: 'get', resource: 'deployments.apps', namespace, name }, () =>
-        apps.readNamespacedDeployment({ namespace, name }),
+      // A Deployment that is gone is an error here (worded as "not found"), not undefined.
+      const dep = await s.call({ verb: 'get', resource: 'deployments.apps', namespace, name }, () =>
+        s.api.request<Wire<V1Deployment>>('get', 'deployments.apps', 'GET', builtinPath('Deployment', namespace, name)),
       );
       const want = dep.spec?.replicas ?? 1;
       const ready = dep.status?.readyReplicas ?? 0;
@@ -185,8 +186,6 @@ const K0SMOTRON_CRDS = ['clusters.k0smotron.io', 'jointokenrequests.k0smotron.io
  * all namespaces) is reported and the check goes on with what it could read.
  */
 async function findUpstreamOperator(s: Session): Promise<UpstreamOperatorSigns> {
-  const apps = s.kc.makeApiClient(AppsV1Api);
-  const ext = s.kc.makeApiClient(ApiextensionsV1Api);
   // Only a refusal is passed over (with a warning); an unreachable API stops here as anywhere.
   const forbiddenIsEmpty =
     <T>(what: string) =>
@@ -195,21 +194,17 @@ async function findUpstreamOperator(s: Session): Promise<UpstreamOperatorSigns> 
       s.progress(`${s.err.yellow('warning:')} cannot look for the upstream k0smotron operator's ${what}: ${err.message}`);
       return [];
     };
-  const deployments: V1Deployment[] = await s
-    .call({ verb: 'list', resource: 'deployments.apps' }, async () => (await apps.listDeploymentForAllNamespaces()).items)
-    .catch(forbiddenIsEmpty<V1Deployment>('Deployment'));
-  const crds: V1CustomResourceDefinition[] = [];
+  const deployments = await s
+    .call({ verb: 'list', resource: 'deployments.apps' }, () => s.objects.list('Deployment'))
+    .catch(forbiddenIsEmpty<Wire<V1Deployment>>('Deployment'));
+  const crds: Array<Wire<V1CustomResourceDefinition>> = [];
   for (const name of K0SMOTRON_CRDS) {
     const found = await s
       .call({ verb: 'get', resource: 'customresourcedefinitions.apiextensions.k8s.io', name }, async () => {
-        try {
-          return [await ext.readCustomResourceDefinition({ name })];
-        } catch (err) {
-          if ((err as { code?: number }).code === 404) return [];
-          throw err;
-        }
+        const crd = await s.objects.get('CustomResourceDefinition', undefined, name);
+        return crd ? [crd] : [];
       })
-      .catch(forbiddenIsEmpty<V1CustomResourceDefinition>('CRDs'));
+      .catch(forbiddenIsEmpty<Wire<V1CustomResourceDefinition>>('CRDs'));
     crds.push(...found);
   }
   return upstreamOperatorSigns(deployments, crds);
@@ -254,15 +249,13 @@ export async function runInstall(s: Session, args: { dryRun?: string; output?: s
     for (const o of objects) s.print(`${describeObj(o)} configured${suffix}`);
     return;
   }
-  const api = s.kc.makeApiClient(KubernetesObjectApi);
   // A server dry run cannot place objects into a namespace that this very manifest would create.
   const missingNamespaces = new Set<string>();
   if (dryRun === 'server') {
-    const core = s.kc.makeApiClient(CoreV1Api);
     for (const o of objects.filter(x => x.kind === 'Namespace')) {
       const name = o.metadata!.name!;
-      const exists = await core.readNamespace({ name }).then(
-        () => true,
+      const exists = await s.objects.get('Namespace', undefined, name).then(
+        ns => ns !== undefined,
         () => false,
       );
       if (!exists) missingNamespaces.add(name);
@@ -274,7 +267,7 @@ export async function runInstall(s: Session, args: { dryRun?: string; output?: s
       continue;
     }
     await s.call({ verb: 'patch', resource: resourceOf(o), namespace: o.metadata?.namespace, name: o.metadata?.name }, () =>
-      api.patch(o, undefined, dryRun === 'server' ? 'All' : undefined, 'kubectl-k0smotron', true, PatchStrategy.ServerSideApply),
+      s.objects.apply(o, { fieldManager: FIELD_MANAGER, dryRun: dryRun === 'server' }),
     );
     s.print(`${describeObj(o)} serverside-applied${suffix}`);
   }
@@ -313,13 +306,14 @@ export async function runUninstall(s: Session, args: { force: boolean; dryRun?: 
     for (const o of objects) s.print(`${describeObj(o)} deleted${suffix}`);
     return;
   }
-  const api = s.kc.makeApiClient(KubernetesObjectApi);
   if (dryRun === 'server') {
     // The server checks each deletion (RBAC, admission) and keeps everything.
     for (const c of clusters) {
       const { namespace, name } = c.metadata as { namespace: string; name: string };
-      await s.call({ verb: 'delete', resource: CLUSTERS, namespace, name }, () =>
-        api.delete({ apiVersion: API_VERSION, kind: CLUSTER_KIND, metadata: { namespace, name } }, undefined, 'All'),
+      await s.call({ verb: 'delete', resource: CLUSTERS, namespace, name }, async () =>
+        s.api.request('delete', CLUSTERS, 'DELETE', await s.api.path({ apiVersion: API_VERSION, kind: CLUSTER_KIND }, namespace, name), {
+          query: { dryRun: 'All' },
+        }),
       );
       s.print(`cluster.k0smotron.io/${name} deleted${suffix}`);
     }
@@ -343,18 +337,17 @@ export async function runUninstall(s: Session, args: { force: boolean; dryRun?: 
       }
       for (const j of await s.client.listJoinTokenRequests().catch(() => [])) {
         await s
-          .call({ verb: 'patch', resource: JOIN_TOKEN_REQUESTS }, () =>
-            api.patch(
+          .call({ verb: 'patch', resource: JOIN_TOKEN_REQUESTS }, async () =>
+            s.api.request(
+              'patch',
+              JOIN_TOKEN_REQUESTS,
+              'PATCH',
+              await s.api.path({ apiVersion: API_VERSION, kind: JOIN_TOKEN_REQUEST_KIND }, j.metadata.namespace, j.metadata.name),
               {
-                apiVersion: j.apiVersion,
-                kind: j.kind,
-                metadata: { name: j.metadata.name, namespace: j.metadata.namespace, finalizers: null as unknown as string[] },
+                body: { metadata: { finalizers: null } },
+                contentType: 'application/merge-patch+json',
+                query: { fieldManager: FIELD_MANAGER },
               },
-              undefined,
-              undefined,
-              'kubectl-k0smotron',
-              undefined,
-              PatchStrategy.MergePatch,
             ),
           )
           .catch(() => undefined);
@@ -363,8 +356,10 @@ export async function runUninstall(s: Session, args: { force: boolean; dryRun?: 
   }
   for (const o of objects) {
     try {
-      await s.call({ verb: 'delete', resource: resourceOf(o), namespace: o.metadata?.namespace, name: o.metadata?.name }, () =>
-        api.delete(o, undefined, dryRun === 'server' ? 'All' : undefined, undefined, undefined, 'Background'),
+      await s.call({ verb: 'delete', resource: resourceOf(o), namespace: o.metadata?.namespace, name: o.metadata?.name }, async () =>
+        s.api.request('delete', resourceOf(o), 'DELETE', await pathOf(s, o), {
+          query: { dryRun: dryRun === 'server' ? 'All' : undefined, propagationPolicy: 'Background' },
+        }),
       );
       s.print(`${describeObj(o)} deleted${suffix}`);
     } catch (err) {
@@ -379,8 +374,8 @@ export async function runUninstall(s: Session, args: { force: boolean; dryRun?: 
     const started = Date.now();
     for (const o of objects) {
       for (;;) {
-        const exists = await api
-          .read({ apiVersion: o.apiVersion!, kind: o.kind!, metadata: { name: o.metadata!.name!, namespace: o.metadata?.namespace } })
+        const exists = await pathOf(s, o)
+          .then(path => s.api.request('get', resourceOf(o), 'GET', path))
           .then(
             () => true,
             () => false,

@@ -5,14 +5,15 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuthenticationV1Api, CoreV1Api, type V1Secret } from '@kubernetes/client-node';
+import type { V1Secret } from '@kubernetes/client-node';
+import type { Wire } from '@k0smotron/api/kube';
 import { clusterCaSecretName, formatGoDuration, statusWriter, tryParseGoDuration, type Cluster } from '@k0smotron/api';
 import { resolveClusterEndpoint } from '@k0smotron/api/client';
 import { DEFAULT_USER_KUBECONFIG_LIFETIME_MS, checkUserKubeconfigLifetime, signUserKubeconfig } from '@k0smotron/operator/pki';
 import { CliError, toCliError } from '../errors';
 import { mergeKubeconfig } from '../kubeconfig/merge';
 import { FILE_MODE, writeKubeconfigFile } from '../kubeconfig/write';
-import type { Session } from '../session';
+import { FIELD_MANAGER, type Session } from '../session';
 import { requireCluster } from './common';
 
 export interface KubeconfigArgs {
@@ -55,24 +56,15 @@ async function readCa(s: Session, cluster: Cluster): Promise<{ cert: string; key
   const clusterName = cluster.metadata.name ?? '';
   const secretName = clusterCaSecretName(cluster);
   const provided = secretName !== `${clusterName}-ca`;
-  let secret: V1Secret;
+  let secret: Wire<V1Secret> | undefined;
   try {
-    secret = await s.kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace, name: secretName });
+    secret = await s.objects.get('Secret', namespace, secretName);
   } catch (err) {
-    const status = statusOf(err);
-    if (status === 403) {
+    if (statusOf(err) === 403) {
       throw new CliError(
         `forbidden: you may not read the CA Secret "${secretName}" in namespace "${namespace}", which signs your kubeconfig for cluster "${clusterName}"`,
         `ask an administrator for the RBAC permission "get" on secrets "${secretName}" in "${namespace}"; ` +
           `or, with "get" on secrets "${clusterName}-kubeconfig", take the shared admin kubeconfig: \`kubectl k0smotron kubeconfig ${clusterName} --admin\``,
-      );
-    }
-    if (status === 404) {
-      throw new CliError(
-        provided
-          ? `the CA Secret "${secretName}" named in spec.certificateRefs of cluster "${clusterName}" does not exist in namespace "${namespace}"`
-          : `the CA of cluster "${clusterName}" is not ready yet (Secret ${secretName} does not exist)`,
-        provided ? 'create it with keys tls.crt and tls.key' : `the operator creates it first; follow with \`kubectl k0smotron status ${clusterName}\``,
       );
     }
     throw toCliError(
@@ -81,8 +73,17 @@ async function readCa(s: Session, cluster: Cluster): Promise<{ cert: string; key
       { server: s.kube.server, requestTimeoutMs: s.kube.requestTimeoutMs },
     );
   }
+  if (!secret) {
+    throw new CliError(
+      provided
+        ? `the CA Secret "${secretName}" named in spec.certificateRefs of cluster "${clusterName}" does not exist in namespace "${namespace}"`
+        : `the CA of cluster "${clusterName}" is not ready yet (Secret ${secretName} does not exist)`,
+      provided ? 'create it with keys tls.crt and tls.key' : `the operator creates it first; follow with \`kubectl k0smotron status ${clusterName}\``,
+    );
+  }
+  const { data } = secret;
   const decode = (key: string) => {
-    const b64 = secret.data?.[key];
+    const b64 = data?.[key];
     return b64 ? Buffer.from(b64, 'base64').toString('utf8') : '';
   };
   const cert = decode('tls.crt');
@@ -104,9 +105,7 @@ async function readCa(s: Session, cluster: Cluster): Promise<{ cert: string; key
  */
 async function currentUser(s: Session): Promise<{ name: string; verified: boolean }> {
   try {
-    const review = await s.kc
-      .makeApiClient(AuthenticationV1Api)
-      .createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } });
+    const review = await s.objects.create('SelfSubjectReview', undefined, {}, { fieldManager: FIELD_MANAGER });
     const name = review.status?.userInfo?.username;
     if (name) return { name, verified: true };
   } catch {
@@ -136,7 +135,7 @@ function lifetimeMs(args: KubeconfigArgs): number {
 
 async function signForCurrentUser(s: Session, name: string, lifetime: number): Promise<string> {
   const cluster = await requireCluster(s, name);
-  const server = (await resolveClusterEndpoint(s.kc, cluster))?.url;
+  const server = (await resolveClusterEndpoint(s.objects, cluster))?.url;
   if (!server) {
     const upstream = statusWriter(cluster) === 'upstream';
     throw new CliError(

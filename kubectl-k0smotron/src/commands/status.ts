@@ -1,7 +1,6 @@
 // `status`: gathers the Cluster and what the operator made for it, each piece on its own so a
 // missing permission or object becomes a listed problem instead of an abort.
 import { X509Certificate } from 'node:crypto';
-import { AppsV1Api, CoreV1Api, type V1Pod, type V1Service, type V1StatefulSet } from '@kubernetes/client-node';
 import {
   ANNOTATION_PAUSED,
   clusterObjectNames,
@@ -45,8 +44,6 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
   const cluster = await requireCluster(s, name);
   const spec = normalizeClusterSpec(cluster.spec);
   const names = clusterObjectNames(name);
-  const core = s.kc.makeApiClient(CoreV1Api);
-  const apps = s.kc.makeApiClient(AppsV1Api);
   // Reads that failed (other than "not found"), in the order they were started, so the list
   // does not depend on which answer came first. Each names the verb and resource (for RBAC).
   const readProblems: { slot: number; text: string }[] = [];
@@ -70,18 +67,16 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
   const svcName = clusterServiceName(name, spec.service.type);
   const selector = cluster.status?.selector || formatLabelSelector(controlPlaneSelectorLabels(name));
   const [sts, etcdSts, svc, pods, kubeconfigSecret, events, jtrs, workers] = await Promise.all([
-    attempt<V1StatefulSet>(get('statefulsets.apps', names.statefulSet), () => apps.readNamespacedStatefulSet({ namespace, name: names.statefulSet })),
+    attempt(get('statefulsets.apps', names.statefulSet), () => s.objects.get('StatefulSet', namespace, names.statefulSet)),
     spec.storage.type === 'etcd'
-      ? attempt<V1StatefulSet>(get('statefulsets.apps', names.etcdStatefulSet), () =>
-          apps.readNamespacedStatefulSet({ namespace, name: names.etcdStatefulSet }),
-        )
+      ? attempt(get('statefulsets.apps', names.etcdStatefulSet), () => s.objects.get('StatefulSet', namespace, names.etcdStatefulSet))
       : Promise.resolve(undefined),
-    attempt<V1Service>(get('services', svcName), () => core.readNamespacedService({ namespace, name: svcName })),
-    attempt<V1Pod[]>(list('pods'), async () => (await core.listNamespacedPod({ namespace, labelSelector: selector })).items),
+    attempt(get('services', svcName), () => s.objects.get('Service', namespace, svcName)),
+    attempt(list('pods'), () => s.objects.list('Pod', { namespace, labelSelector: selector })),
     attempt(list('secrets'), async () => {
       // Only existence matters here; the data is never printed.
-      const found = await core.listNamespacedSecret({ namespace, fieldSelector: `metadata.name=${names.kubeconfigSecret}` });
-      return found.items.length > 0 ? names.kubeconfigSecret : undefined;
+      const found = await s.objects.list('Secret', { namespace, fieldSelector: `metadata.name=${names.kubeconfigSecret}` });
+      return found.length > 0 ? names.kubeconfigSecret : undefined;
     }),
     attempt(list('events'), () => s.client.listEvents(namespace, name, 'Cluster')),
     attempt(list(JOIN_TOKEN_REQUESTS), () => s.client.listJoinTokenRequests(namespace)),
@@ -92,7 +87,7 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
   const certProblems: string[] = [];
   await Promise.all(
     expectedCertificates(cluster).map(async ({ purpose, secretName }) => {
-      const secret = await attempt(get('secrets', secretName), () => core.readNamespacedSecret({ namespace, name: secretName }));
+      const secret = await attempt(get('secrets', secretName), () => s.objects.get('Secret', namespace, secretName));
       if (secret) certificates.push(certificateInfo(purpose, secretName, secret.data?.['tls.crt']));
       // Already listed among the failed reads: do not call it missing.
       else if (unreadable.has(`secrets/${secretName}`))
@@ -183,7 +178,7 @@ export async function gatherStatus(s: Session, name: string): Promise<StatusRepo
         phase: p.metadata?.deletionTimestamp ? 'Terminating' : (p.status?.phase ?? 'Unknown'),
         node: p.spec?.nodeName,
         restarts: (p.status?.containerStatuses ?? []).reduce((n, c) => n + (c.restartCount ?? 0), 0),
-        createdAt: p.metadata?.creationTimestamp ? new Date(p.metadata.creationTimestamp as unknown as string).toISOString() : undefined,
+        createdAt: p.metadata?.creationTimestamp ? new Date(p.metadata.creationTimestamp).toISOString() : undefined,
       }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     workers,

@@ -2,8 +2,8 @@
 // with the Cluster's stored kubeconfig, and only read. When that is not possible (no permission
 // to read the kubeconfig Secret, the endpoint unreachable from here, the control plane asleep),
 // the operator's last count in status.workers is shown instead, with the reason.
-import * as https from 'node:https';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ApiError, KubeApi, builtinPath } from '@k0smotron/api/kube';
 import { clusterObjectNames, conditionStatus, type Cluster } from '@k0smotron/api';
 import type { Session } from '../session';
 
@@ -59,44 +59,19 @@ function fromStatus(cluster: Cluster, note: string): WorkersInfo {
   return w ? { source: 'status', total: w.total, ready: w.ready, note } : { source: 'none', note };
 }
 
-function getJson<T>(url: string, tls: { ca?: string; cert?: string; key?: string; token?: string }, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const req = https.get(
-      url,
-      {
-        ca: tls.ca,
-        cert: tls.cert,
-        key: tls.key,
-        agent: false,
-        timeout: timeoutMs,
-        headers: { accept: 'application/json', ...(tls.token ? { authorization: `Bearer ${tls.token}` } : {}) },
-      },
-      res => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', c => (body += c));
-        res.on('end', () => {
-          if (res.statusCode !== 200) {
-            let message = body.slice(0, 200);
-            try {
-              message = String((JSON.parse(body) as { message?: string }).message ?? message);
-            } catch {
-              // not a Status object: keep the text
-            }
-            reject(new Error(`HTTP ${res.statusCode}: ${message}`));
-            return;
-          }
-          try {
-            resolve(JSON.parse(body) as T);
-          } catch (err) {
-            reject(err as Error);
-          }
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-    req.on('error', reject);
-  });
+/** Why listing the child's Nodes failed, worded as before: `HTTP 403: …`, or the network error. */
+export function childListFailure(err: unknown): string {
+  if (err instanceof ApiError) {
+    if (err.status > 0) {
+      const body = err.body as { message?: unknown } | string | undefined;
+      const message = typeof body === 'string' ? body.slice(0, 200) : typeof body?.message === 'string' ? body.message : '';
+      return `HTTP ${err.status}: ${message}`;
+    }
+    // No answer: the network error itself (refused, TLS, "no answer within 5 s").
+    const cause = err.cause;
+    if (cause instanceof Error) return cause.message;
+  }
+  return err instanceof Error ? err.message : String(err);
 }
 
 const b64 = (s: string | undefined) => (s ? Buffer.from(s, 'base64').toString('utf8') : undefined);
@@ -108,11 +83,11 @@ export async function readWorkers(s: Session, cluster: Cluster, timeoutMs = 5_00
   if (cluster.spec?.replicas === 0) return fromStatus(cluster, 'the control plane is asleep');
   let text: string | undefined;
   try {
-    const secret = await s.kc.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace, name: clusterObjectNames(name).kubeconfigSecret });
+    const secret = await s.objects.get('Secret', namespace, clusterObjectNames(name).kubeconfigSecret);
+    if (!secret) return fromStatus(cluster, `there is no Secret ${clusterObjectNames(name).kubeconfigSecret}, the kubeconfig to list its nodes`);
     text = b64(secret.data?.value);
   } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    const why = code === 403 ? 'you may not read' : code === 404 ? 'there is no' : 'cannot read';
+    const why = (err as { status?: unknown }).status === 403 ? 'you may not read' : 'cannot read';
     return fromStatus(cluster, `${why} Secret ${clusterObjectNames(name).kubeconfigSecret}, the kubeconfig to list its nodes`);
   }
   if (!text) return fromStatus(cluster, `Secret ${clusterObjectNames(name).kubeconfigSecret} has no kubeconfig yet`);
@@ -123,17 +98,17 @@ export async function readWorkers(s: Session, cluster: Cluster, timeoutMs = 5_00
     return fromStatus(cluster, `the stored kubeconfig is unreadable: ${(err as Error).message}`);
   }
   const server = kc.getCurrentCluster()?.server;
-  const user = kc.getCurrentUser();
   if (!server) return fromStatus(cluster, 'the stored kubeconfig names no server');
+  // The control plane is another API server: a request layer of its own, logged at -v=6 like
+  // every request of the run, and closed once it has answered.
+  const child = new KubeApi(kc, undefined, { requestTimeoutMs: timeoutMs, onSend: (method, url) => s.log(6, `${method} ${url}`) });
   try {
-    const list = await getJson<NodeList>(
-      `${server.replace(/\/$/, '')}/api/v1/nodes`,
-      { ca: b64(kc.getCurrentCluster()?.caData), cert: b64(user?.certData), key: b64(user?.keyData), token: user?.token },
-      timeoutMs,
-    );
+    const list = await child.request<NodeList>('list', 'nodes', 'GET', builtinPath('Node'));
     const nodes = workerNodes(list);
     return { source: 'child', total: nodes.length, ready: nodes.filter(n => n.ready === 'True').length, nodes };
   } catch (err) {
-    return fromStatus(cluster, `cannot list nodes at ${server}: ${(err as Error).message}`);
+    return fromStatus(cluster, `cannot list nodes at ${server}: ${childListFailure(err)}`);
+  } finally {
+    child.close();
   }
 }
