@@ -17,7 +17,7 @@ import { checkOwnerClaim } from './service/ownerClaim';
 // a process) with the operations modules need, done the way the REST API does them.
 
 function viewOf(mc: ManagementCluster): SharedManagementCluster {
-  const inspector = new ClusterInspector(mc.kubeConfig);
+  const inspector = new ClusterInspector(mc.objects);
   return {
     name: mc.name,
     namespaces: mc.namespaces,

@@ -8,6 +8,7 @@ import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1Service } from '@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { NODE_PORT_RANGE, chooseNodePorts, clusterObjectNames, nodePortsInUse, type Cluster } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
+import { KubeApi, KubeObjects } from '@k0smotron/api/kube';
 import type { CreateClusterResponse } from '@k0smotron/plugin-k0smotron-common';
 import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import k0smotronPlugin from '.';
@@ -122,6 +123,17 @@ it('keeps the ports the user gave, and leaves ClusterIP Clusters alone', async (
   expect((await client.getCluster(ns, 'np-cip'))?.spec?.service).toEqual({ type: 'ClusterIP', apiPort: 30443, konnectivityPort: 30132 });
 });
 
+/** What withFreeNodePorts reads through, sharing one request layer as a management cluster does. */
+const opened: KubeApi[] = [];
+function managementClusterOf(kc: KubeConfig, namespaces: string[]) {
+  const kubeApi = new KubeApi(kc);
+  opened.push(kubeApi);
+  return { objects: new KubeObjects(kubeApi), client: new K0smotronClient(kc, { kubeApi }), namespaces };
+}
+afterAll(() => {
+  for (const api of opened) api.close();
+});
+
 /** The admin's connection, acting as a ServiceAccount (impersonation): that account's RBAC decides. */
 function impersonating(serviceAccount: string): KubeConfig {
   const cluster = kubeConfig.getCurrentCluster()!;
@@ -165,7 +177,7 @@ it('with Services listable only in the served namespaces, chooses from what it s
     },
   });
   const namespacedKc = impersonating('namespaced');
-  const mc = { kubeConfig: namespacedKc, client: new K0smotronClient(namespacedKc), namespaces: [ns] };
+  const mc = managementClusterOf(namespacedKc, [ns]);
   const held = nodePortsInUse((await core.listNamespacedService({ namespace: ns })).items);
   const { cluster, nodePorts } = await eventually(
     'the Role to take effect',
@@ -181,7 +193,7 @@ it('with Services listable only in the served namespaces, chooses from what it s
 
   // An account that may list nothing: the spec is left alone and the notice says why.
   const noneKc = impersonating('nobody');
-  const denied = await withFreeNodePorts({ kubeConfig: noneKc, client: new K0smotronClient(noneKc), namespaces: [ns] }, nodePortCluster('np-nobody'));
+  const denied = await withFreeNodePorts(managementClusterOf(noneKc, [ns]), nodePortCluster('np-nobody'));
   expect(denied.cluster.spec).toEqual({ service: { type: 'NodePort' } });
   expect(denied.nodePorts).toMatchObject({ chosen: false, apiPort: 30443, konnectivityPort: 30132 });
   expect(denied.nodePorts!.message).toMatch(

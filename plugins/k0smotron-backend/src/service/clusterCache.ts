@@ -27,18 +27,22 @@ const RETRY_BACKOFF = { baseMs: 1_000, maxMs: 30_000, jitter: 0 };
  */
 export class ClusterCache {
   private readonly api: KubeApi;
+  /** Whether stop() closes `api`: not when the caller shares its own with other readers. */
+  private readonly ownsApi: boolean;
   private readonly cache: InformerCache;
   private readonly listeners = new Set<ClusterChangeListener>();
   private changes = 0;
 
   constructor(
-    kubeConfig: KubeConfig,
+    /** The management cluster's request layer (its owner closes it), or a KubeConfig to make one of its own. */
+    from: KubeConfig | KubeApi,
     namespaces: string[] | undefined,
     private readonly logger: LoggerService,
     /** Namespaces never served (the tenant policy's deniedNamespaces): left out of every answer. */
     excludedNamespaces: readonly string[] = [],
   ) {
-    this.api = new KubeApi(kubeConfig);
+    this.ownsApi = !(from instanceof KubeApi);
+    this.api = from instanceof KubeApi ? from : new KubeApi(from);
     this.cache = new InformerCache({ api: this.api, namespaces, excludeNamespaces: excludedNamespaces, backoff: RETRY_BACKOFF });
     this.cache.addKinds([CLUSTER_GVK]);
     this.cache.on(CLUSTER_GVK, (type, obj) => this.emit({ type, cluster: obj as CachedCluster }));
@@ -103,10 +107,13 @@ export class ClusterCache {
     return () => this.listeners.delete(listener);
   }
 
-  /** Ends every watch and retry and closes the connections; nothing outlives the returned promise. */
+  /**
+   * Ends every watch and retry and closes the connections of a request layer of its own (a shared
+   * one is closed by its owner); nothing outlives the returned promise.
+   */
   async stop(): Promise<void> {
     await this.cache.stop();
-    this.api.close();
+    if (this.ownsApi) this.api.close();
   }
 }
 

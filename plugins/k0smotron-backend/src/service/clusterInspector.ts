@@ -1,29 +1,17 @@
 import { X509Certificate } from 'node:crypto';
-import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
+import type { V1Secret } from '@kubernetes/client-node';
 import { clusterCaSecretName, clusterObjectNames, clusterServiceName, expectedCertificates, type Cluster, type ServiceType } from '@k0smotron/api';
+import type { KubeObjects, Wire } from '@k0smotron/api/kube';
 import type { CertificateSummary, OwnedObjectSummary } from '@k0smotron/plugin-k0smotron-common';
 import { storageTypeOf } from './summaries';
 
 // Live reads behind the details page: the generated objects by their known names, and the
 // expiry of each certificate. Secret bodies are read only to parse `tls.crt`; no key, token or
-// kubeconfig is returned.
-
-function notFound(err: unknown): boolean {
-  const e = err as { code?: number; statusCode?: number };
-  return e?.code === 404 || e?.statusCode === 404;
-}
-
-async function maybe<T>(fn: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (notFound(err)) return undefined;
-    throw err;
-  }
-}
+// kubeconfig is returned. An object that is not there (404) is "not created yet"; any other
+// failed read is the request layer's ApiError, for the route to map.
 
 /** The certificate in a Secret's `tls.crt`, if any (pure). */
-export function certificateOf(secret: V1Secret | undefined, purpose: string): CertificateSummary | undefined {
+export function certificateOf(secret: Wire<V1Secret> | undefined, purpose: string): CertificateSummary | undefined {
   const pem = secret?.data?.['tls.crt'];
   if (!secret?.metadata?.name || !pem) return undefined;
   try {
@@ -36,13 +24,8 @@ export function certificateOf(secret: V1Secret | undefined, purpose: string): Ce
 }
 
 export class ClusterInspector {
-  private readonly core: CoreV1Api;
-  private readonly apps: AppsV1Api;
-
-  constructor(kubeConfig: KubeConfig) {
-    this.core = kubeConfig.makeApiClient(CoreV1Api);
-    this.apps = kubeConfig.makeApiClient(AppsV1Api);
-  }
+  /** `objects`: the management cluster's, so these reads share its one request layer. */
+  constructor(private readonly objects: KubeObjects) {}
 
   async ownedObjects(cluster: Cluster): Promise<OwnedObjectSummary[]> {
     const namespace = cluster.metadata.namespace ?? 'default';
@@ -52,11 +35,11 @@ export class ClusterInspector {
     const etcd = storageTypeOf(cluster) === 'etcd';
 
     const [sts, svc, cm, kubeconfig, etcdSts] = await Promise.all([
-      maybe(() => this.apps.readNamespacedStatefulSet({ namespace, name: names.statefulSet })),
-      maybe(() => this.core.readNamespacedService({ namespace, name: clusterServiceName(name, serviceType) })),
-      maybe(() => this.core.readNamespacedConfigMap({ namespace, name: names.configMap })),
-      maybe(() => this.core.readNamespacedSecret({ namespace, name: names.kubeconfigSecret })),
-      etcd ? maybe(() => this.apps.readNamespacedStatefulSet({ namespace, name: names.etcdStatefulSet })) : undefined,
+      this.objects.get('StatefulSet', namespace, names.statefulSet),
+      this.objects.get('Service', namespace, clusterServiceName(name, serviceType)),
+      this.objects.get('ConfigMap', namespace, names.configMap),
+      this.objects.get('Secret', namespace, names.kubeconfigSecret),
+      etcd ? this.objects.get('StatefulSet', namespace, names.etcdStatefulSet) : undefined,
     ]);
 
     const result: OwnedObjectSummary[] = [];
@@ -98,14 +81,14 @@ export class ClusterInspector {
   async certificates(cluster: Cluster): Promise<CertificateSummary[]> {
     const namespace = cluster.metadata.namespace ?? 'default';
     const wanted = expectedCertificates(cluster).filter(c => c.purpose !== 'sa');
-    const secrets = await Promise.all(wanted.map(c => maybe(() => this.core.readNamespacedSecret({ namespace, name: c.secretName }))));
+    const secrets = await Promise.all(wanted.map(c => this.objects.get('Secret', namespace, c.secretName)));
     return wanted.map((c, i) => certificateOf(secrets[i], c.purpose)).filter((c): c is CertificateSummary => c !== undefined);
   }
 
   /** The CA certificate (PEM, base64 as stored) of a Cluster, the user's own when certificateRefs names one; never its key. */
   async caCertificateBase64(cluster: Pick<Cluster, 'metadata' | 'spec'>): Promise<string | undefined> {
     const namespace = cluster.metadata.namespace ?? 'default';
-    const secret = await maybe(() => this.core.readNamespacedSecret({ namespace, name: clusterCaSecretName(cluster) }));
+    const secret = await this.objects.get('Secret', namespace, clusterCaSecretName(cluster));
     return secret?.data?.['tls.crt'];
   }
 }

@@ -42,7 +42,8 @@ export function toHttpError(err: unknown, managementCluster: string): Error {
   const where = `management cluster '${managementCluster}'`;
   if (!(err instanceof K0smotronApiError)) {
     if (err instanceof FieldValidationError || (isError(err) && CLIENT_FACING.has(err.name))) return err as Error;
-    // A raw client error carries the response body and headers: the client gets one short line.
+    // A raw client error (the request layer's ApiError, which keeps the response body, or any
+    // other library's) is not classified: a 500 whose message is one short line, never the body.
     return new Error(`${where}: ${shortErrorMessage(err)}`);
   }
   switch (err.reason) {

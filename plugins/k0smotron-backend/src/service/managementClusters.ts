@@ -2,6 +2,7 @@ import { coreServices, createServiceFactory, createServiceRef, type LoggerServic
 import { NotFoundError } from '@backstage/errors';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { K0smotronClient } from '@k0smotron/api/client';
+import { KubeApi, KubeObjects } from '@k0smotron/api/kube';
 import type { Cluster } from '@k0smotron/api';
 import { CLUSTER_OWNER_KEY } from '@k0smotron/plugin-k0smotron-common';
 import { readK0smotronConfig, type K0smotronBackendConfig } from '../config/managementClusterConfig';
@@ -17,6 +18,14 @@ export interface ManagementCluster {
   /** undefined = all namespaces except the policy's deniedNamespaces. */
   namespaces?: string[];
   kubeConfig: KubeConfig;
+  /**
+   * The one request layer of this management cluster: the Cluster cache, the client and every
+   * live read (details page, CA, NodePorts) send through it, so they share its connections and
+   * timeout. Closed by the service's stop().
+   */
+  kubeApi: KubeApi;
+  /** Typed reads of built-in objects (Secrets, Services, StatefulSets...) through `kubeApi`. */
+  objects: KubeObjects;
   client: K0smotronClient;
   cache: ClusterCache;
   /** Whether a namespace is served by this management cluster. */
@@ -67,13 +76,16 @@ export function createManagementClusters(rootConfig: RootConfigService, logger: 
   const config = readK0smotronConfig(rootConfig);
   const clusters = config.managementClusters.map((mc): ManagementCluster => {
     const kubeConfig = kubeConfigFor(mc.name, mc.access);
+    const kubeApi = new KubeApi(kubeConfig);
     const denied = config.policy.deniedNamespaces;
-    const cache = new ClusterCache(kubeConfig, mc.namespaces, logger.child({ managementCluster: mc.name }), denied);
+    const cache = new ClusterCache(kubeApi, mc.namespaces, logger.child({ managementCluster: mc.name }), denied);
     return {
       name: mc.name,
       namespaces: mc.namespaces,
       kubeConfig,
-      client: new K0smotronClient(kubeConfig, { fieldManager: BACKSTAGE_FIELD_MANAGER }),
+      kubeApi,
+      objects: new KubeObjects(kubeApi),
+      client: new K0smotronClient(kubeConfig, { fieldManager: BACKSTAGE_FIELD_MANAGER, kubeApi }),
       cache,
       servesNamespace: ns => (!mc.namespaces || mc.namespaces.includes(ns)) && !denied.includes(ns),
       ownerOf: cluster => clusterOwner(cluster, mc.namespaceOwners, config.ownership),
@@ -98,6 +110,8 @@ export function createManagementClusters(rootConfig: RootConfigService, logger: 
     },
     async stop() {
       await Promise.all(clusters.map(c => c.cache.stop()));
+      // Last, so no watch or retry of a cache outlives its connections.
+      for (const c of clusters) c.kubeApi.close();
     },
   };
 }

@@ -3,7 +3,6 @@
 // second one would be refused (the operator reports NodePortConflict). The REST create and the
 // scaffolder action pick a free pair, as `kubectl k0smotron create` does, and say which. The choice
 // is @k0smotron/api's chooseNodePorts; this file only gathers the ports in use.
-import { CoreV1Api } from '@kubernetes/client-node';
 import {
   DEFAULT_API_PORT,
   DEFAULT_KONNECTIVITY_PORT,
@@ -50,17 +49,13 @@ interface Seen {
  * Cluster's, which also covers Clusters whose Service the operator has not made yet. Undefined
  * `namespaces` with problems: nothing could be read.
  */
-async function portsInUse(mc: Pick<ManagementCluster, 'kubeConfig' | 'client' | 'namespaces'>, namespace: string): Promise<Seen> {
-  const core = mc.kubeConfig.makeApiClient(CoreV1Api);
-  // client-node's errors say only "HTTP-Code: 403"; the classified error quotes the API server.
+async function portsInUse(mc: Pick<ManagementCluster, 'objects' | 'client' | 'namespaces'>, namespace: string): Promise<Seen> {
+  // Classified, so a refusal reads "forbidden: cannot list services in namespace …" with the API
+  // server's words rather than the request's method and path.
   const listServices = (ns?: string) =>
-    (ns ? core.listNamespacedService({ namespace: ns }) : core.listServiceForAllNamespaces()).then(
-      list => list.items,
-      err => {
-        const server = mc.kubeConfig.getCurrentCluster()?.server ?? '';
-        throw toK0smotronApiError(err, { verb: 'list', resource: 'services', namespace: ns, server, custom: false });
-      },
-    );
+    mc.objects.list('Service', { namespace: ns }).catch((err: unknown) => {
+      throw toK0smotronApiError(err, { verb: 'list', resource: 'services', namespace: ns, server: mc.objects.api.serverUrl, custom: false });
+    });
   try {
     const services = await listServices();
     const clusters = await mc.client.listClusters();
@@ -91,7 +86,7 @@ async function portsInUse(mc: Pick<ManagementCluster, 'kubeConfig' | 'client' | 
  * the operator still reports a clash (NodePortConflict).
  */
 export async function withFreeNodePorts(
-  mc: Pick<ManagementCluster, 'kubeConfig' | 'client' | 'namespaces'>,
+  mc: Pick<ManagementCluster, 'objects' | 'client' | 'namespaces'>,
   cluster: Cluster,
 ): Promise<{ cluster: Cluster; nodePorts?: NodePortChoiceNotice }> {
   if (!needsNodePortChoice(cluster)) return { cluster };

@@ -99,7 +99,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   const inspectors = new Map<string, ClusterInspector>();
   const inspectorOf = (mc: ManagementCluster) => {
     let i = inspectors.get(mc.name);
-    if (!i) inspectors.set(mc.name, (i = new ClusterInspector(mc.kubeConfig)));
+    if (!i) inspectors.set(mc.name, (i = new ClusterInspector(mc.objects)));
     return i;
   };
 
@@ -306,7 +306,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const { mc, cluster, credentials } = await authorizedTarget(req, k0smotronClusterReadPermission);
     try {
       const body = await readClusterWorkers({
-        kubeConfig: mc.kubeConfig,
+        objects: mc.objects,
         managementCluster: mc.name,
         cluster,
         user: credentials.principal.userEntityRef,
@@ -486,7 +486,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     try {
       const cluster = await liveCluster(mc, namespace, name);
       const kubeconfig = await issueUserKubeconfig({
-        kubeConfig: mc.kubeConfig,
+        objects: mc.objects,
         managementCluster: mc.name,
         cluster,
         user: credentials.principal.userEntityRef,

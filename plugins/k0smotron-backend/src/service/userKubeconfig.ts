@@ -5,9 +5,9 @@
 // never handed out: it is one shared identity, valid for days, that nothing can revoke.
 import type { Config } from '@backstage/config';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { clusterCaSecretName, DurationError, parseGoDuration, statusWriter, type Cluster } from '@k0smotron/api';
 import { resolveClusterEndpoint } from '@k0smotron/api/client';
+import { ApiError, type KubeObjects } from '@k0smotron/api/kube';
 import { DEFAULT_USER_KUBECONFIG_LIFETIME_MS, checkUserKubeconfigLifetime, signUserKubeconfig, type UserKubeconfig } from '@k0smotron/operator/pki';
 
 export const KUBECONFIG_LIFETIME_KEY = 'k0smotron.kubeconfigAccess.certificateLifetime';
@@ -26,14 +26,10 @@ export function readKubeconfigLifetimeMs(root: Config): number {
   }
 }
 
-function statusOf(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | undefined)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
 /** Reads the Cluster's CA with Backstage's service account and signs a kubeconfig for `user`. */
 export async function issueUserKubeconfig(opts: {
-  kubeConfig: KubeConfig;
+  /** The management cluster's typed reads, on its one request layer. */
+  objects: KubeObjects;
   managementCluster: string;
   cluster: Cluster;
   /** The Backstage user entity ref, used as the certificate's common name. */
@@ -44,7 +40,7 @@ export async function issueUserKubeconfig(opts: {
   const { cluster } = opts;
   const namespace = cluster.metadata.namespace ?? '';
   const name = cluster.metadata.name ?? '';
-  const server = (await resolveClusterEndpoint(opts.kubeConfig, cluster))?.url;
+  const server = (await resolveClusterEndpoint(opts.objects, cluster))?.url;
   if (!server) {
     throw new NotFoundError(
       statusWriter(cluster) === 'upstream'
@@ -53,18 +49,15 @@ export async function issueUserKubeconfig(opts: {
     );
   }
   const secretName = clusterCaSecretName(cluster);
-  let secret: V1Secret;
-  try {
-    secret = await opts.kubeConfig.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace, name: secretName });
-  } catch (err) {
-    if (statusOf(err) === 404) throw new NotFoundError(`the CA of ${namespace}/${name} (Secret ${secretName}) does not exist yet`);
-    if (statusOf(err) === 403) {
+  const secret = await opts.objects.get('Secret', namespace, secretName).catch((err: unknown) => {
+    if (err instanceof ApiError && err.status === 403) {
       throw new NotAllowedError(
         `management cluster '${opts.managementCluster}' refused Backstage's service account reading Secret ${namespace}/${secretName} (the Cluster's CA); grant it get on secrets`,
       );
     }
     throw err;
-  }
+  });
+  if (!secret) throw new NotFoundError(`the CA of ${namespace}/${name} (Secret ${secretName}) does not exist yet`);
   const decode = (key: string) => Buffer.from(secret.data?.[key] ?? '', 'base64').toString('utf8');
   const ca = { cert: decode('tls.crt'), key: decode('tls.key') };
   if (!ca.cert || !ca.key) throw new NotFoundError(`the CA Secret ${namespace}/${secretName} lacks tls.crt or tls.key`);

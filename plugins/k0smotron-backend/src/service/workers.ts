@@ -6,6 +6,7 @@ import * as https from 'node:https';
 import { ServiceUnavailableError } from '@backstage/errors';
 import { KubeConfig } from '@kubernetes/client-node';
 import { conditionStatus, type Cluster } from '@k0smotron/api';
+import type { KubeObjects } from '@k0smotron/api/kube';
 import type { ClusterWorkersResponse, WorkerNode } from '@k0smotron/plugin-k0smotron-common';
 import { issueUserKubeconfig } from './userKubeconfig';
 
@@ -70,7 +71,8 @@ const b64 = (s: string | undefined) => (s ? Buffer.from(s, 'base64').toString('u
 
 /** Lists the Cluster's Nodes from its control plane; a control plane that does not answer is a 503 with one short line. */
 export async function readClusterWorkers(opts: {
-  kubeConfig: KubeConfig;
+  /** The management cluster's typed reads (the Cluster's CA is read through them). */
+  objects: KubeObjects;
   managementCluster: string;
   cluster: Cluster;
   user: string;
