@@ -25,6 +25,7 @@ export type { K0smotronApiErrorReason, K0smotronApiErrorCause, RequestContext } 
 // Every type of the root entry, so a consumer of `@k0smotron/api/client` can name what this
 // entry's functions take and return without a second import.
 export type * from '../index';
+export type * from '../kube/index';
 export { installCrds, type InstallCrdsOptions } from './install';
 export { resolveClusterEndpoint } from './endpoint';
 export {

@@ -38,14 +38,17 @@ export interface WriteObjectOptions {
   dryRun?: boolean;
 }
 
-type Guard = Pick<RequestOptions, 'signal' | 'timeoutMs'>;
-
 /** Reads and writes built-in objects (and server-side applies any object) through a KubeApi. */
 export class KubeObjects {
   constructor(readonly api: KubeApi) {}
 
   /** The object, or undefined when it does not exist; any other failure is the request's ApiError. */
-  async get<K extends BuiltinKind>(kind: K, namespace: string | undefined, name: string, guard: Guard = {}): Promise<Wire<BuiltinKinds[K]> | undefined> {
+  async get<K extends BuiltinKind>(
+    kind: K,
+    namespace: string | undefined,
+    name: string,
+    guard: Pick<RequestOptions, 'signal' | 'timeoutMs'> = {},
+  ): Promise<Wire<BuiltinKinds[K]> | undefined> {
     try {
       return await this.api.request<Wire<BuiltinKinds[K]>>('get', resourceName(kind), 'GET', builtinPath(kind, namespace, name), guard);
     } catch (err) {
@@ -54,7 +57,11 @@ export class KubeObjects {
     }
   }
 
-  async list<K extends BuiltinKind>(kind: K, opts: ListObjectsOptions = {}, guard: Guard = {}): Promise<Array<Wire<BuiltinKinds[K]>>> {
+  async list<K extends BuiltinKind>(
+    kind: K,
+    opts: ListObjectsOptions = {},
+    guard: Pick<RequestOptions, 'signal' | 'timeoutMs'> = {},
+  ): Promise<Array<Wire<BuiltinKinds[K]>>> {
     const list = await this.api.request<{ items?: Array<Wire<BuiltinKinds[K]>> }>('list', resourceName(kind), 'GET', builtinPath(kind, opts.namespace), {
       ...guard,
       query: { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector },
