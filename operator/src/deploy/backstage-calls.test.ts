@@ -1,6 +1,6 @@
 // Keeps BACKSTAGE_API_PERMISSIONS in step with the Backstage plugins' code: every Kubernetes call
-// in their sources (K0smotronClient methods, KubeObjects reads, client-node API methods, informers) is mapped to the
-// verb and resource it needs, and each must be granted. A call this test cannot map fails it, so
+// in their sources (K0smotronClient methods, KubeObjects calls, client-node API methods,
+// informers) is mapped to the verb and resource it needs, and each must be granted. A call this test cannot map fails it, so
 // a new kind of request cannot slip past the RBAC unnoticed.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -92,11 +92,8 @@ function callsOf(file: string, methods: Map<string, Need>): Array<{ where: strin
     const group = r?.apiVersion.includes('/') ? r.apiVersion.split('/')[0]! : '';
     out.push({ where: where(`${verb} ${kind}`), need: r ? { verb: verb!, group, resource: r.plural } : undefined });
   }
-  for (const m of text.matchAll(/\.apply\(\s*\{/g)) {
-    // KubeObjects.apply takes any object: its kind cannot be read here, so it must be mapped first.
-    out.push({ where: where('apply') });
-    void m;
-  }
+  // KubeObjects.apply takes any object: its kind cannot be read here, so it must be mapped first.
+  for (const _apply of text.matchAll(/\.apply\(\s*\{/g)) out.push({ where: where('apply') });
   for (const m of text.matchAll(/makeInformer(?:<[^>]*>)?\(/g)) {
     // client-node's informer: list + watch of a path this scan cannot map; no plugin may use one.
     for (const verb of ['list', 'watch']) out.push({ where: where(`makeInformer (${verb})`) });
