@@ -101,7 +101,7 @@ describe('KubeClient', () => {
       seen.push(`${req.method} ${req.url}`);
       res.writeHead(200, { 'Content-Type': 'application/json' });
       // Discovery is shared by every client of the KubeApi and is a read, so it is not fenced.
-      res.end(req.url === '/api/v1' ? JSON.stringify({ resources: [{ name: 'configmaps', kind: 'ConfigMap', namespaced: true }] }) : '{}');
+      res.end(req.url === '/apis/example.com/v1' ? JSON.stringify({ resources: [{ name: 'widgets', kind: 'Widget', namespaced: true }] }) : '{}');
     });
     await new Promise<void>(r => server.listen(0, '127.0.0.1', r));
     const kc = new KubeConfig();
@@ -116,19 +116,21 @@ describe('KubeClient', () => {
       const ac = new AbortController();
       ac.abort(new Error('leader election lost'));
       const client = new KubeClient(realApi).fenced({ signal: ac.signal });
-      const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'n', name: 'c' };
+      // A kind the request layer finds by discovery (a built-in one would need no request at all).
+      const ref = { apiVersion: 'example.com/v1', kind: 'Widget', namespace: 'n', name: 'c' };
+      const widget = { ...desired, apiVersion: ref.apiVersion, kind: ref.kind };
       const attempts: Array<[string, () => Promise<unknown>]> = [
         ['get', () => client.get(ref)],
-        ['apply', () => client.apply(desired)],
-        ['apply status', () => client.apply(desired, { subresource: 'status' })],
-        ['applyIfChanged', () => client.applyIfChanged(desired, undefined)],
+        ['apply', () => client.apply(widget)],
+        ['apply status', () => client.apply(widget, { subresource: 'status' })],
+        ['applyIfChanged', () => client.applyIfChanged(widget, undefined)],
         ['mergePatch', () => client.mergePatch(ref, { data: null })],
         ['delete', () => client.delete(ref)],
       ];
       for (const [what, attempt] of attempts) {
         await expect(attempt().then(() => `${what} succeeded`)).rejects.toMatchObject({ reason: 'Aborted' });
       }
-      expect(seen).toEqual(['GET /api/v1']);
+      expect(seen).toEqual(['GET /apis/example.com/v1']);
     } finally {
       realApi.close();
       server.closeAllConnections();
