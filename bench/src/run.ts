@@ -17,9 +17,9 @@ import { API_VERSION, CLUSTER_KIND, type Cluster } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { KubeApi, KubeClient } from '@k0smotron/operator';
 import { generatePki, pkiSemaphore, requiredPurposes, signAdminKubeconfig } from '@k0smotron/operator/pki';
-import { createTestNamespace, startTestCluster, type TestCluster } from '@k0smotron/testenv';
+import { freePort, createTestNamespace, startTestCluster, type TestCluster } from '@k0smotron/testenv';
 import { ChildTracker, expectedChildren, mapLimit, percentile } from './lib/children';
-import { ARTIFACTS, buildOperatorBundle, freePort, sleep, startOperatorProcess, type MetricsSample, type OperatorProcess } from './lib/operator-process';
+import { ARTIFACTS, buildOperatorBundle, sleep, startOperatorProcess, type MetricsSample, type OperatorProcess } from './lib/operator-process';
 
 const USAGE = `npm run bench [-- --clusters N] [--kubeconfig PATH] [--only pki,latency,bulk,cli] [--idle-window SECONDS] [--resync-period SECONDS]`;
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { K0smotronClient } from '@k0smotron/api/client';
-import { createTestNamespace, eventually, sharedTestCluster } from '@k0smotron/testenv';
+import { freePort, createTestNamespace, eventually, sharedTestCluster } from '@k0smotron/testenv';
 import { buildOperatorBundle } from '../scripts/build';
 import { startPartitionProxy } from './engine/testing/partitionProxy';
 
@@ -43,14 +43,6 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Run {
   child.stderr.setEncoding('utf8').on('data', d => (output += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve => child.on('exit', (code, signal) => resolve({ code, signal })));
   return { output: () => output, exited, kill: s => child.kill(s) };
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>(res => srv.listen(0, '127.0.0.1', res));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise(res => srv.close(res));
-  return port;
 }
 
 it('exits 2 with the message and the usage on a flag it does not know or a bad value', async () => {

@@ -29,5 +29,6 @@ export {
   type WorkerJoinToken,
   type JoinStage,
 } from './worker';
+export { freePort, freePorts } from './ports';
 export { eventually, poller, type Poll, type PollCheck, type PollOptions } from './eventually';
 export { launchHeadlessChromium, CHROMIUM_PATH } from './browser';

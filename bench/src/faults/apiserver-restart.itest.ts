@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { API_VERSION, CLUSTER_KIND, clusterObjectNames } from '@k0smotron/api';
 import { K0smotronApiError, K0smotronClient } from '@k0smotron/api/client';
-import { poller, startTestCluster, type TestCluster } from '@k0smotron/testenv';
+import { freePort, poller, startTestCluster, type TestCluster } from '@k0smotron/testenv';
 import { ChildTracker } from '../lib/children';
 import { changedPki, checkChildren, countsDelta, operatorCounts, pkiSecrets, waitQuiet } from '../lib/fault-checks';
-import { buildOperatorBundle, freePort, sleep, startOperatorProcess, type OperatorProcess } from '../lib/operator-process';
+import { buildOperatorBundle, sleep, startOperatorProcess, type OperatorProcess } from '../lib/operator-process';
 
 jest.setTimeout(120_000);
 

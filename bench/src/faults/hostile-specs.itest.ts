@@ -4,9 +4,9 @@
 // is created after all of them.
 import { CustomObjectsApi, CoreV1Api } from '@kubernetes/client-node';
 import { GROUP, JOIN_TOKEN_CONDITION, clusterObjectNames } from '@k0smotron/api';
-import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
+import { freePort, createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { ChildTracker } from '../lib/children';
-import { buildOperatorBundle, freePort, sleep, startOperatorProcess, type OperatorProcess } from '../lib/operator-process';
+import { buildOperatorBundle, sleep, startOperatorProcess, type OperatorProcess } from '../lib/operator-process';
 
 const { kubeConfig: kc, kubeconfigPath } = sharedTestCluster();
 const custom = kc.makeApiClient(CustomObjectsApi);

@@ -9,10 +9,10 @@ import { CoreV1Api, AppsV1Api, type V1Secret } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { API_VERSION, CLUSTER_KIND, clusterObjectNames } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
-import { createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
+import { freePort, createTestNamespace, sharedTestCluster } from '@k0smotron/testenv';
 import { ChildTracker, expectedChildren, mapLimit } from '../lib/children';
 import { startFaultProxy, type FaultProxy } from '../lib/fault-proxy';
-import { buildOperatorBundle, freePort, sleep, startOperatorProcess, type OperatorProcess } from '../lib/operator-process';
+import { buildOperatorBundle, sleep, startOperatorProcess, type OperatorProcess } from '../lib/operator-process';
 
 const COUNT = Number(process.env.FAULT_CLUSTERS ?? 50);
 const { kubeConfig: kc, kubeconfigPath } = sharedTestCluster();

@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { API_VERSION, CLUSTER_KIND, clusterObjectNames } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
-import { createTestNamespace, poller, sharedTestCluster } from '@k0smotron/testenv';
+import { freePort, createTestNamespace, poller, sharedTestCluster } from '@k0smotron/testenv';
 import { ChildTracker, mapLimit } from '../lib/children';
 import { startFaultProxy, type FaultProxy } from '../lib/fault-proxy';
 import { changedPki, checkChildren, countsDelta, operatorCounts, pkiSecrets, waitQuiet, type OperatorCounts } from '../lib/fault-checks';
-import { buildOperatorBundle, freePort, startOperatorProcess, type OperatorProcess } from '../lib/operator-process';
+import { buildOperatorBundle, startOperatorProcess, type OperatorProcess } from '../lib/operator-process';
 
 const COUNT = 30;
 const LEASE = 'k0smotron-leader';

@@ -205,16 +205,3 @@ function tail(file: string, lines = 15): string {
 }
 
 export const sleep = (ms: number) => new Promise<void>(r => setTimeout(r, ms));
-
-/** A free local TCP port. */
-export async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}

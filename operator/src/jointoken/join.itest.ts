@@ -5,7 +5,6 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CoreV1Api, CustomObjectsApi, type V1Secret } from '@kubernetes/client-node';
@@ -22,6 +21,7 @@ import {
   type ChildApiPki,
   type ChildApiServer,
   poller,
+  freePort,
 } from '@k0smotron/testenv';
 import { startOperator, type RunningOperator } from '../index';
 import type { Logger } from '../engine/contract';
@@ -40,14 +40,6 @@ const kmc = new K0smotronClient(kc);
 const eventually = poller({ timeoutMs: 90_000, everyMs: 500 });
 
 const cond = (obj: { status?: { conditions?: Condition[] } } | undefined, type: string) => obj?.status?.conditions?.find(c => c.type === type);
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>(r => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise(r => srv.close(r));
-  return port;
-}
 
 interface Reply {
   status: number;

@@ -15,7 +15,6 @@
 // status.endpoint, the address in every token and the operator's own address for the child
 // (`--child-api endpoint`, as outside a pod) are all the same URL, and nothing is rewritten.
 import * as https from 'node:https';
-import * as net from 'node:net';
 import { encodeJoinToken, decodeJoinToken } from './token';
 import { K0smotronClient } from '@k0smotron/api/client';
 import type { Cluster, Condition } from '@k0smotron/api';
@@ -33,6 +32,7 @@ import {
   type ChildApiServer,
   type JoinedWorker,
   poller,
+  freePort,
 } from '@k0smotron/testenv';
 import { startOperator, silentLogger, type RunningOperator } from '../index';
 import { childApiResolver } from '../childapi/resolver';
@@ -45,14 +45,6 @@ const kc = shared.kubeConfig;
 const kmc = new K0smotronClient(kc);
 
 const eventually = poller({ timeoutMs: 120_000, everyMs: 300 });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>(r => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise(r => srv.close(r));
-  return port;
-}
 
 const cond = (obj: { status?: { conditions?: Condition[] } } | undefined, type: string) => obj?.status?.conditions?.find(c => c.type === type);
 

@@ -1,18 +1,9 @@
 // ClusterCache against an API server that is not there: start() resolves (a failure is never an
 // unhandled rejection), the failure is reported, and the watch is retried with backoff.
-import * as net from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterCache } from './clusterCache';
 import { CapturingLogger } from '../testing/testBackend';
-
-/** A port nobody listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
-}
+import { freePort } from '@k0smotron/testenv';
 
 function kubeConfigFor(port: number): KubeConfig {
   const kc = new KubeConfig();
@@ -31,7 +22,7 @@ describe('ClusterCache with an unreachable management cluster', () => {
     const onRejection = (reason: unknown) => rejections.push(reason);
     process.on('unhandledRejection', onRejection);
     const logs = new CapturingLogger();
-    const cache = new ClusterCache(kubeConfigFor(await closedPort()), ['team-a'], logs);
+    const cache = new ClusterCache(kubeConfigFor(await freePort()), ['team-a'], logs);
     try {
       await expect(cache.start()).resolves.toBeUndefined();
       expect(cache.isSynced()).toBe(false);

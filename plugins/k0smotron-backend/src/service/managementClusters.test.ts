@@ -1,25 +1,16 @@
 // One request layer per management cluster: the Cluster cache, the typed client and the live
 // reads all send through the KubeApi the service made, and stop() closes it last. Against an API
 // server that is not there, so nothing here depends on a cluster.
-import * as net from 'node:net';
 import { ConfigReader } from '@backstage/config';
 import { K0smotronApiError } from '@k0smotron/api/client';
 import { ApiError } from '@k0smotron/api/kube';
 import { CapturingLogger } from '../testing/testBackend';
 import { createManagementClusters } from './managementClusters';
-
-/** A port nobody listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
-}
+import { freePort } from '@k0smotron/testenv';
 
 describe('createManagementClusters', () => {
   it('sends the client and the typed reads through the one KubeApi it closes on stop()', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const config = new ConfigReader({
       k0smotron: { managementClusters: [{ name: 'gone', url: `https://127.0.0.1:${port}`, serviceAccountToken: 'not-a-real-token', skipTLSVerify: true }] },
     });

@@ -4,20 +4,11 @@
 // spec.externalAddress 127.0.0.1 and the port the stand-in listens on. status.endpoint, the
 // address in every token and the operator's address for the child are then the same URL, so a
 // worker joins with a token exactly as issued.
-import * as net from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Cluster } from '@k0smotron/api';
 import { K0smotronClient } from '@k0smotron/api/client';
 import { childApiResolver, startOperator, silentLogger, type RunningOperator } from '@k0smotron/operator';
-import { poller, readChildApiPki, startChildApiServer, type ChildApiServer, type JoinedWorker } from '@k0smotron/testenv';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>(r => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise(r => srv.close(r));
-  return port;
-}
+import { freePort, poller, readChildApiPki, startChildApiServer, type ChildApiServer, type JoinedWorker } from '@k0smotron/testenv';
 
 const until = poller({ timeoutMs: 120_000, everyMs: 300 });
 
