@@ -53,7 +53,7 @@ describe('KubeApi', () => {
     }
   });
 
-  it('gives up a silent request after the client-wide timeout, 0 meaning none, and reports each request before it is sent', async () => {
+  it('applies the client-wide timeout unless a request sets its own; with none a slow answer arrives and an abort still cuts the request; reports each request before it is sent', async () => {
     let answer = true;
     const { url, server } = await serve((_req, res) => {
       if (!answer) return; // silent: neither headers nor a body
@@ -68,7 +68,7 @@ describe('KubeApi', () => {
       expect(sent).toEqual([`GET ${url}/api/v1/pods?labelSelector=a%3Db`]);
       // A per-request timeout still overrides the client's.
       await expect(quick.request('list', 'pods', 'GET', '/api/v1/pods', { timeoutMs: 2000 })).resolves.toEqual({});
-      // Without a timeout an answer that takes its time still arrives.
+      // With no timeout (0) an answer that takes its time arrives; only the signal ends a silent one.
       await expect(patient.request('list', 'pods', 'GET', '/api/v1/pods')).resolves.toEqual({});
       answer = false;
       const cut = new AbortController();
