@@ -16,8 +16,7 @@ describe('createManagementClusters', () => {
     });
     const svc = createManagementClusters(config, new CapturingLogger());
     const mc = svc.get('gone');
-    expect(mc.objects.api).toBe(mc.kubeApi);
-    expect(mc.kubeApi.serverUrl).toBe(`https://127.0.0.1:${port}`);
+    expect(mc.objects.api.serverUrl).toBe(`https://127.0.0.1:${port}`);
 
     // Open: the request goes out and finds nobody listening.
     await expect(mc.objects.get('Secret', 'a', 'b')).rejects.toMatchObject({ reason: 'Unreachable', code: 'ECONNREFUSED' });

@@ -19,12 +19,11 @@ export interface ManagementCluster {
   namespaces?: string[];
   kubeConfig: KubeConfig;
   /**
-   * The one request layer of this management cluster: the Cluster cache, the client and every
-   * live read (details page, CA, NodePorts) send through it, so they share its connections and
-   * timeout. Closed by the service's stop().
+   * Typed reads of built-in objects (Secrets, Services, StatefulSets...) on the one request layer
+   * of this management cluster (`objects.api`): the Cluster cache, the client and every live read
+   * (details page, CA, NodePorts) send through it, so they share its connections and timeout.
+   * Closed by the service's stop().
    */
-  kubeApi: KubeApi;
-  /** Typed reads of built-in objects (Secrets, Services, StatefulSets...) through `kubeApi`. */
   objects: KubeObjects;
   client: K0smotronClient;
   cache: ClusterCache;
@@ -83,7 +82,6 @@ export function createManagementClusters(rootConfig: RootConfigService, logger: 
       name: mc.name,
       namespaces: mc.namespaces,
       kubeConfig,
-      kubeApi,
       objects: new KubeObjects(kubeApi),
       client: new K0smotronClient(kubeConfig, { fieldManager: BACKSTAGE_FIELD_MANAGER, kubeApi }),
       cache,
@@ -111,7 +109,7 @@ export function createManagementClusters(rootConfig: RootConfigService, logger: 
     async stop() {
       await Promise.all(clusters.map(c => c.cache.stop()));
       // Last, so no watch or retry of a cache outlives its connections.
-      for (const c of clusters) c.kubeApi.close();
+      for (const c of clusters) c.objects.api.close();
     },
   };
 }
